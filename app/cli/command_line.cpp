@@ -1,0 +1,114 @@
+#include "command_line.h"
+
+#include <algorithm>
+
+namespace attnviz::cli {
+
+namespace {
+
+bool isHelp(const std::string &arg)
+{
+    return arg == "--help" || arg == "-h";
+}
+
+std::string optionSynopsis(const OptionSpec &option)
+{
+    return "--" + option.name + (option.valueName.empty() ? "" : " " + option.valueName);
+}
+
+// "  name" padded to the description column, then the description.
+std::string helpRow(const std::string &name, const std::string &description, size_t column)
+{
+    std::string line = "  " + name;
+    line.resize(std::max(line.size() + 2, column), ' ');
+    return line + description + "\n";
+}
+
+} // namespace
+
+std::string ParsedCommand::value(const std::string &option) const
+{
+    const auto it = values.find(option);
+    return it == values.end() ? std::string() : it->second;
+}
+
+ParsedCommand parseCommandLine(const std::vector<std::string> &args,
+                               const std::vector<CommandSpec> &commands)
+{
+    ParsedCommand parsed;
+    if (args.empty())
+        throw UsageError("missing command", nullptr);
+    if (isHelp(args[0])) {
+        parsed.helpRequested = true;
+        return parsed;
+    }
+    const auto command =
+        std::find_if(commands.begin(), commands.end(),
+                     [&](const CommandSpec &spec) { return spec.name == args[0]; });
+    if (command == commands.end())
+        throw UsageError("unknown command '" + args[0] + "'", nullptr);
+    parsed.command = &*command;
+
+    for (size_t i = 1; i < args.size(); ++i) {
+        const std::string &arg = args[i];
+        if (isHelp(arg)) {
+            parsed.helpRequested = true;
+            return parsed;
+        }
+        if (arg.rfind("--", 0) != 0)
+            throw UsageError("unexpected argument '" + arg + "'", parsed.command);
+        const size_t equals = arg.find('=');
+        const std::string name = arg.substr(2, equals == std::string::npos ? equals : equals - 2);
+        const auto option = std::find_if(command->options.begin(), command->options.end(),
+                                         [&](const OptionSpec &spec) { return spec.name == name; });
+        if (option == command->options.end())
+            throw UsageError("unknown option '--" + name + "' for '" + command->name + "'",
+                             parsed.command);
+        if (parsed.has(name))
+            throw UsageError("option '--" + name + "' given more than once", parsed.command);
+
+        std::string value;
+        if (option->valueName.empty()) {
+            if (equals != std::string::npos)
+                throw UsageError("option '--" + name + "' does not take a value", parsed.command);
+        } else if (equals != std::string::npos) {
+            value = arg.substr(equals + 1);
+        } else if (i + 1 < args.size()) {
+            value = args[++i];
+        } else {
+            throw UsageError("option '--" + name + "' needs a value (" + option->valueName + ")",
+                             parsed.command);
+        }
+        parsed.values[name] = value;
+    }
+
+    for (const OptionSpec &option : command->options) {
+        if (option.required && !parsed.has(option.name))
+            throw UsageError("missing required option '--" + option.name + "'", parsed.command);
+    }
+    return parsed;
+}
+
+std::string usageText(const std::string &program, const std::vector<CommandSpec> &commands)
+{
+    std::string text = "Usage: " + program + " COMMAND [OPTIONS]\n\nCommands:\n";
+    for (const CommandSpec &command : commands)
+        text += helpRow(command.name, command.summary, 14);
+    text += "\nRun '" + program + " COMMAND --help' for the options of a command.\n";
+    return text;
+}
+
+std::string commandUsageText(const std::string &program, const CommandSpec &command)
+{
+    std::string text = "Usage: " + program + " " + command.name;
+    for (const OptionSpec &option : command.options)
+        text +=
+            option.required ? " " + optionSynopsis(option) : " [" + optionSynopsis(option) + "]";
+    text += "\n\n" + command.summary + "\n\nOptions:\n";
+    for (const OptionSpec &option : command.options)
+        text += helpRow(optionSynopsis(option), option.help, 22);
+    text += helpRow("--help", "Show this help", 22);
+    return text;
+}
+
+} // namespace attnviz::cli

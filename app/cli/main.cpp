@@ -1,0 +1,63 @@
+// attnviz-cli: the headless front end. Each command is one CommandSpec and one run function.
+#include "command_line.h"
+
+#include <attnviz/model_file.h>
+#include <attnviz/model_summary.h>
+
+#include <algorithm>
+#include <iostream>
+
+namespace {
+
+constexpr const char *programName = "attnviz-cli";
+
+int runInfo(const attnviz::cli::ParsedCommand &command)
+{
+    const attnviz::ModelFile model = attnviz::loadModelFile(command.value("model"));
+    const std::vector<attnviz::ModelSummaryField> fields = attnviz::modelSummary(model);
+    size_t width = 0;
+    for (const auto &field : fields)
+        width = std::max(width, field.label.size());
+    for (const auto &field : fields)
+        std::cout << field.label << ':' << std::string(width - field.label.size() + 1, ' ')
+                  << field.value << '\n';
+    return 0;
+}
+
+std::vector<attnviz::cli::CommandSpec> commands()
+{
+    return {
+        {"info",
+         "Print what a model file contains: architecture, sizes, vocabularies.",
+         {{"model", "FILE", "Model file (.safetensors, or .json)", true}},
+         runInfo},
+    };
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    using namespace attnviz::cli;
+    const std::vector<CommandSpec> specs = commands();
+    ParsedCommand parsed;
+    try {
+        parsed = parseCommandLine(std::vector<std::string>(argv + 1, argv + argc), specs);
+    } catch (const UsageError &error) {
+        std::cerr << programName << ": " << error.what() << "\n\n"
+                  << (error.command() ? commandUsageText(programName, *error.command())
+                                      : usageText(programName, specs));
+        return 2;
+    }
+    if (parsed.helpRequested) {
+        std::cout << (parsed.command ? commandUsageText(programName, *parsed.command)
+                                     : usageText(programName, specs));
+        return 0;
+    }
+    try {
+        return parsed.command->run(parsed);
+    } catch (const std::exception &error) {
+        std::cerr << programName << ": " << error.what() << '\n';
+        return 1;
+    }
+}
