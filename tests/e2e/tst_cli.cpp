@@ -1,0 +1,140 @@
+// Runs the real attnviz-cli on the committed test model and on broken copies of it.
+#include <QDir>
+#include <QFile>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+namespace {
+
+const QString cliPath = QStringLiteral(ATTNVIZ_CLI_PATH);
+const QString tinyModelPath = QStringLiteral(ATTNVIZ_TEST_DATA_DIR "/tiny.json");
+
+struct RunResult
+{
+    int exitCode = -1;
+    QString out, err;
+};
+
+RunResult runCli(const QStringList &args)
+{
+    QProcess process;
+    process.start(cliPath, args);
+    RunResult result;
+    if (!process.waitForFinished(30000) || process.exitStatus() != QProcess::NormalExit)
+        return result;
+    result.exitCode = process.exitCode();
+    result.out = QString::fromUtf8(process.readAllStandardOutput());
+    result.err = QString::fromUtf8(process.readAllStandardError());
+    return result;
+}
+
+} // namespace
+
+class TestCli : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void info();
+    void malformedModel();
+    void usage_data();
+    void usage();
+
+private:
+    QTemporaryDir m_dir;
+};
+
+void TestCli::info()
+{
+    const RunResult result =
+        runCli({QStringLiteral("info"), QStringLiteral("--model"), tinyModelPath});
+    QCOMPARE(result.exitCode, 0);
+    QCOMPARE(result.err, QString());
+    const char *expectedLines[] = {
+        "^Name: +tiny-bahdanau$",        "^Architecture: +bahdanau$",     "^Hidden size: +2$",
+        "^Source vocabulary: +5 words$", "^Target vocabulary: +5 words$", "^Parameters: +134$",
+        "^Languages: +eng -> fra$",
+    };
+    for (const char *pattern : expectedLines) {
+        const QRegularExpression line(QString::fromLatin1(pattern),
+                                      QRegularExpression::MultilineOption);
+        QVERIFY2(line.match(result.out).hasMatch(),
+                 qPrintable(line.pattern() + u'\n' + result.out));
+    }
+}
+
+void TestCli::malformedModel()
+{
+    // tiny.json with a hidden size that no longer matches its tensors.
+    QFile source(tinyModelPath);
+    QVERIFY(source.open(QIODevice::ReadOnly));
+    QByteArray contents = source.readAll();
+    QVERIFY(contents.contains("\"hidden_size\": 2"));
+    contents.replace("\"hidden_size\": 2", "\"hidden_size\": 3");
+    const QString badPath = QDir(m_dir.path()).filePath(QStringLiteral("bad.json"));
+    QFile bad(badPath);
+    QVERIFY(bad.open(QIODevice::WriteOnly));
+    bad.write(contents);
+    bad.close();
+
+    const RunResult result = runCli({QStringLiteral("info"), QStringLiteral("--model"), badPath});
+    QCOMPARE(result.exitCode, 1);
+    QCOMPARE(result.out, QString());
+    QCOMPARE(result.err,
+             QStringLiteral("attnviz-cli: ") + badPath
+                 + QStringLiteral(": tensor 'decoder.attention.Ua.bias': expected shape "
+                                  "[3], found [2]\n"));
+}
+
+void TestCli::usage_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QString>("stdoutPattern");
+    QTest::addColumn<QString>("stderrPattern");
+
+    const QString info = QStringLiteral("info"), model = QStringLiteral("--model");
+    const QString usage = QStringLiteral("Usage: attnviz-cli");
+    QTest::newRow("help") << QStringList {QStringLiteral("--help")} << 0 << usage
+                          << QStringLiteral("^$");
+    QTest::newRow("info help") << QStringList {info, QStringLiteral("--help")} << 0
+                               << QStringLiteral("Usage: attnviz-cli info --model FILE")
+                               << QStringLiteral("^$");
+    QTest::newRow("no command") << QStringList {} << 2 << QStringLiteral("^$")
+                                << QStringLiteral("attnviz-cli: missing command\n\nUsage:");
+    QTest::newRow("unknown command")
+        << QStringList {QStringLiteral("frobnicate")} << 2 << QStringLiteral("^$")
+        << QStringLiteral("unknown command 'frobnicate'");
+    QTest::newRow("unknown option")
+        << QStringList {info, model, tinyModelPath, QStringLiteral("--bogus")} << 2
+        << QStringLiteral("^$")
+        << QStringLiteral("unknown option '--bogus'(.|\\n)*Usage: attnviz-cli info");
+    QTest::newRow("missing value") << QStringList {info, model} << 2 << QStringLiteral("^$")
+                                   << QStringLiteral("option '--model' needs a value");
+    QTest::newRow("missing file") << QStringList {info, model,
+                                                  QStringLiteral("/nonexistent/m.safetensors")}
+                                  << 1 << QStringLiteral("^$")
+                                  << QStringLiteral(
+                                         "^attnviz-cli: /nonexistent/m.safetensors: cannot "
+                                         "open file: No such file or directory\\n$");
+}
+
+void TestCli::usage()
+{
+    QFETCH(QStringList, args);
+    QFETCH(int, exitCode);
+    QFETCH(QString, stdoutPattern);
+    QFETCH(QString, stderrPattern);
+    const RunResult result = runCli(args);
+    QCOMPARE(result.exitCode, exitCode);
+    QVERIFY2(QRegularExpression(stdoutPattern).match(result.out).hasMatch(),
+             qPrintable(result.out));
+    QVERIFY2(QRegularExpression(stderrPattern).match(result.err).hasMatch(),
+             qPrintable(result.err));
+}
+
+QTEST_GUILESS_MAIN(TestCli)
+
+#include "tst_cli.moc"
