@@ -14,6 +14,12 @@ void throwModelError(const std::string &displayName, const std::string &message)
 
 namespace {
 
+// Far deeper than any valid file needs (4 levels), shallow enough to keep parsing cheap.
+constexpr size_t maxJsonDepth = 32;
+
+struct NestingTooDeep
+{ };
+
 struct DuplicateKey
 {
     std::string key;
@@ -30,6 +36,8 @@ public:
         switch (event) {
         case Event::object_start:
         case Event::array_start: {
+            if (m_frames.size() == maxJsonDepth)
+                throw NestingTooDeep();
             std::vector<std::string> path;
             if (!m_frames.empty()) {
                 path = m_frames.back().path;
@@ -63,7 +71,7 @@ private:
         bool isObject;
         std::set<std::string> keys;
         std::string lastKey;
-        std::vector<std::string> path;
+        std::vector<std::string> path; // keys from the root ("[]" for array elements)
     };
     std::vector<Frame> m_frames;
     std::optional<DuplicateKey> m_duplicate;
@@ -90,6 +98,10 @@ nlohmann::json parseJsonStrict(std::string_view text, const std::string &display
             reason.rfind("[json.exception.", 0) == 0 && end != std::string::npos)
             reason.erase(0, end + 2);
         throwModelError(displayName, what + " is not valid JSON: " + reason);
+    } catch (const NestingTooDeep &) {
+        throwModelError(displayName,
+                        what + " nests arrays and objects deeper than "
+                            + std::to_string(maxJsonDepth) + " levels");
     }
     if (const auto &duplicate = finder.duplicate()) {
         if (tensorTablePath && duplicate->objectPath == *tensorTablePath

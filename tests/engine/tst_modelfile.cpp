@@ -170,6 +170,8 @@ private slots:
     void validModelsLoad();
     void malformedInput_data();
     void malformedInput();
+    void corruptedBytesAreRejectedCleanly_data();
+    void corruptedBytesAreRejectedCleanly();
     void missingFile();
     void directoryIsNotAModel();
     void roundTrip_data();
@@ -222,6 +224,8 @@ void TestModelFile::malformedInput_data()
            "header length 200000000 is over the limit of 100 MB");
     addRow("header not JSON", joinSafetensors("{not json"),
            "header is not valid JSON: parse error at line 1, column 3");
+    addRow("header nested too deeply", joinSafetensors(std::string(100'000, '[')),
+           "header nests arrays and objects deeper than 32 levels");
     addRow("header not an object", joinSafetensors("[1, 2]"),
            "header is not a JSON object, found array [1,2]");
     addRow("entry not an object", withHeader([](json &h, std::string &) { h["x"] = 5; }),
@@ -490,6 +494,41 @@ void TestModelFile::malformedInput()
         QVERIFY2(message.startsWith(QString::fromStdString(displayName + ": ")), error.what());
         QVERIFY2(message.contains(expected), error.what());
     }
+}
+
+void TestModelFile::corruptedBytesAreRejectedCleanly_data()
+{
+    QTest::addColumn<bool>("asJson");
+    QTest::newRow("safetensors") << false;
+    QTest::newRow("json") << true;
+}
+
+// Random damage must end in a ModelError (or, rarely, a valid model): never a crash, a
+// different exception or, under ATTNVIZ_SANITIZE, a memory error.
+void TestModelFile::corruptedBytesAreRejectedCleanly()
+{
+    QFETCH(bool, asJson);
+    const ModelFile model = validModel();
+    const std::string valid = asJson ? serializeJsonModel(model) : serializeSafetensors(model);
+    std::mt19937 generator(12345);
+    const auto randomIndex = [&](size_t size) {
+        return std::uniform_int_distribution<size_t>(0, size - 1)(generator);
+    };
+    int rejected = 0;
+    for (int round = 0; round < 2000; ++round) {
+        std::string bytes = valid;
+        if (round % 10 == 0)
+            bytes.resize(randomIndex(bytes.size()));
+        const int flips = 1 + round % 4;
+        for (int i = 0; i < flips && !bytes.empty(); ++i)
+            bytes[randomIndex(bytes.size())] = char(generator());
+        try {
+            loadModelFromBytes(bytes, asJson ? jsonName : safetensorsName, asJson);
+        } catch (const ModelError &) {
+            ++rejected;
+        }
+    }
+    QVERIFY(rejected > 1000);
 }
 
 void TestModelFile::missingFile()
