@@ -25,15 +25,8 @@ const nlohmann::json &member(const nlohmann::json &document, const char *key, bo
 Tensor readTensor(const std::string &name, const nlohmann::json &value,
                   const std::string &displayName)
 {
+    checkTensorEntry(name, value, {"shape", "data"}, displayName);
     const std::string prefix = "tensor '" + name + "': ";
-    if (!value.is_object())
-        throwModelError(displayName,
-                        prefix + "expected an object with shape and data, found "
-                            + describeJson(value));
-    for (const char *key : {"shape", "data"}) {
-        if (!value.contains(key))
-            throwModelError(displayName, prefix + "missing '" + key + "'");
-    }
     Tensor tensor;
     tensor.shape = readShape(value["shape"], name, displayName);
     const nlohmann::json &data = value["data"];

@@ -140,24 +140,41 @@ std::optional<int64_t> checkedElementCount(const std::vector<int64_t> &shape)
     return count;
 }
 
+void checkTensorEntry(const std::string &tensorName, const nlohmann::json &entry,
+                      const std::vector<const char *> &keys, const std::string &displayName)
+{
+    const std::string prefix = "tensor '" + tensorName + "': ";
+    if (!entry.is_object()) {
+        std::string expected;
+        for (size_t i = 0; i < keys.size(); ++i)
+            expected += (i == 0                     ? ""
+                             : i + 1 == keys.size() ? " and "
+                                                    : ", ")
+                + std::string(keys[i]);
+        throwModelError(displayName,
+                        prefix + "expected an object with " + expected + ", found "
+                            + describeJson(entry));
+    }
+    for (const char *key : keys) {
+        if (!entry.contains(key))
+            throwModelError(displayName, prefix + "missing '" + key + "'");
+    }
+}
+
 std::vector<int64_t> readShape(const nlohmann::json &value, const std::string &tensorName,
                                const std::string &displayName)
 {
     const std::string prefix = "tensor '" + tensorName + "': ";
     if (!value.is_array())
         throwModelError(displayName,
-                        prefix
-                            + "'shape' must be an array of non-negative integers, "
-                              "found "
+                        prefix + "'shape' must be an array of non-negative integers, found "
                             + describeJson(value));
     std::vector<int64_t> shape;
     for (const nlohmann::json &dim : value) {
         const std::optional<uint64_t> size = nonNegativeInteger(dim);
         if (!size)
             throwModelError(displayName,
-                            prefix
-                                + "'shape' must contain non-negative integers, "
-                                  "found "
+                            prefix + "'shape' must contain non-negative integers, found "
                                 + describeJson(dim));
         if (*size > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
             throwModelError(displayName,

@@ -29,6 +29,10 @@ std::string describeJson(const nlohmann::json &value);
 std::optional<uint64_t> nonNegativeInteger(const nlohmann::json &value);
 std::optional<int64_t> checkedElementCount(const std::vector<int64_t> &shape); // none on overflow
 
+// A tensor's entry must be an object that holds every one of `keys`.
+void checkTensorEntry(const std::string &tensorName, const nlohmann::json &entry,
+                      const std::vector<const char *> &keys, const std::string &displayName);
+
 // A tensor's "shape": an array of non-negative integers whose product fits in int64.
 // Called before anything is allocated for the tensor.
 std::vector<int64_t> readShape(const nlohmann::json &value, const std::string &tensorName,

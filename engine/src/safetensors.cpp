@@ -77,17 +77,8 @@ std::string offsetsToString(uint64_t begin, uint64_t end)
 Entry readEntry(const std::string &name, const nlohmann::json &value, uint64_t dataSize,
                 const std::string &displayName)
 {
+    checkTensorEntry(name, value, {"dtype", "shape", "data_offsets"}, displayName);
     const std::string prefix = "tensor '" + name + "': ";
-    if (!value.is_object())
-        throwModelError(displayName,
-                        prefix
-                            + "expected an object with dtype, shape and "
-                              "data_offsets, found "
-                            + describeJson(value));
-    for (const char *key : {"dtype", "shape", "data_offsets"}) {
-        if (!value.contains(key))
-            throwModelError(displayName, prefix + "missing '" + key + "'");
-    }
 
     const nlohmann::json &dtypeJson = value["dtype"];
     if (!dtypeJson.is_string())
@@ -112,8 +103,7 @@ Entry readEntry(const std::string &name, const nlohmann::json &value, uint64_t d
     if (!begin || !end)
         throwModelError(displayName,
                         prefix
-                            + "'data_offsets' must be an array of two "
-                              "non-negative integers, found "
+                            + "'data_offsets' must be an array of two non-negative integers, found "
                             + describeJson(offsets));
     const std::string range = "data_offsets " + offsetsToString(*begin, *end);
     if (*end < *begin)
@@ -178,8 +168,7 @@ SafetensorsContents readSafetensors(std::string_view bytes, const std::string &d
 {
     if (bytes.size() < 8)
         throwModelError(displayName,
-                        "file too small for a safetensors header: expected at least "
-                        "8 bytes, found "
+                        "file too small for a safetensors header: expected at least 8 bytes, found "
                             + std::to_string(bytes.size()));
     const uint64_t headerSize = readLittleEndian(bytes.data(), 8);
     if (headerSize > maxHeaderSize)
