@@ -5,6 +5,8 @@
 //
 //     int main(int argc, char **argv)
 //     {
+//         if (argc != 2)
+//             return 2;
 //         try {
 //             const attnviz::ModelFile model = attnviz::loadModelFile(argv[1]);
 //             std::cout << attnviz::architectureName(model.config.architecture) << ", "
@@ -53,7 +55,7 @@ struct Tensor
     std::vector<int64_t> shape;
     std::vector<float> values; // row-major
 
-    int64_t elementCount() const;
+    int64_t elementCount() const; // product of shape; loaded tensors are known not to overflow
 };
 
 struct ModelFile
