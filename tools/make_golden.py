@@ -112,9 +112,31 @@ def write_golden(name, model_path, cases, with_encoder):
     print("wrote", os.path.relpath(path, ROOT))
 
 
+TRICKY_TEXT = [
+    "Il a été là!", "  I'm  COLD...  ", "¿Qué tal?", "İstanbul", "cafe\u0301 noir", "\u212Aelvin",
+    "naïve façade — œuvre", "Straße", "ﬁne", "日本語 text", "emoji 😀 ok!", "שלום hello",
+    "tab\tand\nnewline", "a.b!c?d", "...", "", "   ", "Ǆemal ǅ", "Ångström Å", "x\u0301\u0323y",
+    "ΣΊΣΥΦΟΣ", "Привет, мир!", "\u00A0nbsp\u2003space", "ＦＵＬＬ ｗｉｄｔｈ！",
+]
+
+
+def write_normalization_golden():
+    """The tutorial normalization of tricky strings and of every 5th line of the data."""
+    texts = list(TRICKY_TEXT)
+    with open(os.path.join(ROOT, "data", "eng-fra.txt"), encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            if i % 5 == 0:
+                texts.extend(line.rstrip("\n").split("\t"))
+    data = {"generator": "tools/make_golden.py", "cases": [[t, at.normalize_tutorial(t)] for t in texts]}
+    with open(os.path.join(OUT, "normalization.json"), "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, indent=0)
+        f.write("\n")
+
+
 def main():
     torch.set_num_threads(1)
     os.makedirs(OUT, exist_ok=True)
+    write_normalization_golden()
     for i, (name, overrides) in enumerate(sorted(TINY.items())):
         path = make_tiny(name, overrides, seed=100 + i)
         write_golden(name, path, TINY_CASES, with_encoder=True)

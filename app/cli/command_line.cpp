@@ -49,14 +49,23 @@ ParsedCommand parseCommandLine(const std::vector<std::string> &args,
         throw UsageError("unknown command '" + args[0] + "'", nullptr);
     parsed.command = &*command;
 
+    bool optionsEnded = false; // after "--", everything is a plain argument
     for (size_t i = 1; i < args.size(); ++i) {
         const std::string &arg = args[i];
-        if (isHelp(arg)) {
+        if (!optionsEnded && isHelp(arg)) {
             parsed.helpRequested = true;
             return parsed;
         }
-        if (arg.rfind("--", 0) != 0)
-            throw UsageError("unexpected argument '" + arg + "'", parsed.command);
+        if (!optionsEnded && arg == "--") {
+            optionsEnded = true;
+            continue;
+        }
+        if (optionsEnded || arg.rfind("--", 0) != 0) {
+            if (command->positionalName.empty())
+                throw UsageError("unexpected argument '" + arg + "'", parsed.command);
+            parsed.positionals.push_back(arg);
+            continue;
+        }
         const size_t equals = arg.find('=');
         const std::string name = arg.substr(2, equals == std::string::npos ? equals : equals - 2);
         const auto option = std::find_if(command->options.begin(), command->options.end(),
@@ -104,6 +113,8 @@ std::string commandUsageText(const std::string &program, const CommandSpec &comm
     for (const OptionSpec &option : command.options)
         text +=
             option.required ? " " + optionSynopsis(option) : " [" + optionSynopsis(option) + "]";
+    if (!command.positionalName.empty())
+        text += " [--] " + command.positionalName;
     text += "\n\n" + command.summary + "\n\nOptions:\n";
     for (const OptionSpec &option : command.options)
         text += helpRow(optionSynopsis(option), option.help, 22);

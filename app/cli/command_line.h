@@ -25,12 +25,14 @@ struct CommandSpec
     std::string summary;
     std::vector<OptionSpec> options;
     std::function<int(const ParsedCommand &)> run;
+    std::string positionalName; // "SENTENCE": takes plain arguments; empty: takes none
 };
 
 struct ParsedCommand
 {
     const CommandSpec *command = nullptr; // null when --help came before any command
     std::map<std::string, std::string> values; // option name -> value ("" for flags)
+    std::vector<std::string> positionals;      // plain arguments, in order (after "--" too)
     bool helpRequested = false;
 
     bool has(const std::string &option) const { return values.count(option) != 0; }

@@ -1,5 +1,6 @@
 // attnviz-cli: the headless front end. Each command is one CommandSpec and one run function.
 #include "command_line.h"
+#include "translate_command.h"
 
 #include <attnviz/model_file.h>
 #include <attnviz/model_summary.h>
@@ -30,7 +31,9 @@ std::vector<attnviz::cli::CommandSpec> commands()
         {"info",
          "Print what a model file contains: architecture, sizes, vocabularies.",
          {{"model", "FILE", "Model file (.safetensors, or .json)", true}},
-         runInfo},
+         runInfo,
+         {}},
+        attnviz::cli::translateCommand(),
     };
 }
 

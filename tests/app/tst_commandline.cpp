@@ -9,11 +9,13 @@ namespace {
 std::vector<CommandSpec> testCommands()
 {
     return {
-        {"info", "Show a model.", {{"model", "FILE", "Model file", true}}, {}},
+        {"info", "Show a model.", {{"model", "FILE", "Model file", true}}, {}, {}},
         {"export",
          "Export something.",
          {{"model", "FILE", "Model file", true}, {"verbose", "", "More output", false}},
+         {},
          {}},
+        {"say", "Say a sentence.", {{"model", "FILE", "Model file", true}}, {}, "SENTENCE"},
     };
 }
 
@@ -37,7 +39,38 @@ private slots:
     void usageErrors_data();
     void usageErrors();
     void usageText();
+    void positionals_data();
+    void positionals();
 };
+
+void TestCommandLine::positionals_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QStringList>("expected");
+    const QString t = QStringLiteral("say"), m = QStringLiteral("--model"), f = QStringLiteral("m.json");
+    QTest::newRow("after options") << QStringList{t, m, f, QStringLiteral("I am cold.")}
+                                   << QStringList{QStringLiteral("I am cold.")};
+    QTest::newRow("before options") << QStringList{t, QStringLiteral("hi"), m, f} << QStringList{QStringLiteral("hi")};
+    QTest::newRow("after --, even an option name")
+        << QStringList{t, m, f, QStringLiteral("--"), QStringLiteral("--help")} << QStringList{QStringLiteral("--help")};
+    QTest::newRow("several") << QStringList{t, m, f, QStringLiteral("a"), QStringLiteral("b")}
+                             << QStringList{QStringLiteral("a"), QStringLiteral("b")};
+}
+
+void TestCommandLine::positionals()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QStringList, expected);
+    const auto parsed = attnviz::cli::parseCommandLine(toArgs(args), testCommands());
+    QStringList actual;
+    for (const std::string &p : parsed.positionals)
+        actual << QString::fromStdString(p);
+    QCOMPARE(actual, expected);
+    QVERIFY(!parsed.helpRequested);
+    // A command without positionalName still refuses plain arguments.
+    QVERIFY_THROWS_EXCEPTION(attnviz::cli::UsageError,
+                             attnviz::cli::parseCommandLine(toArgs({QStringLiteral("info"), QStringLiteral("x")}), testCommands()));
+}
 
 void TestCommandLine::valid_data()
 {

@@ -1,0 +1,112 @@
+#include "translate_command.h"
+
+#include <attnviz/result_json.h>
+
+#include <fstream>
+#include <iostream>
+
+namespace attnviz::cli {
+namespace {
+
+int parsePositive(const ParsedCommand &command, const std::string &option, int fallback)
+{
+    if (!command.has(option))
+        return fallback;
+    const std::string text = command.value(option);
+    size_t used = 0;
+    int value = 0;
+    try {
+        value = std::stoi(text, &used);
+    } catch (const std::exception &) {
+        used = 0;
+    }
+    if (used != text.size() || value < 1)
+        throw UsageError("--" + option + " needs a whole number of at least 1, not '" + text + "'", command.command);
+    return value;
+}
+
+DecodeOptions decodeOptions(const ParsedCommand &command)
+{
+    DecodeOptions options;
+    options.beamWidth = parsePositive(command, "beam", 1);
+    options.maxLength = parsePositive(command, "max-length", 0);
+    if (command.has("target"))
+        options.target = command.value("target");
+    if (command.has("ablation")) {
+        const std::string kind = command.value("ablation");
+        if (kind == "summed")
+            options.ablation = Ablation::Summed;
+        else if (kind == "mean")
+            options.ablation = Ablation::Mean;
+        else
+            throw UsageError("--ablation is 'summed' or 'mean', not '" + kind + "'", command.command);
+    }
+    return options;
+}
+
+void print(const Model &model, const std::string &sentence, const DecodeOptions &options, bool asJson)
+{
+    const TranslationResult result = translate(model, sentence, options);
+    if (asJson)
+        std::cout << resultToJson(model, sentence, result, options).dump() << '\n';
+    else
+        std::cout << resultToText(result);
+}
+
+int run(const ParsedCommand &command)
+{
+    const bool fromFile = command.has("input");
+    if (fromFile == (command.positionals.size() == 1) || command.positionals.size() > 1)
+        throw UsageError(fromFile ? "give either --input FILE or one SENTENCE, not both"
+                                  : "give the SENTENCE to translate (quote it), or --input FILE",
+                         command.command);
+    if (fromFile && command.has("target"))
+        throw UsageError("--target goes with a single SENTENCE, not with --input", command.command);
+    const DecodeOptions options = decodeOptions(command);
+    const bool asJson = command.has("json");
+    const auto model = Model::fromFile(command.value("model"));
+    if (!fromFile) {
+        print(*model, command.positionals.front(), options, asJson);
+        return 0;
+    }
+    const std::string path = command.value("input");
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw std::runtime_error(path + ": cannot open the input file");
+    // A bad line is reported with its number and skipped; the others are still translated.
+    int failures = 0, lineNumber = 0;
+    std::string line;
+    while (std::getline(in, line)) {
+        ++lineNumber;
+        if (!line.empty() && line.back() == '\r')
+            line.pop_back();
+        try {
+            if (!asJson && lineNumber > 1)
+                std::cout << '\n';
+            print(*model, line, options, asJson);
+        } catch (const InputError &error) {
+            std::cerr << path << ':' << lineNumber << ": " << error.what() << '\n';
+            ++failures;
+        }
+    }
+    return failures == 0 ? 0 : 1;
+}
+
+} // namespace
+
+CommandSpec translateCommand()
+{
+    return {"translate",
+            "Translate a sentence (or each line of a file) and print the alignment.",
+            {{"model", "FILE", "Model file (.safetensors, or .json)", true},
+             {"input", "FILE", "Translate each line of FILE (JSON Lines with --json)"},
+             {"beam", "K", "Beam search with K hypotheses (default 1: greedy)"},
+             {"max-length", "N", "At most N output tokens (default: 2 x source words + 10)"},
+             {"target", "TEXT", "Forced decoding: the alignment while reading this translation"},
+             {"ablation", "KIND", "Also decode without attention: 'summed' (c = sum h_j) or 'mean' (c / T)"},
+             {"json", "", "One JSON object per sentence"}},
+            run,
+            "SENTENCE"};
+}
+
+} // namespace attnviz::cli

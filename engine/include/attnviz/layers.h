@@ -1,0 +1,44 @@
+// The building blocks of the three architectures, as plain functions over Eigen types, so each
+// can be tested alone. Weights are views into the model file's row-major tensors.
+#pragma once
+
+#include <Eigen/Core>
+
+namespace attnviz {
+
+using MatrixRM = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using Vector = Eigen::VectorXf;
+using MatrixView = Eigen::Map<const MatrixRM>;
+using VectorView = Eigen::Map<const Vector>;
+
+// A torch.nn.Linear: y = W x + b. W [out x in] row-major; b [out] or null.
+struct LinearView
+{
+    const float *weightData = nullptr;
+    const float *biasData = nullptr;
+    int outFeatures = 0, inFeatures = 0;
+
+    MatrixView weight() const { return MatrixView(weightData, outFeatures, inFeatures); }
+    VectorView bias() const { return VectorView(biasData, outFeatures); }
+    // The columns [begin, begin + count) of W: the part of a Linear that sees one half of a concat.
+    auto columns(int begin, int count) const { return weight().middleCols(begin, count); }
+};
+
+// A one-layer torch.nn.GRU: gates stacked r, z, n in weight_ih [3H x in], weight_hh [3H x H].
+struct GruView
+{
+    LinearView inputToHidden;  // weight_ih_l0, bias_ih_l0
+    LinearView hiddenToHidden; // weight_hh_l0, bias_hh_l0
+    int hiddenSize() const { return hiddenToHidden.inFeatures; }
+};
+
+// One GRU step, given the input projection gi = W_ih x + b_ih [3H] (the caller computes it, so
+// the encoder can do all time steps in one matrix product). h [H] -> out [H]; gh [3H] is
+// scratch. out may not alias h.
+void gruStep(const GruView &gru, const Eigen::Ref<const Vector> &gi, const Eigen::Ref<const Vector> &h,
+             Eigen::Ref<Vector> out, Vector &gh);
+
+void softmaxInPlace(Eigen::Ref<Vector> x);
+void logSoftmaxInPlace(Eigen::Ref<Vector> x);
+
+} // namespace attnviz

@@ -1,0 +1,93 @@
+// Decoding: greedy, beam and forced (teacher-forced), plus the no-attention ablation.
+//
+//     auto model = attnviz::Model::fromFile("sample_models/eng-fra-bahdanau.safetensors");
+//     attnviz::DecodeOptions options;
+//     options.beamWidth = 3;
+//     attnviz::TranslationResult r = attnviz::translate(*model, "I am cold.", options);
+//     r.best().targetTokens; // {"j", "ai", "froid", ".", "EOS"}
+//     r.best().attention;    // [steps x columns]
+//
+// The rules (which PyTorch reproduces in tools/reference.py) are in docs/decoding.md.
+#pragma once
+
+#include <attnviz/layers.h>
+#include <attnviz/model.h>
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace attnviz {
+
+// A sentence this model cannot take (for example longer than tutorial_legacy's slots).
+class InputError : public std::runtime_error
+{
+public:
+    using runtime_error::runtime_error;
+};
+
+enum class Ablation { None, Summed, Mean };
+
+struct DecodeOptions
+{
+    int beamWidth = 1;                 // 1 = greedy
+    int maxLength = 0;                 // output steps; 0 = 2 x source words + 10
+    std::optional<std::string> target; // forced decoding of this target sentence
+    Ablation ablation = Ablation::None; // also decode greedily with every c_i replaced
+};
+
+// One output sequence with everything the views show.
+struct Hypothesis
+{
+    std::vector<int> targetIds;          // EOS included when emitted
+    std::vector<std::string> targetTokens;
+    MatrixRM attention;                  // [steps x columns]: source positions (with EOS), or L slots
+    MatrixRM contexts;                   // [steps x H]: c_i
+    std::vector<double> logProbs;        // of each output token
+    double score = 0;                    // sum of logProbs
+    double normalizedScore = 0;          // score / number of tokens
+    std::vector<double> cosine;          // per step: cos(c_i, c), c = sum_j h_j
+    std::vector<double> distance;        // per step: |c_i - c|
+    std::vector<double> entropy;         // per step: -sum_j a_ij ln a_ij (nats)
+    std::vector<double> paddingMass;     // per step: mass on slots past the input (tutorial_legacy)
+    std::vector<double> coverage;        // per source position: sum_i a_ij
+
+    int steps() const { return static_cast<int>(targetIds.size()); }
+};
+
+struct AblationResult
+{
+    Ablation kind = Ablation::None;
+    std::vector<int> targetIds;
+    std::vector<std::string> targetTokens;
+    std::vector<double> logProbs;
+    double score = 0;
+};
+
+struct TranslationResult
+{
+    std::vector<std::string> sourceWords;  // the normalized input words
+    std::vector<int> sourceIds;            // encoder input, EOS last
+    std::vector<std::string> sourceTokens; // vocabulary strings of sourceIds (UNK, EOS as spelled)
+    std::vector<std::string> unknownWords; // source words outside the vocabulary
+    std::vector<std::string> unknownTargetWords; // forced target words outside the vocabulary
+    MatrixRM encoderOutputs;               // [T x H]
+    Vector summedContext;                  // [H]: c = sum_j h_j, the no-attention context
+    bool forced = false;
+    std::vector<Hypothesis> hypotheses;    // best first: one for greedy and forced, K for beam
+    std::optional<AblationResult> ablation;
+
+    const Hypothesis &best() const { return hypotheses.front(); }
+    int sourceLength() const { return static_cast<int>(sourceIds.size()); }
+};
+
+// Throws InputError when the sentence cannot be encoded by this model.
+TranslationResult translate(const Model &model, const std::string &sentence, const DecodeOptions &options);
+
+// The default step limit for a source of T positions (EOS included): 2 (T - 1) + 10.
+int defaultMaxLength(int sourceLength);
+
+std::string ablationName(Ablation ablation); // "none", "summed", "mean"
+
+} // namespace attnviz

@@ -1,0 +1,158 @@
+#include <attnviz/result_json.h>
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+namespace attnviz {
+namespace {
+
+using nlohmann::json;
+
+// The first `columns` columns of each row: the real source positions (tutorial_legacy has more).
+json matrixToJson(const MatrixRM &m, Eigen::Index columns)
+{
+    json rows = json::array();
+    for (Eigen::Index i = 0; i < m.rows(); ++i) {
+        json row = json::array();
+        for (Eigen::Index j = 0; j < columns; ++j)
+            row.push_back(m(i, j));
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+json vectorToJson(const Vector &v)
+{
+    return json(std::vector<float>(v.data(), v.data() + v.size()));
+}
+
+} // namespace
+
+double perplexity(const Hypothesis &hypothesis)
+{
+    return hypothesis.steps() > 0 ? std::exp(-hypothesis.score / hypothesis.steps()) : 0.0;
+}
+
+json resultToJson(const Model &model, const std::string &sentence, const TranslationResult &result,
+                  const DecodeOptions &options, size_t hypothesis)
+{
+    const ModelConfig &config = model.config();
+    const Hypothesis &h = result.hypotheses.at(hypothesis);
+    const int T = result.sourceLength();
+    json j;
+    j["sentence"] = sentence;
+    j["model"] = config.name.empty() ? model.displayName() : config.name;
+    j["architecture"] = architectureName(config.architecture);
+    j["source_words"] = result.sourceWords;
+    j["source_tokens"] = result.sourceTokens;
+    j["unknown_words"] = result.unknownWords;
+    j["target_tokens"] = h.targetTokens;
+    j["attention"] = matrixToJson(h.attention, T);
+    j["contexts"] = matrixToJson(h.contexts, h.contexts.cols());
+    j["summed_context"] = vectorToJson(result.summedContext);
+    j["log_probs"] = h.logProbs;
+    j["score"] = h.score;
+    j["normalized_score"] = h.normalizedScore;
+    j["cosine"] = h.cosine;
+    j["distance"] = h.distance;
+    j["entropy"] = h.entropy;
+    j["coverage"] = h.coverage;
+    if (config.architecture == Architecture::TutorialLegacy) {
+        j["padding_mass"] = h.paddingMass;
+        j["attention_slots"] = config.maxLength;
+    }
+    j["forced"] = result.forced;
+    if (result.forced) {
+        j["target"] = options.target.value_or("");
+        j["unknown_target_words"] = result.unknownTargetWords;
+        j["perplexity"] = perplexity(h);
+    }
+    if (result.hypotheses.size() > 1) {
+        json beams = json::array();
+        for (const Hypothesis &b : result.hypotheses)
+            beams.push_back({{"target_tokens", b.targetTokens},
+                             {"attention", matrixToJson(b.attention, T)},
+                             {"log_probs", b.logProbs},
+                             {"score", b.score},
+                             {"normalized_score", b.normalizedScore}});
+        j["beams"] = std::move(beams);
+    }
+    if (result.ablation) {
+        j["ablation"] = {{"kind", ablationName(result.ablation->kind)},
+                         {"target_tokens", result.ablation->targetTokens},
+                         {"log_probs", result.ablation->logProbs},
+                         {"score", result.ablation->score}};
+    }
+    return j;
+}
+
+std::string resultToText(const TranslationResult &result, size_t hypothesis)
+{
+    const Hypothesis &h = result.hypotheses.at(hypothesis);
+    const int T = result.sourceLength();
+    std::ostringstream out;
+    const auto join = [](const std::vector<std::string> &words) {
+        std::string s;
+        for (const std::string &w : words)
+            s += (s.empty() ? "" : " ") + w;
+        return s;
+    };
+    out << "source:      " << join(result.sourceTokens) << '\n';
+    if (!result.unknownWords.empty())
+        out << "unknown:     " << join(result.unknownWords) << '\n';
+    out << (result.forced ? "forced:      " : "translation: ") << join(h.targetTokens) << '\n';
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%.4f (%.4f per token)", h.score, h.normalizedScore);
+    out << "score:       " << buffer << '\n';
+    if (result.forced) {
+        std::snprintf(buffer, sizeof buffer, "%.4f", perplexity(h));
+        out << "perplexity:  " << buffer << '\n';
+        if (!result.unknownTargetWords.empty())
+            out << "unknown target words: " << join(result.unknownTargetWords) << '\n';
+    }
+    const bool padding = h.attention.cols() > T;
+
+    size_t rowLabel = 6;
+    for (const std::string &t : h.targetTokens)
+        rowLabel = std::max(rowLabel, t.size());
+    std::vector<size_t> widths;
+    out << '\n' << std::string(rowLabel, ' ');
+    for (int j = 0; j < T; ++j) {
+        widths.push_back(std::max<size_t>(5, result.sourceTokens[j].size()));
+        out << "  " << std::string(widths.back() - result.sourceTokens[j].size(), ' ') << result.sourceTokens[j];
+    }
+    if (padding)
+        out << "  padding";
+    out << "  log-prob\n";
+    for (int i = 0; i < h.steps(); ++i) {
+        out << h.targetTokens[i] << std::string(rowLabel - h.targetTokens[i].size(), ' ');
+        for (int j = 0; j < T; ++j) {
+            std::snprintf(buffer, sizeof buffer, "%*.3f", static_cast<int>(widths[j]), h.attention(i, j));
+            out << "  " << buffer;
+        }
+        if (padding) {
+            std::snprintf(buffer, sizeof buffer, "%7.3f", h.paddingMass[i]);
+            out << "  " << buffer;
+        }
+        std::snprintf(buffer, sizeof buffer, "%8.3f", h.logProbs[i]);
+        out << "  " << buffer << '\n';
+    }
+    if (result.ablation) {
+        out << '\n'
+            << "without attention (" << ablationName(result.ablation->kind)
+            << " context): " << join(result.ablation->targetTokens) << '\n';
+        std::snprintf(buffer, sizeof buffer, "%.4f", result.ablation->score);
+        out << "score:       " << buffer << '\n';
+    }
+    if (result.hypotheses.size() > 1) {
+        out << "\nbeams:\n";
+        for (size_t k = 0; k < result.hypotheses.size(); ++k) {
+            std::snprintf(buffer, sizeof buffer, "%8.4f", result.hypotheses[k].normalizedScore);
+            out << "  " << k + 1 << ". " << buffer << "  " << join(result.hypotheses[k].targetTokens) << '\n';
+        }
+    }
+    return out.str();
+}
+
+} // namespace attnviz

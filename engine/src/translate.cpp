@@ -1,0 +1,328 @@
+#include <attnviz/text.h>
+#include <attnviz/translate.h>
+
+#include "decoder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace attnviz {
+namespace {
+
+// Grows a history buffer geometrically, so that the step loop reallocates only rarely (never
+// for sentences up to the first reservation).
+void ensureRows(MatrixRM &m, Eigen::Index rows)
+{
+    if (rows > m.rows())
+        m.conservativeResize(std::max(rows, 2 * m.rows()), Eigen::NoChange);
+}
+
+// One decoding run over one encoded sentence: the workspace, sized once.
+class Session
+{
+public:
+    Session(const Model &model, const MatrixRM &encoderOutputs)
+        : m_model(model)
+        , m_columns(model.attentionColumns(static_cast<int>(encoderOutputs.rows())))
+    {
+        new (&m_ws.encoder) Eigen::Map<const MatrixRM>(encoderOutputs.data(), encoderOutputs.rows(),
+                                                        encoderOutputs.cols());
+        model.decoder().prepare(m_ws);
+    }
+
+    int columns() const { return m_columns; }
+
+    template<typename A, typename C, typename S, typename L>
+    void step(int previousToken, const Eigen::Ref<const Vector> &previousState, const Vector *contextOverride,
+              A &&attention, C &&context, S &&state, L &&logProbs)
+    {
+        StepOutput out{attention, context, state, logProbs};
+        m_model.decoder().step(previousToken, previousState, contextOverride, m_ws, out);
+    }
+
+private:
+    const Model &m_model;
+    int m_columns;
+    DecoderWorkspace m_ws;
+};
+
+struct Candidate
+{
+    double total;  // score of the hypothesis after this token
+    int parent;    // index among the live hypotheses
+    int token;
+    float logProb;
+};
+
+// The k best entries of v, best first; ties go to the lower index (as torch.argmax does).
+void topK(const Eigen::Ref<const Vector> &v, int k, std::vector<int> &best)
+{
+    best.clear();
+    for (int i = 0; i < v.size(); ++i) {
+        if (static_cast<int>(best.size()) == k && v[i] <= v[best.back()])
+            continue;
+        if (static_cast<int>(best.size()) == k)
+            best.pop_back();
+        auto pos = best.end();
+        while (pos != best.begin() && v[*(pos - 1)] < v[i])
+            --pos;
+        best.insert(pos, i);
+    }
+}
+
+std::vector<Hypothesis> beamSearch(const Model &model, Session &session, const Vector &initialState, int width,
+                                   int maxLength, const Vector *contextOverride)
+{
+    const int H = model.hiddenSize(), V = model.targetVocabSize(), C = session.columns();
+    const int eos = model.targetEosId();
+    MatrixRM liveStates(width, H), nextStates(width, H), stepStates(width, H);
+    MatrixRM stepAttention(width, C), stepContexts(width, H), logProbs(width, V);
+    // Every kept candidate of every step, as entry t * width + m, with a back pointer.
+    const Eigen::Index reserved = static_cast<Eigen::Index>(std::min(maxLength, 64)) * width;
+    MatrixRM historyAttention(reserved, C), historyContexts(reserved, H);
+    std::vector<int> parent, token;
+    std::vector<float> logProb;
+    std::vector<double> score;
+    std::vector<int> liveEntry(width), liveToken(width), nextEntry(width), nextToken(width);
+    std::vector<double> liveScore(width), nextScore(width);
+    std::vector<Candidate> candidates;
+    candidates.reserve(static_cast<size_t>(width) * width);
+    std::vector<int> best;
+    best.reserve(width);
+    std::vector<int> finished;
+    finished.reserve(2 * width);
+
+    int liveCount = 1;
+    liveStates.row(0) = initialState.transpose();
+    liveEntry[0] = -1;
+    liveToken[0] = model.sosId();
+    liveScore[0] = 0.0;
+    for (int t = 0; t < maxLength; ++t) {
+        candidates.clear();
+        for (int k = 0; k < liveCount; ++k) {
+            session.step(liveToken[k], liveStates.row(k).transpose(), contextOverride,
+                         stepAttention.row(k).transpose(), stepContexts.row(k).transpose(),
+                         stepStates.row(k).transpose(), logProbs.row(k).transpose());
+            topK(logProbs.row(k).transpose(), width, best);
+            for (int tok : best)
+                candidates.push_back({liveScore[k] + logProbs(k, tok), k, tok, logProbs(k, tok)});
+        }
+        std::sort(candidates.begin(), candidates.end(), [](const Candidate &a, const Candidate &b) {
+            if (a.total != b.total)
+                return a.total > b.total;
+            return a.parent != b.parent ? a.parent < b.parent : a.token < b.token;
+        });
+        const int kept = std::min<int>(width, static_cast<int>(candidates.size()));
+        ensureRows(historyAttention, static_cast<Eigen::Index>(t + 1) * width);
+        ensureRows(historyContexts, static_cast<Eigen::Index>(t + 1) * width);
+        parent.resize(static_cast<size_t>(t + 1) * width);
+        token.resize(parent.size());
+        logProb.resize(parent.size());
+        score.resize(parent.size());
+        int nextCount = 0;
+        for (int m = 0; m < kept; ++m) {
+            const Candidate &c = candidates[m];
+            const int e = t * width + m;
+            historyAttention.row(e) = stepAttention.row(c.parent);
+            historyContexts.row(e) = stepContexts.row(c.parent);
+            parent[e] = liveEntry[c.parent];
+            token[e] = c.token;
+            logProb[e] = c.logProb;
+            score[e] = c.total;
+            if (c.token == eos) {
+                finished.push_back(e);
+            } else {
+                nextStates.row(nextCount) = stepStates.row(c.parent);
+                nextEntry[nextCount] = e;
+                nextToken[nextCount] = c.token;
+                nextScore[nextCount] = c.total;
+                ++nextCount;
+            }
+        }
+        liveStates.swap(nextStates);
+        liveEntry.swap(nextEntry);
+        liveToken.swap(nextToken);
+        liveScore.swap(nextScore);
+        liveCount = nextCount;
+        if (static_cast<int>(finished.size()) >= width || liveCount == 0)
+            break;
+    }
+    if (static_cast<int>(finished.size()) < width)
+        finished.insert(finished.end(), liveEntry.begin(), liveEntry.begin() + liveCount);
+
+    const auto length = [&](int entry) { return entry / width + 1; };
+    const auto normalized = [&](int entry) { return score[entry] / length(entry); };
+    std::stable_sort(finished.begin(), finished.end(),
+                     [&](int a, int b) { return normalized(a) > normalized(b); });
+
+    std::vector<Hypothesis> hypotheses;
+    for (int i = 0; i < std::min<int>(width, static_cast<int>(finished.size())); ++i) {
+        const int last = finished[i];
+        const int n = length(last);
+        Hypothesis h;
+        h.targetIds.resize(n);
+        h.logProbs.resize(n);
+        h.attention.resize(n, C);
+        h.contexts.resize(n, H);
+        for (int e = last, step = n - 1; e >= 0; e = parent[e], --step) {
+            h.targetIds[step] = token[e];
+            h.logProbs[step] = logProb[e];
+            h.attention.row(step) = historyAttention.row(e);
+            h.contexts.row(step) = historyContexts.row(e);
+        }
+        h.score = score[last];
+        h.normalizedScore = normalized(last);
+        hypotheses.push_back(std::move(h));
+    }
+    return hypotheses;
+}
+
+Hypothesis forcedDecode(const Model &model, Session &session, const Vector &initialState,
+                        const std::vector<int> &target)
+{
+    const int n = static_cast<int>(target.size());
+    Hypothesis h;
+    h.targetIds = target;
+    h.attention.resize(n, session.columns());
+    h.contexts.resize(n, model.hiddenSize());
+    Vector state = initialState, next(model.hiddenSize()), logProbs(model.targetVocabSize());
+    int previous = model.sosId();
+    for (int i = 0; i < n; ++i) {
+        session.step(previous, state, nullptr, h.attention.row(i).transpose(), h.contexts.row(i).transpose(), next,
+                     logProbs);
+        h.logProbs.push_back(logProbs[target[i]]);
+        h.score += logProbs[target[i]];
+        state.swap(next);
+        previous = target[i];
+    }
+    h.normalizedScore = n > 0 ? h.score / n : 0.0;
+    return h;
+}
+
+// cos(c_i, c), |c_i - c|, entropy and padding mass per step; coverage per source position.
+void computeStatistics(Hypothesis &h, const Vector &summed, int sourceLength)
+{
+    const Eigen::VectorXd c = summed.cast<double>();
+    const double cNorm = c.norm();
+    const int steps = h.steps();
+    for (int i = 0; i < steps; ++i) {
+        const Eigen::VectorXd ci = h.contexts.row(i).transpose().cast<double>();
+        const double norm = ci.norm();
+        h.cosine.push_back(norm > 0 && cNorm > 0 ? ci.dot(c) / (norm * cNorm) : 0.0);
+        h.distance.push_back((ci - c).norm());
+        double entropy = 0, padding = 0;
+        for (int j = 0; j < h.attention.cols(); ++j) {
+            const double a = h.attention(i, j);
+            if (a > 0)
+                entropy -= a * std::log(a);
+            if (j >= sourceLength)
+                padding += a;
+        }
+        h.entropy.push_back(entropy);
+        h.paddingMass.push_back(padding);
+    }
+    h.coverage.assign(sourceLength, 0.0);
+    for (int i = 0; i < steps; ++i)
+        for (int j = 0; j < sourceLength; ++j)
+            h.coverage[j] += h.attention(i, j);
+}
+
+void fillTokens(const Model &model, std::vector<std::string> &tokens, const std::vector<int> &ids)
+{
+    tokens.clear();
+    for (int id : ids)
+        tokens.push_back(model.targetWord(id));
+}
+
+} // namespace
+
+int defaultMaxLength(int sourceLength)
+{
+    return 2 * (sourceLength - 1) + 10;
+}
+
+std::string ablationName(Ablation ablation)
+{
+    switch (ablation) {
+    case Ablation::Summed:
+        return "summed";
+    case Ablation::Mean:
+        return "mean";
+    case Ablation::None:
+        break;
+    }
+    return "none";
+}
+
+TranslationResult translate(const Model &model, const std::string &sentence, const DecodeOptions &options)
+{
+    const ModelConfig &config = model.config();
+    TranslationResult r;
+    r.sourceWords = tokenize(sentence, config.normalization);
+    for (const std::string &word : r.sourceWords) {
+        std::optional<int> id = model.sourceId(word);
+        if (!id) {
+            r.unknownWords.push_back(word);
+            id = model.sourceUnkId();
+        }
+        if (id) {
+            r.sourceIds.push_back(*id);
+            r.sourceTokens.push_back(model.sourceWord(*id));
+        }
+    }
+    r.sourceIds.push_back(model.sourceEosId());
+    r.sourceTokens.push_back(model.sourceWord(model.sourceEosId()));
+    const int T = r.sourceLength();
+    if (config.architecture == Architecture::TutorialLegacy && T > config.maxLength)
+        throw InputError("this tutorial_legacy model attends over " + std::to_string(config.maxLength)
+                         + " fixed slots, but the sentence needs " + std::to_string(T) + " ("
+                         + std::to_string(T - 1) + " known words and EOS); shorten it to at most "
+                         + std::to_string(config.maxLength - 1) + " words");
+
+    r.encoderOutputs = model.encode(r.sourceIds);
+    r.summedContext = r.encoderOutputs.colwise().sum().transpose();
+    const Vector initialState = r.encoderOutputs.row(T - 1).transpose();
+    Session session(model, r.encoderOutputs);
+    const int maxLength = options.maxLength > 0 ? options.maxLength : defaultMaxLength(T); // >= 10
+    const int width = std::max(1, options.beamWidth);
+
+    if (options.target) {
+        std::vector<int> target;
+        for (const std::string &word : tokenize(*options.target, config.normalization)) {
+            std::optional<int> id = model.targetId(word);
+            if (!id) {
+                r.unknownTargetWords.push_back(word);
+                id = model.targetUnkId();
+            }
+            if (id)
+                target.push_back(*id);
+        }
+        if (target.empty() || target.back() != model.targetEosId())
+            target.push_back(model.targetEosId());
+        r.forced = true;
+        r.hypotheses.push_back(forcedDecode(model, session, initialState, target));
+    } else {
+        r.hypotheses = beamSearch(model, session, initialState, width, maxLength, nullptr);
+    }
+    for (Hypothesis &h : r.hypotheses) {
+        fillTokens(model, h.targetTokens, h.targetIds);
+        computeStatistics(h, r.summedContext, T);
+    }
+
+    if (options.ablation != Ablation::None) {
+        const Vector context = options.ablation == Ablation::Summed ? r.summedContext
+                                                                    : Vector(r.summedContext / static_cast<float>(T));
+        Hypothesis h = beamSearch(model, session, initialState, 1, maxLength, &context).front();
+        AblationResult a;
+        a.kind = options.ablation;
+        a.targetIds = h.targetIds;
+        fillTokens(model, a.targetTokens, a.targetIds);
+        a.logProbs = h.logProbs;
+        a.score = h.score;
+        r.ablation = std::move(a);
+    }
+    return r;
+}
+
+} // namespace attnviz
