@@ -59,6 +59,10 @@ int main(int argc, char *argv[])
     }
     try {
         return parsed.command->run(parsed);
+    } catch (const UsageError &error) { // options that parse but do not fit together
+        std::cerr << programName << ": " << error.what() << "\n\n"
+                  << commandUsageText(programName, *parsed.command);
+        return 2;
     } catch (const std::exception &error) {
         std::cerr << programName << ": " << error.what() << '\n';
         return 1;

@@ -8,6 +8,21 @@
 namespace attnviz::cli {
 namespace {
 
+std::vector<std::string> readLines(const std::string &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw std::runtime_error(path + ": cannot open the file");
+    std::vector<std::string> lines;
+    std::string line;
+    while (std::getline(in, line)) {
+        if (!line.empty() && line.back() == '\r')
+            line.pop_back();
+        lines.push_back(std::move(line));
+    }
+    return lines;
+}
+
 int parsePositive(const ParsedCommand &command, const std::string &option, int fallback)
 {
     if (!command.has(option))
@@ -61,7 +76,9 @@ int run(const ParsedCommand &command)
                                   : "give the SENTENCE to translate (quote it), or --input FILE",
                          command.command);
     if (fromFile && command.has("target"))
-        throw UsageError("--target goes with a single SENTENCE, not with --input", command.command);
+        throw UsageError("--target goes with a single SENTENCE; with --input, use --targets FILE", command.command);
+    if (!fromFile && command.has("targets"))
+        throw UsageError("--targets goes with --input FILE; for one SENTENCE, use --target TEXT", command.command);
     const DecodeOptions options = decodeOptions(command);
     const bool asJson = command.has("json");
     const auto model = Model::fromFile(command.value("model"));
@@ -70,22 +87,26 @@ int run(const ParsedCommand &command)
         return 0;
     }
     const std::string path = command.value("input");
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw std::runtime_error(path + ": cannot open the input file");
+    const std::vector<std::string> lines = readLines(path);
+    std::vector<std::string> targets;
+    if (command.has("targets")) {
+        targets = readLines(command.value("targets"));
+        if (targets.size() != lines.size())
+            throw std::runtime_error(command.value("targets") + ": has " + std::to_string(targets.size())
+                                     + " lines, but " + path + " has " + std::to_string(lines.size()));
+    }
     // A bad line is reported with its number and skipped; the others are still translated.
-    int failures = 0, lineNumber = 0;
-    std::string line;
-    while (std::getline(in, line)) {
-        ++lineNumber;
-        if (!line.empty() && line.back() == '\r')
-            line.pop_back();
+    int failures = 0;
+    for (size_t i = 0; i < lines.size(); ++i) {
+        DecodeOptions lineOptions = options;
+        if (!targets.empty())
+            lineOptions.target = targets[i];
         try {
-            if (!asJson && lineNumber > 1)
+            if (!asJson && i > 0)
                 std::cout << '\n';
-            print(*model, line, options, asJson);
+            print(*model, lines[i], lineOptions, asJson);
         } catch (const InputError &error) {
-            std::cerr << path << ':' << lineNumber << ": " << error.what() << '\n';
+            std::cerr << path << ':' << i + 1 << ": " << error.what() << '\n';
             ++failures;
         }
     }
@@ -103,6 +124,7 @@ CommandSpec translateCommand()
              {"beam", "K", "Beam search with K hypotheses (default 1: greedy)"},
              {"max-length", "N", "At most N output tokens (default: 2 x source words + 10)"},
              {"target", "TEXT", "Forced decoding: the alignment while reading this translation"},
+             {"targets", "FILE", "With --input: forced decoding of line n of FILE for line n"},
              {"ablation", "KIND", "Also decode without attention: 'summed' (c = sum h_j) or 'mean' (c / T)"},
              {"json", "", "One JSON object per sentence"}},
             run,

@@ -1,34 +1,15 @@
 // Runs the real attnviz-cli on the committed test model and on broken copies of it.
+#include "clirunner.h"
+
 #include <QDir>
 #include <QFile>
-#include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
 namespace {
 
-const QString cliPath = QStringLiteral(ATTNVIZ_CLI_PATH);
 const QString tinyModelPath = QStringLiteral(ATTNVIZ_TEST_DATA_DIR "/tiny.json");
-
-struct RunResult
-{
-    int exitCode = -1;
-    QString out, err;
-};
-
-RunResult runCli(const QStringList &args)
-{
-    QProcess process;
-    process.start(cliPath, args);
-    RunResult result;
-    if (!process.waitForFinished(30000) || process.exitStatus() != QProcess::NormalExit)
-        return result;
-    result.exitCode = process.exitCode();
-    result.out = QString::fromUtf8(process.readAllStandardOutput());
-    result.err = QString::fromUtf8(process.readAllStandardError());
-    return result;
-}
 
 } // namespace
 

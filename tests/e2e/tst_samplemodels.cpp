@@ -1,0 +1,95 @@
+// The committed sample models: each loads and translates through the real CLI, and the synthetic
+// dates model's attention finds the true source word (data/dates/dates-test.gold) for >= 95% of
+// the output words of its held-out test set.
+#include "clirunner.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTest>
+
+namespace {
+
+const QString sourceDir = QStringLiteral(ATTNVIZ_SOURCE_DIR);
+
+} // namespace
+
+class TestSampleModels : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void loadsAndTranslates_data();
+    void loadsAndTranslates();
+    void datesAttentionHitsGoldAlignment();
+};
+
+void TestSampleModels::loadsAndTranslates_data()
+{
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<QString>("sentence");
+    const QDir dir(sourceDir + QStringLiteral("/sample_models"));
+    const QStringList models = dir.entryList({QStringLiteral("*.safetensors")}, QDir::Files, QDir::Name);
+    QVERIFY(models.contains(QStringLiteral("dates.safetensors")));
+    for (const QString &name : models) {
+        const bool dates = name.startsWith(QStringLiteral("dates")) || name.startsWith(QStringLiteral("tiny"));
+        QTest::newRow(qPrintable(name)) << dir.filePath(name)
+                                        << (dates ? QStringLiteral("the 3rd of may 1999") : QStringLiteral("I am cold."));
+    }
+}
+
+void TestSampleModels::loadsAndTranslates()
+{
+    QFETCH(QString, model);
+    QFETCH(QString, sentence);
+    const RunResult info = runCli({QStringLiteral("info"), QStringLiteral("--model"), model});
+    QCOMPARE(info.exitCode, 0);
+    QVERIFY(info.out.contains(QStringLiteral("Architecture:")));
+    const RunResult r = runCli({QStringLiteral("translate"), QStringLiteral("--model"), model, QStringLiteral("--json"), sentence});
+    QCOMPARE(r.exitCode, 0);
+    const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    const QJsonArray tokens = j[QStringLiteral("target_tokens")].toArray();
+    QVERIFY(tokens.size() >= 2);
+    QCOMPARE(tokens.last().toString(), QStringLiteral("EOS")); // a trained model finishes a short sentence
+    QVERIFY(j[QStringLiteral("unknown_words")].toArray().isEmpty());
+}
+
+void TestSampleModels::datesAttentionHitsGoldAlignment()
+{
+    const QString data = sourceDir + QStringLiteral("/data/dates/dates-test");
+    const RunResult r = runCli({QStringLiteral("translate"), QStringLiteral("--model"),
+                                sourceDir + QStringLiteral("/sample_models/dates.safetensors"), QStringLiteral("--input"),
+                                data + QStringLiteral(".src"), QStringLiteral("--targets"), data + QStringLiteral(".ref"),
+                                QStringLiteral("--json")});
+    QCOMPARE(r.exitCode, 0);
+    QFile goldFile(data + QStringLiteral(".gold"));
+    QVERIFY(goldFile.open(QIODevice::ReadOnly | QIODevice::Text));
+    const QStringList gold = QString::fromUtf8(goldFile.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    const QStringList results = r.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(results.size(), gold.size());
+    QVERIFY(gold.size() >= 500);
+    int hits = 0, total = 0;
+    for (int n = 0; n < gold.size(); ++n) {
+        const QJsonArray attention = QJsonDocument::fromJson(results[n].toUtf8()).object()[QStringLiteral("attention")].toArray();
+        for (const QString &link : gold[n].split(QLatin1Char(' '))) {
+            const int source = link.section(QLatin1Char('-'), 0, 0).toInt();
+            const int target = link.section(QLatin1Char('-'), 1, 1).toInt();
+            const QJsonArray row = attention[target].toArray();
+            int best = 0;
+            for (int j = 1; j < row.size(); ++j)
+                if (row[j].toDouble() > row[best].toDouble())
+                    best = j;
+            hits += best == source;
+            ++total;
+        }
+    }
+    const double accuracy = double(hits) / total;
+    qInfo("dates: attention argmax on the gold source word for %d of %d target words (%.2f%%)", hits, total,
+          100 * accuracy);
+    QVERIFY2(accuracy >= 0.95, qPrintable(QString::number(100 * accuracy) + QStringLiteral("%")));
+}
+
+QTEST_GUILESS_MAIN(TestSampleModels)
+#include "tst_samplemodels.moc"
