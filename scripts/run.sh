@@ -7,8 +7,8 @@ bash scripts/setup.sh
 
 model=sample_models/eng-fra-bahdanau.safetensors
 if [[ ! -f $model ]]; then
-    echo "run: $model not found, opening tests/data/tiny.json instead" >&2
-    model=tests/data/tiny.json
+    echo "run: $model not found, opening the synthetic dates model instead" >&2
+    model=sample_models/dates.safetensors
 fi
 
 if [[ -z ${DISPLAY:-} && -z ${WAYLAND_DISPLAY:-} && -z ${QT_QPA_PLATFORM:-} ]]; then
