@@ -1,5 +1,6 @@
 // attnviz-cli: the headless front end. Each command is one CommandSpec and one run function.
 #include "command_line.h"
+#include "align_command.h"
 #include "translate_command.h"
 
 #include <attnviz/model_file.h>
@@ -34,6 +35,7 @@ std::vector<attnviz::cli::CommandSpec> commands()
          runInfo,
          {}},
         attnviz::cli::translateCommand(),
+        attnviz::cli::alignCommand(),
     };
 }
 

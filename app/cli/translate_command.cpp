@@ -1,27 +1,13 @@
 #include "translate_command.h"
 
+#include "text_files.h"
+
 #include <attnviz/result_json.h>
 
-#include <fstream>
 #include <iostream>
 
 namespace attnviz::cli {
 namespace {
-
-std::vector<std::string> readLines(const std::string &path)
-{
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw std::runtime_error(path + ": cannot open the file");
-    std::vector<std::string> lines;
-    std::string line;
-    while (std::getline(in, line)) {
-        if (!line.empty() && line.back() == '\r')
-            line.pop_back();
-        lines.push_back(std::move(line));
-    }
-    return lines;
-}
 
 int parsePositive(const ParsedCommand &command, const std::string &option, int fallback)
 {

@@ -35,13 +35,22 @@ MatrixView matrixView(const ModelFile &file, const std::string &name)
     return MatrixView(t.values.data(), t.shape[0], t.shape[1]);
 }
 
-// attention = softmax(scores); context = sum_j attention_j h_j.
-// An override replaces the context (and is what the step reports as c_i).
-void attend(DecoderWorkspace &ws, StepOutput &out, const Vector *contextOverride)
+// out.attention holds the scores: keep them as energies, softmax, apply any override, and
+// make the context c_i = sum_j a_ij h_j (or take the ablation's replacement).
+void attend(DecoderWorkspace &ws, StepOutput &out, const StepControl &control)
 {
+    out.energies = out.attention;
     softmaxInPlace(out.attention);
-    if (contextOverride)
-        out.context = *contextOverride;
+    if (control.overrides) {
+        for (const AttentionOverride &o : *control.overrides) {
+            if (o.step != control.step)
+                continue;
+            out.attention *= static_cast<float>(1.0 - o.share);
+            out.attention[o.position] += static_cast<float>(o.share);
+        }
+    }
+    if (control.context)
+        out.context = *control.context;
     else
         out.context.noalias() = ws.encoder.transpose() * out.attention.head(ws.encoder.rows());
 }
@@ -67,7 +76,7 @@ public:
         ws.energies.resize(ws.keys.rows(), ws.keys.cols());
     }
 
-    void step(int previousToken, const Eigen::Ref<const Vector> &previousState, const Vector *contextOverride,
+    void step(int previousToken, const Eigen::Ref<const Vector> &previousState, const StepControl &control,
               DecoderWorkspace &ws, StepOutput &out) const override
     {
         ws.query.noalias() = m_wa.weight() * previousState;
@@ -76,7 +85,7 @@ public:
         const int T = static_cast<int>(ws.encoder.rows());
         out.attention.head(T).noalias() = ws.energies * m_va.weight().row(0).transpose();
         out.attention.head(T).array() += m_va.bias()[0];
-        attend(ws, out, contextOverride);
+        attend(ws, out, control);
         ws.gi.noalias() = m_gru.inputToHidden.columns(0, m_hidden) * m_embedding.row(previousToken).transpose();
         ws.gi.noalias() += m_gru.inputToHidden.columns(m_hidden, m_hidden) * out.context;
         ws.gi += m_gru.inputToHidden.bias();
@@ -102,7 +111,7 @@ public:
             m_w = linearView(file, "decoder.attention.W", false);
     }
 
-    void step(int previousToken, const Eigen::Ref<const Vector> &previousState, const Vector *contextOverride,
+    void step(int previousToken, const Eigen::Ref<const Vector> &previousState, const StepControl &control,
               DecoderWorkspace &ws, StepOutput &out) const override
     {
         ws.gi.noalias() = m_gru.inputToHidden.weight() * m_embedding.row(previousToken).transpose();
@@ -113,7 +122,7 @@ public:
         else
             ws.query = out.state;
         out.attention.noalias() = ws.encoder * ws.query;
-        attend(ws, out, contextOverride);
+        attend(ws, out, control);
         ws.mixed.noalias() = m_concat.columns(0, m_hidden) * out.context;
         ws.mixed.noalias() += m_concat.columns(m_hidden, m_hidden) * out.state;
         ws.mixed = (ws.mixed + m_concat.bias()).array().tanh();
@@ -139,14 +148,14 @@ public:
     {
     }
 
-    void step(int previousToken, const Eigen::Ref<const Vector> &previousState, const Vector *contextOverride,
+    void step(int previousToken, const Eigen::Ref<const Vector> &previousState, const StepControl &control,
               DecoderWorkspace &ws, StepOutput &out) const override
     {
         const auto embedded = m_embedding.row(previousToken).transpose();
         out.attention.noalias() = m_attn.columns(0, m_hidden) * embedded;
         out.attention.noalias() += m_attn.columns(m_hidden, m_hidden) * previousState;
         out.attention += m_attn.bias();
-        attend(ws, out, contextOverride);
+        attend(ws, out, control);
         ws.mixed.noalias() = m_combine.columns(0, m_hidden) * embedded;
         ws.mixed.noalias() += m_combine.columns(m_hidden, m_hidden) * out.context;
         ws.mixed += m_combine.bias();

@@ -3,6 +3,7 @@
 
 #include <attnviz/layers.h>
 #include <attnviz/model_file.h>
+#include <attnviz/translate.h>
 
 #include <memory>
 
@@ -18,9 +19,18 @@ struct DecoderWorkspace
     Vector query, gi, gh, mixed; // [H], [3H], [3H], [H]
 };
 
+// What a step may be told to do differently from the model.
+struct StepControl
+{
+    const Vector *context = nullptr; // [H]: replaces c_i after the attention (the ablation)
+    const std::vector<AttentionOverride> *overrides = nullptr; // those whose step is `step` apply
+    int step = 0;
+};
+
 // Where one step writes its results.
 struct StepOutput
 {
+    Eigen::Ref<Vector> energies;  // [columns]: scores before the softmax
     Eigen::Ref<Vector> attention; // [columns]
     Eigen::Ref<Vector> context;   // [H]
     Eigen::Ref<Vector> state;     // [H]
@@ -32,10 +42,9 @@ class Decoder
 public:
     virtual ~Decoder() = default;
     virtual void prepare(DecoderWorkspace &ws) const;
-    // One step from y_{i-1} and s_{i-1}. contextOverride [H], if given, replaces c_i after the
-    // attention is computed (the no-attention ablation).
+    // One step from y_{i-1} and s_{i-1}.
     virtual void step(int previousToken, const Eigen::Ref<const Vector> &previousState,
-                      const Vector *contextOverride, DecoderWorkspace &ws, StepOutput &out) const = 0;
+                      const StepControl &control, DecoderWorkspace &ws, StepOutput &out) const = 0;
 
     static std::unique_ptr<Decoder> create(const ModelFile &file);
 

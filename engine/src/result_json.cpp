@@ -49,6 +49,7 @@ json resultToJson(const Model &model, const std::string &sentence, const Transla
     j["unknown_words"] = result.unknownWords;
     j["target_tokens"] = h.targetTokens;
     j["attention"] = matrixToJson(h.attention, T);
+    j["energies"] = matrixToJson(h.energies, T);
     j["contexts"] = matrixToJson(h.contexts, h.contexts.cols());
     j["summed_context"] = vectorToJson(result.summedContext);
     j["log_probs"] = h.logProbs;

@@ -33,12 +33,12 @@ public:
 
     int columns() const { return m_columns; }
 
-    template<typename A, typename C, typename S, typename L>
-    void step(int previousToken, const Eigen::Ref<const Vector> &previousState, const Vector *contextOverride,
-              A &&attention, C &&context, S &&state, L &&logProbs)
+    template<typename E, typename A, typename C, typename S, typename L>
+    void step(int previousToken, const Eigen::Ref<const Vector> &previousState, const StepControl &control,
+              E &&energies, A &&attention, C &&context, S &&state, L &&logProbs)
     {
-        StepOutput out{attention, context, state, logProbs};
-        m_model.decoder().step(previousToken, previousState, contextOverride, m_ws, out);
+        StepOutput out{energies, attention, context, state, logProbs};
+        m_model.decoder().step(previousToken, previousState, control, m_ws, out);
     }
 
 private:
@@ -72,15 +72,15 @@ void topK(const Eigen::Ref<const Vector> &v, int k, std::vector<int> &best)
 }
 
 std::vector<Hypothesis> beamSearch(const Model &model, Session &session, const Vector &initialState, int width,
-                                   int maxLength, const Vector *contextOverride)
+                                   int maxLength, StepControl control)
 {
     const int H = model.hiddenSize(), V = model.targetVocabSize(), C = session.columns();
     const int eos = model.targetEosId();
     MatrixRM liveStates(width, H), nextStates(width, H), stepStates(width, H);
-    MatrixRM stepAttention(width, C), stepContexts(width, H), logProbs(width, V);
+    MatrixRM stepEnergies(width, C), stepAttention(width, C), stepContexts(width, H), logProbs(width, V);
     // Every kept candidate of every step, as entry t * width + m, with a back pointer.
     const Eigen::Index reserved = static_cast<Eigen::Index>(std::min(maxLength, 64)) * width;
-    MatrixRM historyAttention(reserved, C), historyContexts(reserved, H);
+    MatrixRM historyEnergies(reserved, C), historyAttention(reserved, C), historyContexts(reserved, H);
     std::vector<int> parent, token;
     std::vector<float> logProb;
     std::vector<double> score;
@@ -100,8 +100,9 @@ std::vector<Hypothesis> beamSearch(const Model &model, Session &session, const V
     liveScore[0] = 0.0;
     for (int t = 0; t < maxLength; ++t) {
         candidates.clear();
+        control.step = t;
         for (int k = 0; k < liveCount; ++k) {
-            session.step(liveToken[k], liveStates.row(k).transpose(), contextOverride,
+            session.step(liveToken[k], liveStates.row(k).transpose(), control, stepEnergies.row(k).transpose(),
                          stepAttention.row(k).transpose(), stepContexts.row(k).transpose(),
                          stepStates.row(k).transpose(), logProbs.row(k).transpose());
             topK(logProbs.row(k).transpose(), width, best);
@@ -114,6 +115,7 @@ std::vector<Hypothesis> beamSearch(const Model &model, Session &session, const V
             return a.parent != b.parent ? a.parent < b.parent : a.token < b.token;
         });
         const int kept = std::min<int>(width, static_cast<int>(candidates.size()));
+        ensureRows(historyEnergies, static_cast<Eigen::Index>(t + 1) * width);
         ensureRows(historyAttention, static_cast<Eigen::Index>(t + 1) * width);
         ensureRows(historyContexts, static_cast<Eigen::Index>(t + 1) * width);
         parent.resize(static_cast<size_t>(t + 1) * width);
@@ -124,6 +126,7 @@ std::vector<Hypothesis> beamSearch(const Model &model, Session &session, const V
         for (int m = 0; m < kept; ++m) {
             const Candidate &c = candidates[m];
             const int e = t * width + m;
+            historyEnergies.row(e) = stepEnergies.row(c.parent);
             historyAttention.row(e) = stepAttention.row(c.parent);
             historyContexts.row(e) = stepContexts.row(c.parent);
             parent[e] = liveEntry[c.parent];
@@ -163,11 +166,13 @@ std::vector<Hypothesis> beamSearch(const Model &model, Session &session, const V
         Hypothesis h;
         h.targetIds.resize(n);
         h.logProbs.resize(n);
+        h.energies.resize(n, C);
         h.attention.resize(n, C);
         h.contexts.resize(n, H);
         for (int e = last, step = n - 1; e >= 0; e = parent[e], --step) {
             h.targetIds[step] = token[e];
             h.logProbs[step] = logProb[e];
+            h.energies.row(step) = historyEnergies.row(e);
             h.attention.row(step) = historyAttention.row(e);
             h.contexts.row(step) = historyContexts.row(e);
         }
@@ -179,18 +184,20 @@ std::vector<Hypothesis> beamSearch(const Model &model, Session &session, const V
 }
 
 Hypothesis forcedDecode(const Model &model, Session &session, const Vector &initialState,
-                        const std::vector<int> &target)
+                        const std::vector<int> &target, StepControl control)
 {
     const int n = static_cast<int>(target.size());
     Hypothesis h;
     h.targetIds = target;
+    h.energies.resize(n, session.columns());
     h.attention.resize(n, session.columns());
     h.contexts.resize(n, model.hiddenSize());
     Vector state = initialState, next(model.hiddenSize()), logProbs(model.targetVocabSize());
     int previous = model.sosId();
     for (int i = 0; i < n; ++i) {
-        session.step(previous, state, nullptr, h.attention.row(i).transpose(), h.contexts.row(i).transpose(), next,
-                     logProbs);
+        control.step = i;
+        session.step(previous, state, control, h.energies.row(i).transpose(), h.attention.row(i).transpose(),
+                     h.contexts.row(i).transpose(), next, logProbs);
         h.logProbs.push_back(logProbs[target[i]]);
         h.score += logProbs[target[i]];
         state.swap(next);
@@ -237,6 +244,27 @@ void fillTokens(const Model &model, std::vector<std::string> &tokens, const std:
 
 } // namespace
 
+Vector softmaxAtTemperature(const Eigen::Ref<const Vector> &energies, double temperature)
+{
+    Vector out = energies / static_cast<float>(temperature);
+    softmaxInPlace(out);
+    return out;
+}
+
+std::vector<Contribution> contextContributions(const TranslationResult &result, const Hypothesis &hypothesis, int step)
+{
+    const Eigen::VectorXd c = hypothesis.contexts.row(step).transpose().cast<double>();
+    const double cNorm = c.norm();
+    std::vector<Contribution> out;
+    for (int j = 0; j < result.sourceLength(); ++j) {
+        const Eigen::VectorXd part =
+            hypothesis.attention(step, j) * result.encoderOutputs.row(j).transpose().cast<double>();
+        const double norm = part.norm();
+        out.push_back({norm, norm > 0 && cNorm > 0 ? part.dot(c) / (norm * cNorm) : 0.0});
+    }
+    return out;
+}
+
 int defaultMaxLength(int sourceLength)
 {
     return 2 * (sourceLength - 1) + 10;
@@ -260,15 +288,16 @@ TranslationResult translate(const Model &model, const std::string &sentence, con
     const ModelConfig &config = model.config();
     TranslationResult r;
     r.sourceWords = tokenize(sentence, config.normalization);
-    for (const std::string &word : r.sourceWords) {
-        std::optional<int> id = model.sourceId(word);
+    for (size_t w = 0; w < r.sourceWords.size(); ++w) {
+        std::optional<int> id = model.sourceId(r.sourceWords[w]);
         if (!id) {
-            r.unknownWords.push_back(word);
+            r.unknownWords.push_back(r.sourceWords[w]);
             id = model.sourceUnkId();
         }
         if (id) {
             r.sourceIds.push_back(*id);
             r.sourceTokens.push_back(model.sourceWord(*id));
+            r.sourceWordIndex.push_back(static_cast<int>(w));
         }
     }
     r.sourceIds.push_back(model.sourceEosId());
@@ -284,26 +313,41 @@ TranslationResult translate(const Model &model, const std::string &sentence, con
     r.summedContext = r.encoderOutputs.colwise().sum().transpose();
     const Vector initialState = r.encoderOutputs.row(T - 1).transpose();
     Session session(model, r.encoderOutputs);
+    for (const AttentionOverride &o : options.attentionOverrides) {
+        if (o.step < 0 || o.position < 0 || o.position >= T || !(o.share >= 0.0 && o.share <= 1.0))
+            throw InputError("attention override at step " + std::to_string(o.step) + " on position "
+                             + std::to_string(o.position) + " with share " + std::to_string(o.share)
+                             + ": the step must be >= 0, the position a source position from 0 to "
+                             + std::to_string(T - 1) + " and the share between 0 and 1");
+    }
+    StepControl control;
+    if (!options.attentionOverrides.empty())
+        control.overrides = &options.attentionOverrides;
     const int maxLength = options.maxLength > 0 ? options.maxLength : defaultMaxLength(T); // >= 10
     const int width = std::max(1, options.beamWidth);
 
     if (options.target) {
         std::vector<int> target;
-        for (const std::string &word : tokenize(*options.target, config.normalization)) {
-            std::optional<int> id = model.targetId(word);
+        r.targetWords = tokenize(*options.target, config.normalization);
+        for (size_t w = 0; w < r.targetWords.size(); ++w) {
+            std::optional<int> id = model.targetId(r.targetWords[w]);
             if (!id) {
-                r.unknownTargetWords.push_back(word);
+                r.unknownTargetWords.push_back(r.targetWords[w]);
                 id = model.targetUnkId();
             }
-            if (id)
+            if (id) {
                 target.push_back(*id);
+                r.targetWordIndex.push_back(static_cast<int>(w));
+            }
         }
         if (target.empty() || target.back() != model.targetEosId())
             target.push_back(model.targetEosId());
+        else
+            r.targetWordIndex.pop_back(); // the target's own EOS word
         r.forced = true;
-        r.hypotheses.push_back(forcedDecode(model, session, initialState, target));
+        r.hypotheses.push_back(forcedDecode(model, session, initialState, target, control));
     } else {
-        r.hypotheses = beamSearch(model, session, initialState, width, maxLength, nullptr);
+        r.hypotheses = beamSearch(model, session, initialState, width, maxLength, control);
     }
     for (Hypothesis &h : r.hypotheses) {
         fillTokens(model, h.targetTokens, h.targetIds);
@@ -313,7 +357,9 @@ TranslationResult translate(const Model &model, const std::string &sentence, con
     if (options.ablation != Ablation::None) {
         const Vector context = options.ablation == Ablation::Summed ? r.summedContext
                                                                     : Vector(r.summedContext / static_cast<float>(T));
-        Hypothesis h = beamSearch(model, session, initialState, 1, maxLength, &context).front();
+        StepControl ablation;
+        ablation.context = &context;
+        Hypothesis h = beamSearch(model, session, initialState, 1, maxLength, ablation).front();
         AblationResult a;
         a.kind = options.ablation;
         a.targetIds = h.targetIds;

@@ -8,6 +8,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QTemporaryDir>
 #include <QTest>
 
 namespace {
@@ -24,6 +25,7 @@ private slots:
     void loadsAndTranslates_data();
     void loadsAndTranslates();
     void datesAttentionHitsGoldAlignment();
+    void datesAlignmentErrorRateIsNearZero();
 };
 
 void TestSampleModels::loadsAndTranslates_data()
@@ -89,6 +91,42 @@ void TestSampleModels::datesAttentionHitsGoldAlignment()
     qInfo("dates: attention argmax on the gold source word for %d of %d target words (%.2f%%)", hits, total,
           100 * accuracy);
     QVERIFY2(accuracy >= 0.95, qPrintable(QString::number(100 * accuracy) + QStringLiteral("%")));
+}
+
+// The same test set through `attnviz-cli align`: AER (Och & Ney) against the true alignment.
+void TestSampleModels::datesAlignmentErrorRateIsNearZero()
+{
+    const QString data = sourceDir + QStringLiteral("/data/dates/dates-test");
+    const RunResult r = runCli({QStringLiteral("align"), QStringLiteral("--model"),
+                                sourceDir + QStringLiteral("/sample_models/dates.safetensors"), QStringLiteral("--input"),
+                                data + QStringLiteral(".src"), QStringLiteral("--targets"), data + QStringLiteral(".ref"),
+                                QStringLiteral("--gold"), data + QStringLiteral(".gold"), QStringLiteral("--json")});
+    QCOMPARE(r.exitCode, 0);
+    const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    QCOMPARE(j[QStringLiteral("sentences")].toInt(), 500);
+    QCOMPARE(j[QStringLiteral("sure_links")].toInt(), 1500);
+    qInfo("dates: precision %.4f, recall %.4f, AER %.4f", j[QStringLiteral("precision")].toDouble(),
+          j[QStringLiteral("recall")].toDouble(), j[QStringLiteral("aer")].toDouble());
+    QVERIFY(j[QStringLiteral("aer")].toDouble() < 0.05);
+    // A gold file whose link points past the sentence is refused with its line.
+    QTemporaryDir dir;
+    QFile bad(dir.filePath(QStringLiteral("bad.gold")));
+    QVERIFY(bad.open(QIODevice::WriteOnly));
+    bad.write("0-0\n9-0\n");
+    bad.close();
+    QFile src(dir.filePath(QStringLiteral("s.txt"))), ref(dir.filePath(QStringLiteral("r.txt")));
+    QVERIFY(src.open(QIODevice::WriteOnly) && ref.open(QIODevice::WriteOnly));
+    src.write("may 3 1999\nmay 4 1999\n");
+    ref.write("1999 05 03\n1999 05 04\n");
+    src.close();
+    ref.close();
+    const RunResult refused = runCli({QStringLiteral("align"), QStringLiteral("--model"),
+                                      sourceDir + QStringLiteral("/sample_models/dates.safetensors"),
+                                      QStringLiteral("--input"), src.fileName(), QStringLiteral("--targets"),
+                                      ref.fileName(), QStringLiteral("--gold"), bad.fileName()});
+    QCOMPARE(refused.exitCode, 1);
+    QVERIFY2(refused.err.contains(bad.fileName() + QStringLiteral(":2: link 9-0 is outside the sentence")),
+             qPrintable(refused.err));
 }
 
 QTEST_GUILESS_MAIN(TestSampleModels)

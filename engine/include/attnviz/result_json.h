@@ -10,7 +10,7 @@
 namespace attnviz {
 
 // Keys: sentence, model, architecture, source_words, source_tokens, unknown_words, target_tokens,
-// attention [steps x source tokens incl. EOS], contexts [steps x H], summed_context [H],
+// attention [steps x source tokens incl. EOS], energies (before the softmax, same shape), contexts [steps x H], summed_context [H],
 // log_probs, score, normalized_score, cosine, distance, entropy, coverage; padding_mass
 // (tutorial_legacy); forced, target, unknown_target_words, perplexity (forced); beams (K > 1);
 // ablation. `hypothesis` picks which beam is the main result. docs/cli.md lists them.

@@ -29,12 +29,23 @@ public:
 
 enum class Ablation { None, Summed, Mean };
 
+// What-if: at output step `step` (from 0), put `share` of the attention on source position
+// `position` (from 0; EOS is the last) and scale the model's own weights by 1 - share. The
+// context and everything after it follow from the changed weights.
+struct AttentionOverride
+{
+    int step = 0;
+    int position = 0;
+    double share = 1.0;
+};
+
 struct DecodeOptions
 {
     int beamWidth = 1;                 // 1 = greedy
     int maxLength = 0;                 // output steps; 0 = 2 x source words + 10
     std::optional<std::string> target; // forced decoding of this target sentence
     Ablation ablation = Ablation::None; // also decode greedily with every c_i replaced
+    std::vector<AttentionOverride> attentionOverrides; // applied in greedy, beam and forced decoding
 };
 
 // One output sequence with everything the views show.
@@ -43,6 +54,7 @@ struct Hypothesis
     std::vector<int> targetIds;          // EOS included when emitted
     std::vector<std::string> targetTokens;
     MatrixRM attention;                  // [steps x columns]: source positions (with EOS), or L slots
+    MatrixRM energies;                   // [steps x columns]: the scores e_ij before the softmax
     MatrixRM contexts;                   // [steps x H]: c_i
     std::vector<double> logProbs;        // of each output token
     double score = 0;                    // sum of logProbs
@@ -69,6 +81,9 @@ struct TranslationResult
 {
     std::vector<std::string> sourceWords;  // the normalized input words
     std::vector<int> sourceIds;            // encoder input, EOS last
+    std::vector<int> sourceWordIndex;      // per encoder position but EOS: its index in sourceWords
+    std::vector<std::string> targetWords;  // forced: the normalized target words
+    std::vector<int> targetWordIndex;      // forced: per target token but EOS: its index in targetWords
     std::vector<std::string> sourceTokens; // vocabulary strings of sourceIds (UNK, EOS as spelled)
     std::vector<std::string> unknownWords; // source words outside the vocabulary
     std::vector<std::string> unknownTargetWords; // forced target words outside the vocabulary
@@ -84,6 +99,18 @@ struct TranslationResult
 
 // Throws InputError when the sentence cannot be encoded by this model.
 TranslationResult translate(const Model &model, const std::string &sentence, const DecodeOptions &options);
+
+// softmax(energies / temperature) of one row: how peaked the attention would be at another
+// temperature. Temperature 1 gives the model's own attention.
+Vector softmaxAtTemperature(const Eigen::Ref<const Vector> &energies, double temperature);
+
+// How c_i is made: for each source position j, the norm of a_ij h_j and its cosine with c_i.
+struct Contribution
+{
+    double norm = 0;
+    double cosine = 0;
+};
+std::vector<Contribution> contextContributions(const TranslationResult &result, const Hypothesis &hypothesis, int step);
 
 // The default step limit for a source of T positions (EOS included): 2 (T - 1) + 10.
 int defaultMaxLength(int sourceLength);

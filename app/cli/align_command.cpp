@@ -1,0 +1,91 @@
+#include "align_command.h"
+
+#include "text_files.h"
+
+#include <attnviz/alignment.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+namespace attnviz::cli {
+namespace {
+
+double parseThreshold(const ParsedCommand &command)
+{
+    if (!command.has("threshold"))
+        return 0.0;
+    const std::string text = command.value("threshold");
+    size_t used = 0;
+    double value = -1;
+    try {
+        value = std::stod(text, &used);
+    } catch (const std::exception &) {
+        used = 0;
+    }
+    if (used != text.size() || !(value > 0.0 && value < 1.0))
+        throw UsageError("--threshold needs a number between 0 and 1, not '" + text + "'", command.command);
+    return value;
+}
+
+int run(const ParsedCommand &command)
+{
+    const double threshold = parseThreshold(command);
+    const auto model = Model::fromFile(command.value("model"));
+    const std::string inputPath = command.value("input"), targetsPath = command.value("targets"),
+                      goldPath = command.value("gold");
+    const std::vector<std::string> sources = readLines(inputPath), targets = readLines(targetsPath);
+    const std::vector<GoldAlignment> gold = parsePharaoh(readFile(goldPath), goldPath);
+    if (targets.size() != sources.size() || gold.size() != sources.size())
+        throw std::runtime_error("the files differ in length: " + inputPath + " has " + std::to_string(sources.size())
+                                 + " lines, " + targetsPath + " " + std::to_string(targets.size()) + ", " + goldPath + " "
+                                 + std::to_string(gold.size()));
+    AlignmentCounts total;
+    for (size_t n = 0; n < sources.size(); ++n) {
+        DecodeOptions options;
+        options.target = targets[n];
+        const TranslationResult result = translate(*model, sources[n], options);
+        for (const std::set<Link> *set : {&gold[n].sure, &gold[n].possible})
+            for (const Link &l : *set)
+                if (l.first >= static_cast<int>(result.sourceWords.size())
+                    || l.second >= static_cast<int>(result.targetWords.size()))
+                    throw std::runtime_error(goldPath + ":" + std::to_string(n + 1) + ": link " + std::to_string(l.first)
+                                             + "-" + std::to_string(l.second) + " is outside the sentence ("
+                                             + std::to_string(result.sourceWords.size()) + " source words, "
+                                             + std::to_string(result.targetWords.size()) + " target words)");
+        total += countAgreement(hardLinks(result, result.best(), threshold), gold[n]);
+    }
+    if (command.has("json")) {
+        const nlohmann::json j = {{"sentences", sources.size()}, {"precision", total.precision()},
+                                  {"recall", total.recall()}, {"aer", total.alignmentErrorRate()},
+                                  {"model_links", total.a}, {"sure_links", total.s},
+                                  {"model_and_sure", total.aAndS}, {"model_and_possible", total.aAndP},
+                                  {"threshold", threshold}};
+        std::cout << j.dump() << '\n';
+    } else {
+        char line[160];
+        std::snprintf(line, sizeof line, "sentences: %zu\nprecision: %.4f\nrecall:    %.4f\nAER:       %.4f\n",
+                      sources.size(), total.precision(), total.recall(), total.alignmentErrorRate());
+        std::cout << line;
+    }
+    return 0;
+}
+
+} // namespace
+
+CommandSpec alignCommand()
+{
+    return {"align",
+            "Score the model's attention against gold word alignments (precision, recall, AER).",
+            {{"model", "FILE", "Model file (.safetensors, or .json)", true},
+             {"input", "FILE", "Source sentences, one per line", true},
+             {"targets", "FILE", "Reference translations, one per line (decoded with forcing)", true},
+             {"gold", "FILE", "Gold alignments in Pharaoh format: 'i-j' sure, 'i?j' possible, from 0", true},
+             {"threshold", "X", "Also count every link whose weight exceeds X (0 < X < 1)"},
+             {"json", "", "Print the scores as one JSON object"}},
+            run,
+            {}};
+}
+
+} // namespace attnviz::cli

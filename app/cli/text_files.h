@@ -1,0 +1,14 @@
+// Reading the text files the commands take (sentences, references, alignments).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace attnviz::cli {
+
+// Throws std::runtime_error naming the file when it cannot be read.
+std::string readFile(const std::string &path);
+// Lines without their "\n" or "\r\n".
+std::vector<std::string> readLines(const std::string &path);
+
+} // namespace attnviz::cli
