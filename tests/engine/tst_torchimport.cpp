@@ -1,0 +1,317 @@
+// Importing torch.save checkpoints: real ones written by Debian's PyTorch for each tutorial
+// version must give PyTorch's own outputs, and hand-made malicious ones must be refused with
+// their specific message. The files and references come from tools/make_torch_fixtures.py.
+#include <attnviz/torch_import.h>
+#include <attnviz/translate.h>
+
+#include <nlohmann/json.hpp>
+
+#include <QTest>
+
+#include <cmath>
+#include <fstream>
+
+using namespace attnviz;
+using nlohmann::json;
+
+namespace {
+
+constexpr double tolerance = 1e-5;
+
+std::string dataPath(const std::string &name)
+{
+    return ATTNVIZ_TORCH_DATA_DIR "/" + name;
+}
+
+json readJson(const std::string &path)
+{
+    std::ifstream in(path);
+    return json::parse(in);
+}
+
+TorchImportOptions pairOptions(const std::string &dir)
+{
+    TorchImportOptions options;
+    options.encoderPath = dataPath(dir + "/encoder.pt");
+    options.decoderPath = dataPath(dir + "/decoder.pt");
+    options.sourceVocabPath = dataPath("source_vocab.json");
+    options.targetVocabPath = dataPath("target_vocab.json");
+    return options;
+}
+
+std::string importError(const TorchImportOptions &options)
+{
+    try {
+        importTorchCheckpoint(options);
+    } catch (const ModelError &error) {
+        return error.what();
+    }
+    return "(no error)";
+}
+
+void compareRows(const MatrixRM &actual, const json &expected, const char *what)
+{
+    QCOMPARE(size_t(actual.rows()), expected.size());
+    for (size_t i = 0; i < expected.size(); ++i) {
+        QCOMPARE(size_t(actual.cols()), expected[i].size());
+        for (size_t j = 0; j < expected[i].size(); ++j) {
+            const double e = expected[i][j].get<double>();
+            const double a = actual(Eigen::Index(i), Eigen::Index(j));
+            QVERIFY2(std::abs(a - e) <= tolerance,
+                     qPrintable(QStringLiteral("%1 [%2, %3]: %4 != %5").arg(QLatin1String(what)).arg(i).arg(j).arg(a).arg(e)));
+        }
+    }
+}
+
+void compareHypothesis(const Hypothesis &h, const json &e)
+{
+    QCOMPARE(h.targetTokens, e["target_tokens"].get<std::vector<std::string>>());
+    const auto logProbs = e["log_probs"].get<std::vector<double>>();
+    QCOMPARE(h.logProbs.size(), logProbs.size());
+    for (size_t i = 0; i < logProbs.size(); ++i)
+        QVERIFY2(std::abs(h.logProbs[i] - logProbs[i]) <= tolerance, qPrintable(QString::number(i)));
+    compareRows(h.attention, e["attention"], "attention");
+    compareRows(h.contexts, e["contexts"], "contexts");
+}
+
+} // namespace
+
+class TestTorchImport : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void matchesPyTorch_data();
+    void matchesPyTorch();
+    void detectsArchitecture_data();
+    void detectsArchitecture();
+    void combinedCheckpoint();
+    void halfPrecision();
+    void vocabularies();
+    void pairsFileRebuildsTheVocabularies();
+    void refusesMaliciousFiles_data();
+    void refusesMaliciousFiles();
+    void reportsMismatches_data();
+    void reportsMismatches();
+};
+
+void TestTorchImport::matchesPyTorch_data()
+{
+    QTest::addColumn<QString>("dir");
+    QTest::newRow("current tutorial (bahdanau)") << QStringLiteral("bahdanau");
+    QTest::newRow("original tutorial (attn, attn_combine, relu)") << QStringLiteral("legacy");
+    QTest::newRow("luong general") << QStringLiteral("luong");
+}
+
+// The imported tensors are PyTorch's, bit for bit, and decoding them gives PyTorch's outputs.
+void TestTorchImport::matchesPyTorch()
+{
+    QFETCH(QString, dir);
+    const json reference = readJson(dataPath(dir.toStdString() + "/reference.json"));
+    ModelFile file = importTorchCheckpoint(pairOptions(dir.toStdString()));
+
+    QCOMPARE(file.tensors.size(), reference["tensors"].size());
+    for (const auto &[name, expected] : reference["tensors"].items()) {
+        const auto it = file.tensors.find(name);
+        QVERIFY2(it != file.tensors.end(), name.c_str());
+        QCOMPARE(it->second.shape, expected["shape"].get<std::vector<int64_t>>());
+        const auto values = expected["data"].get<std::vector<double>>();
+        QCOMPARE(it->second.values.size(), values.size());
+        for (size_t i = 0; i < values.size(); ++i)
+            QCOMPARE(it->second.values[i], static_cast<float>(values[i]));
+    }
+
+    const Model model(std::move(file), dir.toStdString());
+    for (const json &c : reference["cases"]) {
+        const std::string sentence = c["sentence"].get<std::string>();
+        compareHypothesis(translate(model, sentence, {}).best(), c["greedy"]);
+        if (QTest::currentTestFailed())
+            return;
+        DecodeOptions forced;
+        forced.target = c["forced"]["target"].get<std::string>();
+        compareHypothesis(translate(model, sentence, forced).best(), c["forced"]);
+        if (QTest::currentTestFailed())
+            return;
+    }
+}
+
+void TestTorchImport::detectsArchitecture_data()
+{
+    QTest::addColumn<QString>("dir");
+    QTest::addColumn<int>("architecture");
+    QTest::addColumn<int>("luongScore");
+    QTest::addColumn<int>("maxLength");
+    QTest::newRow("bahdanau") << QStringLiteral("bahdanau") << int(Architecture::Bahdanau) << -1 << 0;
+    QTest::newRow("legacy: L = rows of attn.weight")
+        << QStringLiteral("legacy") << int(Architecture::TutorialLegacy) << -1 << 10;
+    QTest::newRow("luong general") << QStringLiteral("luong") << int(Architecture::Luong)
+                                   << int(LuongScore::General) << 0;
+}
+
+void TestTorchImport::detectsArchitecture()
+{
+    QFETCH(QString, dir);
+    QFETCH(int, architecture);
+    QFETCH(int, luongScore);
+    QFETCH(int, maxLength);
+    const std::string d = dir.toStdString();
+    const ModelConfig config = detectArchitecture(readTorchStateDict(dataPath(d + "/encoder.pt")),
+                                                  readTorchStateDict(dataPath(d + "/decoder.pt")), d);
+    QCOMPARE(int(config.architecture), architecture);
+    QCOMPARE(config.hiddenSize, 4);
+    QCOMPARE(config.sosToken, std::string("SOS"));
+    QCOMPARE(config.eosToken, std::string("EOS"));
+    QVERIFY(!config.unkToken);
+    if (luongScore >= 0)
+        QCOMPARE(int(config.luongScore), luongScore);
+    if (config.architecture == Architecture::TutorialLegacy) {
+        QCOMPARE(config.maxLength, maxLength);
+        QCOMPARE(config.combineActivation, CombineActivation::Relu);
+    }
+}
+
+// torch.save(seq2seq.state_dict()): one file, encoder.* and decoder.* prefixes.
+void TestTorchImport::combinedCheckpoint()
+{
+    TorchImportOptions options = pairOptions("unused");
+    options.encoderPath.clear();
+    options.decoderPath.clear();
+    options.checkpointPath = dataPath("combined.pt");
+    options.name = "combined";
+    const ModelFile file = importTorchCheckpoint(options);
+    QCOMPARE(file.config.architecture, Architecture::Luong);
+    QCOMPARE(file.config.luongScore, LuongScore::Dot);
+    QCOMPARE(file.config.name, std::string("combined"));
+    QVERIFY(file.tensors.count("decoder.concat.weight"));
+    QVERIFY(!file.tensors.count("decoder.attention.W.weight"));
+}
+
+void TestTorchImport::halfPrecision()
+{
+    const StateDict half = readTorchStateDict(dataPath("bahdanau/encoder-half.pt"));
+    const StateDict full = readTorchStateDict(dataPath("bahdanau/encoder.pt"));
+    QCOMPARE(half.size(), full.size());
+    for (const auto &[name, tensor] : full) {
+        const Tensor &h = half.at(name);
+        QCOMPARE(h.shape, tensor.shape);
+        for (size_t i = 0; i < tensor.values.size(); ++i) // binary16 keeps 11 significant bits
+            QVERIFY(std::abs(h.values[i] - tensor.values[i]) <= std::abs(tensor.values[i]) / 2048 + 1e-7);
+    }
+}
+
+void TestTorchImport::vocabularies()
+{
+    for (const char *side : {"source", "target"}) {
+        const auto fromJson = readVocabularyFile(dataPath(std::string(side) + "_vocab.json"));
+        QCOMPARE(readVocabularyFile(dataPath(std::string(side) + "_vocab.txt")), fromJson);
+        QCOMPARE(fromJson.front(), std::string("SOS"));
+    }
+}
+
+// pairs.txt by hand: with reverse and filter, French is the source; "This line..." fails the
+// English prefixes, "She is a very ... writer ." has 10 words and the no-tab line is skipped.
+void TestTorchImport::pairsFileRebuildsTheVocabularies()
+{
+    const TutorialVocabularies filtered = tutorialVocabularies(dataPath("pairs.txt"), true, true);
+    const std::vector<std::string> expectedTarget = {"SOS", "EOS", "i", "am", "cold", ".", "you", "are", "very",
+                                                     "tired", "!", "he", "is", "here", "we", "re", "happy"};
+    QCOMPARE(filtered.target, expectedTarget);
+    QCOMPARE(filtered.source[2], std::string("j"));
+    QCOMPARE(filtered.source[9], std::string("fatigue"));
+
+    const json expected = readJson(dataPath("pairs-vocabs.json")); // tools/export_tutorial.py's answer
+    QCOMPARE(filtered.source, expected["reverse_filter"]["source"].get<std::vector<std::string>>());
+    const TutorialVocabularies plain = tutorialVocabularies(dataPath("pairs.txt"), false, false);
+    QCOMPARE(plain.source, expected["plain"]["source"].get<std::vector<std::string>>());
+    QCOMPARE(plain.target, expected["plain"]["target"].get<std::vector<std::string>>());
+
+    TorchImportOptions options = pairOptions("bahdanau");
+    options.sourceVocabPath.clear();
+    options.targetVocabPath.clear();
+    options.pairsPath = dataPath("pairs.txt");
+    options.reversePairs = options.filterPairs = true;
+    const ModelFile fromPairs = importTorchCheckpoint(options);
+    const ModelFile fromFiles = importTorchCheckpoint(pairOptions("bahdanau"));
+    QCOMPARE(fromPairs.sourceVocab, fromFiles.sourceVocab);
+    QCOMPARE(fromPairs.targetVocab, fromFiles.targetVocab);
+    QCOMPARE(serializeSafetensors(fromPairs), serializeSafetensors(fromFiles));
+}
+
+void TestTorchImport::refusesMaliciousFiles_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("message");
+    const auto row = [](const char *file, const char *message) {
+        QTest::newRow(file) << QString::fromLatin1(file) << QString::fromLatin1(message);
+    };
+    row("os-system.pt", "data.pkl: refusing GLOBAL 'os system' (only the tensor-rebuild functions are allowed)");
+    row("builtins-eval.pt", "data.pkl: refusing GLOBAL 'builtins eval' (only the tensor-rebuild functions are allowed)");
+    row("deep-marks.pt", "data.pkl: MARKs nested deeper than 32 levels at byte 34");
+    row("deep-tuples.pt", "data.pkl: nesting deeper than 32 levels at byte 34");
+    row("unknown-opcode.pt", "data.pkl: unsupported opcode 'i' (0x69) at byte 2");
+    row("storage-too-large.pt", "storage '0' claims 1000 float32 elements, but 'archive/data/0' holds 16 bytes");
+    row("tensor-outside-storage.pt", "tensor 'w' of shape [5, 2] at offset 0 does not fit in storage '0' of 4 elements");
+    row("non-contiguous.pt", "tensor 'w': strides [1, 2] of shape [2, 2] are not contiguous (row-major)");
+    row("element-count-overflow.pt", "tensor 'w': the element count of [1099511627776, 1099511627776] overflows");
+    row("missing-storage.pt", "tensor 'w': its storage 'archive/data/0' is not in the archive");
+    row("long-storage.pt", "data.pkl: refusing GLOBAL 'torch LongStorage': only float32, float16 and bfloat16");
+    row("no-data-pkl.pt", "a ZIP archive without '<name>/data.pkl': not written by torch.save");
+    row("truncated.pt", "not a readable ZIP archive (truncated or damaged?)");
+    row("not-a-dict.pt", "holds no state dict");
+    row("legacy-format.pt", "the format before PyTorch 1.6");
+}
+
+void TestTorchImport::refusesMaliciousFiles()
+{
+    QFETCH(QString, file);
+    QFETCH(QString, message);
+    const std::string path = dataPath("malicious/" + file.toStdString());
+    try {
+        readTorchStateDict(path);
+        QFAIL("not refused");
+    } catch (const ModelError &error) {
+        const QString what = QString::fromStdString(error.what());
+        QVERIFY2(what.startsWith(QString::fromStdString(path + ": ")), qPrintable(what));
+        QVERIFY2(what.contains(message), qPrintable(what));
+    }
+}
+
+void TestTorchImport::reportsMismatches_data()
+{
+    QTest::addColumn<QString>("change");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("vocabularies swapped") << QStringLiteral("swap vocabs")
+                                          << QStringLiteral("source vocabulary has 17 words, but "
+                                                            "'encoder.embedding.weight' has 19 rows");
+    QTest::newRow("files swapped") << QStringLiteral("swap files") << QStringLiteral("swapped?");
+    QTest::newRow("combined file as the decoder")
+        << QStringLiteral("combined as decoder")
+        << QStringLiteral("holds both encoder.* and decoder.* tensors: give it as the one checkpoint");
+    QTest::newRow("one vocabulary") << QStringLiteral("one vocab")
+                                    << QStringLiteral("give both the source and the target vocabulary files");
+    QTest::newRow("not a checkpoint") << QStringLiteral("json as encoder")
+                                      << QStringLiteral("not a PyTorch checkpoint");
+}
+
+void TestTorchImport::reportsMismatches()
+{
+    QFETCH(QString, change);
+    QFETCH(QString, message);
+    TorchImportOptions options = pairOptions("bahdanau");
+    if (change == QLatin1String("swap vocabs"))
+        std::swap(options.sourceVocabPath, options.targetVocabPath);
+    else if (change == QLatin1String("swap files"))
+        std::swap(options.encoderPath, options.decoderPath);
+    else if (change == QLatin1String("combined as decoder"))
+        options.decoderPath = dataPath("combined.pt");
+    else if (change == QLatin1String("one vocab"))
+        options.targetVocabPath.clear();
+    else if (change == QLatin1String("json as encoder"))
+        options.encoderPath = dataPath("source_vocab.json");
+    const QString what = QString::fromStdString(importError(options));
+    QVERIFY2(what.contains(message), qPrintable(what));
+}
+
+QTEST_APPLESS_MAIN(TestTorchImport)
+
+#include "tst_torchimport.moc"
