@@ -1,12 +1,15 @@
 // attnviz-cli: the headless front end. Each command is one CommandSpec and one run function.
 #include "command_line.h"
 #include "align_command.h"
+#include "import_command.h"
+#include "export_command.h"
 #include "translate_command.h"
 
 #include <attnviz/model_file.h>
 #include <attnviz/model_summary.h>
 
 #include <algorithm>
+#include <thread>
 #include <iostream>
 
 namespace {
@@ -36,6 +39,8 @@ std::vector<attnviz::cli::CommandSpec> commands()
          {}},
         attnviz::cli::translateCommand(),
         attnviz::cli::alignCommand(),
+        attnviz::cli::importCommand(),
+        attnviz::cli::exportCommand({}, std::max(1u, std::thread::hardware_concurrency())),
     };
 }
 

@@ -1,5 +1,7 @@
 #include <attnviz/result_json.h>
 
+#include "file_io.h"
+
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -28,6 +30,40 @@ json vectorToJson(const Vector &v)
 }
 
 } // namespace
+
+std::string csvQuote(const std::string &field)
+{
+    if (field.find_first_of(",\"\r\n") == std::string::npos)
+        return field;
+    std::string out = "\"";
+    for (char c : field)
+        out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
+
+std::string alignmentToCsv(const TranslationResult &result, size_t hypothesis)
+{
+    const Hypothesis &h = result.hypotheses.at(hypothesis);
+    std::string csv;
+    for (const std::string &token : result.sourceTokens)
+        csv += "," + csvQuote(token);
+    csv += "\n";
+    char value[32];
+    for (int i = 0; i < h.steps(); ++i) {
+        csv += csvQuote(h.targetTokens[i]);
+        for (int j = 0; j < result.sourceLength(); ++j) {
+            std::snprintf(value, sizeof value, ",%.6f", h.attention(i, j));
+            csv += value;
+        }
+        csv += "\n";
+    }
+    return csv;
+}
+
+void writeFileAtomically(const std::string &path, std::string_view bytes)
+{
+    detail::writeFileAtomically(path, bytes);
+}
 
 double perplexity(const Hypothesis &hypothesis)
 {

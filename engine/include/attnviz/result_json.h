@@ -1,4 +1,4 @@
-// A translation result as JSON (the CLI's --json, and the .json export), and as a text table.
+// A translation result as JSON (the CLI's --json, and the .json export), as CSV, and as a text table.
 #pragma once
 
 #include <attnviz/translate.h>
@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <string_view>
 
 namespace attnviz {
 
@@ -19,6 +20,18 @@ nlohmann::json resultToJson(const Model &model, const std::string &sentence, con
 
 // A readable translation and its alignment as a text table (rows: output tokens).
 std::string resultToText(const TranslationResult &result, size_t hypothesis = 0);
+
+// The alignment as CSV: a header row of the source tokens (with EOS), then one row per output
+// token: the token, then its weights with 6 decimals. Tokens are quoted as RFC 4180 asks.
+std::string alignmentToCsv(const TranslationResult &result, size_t hypothesis = 0);
+
+// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
+std::string csvQuote(const std::string &field);
+
+// Writes bytes to path atomically: a temporary file beside it, fsync, rename. Readers see the
+// old file or the complete new one, never a half-written one; on failure the temporary file is
+// removed and a std::runtime_error names the path and the reason.
+void writeFileAtomically(const std::string &path, std::string_view bytes);
 
 // exp(-mean log-prob): the perplexity of a forced target.
 double perplexity(const Hypothesis &hypothesis);

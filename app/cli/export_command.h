@@ -1,0 +1,29 @@
+// attnviz-cli export: one alignment file per input line, plus index.csv.
+#pragma once
+
+#include "command_line.h"
+
+#include <attnviz/translate.h>
+
+#include <functional>
+#include <string>
+
+namespace attnviz::cli {
+
+struct FigureRequest
+{
+    const Model &model;
+    const std::string &sentence;
+    const TranslationResult &result;
+    std::string format; // "png", "svg" or "pdf"
+    int scale = 1;      // png only: 1, 2 or 4
+};
+
+// Renders the alignment figure to the bytes of a file. Given by the Qt side of the program;
+// throws std::runtime_error when it cannot.
+using FigureRenderer = std::function<std::string(const FigureRequest &)>;
+
+// renderer may be empty: the image formats are then refused with a clear message.
+CommandSpec exportCommand(FigureRenderer renderer, int threads);
+
+} // namespace attnviz::cli

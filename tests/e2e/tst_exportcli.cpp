@@ -1,0 +1,168 @@
+// attnviz-cli export, run for real on the synthetic dates model's test set.
+#include "clirunner.h"
+
+#include <attnviz/translate.h>
+
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <unistd.h>
+
+namespace {
+
+const QString sourceDir = QStringLiteral(ATTNVIZ_SOURCE_DIR);
+const QString datesModel = sourceDir + QStringLiteral("/sample_models/dates.safetensors");
+const QString testSet = sourceDir + QStringLiteral("/data/dates/dates-test.src");
+
+QStringList readLines(const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly | QIODevice::Text))
+        return {};
+    return QString::fromUtf8(f.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+}
+
+} // namespace
+
+class TestExportCli : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void csvBatchWritesOneFilePerLineAndIndex();
+    void csvReadsBackToTheMatrix();
+    void jsonIsTheCliJson();
+    void unwritableOrMissingDirectoryLeavesNothing();
+    void badLineIsReportedAndSkipped();
+};
+
+void TestExportCli::csvBatchWritesOneFilePerLineAndIndex()
+{
+    QTemporaryDir dir;
+    const RunResult r = runCli({QStringLiteral("export"), QStringLiteral("--model"), datesModel, QStringLiteral("--input"),
+                                testSet, QStringLiteral("--out"), dir.path(), QStringLiteral("--format"), QStringLiteral("csv")});
+    QCOMPARE(r.exitCode, 0);
+    const QStringList sources = readLines(testSet);
+    QCOMPARE(sources.size(), 500);
+    QCOMPARE(QDir(dir.path()).entryList({QStringLiteral("*.csv")}, QDir::Files).size(), 501); // + index.csv
+    const QStringList index = readLines(dir.filePath(QStringLiteral("index.csv")));
+    QCOMPARE(index.size(), 501);
+    QCOMPARE(index[0], QStringLiteral("line,file,source,translation"));
+    // Line 17 names its file, its source sentence and the greedy translation.
+    const auto model = attnviz::Model::fromFile(datesModel.toStdString());
+    const auto result = attnviz::translate(*model, sources[16].toStdString(), {});
+    QString translation;
+    for (const std::string &t : result.best().targetTokens)
+        translation += (translation.isEmpty() ? QString() : QStringLiteral(" ")) + QString::fromStdString(t);
+    const QString expected = QStringLiteral("17,0017.csv,") + (sources[16].contains(QLatin1Char(','))
+                                                                    ? QLatin1Char('"') + sources[16] + QLatin1Char('"')
+                                                                    : sources[16])
+        + QLatin1Char(',') + translation;
+    QCOMPARE(index[17], expected);
+    QVERIFY(QFile::exists(dir.filePath(QStringLiteral("0500.csv"))));
+}
+
+void TestExportCli::csvReadsBackToTheMatrix()
+{
+    QTemporaryDir dir;
+    QFile input(dir.filePath(QStringLiteral("in.txt")));
+    QVERIFY(input.open(QIODevice::WriteOnly));
+    input.write("the 3rd of may , 1999\n");
+    input.close();
+    QDir(dir.path()).mkdir(QStringLiteral("out"));
+    const QString out = dir.filePath(QStringLiteral("out"));
+    QCOMPARE(runCli({QStringLiteral("export"), QStringLiteral("--model"), datesModel, QStringLiteral("--input"),
+                     input.fileName(), QStringLiteral("--out"), out, QStringLiteral("--format"), QStringLiteral("csv")})
+                 .exitCode,
+             0);
+    const QStringList rows = readLines(out + QStringLiteral("/0001.csv"));
+    const auto model = attnviz::Model::fromFile(datesModel.toStdString());
+    const auto r = attnviz::translate(*model, "the 3rd of may , 1999", {});
+    // The "," token is quoted in the header.
+    QCOMPARE(rows[0], QStringLiteral(",the,3rd,of,may,\",\",1999,EOS"));
+    QCOMPARE(rows.size(), r.best().steps() + 1);
+    for (int i = 0; i < r.best().steps(); ++i) {
+        const QStringList cells = rows[i + 1].split(QLatin1Char(','));
+        QCOMPARE(cells[0], QString::fromStdString(r.best().targetTokens[i]));
+        QCOMPARE(cells.size(), r.sourceLength() + 1);
+        for (int j = 0; j < r.sourceLength(); ++j)
+            QVERIFY(std::abs(cells[j + 1].toDouble() - r.best().attention(i, j)) <= 5e-7);
+    }
+}
+
+void TestExportCli::jsonIsTheCliJson()
+{
+    QTemporaryDir dir;
+    QFile input(dir.filePath(QStringLiteral("in.txt")));
+    QVERIFY(input.open(QIODevice::WriteOnly));
+    input.write("december 25 , 2001\n");
+    input.close();
+    QDir(dir.path()).mkdir(QStringLiteral("out"));
+    QCOMPARE(runCli({QStringLiteral("export"), QStringLiteral("--model"), datesModel, QStringLiteral("--input"),
+                     input.fileName(), QStringLiteral("--out"), dir.filePath(QStringLiteral("out")), QStringLiteral("--format"),
+                     QStringLiteral("json")})
+                 .exitCode,
+             0);
+    QFile file(dir.filePath(QStringLiteral("out/0001.json")));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QJsonObject exported = QJsonDocument::fromJson(file.readAll()).object();
+    const RunResult cli = runCli({QStringLiteral("translate"), QStringLiteral("--model"), datesModel, QStringLiteral("--json"),
+                                  QStringLiteral("december 25 , 2001")});
+    QCOMPARE(exported, QJsonDocument::fromJson(cli.out.toUtf8()).object());
+}
+
+void TestExportCli::unwritableOrMissingDirectoryLeavesNothing()
+{
+    QTemporaryDir dir;
+    const QString locked = dir.filePath(QStringLiteral("locked"));
+    QVERIFY(QDir(dir.path()).mkdir(QStringLiteral("locked")));
+    QVERIFY(QFile::setPermissions(locked, QFileDevice::ReadOwner | QFileDevice::ExeOwner));
+    const RunResult r = runCli({QStringLiteral("export"), QStringLiteral("--model"), datesModel, QStringLiteral("--input"),
+                                testSet, QStringLiteral("--out"), locked, QStringLiteral("--format"), QStringLiteral("csv")});
+    QFile::setPermissions(locked, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    // root may write anyway; then the export succeeds, which is also a defined outcome.
+    if (::geteuid() != 0) {
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(QStringLiteral("not writable")), qPrintable(r.err));
+        QVERIFY(QDir(locked).entryList(QDir::Files | QDir::Hidden).isEmpty());
+    }
+    // procfs refuses new files even to root, so this case holds wherever the tests run.
+    const RunResult proc = runCli({QStringLiteral("export"), QStringLiteral("--model"), datesModel, QStringLiteral("--input"),
+                                   testSet, QStringLiteral("--out"), QStringLiteral("/proc/self"), QStringLiteral("--format"),
+                                   QStringLiteral("csv")});
+    QCOMPARE(proc.exitCode, 1);
+    QVERIFY2(proc.err.contains(QStringLiteral("/proc/self: the directory is not writable")), qPrintable(proc.err));
+    const QString missing = dir.filePath(QStringLiteral("missing"));
+    const RunResult m = runCli({QStringLiteral("export"), QStringLiteral("--model"), datesModel, QStringLiteral("--input"),
+                                testSet, QStringLiteral("--out"), missing, QStringLiteral("--format"), QStringLiteral("csv")});
+    QCOMPARE(m.exitCode, 1);
+    QVERIFY2(m.err.contains(QStringLiteral("no such directory")), qPrintable(m.err));
+    QVERIFY(!QFileInfo::exists(missing));
+}
+
+void TestExportCli::badLineIsReportedAndSkipped()
+{
+    // tiny-legacy-notes has 6 slots: line 2 (six words) cannot be translated; the rest is exported.
+    QTemporaryDir dir;
+    QFile input(dir.filePath(QStringLiteral("in.txt")));
+    QVERIFY(input.open(QIODevice::WriteOnly));
+    input.write("i am cold\ni am very very very cold\nhe is\n");
+    input.close();
+    QDir(dir.path()).mkdir(QStringLiteral("out"));
+    const QString out = dir.filePath(QStringLiteral("out"));
+    const RunResult r = runCli({QStringLiteral("export"), QStringLiteral("--model"),
+                                QStringLiteral(ATTNVIZ_GOLDEN_DIR "/tiny-legacy-notes.safetensors"), QStringLiteral("--input"),
+                                input.fileName(), QStringLiteral("--out"), out, QStringLiteral("--format"), QStringLiteral("json")});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains(input.fileName() + QStringLiteral(":2: ")), qPrintable(r.err));
+    QCOMPARE(QDir(out).entryList(QDir::Files, QDir::Name),
+             (QStringList{QStringLiteral("0001.json"), QStringLiteral("0003.json"), QStringLiteral("index.csv")}));
+    QCOMPARE(readLines(out + QStringLiteral("/index.csv")).size(), 3);
+}
+
+QTEST_GUILESS_MAIN(TestExportCli)
+#include "tst_exportcli.moc"
