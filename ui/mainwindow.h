@@ -1,14 +1,29 @@
 #pragma once
 
+#include "colormap.h"
+#include "translationcontroller.h"
+
 #include <QMainWindow>
 
 #include <memory>
 
+class QAction;
+class QActionGroup;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QMenu;
+class QSpinBox;
+class QTabWidget;
 class QTextBrowser;
 
 namespace attnviz {
 
-struct ModelFile;
+class AlignmentView;
+class ContextView;
+class HeatmapModel;
+class Model;
+class SentenceEdit;
 
 class MainWindow : public QMainWindow
 {
@@ -20,22 +35,92 @@ public:
     // Loads a model; on failure keeps the current one, emits modelLoadFailed() and shows the
     // message in a window-modal box that does not block the caller.
     bool loadModel(const QString &path);
+    // Reopens the last model and sentence from the settings.
+    void restoreSession();
 
-    const ModelFile *model() const { return m_model.get(); } // nullptr when none is loaded
+    const Model *model() const { return m_model.get(); } // nullptr when none is loaded
     QString modelPath() const { return m_modelPath; }
+
+    void setSentence(const QString &sentence);
+    QString sentence() const;
+    void setReference(const QString &reference); // non-empty: forced decoding
+    // Runs the event loop until the current input is translated; false on timeout.
+    bool waitForTranslation(int timeoutMilliseconds = 30000);
+
+    ColorMap colorMap() const;
+    void setColorMap(ColorMap map);
+    bool showValues() const;
+    void setShowValues(bool show);
+    int selectedStep() const { return m_step; }
+    void selectStep(int step);
+
+    HeatmapModel *heatmapModel() const { return m_heatmap; }
+    AlignmentView *heatmapView() const { return m_heatmapView; }
+    TranslationController *controller() const { return m_controller; }
+    QString outputText() const;
+    QString statusText() const; // model, time and unknown words, as the status bar shows them
+
+    // Installed: <prefix>/share/attnviz/sample_models next to bin/; else the source tree's.
+    static QString sampleModelsDirectory();
+    static constexpr int maxRecentModels = 8;
 
 signals:
     void modelLoaded(const QString &path);
     void modelLoadFailed(const QString &message);
+    void stepSelected(int step);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
 
 private:
+    void createMenus();
+    void createCentralWidget();
+    void createDocks();
     void openModel();
     void showLoadError(const QString &message);
     void updateModelView();
+    void rebuildRecentMenu();
+    void rebuildSampleMenu();
+    void addRecentModel(const QString &path);
+    void updateOptions();
+    void showResult(const TranslationOutput &output);
+    void showFailure(const QString &message);
+    void clearResult();
+    void showHypothesis(int index);
+    void updateStatus();
 
-    std::unique_ptr<ModelFile> m_model;
+    std::shared_ptr<const Model> m_model;
     QString m_modelPath;
+    TranslationController *m_controller;
+    HeatmapModel *m_heatmap;
+    TranslationOutput m_output;
+    int m_hypothesis = 0;
+    int m_step = -1;
+    QString m_error;
+
+    SentenceEdit *m_sentence = nullptr;
+    QLineEdit *m_reference = nullptr;
+    QComboBox *m_decoding = nullptr;
+    QSpinBox *m_beamWidth = nullptr;
+    QSpinBox *m_maxLength = nullptr;
+    QComboBox *m_hypotheses = nullptr;
+    QLabel *m_outputLabel = nullptr;
+    QTabWidget *m_tabs = nullptr;
+    AlignmentView *m_heatmapView = nullptr;
+    AlignmentView *m_linesView = nullptr;
+    ContextView *m_contextView = nullptr;
+    QTextBrowser *m_comparison = nullptr;
     QTextBrowser *m_info = nullptr;
+    QLabel *m_modelStatus = nullptr;
+    QLabel *m_timeStatus = nullptr;
+    QLabel *m_unknownStatus = nullptr;
+    QMenu *m_recentMenu = nullptr;
+    QMenu *m_sampleMenu = nullptr;
+    QMenu *m_viewMenu = nullptr;
+    QAction *m_valuesAction = nullptr;
+    QActionGroup *m_colorMapActions = nullptr;
 };
 
 } // namespace attnviz

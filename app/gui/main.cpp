@@ -3,9 +3,36 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QIcon>
+#include <QPalette>
 #include <QPixmap>
 
 #include <cstdio>
+
+namespace {
+
+void useDarkPalette(QApplication &app)
+{
+    QApplication::setStyle(QStringLiteral("Fusion"));
+    QPalette palette;
+    const QColor window(0x2b, 0x2b, 0x2b), base(0x1e, 0x1e, 0x1e), text(0xe6, 0xe6, 0xe6);
+    palette.setColor(QPalette::Window, window);
+    palette.setColor(QPalette::WindowText, text);
+    palette.setColor(QPalette::Base, base);
+    palette.setColor(QPalette::AlternateBase, window);
+    palette.setColor(QPalette::Text, text);
+    palette.setColor(QPalette::Button, window);
+    palette.setColor(QPalette::ButtonText, text);
+    palette.setColor(QPalette::ToolTipBase, base);
+    palette.setColor(QPalette::ToolTipText, text);
+    palette.setColor(QPalette::PlaceholderText, QColor(0x90, 0x90, 0x90));
+    palette.setColor(QPalette::Highlight, QColor(0x3d, 0x7a, 0xd6));
+    palette.setColor(QPalette::HighlightedText, Qt::white);
+    palette.setColor(QPalette::Disabled, QPalette::Text, QColor(0x80, 0x80, 0x80));
+    palette.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(0x80, 0x80, 0x80));
+    app.setPalette(palette);
+}
+
+} // namespace
 
 int main(int argc, char *argv[])
 {
@@ -24,12 +51,15 @@ int main(int argc, char *argv[])
         QApplication::translate("main", "Model file to open (.safetensors or .json)."),
         QStringLiteral("FILE"));
     parser.addOption(modelOption);
-    // Used by later views; accepted now so that scripts can already pass it.
-    QCommandLineOption sentenceOption(QStringLiteral("sentence"),
-                                      QApplication::translate("main", "Sentence to translate."),
-                                      QStringLiteral("TEXT"));
-    sentenceOption.setFlags(QCommandLineOption::HiddenFromHelp);
+    const QCommandLineOption sentenceOption(
+        QStringLiteral("sentence"), QApplication::translate("main", "Sentence to translate."),
+        QStringLiteral("TEXT"));
     parser.addOption(sentenceOption);
+    const QCommandLineOption targetOption(
+        QStringLiteral("target"),
+        QApplication::translate("main", "Reference translation: force the model to produce it."),
+        QStringLiteral("TEXT"));
+    parser.addOption(targetOption);
     // For documentation and visual checks: render the main window to an image and exit.
     QCommandLineOption screenshotOption(
         QStringLiteral("screenshot"),
@@ -39,6 +69,10 @@ int main(int argc, char *argv[])
     parser.addOption(screenshotOption);
     parser.process(app);
 
+    // For checking the views with a dark palette (ATTNVIZ_DARK=1), whatever the desktop uses.
+    if (qEnvironmentVariableIntValue("ATTNVIZ_DARK") == 1)
+        useDarkPalette(app);
+
     attnviz::MainWindow window;
     const QString screenshotPath = parser.value(screenshotOption);
     if (!screenshotPath.isEmpty()) {
@@ -47,7 +81,15 @@ int main(int argc, char *argv[])
             std::fprintf(stderr, "attnviz: %s\n", qPrintable(error));
         });
     }
-    const bool loaded = !parser.isSet(modelOption) || window.loadModel(parser.value(modelOption));
+    bool loaded = true;
+    if (parser.isSet(modelOption))
+        loaded = window.loadModel(parser.value(modelOption));
+    else if (screenshotPath.isEmpty() && !parser.isSet(sentenceOption))
+        window.restoreSession();
+    if (parser.isSet(targetOption))
+        window.setReference(parser.value(targetOption));
+    if (parser.isSet(sentenceOption))
+        window.setSentence(parser.value(sentenceOption));
 
     window.show();
     if (screenshotPath.isEmpty())
@@ -55,6 +97,10 @@ int main(int argc, char *argv[])
 
     if (!loaded)
         return 1;
+    if (!window.waitForTranslation(60000)) {
+        std::fprintf(stderr, "attnviz: the translation did not finish within a minute\n");
+        return 1;
+    }
     QApplication::processEvents();
     if (!window.grab().save(screenshotPath)) {
         std::fprintf(stderr, "attnviz: cannot write screenshot '%s'\n", qPrintable(screenshotPath));

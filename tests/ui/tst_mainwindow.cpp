@@ -1,6 +1,6 @@
 #include "mainwindow.h"
 
-#include <attnviz/model_file.h>
+#include <attnviz/model.h>
 
 #include <QAction>
 #include <QDir>
@@ -81,7 +81,7 @@ void TestMainWindow::badFileKeepsPreviousModel()
 
     MainWindow window;
     QVERIFY(window.loadModel(tinyModelPath));
-    const attnviz::ModelFile *previous = window.model();
+    const attnviz::Model *previous = window.model();
     const QString previousText = infoText(window);
 
     QSignalSpy failed(&window, &MainWindow::modelLoadFailed);
@@ -92,7 +92,7 @@ void TestMainWindow::badFileKeepsPreviousModel()
     QVERIFY2(message.contains(expected), qPrintable(message));
 
     QCOMPARE(window.model(), previous);
-    QCOMPARE(window.model()->config.name, std::string("tiny-bahdanau"));
+    QCOMPARE(window.model()->config().name, std::string("tiny-bahdanau"));
     QCOMPARE(window.modelPath(), tinyModelPath);
     QCOMPARE(infoText(window), previousText);
 

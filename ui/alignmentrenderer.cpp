@@ -1,0 +1,361 @@
+#include "alignmentrenderer.h"
+
+#include "heatmapmodel.h"
+
+#include <QFontMetricsF>
+#include <QPaintDevice>
+#include <QPainter>
+#include <QPainterPath>
+#include <QPalette>
+
+#include <algorithm>
+#include <cmath>
+
+namespace attnviz {
+
+namespace {
+
+constexpr double maxLabelPoints = 90; // longer labels are elided; the tooltip has the word
+constexpr double labelAngle = 45;     // degrees; column labels rise to the right
+
+double pixelsPerPoint(const QPaintDevice *device)
+{
+    return device ? device->logicalDpiY() / 72.0 : 96.0 / 72.0;
+}
+
+QFont scaledFont(const QFont &font, double zoom)
+{
+    QFont scaled = font;
+    scaled.setPointSizeF(std::max(1.0, font.pointSizeF() * zoom));
+    return scaled;
+}
+
+QString elided(const QString &text, const QFont &font, const QPaintDevice *device, double width)
+{
+    return QFontMetricsF(font, const_cast<QPaintDevice *>(device))
+        .elidedText(text, Qt::ElideMiddle, width);
+}
+
+double textWidth(const QString &text, const QFont &font, const QPaintDevice *device)
+{
+    return QFontMetricsF(font, const_cast<QPaintDevice *>(device)).horizontalAdvance(text);
+}
+
+} // namespace
+
+QFont AlignmentStyle::defaultFont()
+{
+    QFont font(QStringLiteral("DejaVu Sans"));
+    font.setPointSizeF(9);
+    return font;
+}
+
+AlignmentStyle AlignmentStyle::fromPalette(const QPalette &palette)
+{
+    AlignmentStyle style;
+    style.background = palette.color(QPalette::Base);
+    style.foreground = palette.color(QPalette::Text);
+    return style;
+}
+
+// --- AlignmentRenderer ---
+
+AlignmentRenderer::AlignmentRenderer(const HeatmapModel &model, const AlignmentStyle &style,
+                                     const QPaintDevice *device)
+    : m_model(model)
+    , m_style(style)
+{
+    m_unit = pixelsPerPoint(device) * style.zoom;
+    m_font = scaledFont(style.font, style.zoom);
+    m_boldFont = m_font;
+    m_boldFont.setBold(true);
+    m_valueFont = m_font;
+    m_valueFont.setPointSizeF(std::max(1.0, m_font.pointSizeF() * 0.78));
+    m_cell = style.cellSize * m_unit;
+    m_gap = model.hasPaddingColumn() ? 0.4 * m_cell : 0;
+    const double maxLabel = maxLabelPoints * m_unit;
+    const double pad = 4 * m_unit;
+    m_labelHeight = QFontMetricsF(m_font, const_cast<QPaintDevice *>(device)).height();
+
+    double rowLabelWidth = 0;
+    for (int row = 0; row < model.rows(); ++row) {
+        m_rowLabels << elided(model.rowLabel(row), m_boldFont, device, maxLabel);
+        rowLabelWidth = std::max(rowLabelWidth, textWidth(m_rowLabels.last(), m_boldFont, device));
+    }
+    double columnLabelWidth = 0;
+    for (int column = 0; column < model.columns(); ++column) {
+        m_columnLabels << elided(model.columnLabel(column), m_font, device, maxLabel);
+        columnLabelWidth =
+            std::max(columnLabelWidth, textWidth(m_columnLabels.last(), m_font, device));
+    }
+    const double sine = std::sin(labelAngle * M_PI / 180), cosine = std::cos(labelAngle * M_PI / 180);
+    m_left = pad + rowLabelWidth + pad;
+    m_top = pad + columnLabelWidth * sine + m_labelHeight + pad;
+    m_gridWidth = model.columns() * m_cell + m_gap;
+    m_gridHeight = model.rows() * m_cell;
+
+    double right = m_left + m_gridWidth;
+    // The last column label rises to the right past the grid.
+    if (model.columns() > 0)
+        right = std::max(right, columnX(model.columns() - 1) + m_cell / 2
+                                    + columnLabelWidth * cosine + m_labelHeight);
+    double bottom = m_top + m_gridHeight;
+    if (style.showColorBar && model.rows() > 0) {
+        const double barRight = m_left + m_gridWidth + 12 * m_unit + 10 * m_unit + 4 * m_unit
+            + textWidth(QStringLiteral("0.50"), m_font, device);
+        right = std::max(right, barRight);
+        bottom = std::max(bottom, m_top + std::max(m_gridHeight, 80 * m_unit));
+    }
+    m_width = std::ceil(right + pad);
+    m_height = std::ceil(bottom + pad);
+}
+
+double AlignmentRenderer::columnX(int column) const
+{
+    return m_left + column * m_cell + (m_model.isPaddingColumn(column) ? m_gap : 0);
+}
+
+QRectF AlignmentRenderer::cellRect(int row, int column) const
+{
+    return QRectF(columnX(column), m_top + row * m_cell, m_cell, m_cell);
+}
+
+int AlignmentRenderer::rowAt(const QPointF &point) const
+{
+    if (point.y() < m_top || point.y() >= m_top + m_gridHeight)
+        return -1;
+    if (point.x() < 0 || point.x() >= m_left + m_gridWidth)
+        return -1;
+    return std::min(m_model.rows() - 1, int((point.y() - m_top) / m_cell));
+}
+
+int AlignmentRenderer::columnAt(const QPointF &point) const
+{
+    if (rowAt(point) < 0)
+        return -1;
+    for (int column = 0; column < m_model.columns(); ++column) {
+        const double x = columnX(column);
+        if (point.x() >= x && point.x() < x + m_cell)
+            return column;
+    }
+    return -1;
+}
+
+int AlignmentRenderer::columnLabelAt(const QPointF &point) const
+{
+    if (point.y() >= m_top || point.y() < 0)
+        return -1;
+    // Follow the 45° label back down to its column.
+    const double x = point.x() - (m_top - point.y());
+    for (int column = 0; column < m_model.columns(); ++column) {
+        const double left = columnX(column);
+        if (x >= left && x < left + m_cell)
+            return column;
+    }
+    return -1;
+}
+
+void AlignmentRenderer::paint(QPainter *painter, const QRectF &target) const
+{
+    if (m_width <= 0 || m_height <= 0)
+        return;
+    const double scale = std::min(target.width() / m_width, target.height() / m_height);
+    painter->save();
+    painter->translate(target.center() - QPointF(m_width * scale, m_height * scale) / 2);
+    painter->scale(scale, scale);
+    paint(painter);
+    painter->restore();
+}
+
+void AlignmentRenderer::paint(QPainter *painter) const
+{
+    painter->save();
+    painter->setRenderHint(QPainter::Antialiasing, false);
+    painter->fillRect(QRectF(0, 0, m_width, m_height), m_style.background);
+    const int rows = m_model.rows(), columns = m_model.columns();
+
+    // Cells.
+    for (int row = 0; row < rows; ++row) {
+        for (int column = 0; column < columns; ++column) {
+            const QRectF rect = cellRect(row, column);
+            const double value = m_model.value(row, column);
+            const QColor color = m_model.colorForValue(value);
+            painter->fillRect(rect, color);
+            if (m_model.isPaddingColumn(column)) {
+                QColor hatch = contrastingTextColor(color);
+                hatch.setAlpha(90);
+                painter->fillRect(rect, QBrush(hatch, Qt::BDiagPattern));
+            }
+            if (m_style.showValues && m_cell >= 14) {
+                QString text = formatWeight(value);
+                painter->setFont(m_valueFont);
+                if (painter->fontMetrics().horizontalAdvance(text) > m_cell - 2)
+                    text = text.mid(text.indexOf(QLatin1Char('.'))); // ".83"
+                painter->setPen(contrastingTextColor(color));
+                painter->drawText(rect, Qt::AlignCenter, text);
+            }
+        }
+    }
+
+    painter->setRenderHint(QPainter::Antialiasing, true);
+    painter->setRenderHint(QPainter::TextAntialiasing, true);
+    // Row labels, right-aligned against the grid.
+    for (int row = 0; row < rows; ++row) {
+        const bool selected = row == m_style.selectedRow;
+        painter->setFont(selected ? m_boldFont : m_font);
+        painter->setPen(selected ? m_style.highlight : m_style.foreground);
+        const QRectF rect(0, m_top + row * m_cell, m_left - 4 * m_unit, m_cell);
+        painter->drawText(rect, Qt::AlignRight | Qt::AlignVCenter, m_rowLabels.value(row));
+    }
+    // Column labels, rotated so that long words do not collide.
+    painter->setPen(m_style.foreground);
+    const QFontMetricsF metrics(m_font, painter->device());
+    for (int column = 0; column < columns; ++column) {
+        QFont font = m_font;
+        font.setItalic(m_model.isPaddingColumn(column));
+        painter->setFont(font);
+        painter->save();
+        painter->translate(columnX(column) + m_cell / 2 - metrics.descent(), m_top - 3 * m_unit);
+        painter->rotate(-labelAngle);
+        painter->drawText(QPointF(0, metrics.ascent() / 2 - metrics.descent()),
+                          m_columnLabels.value(column));
+        painter->restore();
+    }
+
+    // The selected decoder step.
+    if (m_style.selectedRow >= 0 && m_style.selectedRow < rows) {
+        QPen pen(m_style.highlight, std::max(2.0, 1.5 * m_unit));
+        pen.setJoinStyle(Qt::MiterJoin);
+        painter->setPen(pen);
+        painter->setBrush(Qt::NoBrush);
+        const double y = m_top + m_style.selectedRow * m_cell;
+        painter->drawRect(QRectF(m_left, y, m_gridWidth, m_cell));
+    }
+
+    // Colour bar: 0 at the bottom, 1 at the top.
+    if (m_style.showColorBar && rows > 0) {
+        const double barX = m_left + m_gridWidth + 12 * m_unit, barWidth = 10 * m_unit;
+        const double barHeight = std::max(m_gridHeight, 80 * m_unit);
+        const int steps = std::max(2, int(barHeight));
+        painter->setRenderHint(QPainter::Antialiasing, false);
+        for (int i = 0; i < steps; ++i) {
+            const double y0 = m_top + barHeight * i / steps;
+            painter->fillRect(QRectF(barX, y0, barWidth, barHeight / steps + 1),
+                              m_model.colorForValue(1.0 - (i + 0.5) / steps));
+        }
+        painter->setRenderHint(QPainter::Antialiasing, true);
+        painter->setPen(m_style.foreground);
+        painter->setBrush(Qt::NoBrush);
+        painter->drawRect(QRectF(barX, m_top, barWidth, barHeight));
+        painter->setFont(m_font);
+        for (double tick : {0.0, 0.5, 1.0}) {
+            const double y = m_top + barHeight * (1 - tick);
+            painter->drawLine(QPointF(barX + barWidth, y), QPointF(barX + barWidth + 3 * m_unit, y));
+            const QRectF box(barX + barWidth + 4 * m_unit, y - m_labelHeight / 2,
+                             m_width - barX - barWidth, m_labelHeight);
+            painter->drawText(box, Qt::AlignLeft | Qt::AlignVCenter,
+                              tick == 0.5 ? QStringLiteral("0.5") : QString::number(int(tick)));
+        }
+        painter->drawText(QRectF(barX - 4 * m_unit, m_top - m_labelHeight - 2 * m_unit,
+                                 barWidth + 8 * m_unit, m_labelHeight),
+                          Qt::AlignCenter, QStringLiteral("α"));
+    }
+    painter->restore();
+}
+
+// --- AlignmentLinesRenderer ---
+
+AlignmentLinesRenderer::AlignmentLinesRenderer(const HeatmapModel &model,
+                                               const AlignmentStyle &style,
+                                               const QPaintDevice *device)
+    : m_model(model)
+    , m_style(style)
+{
+    m_unit = pixelsPerPoint(device) * style.zoom;
+    m_font = scaledFont(style.font, style.zoom);
+    m_boldFont = m_font;
+    m_boldFont.setBold(true);
+    const double maxLabel = maxLabelPoints * m_unit, spacing = 10 * m_unit, pad = 6 * m_unit;
+    m_textHeight = QFontMetricsF(m_boldFont, const_cast<QPaintDevice *>(device)).height();
+
+    auto layoutRow = [&](int count, auto label, QStringList &labels, QVector<QRectF> &boxes) {
+        double x = pad;
+        for (int i = 0; i < count; ++i) {
+            labels << elided(label(i), m_boldFont, device, maxLabel);
+            const double width = std::max(textWidth(labels.last(), m_boldFont, device), 12 * m_unit);
+            boxes << QRectF(x, 0, width, m_textHeight);
+            x += width + spacing;
+        }
+        return x - spacing + pad;
+    };
+    const double sourceWidth = layoutRow(model.columns(), [&](int c) { return model.columnLabel(c); },
+                                         m_sourceLabels, m_sourceBoxes);
+    const double targetWidth = layoutRow(model.rows(), [&](int r) { return model.rowLabel(r); },
+                                         m_targetLabels, m_targetBoxes);
+    m_width = std::ceil(std::max(sourceWidth, targetWidth));
+    // Centre the shorter row under the longer one.
+    for (QRectF &box : m_sourceBoxes)
+        box.translate((m_width - sourceWidth) / 2, pad);
+    m_topY = pad + m_textHeight + 2 * m_unit;
+    m_bottomY = m_topY + std::max(120.0 * m_unit, 0.25 * m_width);
+    for (QRectF &box : m_targetBoxes)
+        box.translate((m_width - targetWidth) / 2, m_bottomY + 2 * m_unit);
+    m_height = std::ceil(m_bottomY + 2 * m_unit + m_textHeight + pad);
+}
+
+int AlignmentLinesRenderer::rowAt(const QPointF &point) const
+{
+    for (int row = 0; row < m_targetBoxes.size(); ++row) {
+        if (m_targetBoxes[row].adjusted(-4, -4, 4, 4).contains(point))
+            return row;
+    }
+    return -1;
+}
+
+void AlignmentLinesRenderer::paint(QPainter *painter) const
+{
+    painter->save();
+    painter->fillRect(QRectF(0, 0, m_width, m_height), m_style.background);
+    painter->setRenderHint(QPainter::Antialiasing, true);
+    const int selected = m_style.selectedRow;
+    const double maxWidth = 6 * m_unit;
+
+    auto drawLines = [&](int row, const QColor &base) {
+        const QPointF to(m_targetBoxes[row].center().x(), m_bottomY);
+        for (int column = 0; column < m_model.columns(); ++column) {
+            const double alpha = m_model.value(row, column);
+            if (alpha < 0.01)
+                continue;
+            QColor color = base;
+            color.setAlphaF(std::clamp(0.15 + 0.85 * alpha, 0.0, 1.0));
+            QPen pen(color, std::max(0.5, alpha * maxWidth));
+            pen.setCapStyle(Qt::FlatCap);
+            if (m_model.isPaddingColumn(column))
+                pen.setStyle(Qt::DashLine);
+            painter->setPen(pen);
+            painter->drawLine(QPointF(m_sourceBoxes[column].center().x(), m_topY), to);
+        }
+    };
+    for (int row = 0; row < m_model.rows(); ++row) {
+        if (row != selected)
+            drawLines(row, m_style.foreground);
+    }
+    if (selected >= 0 && selected < m_model.rows())
+        drawLines(selected, m_style.highlight); // on top of the others
+
+    for (int column = 0; column < m_sourceBoxes.size(); ++column) {
+        QFont font = m_boldFont;
+        font.setItalic(m_model.isPaddingColumn(column));
+        painter->setFont(font);
+        painter->setPen(m_style.foreground);
+        painter->drawText(m_sourceBoxes[column], Qt::AlignCenter, m_sourceLabels[column]);
+    }
+    painter->setFont(m_boldFont);
+    for (int row = 0; row < m_targetBoxes.size(); ++row) {
+        painter->setPen(row == selected ? m_style.highlight : m_style.foreground);
+        painter->drawText(m_targetBoxes[row], Qt::AlignCenter, m_targetLabels[row]);
+    }
+    painter->restore();
+}
+
+} // namespace attnviz

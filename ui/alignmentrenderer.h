@@ -1,0 +1,89 @@
+// Paints the alignment of a HeatmapModel onto any QPainter: the window's views today, PNG, SVG
+// and PDF export later. Sizes are in points and fonts in point sizes, so the drawing has the same
+// proportions on every device; the device only sets the resolution.
+#pragma once
+
+#include <QColor>
+#include <QFont>
+#include <QPointF>
+#include <QRectF>
+#include <QStringList>
+#include <QVector>
+
+class QPainter;
+class QPaintDevice;
+class QPalette;
+
+namespace attnviz {
+
+class HeatmapModel;
+
+struct AlignmentStyle
+{
+    QFont font = defaultFont(); // labels
+    double cellSize = 20;       // points, before zoom
+    double zoom = 1;
+    bool showValues = false;    // print alpha in every cell
+    bool showColorBar = true;
+    QColor background = Qt::white;
+    QColor foreground = Qt::black;
+    QColor highlight = QColor(0xe0, 0x40, 0x30); // the selected decoder step
+    int selectedRow = -1;
+
+    static QFont defaultFont(); // DejaVu Sans, 9 pt
+    // Background and text from a widget palette (light or dark).
+    static AlignmentStyle fromPalette(const QPalette &palette);
+};
+
+// The heatmap: source tokens across the top, output tokens down the side, a colour bar.
+class AlignmentRenderer
+{
+public:
+    AlignmentRenderer(const HeatmapModel &model, const AlignmentStyle &style,
+                      const QPaintDevice *device);
+
+    QSizeF size() const { return {m_width, m_height}; } // device pixels
+    void paint(QPainter *painter) const;                 // at size(), from (0, 0)
+    void paint(QPainter *painter, const QRectF &target) const; // scaled to fit, centred
+
+    // Hit tests in the coordinates of paint(painter); -1 when outside.
+    int rowAt(const QPointF &point) const;
+    int columnAt(const QPointF &point) const;
+    int columnLabelAt(const QPointF &point) const;
+    QRectF cellRect(int row, int column) const;
+
+private:
+    double columnX(int column) const;
+
+    const HeatmapModel &m_model;
+    AlignmentStyle m_style;
+    QFont m_font, m_boldFont, m_valueFont;
+    double m_unit = 1; // device pixels per point, zoom included
+    double m_cell = 0, m_left = 0, m_top = 0, m_gap = 0;
+    double m_gridWidth = 0, m_gridHeight = 0, m_width = 0, m_height = 0;
+    double m_labelHeight = 0; // text height for the labels
+    QStringList m_rowLabels, m_columnLabels; // elided
+};
+
+// The second view: source words on top, output words below, one line per alpha_ij whose width
+// and opacity grow with alpha (as in Bahdanau et al. and Seq2Seq-Vis).
+class AlignmentLinesRenderer
+{
+public:
+    AlignmentLinesRenderer(const HeatmapModel &model, const AlignmentStyle &style,
+                           const QPaintDevice *device);
+
+    QSizeF size() const { return {m_width, m_height}; }
+    void paint(QPainter *painter) const;
+    int rowAt(const QPointF &point) const; // output token under point, -1 when none
+
+private:
+    const HeatmapModel &m_model;
+    AlignmentStyle m_style;
+    QFont m_font, m_boldFont;
+    double m_unit = 1, m_width = 0, m_height = 0, m_topY = 0, m_bottomY = 0, m_textHeight = 0;
+    QVector<QRectF> m_sourceBoxes, m_targetBoxes;
+    QStringList m_sourceLabels, m_targetLabels;
+};
+
+} // namespace attnviz

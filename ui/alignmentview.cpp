@@ -1,0 +1,246 @@
+#include "alignmentview.h"
+
+#include "heatmapmodel.h"
+
+#include <QHelpEvent>
+#include <QKeyEvent>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QToolTip>
+#include <QWheelEvent>
+
+#include <algorithm>
+
+namespace attnviz {
+
+AlignmentView::AlignmentView(Kind kind, HeatmapModel *model, QWidget *parent)
+    : QWidget(parent)
+    , m_kind(kind)
+    , m_model(model)
+{
+    setFocusPolicy(Qt::StrongFocus);
+    setMouseTracking(true);
+    setAutoFillBackground(false);
+    m_style = AlignmentStyle::fromPalette(palette());
+    connect(model, &QAbstractItemModel::modelReset, this, [this]() {
+        m_style.selectedRow = std::min(m_style.selectedRow, m_model->rows() - 1);
+        relayout();
+    });
+    connect(model, &QAbstractItemModel::dataChanged, this, qOverload<>(&QWidget::update));
+    relayout();
+}
+
+void AlignmentView::relayout()
+{
+    // Small alignments grow to fill the viewport (up to 2x); large ones keep their size and
+    // scroll. Fitting uses the viewport, not this widget, which is never smaller than the drawing.
+    double fit = 1;
+    if (m_viewport && m_model->rows() > 0) {
+        AlignmentStyle natural = m_style;
+        natural.zoom = m_zoom;
+        const QSizeF size = m_kind == Kind::Heatmap
+            ? AlignmentRenderer(*m_model, natural, this).size()
+            : AlignmentLinesRenderer(*m_model, natural, this).size();
+        const QSize available = m_viewport->size();
+        fit = std::clamp(std::min(available.width() / size.width(), available.height() / size.height()),
+                         1.0, 2.0);
+    }
+    m_style.zoom = m_zoom * fit;
+    setMinimumSize(sizeHint());
+    updateGeometry();
+    update();
+}
+
+QSize AlignmentView::sizeHint() const
+{
+    if (m_model->rows() == 0)
+        return {200, 120};
+    const QSizeF size = m_kind == Kind::Heatmap ? AlignmentRenderer(*m_model, m_style, this).size()
+                                                : AlignmentLinesRenderer(*m_model, m_style, this).size();
+    return size.toSize();
+}
+
+QPointF AlignmentView::origin() const
+{
+    const QSize natural = sizeHint();
+    return QPointF(std::max(0, (width() - natural.width()) / 2),
+                   std::max(0, (height() - natural.height()) / 2));
+}
+
+void AlignmentView::setSelectedStep(int step)
+{
+    step = m_model->rows() == 0 ? -1 : std::clamp(step, 0, m_model->rows() - 1);
+    if (step == m_style.selectedRow)
+        return;
+    m_style.selectedRow = step;
+    update();
+}
+
+void AlignmentView::select(int step)
+{
+    const int before = m_style.selectedRow;
+    setSelectedStep(step);
+    if (m_style.selectedRow != before)
+        emit stepSelected(m_style.selectedRow);
+}
+
+void AlignmentView::setZoom(double zoom)
+{
+    zoom = std::clamp(zoom, 0.4, 4.0);
+    if (qFuzzyCompare(zoom, m_zoom))
+        return;
+    m_zoom = zoom;
+    relayout();
+    emit zoomChanged(zoom);
+}
+
+void AlignmentView::setShowValues(bool show)
+{
+    m_style.showValues = show;
+    update();
+}
+
+void AlignmentView::setPlaceholderText(const QString &text)
+{
+    m_placeholder = text;
+    update();
+}
+
+QString AlignmentView::toolTipAt(const QPoint &position) const
+{
+    const QPointF point = QPointF(position) - origin();
+    if (m_kind == Kind::Lines) {
+        const int row = AlignmentLinesRenderer(*m_model, m_style, this).rowAt(point);
+        if (row < 0)
+            return {};
+        // The strongest source of this output word.
+        int best = 0;
+        for (int column = 1; column < m_model->columns(); ++column) {
+            if (m_model->value(row, column) > m_model->value(row, best))
+                best = column;
+        }
+        return m_model->toolTip(row, best);
+    }
+    const AlignmentRenderer renderer(*m_model, m_style, this);
+    const int row = renderer.rowAt(point), column = renderer.columnAt(point);
+    if (row >= 0 && column >= 0)
+        return m_model->toolTip(row, column);
+    const int labelColumn = renderer.columnLabelAt(point);
+    return labelColumn >= 0 ? m_model->columnToolTip(labelColumn) : QString();
+}
+
+QRect AlignmentView::cellRect(int row, int column) const
+{
+    return AlignmentRenderer(*m_model, m_style, this)
+        .cellRect(row, column)
+        .translated(origin())
+        .toAlignedRect();
+}
+
+bool AlignmentView::event(QEvent *event)
+{
+    if (event->type() == QEvent::ToolTip) {
+        auto *help = static_cast<QHelpEvent *>(event);
+        const QString text = toolTipAt(help->pos());
+        if (text.isEmpty())
+            QToolTip::hideText();
+        else
+            QToolTip::showText(help->globalPos(), text, this);
+        return true;
+    }
+    return QWidget::event(event);
+}
+
+void AlignmentView::paintEvent(QPaintEvent *)
+{
+    QPainter painter(this);
+    painter.fillRect(rect(), m_style.background);
+    if (m_model->rows() == 0) {
+        painter.setPen(palette().color(QPalette::PlaceholderText));
+        painter.drawText(rect(), Qt::AlignCenter | Qt::TextWordWrap, m_placeholder);
+        return;
+    }
+    painter.translate(origin());
+    if (m_kind == Kind::Heatmap)
+        AlignmentRenderer(*m_model, m_style, this).paint(&painter);
+    else
+        AlignmentLinesRenderer(*m_model, m_style, this).paint(&painter);
+}
+
+void AlignmentView::mousePressEvent(QMouseEvent *event)
+{
+    const QPointF point = event->position() - origin();
+    const int row = m_kind == Kind::Heatmap
+        ? AlignmentRenderer(*m_model, m_style, this).rowAt(point)
+        : AlignmentLinesRenderer(*m_model, m_style, this).rowAt(point);
+    if (row >= 0)
+        select(row);
+    QWidget::mousePressEvent(event);
+}
+
+void AlignmentView::keyPressEvent(QKeyEvent *event)
+{
+    const int step = m_style.selectedRow;
+    switch (event->key()) {
+    case Qt::Key_Up:
+    case Qt::Key_Left:
+        select(step < 0 ? m_model->rows() - 1 : step - 1);
+        return;
+    case Qt::Key_Down:
+    case Qt::Key_Right:
+        select(step + 1);
+        return;
+    case Qt::Key_Home:
+        select(0);
+        return;
+    case Qt::Key_End:
+        select(m_model->rows() - 1);
+        return;
+    default:
+        QWidget::keyPressEvent(event);
+    }
+}
+
+void AlignmentView::wheelEvent(QWheelEvent *event)
+{
+    if (event->modifiers() & Qt::ControlModifier) {
+        const int delta = event->angleDelta().y();
+        if (delta > 0)
+            zoomIn();
+        else if (delta < 0)
+            zoomOut();
+        event->accept();
+        return;
+    }
+    QWidget::wheelEvent(event); // the scroll area scrolls
+}
+
+void AlignmentView::showEvent(QShowEvent *event)
+{
+    if (!m_viewport && parentWidget()) {
+        m_viewport = parentWidget();
+        m_viewport->installEventFilter(this);
+        relayout();
+    }
+    QWidget::showEvent(event);
+}
+
+bool AlignmentView::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_viewport && event->type() == QEvent::Resize)
+        relayout();
+    return QWidget::eventFilter(watched, event);
+}
+
+void AlignmentView::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::PaletteChange) {
+        const AlignmentStyle fromPalette = AlignmentStyle::fromPalette(palette());
+        m_style.background = fromPalette.background;
+        m_style.foreground = fromPalette.foreground;
+        update();
+    }
+    QWidget::changeEvent(event);
+}
+
+} // namespace attnviz

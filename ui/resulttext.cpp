@@ -1,0 +1,119 @@
+#include "resulttext.h"
+
+#include "translationcontroller.h"
+
+#include <attnviz/model.h>
+#include <attnviz/model_summary.h>
+
+#include <QFileInfo>
+
+#include <algorithm>
+#include <cmath>
+
+namespace attnviz {
+
+namespace {
+
+QString html(const std::string &text)
+{
+    return QString::fromStdString(text).toHtmlEscaped();
+}
+
+QString logProbCell(const std::vector<std::string> &tokens, const std::vector<double> &logProbs,
+                    size_t step)
+{
+    if (step >= tokens.size())
+        return QStringLiteral("<td></td>");
+    const QString number =
+        step < logProbs.size() ? QString::number(logProbs[step], 'f', 2) : QString();
+    return QStringLiteral("<td>%1<br/><span style=\"color:#888888; font-size:small\">%2</span></td>")
+        .arg(html(tokens[step]), number);
+}
+
+} // namespace
+
+QString joinTokens(const std::vector<std::string> &tokens, const std::string &eos)
+{
+    QStringList words;
+    for (const std::string &token : tokens) {
+        if (token != eos)
+            words << QString::fromStdString(token);
+    }
+    return words.join(QLatin1Char(' '));
+}
+
+double perplexity(const Hypothesis &hypothesis)
+{
+    const size_t n = hypothesis.logProbs.size();
+    return n == 0 ? 1.0 : std::exp(-hypothesis.score / double(n));
+}
+
+QStringList hypothesisTitles(const TranslationOutput &output)
+{
+    QStringList titles;
+    if (!output.result || !output.model)
+        return titles;
+    const std::string &eos = output.model->config().eosToken;
+    int rank = 1;
+    for (const Hypothesis &h : output.result->hypotheses) {
+        titles << QStringLiteral("%1  %2   (%3)")
+                      .arg(QString::number(rank++), joinTokens(h.targetTokens, eos),
+                           QString::number(h.score, 'f', 2));
+    }
+    return titles;
+}
+
+QString comparisonHtml(const TranslationOutput &output, int hypothesis)
+{
+    if (!output.result || output.result->hypotheses.empty())
+        return {};
+    const Hypothesis &h =
+        output.result->hypotheses[size_t(std::clamp(hypothesis, 0, int(output.result->hypotheses.size()) - 1))];
+    static const std::vector<std::string> none;
+    static const std::vector<double> noScores;
+    const auto &summedTokens = output.summed ? output.summed->targetTokens : none;
+    const auto &meanTokens = output.mean ? output.mean->targetTokens : none;
+    const size_t steps = std::max({h.targetTokens.size(), summedTokens.size(), meanTokens.size()});
+
+    auto header = [](const QString &title, double score) {
+        return QStringLiteral("<th align=\"left\">%1<br/><span style=\"font-weight:normal; "
+                              "color:#888888; font-size:small\">%2</span></th>")
+            .arg(title, QObject::tr("log p = %1").arg(QString::number(score, 'f', 2)));
+    };
+    QString text = QStringLiteral("<p style=\"color:#888888\">%1</p>")
+                       .arg(QObject::tr("Every c<sub>i</sub> replaced by the summed context "
+                                        "c = Σ<sub>j</sub> h<sub>j</sub> or the mean c / T; "
+                                        "greedy. Grey: log p of each token."));
+    text += QStringLiteral("<table cellspacing=\"0\" cellpadding=\"3\"><tr><th></th>");
+    text += header(QObject::tr("Attention"), h.score);
+    text += header(QObject::tr("Summed c"), output.summed ? output.summed->score : 0.0);
+    text += header(QObject::tr("Mean c/T"), output.mean ? output.mean->score : 0.0);
+    text += QStringLiteral("</tr>");
+    for (size_t step = 0; step < steps; ++step) {
+        text += QStringLiteral("<tr><td style=\"color:#888888\">%1</td>").arg(step + 1);
+        text += logProbCell(h.targetTokens, h.logProbs, step);
+        text += logProbCell(summedTokens, output.summed ? output.summed->logProbs : noScores, step);
+        text += logProbCell(meanTokens, output.mean ? output.mean->logProbs : noScores, step);
+        text += QStringLiteral("</tr>");
+    }
+    text += QStringLiteral("</table>");
+    return text;
+}
+
+QString modelInfoHtml(const Model &model, const QString &path)
+{
+    const ModelConfig &config = model.config();
+    QString text = QStringLiteral("<h3>%1</h3><p style=\"color:#888888\">%2</p>")
+                       .arg(config.name.empty() ? QFileInfo(path).fileName().toHtmlEscaped()
+                                                : html(config.name),
+                            QFileInfo(path).fileName().toHtmlEscaped());
+    text += QStringLiteral("<table cellspacing=\"4\">");
+    for (const ModelSummaryField &field : modelSummary(model.file())) {
+        text += QStringLiteral("<tr><td valign=\"top\"><b>%1</b></td><td>%2</td></tr>")
+                    .arg(html(field.label), html(field.value));
+    }
+    text += QStringLiteral("</table>");
+    return text;
+}
+
+} // namespace attnviz

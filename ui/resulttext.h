@@ -1,0 +1,27 @@
+// Text the window shows about a translation and a model, computed without widgets.
+#pragma once
+
+#include <QString>
+#include <QStringList>
+
+#include <string>
+#include <vector>
+
+namespace attnviz {
+
+class Model;
+struct Hypothesis;
+struct TranslationOutput;
+
+// The output tokens as a sentence, without the final EOS.
+QString joinTokens(const std::vector<std::string> &tokens, const std::string &eos);
+// exp(-score / tokens): the perplexity of a (forced) hypothesis.
+double perplexity(const Hypothesis &hypothesis);
+// "1  je suis froid .   (−0.42)" for the hypothesis list of a beam search.
+QStringList hypothesisTitles(const TranslationOutput &output);
+// Three columns, one row per step: with attention, with c, with c/T; log-probabilities in grey.
+QString comparisonHtml(const TranslationOutput &output, int hypothesis);
+// Name, architecture, sizes, languages and description.
+QString modelInfoHtml(const Model &model, const QString &path);
+
+} // namespace attnviz

@@ -1,0 +1,139 @@
+#include "translationcontroller.h"
+
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QThread>
+
+namespace attnviz {
+
+TranslationController::TranslationController(QObject *parent)
+    : QObject(parent)
+{
+    qRegisterMetaType<TranslationOutput>();
+    // One worker: a new request replaces any queued one, and the model is read by one thread.
+    m_pool.setMaxThreadCount(1);
+    m_debounce.setSingleShot(true);
+    m_debounce.setInterval(40);
+    connect(&m_debounce, &QTimer::timeout, this, &TranslationController::translateNow);
+}
+
+TranslationController::~TranslationController()
+{
+    m_pool.clear();
+    // Results still queued for this object are discarded with it.
+    m_pool.waitForDone();
+}
+
+void TranslationController::setModel(std::shared_ptr<const Model> model)
+{
+    m_model = std::move(model);
+    inputChanged();
+}
+
+void TranslationController::setOptions(const DecodeOptions &options)
+{
+    m_options = options;
+    m_options.ablation = Ablation::None;
+    inputChanged();
+}
+
+void TranslationController::setSentence(const QString &sentence)
+{
+    if (sentence == m_sentence)
+        return;
+    m_sentence = sentence;
+    inputChanged();
+}
+
+void TranslationController::setDebounceInterval(int milliseconds)
+{
+    m_debounce.setInterval(milliseconds);
+}
+
+void TranslationController::inputChanged()
+{
+    // Whatever is in flight now answers an outdated question.
+    ++m_serial;
+    m_pending = true;
+    m_debounce.start();
+}
+
+void TranslationController::translateNow()
+{
+    m_debounce.stop();
+    const quint64 serial = ++m_serial;
+    m_pending = true;
+    m_pool.clear();
+    if (!m_model || m_sentence.trimmed().isEmpty()) {
+        m_pending = false;
+        emit cleared();
+        emit idle();
+        return;
+    }
+
+    const int delay = std::exchange(m_testDelay, 0);
+    TranslationOutput request;
+    request.serial = serial;
+    request.sentence = m_sentence;
+    request.model = m_model;
+    const DecodeOptions options = m_options;
+    m_pool.start([this, request, options, delay]() mutable {
+        if (delay > 0)
+            QThread::msleep(ulong(delay));
+        QString error;
+        try {
+            const std::string sentence = request.sentence.toStdString();
+            DecodeOptions withSummed = options;
+            withSummed.ablation = Ablation::Summed;
+            QElapsedTimer timer;
+            timer.start();
+            auto result = std::make_shared<TranslationResult>(
+                translate(*request.model, sentence, withSummed));
+            request.milliseconds = double(timer.nsecsElapsed()) / 1e6;
+            request.summed = std::move(result->ablation);
+            result->ablation.reset();
+            // The engine decodes one ablation per call; the mean context needs a second one.
+            DecodeOptions withMean = options;
+            withMean.beamWidth = 1;
+            withMean.ablation = Ablation::Mean;
+            request.mean = translate(*request.model, sentence, withMean).ablation;
+            request.result = std::move(result);
+        } catch (const std::exception &exception) {
+            error = QString::fromStdString(exception.what());
+        }
+        QMetaObject::invokeMethod(
+            this, [this, request, error]() { deliver(request, error); }, Qt::QueuedConnection);
+    });
+}
+
+void TranslationController::deliver(const TranslationOutput &output, const QString &error)
+{
+    if (output.serial != m_serial)
+        return;
+    m_pending = false;
+    if (error.isEmpty())
+        emit resultReady(output);
+    else
+        emit translationFailed(error);
+    emit idle();
+}
+
+bool TranslationController::waitForIdle(int timeoutMilliseconds)
+{
+    if (!m_pending)
+        return true;
+    if (m_debounce.isActive())
+        translateNow();
+    if (!m_pending)
+        return true;
+    QEventLoop loop;
+    QTimer timeout;
+    timeout.setSingleShot(true);
+    connect(&timeout, &QTimer::timeout, &loop, &QEventLoop::quit);
+    connect(this, &TranslationController::idle, &loop, &QEventLoop::quit);
+    timeout.start(timeoutMilliseconds);
+    loop.exec();
+    return !m_pending;
+}
+
+} // namespace attnviz

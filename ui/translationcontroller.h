@@ -1,0 +1,80 @@
+// Runs translations off the GUI thread. Every change of input gets a new serial number; a
+// result whose serial is not the newest is dropped, so a slow old translation never shows late.
+#pragma once
+
+#include <attnviz/translate.h>
+
+#include <QObject>
+#include <QString>
+#include <QThreadPool>
+#include <QTimer>
+
+#include <memory>
+#include <optional>
+
+namespace attnviz {
+
+class Model;
+
+struct TranslationOutput
+{
+    quint64 serial = 0;
+    QString sentence;
+    std::shared_ptr<const Model> model;
+    std::shared_ptr<const TranslationResult> result;
+    std::optional<AblationResult> summed; // every c_i replaced by c = sum_j h_j
+    std::optional<AblationResult> mean;   // ... by c / T
+    double milliseconds = 0;              // the translation itself, without the ablations
+};
+
+class TranslationController : public QObject
+{
+    Q_OBJECT
+public:
+    explicit TranslationController(QObject *parent = nullptr);
+    ~TranslationController() override;
+
+    void setModel(std::shared_ptr<const Model> model);
+    // Beam width, maximum length and target (forced decoding) are used; the ablation is not:
+    // the controller always decodes both ablations for the comparison view.
+    void setOptions(const DecodeOptions &options);
+    void setSentence(const QString &sentence);
+
+    std::shared_ptr<const Model> model() const { return m_model; }
+    const DecodeOptions &options() const { return m_options; }
+    QString sentence() const { return m_sentence; }
+
+    // Changes wait this long for the next keystroke before translating (default 40 ms).
+    void setDebounceInterval(int milliseconds);
+    // Starts the translation of the current input now instead of after the debounce delay.
+    void translateNow();
+    bool isBusy() const { return m_pending; }
+    // Blocks (running the event loop) until the newest request is answered; false on timeout.
+    bool waitForIdle(int timeoutMilliseconds);
+
+    // Test hook: the next request sleeps this long in the worker before translating.
+    void delayNextRequestForTesting(int milliseconds) { m_testDelay = milliseconds; }
+
+signals:
+    void resultReady(const attnviz::TranslationOutput &output);
+    void translationFailed(const QString &message);
+    void cleared(); // no model or an empty sentence: nothing to show
+    void idle();    // the newest request has been answered (result, failure or cleared)
+
+private:
+    void inputChanged();
+    void deliver(const TranslationOutput &output, const QString &error);
+
+    std::shared_ptr<const Model> m_model;
+    DecodeOptions m_options;
+    QString m_sentence;
+    QTimer m_debounce;
+    QThreadPool m_pool;
+    quint64 m_serial = 0;
+    bool m_pending = false;
+    int m_testDelay = 0;
+};
+
+} // namespace attnviz
+
+Q_DECLARE_METATYPE(attnviz::TranslationOutput)
