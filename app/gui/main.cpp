@@ -37,6 +37,7 @@ void useDarkPalette(QApplication &app)
 int main(int argc, char *argv[])
 {
     QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("attnviz"));
     QApplication::setApplicationName(QStringLiteral("attnviz"));
     QApplication::setApplicationVersion(QStringLiteral(ATTNVIZ_VERSION));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/attnviz/attnviz.svg")));

@@ -1,5 +1,9 @@
 #include "mainwindow.h"
 
+#include "alignmentview.h"
+#include "heatmapmodel.h"
+#include "sentenceedit.h"
+
 #include <attnviz/model.h>
 
 #include <QAction>
@@ -7,16 +11,24 @@
 #include <QFile>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QSettings>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextBrowser>
 
 using attnviz::MainWindow;
+using attnviz::SentenceEdit;
 
 namespace {
 
 const QString tinyModelPath = QStringLiteral(ATTNVIZ_TEST_DATA_DIR "/tiny.json");
+
+SentenceEdit *sentenceBox(const MainWindow &window)
+{
+    return window.findChild<SentenceEdit *>(QStringLiteral("sentence"));
+}
 
 QString infoText(const MainWindow &window)
 {
@@ -30,12 +42,40 @@ class TestMainWindow : public QObject
     Q_OBJECT
 
 private slots:
+    void initTestCase();
+    void init();
     void startsEmpty();
     void loadsModel();
     void badFileKeepsPreviousModel_data();
     void badFileKeepsPreviousModel();
     void fileMenu();
+    void typingUpdatesHeatmap();
+    void hoverShowsToolTip();
+    void unknownWordsAreMarked_data();
+    void unknownWordsAreMarked();
+    void keyboardMovesStep();
+    void forcedDecodingShowsPerplexity();
+    void settingsRoundTrip();
+    void recentModels();
+    void sampleModels();
+
+private:
+    QTemporaryDir m_settingsDir;
 };
+
+void TestMainWindow::initTestCase()
+{
+    // Never read or write the settings of the person running the tests.
+    QStandardPaths::setTestModeEnabled(true);
+    QVERIFY(m_settingsDir.isValid());
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
+}
+
+void TestMainWindow::init()
+{
+    QSettings().clear();
+}
 
 void TestMainWindow::startsEmpty()
 {
@@ -114,7 +154,178 @@ void TestMainWindow::fileMenu()
         if (!action->isSeparator())
             shortcuts << action->shortcut().toString(QKeySequence::PortableText);
     }
-    QCOMPARE(shortcuts, (QStringList {QStringLiteral("Ctrl+O"), QStringLiteral("Ctrl+Q")}));
+    QCOMPARE(shortcuts, (QStringList {QStringLiteral("Ctrl+O"), QString(), QString(),
+                                      QStringLiteral("Ctrl+Q")}));
+    QCOMPARE(menu->title(), QStringLiteral("&File"));
+}
+
+void TestMainWindow::typingUpdatesHeatmap()
+{
+    MainWindow window;
+    QVERIFY(window.loadModel(tinyModelPath));
+    QTest::keyClicks(sentenceBox(window), QStringLiteral("i am cold"));
+    QCOMPARE(window.sentence(), QStringLiteral("i am cold"));
+    attnviz::HeatmapModel *heatmap = window.heatmapModel();
+    QTRY_COMPARE(heatmap->columns(), 4);
+    QCOMPARE(heatmap->columnLabel(0), QStringLiteral("i"));
+    QCOMPARE(heatmap->columnLabel(3), QStringLiteral("EOS"));
+    QVERIFY(heatmap->rows() >= 1);
+    QVERIFY(!heatmap->hasPaddingColumn());
+    QVERIFY(!window.outputText().isEmpty());
+    QVERIFY(window.statusText().contains(QStringLiteral("tiny-bahdanau")));
+    QVERIFY(window.statusText().contains(QStringLiteral(" ms")));
+
+    // Deleting a word: the heatmap follows.
+    QTest::keyClick(sentenceBox(window), Qt::Key_End);
+    for (int i = 0; i < 5; ++i)
+        QTest::keyClick(sentenceBox(window), Qt::Key_Backspace);
+    QTRY_COMPARE(heatmap->columns(), 3);
+    QCOMPARE(heatmap->columnLabel(1), QStringLiteral("am"));
+}
+
+void TestMainWindow::hoverShowsToolTip()
+{
+    MainWindow window;
+    window.resize(900, 600);
+    window.show();
+    QVERIFY(window.loadModel(tinyModelPath));
+    window.setSentence(QStringLiteral("i am cold"));
+    QVERIFY(window.waitForTranslation());
+    attnviz::AlignmentView *view = window.heatmapView();
+    attnviz::HeatmapModel *heatmap = window.heatmapModel();
+    QCOMPARE(heatmap->columns(), 4);
+    const int row = heatmap->rows() - 1;
+    const QString text = view->toolTipAt(view->cellRect(row, 2).center());
+    const QString expected = QStringLiteral("α(%1 ← cold) = %2")
+                                 .arg(heatmap->rowLabel(row),
+                                      QString::number(heatmap->value(row, 2), 'f', 2));
+    QCOMPARE(text, expected);
+    // Outside every cell: nothing.
+    QCOMPARE(view->toolTipAt(QPoint(1, view->height() - 2)), QString());
+}
+
+void TestMainWindow::unknownWordsAreMarked_data()
+{
+    QTest::addColumn<QString>("sentence");
+    QTest::addColumn<QString>("unknown");
+    QTest::addColumn<int>("start");
+    QTest::addColumn<int>("length");
+    QTest::newRow("one word") << QStringLiteral("i am zebra") << QStringLiteral("zebra") << 5 << 5;
+    QTest::newRow("capitalized") << QStringLiteral("Zebra am cold") << QStringLiteral("zebra") << 0 << 5;
+}
+
+void TestMainWindow::unknownWordsAreMarked()
+{
+    QFETCH(QString, sentence);
+    QFETCH(QString, unknown);
+    QFETCH(int, start);
+    QFETCH(int, length);
+    MainWindow window;
+    QVERIFY(window.loadModel(tinyModelPath));
+    window.setSentence(sentence);
+    QVERIFY(window.waitForTranslation());
+    QVERIFY2(window.statusText().contains(QStringLiteral("Unknown words: ") + unknown),
+             qPrintable(window.statusText()));
+    QCOMPARE(sentenceBox(window)->underlinedRanges(), (QList<std::pair<int, int>> {{start, length}}));
+
+    window.setSentence(QStringLiteral("i am cold"));
+    QVERIFY(window.waitForTranslation());
+    QVERIFY(!window.statusText().contains(QStringLiteral("Unknown")));
+    QVERIFY(sentenceBox(window)->underlinedRanges().isEmpty());
+}
+
+void TestMainWindow::keyboardMovesStep()
+{
+    MainWindow window;
+    QVERIFY(window.loadModel(tinyModelPath));
+    window.setReference(QStringLiteral("j ai froid"));
+    window.setSentence(QStringLiteral("i am cold"));
+    QVERIFY(window.waitForTranslation());
+    QCOMPARE(window.heatmapModel()->rows(), 4); // j ai froid EOS
+    QCOMPARE(window.selectedStep(), 0);
+    QSignalSpy selected(&window, &MainWindow::stepSelected);
+    attnviz::AlignmentView *view = window.heatmapView();
+    QTest::keyClick(view, Qt::Key_Down);
+    QTest::keyClick(view, Qt::Key_Down);
+    QCOMPARE(window.selectedStep(), 2);
+    QTest::keyClick(view, Qt::Key_Up);
+    QCOMPARE(window.selectedStep(), 1);
+    QTest::keyClick(view, Qt::Key_End);
+    QCOMPARE(window.selectedStep(), 3);
+    QTest::keyClick(view, Qt::Key_Down); // stays on the last step
+    QCOMPARE(window.selectedStep(), 3);
+    QCOMPARE(selected.count(), 4);
+    QCOMPARE(view->selectedStep(), 3);
+}
+
+void TestMainWindow::forcedDecodingShowsPerplexity()
+{
+    MainWindow window;
+    QVERIFY(window.loadModel(tinyModelPath));
+    window.setReference(QStringLiteral("j ai froid"));
+    window.setSentence(QStringLiteral("i am cold"));
+    QVERIFY(window.waitForTranslation());
+    QVERIFY2(window.outputText().startsWith(QStringLiteral("j ai froid   (forced; perplexity ")),
+             qPrintable(window.outputText()));
+    QCOMPARE(window.heatmapModel()->rowLabel(2), QStringLiteral("froid"));
+}
+
+void TestMainWindow::settingsRoundTrip()
+{
+    {
+        MainWindow window;
+        QCOMPARE(window.colorMap(), attnviz::ColorMap::Viridis);
+        QVERIFY(!window.showValues());
+        window.setColorMap(attnviz::ColorMap::Magma);
+        window.setShowValues(true);
+        QVERIFY(window.loadModel(tinyModelPath));
+        window.setSentence(QStringLiteral("i am cold"));
+        QVERIFY(window.waitForTranslation());
+        window.close();
+    }
+    MainWindow window;
+    QCOMPARE(window.colorMap(), attnviz::ColorMap::Magma);
+    QCOMPARE(window.heatmapModel()->colorMap(), attnviz::ColorMap::Magma);
+    QVERIFY(window.showValues());
+    QVERIFY(!window.model());
+    window.restoreSession();
+    QVERIFY(window.model());
+    QCOMPARE(QFileInfo(window.modelPath()), QFileInfo(tinyModelPath));
+    QCOMPARE(window.sentence(), QStringLiteral("i am cold"));
+    QVERIFY(window.waitForTranslation());
+    QCOMPARE(window.heatmapModel()->columns(), 4);
+}
+
+void TestMainWindow::recentModels()
+{
+    QTemporaryDir dir;
+    QStringList paths;
+    for (int i = 0; i < MainWindow::maxRecentModels + 2; ++i) {
+        paths << QDir(dir.path()).filePath(QStringLiteral("m%1.json").arg(i));
+        QVERIFY(QFile::copy(tinyModelPath, paths.last()));
+    }
+    MainWindow window;
+    for (const QString &path : paths)
+        QVERIFY(window.loadModel(path));
+    QVERIFY(window.loadModel(paths[5])); // again: moves to the top, no duplicate
+    auto *menu = window.findChild<QMenu *>();
+    QMenu *recent = nullptr;
+    for (QAction *action : menu->actions()) {
+        if (action->menu() && action->text() == QStringLiteral("&Recent models"))
+            recent = action->menu();
+    }
+    QVERIFY(recent);
+    const QList<QAction *> actions = recent->actions();
+    QCOMPARE(actions.size(), MainWindow::maxRecentModels);
+    QCOMPARE(actions.first()->text(), QStringLiteral("&1 m5.json"));
+    QCOMPARE(actions.at(1)->text(), QStringLiteral("&2 m9.json"));
+    QCOMPARE(actions.first()->toolTip(), paths[5]);
+}
+
+void TestMainWindow::sampleModels()
+{
+    const QDir dir(MainWindow::sampleModelsDirectory());
+    QVERIFY2(dir.exists(QStringLiteral("dates.safetensors")), qPrintable(dir.path()));
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -1,0 +1,207 @@
+#include "heatmapmodel.h"
+
+#include "testmodels.h"
+
+#include <attnviz/model.h>
+#include <attnviz/translate.h>
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace attnviz;
+
+namespace {
+
+// "i love you" -> "je t'aime EOS" with hand-written weights.
+std::shared_ptr<TranslationResult> handMadeResult()
+{
+    auto result = std::make_shared<TranslationResult>();
+    result->sourceWords = {"i", "love", "you"};
+    result->sourceTokens = {"i", "love", "you", "EOS"};
+    result->sourceIds = {3, 4, 5, 1};
+    Hypothesis h;
+    h.targetTokens = {"je", "t'aime", "EOS"};
+    h.targetIds = {3, 4, 1};
+    h.attention.resize(3, 4);
+    h.attention << 0.70f, 0.10f, 0.10f, 0.10f, //
+        0.02f, 0.83f, 0.10f, 0.05f,            //
+        0.05f, 0.05f, 0.10f, 0.80f;
+    result->hypotheses.push_back(h);
+    return result;
+}
+
+std::shared_ptr<const Model> randomModel(Architecture architecture)
+{
+    return std::make_shared<const Model>(test::makeRandomModel(architecture), "random");
+}
+
+} // namespace
+
+class TestHeatmapModel : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void emptyByDefault();
+    void labelsAndValues();
+    void toolTip_data();
+    void toolTip();
+    void colorScale_data();
+    void colorScale();
+    void paddingColumn_data();
+    void paddingColumn();
+    void itemModel();
+    void colorMapChange();
+};
+
+void TestHeatmapModel::emptyByDefault()
+{
+    HeatmapModel model;
+    QCOMPARE(model.rows(), 0);
+    QCOMPARE(model.columns(), 0);
+    QVERIFY(!model.hasPaddingColumn());
+    QCOMPARE(model.toolTip(0, 0), QString());
+}
+
+void TestHeatmapModel::labelsAndValues()
+{
+    HeatmapModel model;
+    model.setResult(handMadeResult(), 0, false);
+    QCOMPARE(model.rows(), 3);
+    QCOMPARE(model.columns(), 4);
+    QCOMPARE(model.rowLabel(1), QStringLiteral("t'aime"));
+    QCOMPARE(model.columnLabel(3), QStringLiteral("EOS"));
+    QCOMPARE(model.value(1, 1), double(0.83f));
+    QCOMPARE(model.value(2, 3), double(0.80f));
+    QCOMPARE(model.value(5, 0), 0.0); // out of range
+    QVERIFY(!model.hasPaddingColumn());
+    QCOMPARE(model.headerData(1, Qt::Horizontal).toString(), QStringLiteral("love"));
+    QCOMPARE(model.headerData(0, Qt::Vertical).toString(), QStringLiteral("je"));
+}
+
+void TestHeatmapModel::toolTip_data()
+{
+    QTest::addColumn<int>("row");
+    QTest::addColumn<int>("column");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("t'aime <- love") << 1 << 1 << QStringLiteral("α(t'aime ← love) = 0.83");
+    QTest::newRow("je <- i") << 0 << 0 << QStringLiteral("α(je ← i) = 0.70");
+    QTest::newRow("EOS <- EOS") << 2 << 3 << QStringLiteral("α(EOS ← EOS) = 0.80");
+    QTest::newRow("outside") << 3 << 0 << QString();
+}
+
+void TestHeatmapModel::toolTip()
+{
+    QFETCH(int, row);
+    QFETCH(int, column);
+    QFETCH(QString, expected);
+    HeatmapModel model;
+    model.setResult(handMadeResult(), 0, false);
+    QCOMPARE(model.toolTip(row, column), expected);
+    if (!expected.isEmpty())
+        QCOMPARE(model.data(model.index(row, column), Qt::ToolTipRole).toString(), expected);
+}
+
+void TestHeatmapModel::colorScale_data()
+{
+    QTest::addColumn<ColorMap>("map");
+    QTest::addColumn<double>("value");
+    QTest::addColumn<QColor>("expected");
+    QTest::newRow("viridis 0") << ColorMap::Viridis << 0.0 << QColor(0x44, 0x01, 0x54);
+    QTest::newRow("viridis 1") << ColorMap::Viridis << 1.0 << QColor(0xfd, 0xe7, 0x25);
+    QTest::newRow("viridis 0.5") << ColorMap::Viridis << 0.5 << QColor(0x21, 0x90, 0x8c);
+    QTest::newRow("viridis below 0") << ColorMap::Viridis << -3.0 << QColor(0x44, 0x01, 0x54);
+    QTest::newRow("viridis above 1") << ColorMap::Viridis << 7.0 << QColor(0xfd, 0xe7, 0x25);
+    QTest::newRow("magma 0") << ColorMap::Magma << 0.0 << QColor(0x00, 0x00, 0x04);
+    QTest::newRow("magma 1") << ColorMap::Magma << 1.0 << QColor(0xfc, 0xfd, 0xbf);
+    QTest::newRow("grey 0") << ColorMap::Grey << 0.0 << QColor(0, 0, 0);
+    QTest::newRow("grey 1") << ColorMap::Grey << 1.0 << QColor(255, 255, 255);
+}
+
+void TestHeatmapModel::colorScale()
+{
+    QFETCH(ColorMap, map);
+    QFETCH(double, value);
+    QFETCH(QColor, expected);
+    HeatmapModel model;
+    model.setColorMap(map);
+    QCOMPARE(model.colorForValue(value), expected);
+    QCOMPARE(colorMapFromName(colorMapName(map)), std::optional<ColorMap>(map));
+}
+
+void TestHeatmapModel::paddingColumn_data()
+{
+    QTest::addColumn<Architecture>("architecture");
+    QTest::addColumn<bool>("padded");
+    QTest::newRow("bahdanau") << Architecture::Bahdanau << false;
+    QTest::newRow("luong") << Architecture::Luong << false;
+    QTest::newRow("tutorial_legacy") << Architecture::TutorialLegacy << true;
+}
+
+void TestHeatmapModel::paddingColumn()
+{
+    QFETCH(Architecture, architecture);
+    QFETCH(bool, padded);
+    const auto model = randomModel(architecture);
+    auto result = std::make_shared<TranslationResult>(translate(*model, "i am", {}));
+    const Hypothesis &h = result->best();
+    HeatmapModel heatmap;
+    heatmap.setResult(result, 0, architecture == Architecture::TutorialLegacy);
+
+    QCOMPARE(heatmap.rows(), h.steps());
+    QCOMPARE(heatmap.hasPaddingColumn(), padded);
+    // "i am EOS", plus the padding column for L = 5 slots.
+    QCOMPARE(heatmap.columns(), padded ? 4 : 3);
+    QCOMPARE(heatmap.columnLabel(2), QStringLiteral("EOS"));
+    for (int column = 0; column < heatmap.columns(); ++column)
+        QCOMPARE(heatmap.isPaddingColumn(column), padded && column == 3);
+    for (int row = 0; row < heatmap.rows(); ++row) {
+        for (int column = 0; column < 3; ++column)
+            QCOMPARE(heatmap.value(row, column), double(h.attention(row, column)));
+        if (padded) {
+            QCOMPARE(heatmap.value(row, 3), h.paddingMass[size_t(row)]);
+            // The padding column holds what the source columns do not.
+            double sum = 0;
+            for (int column = 0; column < 4; ++column)
+                sum += heatmap.value(row, column);
+            QVERIFY2(std::abs(sum - 1) < 1e-5, qPrintable(QString::number(sum)));
+        }
+    }
+    if (padded) {
+        QCOMPARE(heatmap.paddingSlots(), 2);
+        QCOMPARE(heatmap.columnLabel(3), QStringLiteral("pad (2 slots)"));
+        QVERIFY(heatmap.toolTip(0, 3).contains(QStringLiteral("padding, 2 slots")));
+        QCOMPARE(heatmap.data(heatmap.index(0, 3), HeatmapModel::PaddingRole).toBool(), true);
+    }
+}
+
+void TestHeatmapModel::itemModel()
+{
+    HeatmapModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setResult(handMadeResult(), 0, false);
+    QCOMPARE(model.rowCount(), 3);
+    QCOMPARE(model.columnCount(), 4);
+    QCOMPARE(model.data(model.index(1, 1)).toString(), QStringLiteral("0.83"));
+    QCOMPARE(model.data(model.index(1, 1), HeatmapModel::ValueRole).toDouble(), double(0.83f));
+    model.clear();
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void TestHeatmapModel::colorMapChange()
+{
+    HeatmapModel model;
+    model.setResult(handMadeResult(), 0, false);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.setColorMap(ColorMap::Grey);
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(model.data(model.index(0, 0), Qt::BackgroundRole).value<QColor>(),
+             colorMapColor(ColorMap::Grey, double(0.70f)));
+    model.setColorMap(ColorMap::Grey);
+    QCOMPARE(changed.count(), 1); // unchanged: no signal
+}
+
+QTEST_MAIN(TestHeatmapModel)
+
+#include "tst_heatmapmodel.moc"

@@ -1,0 +1,172 @@
+#include "translationcontroller.h"
+
+#include "testmodels.h"
+
+#include <attnviz/model.h>
+
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace attnviz;
+
+namespace {
+
+std::shared_ptr<const Model> randomModel(Architecture architecture)
+{
+    return std::make_shared<const Model>(test::makeRandomModel(architecture), "random");
+}
+
+TranslationOutput outputAt(const QSignalSpy &spy, int index)
+{
+    return spy.at(index).first().value<TranslationOutput>();
+}
+
+} // namespace
+
+class TestTranslationController : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void sentenceGivesResult();
+    void quickChangesGiveOnlyTheNewest();
+    void staleResultIsDropped();
+    void inputErrorIsReported();
+    void emptyInputClears_data();
+    void emptyInputClears();
+    void forcedDecoding();
+    void beamSearch();
+};
+
+void TestTranslationController::sentenceGivesResult()
+{
+    TranslationController controller;
+    QSignalSpy ready(&controller, &TranslationController::resultReady);
+    controller.setModel(randomModel(Architecture::Bahdanau));
+    controller.setSentence(QStringLiteral("I am cold."));
+    QTRY_COMPARE(ready.count(), 1);
+    const TranslationOutput output = outputAt(ready, 0);
+    QCOMPARE(output.sentence, QStringLiteral("I am cold."));
+    QVERIFY(output.result);
+    // "." is outside the vocabulary of the random model.
+    QCOMPARE(output.result->sourceTokens,
+             (std::vector<std::string> {"i", "am", "cold", "UNK", "EOS"}));
+    QCOMPARE(output.result->unknownWords, (std::vector<std::string> {"."}));
+    QCOMPARE(output.result->hypotheses.size(), size_t(1));
+    // Both ablations, decoded in the same worker task.
+    QVERIFY(output.summed);
+    QVERIFY(output.mean);
+    QCOMPARE(output.summed->kind, Ablation::Summed);
+    QCOMPARE(output.mean->kind, Ablation::Mean);
+    QCOMPARE(output.summed->logProbs.size(), output.summed->targetTokens.size());
+    QVERIFY(output.milliseconds >= 0);
+    QVERIFY(!controller.isBusy());
+}
+
+void TestTranslationController::quickChangesGiveOnlyTheNewest()
+{
+    TranslationController controller;
+    controller.setDebounceInterval(40);
+    QSignalSpy ready(&controller, &TranslationController::resultReady);
+    controller.setModel(randomModel(Architecture::Luong));
+    // Typing: each keystroke within the debounce delay of the previous one.
+    for (const char *text : {"i", "i a", "i am", "i am c", "i am cold"})
+        controller.setSentence(QString::fromLatin1(text));
+    QTRY_COMPARE(ready.count(), 1);
+    QTest::qWait(100);
+    QCOMPARE(ready.count(), 1);
+    QCOMPARE(outputAt(ready, 0).sentence, QStringLiteral("i am cold"));
+}
+
+void TestTranslationController::staleResultIsDropped()
+{
+    TranslationController controller;
+    QSignalSpy ready(&controller, &TranslationController::resultReady);
+    controller.setModel(randomModel(Architecture::Bahdanau));
+    controller.setSentence(QStringLiteral("i am"));
+    controller.delayNextRequestForTesting(300); // the first request is slow...
+    controller.translateNow();
+    controller.setSentence(QStringLiteral("i am cold")); // ...and overtaken while it runs
+    controller.translateNow();
+    QVERIFY(controller.waitForIdle(5000));
+    QTest::qWait(50); // anything late would be delivered by now
+    QCOMPARE(ready.count(), 1);
+    QCOMPARE(outputAt(ready, 0).sentence, QStringLiteral("i am cold"));
+    QCOMPARE(outputAt(ready, 0).result->sourceTokens.size(), size_t(4));
+}
+
+void TestTranslationController::inputErrorIsReported()
+{
+    TranslationController controller;
+    QSignalSpy ready(&controller, &TranslationController::resultReady);
+    QSignalSpy failed(&controller, &TranslationController::translationFailed);
+    controller.setModel(randomModel(Architecture::TutorialLegacy)); // L = 5 slots
+    controller.setSentence(QStringLiteral("i am cold i am")); // 5 words + EOS
+    QTRY_COMPARE(failed.count(), 1);
+    const QString message = failed.first().first().toString();
+    QVERIFY2(message.contains(QStringLiteral("tutorial_legacy")), qPrintable(message));
+    QCOMPARE(ready.count(), 0);
+
+    controller.setSentence(QStringLiteral("i am cold"));
+    QTRY_COMPARE(ready.count(), 1);
+    QCOMPARE(failed.count(), 1);
+}
+
+void TestTranslationController::emptyInputClears_data()
+{
+    QTest::addColumn<bool>("withModel");
+    QTest::addColumn<QString>("sentence");
+    QTest::newRow("no model") << false << QStringLiteral("i am cold");
+    QTest::newRow("blank sentence") << true << QStringLiteral("   ");
+}
+
+void TestTranslationController::emptyInputClears()
+{
+    QFETCH(bool, withModel);
+    QFETCH(QString, sentence);
+    TranslationController controller;
+    QSignalSpy ready(&controller, &TranslationController::resultReady);
+    QSignalSpy cleared(&controller, &TranslationController::cleared);
+    if (withModel)
+        controller.setModel(randomModel(Architecture::Bahdanau));
+    controller.setSentence(sentence);
+    QTRY_COMPARE(cleared.count(), 1);
+    QCOMPARE(ready.count(), 0);
+}
+
+void TestTranslationController::forcedDecoding()
+{
+    TranslationController controller;
+    QSignalSpy ready(&controller, &TranslationController::resultReady);
+    controller.setModel(randomModel(Architecture::Bahdanau));
+    DecodeOptions options;
+    options.target = "je suis froid";
+    controller.setOptions(options);
+    controller.setSentence(QStringLiteral("i am cold"));
+    QTRY_COMPARE(ready.count(), 1);
+    const auto &result = *outputAt(ready, 0).result;
+    QVERIFY(result.forced);
+    QCOMPARE(result.best().targetTokens,
+             (std::vector<std::string> {"je", "suis", "froid", "EOS"}));
+}
+
+void TestTranslationController::beamSearch()
+{
+    TranslationController controller;
+    QSignalSpy ready(&controller, &TranslationController::resultReady);
+    controller.setModel(randomModel(Architecture::Luong));
+    DecodeOptions options;
+    options.beamWidth = 3;
+    controller.setOptions(options);
+    controller.setSentence(QStringLiteral("i am cold"));
+    QTRY_COMPARE(ready.count(), 1);
+    const auto &hypotheses = outputAt(ready, 0).result->hypotheses;
+    QCOMPARE(hypotheses.size(), size_t(3));
+    QVERIFY(hypotheses[0].score >= hypotheses[1].score);
+    QCOMPARE(controller.options().beamWidth, 3);
+    QCOMPARE(controller.options().ablation, Ablation::None);
+}
+
+QTEST_MAIN(TestTranslationController)
+
+#include "tst_translationcontroller.moc"
