@@ -100,6 +100,12 @@ struct TranslationResult
 // Throws InputError when the sentence cannot be encoded by this model.
 TranslationResult translate(const Model &model, const std::string &sentence, const DecodeOptions &options);
 
+// translate() for every sentence, on `threads` threads (0 = one per core); results in the order of
+// `sentences`. If sentences fail, the error of the first of them is thrown once all threads
+// have stopped.
+std::vector<TranslationResult> translateBatch(const Model &model, const std::vector<std::string> &sentences,
+                                              const DecodeOptions &options, int threads = 0);
+
 // softmax(energies / temperature) of one row: how peaked the attention would be at another
 // temperature. Temperature 1 gives the model's own attention.
 Vector softmaxAtTemperature(const Eigen::Ref<const Vector> &energies, double temperature);

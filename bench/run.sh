@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs the engine's benchmarks and PyTorch's on the same model files and sentences, one after
+# the other, and prints the table of medians and ratios that docs/performance.md shows.
+#
+#     bench/run.sh [--native] [--small] [NAME_FILTER]
+#
+#   --native   build the engine with -march=native (ATTNVIZ_NATIVE=ON)
+#   --small    tiny models, for a quick check that everything runs
+#   NAME_FILTER  only the cases whose name contains it ("greedy/", "h256")
+#
+# Random-weight models are written once into build/bench-models/ (or build/bench-models-small/),
+# the build goes to build-bench/ (build-bench-native/), the raw results and the table to
+# <build dir>/results/<time>/. The machine should be otherwise idle.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+native=OFF
+models=build/bench-models
+small=()
+filter=
+for arg in "$@"; do
+    case $arg in
+        --native) native=ON ;;
+        --small) models=build/bench-models-small small=(--small) ;;
+        -*) echo "usage: bench/run.sh [--native] [--small] [NAME_FILTER]" >&2; exit 2 ;;
+        *) filter=$arg ;;
+    esac
+done
+build=build-bench
+[[ $native == ON ]] && build=build-bench-native
+torch_python=/usr/bin/python3 # Debian's python3-torch is installed for this interpreter only
+
+"$torch_python" tools/make_bench_models.py "$models" "${small[@]}"
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DATTNVIZ_BUILD_TESTS=OFF \
+    -DATTNVIZ_BUILD_BENCH=ON -DATTNVIZ_NATIVE=$native >/dev/null
+cmake --build "$build" --target bench_engine >/dev/null
+
+results=$build/results/$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$results"
+{
+    echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GB"
+    echo "command: bench/run.sh $*"
+    echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet -- engine bench || echo ' (engine/bench modified)')"
+    echo "engine build: Release (-O3), ATTNVIZ_NATIVE=$native; PyTorch $("$torch_python" -c 'import torch; print(torch.__version__)')"
+} | tee "$results/header.txt"
+
+echo "attnviz..." >&2
+"$build/bin/bench_engine" "$models" "$filter" | tee "$results/ours.jsonl" >&2
+: >"$results/extras.jsonl"
+if [[ -z $filter || $filter == load* ]]; then
+    for file in "$models"/load50-*.safetensors "$models"/bahdanau-*.safetensors; do
+        [[ -f $file ]] && "$build/bin/bench_engine" --load-rss "$file" >>"$results/extras.jsonl"
+    done
+fi
+if [[ -z $filter || $filter == roofline ]]; then
+    "$build/bin/bench_engine" --roofline "$models" >>"$results/extras.jsonl"
+fi
+echo "PyTorch..." >&2
+"$torch_python" tools/bench_torch.py "$models" "$filter" | tee "$results/torch.jsonl" >&2
+
+echo
+python3 bench/compare.py "$results/ours.jsonl" "$results/torch.jsonl" "$results/extras.jsonl" | tee "$results/table.md"
+echo >&2
+echo "results in $results" >&2

@@ -1,0 +1,80 @@
+"""PyTorch's side of the benchmarks: the cases of cases.json, run the way tools/reference.py
+decodes (eager mode, torch.no_grad(), one sentence at a time), timed like bench/bench_engine.cpp
+(one warm-up run, median of repeats) and printed in the same JSON lines. bench/run.sh runs both.
+
+Single-sentence cases run on one thread (torch.set_num_threads(1)); batch cases on the case's
+number of threads, which PyTorch uses inside each operation.
+
+    /usr/bin/python3 tools/bench_torch.py build/bench-models [NAME_FILTER]
+"""
+
+import json
+import os
+import statistics
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import attnviz_torch as at  # noqa: E402
+import reference as ref  # noqa: E402
+
+
+def measure(run):
+    """One warm-up run, then at least 5 repeats and 0.5 s (3 when a run takes over 1 s), at most 100."""
+    run()
+    times = []
+    while len(times) < 100:
+        start = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - start) * 1e3)
+        enough = 3 if times[0] > 1000 else 5
+        if len(times) >= enough and sum(times) >= 500:
+            break
+    return {"median_ms": statistics.median(times), "min_ms": min(times), "repeats": len(times)}
+
+
+@torch.no_grad()
+def run_case(case, directory):
+    path = os.path.join(directory, case["model"] + ".safetensors")
+    out = {"case": case["name"]}
+    kind = case["kind"]
+    torch.set_num_threads(case.get("threads", 1))
+    if kind == "load":
+        out.update(measure(lambda: at.load_model(path)))
+        return out
+    model, sv, tv = at.load_model(path)
+    sentences = case["sentences"]
+    if kind == "encode":
+        out.update(measure(lambda: ref._run_encoder(model, ref.encode_source(model, sv, sentences[0])[0])))
+        return out
+    tokens = [0]
+
+    def translate(sentence):
+        if kind == "beam5":
+            return len(ref.beam(model, sv, tv, sentence, 5)[0]["target_ids"])
+        return len(ref.greedy(model, sv, tv, sentence)["target_ids"])
+
+    def run():
+        tokens[0] = sum(translate(s) for s in sentences)
+
+    out.update(measure(run))
+    out["tokens"] = tokens[0]
+    return out
+
+
+def main():
+    if len(sys.argv) not in (2, 3):
+        sys.exit(__doc__)
+    directory = sys.argv[1]
+    wanted = sys.argv[2] if len(sys.argv) == 3 else ""
+    with open(os.path.join(directory, "cases.json")) as f:
+        cases = json.load(f)["cases"]
+    for case in cases:
+        if wanted in case["name"]:
+            print(json.dumps(run_case(case, directory)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""Random-weight models and sentences for the benchmarks (bench/run.sh).
+
+Writes into OUT_DIR (default build/bench-models/, which git ignores):
+  <arch>-h<H>-v<V>.safetensors   models with PyTorch's default initialization
+  cases.json                     the cases both benchmarks run, with their sentences
+
+Random weights are enough: the time of a step depends on the sizes, not the values, and with
+random weights EOS is rarely the best token, so decoding runs to max_length (2 x words + 10),
+the slowest case. Both benchmarks read the same files, so they do the same work.
+
+Run with Debian's interpreter: /usr/bin/python3 tools/make_bench_models.py [OUT_DIR] [--small]
+(--small writes tiny models for a smoke run).
+"""
+
+import json
+import os
+import random
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import attnviz_torch as at  # noqa: E402
+
+SOURCE_VOCAB = 5000
+LENGTHS = (5, 20, 60)
+BATCH_SENTENCES = 1000
+BATCH_LENGTHS = (5, 20)  # uniform between these, inclusive
+
+
+def word(i):
+    """Distinct lowercase words that survive the tutorial normalization unchanged."""
+    letters = ""
+    while True:
+        letters = chr(ord("a") + i % 26) + letters
+        i //= 26
+        if i == 0:
+            return "w" + letters
+
+
+def stem(arch, h, v):
+    return "%s-h%d-v%s" % (arch, h, "%dk" % (v // 1000) if v >= 1000 else v)
+
+
+def models(small):
+    """(file stem, architecture keys of the config, H, target vocabulary size) of every model."""
+    sizes = [(16, 50), (32, 100)] if small else [(h, v) for h in (128, 256, 512) for v in (5000, 30000)]
+    mid_h, big_v = (32, 100) if small else (256, 30000)
+    out = [(stem("bahdanau", h, v), {"architecture": "bahdanau"}, h, v) for h, v in sizes]
+    out.append((stem("luong", mid_h, big_v), {"architecture": "luong", "luong_score": "general"}, mid_h, big_v))
+    legacy = {"architecture": "tutorial_legacy", "max_length": max(LENGTHS) + 4, "combine_activation": "relu"}
+    out.append((stem("legacy", mid_h, big_v), legacy, mid_h, big_v))
+    if not small:
+        out.append((stem("load50", 256, 20000), {"architecture": "bahdanau"}, 256, 20000))  # ~50 MB on disk
+    return out
+
+
+def main():
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    small = "--small" in sys.argv
+    out_dir = args[0] if args else os.path.join(os.path.dirname(__file__), "..", "build", "bench-models")
+    os.makedirs(out_dir, exist_ok=True)
+    source_vocab_size = 200 if small else SOURCE_VOCAB
+    source_vocab = ["SOS", "EOS"] + [word(i) for i in range(source_vocab_size - 2)]
+
+    for seed, (name, arch, h, v) in enumerate(models(small)):
+        path = os.path.join(out_dir, name + ".safetensors")
+        if os.path.exists(path):
+            continue
+        torch.manual_seed(seed)
+        target_vocab = ["SOS", "EOS"] + [word(i) for i in range(v - 2)]
+        config = dict(arch, hidden_size=h, sos_token="SOS", eos_token="EOS", name=name)
+        model = at.Seq2Seq(config, len(source_vocab), len(target_vocab))
+        at.save_model(path, model.encoder, model.decoder, source_vocab, target_vocab, config)
+        print("wrote %s (%.1f MB)" % (path, os.path.getsize(path) / 1e6), flush=True)
+
+    rng = random.Random(1)
+    words = source_vocab[2:]
+    single = {n: " ".join(rng.choice(words) for _ in range(n)) for n in LENGTHS}
+    batch = [" ".join(rng.choice(words) for _ in range(rng.randint(*BATCH_LENGTHS))) for _ in range(BATCH_SENTENCES)]
+    with open(os.path.join(out_dir, "cases.json"), "w") as f:
+        json.dump({"cases": cases(models(small), single, batch)}, f, indent=1)
+
+
+def cases(all_models, single, batch):
+    """The one list of benchmark cases; bench_engine and tools/bench_torch.py both run it.
+
+    Each case: name (the key that pairs the two results), kind, model (file stem), and
+    sentences; threads for batch cases (every other case runs on one thread)."""
+    out = [{"name": "load/" + m[0], "kind": "load", "model": m[0], "sentences": []} for m in all_models]
+    bahdanau = [m[0] for m in all_models if m[0].startswith("bahdanau")]
+    others = [m[0] for m in all_models if m[0].startswith(("luong", "legacy"))]
+    small_vocab = [m for m in bahdanau if m.endswith(("-v5k", "-v50"))]
+    for kind, names in (("encode", small_vocab), ("greedy", bahdanau + others), ("beam5", bahdanau + others)):
+        for model in names:
+            for n, sentence in single.items():
+                out.append({"name": "%s/%s/len%d" % (kind, model, n), "kind": kind, "model": model,
+                            "sentences": [sentence]})
+    for threads in (1, 2):
+        model = small_vocab[1] if len(small_vocab) > 1 else small_vocab[0]
+        out.append({"name": "batch/%s/threads%d" % (model, threads), "kind": "batch", "model": model,
+                    "threads": threads, "sentences": batch})
+    return out
+
+if __name__ == "__main__":
+    main()
