@@ -318,7 +318,7 @@ void AlignmentLinesRenderer::paint(QPainter *painter) const
     painter->fillRect(QRectF(0, 0, m_width, m_height), m_style.background);
     painter->setRenderHint(QPainter::Antialiasing, true);
     const int selected = m_style.selectedRow;
-    const double maxWidth = 6 * m_unit;
+    const double maxWidth = 4 * m_unit;
 
     auto drawLines = [&](int row, const QColor &base) {
         const QPointF to(m_targetBoxes[row].center().x(), m_bottomY);

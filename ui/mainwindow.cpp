@@ -510,6 +510,11 @@ void MainWindow::clearResult()
     showFailure(QString());
 }
 
+void MainWindow::showLinesView()
+{
+    m_tabs->setCurrentIndex(1);
+}
+
 QString MainWindow::outputText() const
 {
     return m_outputLabel->text();
@@ -555,10 +560,15 @@ void MainWindow::updateStatus()
     if (result) {
         for (const std::string &word : result->unknownWords)
             unknown << QString::fromStdString(word);
+        unknown.removeDuplicates();
     }
     m_sentence->setUnknownWords(unknown, m_model ? m_model->config().normalization : Normalization::Tutorial);
-    m_unknownStatus->setText(unknown.isEmpty() ? QString()
-                                               : tr("Unknown words: %1").arg(unknown.join(QStringLiteral(", "))));
+    constexpr int maxListed = 8;
+    QString listed = unknown.mid(0, maxListed).join(QStringLiteral(", "));
+    if (unknown.size() > maxListed)
+        listed += tr(" and %1 more").arg(unknown.size() - maxListed);
+    m_unknownStatus->setText(unknown.isEmpty() ? QString() : tr("Unknown words: %1").arg(listed));
+    m_unknownStatus->setToolTip(unknown.join(QStringLiteral(", ")));
     m_unknownStatus->setStyleSheet(unknown.isEmpty() ? QString() : QStringLiteral("color: #c62828"));
     m_timeStatus->setText(result ? tr("Translated in %1 ms").arg(QString::number(m_output.milliseconds, 'f', 1))
                                  : QString());

@@ -54,6 +54,7 @@ public:
     int selectedStep() const { return m_step; }
     void selectStep(int step);
 
+    void showLinesView();
     HeatmapModel *heatmapModel() const { return m_heatmap; }
     AlignmentView *heatmapView() const { return m_heatmapView; }
     TranslationController *controller() const { return m_controller; }

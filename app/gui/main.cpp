@@ -68,6 +68,12 @@ int main(int argc, char *argv[])
         QStringLiteral("FILE"));
     screenshotOption.setFlags(QCommandLineOption::HiddenFromHelp);
     parser.addOption(screenshotOption);
+    QCommandLineOption viewOption(
+        QStringLiteral("view"),
+        QApplication::translate("main", "Central view to show: heatmap (default) or lines."),
+        QStringLiteral("VIEW"));
+    viewOption.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOption(viewOption);
     parser.process(app);
 
     // For checking the views with a dark palette (ATTNVIZ_DARK=1), whatever the desktop uses.
@@ -92,6 +98,8 @@ int main(int argc, char *argv[])
     if (parser.isSet(sentenceOption))
         window.setSentence(parser.value(sentenceOption));
 
+    if (parser.value(viewOption) == QLatin1String("lines"))
+        window.showLinesView();
     window.show();
     if (screenshotPath.isEmpty())
         return app.exec();
