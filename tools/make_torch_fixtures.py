@@ -118,8 +118,8 @@ PROTO = b"\x80\x02"
 def zip_bytes(entries, prefix="archive"):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as z:
-        for name, data in entries.items():
-            z.writestr(prefix + "/" + name, data)
+        for name, data in entries.items():  # a fixed date keeps the files byte-identical across runs
+            z.writestr(zipfile.ZipInfo(prefix + "/" + name, date_time=(1980, 1, 1, 0, 0, 0)), data)
     return buffer.getvalue()
 
 
@@ -169,6 +169,9 @@ def malicious(good_archive):
                                       "data/0": b"\0" * 8, "version": version}),
         "no-data-pkl.pt": zip_bytes({"version": version}),
         "truncated.pt": good_archive[:len(good_archive) // 2],
+        # {'a': <itself>}: a cycle through the memo
+        "cyclic-dict.pt": zip_bytes({"data.pkl": PROTO + b"}q\x00" + op_unicode("a") + b"h\x00s.",
+                                     "version": version}),
         # not a state dict: a list
         "not-a-dict.pt": zip_bytes({"data.pkl": PROTO + b"]." , "version": version}),
         # the pre-1.6 format (_use_new_zipfile_serialization=False): a bare pickle stream

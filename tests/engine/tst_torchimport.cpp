@@ -257,6 +257,7 @@ void TestTorchImport::refusesMaliciousFiles_data()
     row("long-storage.pt", "data.pkl: refusing GLOBAL 'torch LongStorage': only float32, float16 and bfloat16");
     row("no-data-pkl.pt", "a ZIP archive without '<name>/data.pkl': not written by torch.save");
     row("truncated.pt", "not a readable ZIP archive (truncated or damaged?)");
+    row("cyclic-dict.pt", "data.pkl: dicts nested deeper than 32 levels");
     row("not-a-dict.pt", "holds no state dict");
     row("legacy-format.pt", "the format before PyTorch 1.6");
 }
