@@ -58,29 +58,55 @@ bool writeAll(int fd, std::string_view bytes)
 
 } // namespace
 
-std::string readWholeFile(const std::string &path)
+void MemorySource::read(uint64_t offset, size_t count, char *out) const
 {
-    FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!file.isValid())
+    std::memcpy(out, m_bytes.data() + offset, count);
+}
+
+FileSource::FileSource(const std::string &path)
+    : m_path(path)
+    , m_fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC))
+{
+    if (m_fd < 0)
         throwModelError(path, "cannot open file: " + systemError(errno));
     struct stat info;
-    if (::fstat(file.get(), &info) != 0)
-        throwModelError(path, "cannot read file: " + systemError(errno));
-    if (!S_ISREG(info.st_mode))
-        throwModelError(path, "not a regular file");
-
-    std::string bytes(static_cast<size_t>(info.st_size), '\0');
-    size_t done = 0;
-    while (done < bytes.size()) {
-        const ssize_t count = ::read(file.get(), bytes.data() + done, bytes.size() - done);
-        if (count < 0 && errno == EINTR)
-            continue;
-        if (count < 0)
-            throwModelError(path, "cannot read file: " + systemError(errno));
-        if (count == 0)
-            throwModelError(path, "file shrank while it was being read");
-        done += static_cast<size_t>(count);
+    std::string problem;
+    if (::fstat(m_fd, &info) != 0)
+        problem = "cannot read file: " + systemError(errno);
+    else if (!S_ISREG(info.st_mode))
+        problem = "not a regular file";
+    if (!problem.empty()) {
+        ::close(m_fd);
+        throwModelError(path, problem);
     }
+    m_size = static_cast<uint64_t>(info.st_size);
+}
+
+FileSource::~FileSource()
+{
+    ::close(m_fd);
+}
+
+void FileSource::read(uint64_t offset, size_t count, char *out) const
+{
+    size_t done = 0;
+    while (done < count) {
+        const ssize_t n = ::pread(m_fd, out + done, count - done, static_cast<off_t>(offset + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            throwModelError(m_path, "cannot read file: " + systemError(errno));
+        if (n == 0)
+            throwModelError(m_path, "file shrank while it was being read");
+        done += static_cast<size_t>(n);
+    }
+}
+
+std::string readWholeFile(const std::string &path)
+{
+    const FileSource file(path);
+    std::string bytes(static_cast<size_t>(file.size()), '\0');
+    file.read(0, bytes.size(), bytes.data());
     return bytes;
 }
 

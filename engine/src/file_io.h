@@ -1,10 +1,53 @@
 // Whole-file reading and atomic writing; errors are ModelErrors naming the path.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace attnviz::detail {
+
+// Where a container's bytes come from: a buffer, or a file read piece by piece, so that the
+// loader can read each tensor straight into its own storage instead of holding the whole file
+// as well (two copies of the weights at the peak).
+class ByteSource
+{
+public:
+    virtual ~ByteSource() = default;
+    virtual uint64_t size() const = 0;
+    // Copies bytes [offset, offset + count) to out; the caller keeps the range within size().
+    virtual void read(uint64_t offset, size_t count, char *out) const = 0;
+};
+
+class MemorySource : public ByteSource
+{
+public:
+    explicit MemorySource(std::string_view bytes)
+        : m_bytes(bytes)
+    { }
+    uint64_t size() const override { return m_bytes.size(); }
+    void read(uint64_t offset, size_t count, char *out) const override;
+
+private:
+    std::string_view m_bytes;
+};
+
+// A regular file, open for as long as the object lives. Errors are ModelErrors naming the path.
+class FileSource : public ByteSource
+{
+public:
+    explicit FileSource(const std::string &path);
+    ~FileSource() override;
+    FileSource(const FileSource &) = delete;
+    FileSource &operator=(const FileSource &) = delete;
+    uint64_t size() const override { return m_size; }
+    void read(uint64_t offset, size_t count, char *out) const override;
+
+private:
+    std::string m_path;
+    int m_fd = -1;
+    uint64_t m_size = 0;
+};
 
 std::string readWholeFile(const std::string &path);
 

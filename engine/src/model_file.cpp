@@ -68,9 +68,9 @@ ModelFile assembleModel(detail::ModelParts parts, const std::string &displayName
     return model;
 }
 
-detail::ModelParts partsFromSafetensors(std::string_view bytes, const std::string &displayName)
+detail::ModelParts partsFromSafetensors(const detail::ByteSource &source, const std::string &displayName)
 {
-    detail::SafetensorsContents contents = detail::readSafetensors(bytes, displayName);
+    detail::SafetensorsContents contents = detail::readSafetensors(source, displayName);
     if (!contents.metadata)
         throwModelError(displayName,
                         "'__metadata__' is missing (an " + std::string(modelFormatName)
@@ -197,14 +197,16 @@ void validateModel(const ModelFile &model, const std::string &displayName)
 ModelFile loadModelFromBytes(std::string_view bytes, const std::string &displayName, bool asJson)
 {
     return assembleModel(asJson ? detail::readJsonModel(bytes, displayName)
-                                : partsFromSafetensors(bytes, displayName),
+                                : partsFromSafetensors(detail::MemorySource(bytes), displayName),
                          displayName);
 }
 
 ModelFile loadModelFile(const std::string &path)
 {
-    const std::string bytes = detail::readWholeFile(path);
-    return loadModelFromBytes(bytes, path, detail::isJsonPath(path));
+    if (detail::isJsonPath(path))
+        return loadModelFromBytes(detail::readWholeFile(path), path, true);
+    // Read piece by piece, so that the file's bytes and the weights are not in memory together.
+    return assembleModel(partsFromSafetensors(detail::FileSource(path), path), path);
 }
 
 std::string serializeSafetensors(const ModelFile &model)

@@ -69,6 +69,26 @@ float decodeValue(const char *bytes, DType dtype)
     return 0.0f;
 }
 
+// F32 goes straight from the source into the floats when the host is little-endian like the
+// format; F16 and BF16 are widened through a small buffer. Either way the weights are held once.
+void readValues(const ByteSource &source, uint64_t offset, const DTypeInfo &dtype, std::vector<float> &values)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (dtype.dtype == DType::F32) {
+        source.read(offset, values.size() * sizeof(float), reinterpret_cast<char *>(values.data()));
+        return;
+    }
+#endif
+    constexpr size_t chunk = size_t(1) << 16; // values per read
+    std::string buffer(std::min(chunk, values.size()) * dtype.size, '\0');
+    for (size_t begin = 0; begin < values.size(); begin += chunk) {
+        const size_t count = std::min(chunk, values.size() - begin);
+        source.read(offset + begin * dtype.size, count * dtype.size, buffer.data());
+        for (size_t i = 0; i < count; ++i)
+            values[begin + i] = decodeValue(buffer.data() + i * dtype.size, dtype.dtype);
+    }
+}
+
 std::string offsetsToString(uint64_t begin, uint64_t end)
 {
     return "[" + std::to_string(begin) + ", " + std::to_string(end) + "]";
@@ -164,38 +184,43 @@ std::map<std::string, std::string> readMetadata(const nlohmann::json &value,
 
 } // namespace
 
-SafetensorsContents readSafetensors(std::string_view bytes, const std::string &displayName)
+SafetensorsContents readSafetensors(const ByteSource &source, const std::string &displayName)
 {
-    if (bytes.size() < 8)
+    const uint64_t fileSize = source.size();
+    if (fileSize < 8)
         throwModelError(displayName,
                         "file too small for a safetensors header: expected at least 8 bytes, found "
-                            + std::to_string(bytes.size()));
-    const uint64_t headerSize = readLittleEndian(bytes.data(), 8);
+                            + std::to_string(fileSize));
+    char lengthBytes[8];
+    source.read(0, 8, lengthBytes);
+    const uint64_t headerSize = readLittleEndian(lengthBytes, 8);
     if (headerSize > maxHeaderSize)
         throwModelError(displayName,
                         "header length " + std::to_string(headerSize)
                             + " is over the limit of 100 MB (" + std::to_string(maxHeaderSize)
                             + " bytes)");
-    if (headerSize > bytes.size() - 8)
+    if (headerSize > fileSize - 8)
         throwModelError(
             displayName,
             "header length " + std::to_string(headerSize) + " is past the end of the file (only "
-                + std::to_string(bytes.size() - 8) + " bytes follow the 8-byte length)");
+                + std::to_string(fileSize - 8) + " bytes follow the 8-byte length)");
+    std::string headerText(headerSize, '\0');
+    source.read(8, headerSize, headerText.data());
 
     const std::vector<std::string> tensorTable; // tensor names are the keys of the root object
     const nlohmann::json header =
-        parseJsonStrict(bytes.substr(8, headerSize), displayName, "header", &tensorTable);
+        parseJsonStrict(headerText, displayName, "header", &tensorTable);
     if (!header.is_object())
         throwModelError(displayName, "header is not a JSON object, found " + describeJson(header));
 
-    const std::string_view data = bytes.substr(8 + headerSize);
+    const uint64_t dataStart = 8 + headerSize, dataSize = fileSize - dataStart;
     SafetensorsContents contents;
     std::vector<Entry> entries;
     for (const auto &[name, value] : header.items()) {
         if (name == "__metadata__")
             contents.metadata = readMetadata(value, displayName);
         else
-            entries.push_back(readEntry(name, value, data.size(), displayName));
+            entries.push_back(readEntry(name, value, dataSize, displayName));
     }
     checkNoOverlap(entries, displayName);
 
@@ -203,11 +228,7 @@ SafetensorsContents readSafetensors(std::string_view bytes, const std::string &d
         Tensor tensor;
         tensor.shape = entry.shape;
         tensor.values.resize((entry.end - entry.begin) / entry.dtype->size);
-        const char *source = data.data() + entry.begin;
-        for (float &value : tensor.values) {
-            value = decodeValue(source, entry.dtype->dtype);
-            source += entry.dtype->size;
-        }
+        readValues(source, dataStart + entry.begin, *entry.dtype, tensor.values);
         contents.tensors.emplace(entry.name, std::move(tensor));
     }
     return contents;

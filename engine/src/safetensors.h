@@ -3,6 +3,8 @@
 
 #include <attnviz/model_file.h>
 
+#include "file_io.h"
+
 #include <map>
 #include <optional>
 #include <string>
@@ -16,8 +18,9 @@ struct SafetensorsContents
     std::optional<std::map<std::string, std::string>> metadata; // "__metadata__", when present
 };
 
-// Checks every size and offset against the buffer before allocating anything.
-SafetensorsContents readSafetensors(std::string_view bytes, const std::string &displayName);
+// Checks every size and offset against the source before allocating anything, then reads each
+// tensor straight into its storage.
+SafetensorsContents readSafetensors(const ByteSource &source, const std::string &displayName);
 
 // F32 tensors in name order, header padded with spaces to a multiple of 8 bytes.
 std::string writeSafetensors(const std::map<std::string, Tensor> &tensors,
