@@ -36,23 +36,24 @@ MatrixView matrixView(const ModelFile &file, const std::string &name)
 }
 
 // out.attention holds the scores: keep them as energies, softmax, apply any override, and
-// make the context c_i = sum_j a_ij h_j (or take the ablation's replacement).
+// make the contexts c_i = sum_j a_ij h_j (or take the ablation's replacement).
 void attend(DecoderWorkspace &ws, StepOutput &out, const StepControl &control)
 {
     out.energies = out.attention;
-    softmaxInPlace(out.attention);
+    for (Eigen::Index k = 0; k < out.attention.rows(); ++k)
+        softmaxInPlace(out.attention.row(k).transpose());
     if (control.overrides) {
         for (const AttentionOverride &o : *control.overrides) {
             if (o.step != control.step)
                 continue;
             out.attention *= static_cast<float>(1.0 - o.share);
-            out.attention[o.position] += static_cast<float>(o.share);
+            out.attention.col(o.position).array() += static_cast<float>(o.share);
         }
     }
     if (control.context)
-        out.context = *control.context;
+        out.context.rowwise() = control.context->transpose();
     else
-        out.context.noalias() = ws.encoder.transpose() * out.attention.head(ws.encoder.rows());
+        out.context.noalias() = out.attention.leftCols(ws.encoder.rows()) * ws.encoder;
 }
 
 // Bahdanau (the current PyTorch tutorial): e_ij = Va tanh(Wa s_{i-1} + Ua h_j);
@@ -68,28 +69,32 @@ public:
     {
     }
 
-    void prepare(DecoderWorkspace &ws) const override
+    void prepare(DecoderWorkspace &ws, int rows) const override
     {
-        Decoder::prepare(ws);
+        Decoder::prepare(ws, rows);
         ws.keys.noalias() = ws.encoder * m_ua.weight().transpose();
         ws.keys.rowwise() += m_ua.bias().transpose();
         ws.energies.resize(ws.keys.rows(), ws.keys.cols());
     }
 
-    void step(int previousToken, const Eigen::Ref<const Vector> &previousState, const StepControl &control,
+    void step(const int *previousTokens, const Eigen::Ref<const MatrixRM> &previousStates, const StepControl &control,
               DecoderWorkspace &ws, StepOutput &out) const override
     {
-        ws.query.noalias() = m_wa.weight() * previousState;
-        ws.query += m_wa.bias();
-        ws.energies = (ws.keys.rowwise() + ws.query.transpose()).array().tanh();
-        const int T = static_cast<int>(ws.encoder.rows());
-        out.attention.head(T).noalias() = ws.energies * m_va.weight().row(0).transpose();
-        out.attention.head(T).array() += m_va.bias()[0];
+        const auto K = previousStates.rows(), T = ws.encoder.rows();
+        auto query = ws.query.topRows(K), gi = ws.gi.topRows(K);
+        query.noalias() = previousStates * m_wa.weight().transpose();
+        query.rowwise() += m_wa.bias().transpose();
+        for (Eigen::Index k = 0; k < K; ++k) {
+            ws.energies = (ws.keys.rowwise() + query.row(k)).array().tanh();
+            out.attention.row(k).head(T).transpose().noalias() = ws.energies * m_va.weight().row(0).transpose();
+        }
+        out.attention.leftCols(T).array() += m_va.bias()[0];
         attend(ws, out, control);
-        ws.gi.noalias() = m_gru.inputToHidden.columns(0, m_hidden) * m_embedding.row(previousToken).transpose();
-        ws.gi.noalias() += m_gru.inputToHidden.columns(m_hidden, m_hidden) * out.context;
-        ws.gi += m_gru.inputToHidden.bias();
-        gruStep(m_gru, ws.gi, previousState, out.state, ws.gh);
+        embed(previousTokens, static_cast<int>(K), ws);
+        gi.noalias() = ws.embedded.topRows(K) * m_gru.inputToHidden.columns(0, m_hidden).transpose();
+        gi.noalias() += out.context * m_gru.inputToHidden.columns(m_hidden, m_hidden).transpose();
+        gi.rowwise() += m_gru.inputToHidden.bias().transpose();
+        gruStepRows(m_gru, gi, previousStates, out.state, ws.gh.topRows(K));
         outputLayer(out.state, out);
     }
 
@@ -111,22 +116,26 @@ public:
             m_w = linearView(file, "decoder.attention.W", false);
     }
 
-    void step(int previousToken, const Eigen::Ref<const Vector> &previousState, const StepControl &control,
+    void step(const int *previousTokens, const Eigen::Ref<const MatrixRM> &previousStates, const StepControl &control,
               DecoderWorkspace &ws, StepOutput &out) const override
     {
-        ws.gi.noalias() = m_gru.inputToHidden.weight() * m_embedding.row(previousToken).transpose();
-        ws.gi += m_gru.inputToHidden.bias();
-        gruStep(m_gru, ws.gi, previousState, out.state, ws.gh);
+        const auto K = previousStates.rows();
+        auto query = ws.query.topRows(K), gi = ws.gi.topRows(K), mixed = ws.mixed.topRows(K);
+        embed(previousTokens, static_cast<int>(K), ws);
+        gi.noalias() = ws.embedded.topRows(K) * m_gru.inputToHidden.weight().transpose();
+        gi.rowwise() += m_gru.inputToHidden.bias().transpose();
+        gruStepRows(m_gru, gi, previousStates, out.state, ws.gh.topRows(K));
         if (m_general)
-            ws.query.noalias() = m_w.weight() * out.state;
+            query.noalias() = out.state * m_w.weight().transpose();
         else
-            ws.query = out.state;
-        out.attention.noalias() = ws.encoder * ws.query;
+            query = out.state;
+        out.attention.noalias() = query * ws.encoder.transpose();
         attend(ws, out, control);
-        ws.mixed.noalias() = m_concat.columns(0, m_hidden) * out.context;
-        ws.mixed.noalias() += m_concat.columns(m_hidden, m_hidden) * out.state;
-        ws.mixed = (ws.mixed + m_concat.bias()).array().tanh();
-        outputLayer(ws.mixed, out);
+        mixed.noalias() = out.context * m_concat.columns(0, m_hidden).transpose();
+        mixed.noalias() += out.state * m_concat.columns(m_hidden, m_hidden).transpose();
+        mixed.rowwise() += m_concat.bias().transpose();
+        mixed = mixed.array().tanh();
+        outputLayer(mixed, out);
     }
 
 private:
@@ -148,22 +157,25 @@ public:
     {
     }
 
-    void step(int previousToken, const Eigen::Ref<const Vector> &previousState, const StepControl &control,
+    void step(const int *previousTokens, const Eigen::Ref<const MatrixRM> &previousStates, const StepControl &control,
               DecoderWorkspace &ws, StepOutput &out) const override
     {
-        const auto embedded = m_embedding.row(previousToken).transpose();
-        out.attention.noalias() = m_attn.columns(0, m_hidden) * embedded;
-        out.attention.noalias() += m_attn.columns(m_hidden, m_hidden) * previousState;
-        out.attention += m_attn.bias();
+        const auto K = previousStates.rows();
+        auto gi = ws.gi.topRows(K), mixed = ws.mixed.topRows(K);
+        embed(previousTokens, static_cast<int>(K), ws);
+        const auto embedded = ws.embedded.topRows(K);
+        out.attention.noalias() = embedded * m_attn.columns(0, m_hidden).transpose();
+        out.attention.noalias() += previousStates * m_attn.columns(m_hidden, m_hidden).transpose();
+        out.attention.rowwise() += m_attn.bias().transpose();
         attend(ws, out, control);
-        ws.mixed.noalias() = m_combine.columns(0, m_hidden) * embedded;
-        ws.mixed.noalias() += m_combine.columns(m_hidden, m_hidden) * out.context;
-        ws.mixed += m_combine.bias();
+        mixed.noalias() = embedded * m_combine.columns(0, m_hidden).transpose();
+        mixed.noalias() += out.context * m_combine.columns(m_hidden, m_hidden).transpose();
+        mixed.rowwise() += m_combine.bias().transpose();
         if (m_relu)
-            ws.mixed = ws.mixed.cwiseMax(0.0f);
-        ws.gi.noalias() = m_gru.inputToHidden.weight() * ws.mixed;
-        ws.gi += m_gru.inputToHidden.bias();
-        gruStep(m_gru, ws.gi, previousState, out.state, ws.gh);
+            mixed = mixed.cwiseMax(0.0f);
+        gi.noalias() = mixed * m_gru.inputToHidden.weight().transpose();
+        gi.rowwise() += m_gru.inputToHidden.bias().transpose();
+        gruStepRows(m_gru, gi, previousStates, out.state, ws.gh.topRows(K));
         outputLayer(out.state, out);
     }
 
@@ -182,19 +194,27 @@ Decoder::Decoder(const ModelFile &file)
 {
 }
 
-void Decoder::prepare(DecoderWorkspace &ws) const
+void Decoder::prepare(DecoderWorkspace &ws, int rows) const
 {
-    ws.query.resize(m_hidden);
-    ws.mixed.resize(m_hidden);
-    ws.gi.resize(3 * m_hidden);
-    ws.gh.resize(3 * m_hidden);
+    ws.embedded.resize(rows, m_hidden);
+    ws.query.resize(rows, m_hidden);
+    ws.mixed.resize(rows, m_hidden);
+    ws.gi.resize(rows, 3 * m_hidden);
+    ws.gh.resize(rows, 3 * m_hidden);
 }
 
-void Decoder::outputLayer(const Eigen::Ref<const Vector> &input, StepOutput &out) const
+void Decoder::embed(const int *tokens, int K, DecoderWorkspace &ws) const
 {
-    out.logProbs.noalias() = m_out.weight() * input;
-    out.logProbs += m_out.bias();
-    logSoftmaxInPlace(out.logProbs);
+    for (int k = 0; k < K; ++k)
+        ws.embedded.row(k) = m_embedding.row(tokens[k]);
+}
+
+void Decoder::outputLayer(const Eigen::Ref<const MatrixRM> &input, StepOutput &out) const
+{
+    out.logProbs.noalias() = input * m_out.weight().transpose();
+    out.logProbs.rowwise() += m_out.bias().transpose();
+    for (Eigen::Index k = 0; k < out.logProbs.rows(); ++k)
+        logSoftmaxInPlace(out.logProbs.row(k).transpose());
 }
 
 std::unique_ptr<Decoder> Decoder::create(const ModelFile &file)

@@ -22,23 +22,25 @@ void ensureRows(MatrixRM &m, Eigen::Index rows)
 class Session
 {
 public:
-    Session(const Model &model, const MatrixRM &encoderOutputs)
+    // Steps will take up to `rows` hypotheses at once.
+    Session(const Model &model, const MatrixRM &encoderOutputs, int rows)
         : m_model(model)
         , m_columns(model.attentionColumns(static_cast<int>(encoderOutputs.rows())))
     {
         new (&m_ws.encoder) Eigen::Map<const MatrixRM>(encoderOutputs.data(), encoderOutputs.rows(),
                                                         encoderOutputs.cols());
-        model.decoder().prepare(m_ws);
+        model.decoder().prepare(m_ws, rows);
     }
 
     int columns() const { return m_columns; }
 
+    // One step of K hypotheses: tokens [K], states [K x H]; the outputs have K rows.
     template<typename E, typename A, typename C, typename S, typename L>
-    void step(int previousToken, const Eigen::Ref<const Vector> &previousState, const StepControl &control,
-              E &&energies, A &&attention, C &&context, S &&state, L &&logProbs)
+    void step(const int *previousTokens, const Eigen::Ref<const MatrixRM> &previousStates,
+              const StepControl &control, E &&energies, A &&attention, C &&context, S &&state, L &&logProbs)
     {
         StepOutput out{energies, attention, context, state, logProbs};
-        m_model.decoder().step(previousToken, previousState, control, m_ws, out);
+        m_model.decoder().step(previousTokens, previousStates, control, m_ws, out);
     }
 
 private:
@@ -101,10 +103,10 @@ std::vector<Hypothesis> beamSearch(const Model &model, Session &session, const V
     for (int t = 0; t < maxLength; ++t) {
         candidates.clear();
         control.step = t;
+        session.step(liveToken.data(), liveStates.topRows(liveCount), control, stepEnergies.topRows(liveCount),
+                     stepAttention.topRows(liveCount), stepContexts.topRows(liveCount),
+                     stepStates.topRows(liveCount), logProbs.topRows(liveCount));
         for (int k = 0; k < liveCount; ++k) {
-            session.step(liveToken[k], liveStates.row(k).transpose(), control, stepEnergies.row(k).transpose(),
-                         stepAttention.row(k).transpose(), stepContexts.row(k).transpose(),
-                         stepStates.row(k).transpose(), logProbs.row(k).transpose());
             topK(logProbs.row(k).transpose(), width, best);
             for (int tok : best)
                 candidates.push_back({liveScore[k] + logProbs(k, tok), k, tok, logProbs(k, tok)});
@@ -192,14 +194,14 @@ Hypothesis forcedDecode(const Model &model, Session &session, const Vector &init
     h.energies.resize(n, session.columns());
     h.attention.resize(n, session.columns());
     h.contexts.resize(n, model.hiddenSize());
-    Vector state = initialState, next(model.hiddenSize()), logProbs(model.targetVocabSize());
+    MatrixRM state = initialState.transpose(), next(1, model.hiddenSize()), logProbs(1, model.targetVocabSize());
     int previous = model.sosId();
     for (int i = 0; i < n; ++i) {
         control.step = i;
-        session.step(previous, state, control, h.energies.row(i).transpose(), h.attention.row(i).transpose(),
-                     h.contexts.row(i).transpose(), next, logProbs);
-        h.logProbs.push_back(logProbs[target[i]]);
-        h.score += logProbs[target[i]];
+        session.step(&previous, state, control, h.energies.row(i), h.attention.row(i), h.contexts.row(i), next,
+                     logProbs);
+        h.logProbs.push_back(logProbs(0, target[i]));
+        h.score += logProbs(0, target[i]);
         state.swap(next);
         previous = target[i];
     }
@@ -312,7 +314,8 @@ TranslationResult translate(const Model &model, const std::string &sentence, con
     r.encoderOutputs = model.encode(r.sourceIds);
     r.summedContext = r.encoderOutputs.colwise().sum().transpose();
     const Vector initialState = r.encoderOutputs.row(T - 1).transpose();
-    Session session(model, r.encoderOutputs);
+    const int width = std::max(1, options.beamWidth);
+    Session session(model, r.encoderOutputs, width);
     for (const AttentionOverride &o : options.attentionOverrides) {
         if (o.step < 0 || o.position < 0 || o.position >= T || !(o.share >= 0.0 && o.share <= 1.0))
             throw InputError("attention override at step " + std::to_string(o.step) + " on position "
@@ -324,7 +327,6 @@ TranslationResult translate(const Model &model, const std::string &sentence, con
     if (!options.attentionOverrides.empty())
         control.overrides = &options.attentionOverrides;
     const int maxLength = options.maxLength > 0 ? options.maxLength : defaultMaxLength(T); // >= 10
-    const int width = std::max(1, options.beamWidth);
 
     if (options.target) {
         std::vector<int> target;

@@ -38,6 +38,11 @@ struct GruView
 void gruStep(const GruView &gru, const Eigen::Ref<const Vector> &gi, const Eigen::Ref<const Vector> &h,
              Eigen::Ref<Vector> out, Vector &gh);
 
+// gruStep for K rows at once (the hypotheses of a beam), so that W_hh is read once per step:
+// gi [K x 3H], h [K x H] -> out [K x H]; gh [K x 3H] is scratch.
+void gruStepRows(const GruView &gru, const Eigen::Ref<const MatrixRM> &gi, const Eigen::Ref<const MatrixRM> &h,
+                 Eigen::Ref<MatrixRM> out, Eigen::Ref<MatrixRM> gh);
+
 void softmaxInPlace(Eigen::Ref<Vector> x);
 void logSoftmaxInPlace(Eigen::Ref<Vector> x);
 
