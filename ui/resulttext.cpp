@@ -14,6 +14,13 @@ namespace attnviz {
 
 namespace {
 
+// Two decimals, without the "-0.00" of a log-probability that rounds to zero.
+QString formatLogProb(double value)
+{
+    const QString text = QString::number(value, 'f', 2);
+    return text == QLatin1String("-0.00") ? QStringLiteral("0.00") : text;
+}
+
 QString html(const std::string &text)
 {
     return QString::fromStdString(text).toHtmlEscaped();
@@ -25,7 +32,7 @@ QString logProbCell(const std::vector<std::string> &tokens, const std::vector<do
     if (step >= tokens.size())
         return QStringLiteral("<td></td>");
     const QString number =
-        step < logProbs.size() ? QString::number(logProbs[step], 'f', 2) : QString();
+        step < logProbs.size() ? formatLogProb(logProbs[step]) : QString();
     return QStringLiteral("<td>%1<br/><span style=\"color:#888888; font-size:small\">%2</span></td>")
         .arg(html(tokens[step]), number);
 }
@@ -42,12 +49,6 @@ QString joinTokens(const std::vector<std::string> &tokens, const std::string &eo
     return words.join(QLatin1Char(' '));
 }
 
-double perplexity(const Hypothesis &hypothesis)
-{
-    const size_t n = hypothesis.logProbs.size();
-    return n == 0 ? 1.0 : std::exp(-hypothesis.score / double(n));
-}
-
 QStringList hypothesisTitles(const TranslationOutput &output)
 {
     QStringList titles;
@@ -58,7 +59,7 @@ QStringList hypothesisTitles(const TranslationOutput &output)
     for (const Hypothesis &h : output.result->hypotheses) {
         titles << QStringLiteral("%1  %2   (%3)")
                       .arg(QString::number(rank++), joinTokens(h.targetTokens, eos),
-                           QString::number(h.score, 'f', 2));
+                           formatLogProb(h.score));
     }
     return titles;
 }
@@ -78,7 +79,7 @@ QString comparisonHtml(const TranslationOutput &output, int hypothesis)
     auto header = [](const QString &title, double score) {
         return QStringLiteral("<th align=\"left\">%1<br/><span style=\"font-weight:normal; "
                               "color:#888888; font-size:small\">%2</span></th>")
-            .arg(title, QObject::tr("log p = %1").arg(QString::number(score, 'f', 2)));
+            .arg(title, QObject::tr("log p = %1").arg(formatLogProb(score)));
     };
     QString text = QStringLiteral("<p style=\"color:#888888\">%1</p>")
                        .arg(QObject::tr("Every c<sub>i</sub> replaced by the summed context "

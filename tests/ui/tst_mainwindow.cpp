@@ -7,9 +7,13 @@
 #include <attnviz/model.h>
 
 #include <QAction>
+#include <QApplication>
 #include <QDir>
 #include <QFile>
+#include <QComboBox>
 #include <QMenuBar>
+#include <QMimeData>
+#include <QSpinBox>
 #include <QMessageBox>
 #include <QSettings>
 #include <QSignalSpy>
@@ -58,6 +62,9 @@ private slots:
     void settingsRoundTrip();
     void recentModels();
     void sampleModels();
+    void beamListsHypotheses();
+    void zoomShortcuts();
+    void droppedFileIsLoaded();
 
 private:
     QTemporaryDir m_settingsDir;
@@ -326,6 +333,67 @@ void TestMainWindow::sampleModels()
 {
     const QDir dir(MainWindow::sampleModelsDirectory());
     QVERIFY2(dir.exists(QStringLiteral("dates.safetensors")), qPrintable(dir.path()));
+}
+
+void TestMainWindow::beamListsHypotheses()
+{
+    MainWindow window;
+    QVERIFY(window.loadModel(tinyModelPath));
+    auto *decoding = window.findChild<QComboBox *>(QStringLiteral("decoding"));
+    auto *beamWidth = window.findChild<QSpinBox *>(QStringLiteral("beamWidth"));
+    auto *hypotheses = window.findChild<QComboBox *>(QStringLiteral("hypotheses"));
+    QVERIFY(!beamWidth->isEnabled());
+    decoding->setCurrentIndex(1);
+    QVERIFY(beamWidth->isEnabled());
+    beamWidth->setValue(3);
+    window.setSentence(QStringLiteral("i am cold"));
+    QVERIFY(window.waitForTranslation());
+    QCOMPARE(window.controller()->options().beamWidth, 3);
+    QVERIFY2(hypotheses->count() >= 2, qPrintable(QString::number(hypotheses->count())));
+    QVERIFY(hypotheses->itemText(0).startsWith(QStringLiteral("1  ")));
+    QVERIFY(!hypotheses->isHidden());
+
+    // A reference switches to forced decoding: one hypothesis, beam controls off.
+    window.setReference(QStringLiteral("j ai froid"));
+    QVERIFY(window.waitForTranslation());
+    QCOMPARE(hypotheses->count(), 1);
+    QVERIFY(hypotheses->isHidden());
+    QVERIFY(!beamWidth->isEnabled());
+    QCOMPARE(window.controller()->options().target, std::optional<std::string>("j ai froid"));
+}
+
+void TestMainWindow::zoomShortcuts()
+{
+    MainWindow window;
+    QAction *zoomIn = nullptr, *zoomOut = nullptr;
+    for (QAction *action : window.findChildren<QAction *>()) {
+        if (action->shortcut() == QKeySequence(QStringLiteral("Ctrl+=")))
+            zoomIn = action;
+        if (action->shortcut() == QKeySequence(QStringLiteral("Ctrl+-")))
+            zoomOut = action;
+    }
+    QVERIFY(zoomIn && zoomOut);
+    QCOMPARE(window.heatmapView()->zoom(), 1.0);
+    zoomIn->trigger();
+    QCOMPARE(window.heatmapView()->zoom(), 1.25);
+    zoomOut->trigger();
+    zoomOut->trigger();
+    QCOMPARE(window.heatmapView()->zoom(), 0.8);
+}
+
+void TestMainWindow::droppedFileIsLoaded()
+{
+    MainWindow window;
+    QSignalSpy loaded(&window, &MainWindow::modelLoaded);
+    QMimeData data;
+    data.setUrls({QUrl::fromLocalFile(tinyModelPath)});
+    QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window, &drop);
+    QCOMPARE(loaded.count(), 1);
+    QCOMPARE(window.modelPath(), tinyModelPath);
 }
 
 QTEST_MAIN(TestMainWindow)
