@@ -5,6 +5,8 @@
 #include <QIcon>
 #include <QPalette>
 #include <QPixmap>
+#include <QSettings>
+#include <QTemporaryDir>
 
 #include <cstdio>
 
@@ -80,8 +82,14 @@ int main(int argc, char *argv[])
     if (qEnvironmentVariableIntValue("ATTNVIZ_DARK") == 1)
         useDarkPalette(app);
 
-    attnviz::MainWindow window;
+    // A screenshot shows the default settings and leaves the person's own (recent models, last
+    // sentence) alone.
     const QString screenshotPath = parser.value(screenshotOption);
+    QTemporaryDir screenshotSettings;
+    if (!screenshotPath.isEmpty())
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, screenshotSettings.path());
+
+    attnviz::MainWindow window;
     if (!screenshotPath.isEmpty()) {
         // No one is there to close a message box: report on stderr and fail instead.
         QObject::connect(&window, &attnviz::MainWindow::modelLoadFailed, [](const QString &error) {
