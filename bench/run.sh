@@ -56,6 +56,15 @@ fi
 if [[ -z $filter || $filter == roofline ]]; then
     "$build/bin/bench_engine" --roofline "$models" >>"$results/extras.jsonl"
 fi
+if [[ -z $filter || $filter == gui* ]]; then
+    cmake --build "$build" --target bench_gui >/dev/null
+    for stem in bahdanau-h128-v5k bahdanau-h256-v30k; do
+        [[ -f $models/$stem.safetensors ]] || continue
+        # The offscreen plugin warns about every window resize; nothing else is filtered.
+        QT_QPA_PLATFORM=offscreen "$build/bin/bench_gui" "$models/$stem.safetensors" \
+            2> >(grep -v propagateSizeHints >&2) >>"$results/extras.jsonl"
+    done
+fi
 echo "PyTorch..." >&2
 "$torch_python" tools/bench_torch.py "$models" "$filter" | tee "$results/torch.jsonl" >&2
 
