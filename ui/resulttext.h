@@ -1,6 +1,8 @@
 // Text the window shows about a translation and a model, computed without widgets.
 #pragma once
 
+#include <attnviz/result_json.h> // perplexity()
+
 #include <QString>
 #include <QStringList>
 
@@ -15,8 +17,6 @@ struct TranslationOutput;
 
 // The output tokens as a sentence, without the final EOS.
 QString joinTokens(const std::vector<std::string> &tokens, const std::string &eos);
-// exp(-score / tokens): the perplexity of a (forced) hypothesis.
-double perplexity(const Hypothesis &hypothesis);
 // "1  je suis froid .   (−0.42)" for the hypothesis list of a beam search.
 QStringList hypothesisTitles(const TranslationOutput &output);
 // Three columns, one row per step: with attention, with c, with c/T; log-probabilities in grey.

@@ -76,6 +76,8 @@ CommandSpec exportCommand(FigureRenderer renderer, int threads)
             throw UsageError("--scale applies to png only", command.command);
         if (scale == 3)
             throw UsageError("--scale is 1, 2 or 4", command.command);
+        if (!image && (command.has("title") || command.has("values")))
+            throw UsageError("--title and --values apply to png, svg and pdf", command.command);
         DecodeOptions options;
         options.beamWidth = parseInt(command, "beam", 1, 1, 64);
         const bool skipExisting = command.has("skip-existing");
@@ -119,7 +121,8 @@ CommandSpec exportCommand(FigureRenderer renderer, int threads)
                         else if (format == "json")
                             bytes = resultToJson(*model, lines[n], result, lineOptions).dump(1) + "\n";
                         else
-                            bytes = renderer(FigureRequest{*model, lines[n], result, format, scale});
+                            bytes = renderer(FigureRequest{*model, lines[n], result, format, scale,
+                                                           command.has("title"), command.has("values")});
                         writeFileAtomically(path, bytes);
                     }
                     out.ok = true;
@@ -177,6 +180,8 @@ CommandSpec exportCommand(FigureRenderer renderer, int threads)
              {"targets", "FILE", "Forced decoding: line n of FILE is the translation of line n"},
              {"beam", "K", "Beam search with K hypotheses; the best one is exported"},
              {"scale", "N", "png: 1, 2 or 4 pixels per point (default 1)"},
+             {"title", "", "Images: the sentence and the model name above the figure"},
+             {"values", "", "Images: print each weight in its cell"},
              {"skip-existing", "", "Keep files that are already there (they still appear in index.csv)"}},
             run,
             {}};

@@ -17,6 +17,8 @@ struct FigureRequest
     const TranslationResult &result;
     std::string format; // "png", "svg" or "pdf"
     int scale = 1;      // png only: 1, 2 or 4
+    bool title = false; // the sentence and the model's name above the figure
+    bool values = false; // alpha printed in each cell
 };
 
 // Renders the alignment figure to the bytes of a file. Given by the Qt side of the program;

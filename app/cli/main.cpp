@@ -3,12 +3,20 @@
 #include "align_command.h"
 #include "import_command.h"
 #include "export_command.h"
+#include "figure_renderer.h"
 #include "translate_command.h"
 
 #include <attnviz/model_file.h>
 #include <attnviz/model_summary.h>
 
+#include <QDir>
+#include <QFile>
+#include <QGuiApplication>
+
+#include <unistd.h>
+
 #include <algorithm>
+#include <memory>
 #include <thread>
 #include <iostream>
 
@@ -29,6 +37,12 @@ int runInfo(const attnviz::cli::ParsedCommand &command)
     return 0;
 }
 
+// Qt 6 paints text from any thread, so figures are drawn on every core.
+int exportThreads()
+{
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 std::vector<attnviz::cli::CommandSpec> commands()
 {
     return {
@@ -40,7 +54,7 @@ std::vector<attnviz::cli::CommandSpec> commands()
         attnviz::cli::translateCommand(),
         attnviz::cli::alignCommand(),
         attnviz::cli::importCommand(),
-        attnviz::cli::exportCommand({}, std::max(1u, std::thread::hardware_concurrency())),
+        attnviz::cli::exportCommand(attnviz::cli::renderFigureForCli, exportThreads()),
     };
 }
 
@@ -48,6 +62,18 @@ std::vector<attnviz::cli::CommandSpec> commands()
 
 int main(int argc, char *argv[])
 {
+    // Exporting figures needs Qt's fonts and painting, never a display.
+    std::unique_ptr<QGuiApplication> gui;
+    if (argc > 1 && std::string(argv[1]) == "export") {
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+        if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) { // else Qt warns on every run
+            const QByteArray runtime = QDir::tempPath().toUtf8() + "/attnviz-runtime-" + QByteArray::number(::getuid());
+            QDir().mkpath(QString::fromUtf8(runtime));
+            QFile::setPermissions(QString::fromUtf8(runtime), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+            qputenv("XDG_RUNTIME_DIR", runtime);
+        }
+        gui = std::make_unique<QGuiApplication>(argc, argv);
+    }
     using namespace attnviz::cli;
     const std::vector<CommandSpec> specs = commands();
     ParsedCommand parsed;

@@ -67,7 +67,7 @@ void writeFileAtomically(const std::string &path, std::string_view bytes)
 
 double perplexity(const Hypothesis &hypothesis)
 {
-    return hypothesis.steps() > 0 ? std::exp(-hypothesis.score / hypothesis.steps()) : 0.0;
+    return hypothesis.steps() > 0 ? std::exp(-hypothesis.score / hypothesis.steps()) : 1.0;
 }
 
 json resultToJson(const Model &model, const std::string &sentence, const TranslationResult &result,

@@ -33,7 +33,7 @@ std::string csvQuote(const std::string &field);
 // removed and a std::runtime_error names the path and the reason.
 void writeFileAtomically(const std::string &path, std::string_view bytes);
 
-// exp(-mean log-prob): the perplexity of a forced target.
+// exp(-mean log-prob): the perplexity of a forced target (1 for an empty one).
 double perplexity(const Hypothesis &hypothesis);
 
 } // namespace attnviz
