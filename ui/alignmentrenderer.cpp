@@ -58,17 +58,27 @@ AlignmentStyle AlignmentStyle::fromPalette(const QPalette &palette)
     return style;
 }
 
+namespace detail {
+
+RendererBase::RendererBase(const HeatmapModel &model, const AlignmentStyle &style,
+                           const QPaintDevice *device)
+    : m_model(model)
+    , m_style(style)
+    , m_unit(pixelsPerPoint(device) * style.zoom)
+    , m_font(scaledFont(style.font, style.zoom))
+    , m_boldFont(m_font)
+{
+    m_boldFont.setBold(true);
+}
+
+} // namespace detail
+
 // --- AlignmentRenderer ---
 
 AlignmentRenderer::AlignmentRenderer(const HeatmapModel &model, const AlignmentStyle &style,
                                      const QPaintDevice *device)
-    : m_model(model)
-    , m_style(style)
+    : RendererBase(model, style, device)
 {
-    m_unit = pixelsPerPoint(device) * style.zoom;
-    m_font = scaledFont(style.font, style.zoom);
-    m_boldFont = m_font;
-    m_boldFont.setBold(true);
     m_valueFont = m_font;
     m_valueFont.setPointSizeF(std::max(1.0, m_font.pointSizeF() * 0.78));
     m_cell = style.cellSize * m_unit;
@@ -268,13 +278,8 @@ void AlignmentRenderer::paint(QPainter *painter) const
 AlignmentLinesRenderer::AlignmentLinesRenderer(const HeatmapModel &model,
                                                const AlignmentStyle &style,
                                                const QPaintDevice *device)
-    : m_model(model)
-    , m_style(style)
+    : RendererBase(model, style, device)
 {
-    m_unit = pixelsPerPoint(device) * style.zoom;
-    m_font = scaledFont(style.font, style.zoom);
-    m_boldFont = m_font;
-    m_boldFont.setBold(true);
     const double maxLabel = maxLabelPoints * m_unit, spacing = 10 * m_unit, pad = 6 * m_unit;
     m_textHeight = QFontMetricsF(m_boldFont, const_cast<QPaintDevice *>(device)).height();
 

@@ -35,8 +35,24 @@ struct AlignmentStyle
     static AlignmentStyle fromPalette(const QPalette &palette);
 };
 
+namespace detail {
+
+// What both renderers share: the model, the style and its scale on the device.
+class RendererBase
+{
+protected:
+    RendererBase(const HeatmapModel &model, const AlignmentStyle &style, const QPaintDevice *device);
+
+    const HeatmapModel &m_model;
+    AlignmentStyle m_style;
+    double m_unit = 1; // device pixels per point, zoom included
+    QFont m_font, m_boldFont;
+};
+
+} // namespace detail
+
 // The heatmap: source tokens across the top, output tokens down the side, a colour bar.
-class AlignmentRenderer
+class AlignmentRenderer : private detail::RendererBase
 {
 public:
     AlignmentRenderer(const HeatmapModel &model, const AlignmentStyle &style,
@@ -55,10 +71,7 @@ public:
 private:
     double columnX(int column) const;
 
-    const HeatmapModel &m_model;
-    AlignmentStyle m_style;
-    QFont m_font, m_boldFont, m_valueFont;
-    double m_unit = 1; // device pixels per point, zoom included
+    QFont m_valueFont;
     double m_cell = 0, m_left = 0, m_top = 0, m_gap = 0;
     double m_gridWidth = 0, m_gridHeight = 0, m_width = 0, m_height = 0;
     double m_labelHeight = 0; // text height for the labels
@@ -67,7 +80,7 @@ private:
 
 // The second view: source words on top, output words below, one line per alpha_ij whose width
 // and opacity grow with alpha (as in Bahdanau et al. and Seq2Seq-Vis).
-class AlignmentLinesRenderer
+class AlignmentLinesRenderer : private detail::RendererBase
 {
 public:
     AlignmentLinesRenderer(const HeatmapModel &model, const AlignmentStyle &style,
@@ -78,10 +91,7 @@ public:
     int rowAt(const QPointF &point) const; // output token under point, -1 when none
 
 private:
-    const HeatmapModel &m_model;
-    AlignmentStyle m_style;
-    QFont m_font, m_boldFont;
-    double m_unit = 1, m_width = 0, m_height = 0, m_topY = 0, m_bottomY = 0, m_textHeight = 0;
+    double m_width = 0, m_height = 0, m_topY = 0, m_bottomY = 0, m_textHeight = 0;
     QVector<QRectF> m_sourceBoxes, m_targetBoxes;
     QStringList m_sourceLabels, m_targetLabels;
 };

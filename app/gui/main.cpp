@@ -63,19 +63,19 @@ int main(int argc, char *argv[])
         QApplication::translate("main", "Reference translation: force the model to produce it."),
         QStringLiteral("TEXT"));
     parser.addOption(targetOption);
-    // For documentation and visual checks: render the main window to an image and exit.
-    QCommandLineOption screenshotOption(
-        QStringLiteral("screenshot"),
-        QApplication::translate("main", "Save an image of the main window to FILE and exit."),
-        QStringLiteral("FILE"));
-    screenshotOption.setFlags(QCommandLineOption::HiddenFromHelp);
-    parser.addOption(screenshotOption);
-    QCommandLineOption viewOption(
-        QStringLiteral("view"),
-        QApplication::translate("main", "Central view to show: heatmap (default) or lines."),
-        QStringLiteral("VIEW"));
-    viewOption.setFlags(QCommandLineOption::HiddenFromHelp);
-    parser.addOption(viewOption);
+    // For documentation and visual checks, so left out of --help.
+    auto addHiddenOption = [&parser](const char *name, const char *description, const char *value) {
+        QCommandLineOption option(QString::fromLatin1(name),
+                                  QApplication::translate("main", description),
+                                  QString::fromLatin1(value));
+        option.setFlags(QCommandLineOption::HiddenFromHelp);
+        parser.addOption(option);
+        return option;
+    };
+    const QCommandLineOption screenshotOption = addHiddenOption(
+        "screenshot", "Save an image of the main window to FILE and exit.", "FILE");
+    const QCommandLineOption viewOption =
+        addHiddenOption("view", "Central view to show: heatmap (default) or lines.", "VIEW");
     parser.process(app);
 
     // For checking the views with a dark palette (ATTNVIZ_DARK=1), whatever the desktop uses.
