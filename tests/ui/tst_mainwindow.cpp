@@ -21,6 +21,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextBrowser>
+#include <QToolTip>
 
 using attnviz::MainWindow;
 using attnviz::SentenceEdit;
@@ -65,6 +66,7 @@ private slots:
     void beamListsHypotheses();
     void zoomShortcuts();
     void droppedFileIsLoaded();
+    void ctrlLFocusesSentence();
 
 private:
     QTemporaryDir m_settingsDir;
@@ -207,6 +209,11 @@ void TestMainWindow::hoverShowsToolTip()
                                  .arg(heatmap->rowLabel(row),
                                       QString::number(heatmap->value(row, 2), 'f', 2));
     QCOMPARE(text, expected);
+    // The real hover: a tooltip event on the cell shows the same text.
+    const QPoint position = view->cellRect(row, 2).center();
+    QHelpEvent help(QEvent::ToolTip, position, view->mapToGlobal(position));
+    QApplication::sendEvent(view, &help);
+    QTRY_COMPARE(QToolTip::text(), expected);
     // Outside every cell: nothing.
     QCOMPARE(view->toolTipAt(QPoint(1, view->height() - 2)), QString());
 }
@@ -394,6 +401,17 @@ void TestMainWindow::droppedFileIsLoaded()
     QApplication::sendEvent(&window, &drop);
     QCOMPARE(loaded.count(), 1);
     QCOMPARE(window.modelPath(), tinyModelPath);
+}
+
+void TestMainWindow::ctrlLFocusesSentence()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    window.heatmapView()->setFocus();
+    QTRY_VERIFY(window.heatmapView()->hasFocus());
+    QTest::keySequence(&window, QKeySequence(QStringLiteral("Ctrl+L")));
+    QTRY_VERIFY(sentenceBox(window)->hasFocus());
 }
 
 QTEST_MAIN(TestMainWindow)
