@@ -415,6 +415,13 @@ void MainWindow::setReference(const QString &reference)
     m_reference->setText(reference);
 }
 
+void MainWindow::setBeamWidth(int width)
+{
+    if (width > 1)
+        m_beamWidth->setValue(width);
+    m_decoding->setCurrentIndex(width > 1 ? 1 : 0);
+}
+
 bool MainWindow::waitForTranslation(int timeoutMilliseconds)
 {
     return m_controller->waitForIdle(timeoutMilliseconds);

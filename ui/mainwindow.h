@@ -44,6 +44,7 @@ public:
     void setSentence(const QString &sentence);
     QString sentence() const;
     void setReference(const QString &reference); // non-empty: forced decoding
+    void setBeamWidth(int width);                // 1: greedy
     // Runs the event loop until the current input is translated; false on timeout.
     bool waitForTranslation(int timeoutMilliseconds = 30000);
 

@@ -63,6 +63,11 @@ int main(int argc, char *argv[])
         QApplication::translate("main", "Reference translation: force the model to produce it."),
         QStringLiteral("TEXT"));
     parser.addOption(targetOption);
+    const QCommandLineOption beamOption(
+        QStringLiteral("beam"),
+        QApplication::translate("main", "Beam search with K hypotheses (default: greedy)."),
+        QStringLiteral("K"));
+    parser.addOption(beamOption);
     // For documentation and visual checks, so left out of --help.
     auto addHiddenOption = [&parser](const char *name, const char *description, const char *value) {
         QCommandLineOption option(QString::fromLatin1(name),
@@ -101,6 +106,8 @@ int main(int argc, char *argv[])
         loaded = window.loadModel(parser.value(modelOption));
     else if (screenshotPath.isEmpty() && !parser.isSet(sentenceOption))
         window.restoreSession();
+    if (parser.isSet(beamOption))
+        window.setBeamWidth(parser.value(beamOption).toInt());
     if (parser.isSet(targetOption))
         window.setReference(parser.value(targetOption));
     if (parser.isSet(sentenceOption))
