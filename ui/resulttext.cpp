@@ -101,6 +101,23 @@ QString comparisonHtml(const TranslationOutput &output, int hypothesis)
     return text;
 }
 
+QString attentionDescription(const ModelConfig &config)
+{
+    switch (config.architecture) {
+    case Architecture::Bahdanau:
+        return QObject::tr("additive (Bahdanau): a score from s_{i-1} and each h_j");
+    case Architecture::Luong:
+        return config.luongScore == LuongScore::Dot
+            ? QObject::tr("multiplicative (Luong, dot): s_i · h_j")
+            : QObject::tr("multiplicative (Luong, general): (W s_i) · h_j");
+    case Architecture::TutorialLegacy:
+        break;
+    }
+    return QObject::tr("over %1 fixed slots, from the previous word and state only "
+                       "(PyTorch tutorial); it never looks at the encoder outputs")
+        .arg(config.maxLength);
+}
+
 QString modelInfoHtml(const Model &model, const QString &path)
 {
     const ModelConfig &config = model.config();
@@ -109,9 +126,14 @@ QString modelInfoHtml(const Model &model, const QString &path)
                                                 : html(config.name),
                             QFileInfo(path).fileName().toHtmlEscaped());
     text += QStringLiteral("<table cellspacing=\"4\">");
-    for (const ModelSummaryField &field : modelSummary(model.file())) {
+    auto addRow = [&text](const QString &label, const QString &value) {
         text += QStringLiteral("<tr><td valign=\"top\"><b>%1</b></td><td>%2</td></tr>")
-                    .arg(html(field.label), html(field.value));
+                    .arg(label.toHtmlEscaped(), value.toHtmlEscaped());
+    };
+    for (const ModelSummaryField &field : modelSummary(model.file())) {
+        addRow(QString::fromStdString(field.label), QString::fromStdString(field.value));
+        if (field.label == "Architecture")
+            addRow(QObject::tr("Attention"), attentionDescription(config));
     }
     text += QStringLiteral("</table>");
     return text;

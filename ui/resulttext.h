@@ -12,6 +12,7 @@
 namespace attnviz {
 
 class Model;
+struct ModelConfig;
 struct Hypothesis;
 struct TranslationOutput;
 
@@ -21,6 +22,8 @@ QString joinTokens(const std::vector<std::string> &tokens, const std::string &eo
 QStringList hypothesisTitles(const TranslationOutput &output);
 // Three columns, one row per step: with attention, with c, with c/T; log-probabilities in grey.
 QString comparisonHtml(const TranslationOutput &output, int hypothesis);
+// How this model's attention scores the source positions, in a line.
+QString attentionDescription(const ModelConfig &config);
 // Name, architecture, sizes, languages and description.
 QString modelInfoHtml(const Model &model, const QString &path);
 

@@ -103,7 +103,8 @@ void TestMainWindow::loadsModel()
     QCOMPARE(window.modelPath(), tinyModelPath);
     const QString text = infoText(window);
     for (const char *expected :
-         {"tiny-bahdanau", "bahdanau", "Hidden size", "5 words", "134", "eng -> fra"})
+         {"tiny-bahdanau", "bahdanau", "Hidden size", "5 words", "134", "eng -> fra",
+          "Attention", "additive (Bahdanau)"})
         QVERIFY2(text.contains(QLatin1String(expected)), expected);
     QVERIFY(window.windowTitle().startsWith(QStringLiteral("tiny.json")));
 }
@@ -262,13 +263,18 @@ void TestMainWindow::keyboardMovesStep()
     QTest::keyClick(view, Qt::Key_Down);
     QTest::keyClick(view, Qt::Key_Down);
     QCOMPARE(window.selectedStep(), 2);
+    // A click on a row selects its step too.
+    QTest::mouseClick(view, Qt::LeftButton, {}, view->cellRect(0, 1).center());
+    QCOMPARE(window.selectedStep(), 0);
+    QTest::mouseClick(view, Qt::LeftButton, {}, view->cellRect(2, 3).center());
+    QCOMPARE(window.selectedStep(), 2);
     QTest::keyClick(view, Qt::Key_Up);
     QCOMPARE(window.selectedStep(), 1);
     QTest::keyClick(view, Qt::Key_End);
     QCOMPARE(window.selectedStep(), 3);
     QTest::keyClick(view, Qt::Key_Down); // stays on the last step
     QCOMPARE(window.selectedStep(), 3);
-    QCOMPARE(selected.count(), 4);
+    QCOMPARE(selected.count(), 6);
     QCOMPARE(view->selectedStep(), 3);
 }
 
