@@ -85,7 +85,9 @@ public:
         query.noalias() = previousStates * m_wa.weight().transpose();
         query.rowwise() += m_wa.bias().transpose();
         for (Eigen::Index k = 0; k < K; ++k) {
-            ws.energies = (ws.keys.rowwise() + query.row(k)).array().tanh();
+            // In two passes: tanh of the broadcast sum in one expression is not vectorized.
+            ws.energies.noalias() = ws.keys.rowwise() + query.row(k);
+            ws.energies.array() = ws.energies.array().tanh();
             out.attention.row(k).head(T).transpose().noalias() = ws.energies * m_va.weight().row(0).transpose();
         }
         out.attention.leftCols(T).array() += m_va.bias()[0];
