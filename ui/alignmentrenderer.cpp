@@ -151,6 +151,13 @@ int AlignmentRenderer::columnAt(const QPointF &point) const
     return -1;
 }
 
+int AlignmentRenderer::rowLabelAt(const QPointF &point) const
+{
+    if (point.x() < 0 || point.x() >= m_left || point.y() < m_top || point.y() >= m_top + m_gridHeight)
+        return -1;
+    return std::min(m_model.rows() - 1, int((point.y() - m_top) / m_cell));
+}
+
 int AlignmentRenderer::columnLabelAt(const QPointF &point) const
 {
     if (point.y() >= m_top || point.y() < 0)

@@ -66,6 +66,7 @@ public:
     int rowAt(const QPointF &point) const;
     int columnAt(const QPointF &point) const;
     int columnLabelAt(const QPointF &point) const;
+    int rowLabelAt(const QPointF &point) const;
     QRectF cellRect(int row, int column) const;
 
 private:

@@ -126,7 +126,11 @@ QString AlignmentView::toolTipAt(const QPoint &position) const
     if (row >= 0 && column >= 0)
         return m_model->toolTip(row, column);
     const int labelColumn = renderer.columnLabelAt(point);
-    return labelColumn >= 0 ? m_model->columnToolTip(labelColumn) : QString();
+    if (labelColumn >= 0)
+        return m_model->columnToolTip(labelColumn);
+    const int labelRow = renderer.rowLabelAt(point);
+    return labelRow >= 0 ? tr("Step %1: %2").arg(labelRow + 1).arg(m_model->rowLabel(labelRow))
+                         : QString();
 }
 
 QRect AlignmentView::cellRect(int row, int column) const

@@ -171,10 +171,11 @@ void MainWindow::createCentralWidget()
     m_tabs = new QTabWidget(central);
     m_heatmapView = new AlignmentView(AlignmentView::Kind::Heatmap, m_heatmap);
     m_heatmapView->setObjectName(QStringLiteral("heatmap"));
-    m_heatmapView->setPlaceholderText(tr("Open a model (Ctrl+O) and type a sentence."));
+    const QString placeholder = tr("Open a model (Ctrl+O) and type a sentence.");
+    m_heatmapView->setPlaceholderText(placeholder);
     m_linesView = new AlignmentView(AlignmentView::Kind::Lines, m_heatmap);
     m_linesView->setObjectName(QStringLiteral("lines"));
-    m_linesView->setPlaceholderText(m_heatmapView->property("placeholderText").toString());
+    m_linesView->setPlaceholderText(placeholder);
     m_tabs->addTab(scrollable(m_heatmapView), tr("&Heatmap"));
     m_tabs->addTab(scrollable(m_linesView), tr("&Lines"));
     layout->addWidget(m_tabs, 1);

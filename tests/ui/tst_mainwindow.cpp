@@ -215,6 +215,10 @@ void TestMainWindow::hoverShowsToolTip()
     QHelpEvent help(QEvent::ToolTip, position, view->mapToGlobal(position));
     QApplication::sendEvent(view, &help);
     QTRY_COMPARE(QToolTip::text(), expected);
+    // Row labels name the step and the full token.
+    const QRect firstCell = view->cellRect(0, 0);
+    QCOMPARE(view->toolTipAt(QPoint(firstCell.left() - 3, firstCell.center().y())),
+             QStringLiteral("Step 1: %1").arg(heatmap->rowLabel(0)));
     // Outside every cell: nothing.
     QCOMPARE(view->toolTipAt(QPoint(1, view->height() - 2)), QString());
 }
