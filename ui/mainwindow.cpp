@@ -171,11 +171,8 @@ void MainWindow::createCentralWidget()
     m_tabs = new QTabWidget(central);
     m_heatmapView = new AlignmentView(AlignmentView::Kind::Heatmap, m_heatmap);
     m_heatmapView->setObjectName(QStringLiteral("heatmap"));
-    const QString placeholder = tr("Open a model (Ctrl+O) and type a sentence.");
-    m_heatmapView->setPlaceholderText(placeholder);
     m_linesView = new AlignmentView(AlignmentView::Kind::Lines, m_heatmap);
     m_linesView->setObjectName(QStringLiteral("lines"));
-    m_linesView->setPlaceholderText(placeholder);
     m_tabs->addTab(scrollable(m_heatmapView), tr("&Heatmap"));
     m_tabs->addTab(scrollable(m_linesView), tr("&Lines"));
     layout->addWidget(m_tabs, 1);
@@ -563,6 +560,12 @@ void MainWindow::updateStatus()
             m_outputLabel->setText(QString());
         }
     }
+
+    const QString placeholder = !m_model ? tr("Open a model (Ctrl+O) and type a sentence.")
+        : !m_error.isEmpty()             ? tr("No alignment: this sentence cannot be translated.")
+                                         : tr("Type a sentence (Ctrl+L) to see its alignment.");
+    m_heatmapView->setPlaceholderText(placeholder);
+    m_linesView->setPlaceholderText(placeholder);
 
     QStringList unknown;
     if (result) {
