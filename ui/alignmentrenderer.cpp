@@ -246,7 +246,11 @@ void AlignmentRenderer::paint(QPainter *painter) const
         painter->setPen(pen);
         painter->setBrush(Qt::NoBrush);
         const double y = m_top + m_style.selectedRow * m_cell;
-        painter->drawRect(QRectF(m_left, y, m_gridWidth, m_cell));
+        // Around the source cells, and separately around the padding cell past the gap.
+        const int sourceColumns = columns - (m_model.hasPaddingColumn() ? 1 : 0);
+        painter->drawRect(QRectF(m_left, y, sourceColumns * m_cell, m_cell));
+        if (m_model.hasPaddingColumn())
+            painter->drawRect(cellRect(m_style.selectedRow, columns - 1));
     }
 
     // Colour bar: 0 at the bottom, 1 at the top.
