@@ -1,9 +1,10 @@
 """Pairs bench_engine's and bench_torch.py's JSON lines by case and prints Markdown tables:
 medians, and the ratio PyTorch / attnviz (above 1: attnviz is faster).
 
-    python3 bench/compare.py OURS.jsonl TORCH.jsonl [EXTRAS.jsonl]
+    python3 bench/compare.py OURS.jsonl OURS_NATIVE.jsonl TORCH.jsonl [EXTRAS.jsonl]
 
-EXTRAS holds bench_engine's other lines (load_rss/, roofline/, and bench_gui's gui/).
+OURS is the engine built for the x86-64 baseline, OURS_NATIVE with -march=native. EXTRAS holds
+bench_engine's other lines (load_rss/, roofline/) and bench_gui's (gui/).
 """
 
 import json
@@ -20,18 +21,22 @@ def ms(value):
 
 
 def main():
-    ours, torch = read(sys.argv[1]), read(sys.argv[2])
-    extras = read(sys.argv[3]) if len(sys.argv) > 3 else {}
+    ours, native, torch = read(sys.argv[1]), read(sys.argv[2]), read(sys.argv[3])
+    extras = read(sys.argv[4]) if len(sys.argv) > 4 else {}
 
-    print("| case | attnviz ms | PyTorch ms | PyTorch / attnviz | tokens |")
-    print("| --- | ---: | ---: | ---: | ---: |")
+    def ratio(t, o):
+        return "%.1fx" % (t["median_ms"] / o["median_ms"]) if t and o else "-"
+
+    print("| case | attnviz ms | attnviz native ms | PyTorch ms | PyTorch / attnviz | PyTorch / native | tokens |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, o in ours.items():
-        t = torch.get(name)
+        n, t = native.get(name), torch.get(name)
         tokens = str(o.get("tokens", ""))
         if t and t.get("tokens", o.get("tokens")) != o.get("tokens"):
             tokens += " (PyTorch %s)" % t["tokens"]
-        ratio = "%.1fx" % (t["median_ms"] / o["median_ms"]) if t else "-"
-        print("| %s | %s | %s | %s | %s |" % (name, ms(o["median_ms"]), ms(t["median_ms"]) if t else "-", ratio, tokens))
+        print("| %s | %s | %s | %s | %s | %s | %s |" % (
+            name, ms(o["median_ms"]), ms(n["median_ms"]) if n else "-", ms(t["median_ms"]) if t else "-",
+            ratio(t, o), ratio(t, n), tokens))
 
     rss = [r for n, r in extras.items() if n.startswith("load_rss/")]
     if rss:

@@ -2,66 +2,69 @@
 # Runs the engine's benchmarks and PyTorch's on the same model files and sentences, one after
 # the other, and prints the table of medians and ratios that docs/performance.md shows.
 #
-#     bench/run.sh [--native] [--small] [NAME_FILTER]
+#     bench/run.sh [--small] [NAME_FILTER]
 #
-#   --native   build the engine with -march=native (ATTNVIZ_NATIVE=ON)
-#   --small    tiny models, for a quick check that everything runs
+#   --small      tiny models, for a quick check that everything runs
 #   NAME_FILTER  only the cases whose name contains it ("greedy/", "h256")
 #
-# Random-weight models are written once into build/bench-models/ (or build/bench-models-small/),
-# the build goes to build-bench/ (build-bench-native/), the raw results and the table to
-# <build dir>/results/<time>/. The machine should be otherwise idle.
+# The engine runs twice: built as CI and packages build it (Release, -O3, x86-64 baseline: SSE2)
+# and with -march=native (ATTNVIZ_NATIVE=ON). Random-weight models are written once into
+# build/bench-models/ (or build/bench-models-small/), the builds go to build-bench/ and
+# build-bench-native/, the raw results and the table to build-bench/results/<time>/.
+# The machine should be otherwise idle.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-native=OFF
 models=build/bench-models
 small=()
 filter=
 for arg in "$@"; do
     case $arg in
-        --native) native=ON ;;
         --small) models=build/bench-models-small small=(--small) ;;
-        -*) echo "usage: bench/run.sh [--native] [--small] [NAME_FILTER]" >&2; exit 2 ;;
+        -*) echo "usage: bench/run.sh [--small] [NAME_FILTER]" >&2; exit 2 ;;
         *) filter=$arg ;;
     esac
 done
-build=build-bench
-[[ $native == ON ]] && build=build-bench-native
 torch_python=/usr/bin/python3 # Debian's python3-torch is installed for this interpreter only
 
 "$torch_python" tools/make_bench_models.py "$models" "${small[@]}"
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DATTNVIZ_BUILD_TESTS=OFF \
-    -DATTNVIZ_BUILD_BENCH=ON -DATTNVIZ_NATIVE=$native >/dev/null
-cmake --build "$build" --target bench_engine >/dev/null
+for native in OFF ON; do
+    build=build-bench
+    [[ $native == ON ]] && build=build-bench-native
+    cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DATTNVIZ_BUILD_TESTS=OFF \
+        -DATTNVIZ_BUILD_BENCH=ON -DATTNVIZ_NATIVE=$native >/dev/null
+    cmake --build "$build" --target bench_engine >/dev/null
+done
 
-results=$build/results/$(date -u +%Y%m%dT%H%M%SZ)
+results=build-bench/results/$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$results"
 {
     echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GB"
     echo "command: bench/run.sh $*"
     echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet -- engine bench || echo ' (engine/bench modified)')"
-    echo "engine build: Release (-O3), ATTNVIZ_NATIVE=$native; PyTorch $("$torch_python" -c 'import torch; print(torch.__version__)')"
+    echo "engine: Release (-O3), x86-64 baseline and -march=native; PyTorch $("$torch_python" -c 'import torch; print(torch.__version__)')"
 } | tee "$results/header.txt"
 
-echo "attnviz..." >&2
-"$build/bin/bench_engine" "$models" "$filter" | tee "$results/ours.jsonl" >&2
 : >"$results/extras.jsonl"
-if [[ -z $filter || $filter == load* ]]; then
-    for file in "$models"/load50-*.safetensors "$models"/bahdanau-*.safetensors; do
-        [[ -f $file ]] && "$build/bin/bench_engine" --load-rss "$file" >>"$results/extras.jsonl"
-    done
-fi
-if [[ -z $filter || $filter == roofline ]]; then
-    "$build/bin/bench_engine" --roofline "$models" >>"$results/extras.jsonl"
-fi
+for build in build-bench build-bench-native; do
+    echo "attnviz ($build)..." >&2
+    "$build/bin/bench_engine" "$models" "$filter" | tee "$results/$build.jsonl" >&2
+    if [[ $build == build-bench && ( -z $filter || $filter == load* ) ]]; then
+        for file in "$models"/load50-*.safetensors "$models"/bahdanau-*.safetensors; do
+            [[ -f $file ]] && "$build/bin/bench_engine" --load-rss "$file" >>"$results/extras.jsonl"
+        done
+    fi
+    if [[ -z $filter || $filter == roofline ]]; then
+        "$build/bin/bench_engine" --roofline "$models" | sed "s|\"roofline/|\"roofline/$build/|" >>"$results/extras.jsonl"
+    fi
+done
 if [[ -z $filter || $filter == gui* ]]; then
-    cmake --build "$build" --target bench_gui >/dev/null
+    cmake --build build-bench --target bench_gui >/dev/null
     for stem in bahdanau-h128-v5k bahdanau-h256-v30k; do
         [[ -f $models/$stem.safetensors ]] || continue
         # The offscreen plugin warns about every window resize; nothing else is filtered.
-        QT_QPA_PLATFORM=offscreen "$build/bin/bench_gui" "$models/$stem.safetensors" \
+        QT_QPA_PLATFORM=offscreen build-bench/bin/bench_gui "$models/$stem.safetensors" \
             2> >(grep -v propagateSizeHints >&2) >>"$results/extras.jsonl"
     done
 fi
@@ -69,6 +72,7 @@ echo "PyTorch..." >&2
 "$torch_python" tools/bench_torch.py "$models" "$filter" | tee "$results/torch.jsonl" >&2
 
 echo
-python3 bench/compare.py "$results/ours.jsonl" "$results/torch.jsonl" "$results/extras.jsonl" | tee "$results/table.md"
+python3 bench/compare.py "$results/build-bench.jsonl" "$results/build-bench-native.jsonl" "$results/torch.jsonl" \
+    "$results/extras.jsonl" | tee "$results/table.md"
 echo >&2
 echo "results in $results" >&2
