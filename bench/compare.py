@@ -1,10 +1,11 @@
 """Pairs bench_engine's and bench_torch.py's JSON lines by case and prints Markdown tables:
-medians, and the ratio PyTorch / attnviz (above 1: attnviz is faster).
+medians, and the ratio PyTorch / attnviz for every pair of runs (above 1: attnviz is faster).
 
-    python3 bench/compare.py OURS.jsonl OURS_NATIVE.jsonl TORCH.jsonl [EXTRAS.jsonl]
+    python3 bench/compare.py ours:LABEL=FILE... torch:LABEL=FILE... [extras=FILE]
 
-OURS is the engine built for the x86-64 baseline, OURS_NATIVE with -march=native. EXTRAS holds
-bench_engine's other lines (load_rss/, roofline/) and bench_gui's (gui/).
+ours: runs of bench_engine (for example the x86-64 baseline build and the -march=native one);
+torch: runs of tools/bench_torch.py (for example with the installed BLAS and with OpenBLAS);
+extras: bench_engine's other lines (load_rss/, roofline/) and bench_gui's (gui/).
 """
 
 import json
@@ -21,22 +22,30 @@ def ms(value):
 
 
 def main():
-    ours, native, torch = read(sys.argv[1]), read(sys.argv[2]), read(sys.argv[3])
-    extras = read(sys.argv[4]) if len(sys.argv) > 4 else {}
+    ours, torch, extras = [], [], {}
+    for arg in sys.argv[1:]:
+        kind, _, rest = arg.partition(":")
+        if arg.startswith("extras="):
+            extras = read(arg[len("extras="):])
+        elif kind in ("ours", "torch") and "=" in rest:
+            label, path = rest.split("=", 1)
+            (ours if kind == "ours" else torch).append((label, read(path)))
+        else:
+            sys.exit(__doc__)
 
-    def ratio(t, o):
-        return "%.1fx" % (t["median_ms"] / o["median_ms"]) if t and o else "-"
-
-    print("| case | attnviz ms | attnviz native ms | PyTorch ms | PyTorch / attnviz | PyTorch / native | tokens |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for name, o in ours.items():
-        n, t = native.get(name), torch.get(name)
-        tokens = str(o.get("tokens", ""))
-        if t and t.get("tokens", o.get("tokens")) != o.get("tokens"):
-            tokens += " (PyTorch %s)" % t["tokens"]
-        print("| %s | %s | %s | %s | %s | %s | %s |" % (
-            name, ms(o["median_ms"]), ms(n["median_ms"]) if n else "-", ms(t["median_ms"]) if t else "-",
-            ratio(t, o), ratio(t, n), tokens))
+    pairs = [(t, o) for t in torch for o in ours]
+    print("| case | " + " | ".join("%s ms" % label for label, _ in ours + torch) + " | "
+          + " | ".join("%s / %s" % (t[0], o[0]) for t, o in pairs) + " | tokens |")
+    print("| --- |" + " ---: |" * (len(ours) + len(torch) + len(pairs) + 1))
+    for name, first in ours[0][1].items():
+        cells = [ms(run[name]["median_ms"]) if name in run else "-" for _, run in ours + torch]
+        ratios = ["%.1fx" % (t[1][name]["median_ms"] / o[1][name]["median_ms"])
+                  if name in t[1] and name in o[1] else "-" for t, o in pairs]
+        tokens = str(first.get("tokens", ""))
+        for label, run in torch:
+            if name in run and run[name].get("tokens", first.get("tokens")) != first.get("tokens"):
+                tokens += " (%s: %s)" % (label, run[name]["tokens"])
+        print("| %s | %s | %s | %s |" % (name, " | ".join(cells), " | ".join(ratios), tokens))
 
     rss = [r for n, r in extras.items() if n.startswith("load_rss/")]
     if rss:

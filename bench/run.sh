@@ -12,6 +12,12 @@
 # build/bench-models/ (or build/bench-models-small/), the builds go to build-bench/ and
 # build-bench-native/, the raw results and the table to build-bench/results/<time>/.
 # The machine should be otherwise idle.
+#
+# Debian's python3-torch calls the system BLAS (libblas.so.3), the unoptimized reference BLAS
+# unless another is installed. To also time PyTorch with OpenBLAS without installing it for
+# everyone, unpack it and point ATTNVIZ_TORCH_BLAS_DIR at its libblas.so.3:
+#     apt-get download libopenblas0-serial && dpkg-deb -x libopenblas0-serial_*.deb /tmp/openblas
+#     ATTNVIZ_TORCH_BLAS_DIR=/tmp/openblas/usr/lib/x86_64-linux-gnu/openblas-serial bench/run.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -43,7 +49,7 @@ mkdir -p "$results"
     echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GB"
     echo "command: bench/run.sh $*"
     echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet -- engine bench || echo ' (engine/bench modified)')"
-    echo "engine: Release (-O3), x86-64 baseline and -march=native; PyTorch $("$torch_python" -c 'import torch; print(torch.__version__)')"
+    echo "engine: Release (-O3), x86-64 baseline and -march=native; PyTorch $("$torch_python" -c 'import torch; print(torch.__version__)'), BLAS $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)${ATTNVIZ_TORCH_BLAS_DIR:+ and $ATTNVIZ_TORCH_BLAS_DIR}"
 } | tee "$results/header.txt"
 
 : >"$results/extras.jsonl"
@@ -69,10 +75,17 @@ if [[ -z $filter || $filter == gui* ]]; then
     done
 fi
 echo "PyTorch..." >&2
-"$torch_python" tools/bench_torch.py "$models" "$filter" | tee "$results/torch.jsonl" >&2
+"$torch_python" tools/bench_torch.py "$models" "$filter" 2>>"$results/header.txt" | tee "$results/torch.jsonl" >&2
+torch_runs=("torch:PyTorch=$results/torch.jsonl")
+if [[ -n ${ATTNVIZ_TORCH_BLAS_DIR:-} ]]; then
+    echo "PyTorch with the BLAS in $ATTNVIZ_TORCH_BLAS_DIR..." >&2
+    LD_LIBRARY_PATH=$ATTNVIZ_TORCH_BLAS_DIR "$torch_python" tools/bench_torch.py "$models" "$filter" 2>>"$results/header.txt" \
+        | tee "$results/torch-blas.jsonl" >&2
+    torch_runs+=("torch:PyTorch+OpenBLAS=$results/torch-blas.jsonl")
+fi
 
 echo
-python3 bench/compare.py "$results/build-bench.jsonl" "$results/build-bench-native.jsonl" "$results/torch.jsonl" \
-    "$results/extras.jsonl" | tee "$results/table.md"
+python3 bench/compare.py "ours:attnviz=$results/build-bench.jsonl" "ours:native=$results/build-bench-native.jsonl" \
+    "${torch_runs[@]}" "extras=$results/extras.jsonl" | tee "$results/table.md"
 echo >&2
 echo "results in $results" >&2

@@ -69,6 +69,10 @@ def main():
         sys.exit(__doc__)
     directory = sys.argv[1]
     wanted = sys.argv[2] if len(sys.argv) == 3 else ""
+    torch.ones(2, 2) @ torch.ones(2, 2)  # make sure the BLAS is loaded, then say which one
+    with open("/proc/self/maps") as f:
+        blas = sorted({line.split()[-1] for line in f if "blas" in line.lower() and "/" in line})
+    print("bench_torch: PyTorch %s, BLAS %s" % (torch.__version__, ", ".join(blas) or "none mapped"), file=sys.stderr)
     with open(os.path.join(directory, "cases.json")) as f:
         cases = json.load(f)["cases"]
     for case in cases:
