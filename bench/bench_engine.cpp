@@ -7,6 +7,8 @@
 //     bench_engine build/bench-models greedy/       cases whose name contains "greedy/"
 //     bench_engine --load-rss model.safetensors     peak resident memory while loading one model
 //     bench_engine --roofline build/bench-models    greedy step against plain Eigen GEMVs
+#include "timing.h"
+
 #include <attnviz/model.h>
 #include <attnviz/text.h>
 #include <attnviz/translate.h>
@@ -14,48 +16,16 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <fstream>
-#include <functional>
 #include <iostream>
 #include <string>
 #include <vector>
 
 using namespace attnviz;
 using nlohmann::json;
+using attnviz::bench::measure;
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-struct Timing
-{
-    double medianMs = 0, minMs = 0;
-    int repeats = 0;
-};
-
-// One warm-up run, then repeats until there are at least 5 and 0.5 s have passed (at least 3
-// when a run takes over a second), at most 100.
-Timing measure(const std::function<void()> &run)
-{
-    run();
-    std::vector<double> times;
-    double total = 0;
-    while (times.size() < 100) {
-        const auto start = Clock::now();
-        run();
-        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-        times.push_back(ms);
-        total += ms;
-        const size_t enough = times.front() > 1000 ? 3 : 5;
-        if (times.size() >= enough && total >= 500)
-            break;
-    }
-    std::sort(times.begin(), times.end());
-    const size_t n = times.size();
-    const double median = n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
-    return {median, times.front(), static_cast<int>(n)};
-}
 
 long residentKb(const char *field) // "VmHWM:" (peak) or "VmRSS:" from /proc/self/status
 {
@@ -85,8 +55,8 @@ json runCase(const json &c, const std::string &dir)
 {
     const std::string kind = c["kind"], path = dir + "/" + c["model"].get<std::string>() + ".safetensors";
     const auto sentences = c["sentences"].get<std::vector<std::string>>();
-    json out = {{"case", c["name"]}};
-    Timing timing;
+    json extra;
+    bench::Timing timing;
     if (kind == "load") {
         timing = measure([&] { Model::fromFile(path); });
     } else {
@@ -103,16 +73,16 @@ json runCase(const json &c, const std::string &dir)
                 for (const TranslationResult &r : translateBatch(*model, sentences, options, threads))
                     tokens += r.best().steps();
             });
-            out["tokens"] = tokens;
+            extra["tokens"] = tokens;
         } else {
             int tokens = 0;
             timing = measure([&] { tokens = translate(*model, sentences.front(), options).best().steps(); });
-            out["tokens"] = tokens;
+            extra["tokens"] = tokens;
         }
     }
-    out["median_ms"] = timing.medianMs;
-    out["min_ms"] = timing.minMs;
-    out["repeats"] = timing.repeats;
+    json out = bench::toJson(c["name"], timing);
+    if (!extra.is_null())
+        out.update(extra);
     return out;
 }
 

@@ -4,6 +4,8 @@
 // bench_engine prints them. Never a CTest test.
 //
 //     QT_QPA_PLATFORM=offscreen bench_gui MODEL.safetensors
+#include "timing.h"
+
 #include "alignmentview.h"
 #include "heatmapmodel.h"
 #include "translationcontroller.h"
@@ -14,37 +16,13 @@
 #include <nlohmann/json.hpp>
 
 #include <QApplication>
-#include <QElapsedTimer>
 
-#include <algorithm>
-#include <functional>
 #include <iostream>
 #include <random>
 
 using namespace attnviz;
 
 namespace {
-
-// As bench_engine: one warm-up, then at least 5 repeats and 0.5 s, at most 100.
-nlohmann::json measure(const std::string &name, const std::function<void()> &run)
-{
-    run();
-    std::vector<double> times;
-    double total = 0;
-    while (times.size() < 100 && (times.size() < 5 || total < 500)) {
-        QElapsedTimer timer;
-        timer.start();
-        run();
-        times.push_back(timer.nsecsElapsed() / 1e6);
-        total += times.back();
-    }
-    std::sort(times.begin(), times.end());
-    const size_t n = times.size();
-    return {{"case", name},
-            {"median_ms", n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2},
-            {"min_ms", times.front()},
-            {"repeats", static_cast<int>(n)}};
-}
 
 // n distinct source words of the model, skipping SOS and EOS.
 QString sentenceOf(const Model &model, int words, int variant)
@@ -108,22 +86,21 @@ int main(int argc, char **argv)
         view.repaint();
     });
 
+    const auto repaint = [&] { view.repaint(); };
     for (int words : {10, 20, 60}) {
+        const std::string suffix = stem + "/words" + std::to_string(words);
         int variant = 0;
-        std::cout << measure("gui/keystroke/" + stem + "/words" + std::to_string(words),
-                             [&] {
-                                 // A different sentence every time, as typing makes.
-                                 controller.setSentence(sentenceOf(*model, words, ++variant % 2));
-                                 controller.translateNow();
-                                 controller.waitForIdle(60'000);
-                             })
-                  << std::endl;
-        std::cout << measure("gui/repaint/" + stem + "/words" + std::to_string(words), [&] { view.repaint(); })
-                  << std::endl;
+        const auto keystroke = [&] {
+            // A different sentence every time, as typing makes.
+            controller.setSentence(sentenceOf(*model, words, ++variant % 2));
+            controller.translateNow();
+            controller.waitForIdle(60'000);
+        };
+        std::cout << bench::toJson("gui/keystroke/" + suffix, bench::measure(keystroke)) << std::endl;
+        std::cout << bench::toJson("gui/repaint/" + suffix, bench::measure(repaint)) << std::endl;
     }
 
-    const auto big = syntheticResult(200, 200);
-    heatmap.setResult(big, 0, false);
-    std::cout << measure("gui/repaint/heatmap200x200", [&] { view.repaint(); }) << std::endl;
+    heatmap.setResult(syntheticResult(200, 200), 0, false);
+    std::cout << bench::toJson("gui/repaint/heatmap200x200", bench::measure(repaint)) << std::endl;
     return 0;
 }

@@ -47,34 +47,25 @@ def main():
                 tokens += " (%s: %s)" % (label, run[name]["tokens"])
         print("| %s | %s | %s | %s |" % (name, " | ".join(cells), " | ".join(ratios), tokens))
 
-    rss = [r for n, r in extras.items() if n.startswith("load_rss/")]
-    if rss:
+    # The other tables: (case prefix, header, one row's cells from a result).
+    tables = [
+        ("load_rss/", ["model file", "weights MB", "peak RSS of loading MB", "copies"],
+         lambda r: ["%.1f" % r["weights_mb"], "%.1f" % r["peak_mb"], "%.2f" % (r["peak_mb"] / r["weights_mb"])]),
+        ("roofline/", ["greedy step (len20)", "MFLOP / token", "step us", "step GFLOP/s", "Eigen GEMVs us",
+                       "GEMV GFLOP/s", "GEMV time / step time"],
+         lambda r: ["%.2f" % r["mflop_per_token"], "%.1f" % r["step_us"], "%.1f" % r["step_gflops"],
+                    "%.1f" % r["gemv_us"], "%.1f" % r["gemv_gflops"], "%.0f%%" % r["percent_of_gemv"]]),
+        ("gui/", ["GUI case", "median ms", "repeats"], lambda r: [ms(r["median_ms"]), str(r["repeats"])]),
+    ]
+    for prefix, header, cells in tables:
+        rows = [r for name, r in extras.items() if name.startswith(prefix)]
+        if not rows:
+            continue
         print()
-        print("| model file | weights MB | peak RSS of loading MB | copies |")
-        print("| --- | ---: | ---: | ---: |")
-        for r in rss:
-            print("| %s | %.1f | %.1f | %.2f |" % (r["case"][len("load_rss/"):], r["weights_mb"], r["peak_mb"],
-                                                  r["peak_mb"] / r["weights_mb"]))
-
-    roof = [r for n, r in extras.items() if n.startswith("roofline/")]
-    if roof:
-        print()
-        print("| greedy step (len20) | MFLOP / token | step us | step GFLOP/s | Eigen GEMVs us | GEMV GFLOP/s "
-              "| step / GEMV bound |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-        for r in roof:
-            print("| %s | %.2f | %.1f | %.1f | %.1f | %.1f | %.0f%% |" % (
-                r["case"][len("roofline/"):], r["mflop_per_token"], r["step_us"], r["step_gflops"], r["gemv_us"],
-                r["gemv_gflops"], r["percent_of_gemv"]))
-
-    gui = [r for n, r in extras.items() if n.startswith("gui/")]
-    if gui:
-        print()
-        print("| GUI case | median ms | repeats |")
-        print("| --- | ---: | ---: |")
-        for r in gui:
-            print("| %s | %s | %d |" % (r["case"], ms(r["median_ms"]), r["repeats"]))
-
+        print("| " + " | ".join(header) + " |")
+        print("| --- |" + " ---: |" * (len(header) - 1))
+        for r in rows:
+            print("| " + " | ".join([r["case"][len(prefix):]] + cells(r)) + " |")
 
 if __name__ == "__main__":
     main()
