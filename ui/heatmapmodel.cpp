@@ -2,6 +2,8 @@
 
 #include <attnviz/translate.h>
 
+#include <algorithm>
+
 namespace attnviz {
 
 namespace {

@@ -4,7 +4,9 @@
 
 #include <attnviz/model.h>
 
+#include <QElapsedTimer>
 #include <QSignalSpy>
+#include <QTimer>
 #include <QTest>
 
 using namespace attnviz;
@@ -32,6 +34,7 @@ private slots:
     void quickChangesGiveOnlyTheNewest();
     void staleResultIsDropped();
     void inputErrorIsReported();
+    void guiThreadKeepsRunning();
     void emptyInputClears_data();
     void emptyInputClears();
     void forcedDecoding();
@@ -93,6 +96,28 @@ void TestTranslationController::staleResultIsDropped()
     QCOMPARE(ready.count(), 1);
     QCOMPARE(outputAt(ready, 0).sentence, QStringLiteral("i am cold"));
     QCOMPARE(outputAt(ready, 0).result->sourceTokens.size(), size_t(4));
+}
+
+void TestTranslationController::guiThreadKeepsRunning()
+{
+    TranslationController controller;
+    QSignalSpy ready(&controller, &TranslationController::resultReady);
+    controller.setModel(randomModel(Architecture::Bahdanau));
+    controller.setSentence(QStringLiteral("i am cold"));
+    controller.delayNextRequestForTesting(400);
+    QElapsedTimer clock;
+    clock.start();
+    controller.translateNow();
+    QVERIFY(clock.elapsed() < 100); // the request returns at once...
+    QVERIFY(controller.isBusy());
+    int ticks = 0;
+    QTimer timer;
+    connect(&timer, &QTimer::timeout, [&ticks]() { ++ticks; });
+    timer.start(10);
+    QTRY_COMPARE(ready.count(), 1);
+    // ...and the event loop ran all the while the worker was busy.
+    QVERIFY2(ticks >= 10, qPrintable(QString::number(ticks)));
+    QVERIFY(clock.elapsed() >= 400);
 }
 
 void TestTranslationController::inputErrorIsReported()
