@@ -49,38 +49,31 @@ int main(int argc, char *argv[])
         QApplication::translate("main", "Visualize attention in seq2seq translation models."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption modelOption(
-        QStringLiteral("model"),
-        QApplication::translate("main", "Model file to open (.safetensors or .json)."),
-        QStringLiteral("FILE"));
-    parser.addOption(modelOption);
-    const QCommandLineOption sentenceOption(
-        QStringLiteral("sentence"), QApplication::translate("main", "Sentence to translate."),
-        QStringLiteral("TEXT"));
-    parser.addOption(sentenceOption);
-    const QCommandLineOption targetOption(
-        QStringLiteral("target"),
-        QApplication::translate("main", "Reference translation: force the model to produce it."),
-        QStringLiteral("TEXT"));
-    parser.addOption(targetOption);
-    const QCommandLineOption beamOption(
-        QStringLiteral("beam"),
-        QApplication::translate("main", "Beam search with K hypotheses (default: greedy)."),
-        QStringLiteral("K"));
-    parser.addOption(beamOption);
-    // For documentation and visual checks, so left out of --help.
-    auto addHiddenOption = [&parser](const char *name, const char *description, const char *value) {
+    // Hidden options are for documentation and visual checks.
+    enum class Visibility { Shown, Hidden };
+    auto addOption = [&parser](const char *name, const char *description, const char *value,
+                               Visibility visibility = Visibility::Shown) {
         QCommandLineOption option(QString::fromLatin1(name),
                                   QApplication::translate("main", description),
                                   QString::fromLatin1(value));
-        option.setFlags(QCommandLineOption::HiddenFromHelp);
+        if (visibility == Visibility::Hidden)
+            option.setFlags(QCommandLineOption::HiddenFromHelp);
         parser.addOption(option);
         return option;
     };
-    const QCommandLineOption screenshotOption = addHiddenOption(
-        "screenshot", "Save an image of the main window to FILE and exit.", "FILE");
-    const QCommandLineOption viewOption =
-        addHiddenOption("view", "Central view to show: heatmap (default) or lines.", "VIEW");
+    const QCommandLineOption modelOption =
+        addOption("model", "Model file to open (.safetensors or .json).", "FILE");
+    const QCommandLineOption sentenceOption =
+        addOption("sentence", "Sentence to translate.", "TEXT");
+    const QCommandLineOption targetOption =
+        addOption("target", "Reference translation: force the model to produce it.", "TEXT");
+    const QCommandLineOption beamOption =
+        addOption("beam", "Beam search with K hypotheses (default: greedy).", "K");
+    const QCommandLineOption screenshotOption =
+        addOption("screenshot", "Save an image of the main window to FILE and exit.", "FILE",
+                  Visibility::Hidden);
+    const QCommandLineOption viewOption = addOption(
+        "view", "Central view to show: heatmap (default) or lines.", "VIEW", Visibility::Hidden);
     parser.process(app);
 
     // For checking the views with a dark palette (ATTNVIZ_DARK=1), whatever the desktop uses.
