@@ -244,6 +244,24 @@ void fillTokens(const Model &model, std::vector<std::string> &tokens, const std:
         tokens.push_back(model.targetWord(id));
 }
 
+// Greedy decoding of an encoded sentence with every c_i replaced by the summed or mean context.
+AblationResult ablate(const Model &model, Session &session, const TranslationResult &r, Ablation kind, int maxLength)
+{
+    const int T = r.sourceLength();
+    const Vector context = kind == Ablation::Summed ? r.summedContext : Vector(r.summedContext / static_cast<float>(T));
+    StepControl control;
+    control.context = &context;
+    const Vector initialState = r.encoderOutputs.row(T - 1).transpose();
+    const Hypothesis h = beamSearch(model, session, initialState, 1, maxLength, control).front();
+    AblationResult a;
+    a.kind = kind;
+    a.targetIds = h.targetIds;
+    fillTokens(model, a.targetTokens, a.targetIds);
+    a.logProbs = h.logProbs;
+    a.score = h.score;
+    return a;
+}
+
 } // namespace
 
 Vector softmaxAtTemperature(const Eigen::Ref<const Vector> &energies, double temperature)
@@ -356,21 +374,17 @@ TranslationResult translate(const Model &model, const std::string &sentence, con
         computeStatistics(h, r.summedContext, T);
     }
 
-    if (options.ablation != Ablation::None) {
-        const Vector context = options.ablation == Ablation::Summed ? r.summedContext
-                                                                    : Vector(r.summedContext / static_cast<float>(T));
-        StepControl ablation;
-        ablation.context = &context;
-        Hypothesis h = beamSearch(model, session, initialState, 1, maxLength, ablation).front();
-        AblationResult a;
-        a.kind = options.ablation;
-        a.targetIds = h.targetIds;
-        fillTokens(model, a.targetTokens, a.targetIds);
-        a.logProbs = h.logProbs;
-        a.score = h.score;
-        r.ablation = std::move(a);
-    }
+    if (options.ablation != Ablation::None)
+        r.ablation = ablate(model, session, r, options.ablation, maxLength);
     return r;
+}
+
+AblationResult decodeAblation(const Model &model, const TranslationResult &result, Ablation kind, int maxLength)
+{
+    if (kind == Ablation::None)
+        throw std::invalid_argument("decodeAblation: the kind must be summed or mean");
+    Session session(model, result.encoderOutputs, 1);
+    return ablate(model, session, result, kind, maxLength > 0 ? maxLength : defaultMaxLength(result.sourceLength()));
 }
 
 } // namespace attnviz

@@ -100,6 +100,12 @@ struct TranslationResult
 // Throws InputError when the sentence cannot be encoded by this model.
 TranslationResult translate(const Model &model, const std::string &sentence, const DecodeOptions &options);
 
+// The no-attention comparison (DecodeOptions::ablation) for a sentence translate() has already
+// encoded, without decoding it again: the GUI shows both ablations, and a second translate()
+// call for the other one would repeat the encoder and the attention decoding. maxLength 0 =
+// the default. Throws std::invalid_argument for Ablation::None.
+AblationResult decodeAblation(const Model &model, const TranslationResult &result, Ablation kind, int maxLength = 0);
+
 // translate() for every sentence, on `threads` threads (0 = one per core); results in the order of
 // `sentences`. If sentences fail, the error of the first of them is thrown once all threads
 // have stopped.
