@@ -135,12 +135,19 @@ int roofline(const std::string &dir)
         // Bahdanau per output token: Wa s (H x H), Va tanh(.) and the context (2 T x H),
         // W_ih [E y; c] (3H x 2H), W_hh s (3H x H), out (V x H).
         const double macs = 10.0 * H * H + 2.0 * T * H + static_cast<double>(V) * H;
-        const double gemv = gemvMs(H, H) + gemvMs(3 * H, 2 * H) + gemvMs(3 * H, H) + gemvMs(V, H);
+        const json parts = {{"Wa", gemvMs(H, H) * 1e3},
+                            {"W_ih", gemvMs(3 * H, 2 * H) * 1e3},
+                            {"W_hh", gemvMs(3 * H, H) * 1e3},
+                            {"out", gemvMs(V, H) * 1e3}};
+        double gemv = 0;
+        for (const auto &part : parts)
+            gemv += part.get<double>() / 1e3;
         std::cout << json{{"case", "roofline/" + c["model"].get<std::string>()},
                           {"step_us", stepMs * 1e3},
                           {"mflop_per_token", 2 * macs / 1e6},
                           {"step_gflops", 2 * macs / (stepMs * 1e6)},
                           {"gemv_us", gemv * 1e3},
+                          {"gemv_us_by_matrix", parts},
                           {"gemv_gflops", 2 * macs / (gemv * 1e6)},
                           {"percent_of_gemv", 100 * gemv / stepMs}}
                   << std::endl;
