@@ -76,6 +76,10 @@ def main():
     with open(os.path.join(directory, "cases.json")) as f:
         cases = json.load(f)["cases"]
     for case in cases:
+        # The batch is compared at the same number of threads; PyTorch's one-thread rate is
+        # what the greedy cases show, and its batch takes minutes.
+        if case["kind"] == "batch" and case["threads"] == 1:
+            continue
         if wanted in case["name"]:
             print(json.dumps(run_case(case, directory)), flush=True)
 
