@@ -2,15 +2,18 @@
 
 #include "alignmentview.h"
 #include "contextview.h"
+#include "figureexport.h"
 #include "heatmapmodel.h"
 #include "resulttext.h"
 #include "sentenceedit.h"
 
 #include <attnviz/model.h>
+#include <attnviz/result_json.h>
 
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
+#include <QClipboard>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDir>
@@ -21,6 +24,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
+#include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QKeySequence>
 #include <QLabel>
@@ -28,6 +32,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QSaveFile>
 #include <QScrollArea>
 #include <QSettings>
 #include <QSpinBox>
@@ -232,12 +237,20 @@ void MainWindow::createMenus()
     m_recentMenu = fileMenu->addMenu(tr("&Recent models"));
     m_sampleMenu = fileMenu->addMenu(tr("&Sample models"));
     fileMenu->addSeparator();
+    m_exportAction = fileMenu->addAction(tr("&Export alignment…"), this, &MainWindow::exportAlignmentDialog);
+    m_exportAction->setShortcut(QKeySequence(tr("Ctrl+E")));
+    m_exportAction->setEnabled(false);
+    fileMenu->addSeparator();
     QAction *quitAction = fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
     quitAction->setShortcut(QKeySequence(tr("Ctrl+Q")));
     rebuildRecentMenu();
     rebuildSampleMenu();
 
     QMenu *editMenu = menuBar()->addMenu(tr("&Edit"));
+    m_copyImageAction = editMenu->addAction(tr("&Copy image"), this, &MainWindow::copyImage);
+    m_copyImageAction->setShortcut(QKeySequence(tr("Ctrl+Shift+C")));
+    m_copyImageAction->setEnabled(false);
+    editMenu->addSeparator();
     QAction *focusSentence = editMenu->addAction(tr("Edit the &sentence"), this, [this]() {
         m_sentence->setFocus(Qt::ShortcutFocusReason);
         m_sentence->selectAll();
@@ -497,12 +510,91 @@ void MainWindow::showHypothesis(int index)
     m_comparison->setHtml(comparisonHtml(m_output, m_hypothesis));
     selectStep(m_step < 0 ? 0 : m_step);
     updateStatus();
+    m_exportAction->setEnabled(true);
+    m_copyImageAction->setEnabled(true);
+}
+
+FigureOptions MainWindow::figureOptions(int pngScale) const
+{
+    FigureOptions options;
+    options.scale = pngScale;
+    options.showValues = showValues();
+    const ModelConfig &config = m_output.model->config();
+    options.title = m_output.sentence + QStringLiteral("  \u2014  ")
+        + (config.name.empty() ? QFileInfo(m_modelPath).fileName() : QString::fromStdString(config.name));
+    return options;
+}
+
+bool MainWindow::exportAlignment(const QString &path, int pngScale, QString *error)
+{
+    const auto fail = [error](const QString &message) {
+        if (error)
+            *error = message;
+        return false;
+    };
+    if (!m_output.result || m_output.result->hypotheses.empty())
+        return fail(tr("There is no alignment to export yet: type a sentence first."));
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    QByteArray bytes;
+    if (const auto format = figureFormatFromName(suffix)) {
+        bytes = renderFigure(*m_heatmap, *format, figureOptions(pngScale));
+    } else if (suffix == QLatin1String("csv")) {
+        bytes = QByteArray::fromStdString(alignmentToCsv(*m_output.result, m_hypothesis));
+    } else if (suffix == QLatin1String("json")) {
+        DecodeOptions options;
+        if (m_output.result->forced)
+            options.target = m_reference->text().toStdString();
+        bytes = QByteArray::fromStdString(
+            resultToJson(*m_output.model, m_output.sentence.toStdString(), *m_output.result, options, m_hypothesis)
+                .dump(1)
+            + "\n");
+    } else {
+        return fail(tr("“%1”: the file name must end in .png, .svg, .pdf, .csv or .json.").arg(path));
+    }
+    QSaveFile file(path); // a temporary file, renamed into place by commit()
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
+        return fail(tr("Could not write “%1”: %2").arg(path, file.errorString()));
+    return true;
+}
+
+bool MainWindow::copyImage()
+{
+    if (!m_output.result || m_output.result->hypotheses.empty())
+        return false;
+    QGuiApplication::clipboard()->setImage(renderFigureImage(*m_heatmap, figureOptions(2)));
+    return true;
+}
+
+void MainWindow::exportAlignmentDialog()
+{
+    const QStringList filters = {tr("PNG image, 2 pixels per point (*.png)"), tr("PNG image, 1 pixel per point (*.png)"),
+                                 tr("PNG image, 4 pixels per point (*.png)"), tr("SVG vector image (*.svg)"),
+                                 tr("PDF document (*.pdf)"), tr("CSV: the matrix (*.csv)"),
+                                 tr("JSON: everything attnviz-cli prints (*.json)")};
+    QSettings settings;
+    const QString directory = settings.value(QStringLiteral("exportDirectory"), QDir::homePath()).toString();
+    QString filter = filters.front();
+    QString path = QFileDialog::getSaveFileName(this, tr("Export alignment"), directory + QStringLiteral("/alignment.png"),
+                                                filters.join(QStringLiteral(";;")), &filter);
+    if (path.isEmpty())
+        return;
+    if (QFileInfo(path).suffix().isEmpty()) // the chosen filter gives the extension
+        path += QLatin1Char('.') + filter.section(QStringLiteral("(*."), 1).chopped(1);
+    const int scale = filter == filters[1] ? 1 : filter == filters[2] ? 4 : 2;
+    settings.setValue(QStringLiteral("exportDirectory"), QFileInfo(path).absolutePath());
+    QString error;
+    if (!exportAlignment(path, scale, &error))
+        QMessageBox::warning(this, tr("Export alignment"), error);
+    else
+        statusBar()->showMessage(tr("Exported %1").arg(QDir::toNativeSeparators(path)), 5000);
 }
 
 void MainWindow::showFailure(const QString &message)
 {
     m_output = {};
     m_error = message;
+    m_exportAction->setEnabled(false);
+    m_copyImageAction->setEnabled(false);
     m_heatmap->clear();
     m_hypotheses->clear();
     m_contextView->setResult(nullptr, 0);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "figureexport.h"
+
 #include "colormap.h"
 #include "translationcontroller.h"
 
@@ -62,6 +64,14 @@ public:
     QString outputText() const;
     QString statusText() const; // model, time and unknown words, as the status bar shows them
 
+    // Writes what the views show (the selected beam, or the forced reference) to path, in the
+    // format its extension names: .png (pngScale pixels per point), .svg, .pdf, .csv, .json.
+    // Atomic (QSaveFile): on failure *error says why and no file is left. The same figure
+    // as attnviz-cli export draws.
+    bool exportAlignment(const QString &path, int pngScale, QString *error);
+    // The figure at 2x on the clipboard; false when there is nothing to copy.
+    bool copyImage();
+
     // Installed: <prefix>/share/attnviz/sample_models next to bin/; else the source tree's.
     static QString sampleModelsDirectory();
     static constexpr int maxRecentModels = 8;
@@ -81,6 +91,8 @@ private:
     void createCentralWidget();
     void createDocks();
     void openModel();
+    void exportAlignmentDialog();
+    FigureOptions figureOptions(int pngScale) const; // title: the sentence and the model name
     void showLoadError(const QString &message);
     void updateModelView();
     void rebuildRecentMenu();
@@ -122,6 +134,7 @@ private:
     QMenu *m_sampleMenu = nullptr;
     QMenu *m_viewMenu = nullptr;
     QAction *m_valuesAction = nullptr;
+    QAction *m_exportAction = nullptr, *m_copyImageAction = nullptr; // enabled with a result
     QActionGroup *m_colorMapActions = nullptr;
 };
 

@@ -164,8 +164,9 @@ void TestMainWindow::fileMenu()
         if (!action->isSeparator())
             shortcuts << action->shortcut().toString(QKeySequence::PortableText);
     }
+    // Open, Recent models, Sample models, Export alignment, Quit
     QCOMPARE(shortcuts, (QStringList {QStringLiteral("Ctrl+O"), QString(), QString(),
-                                      QStringLiteral("Ctrl+Q")}));
+                                      QStringLiteral("Ctrl+E"), QStringLiteral("Ctrl+Q")}));
     QCOMPARE(menu->title(), QStringLiteral("&File"));
 }
 
