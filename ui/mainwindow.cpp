@@ -4,6 +4,7 @@
 #include "contextview.h"
 #include "figureexport.h"
 #include "heatmapmodel.h"
+#include "importdialog.h"
 #include "resulttext.h"
 #include "sentenceedit.h"
 
@@ -234,6 +235,11 @@ void MainWindow::createMenus()
     QMenu *fileMenu = menuBar()->addMenu(tr("&File"));
     QAction *openAction = fileMenu->addAction(tr("&Open model…"), this, &MainWindow::openModel);
     openAction->setShortcut(QKeySequence::Open);
+    QAction *importAction = fileMenu->addAction(tr("&Import PyTorch checkpoint…"), this, &MainWindow::importCheckpointDialog);
+    importAction->setShortcut(QKeySequence(tr("Ctrl+I")));
+    m_saveModelAction = fileMenu->addAction(tr("Save model &as…"), this, &MainWindow::saveModelDialog);
+    m_saveModelAction->setShortcut(QKeySequence(tr("Ctrl+Shift+S")));
+    m_saveModelAction->setEnabled(false);
     m_recentMenu = fileMenu->addMenu(tr("&Recent models"));
     m_sampleMenu = fileMenu->addMenu(tr("&Sample models"));
     fileMenu->addSeparator();
@@ -367,8 +373,69 @@ bool MainWindow::loadModel(const QString &path)
     addRecentModel(QFileInfo(path).absoluteFilePath());
     updateModelView();
     m_controller->setModel(m_model);
+    m_saveModelAction->setEnabled(true);
     emit modelLoaded(path);
     return true;
+}
+
+void MainWindow::useModel(std::shared_ptr<const Model> model, const QString &label)
+{
+    m_model = std::move(model);
+    m_modelPath = label; // not a file until saved: neither recent nor restored next time
+    updateModelView();
+    m_controller->setModel(m_model);
+    m_saveModelAction->setEnabled(true);
+    emit modelLoaded(label);
+}
+
+bool MainWindow::saveModelAs(const QString &path, QString *error)
+{
+    if (!m_model)
+        return false;
+    try {
+        saveModelFile(m_model->file(), QFile::encodeName(path).toStdString());
+    } catch (const std::exception &e) {
+        if (error)
+            *error = QString::fromStdString(e.what());
+        return false;
+    }
+    m_modelPath = path;
+    addRecentModel(QFileInfo(path).absoluteFilePath());
+    updateModelView();
+    return true;
+}
+
+void MainWindow::importCheckpointDialog()
+{
+    ImportDialog dialog(this);
+    if (dialog.exec() != QDialog::Accepted || !dialog.model())
+        return;
+    const QString label = dialog.options().name.empty()
+        ? QFileInfo(dialog.checkpointEdit()->isEnabled() ? dialog.checkpointEdit()->text() : dialog.decoderEdit()->text())
+                  .completeBaseName()
+            + tr(" (imported)")
+        : QString::fromStdString(dialog.options().name);
+    try {
+        useModel(std::make_shared<const Model>(*dialog.model(), label.toStdString()), label);
+    } catch (const std::exception &error) {
+        showLoadError(QString::fromStdString(error.what()));
+        return;
+    }
+    statusBar()->showMessage(tr("Imported; File → Save model as… keeps it as an attnviz model file"), 8000);
+}
+
+void MainWindow::saveModelDialog()
+{
+    const QString start = QFileInfo(m_modelPath).exists() ? QFileInfo(m_modelPath).absolutePath() : QDir::homePath();
+    QString path = QFileDialog::getSaveFileName(this, tr("Save model as"), start + QStringLiteral("/model.safetensors"),
+                                                tr("attnviz models (*.safetensors);;JSON models (*.json)"));
+    if (path.isEmpty())
+        return;
+    if (QFileInfo(path).suffix().isEmpty())
+        path += QStringLiteral(".safetensors");
+    QString error;
+    if (!saveModelAs(path, &error))
+        QMessageBox::warning(this, tr("Save model as"), error);
 }
 
 void MainWindow::restoreSession()

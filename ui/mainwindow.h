@@ -37,6 +37,10 @@ public:
     // Loads a model; on failure keeps the current one, emits modelLoadFailed() and shows the
     // message in a window-modal box that does not block the caller.
     bool loadModel(const QString &path);
+    // A model made in memory (the PyTorch import): shown like a loaded one, not yet saved.
+    void useModel(std::shared_ptr<const Model> model, const QString &label);
+    // Writes the current model as an attnviz-seq2seq/1 file (format by extension), atomically.
+    bool saveModelAs(const QString &path, QString *error);
     // Reopens the last model and sentence from the settings.
     void restoreSession();
 
@@ -92,6 +96,8 @@ private:
     void createDocks();
     void openModel();
     void exportAlignmentDialog();
+    void importCheckpointDialog();
+    void saveModelDialog();
     FigureOptions figureOptions(int pngScale) const; // title: the sentence and the model name
     void showLoadError(const QString &message);
     void updateModelView();
@@ -135,6 +141,7 @@ private:
     QMenu *m_viewMenu = nullptr;
     QAction *m_valuesAction = nullptr;
     QAction *m_exportAction = nullptr, *m_copyImageAction = nullptr; // enabled with a result
+    QAction *m_saveModelAction = nullptr; // enabled with a model
     QActionGroup *m_colorMapActions = nullptr;
 };
 

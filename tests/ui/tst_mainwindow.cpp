@@ -164,9 +164,9 @@ void TestMainWindow::fileMenu()
         if (!action->isSeparator())
             shortcuts << action->shortcut().toString(QKeySequence::PortableText);
     }
-    // Open, Recent models, Sample models, Export alignment, Quit
-    QCOMPARE(shortcuts, (QStringList {QStringLiteral("Ctrl+O"), QString(), QString(),
-                                      QStringLiteral("Ctrl+E"), QStringLiteral("Ctrl+Q")}));
+    // Open, Import, Save as, Recent models, Sample models, Export alignment, Quit
+    QCOMPARE(shortcuts, (QStringList {QStringLiteral("Ctrl+O"), QStringLiteral("Ctrl+I"), QStringLiteral("Ctrl+Shift+S"),
+                                      QString(), QString(), QStringLiteral("Ctrl+E"), QStringLiteral("Ctrl+Q")}));
     QCOMPARE(menu->title(), QStringLiteral("&File"));
 }
 

@@ -1,0 +1,139 @@
+// File → Import PyTorch checkpoint: the dialog's preview, the import, and the imported model
+// in the window (translating like PyTorch did, and saved as an attnviz file).
+#include "heatmapmodel.h"
+#include "importdialog.h"
+#include "mainwindow.h"
+
+#include <attnviz/model.h>
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLineEdit>
+#include <QRadioButton>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+using attnviz::ImportDialog;
+
+namespace {
+
+const QString torchDir = QStringLiteral(ATTNVIZ_TORCH_DATA_DIR);
+
+void fillVocabularies(ImportDialog &dialog)
+{
+    dialog.sourceVocabEdit()->setText(torchDir + QStringLiteral("/source_vocab.json"));
+    dialog.targetVocabEdit()->setText(torchDir + QStringLiteral("/target_vocab.json"));
+}
+
+void fillWeights(ImportDialog &dialog, const QString &version)
+{
+    dialog.encoderEdit()->setText(torchDir + QLatin1Char('/') + version + QStringLiteral("/encoder.pt"));
+    dialog.decoderEdit()->setText(torchDir + QLatin1Char('/') + version + QStringLiteral("/decoder.pt"));
+}
+
+} // namespace
+
+class TestImportDialog : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void previewNamesTheArchitecture_data();
+    void previewNamesTheArchitecture();
+    void refusedFileShowsWhy();
+    void importedModelTranslatesLikePyTorchAndSaves();
+
+private:
+    QTemporaryDir m_dir;
+};
+
+void TestImportDialog::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_dir.path());
+}
+
+void TestImportDialog::previewNamesTheArchitecture_data()
+{
+    QTest::addColumn<QString>("version");
+    QTest::addColumn<QString>("expected");
+    QTest::addColumn<bool>("activationChoice");
+    QTest::newRow("current tutorial") << QStringLiteral("bahdanau") << QStringLiteral("Bahdanau (additive)") << false;
+    QTest::newRow("original tutorial") << QStringLiteral("legacy") << QStringLiteral("location attention over 10 slots") << true;
+    QTest::newRow("luong") << QStringLiteral("luong") << QStringLiteral("Luong attention, general score") << false;
+}
+
+void TestImportDialog::previewNamesTheArchitecture()
+{
+    QFETCH(QString, version);
+    QFETCH(QString, expected);
+    QFETCH(bool, activationChoice);
+    ImportDialog dialog;
+    QVERIFY(dialog.previewText().startsWith(QStringLiteral("Choose the weights")));
+    fillWeights(dialog, version);
+    QVERIFY2(dialog.previewText().contains(expected), qPrintable(dialog.previewText()));
+    QVERIFY(dialog.previewText().contains(QStringLiteral("hidden size 4")));
+    QCOMPARE(dialog.findChild<QComboBox *>()->isEnabled(), activationChoice);
+}
+
+void TestImportDialog::refusedFileShowsWhy()
+{
+    ImportDialog dialog;
+    dialog.encoderEdit()->setText(torchDir + QStringLiteral("/malicious/builtins-eval.pt"));
+    dialog.decoderEdit()->setText(torchDir + QStringLiteral("/bahdanau/decoder.pt"));
+    QVERIFY2(dialog.previewText().contains(QStringLiteral("refusing GLOBAL")), qPrintable(dialog.previewText()));
+    fillVocabularies(dialog);
+    QVERIFY(!dialog.runImport());
+    QVERIFY(!dialog.model());
+    QVERIFY2(dialog.errorText().contains(QStringLiteral("builtins-eval.pt")), qPrintable(dialog.errorText()));
+}
+
+void TestImportDialog::importedModelTranslatesLikePyTorchAndSaves()
+{
+    ImportDialog dialog;
+    fillWeights(dialog, QStringLiteral("bahdanau"));
+    fillVocabularies(dialog);
+    QVERIFY2(dialog.runImport(), qPrintable(dialog.errorText()));
+    QVERIFY(dialog.model());
+
+    QFile file(torchDir + QStringLiteral("/bahdanau/reference.json"));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QJsonObject reference = QJsonDocument::fromJson(file.readAll()).object()[QStringLiteral("cases")].toArray()[0].toObject();
+    const QJsonObject greedy = reference[QStringLiteral("greedy")].toObject();
+
+    attnviz::MainWindow window;
+    window.useModel(std::make_shared<const attnviz::Model>(*dialog.model(), "imported"), QStringLiteral("imported"));
+    window.setSentence(reference[QStringLiteral("sentence")].toString());
+    QVERIFY(window.waitForTranslation());
+    const attnviz::HeatmapModel &heatmap = *window.heatmapModel();
+    const QJsonArray tokens = greedy[QStringLiteral("target_tokens")].toArray();
+    QCOMPARE(heatmap.rows(), tokens.size());
+    for (int i = 0; i < tokens.size(); ++i) {
+        QCOMPARE(heatmap.rowLabel(i), tokens[i].toString());
+        const QJsonArray row = greedy[QStringLiteral("attention")].toArray()[i].toArray();
+        for (int j = 0; j < row.size(); ++j)
+            QVERIFY(std::abs(heatmap.value(i, j) - row[j].toDouble()) < 1e-5);
+    }
+
+    // Saved, it loads back as a normal model file with the same weights.
+    const QString saved = m_dir.filePath(QStringLiteral("imported.safetensors"));
+    QString error;
+    QVERIFY2(window.saveModelAs(saved, &error), qPrintable(error));
+    const attnviz::ModelFile reloaded = attnviz::loadModelFile(saved.toStdString());
+    QCOMPARE(reloaded.tensors.size(), dialog.model()->tensors.size());
+    QVERIFY(reloaded.tensors.at("decoder.attention.Va.weight").values
+            == dialog.model()->tensors.at("decoder.attention.Va.weight").values);
+    QCOMPARE(window.modelPath(), saved);
+    QVERIFY(!window.saveModelAs(QStringLiteral("/proc/self/m.safetensors"), &error));
+    QVERIFY(error.contains(QStringLiteral("/proc/self/m.safetensors")));
+}
+
+QTEST_MAIN(TestImportDialog)
+#include "tst_importdialog.moc"

@@ -1,0 +1,234 @@
+#include "importdialog.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QGridLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QRadioButton>
+#include <QVBoxLayout>
+
+namespace attnviz {
+namespace {
+
+std::string local(const QLineEdit *edit)
+{
+    return QFile::encodeName(edit->text().trimmed()).toStdString();
+}
+
+} // namespace
+
+ImportDialog::ImportDialog(QWidget *parent)
+    : QDialog(parent)
+{
+    setWindowTitle(tr("Import PyTorch checkpoint"));
+    const QString torchFilter = tr("PyTorch checkpoints (*.pt *.pth);;All files (*)");
+    const QString vocabFilter = tr("Vocabularies (*.json *.txt);;All files (*)");
+
+    auto *weights = new QGroupBox(tr("Weights, as torch.save(module.state_dict(), …) wrote them"), this);
+    auto *weightsGrid = new QGridLayout(weights);
+    m_twoFiles = new QRadioButton(tr("&Encoder and decoder files (the tutorial's)"), weights);
+    m_oneFile = new QRadioButton(tr("One &checkpoint with encoder.* and decoder.*"), weights);
+    m_twoFiles->setChecked(true);
+    weightsGrid->addWidget(m_twoFiles, 0, 0, 1, 3);
+    m_encoder = addFileRow(weightsGrid, 1, tr("Encoder:"), torchFilter);
+    m_decoder = addFileRow(weightsGrid, 2, tr("Decoder:"), torchFilter);
+    weightsGrid->addWidget(m_oneFile, 3, 0, 1, 3);
+    m_checkpoint = addFileRow(weightsGrid, 4, tr("Checkpoint:"), torchFilter);
+
+    auto *vocab = new QGroupBox(tr("Vocabularies (the tutorial does not save them)"), this);
+    auto *vocabGrid = new QGridLayout(vocab);
+    m_fromVocabFiles = new QRadioButton(tr("&Vocabulary files: JSON lists or one word per line"), vocab);
+    m_fromPairs = new QRadioButton(tr("Rebuild from the training &pairs file with the tutorial's Lang rules"), vocab);
+    m_fromVocabFiles->setChecked(true);
+    vocabGrid->addWidget(m_fromVocabFiles, 0, 0, 1, 3);
+    m_sourceVocab = addFileRow(vocabGrid, 1, tr("Source:"), vocabFilter);
+    m_targetVocab = addFileRow(vocabGrid, 2, tr("Target:"), vocabFilter);
+    vocabGrid->addWidget(m_fromPairs, 3, 0, 1, 3);
+    m_pairs = addFileRow(vocabGrid, 4, tr("Pairs:"), tr("Text files (*.txt *.tsv);;All files (*)"));
+    m_reverse = new QCheckBox(tr("&Reverse the pairs (the tutorial's fra → eng)"), vocab);
+    m_filter = new QCheckBox(tr("&Filter as the tutorial does (fewer than 10 words, English prefixes)"), vocab);
+    vocabGrid->addWidget(m_reverse, 5, 1, 1, 2);
+    vocabGrid->addWidget(m_filter, 6, 1, 1, 2);
+
+    auto *options = new QGridLayout;
+    options->addWidget(new QLabel(tr("After attn_combine:"), this), 0, 0);
+    m_activation = new QComboBox(this);
+    m_activation->addItem(tr("ReLU (the original tutorial)"));
+    m_activation->addItem(tr("none (as in our design notes)"));
+    m_activation->setToolTip(tr("Only the original tutorial's decoder has this choice"));
+    options->addWidget(m_activation, 0, 1);
+    options->addWidget(new QLabel(tr("&Name:"), this), 1, 0);
+    m_name = new QLineEdit(this);
+    m_name->setPlaceholderText(tr("shown in the window and the model info"));
+    qobject_cast<QLabel *>(options->itemAtPosition(1, 0)->widget())->setBuddy(m_name);
+    options->addWidget(m_name, 1, 1);
+
+    m_preview = new QLabel(this);
+    m_preview->setObjectName(QStringLiteral("preview"));
+    m_preview->setWordWrap(true);
+    m_error = new QLabel(this);
+    m_error->setObjectName(QStringLiteral("error"));
+    m_error->setWordWrap(true);
+    m_error->setStyleSheet(QStringLiteral("color: #c0392b"));
+    m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    m_buttons->button(QDialogButtonBox::Ok)->setText(tr("&Import"));
+    connect(m_buttons, &QDialogButtonBox::accepted, this, &ImportDialog::accept);
+    connect(m_buttons, &QDialogButtonBox::rejected, this, &ImportDialog::reject);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(weights);
+    layout->addWidget(vocab);
+    layout->addLayout(options);
+    layout->addWidget(m_preview);
+    layout->addWidget(m_error);
+    layout->addWidget(m_buttons);
+
+    for (QRadioButton *radio : {m_twoFiles, m_oneFile, m_fromVocabFiles, m_fromPairs})
+        connect(radio, &QRadioButton::toggled, this, [this]() {
+            updateEnabled();
+            updatePreview();
+        });
+    for (QLineEdit *edit : {m_encoder, m_decoder, m_checkpoint})
+        connect(edit, &QLineEdit::textChanged, this, &ImportDialog::updatePreview);
+    updateEnabled();
+    updatePreview();
+}
+
+QLineEdit *ImportDialog::addFileRow(QGridLayout *grid, int row, const QString &label, const QString &filter)
+{
+    auto *edit = new QLineEdit(this);
+    auto *text = new QLabel(label, this);
+    text->setBuddy(edit);
+    auto *browse = new QPushButton(tr("Browse…"), this);
+    connect(browse, &QPushButton::clicked, this, [this, edit, filter]() {
+        const QString start = edit->text().isEmpty() ? QString() : QFileInfo(edit->text()).absolutePath();
+        const QString path = QFileDialog::getOpenFileName(this, tr("Choose a file"), start, filter);
+        if (!path.isEmpty())
+            edit->setText(path);
+    });
+    grid->addWidget(text, row, 0);
+    grid->addWidget(edit, row, 1);
+    grid->addWidget(browse, row, 2);
+    return edit;
+}
+
+void ImportDialog::updateEnabled()
+{
+    const bool two = m_twoFiles->isChecked(), files = m_fromVocabFiles->isChecked();
+    for (QLineEdit *edit : {m_encoder, m_decoder})
+        edit->setEnabled(two);
+    m_checkpoint->setEnabled(!two);
+    for (QLineEdit *edit : {m_sourceVocab, m_targetVocab})
+        edit->setEnabled(files);
+    m_pairs->setEnabled(!files);
+    m_reverse->setEnabled(!files);
+    m_filter->setEnabled(!files);
+    m_activation->setEnabled(m_legacy);
+}
+
+TorchImportOptions ImportDialog::options() const
+{
+    TorchImportOptions o;
+    if (m_twoFiles->isChecked()) {
+        o.encoderPath = local(m_encoder);
+        o.decoderPath = local(m_decoder);
+    } else {
+        o.checkpointPath = local(m_checkpoint);
+    }
+    if (m_fromVocabFiles->isChecked()) {
+        o.sourceVocabPath = local(m_sourceVocab);
+        o.targetVocabPath = local(m_targetVocab);
+    } else {
+        o.pairsPath = local(m_pairs);
+        o.reversePairs = m_reverse->isChecked();
+        o.filterPairs = m_filter->isChecked();
+    }
+    o.combineActivation = m_activation->currentIndex() == 0 ? CombineActivation::Relu : CombineActivation::None;
+    o.name = m_name->text().trimmed().toStdString();
+    return o;
+}
+
+// Reads the weights alone and names the architecture, so a wrong file shows before importing.
+void ImportDialog::updatePreview()
+{
+    m_legacy = false;
+    const TorchImportOptions o = options();
+    const bool ready = m_oneFile->isChecked() ? !o.checkpointPath.empty()
+                                              : !o.encoderPath.empty() && !o.decoderPath.empty();
+    if (!ready) {
+        m_preview->setText(tr("Choose the weights to see which architecture they are."));
+        updateEnabled();
+        return;
+    }
+    try {
+        StateDict encoder, decoder;
+        if (!o.checkpointPath.empty()) {
+            for (auto &[name, tensor] : readTorchStateDict(o.checkpointPath)) {
+                if (name.rfind("encoder.", 0) == 0)
+                    encoder.emplace(name.substr(8), std::move(tensor));
+                else if (name.rfind("decoder.", 0) == 0)
+                    decoder.emplace(name.substr(8), std::move(tensor));
+            }
+        } else {
+            encoder = readTorchStateDict(o.encoderPath);
+            decoder = readTorchStateDict(o.decoderPath);
+        }
+        const ModelConfig config = detectArchitecture(encoder, decoder, "weights");
+        m_legacy = config.architecture == Architecture::TutorialLegacy;
+        QString kind;
+        switch (config.architecture) {
+        case Architecture::Bahdanau:
+            kind = tr("the current tutorial's Bahdanau (additive) attention");
+            break;
+        case Architecture::Luong:
+            kind = tr("Luong attention, %1 score").arg(QString::fromStdString(luongScoreName(config.luongScore)));
+            break;
+        case Architecture::TutorialLegacy:
+            kind = tr("the original tutorial's location attention over %1 slots").arg(config.maxLength);
+            break;
+        }
+        m_preview->setText(tr("Recognised: %1, hidden size %2.").arg(kind).arg(config.hiddenSize));
+    } catch (const std::exception &error) {
+        m_preview->setText(tr("Not recognised: %1").arg(QString::fromStdString(error.what())));
+    }
+    updateEnabled();
+}
+
+QString ImportDialog::previewText() const
+{
+    return m_preview->text();
+}
+
+QString ImportDialog::errorText() const
+{
+    return m_error->text();
+}
+
+bool ImportDialog::runImport()
+{
+    m_model.reset();
+    try {
+        m_model = importTorchCheckpoint(options());
+        m_error->clear();
+        return true;
+    } catch (const std::exception &error) {
+        m_error->setText(QString::fromStdString(error.what()));
+        return false;
+    }
+}
+
+void ImportDialog::accept()
+{
+    if (runImport())
+        QDialog::accept();
+}
+
+} // namespace attnviz

@@ -1,0 +1,65 @@
+// File → Import PyTorch checkpoint…: the tutorial's torch.save files and vocabularies in, an
+// attnviz model out, with a preview of the architecture recognised from the tensors.
+#pragma once
+
+#include <attnviz/model_file.h>
+#include <attnviz/torch_import.h>
+
+#include <QDialog>
+
+#include <optional>
+
+class QCheckBox;
+class QGridLayout;
+class QComboBox;
+class QDialogButtonBox;
+class QLabel;
+class QLineEdit;
+class QRadioButton;
+
+namespace attnviz {
+
+class ImportDialog : public QDialog
+{
+    Q_OBJECT
+public:
+    explicit ImportDialog(QWidget *parent = nullptr);
+
+    TorchImportOptions options() const;
+    // The architecture line of the preview, or the reason there is none.
+    QString previewText() const;
+    // Runs the import; on success the model is kept for model(), on failure errorText() says why.
+    bool runImport();
+    const std::optional<ModelFile> &model() const { return m_model; }
+    QString errorText() const;
+
+    // For tests and for remembering the last folders.
+    QLineEdit *encoderEdit() const { return m_encoder; }
+    QLineEdit *decoderEdit() const { return m_decoder; }
+    QLineEdit *checkpointEdit() const { return m_checkpoint; }
+    QLineEdit *sourceVocabEdit() const { return m_sourceVocab; }
+    QLineEdit *targetVocabEdit() const { return m_targetVocab; }
+    QLineEdit *pairsEdit() const { return m_pairs; }
+    QRadioButton *oneFileButton() const { return m_oneFile; }
+    QRadioButton *pairsButton() const { return m_fromPairs; }
+    QCheckBox *reverseBox() const { return m_reverse; }
+    QCheckBox *filterBox() const { return m_filter; }
+
+    void accept() override; // imports; stays open with the message when that fails
+
+private:
+    void updatePreview();
+    void updateEnabled();
+    QLineEdit *addFileRow(QGridLayout *grid, int row, const QString &label, const QString &filter);
+
+    QRadioButton *m_twoFiles, *m_oneFile, *m_fromVocabFiles, *m_fromPairs;
+    QLineEdit *m_encoder, *m_decoder, *m_checkpoint, *m_sourceVocab, *m_targetVocab, *m_pairs, *m_name;
+    QCheckBox *m_reverse, *m_filter;
+    QComboBox *m_activation;
+    QLabel *m_preview, *m_error;
+    QDialogButtonBox *m_buttons;
+    bool m_legacy = false;
+    std::optional<ModelFile> m_model;
+};
+
+} // namespace attnviz
