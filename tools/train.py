@@ -29,6 +29,10 @@ SOS, EOS, UNK = "SOS", "EOS", "UNK"
 
 
 def parse_args(argv=None):
+    return build_parser().parse_args(argv)
+
+
+def build_parser():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", required=True, help="pairs file: source<TAB>target per line")
     p.add_argument("--arch", required=True, choices=at.ARCHITECTURES)
@@ -55,7 +59,7 @@ def parse_args(argv=None):
     p.add_argument("--test-data", default="", help="held-out pairs file (instead of splitting --data)")
     p.add_argument("--test-gold", default="", help="Pharaoh gold alignments of --test-data, one line per pair: "
                    "the card then reports how often the attention argmax hits the gold source word")
-    return p.parse_args(argv)
+    return p
 
 
 def read_pairs(path, mode):
@@ -133,9 +137,22 @@ def bleu4(hypotheses, references):
     return bp * math.exp(log_p)
 
 
+NOT_IN_RESUME_KEY = ("epochs", "ckpt_dir", "threads")
+
+
 def resume_key(args):
     """The arguments a checkpoint must agree with to be resumed (more epochs may be asked for)."""
-    return {k: v for k, v in vars(args).items() if k not in ("epochs", "ckpt_dir", "threads")}
+    return {k: v for k, v in vars(args).items() if k not in NOT_IN_RESUME_KEY}
+
+
+def resume_mismatch(saved, args):
+    """Names of the arguments in which a checkpoint differs from this run. An argument the
+    checkpoint does not mention (it was added later) counts as its default."""
+    parser = build_parser()
+    current = resume_key(args)
+    saved = {k: v for k, v in saved.items() if k not in NOT_IN_RESUME_KEY}
+    return sorted(k for k in set(saved) | set(current)
+                  if saved.get(k, parser.get_default(k)) != current.get(k, parser.get_default(k)))
 
 
 def save_checkpoint(path, state):
@@ -189,8 +206,10 @@ def main(argv=None):
     start_epoch, history = 0, []
     if os.path.exists(ckpt_path):
         state = torch.load(ckpt_path)
-        if state["args"] != resume_key(args):
-            sys.exit("checkpoint %s was made with other arguments; remove it to start again" % ckpt_path)
+        mismatch = resume_mismatch(state["args"], args)
+        if mismatch:
+            sys.exit("checkpoint %s was made with other values of %s; remove it to start again"
+                     % (ckpt_path, ", ".join("--" + k.replace("_", "-") for k in mismatch)))
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         start_epoch, history = state["epoch"], state["history"]
