@@ -1,0 +1,162 @@
+// Each attention scorer on weights chosen so that the energies, weights and context can be
+// worked out by hand (H = 4, three source positions).
+#include "decoder.h"
+#include "testmodels.h"
+
+#include <QTest>
+
+#include <cmath>
+
+using namespace attnviz;
+
+namespace {
+
+void zeroDecoder(ModelFile &file)
+{
+    for (auto &[name, tensor] : file.tensors)
+        if (name.rfind("decoder.", 0) == 0)
+            std::fill(tensor.values.begin(), tensor.values.end(), 0.0f);
+}
+
+void setIdentity(Tensor &t, float scale)
+{
+    std::fill(t.values.begin(), t.values.end(), 0.0f);
+    for (int64_t i = 0; i < t.shape[0]; ++i)
+        t.values[size_t(i * t.shape[1] + i)] = scale;
+}
+
+// One decoder step from SOS with encoder outputs whose first coordinates are `first`.
+struct StepResult
+{
+    Vector energies, attention, context;
+    MatrixRM encoder;
+};
+
+StepResult runStep(const ModelFile &file, const std::vector<float> &first, const Vector &previousState, int columns)
+{
+    StepResult r;
+    r.encoder = MatrixRM::Zero(Eigen::Index(first.size()), 4);
+    for (size_t j = 0; j < first.size(); ++j) {
+        r.encoder(Eigen::Index(j), 0) = first[j];
+        r.encoder(Eigen::Index(j), 1) = 0.25f * float(j); // rides along into the context
+    }
+    const auto decoder = Decoder::create(file);
+    DecoderWorkspace ws;
+    new (&ws.encoder) Eigen::Map<const MatrixRM>(r.encoder.data(), r.encoder.rows(), r.encoder.cols());
+    decoder->prepare(ws, 1); // one hypothesis: row 0 of every output
+    MatrixRM energies(1, columns), attention(1, columns), context(1, 4), state(1, 4),
+        logProbs(1, Eigen::Index(file.targetVocab.size()));
+    StepOutput out{energies, attention, context, state, logProbs};
+    const int sos = 0;
+    const MatrixRM previous = previousState.transpose();
+    decoder->step(&sos, previous, StepControl{}, ws, out);
+    r.energies = energies.row(0).transpose();
+    r.attention = attention.row(0).transpose();
+    r.context = context.row(0).transpose();
+    return r;
+}
+
+void expectNear(const Vector &actual, const std::vector<double> &expected, const char *what)
+{
+    QCOMPARE(int(actual.size()), int(expected.size()));
+    for (size_t j = 0; j < expected.size(); ++j)
+        QVERIFY2(std::abs(actual[Eigen::Index(j)] - expected[j]) < 1e-6, what);
+}
+
+// The context is sum_j a_j h_j: first coordinates `first`, second 0, 0.25, 0.5.
+void expectContext(const StepResult &r, const std::vector<float> &first)
+{
+    double c0 = 0, c1 = 0;
+    for (size_t j = 0; j < first.size(); ++j) {
+        c0 += r.attention[Eigen::Index(j)] * first[j];
+        c1 += r.attention[Eigen::Index(j)] * 0.25 * double(j);
+    }
+    expectNear(r.context, {c0, c1, 0, 0}, "context");
+}
+
+std::vector<double> normalized(const std::vector<double> &weights)
+{
+    double sum = 0;
+    for (double w : weights)
+        sum += w;
+    std::vector<double> out;
+    for (double w : weights)
+        out.push_back(w / sum);
+    return out;
+}
+
+} // namespace
+
+class TestScorers : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void bahdanau();
+    void luongDot();
+    void luongGeneral();
+    void legacyLocation();
+};
+
+// Wa = 0, Ua = I, Va = [1, 0, 0, 0], b_Va = 0.5: e_j = tanh(h_j0) + 0.5. With h_j0 = 0,
+// atanh(0.5), atanh(-0.5): e = [0.5, 1, 0] and a = [e^0.5, e, 1] / (e^0.5 + e + 1).
+void TestScorers::bahdanau()
+{
+    ModelFile file = test::makeRandomModel(Architecture::Bahdanau);
+    zeroDecoder(file);
+    setIdentity(file.tensors.at("decoder.attention.Ua.weight"), 1.0f);
+    file.tensors.at("decoder.attention.Va.weight").values = {1, 0, 0, 0};
+    file.tensors.at("decoder.attention.Va.bias").values = {0.5f};
+    const std::vector<float> first = {0.0f, std::atanh(0.5f), std::atanh(-0.5f)};
+    const StepResult r = runStep(file, first, Vector::Constant(4, 0.3f), 3);
+    expectNear(r.energies, {0.5, 1.0, 0.0}, "energies");
+    expectNear(r.attention, normalized({std::exp(0.5), std::exp(1.0), 1.0}), "attention");
+    expectContext(r, first);
+}
+
+// A zero GRU gives r = z = 1/2 and n = 0, so s_1 = s_0 / 2 = [1, 0, 0, 0]; e_j = s_1 . h_j = h_j0.
+void TestScorers::luongDot()
+{
+    ModelFile file = test::makeRandomModel(Architecture::Luong, LuongScore::Dot);
+    zeroDecoder(file);
+    const std::vector<float> first = {0.0f, std::log(3.0f), 1.0f};
+    Vector s0 = Vector::Zero(4);
+    s0[0] = 2.0f;
+    const StepResult r = runStep(file, first, s0, 3);
+    expectNear(r.energies, {0.0, std::log(3.0), 1.0}, "energies");
+    expectNear(r.attention, normalized({1.0, 3.0, std::exp(1.0)}), "attention");
+    expectContext(r, first);
+}
+
+// W = 2 I: e_j = (W s_1) . h_j = 2 h_j0.
+void TestScorers::luongGeneral()
+{
+    ModelFile file = test::makeRandomModel(Architecture::Luong, LuongScore::General);
+    zeroDecoder(file);
+    setIdentity(file.tensors.at("decoder.attention.W.weight"), 2.0f);
+    const std::vector<float> first = {0.0f, 0.5f * std::log(3.0f), -1.0f};
+    Vector s0 = Vector::Zero(4);
+    s0[0] = 2.0f;
+    const StepResult r = runStep(file, first, s0, 3);
+    expectNear(r.energies, {0.0, std::log(3.0), -2.0}, "energies");
+    expectNear(r.attention, normalized({1.0, 3.0, std::exp(-2.0)}), "attention");
+    expectContext(r, first);
+}
+
+// attn = 0 with bias [0, ln 3, 0, 0, 0] over L = 5 slots: a = [1, 3, 1, 1, 1] / 7 whatever the
+// input; 3 real positions, so 2/7 falls on the padding slots and adds nothing to the context.
+void TestScorers::legacyLocation()
+{
+    ModelFile file = test::makeRandomModel(Architecture::TutorialLegacy);
+    zeroDecoder(file);
+    file.tensors.at("decoder.attn.bias").values = {0, std::log(3.0f), 0, 0, 0};
+    const std::vector<float> first = {1.0f, 2.0f, 3.0f};
+    const StepResult r = runStep(file, first, Vector::Constant(4, -0.7f), 5);
+    expectNear(r.energies, {0.0, std::log(3.0), 0, 0, 0}, "energies");
+    expectNear(r.attention, {1 / 7.0, 3 / 7.0, 1 / 7.0, 1 / 7.0, 1 / 7.0}, "attention");
+    QVERIFY(std::abs(r.attention.tail(2).sum() - 2 / 7.0) < 1e-6);
+    expectContext(r, first);
+}
+
+QTEST_GUILESS_MAIN(TestScorers)
+#include "tst_scorers.moc"
