@@ -213,8 +213,7 @@ void Decoder::embed(const int *tokens, int K, DecoderWorkspace &ws) const
 
 void Decoder::outputLayer(const Eigen::Ref<const MatrixRM> &input, StepOutput &out) const
 {
-    out.logProbs.noalias() = input * m_out.weight().transpose();
-    out.logProbs.rowwise() += m_out.bias().transpose();
+    linearRows(input, m_out, out.logProbs);
     for (Eigen::Index k = 0; k < out.logProbs.rows(); ++k)
         logSoftmaxInPlace(out.logProbs.row(k).transpose());
 }

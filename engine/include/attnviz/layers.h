@@ -43,6 +43,11 @@ void gruStep(const GruView &gru, const Eigen::Ref<const Vector> &gi, const Eigen
 void gruStepRows(const GruView &gru, const Eigen::Ref<const MatrixRM> &gi, const Eigen::Ref<const MatrixRM> &h,
                  Eigen::Ref<MatrixRM> out, Eigen::Ref<MatrixRM> gh);
 
+// y = x W^T + b for every row of x: x [K x in], y [K x out]. This is the output layer, the
+// largest product of a decoder step; on x86-64 CPUs with AVX2 and FMA it runs a kernel for them
+// even when the engine is built for the baseline (SSE2), where Eigen's products are half as wide.
+void linearRows(const Eigen::Ref<const MatrixRM> &x, const LinearView &linear, Eigen::Ref<MatrixRM> y);
+
 void softmaxInPlace(Eigen::Ref<Vector> x);
 void logSoftmaxInPlace(Eigen::Ref<Vector> x);
 
