@@ -82,20 +82,21 @@ public:
     {
         const auto K = previousStates.rows(), T = ws.encoder.rows();
         auto query = ws.query.topRows(K), gi = ws.gi.topRows(K);
-        query.noalias() = previousStates * m_wa.weight().transpose();
-        query.rowwise() += m_wa.bias().transpose();
+        linearRows(previousStates, m_wa, query);
         for (Eigen::Index k = 0; k < K; ++k) {
             // In two passes: tanh of the broadcast sum in one expression is not vectorized.
             ws.energies.noalias() = ws.keys.rowwise() + query.row(k);
             ws.energies.array() = ws.energies.array().tanh();
-            out.attention.row(k).head(T).transpose().noalias() = ws.energies * m_va.weight().row(0).transpose();
+            // e_k = Va tanh(...): the energies [T x H] play the weight of a linear layer.
+            linearRows(m_va.weight(), {ws.energies.data(), nullptr, static_cast<int>(T), m_hidden},
+                       out.attention.row(k).head(T));
         }
         out.attention.leftCols(T).array() += m_va.bias()[0];
         attend(ws, out, control);
-        embed(previousTokens, static_cast<int>(K), ws);
-        gi.noalias() = ws.embedded.topRows(K) * m_gru.inputToHidden.columns(0, m_hidden).transpose();
-        gi.noalias() += out.context * m_gru.inputToHidden.columns(m_hidden, m_hidden).transpose();
-        gi.rowwise() += m_gru.inputToHidden.bias().transpose();
+        auto concat = ws.concat.topRows(K);
+        embed(previousTokens, static_cast<int>(K), concat.leftCols(m_hidden));
+        concat.rightCols(m_hidden) = out.context;
+        linearRows(concat, m_gru.inputToHidden, gi);
         gruStepRows(m_gru, gi, previousStates, out.state, ws.gh.topRows(K));
         outputLayer(out.state, out);
     }
@@ -123,19 +124,21 @@ public:
     {
         const auto K = previousStates.rows();
         auto query = ws.query.topRows(K), gi = ws.gi.topRows(K), mixed = ws.mixed.topRows(K);
-        embed(previousTokens, static_cast<int>(K), ws);
-        gi.noalias() = ws.embedded.topRows(K) * m_gru.inputToHidden.weight().transpose();
-        gi.rowwise() += m_gru.inputToHidden.bias().transpose();
+        embed(previousTokens, static_cast<int>(K), ws.embedded);
+        linearRows(ws.embedded.topRows(K), m_gru.inputToHidden, gi);
         gruStepRows(m_gru, gi, previousStates, out.state, ws.gh.topRows(K));
         if (m_general)
-            query.noalias() = out.state * m_w.weight().transpose();
+            linearRows(out.state, m_w, query);
         else
             query = out.state;
-        out.attention.noalias() = query * ws.encoder.transpose();
+        // e = q h_j^T: the encoder outputs [T x H] play the weight of a linear layer.
+        linearRows(query, {ws.encoder.data(), nullptr, static_cast<int>(ws.encoder.rows()), m_hidden},
+                   out.attention);
         attend(ws, out, control);
-        mixed.noalias() = out.context * m_concat.columns(0, m_hidden).transpose();
-        mixed.noalias() += out.state * m_concat.columns(m_hidden, m_hidden).transpose();
-        mixed.rowwise() += m_concat.bias().transpose();
+        auto concat = ws.concat.topRows(K);
+        concat.leftCols(m_hidden) = out.context;
+        concat.rightCols(m_hidden) = out.state;
+        linearRows(concat, m_concat, mixed);
         mixed = mixed.array().tanh();
         outputLayer(mixed, out);
     }
@@ -164,19 +167,16 @@ public:
     {
         const auto K = previousStates.rows();
         auto gi = ws.gi.topRows(K), mixed = ws.mixed.topRows(K);
-        embed(previousTokens, static_cast<int>(K), ws);
-        const auto embedded = ws.embedded.topRows(K);
-        out.attention.noalias() = embedded * m_attn.columns(0, m_hidden).transpose();
-        out.attention.noalias() += previousStates * m_attn.columns(m_hidden, m_hidden).transpose();
-        out.attention.rowwise() += m_attn.bias().transpose();
+        auto concat = ws.concat.topRows(K);
+        embed(previousTokens, static_cast<int>(K), concat.leftCols(m_hidden));
+        concat.rightCols(m_hidden) = previousStates;
+        linearRows(concat, m_attn, out.attention);
         attend(ws, out, control);
-        mixed.noalias() = embedded * m_combine.columns(0, m_hidden).transpose();
-        mixed.noalias() += out.context * m_combine.columns(m_hidden, m_hidden).transpose();
-        mixed.rowwise() += m_combine.bias().transpose();
+        concat.rightCols(m_hidden) = out.context; // the embedding half stays
+        linearRows(concat, m_combine, mixed);
         if (m_relu)
             mixed = mixed.cwiseMax(0.0f);
-        gi.noalias() = mixed * m_gru.inputToHidden.weight().transpose();
-        gi.rowwise() += m_gru.inputToHidden.bias().transpose();
+        linearRows(mixed, m_gru.inputToHidden, gi);
         gruStepRows(m_gru, gi, previousStates, out.state, ws.gh.topRows(K));
         outputLayer(out.state, out);
     }
@@ -199,16 +199,17 @@ Decoder::Decoder(const ModelFile &file)
 void Decoder::prepare(DecoderWorkspace &ws, int rows) const
 {
     ws.embedded.resize(rows, m_hidden);
+    ws.concat.resize(rows, 2 * m_hidden);
     ws.query.resize(rows, m_hidden);
     ws.mixed.resize(rows, m_hidden);
     ws.gi.resize(rows, 3 * m_hidden);
     ws.gh.resize(rows, 3 * m_hidden);
 }
 
-void Decoder::embed(const int *tokens, int K, DecoderWorkspace &ws) const
+void Decoder::embed(const int *tokens, int K, Eigen::Ref<MatrixRM> into) const
 {
     for (int k = 0; k < K; ++k)
-        ws.embedded.row(k) = m_embedding.row(tokens[k]);
+        into.row(k) = m_embedding.row(tokens[k]);
 }
 
 void Decoder::outputLayer(const Eigen::Ref<const MatrixRM> &input, StepOutput &out) const

@@ -18,6 +18,7 @@ struct DecoderWorkspace
     MatrixRM energies; // bahdanau: tanh(Wa s + Ua h_j) [T x H], one hypothesis at a time
     // One row per hypothesis; a step uses the top K rows.
     MatrixRM embedded, query, mixed; // [rows x H]
+    MatrixRM concat;                 // [rows x 2H]: the two halves a concat layer sees
     MatrixRM gi, gh;                 // [rows x 3H]
 };
 
@@ -54,8 +55,8 @@ public:
 
 protected:
     explicit Decoder(const ModelFile &file);
-    // ws.embedded's top K rows = E y_{i-1}.
-    void embed(const int *tokens, int K, DecoderWorkspace &ws) const;
+    // The top K rows of `into` [rows x H] = E y_{i-1}.
+    void embed(const int *tokens, int K, Eigen::Ref<MatrixRM> into) const;
     void outputLayer(const Eigen::Ref<const MatrixRM> &input, StepOutput &out) const;
 
     int m_hidden;

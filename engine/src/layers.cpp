@@ -106,8 +106,7 @@ void gruStepRows(const GruView &gru, const Eigen::Ref<const MatrixRM> &gi, const
                  Eigen::Ref<MatrixRM> out, Eigen::Ref<MatrixRM> gh)
 {
     const Eigen::Index H = gru.hiddenSize();
-    gh.noalias() = h * gru.hiddenToHidden.weight().transpose();
-    gh.rowwise() += gru.hiddenToHidden.bias().transpose();
+    linearRows(h, gru.hiddenToHidden, gh);
     // Whole blocks at a time, so that Eigen vectorizes exp and tanh; r, z and n overwrite their
     // parts of gh (each element is read before it is written).
     auto r = gh.leftCols(H).array(), z = gh.middleCols(H, H).array(), n = gh.rightCols(H).array();
