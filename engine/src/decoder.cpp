@@ -72,8 +72,8 @@ public:
     void prepare(DecoderWorkspace &ws, int rows) const override
     {
         Decoder::prepare(ws, rows);
-        ws.keys.noalias() = ws.encoder * m_ua.weight().transpose();
-        ws.keys.rowwise() += m_ua.bias().transpose();
+        ws.keys.resize(ws.encoder.rows(), m_hidden);
+        linearRows(ws.encoder, m_ua, ws.keys);
         ws.energies.resize(ws.keys.rows(), ws.keys.cols());
     }
 

@@ -77,8 +77,8 @@ MatrixRM Model::encode(const std::vector<int> &sourceIds) const
     for (int t = 0; t < T; ++t)
         embedded.row(t) = m_sourceEmbedding.row(sourceIds[t]);
     // The input projections of all time steps in one product; only W_hh h stays in the loop.
-    MatrixRM gi = embedded * m_encoderGru.inputToHidden.weight().transpose();
-    gi.rowwise() += m_encoderGru.inputToHidden.bias().transpose();
+    MatrixRM gi(T, 3 * H);
+    linearRows(embedded, m_encoderGru.inputToHidden, gi);
     MatrixRM outputs(T, H);
     const Vector zero = Vector::Zero(H);
     Vector gh(3 * H);
