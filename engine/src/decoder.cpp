@@ -86,7 +86,7 @@ public:
         for (Eigen::Index k = 0; k < K; ++k) {
             // In two passes: tanh of the broadcast sum in one expression is not vectorized.
             ws.energies.noalias() = ws.keys.rowwise() + query.row(k);
-            ws.energies.array() = ws.energies.array().tanh();
+            tanhInPlace(ws.energies.data(), ws.energies.size());
             // e_k = Va tanh(...): the energies [T x H] play the weight of a linear layer.
             linearRows(m_va.weight(), {ws.energies.data(), nullptr, static_cast<int>(T), m_hidden},
                        out.attention.row(k).head(T));

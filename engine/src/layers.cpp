@@ -69,6 +69,89 @@ __attribute__((target("avx2,fma"))) void linearAvx2(const float *x, long rows, l
     }
 }
 
+// Eigen's generic_fast_tanh_float (Eigen 3.4, MathFunctionsImpl.h), eight at a time.
+__attribute__((target("avx2,fma"))) void tanhAvx2(float *values, long count)
+{
+    const __m256 clamp = _mm256_set1_ps(7.99881172180175781f), tiny = _mm256_set1_ps(0.0004f);
+    const __m256 signBit = _mm256_set1_ps(-0.0f);
+    for (long i = 0; i + 8 <= count; i += 8) {
+        const __m256 in = _mm256_loadu_ps(values + i);
+        const __m256 x = _mm256_max_ps(_mm256_min_ps(in, clamp), _mm256_sub_ps(_mm256_setzero_ps(), clamp));
+        const __m256 tinyMask = _mm256_cmp_ps(_mm256_andnot_ps(signBit, in), tiny, _CMP_LT_OQ);
+        const __m256 x2 = _mm256_mul_ps(x, x);
+        __m256 p = _mm256_fmadd_ps(x2, _mm256_set1_ps(-2.76076847742355e-16f), _mm256_set1_ps(2.00018790482477e-13f));
+        p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(-8.60467152213735e-11f));
+        p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(5.12229709037114e-08f));
+        p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(1.48572235717979e-05f));
+        p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(6.37261928875436e-04f));
+        p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(4.89352455891786e-03f));
+        p = _mm256_mul_ps(x, p);
+        __m256 q = _mm256_fmadd_ps(x2, _mm256_set1_ps(1.19825839466702e-06f), _mm256_set1_ps(1.18534705686654e-04f));
+        q = _mm256_fmadd_ps(x2, q, _mm256_set1_ps(2.26843463243900e-03f));
+        q = _mm256_fmadd_ps(x2, q, _mm256_set1_ps(4.89352518554385e-03f));
+        _mm256_storeu_ps(values + i, _mm256_blendv_ps(_mm256_div_ps(p, q), x, tinyMask));
+    }
+}
+
+// Eigen's pexp_float (Eigen 3.4, GenericPacketMathFunctions.h) for x <= 0, as log-softmax
+// needs it: 2^m is built from the exponent bits, and below 2^-126 the result is 0 (it adds
+// nothing next to the exp(0) = 1 of the largest value).
+__attribute__((target("avx2,fma"))) inline __m256 expNonPositiveAvx2(__m256 x)
+{
+    x = _mm256_max_ps(x, _mm256_set1_ps(-88.723f));
+    const __m256 m = _mm256_floor_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), _mm256_set1_ps(0.5f)));
+    __m256 r = _mm256_fmadd_ps(m, _mm256_set1_ps(-0.693359375f), x);
+    r = _mm256_fmadd_ps(m, _mm256_set1_ps(2.12194440e-4f), r);
+    const __m256 r2 = _mm256_mul_ps(r, r), r3 = _mm256_mul_ps(r2, r);
+    __m256 y = _mm256_fmadd_ps(_mm256_set1_ps(1.9875691500E-4f), r, _mm256_set1_ps(1.3981999507E-3f));
+    __m256 y1 = _mm256_fmadd_ps(_mm256_set1_ps(4.1665795894E-2f), r, _mm256_set1_ps(1.6666665459E-1f));
+    const __m256 y2 = _mm256_add_ps(r, _mm256_set1_ps(1.0f));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(8.3334519073E-3f));
+    y1 = _mm256_fmadd_ps(y1, r, _mm256_set1_ps(5.0000001201E-1f));
+    y = _mm256_fmadd_ps(y, r3, y1);
+    y = _mm256_fmadd_ps(y, r2, y2);
+    const __m256i exponent = _mm256_cvtps_epi32(m);
+    const __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(exponent, _mm256_set1_epi32(127)), 23));
+    const __m256 underflow = _mm256_cmp_ps(m, _mm256_set1_ps(-126.0f), _CMP_LT_OQ);
+    return _mm256_andnot_ps(underflow, _mm256_mul_ps(y, scale));
+}
+
+__attribute__((target("avx2,fma"))) float horizontalSum(__m256 v)
+{
+    __m128 half = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    half = _mm_hadd_ps(half, half);
+    return _mm_cvtss_f32(_mm_hadd_ps(half, half));
+}
+
+// log_softmax over contiguous values in the order logSoftmaxInPlace uses: (x - max) - log sum.
+__attribute__((target("avx2,fma"))) void logSoftmaxAvx2(float *x, long count)
+{
+    const long end = count - count % 8;
+    __m256 maxima = _mm256_set1_ps(-INFINITY);
+    for (long i = 0; i < end; i += 8)
+        maxima = _mm256_max_ps(maxima, _mm256_loadu_ps(x + i));
+    float lanes[8];
+    _mm256_storeu_ps(lanes, maxima);
+    float shift = lanes[0];
+    for (int j = 1; j < 8; ++j)
+        shift = lanes[j] > shift ? lanes[j] : shift;
+    for (long i = end; i < count; ++i)
+        shift = x[i] > shift ? x[i] : shift;
+    const __m256 shiftVector = _mm256_set1_ps(shift);
+    __m256 sums = _mm256_setzero_ps();
+    for (long i = 0; i < end; i += 8)
+        sums = _mm256_add_ps(sums, expNonPositiveAvx2(_mm256_sub_ps(_mm256_loadu_ps(x + i), shiftVector)));
+    float sum = horizontalSum(sums);
+    for (long i = end; i < count; ++i)
+        sum += std::exp(x[i] - shift);
+    const float logSum = std::log(sum);
+    const __m256 logSumVector = _mm256_set1_ps(logSum);
+    for (long i = 0; i < end; i += 8)
+        _mm256_storeu_ps(x + i, _mm256_sub_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), shiftVector), logSumVector));
+    for (long i = end; i < count; ++i)
+        x[i] = (x[i] - shift) - logSum;
+}
+
 bool hasAvx2Fma()
 {
     static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -116,6 +199,19 @@ void gruStepRows(const GruView &gru, const Eigen::Ref<const MatrixRM> &gi, const
     out.array() = (1.0f - z) * n + z * h.array();
 }
 
+void tanhInPlace(float *values, Eigen::Index count)
+{
+    Eigen::Index done = 0;
+#ifdef ATTNVIZ_AVX2_KERNEL
+    if (hasAvx2Fma()) {
+        done = count - count % 8;
+        tanhAvx2(values, done);
+    }
+#endif
+    Eigen::Map<Eigen::ArrayXf> rest(values + done, count - done);
+    rest = rest.tanh();
+}
+
 void softmaxInPlace(Eigen::Ref<Vector> x)
 {
     if (x.size() == 0)
@@ -128,6 +224,12 @@ void logSoftmaxInPlace(Eigen::Ref<Vector> x)
 {
     if (x.size() == 0)
         return;
+#ifdef ATTNVIZ_AVX2_KERNEL
+    if (hasAvx2Fma()) {
+        logSoftmaxAvx2(x.data(), x.size());
+        return;
+    }
+#endif
     const float shift = x.maxCoeff();
     const float logSum = std::log((x.array() - shift).exp().sum());
     x.array() = (x.array() - shift) - logSum; // the order PyTorch uses

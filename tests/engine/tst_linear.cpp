@@ -1,5 +1,6 @@
-// linearRows (the output layer's product, with its AVX2 kernel on CPUs that have it) against
-// Eigen's product, for shapes that leave every tail of the kernel in use.
+// The step's kernels against plain computations: linearRows (with its AVX2 kernel on CPUs that
+// have it) against Eigen's product, for shapes that leave every tail in use; tanhInPlace and
+// logSoftmaxInPlace against std::tanh and a double-precision log-softmax.
 #include <attnviz/layers.h>
 
 #include <QTest>
@@ -11,6 +12,8 @@ class TestLinear : public QObject
 private slots:
     void matchesEigen_data();
     void matchesEigen();
+    void tanhMatchesStd();
+    void logSoftmaxMatchesDouble();
 };
 
 void TestLinear::matchesEigen_data()
@@ -50,6 +53,33 @@ void TestLinear::matchesEigen()
                      qPrintable(QStringLiteral("y(%1, %2) = %3, expected %4").arg(k).arg(v).arg(ys(k, v)).arg(expected(k, v))));
     QCOMPARE(ys(rows, 0), 99.0f); // nothing written outside the block
     QCOMPARE(ys(0, outputs), 99.0f);
+}
+
+void TestLinear::tanhMatchesStd()
+{
+    std::vector<float> values;
+    for (float x = -12.0f; x <= 12.0f; x += 0.0137f)
+        values.push_back(x);
+    values.insert(values.end(), {0.0f, -0.0f, 1e-5f, -3e-4f, 1e-30f, 40.0f, -40.0f}); // an odd count
+    std::vector<float> out = values;
+    attnviz::tanhInPlace(out.data(), Eigen::Index(out.size()));
+    for (size_t i = 0; i < values.size(); ++i)
+        QVERIFY2(std::abs(out[i] - std::tanh(values[i])) <= 1e-6f, // a few ulp of 1 near saturation
+                 qPrintable(QStringLiteral("tanh(%1) = %2").arg(values[i]).arg(out[i])));
+}
+
+void TestLinear::logSoftmaxMatchesDouble()
+{
+    for (int n : {1, 7, 8, 13, 5003}) {
+        std::srand(n);
+        attnviz::Vector x = attnviz::Vector::Random(n) * 30.0f; // exp underflows for some
+        const Eigen::VectorXd d = x.cast<double>();
+        const double logSum = std::log((d.array() - d.maxCoeff()).exp().sum()) + d.maxCoeff();
+        attnviz::logSoftmaxInPlace(x);
+        for (int i = 0; i < n; ++i)
+            QVERIFY2(std::abs(x[i] - (d[i] - logSum)) <= 1e-5 * (1 + std::abs(d[i] - logSum)),
+                     qPrintable(QStringLiteral("n %1, [%2] = %3, expected %4").arg(n).arg(i).arg(x[i]).arg(d[i] - logSum)));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestLinear)

@@ -48,6 +48,11 @@ void gruStepRows(const GruView &gru, const Eigen::Ref<const MatrixRM> &gi, const
 // even when the engine is built for the baseline (SSE2), where Eigen's products are half as wide.
 void linearRows(const Eigen::Ref<const MatrixRM> &x, const LinearView &linear, Eigen::Ref<MatrixRM> y);
 
+// tanh of `count` contiguous values, with an AVX2 kernel as linearRows has one (Eigen's rational
+// approximation, so the result is the same to a few ulp): Bahdanau's attention takes T x H of them
+// per hypothesis and step.
+void tanhInPlace(float *values, Eigen::Index count);
+
 void softmaxInPlace(Eigen::Ref<Vector> x);
 void logSoftmaxInPlace(Eigen::Ref<Vector> x);
 
