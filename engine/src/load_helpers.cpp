@@ -16,8 +16,14 @@ namespace {
 
 // Far deeper than any valid file needs (4 levels), shallow enough to keep parsing cheap.
 constexpr size_t maxJsonDepth = 32;
+// Far more keys than any object of a valid file has (19 tensors and __metadata__): a header of a
+// million tensor entries fits the 100 MB limit, and is refused here before it becomes a tree.
+constexpr size_t maxObjectKeys = 1000;
 
 struct NestingTooDeep
+{ };
+
+struct TooManyKeys
 { };
 
 struct DuplicateKey
@@ -52,6 +58,8 @@ public:
             break;
         case Event::key: {
             Frame &frame = m_frames.back();
+            if (frame.keys.size() == maxObjectKeys)
+                throw TooManyKeys();
             frame.lastKey = parsed.get<std::string>();
             if (!frame.keys.insert(frame.lastKey).second && !m_duplicate)
                 m_duplicate = DuplicateKey {frame.lastKey, frame.path};
@@ -102,6 +110,9 @@ nlohmann::json parseJsonStrict(std::string_view text, const std::string &display
         throwModelError(displayName,
                         what + " nests arrays and objects deeper than "
                             + std::to_string(maxJsonDepth) + " levels");
+    } catch (const TooManyKeys &) {
+        throwModelError(displayName, what + " has more than " + std::to_string(maxObjectKeys)
+                                         + " keys in one object");
     }
     if (const auto &duplicate = finder.duplicate()) {
         if (tensorTablePath && duplicate->objectPath == *tensorTablePath

@@ -308,6 +308,14 @@ TranslationResult translate(const Model &model, const std::string &sentence, con
     const ModelConfig &config = model.config();
     TranslationResult r;
     r.sourceWords = tokenize(sentence, config.normalization);
+    if (r.sourceWords.size() > static_cast<size_t>(maxSourceWords))
+        throw InputError("the sentence has " + std::to_string(r.sourceWords.size())
+                         + " words; attnviz translates at most " + std::to_string(maxSourceWords)
+                         + " at a time (split the text into sentences)");
+    if (options.maxLength > maxOutputSteps || options.beamWidth > maxBeamWidth)
+        throw InputError("at most " + std::to_string(maxOutputSteps) + " output steps and a beam width of "
+                         + std::to_string(maxBeamWidth) + " are supported, not "
+                         + std::to_string(options.maxLength) + " and " + std::to_string(options.beamWidth));
     for (size_t w = 0; w < r.sourceWords.size(); ++w) {
         std::optional<int> id = model.sourceId(r.sourceWords[w]);
         if (!id) {
@@ -349,6 +357,9 @@ TranslationResult translate(const Model &model, const std::string &sentence, con
     if (options.target) {
         std::vector<int> target;
         r.targetWords = tokenize(*options.target, config.normalization);
+        if (r.targetWords.size() >= static_cast<size_t>(maxOutputSteps))
+            throw InputError("the target has " + std::to_string(r.targetWords.size())
+                             + " words; forced decoding takes at most " + std::to_string(maxOutputSteps - 1));
         for (size_t w = 0; w < r.targetWords.size(); ++w) {
             std::optional<int> id = model.targetId(r.targetWords[w]);
             if (!id) {

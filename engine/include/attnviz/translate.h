@@ -27,6 +27,15 @@ public:
     using runtime_error::runtime_error;
 };
 
+// What one translate() call accepts (InputError beyond): the attention and energy matrices keep
+// steps x source positions floats per hypothesis, so a pasted page of text would take gigabytes
+// (5,000 words: 10,010 default steps x 5,001 positions x 4 bytes x 2 matrices = 400 MB, times
+// the beam width) and a heatmap nobody can read. The models attnviz is for were trained on
+// sentences of fewer than 10 words. See docs/reliability.md.
+inline constexpr int maxSourceWords = 500;                  // words after normalization
+inline constexpr int maxOutputSteps = 2 * maxSourceWords + 10; // the default for the longest input
+inline constexpr int maxBeamWidth = 64;
+
 enum class Ablation { None, Summed, Mean };
 
 // What-if: at output step `step` (from 0), put `share` of the attention on source position
@@ -97,7 +106,8 @@ struct TranslationResult
     int sourceLength() const { return static_cast<int>(sourceIds.size()); }
 };
 
-// Throws InputError when the sentence cannot be encoded by this model.
+// Throws InputError when the sentence cannot be encoded by this model, has more than
+// maxSourceWords words, or the options ask for more than maxOutputSteps steps or maxBeamWidth.
 TranslationResult translate(const Model &model, const std::string &sentence, const DecodeOptions &options);
 
 // The no-attention comparison (DecodeOptions::ablation) for a sentence translate() has already
