@@ -9,6 +9,7 @@ packages=(
     qt6-base-dev qt6-svg-dev
     libeigen3-dev nlohmann-json3-dev libzip-dev pkg-config
     fonts-dejavu-core xvfb xauth
+    clang libclang-rt-14-dev # the libFuzzer targets in fuzz/, run by scripts/test.sh
 )
 
 missing=()

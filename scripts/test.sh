@@ -1,8 +1,29 @@
 #!/usr/bin/env bash
 # Builds (if needed) and runs every test; exits non-zero if any fails.
 # Pass ctest arguments to narrow it down, e.g.  ./scripts/test.sh -L unit
+#
+# Three stages, all of them in CI (.ci/run):
+#   1. the release build (build/) and the whole suite;
+#   2. the asan preset (build-asan/, RelWithDebInfo, ASan + UBSan) and the whole suite under it;
+#   3. fuzz/run.sh: each libFuzzer target for ATTNVIZ_FUZZ_SECONDS (default 25) seconds.
+# ATTNVIZ_QUICK=1 stops after stage 1, for a quick local check.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/setup.sh
 QT_QPA_PLATFORM=offscreen ctest --test-dir build --output-on-failure -j2 "$@"
+
+if [[ ${ATTNVIZ_QUICK:-0} == 1 ]]; then
+    echo "test: ATTNVIZ_QUICK=1: skipping the sanitizer build and the fuzzers"
+    exit 0
+fi
+
+echo "test: the asan preset (ASan + UBSan)"
+if [[ ! -f build-asan/CMakeCache.txt ]]; then
+    cmake --preset asan
+fi
+cmake --build build-asan -j2
+ctest --preset asan -j2 "$@"
+
+echo "test: fuzzing, ${ATTNVIZ_FUZZ_SECONDS:-25} s per target"
+bash fuzz/run.sh "${ATTNVIZ_FUZZ_SECONDS:-25}"
