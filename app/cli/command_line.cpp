@@ -32,6 +32,26 @@ std::string ParsedCommand::value(const std::string &option) const
     return it == values.end() ? std::string() : it->second;
 }
 
+int ParsedCommand::intValue(const std::string &option, int fallback, int low, int high) const
+{
+    if (!has(option))
+        return fallback;
+    const std::string text = value(option);
+    size_t used = 0;
+    long long number = 0;
+    try {
+        number = std::stoll(text, &used);
+    } catch (const std::exception &) {
+        used = 0;
+    }
+    if (text.empty() || used != text.size() || number < low || number > high) {
+        const std::string range = high == INT_MAX ? "of at least " + std::to_string(low)
+                                                  : "from " + std::to_string(low) + " to " + std::to_string(high);
+        throw UsageError("--" + option + " needs a whole number " + range + ", not '" + text + "'", command);
+    }
+    return static_cast<int>(number);
+}
+
 ParsedCommand parseCommandLine(const std::vector<std::string> &args,
                                const std::vector<CommandSpec> &commands)
 {

@@ -1,6 +1,7 @@
 // A small subcommand parser: `program COMMAND [--option VALUE | --option=VALUE | --flag]...`.
 #pragma once
 
+#include <climits>
 #include <functional>
 #include <map>
 #include <stdexcept>
@@ -37,6 +38,9 @@ struct ParsedCommand
 
     bool has(const std::string &option) const { return values.count(option) != 0; }
     std::string value(const std::string &option) const;
+    // The option as a whole number in [low, high], or fallback when it is absent; a UsageError
+    // ("--beam needs a whole number of at least 1, not 'x'") otherwise.
+    int intValue(const std::string &option, int fallback, int low, int high = INT_MAX) const;
 };
 
 // What was wrong with the command line, and the command it concerns (null: none yet).

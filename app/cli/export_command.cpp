@@ -33,25 +33,6 @@ std::string join(const std::vector<std::string> &words)
     return s;
 }
 
-int parseInt(const ParsedCommand &command, const std::string &option, int fallback, int low, int high)
-{
-    if (!command.has(option))
-        return fallback;
-    const std::string text = command.value(option);
-    size_t used = 0;
-    int value = 0;
-    try {
-        value = std::stoi(text, &used);
-    } catch (const std::exception &) {
-        used = 0;
-    }
-    if (used != text.size() || value < low || value > high)
-        throw UsageError("--" + option + " needs a whole number from " + std::to_string(low) + " to "
-                             + std::to_string(high) + ", not '" + text + "'",
-                         command.command);
-    return value;
-}
-
 void printProgress(size_t done, size_t total, std::chrono::steady_clock::time_point start)
 {
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -71,7 +52,7 @@ CommandSpec exportCommand(FigureRenderer renderer, int threads)
             throw UsageError("--format is png, svg, pdf, csv or json, not '" + format + "'", command.command);
         if (image && !renderer)
             throw std::runtime_error("this build of attnviz-cli cannot render " + format + " figures");
-        const int scale = parseInt(command, "scale", 1, 1, 4);
+        const int scale = command.intValue("scale", 1, 1, 4);
         if (command.has("scale") && format != "png")
             throw UsageError("--scale applies to png only", command.command);
         if (scale == 3)
@@ -79,7 +60,7 @@ CommandSpec exportCommand(FigureRenderer renderer, int threads)
         if (!image && (command.has("title") || command.has("values")))
             throw UsageError("--title and --values apply to png, svg and pdf", command.command);
         DecodeOptions options;
-        options.beamWidth = parseInt(command, "beam", 1, 1, 64);
+        options.beamWidth = command.intValue("beam", 1, 1, 64);
         const bool skipExisting = command.has("skip-existing");
 
         const std::string outDir = command.value("out");

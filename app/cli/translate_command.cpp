@@ -9,28 +9,11 @@
 namespace attnviz::cli {
 namespace {
 
-int parsePositive(const ParsedCommand &command, const std::string &option, int fallback)
-{
-    if (!command.has(option))
-        return fallback;
-    const std::string text = command.value(option);
-    size_t used = 0;
-    int value = 0;
-    try {
-        value = std::stoi(text, &used);
-    } catch (const std::exception &) {
-        used = 0;
-    }
-    if (used != text.size() || value < 1)
-        throw UsageError("--" + option + " needs a whole number of at least 1, not '" + text + "'", command.command);
-    return value;
-}
-
 DecodeOptions decodeOptions(const ParsedCommand &command)
 {
     DecodeOptions options;
-    options.beamWidth = parsePositive(command, "beam", 1);
-    options.maxLength = parsePositive(command, "max-length", 0);
+    options.beamWidth = command.intValue("beam", 1, 1);
+    options.maxLength = command.intValue("max-length", 0, 1);
     if (command.has("target"))
         options.target = command.value("target");
     if (command.has("ablation")) {

@@ -1,5 +1,6 @@
 // attnviz-cli export, run for real on the synthetic dates model's test set.
 #include "clirunner.h"
+#include "textfiles.h"
 
 #include <attnviz/translate.h>
 
@@ -17,14 +18,6 @@ namespace {
 const QString sourceDir = QStringLiteral(ATTNVIZ_SOURCE_DIR);
 const QString datesModel = sourceDir + QStringLiteral("/sample_models/dates.safetensors");
 const QString testSet = sourceDir + QStringLiteral("/data/dates/dates-test.src");
-
-QStringList readLines(const QString &path)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly | QIODevice::Text))
-        return {};
-    return QString::fromUtf8(f.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
-}
 
 } // namespace
 
@@ -46,10 +39,10 @@ void TestExportCli::csvBatchWritesOneFilePerLineAndIndex()
     const RunResult r = runCli({QStringLiteral("export"), QStringLiteral("--model"), datesModel, QStringLiteral("--input"),
                                 testSet, QStringLiteral("--out"), dir.path(), QStringLiteral("--format"), QStringLiteral("csv")});
     QCOMPARE(r.exitCode, 0);
-    const QStringList sources = readLines(testSet);
+    const QStringList sources = readTextLines(testSet);
     QCOMPARE(sources.size(), 500);
     QCOMPARE(QDir(dir.path()).entryList({QStringLiteral("*.csv")}, QDir::Files).size(), 501); // + index.csv
-    const QStringList index = readLines(dir.filePath(QStringLiteral("index.csv")));
+    const QStringList index = readTextLines(dir.filePath(QStringLiteral("index.csv")));
     QCOMPARE(index.size(), 501);
     QCOMPARE(index[0], QStringLiteral("line,file,source,translation"));
     // Line 17 names its file, its source sentence and the greedy translation.
@@ -69,17 +62,15 @@ void TestExportCli::csvBatchWritesOneFilePerLineAndIndex()
 void TestExportCli::csvReadsBackToTheMatrix()
 {
     QTemporaryDir dir;
-    QFile input(dir.filePath(QStringLiteral("in.txt")));
-    QVERIFY(input.open(QIODevice::WriteOnly));
-    input.write("the 3rd of may , 1999\n");
-    input.close();
+    const QString input = dir.filePath(QStringLiteral("in.txt"));
+    QVERIFY(writeTextFile(input, "the 3rd of may , 1999\n"));
     QDir(dir.path()).mkdir(QStringLiteral("out"));
     const QString out = dir.filePath(QStringLiteral("out"));
     QCOMPARE(runCli({QStringLiteral("export"), QStringLiteral("--model"), datesModel, QStringLiteral("--input"),
-                     input.fileName(), QStringLiteral("--out"), out, QStringLiteral("--format"), QStringLiteral("csv")})
+                     input, QStringLiteral("--out"), out, QStringLiteral("--format"), QStringLiteral("csv")})
                  .exitCode,
              0);
-    const QStringList rows = readLines(out + QStringLiteral("/0001.csv"));
+    const QStringList rows = readTextLines(out + QStringLiteral("/0001.csv"));
     const auto model = attnviz::Model::fromFile(datesModel.toStdString());
     const auto r = attnviz::translate(*model, "the 3rd of may , 1999", {});
     // The "," token is quoted in the header.
@@ -97,13 +88,11 @@ void TestExportCli::csvReadsBackToTheMatrix()
 void TestExportCli::jsonIsTheCliJson()
 {
     QTemporaryDir dir;
-    QFile input(dir.filePath(QStringLiteral("in.txt")));
-    QVERIFY(input.open(QIODevice::WriteOnly));
-    input.write("december 25 , 2001\n");
-    input.close();
+    const QString input = dir.filePath(QStringLiteral("in.txt"));
+    QVERIFY(writeTextFile(input, "december 25 , 2001\n"));
     QDir(dir.path()).mkdir(QStringLiteral("out"));
     QCOMPARE(runCli({QStringLiteral("export"), QStringLiteral("--model"), datesModel, QStringLiteral("--input"),
-                     input.fileName(), QStringLiteral("--out"), dir.filePath(QStringLiteral("out")), QStringLiteral("--format"),
+                     input, QStringLiteral("--out"), dir.filePath(QStringLiteral("out")), QStringLiteral("--format"),
                      QStringLiteral("json")})
                  .exitCode,
              0);
@@ -148,20 +137,18 @@ void TestExportCli::badLineIsReportedAndSkipped()
 {
     // tiny-legacy-notes has 6 slots: line 2 (six words) cannot be translated; the rest is exported.
     QTemporaryDir dir;
-    QFile input(dir.filePath(QStringLiteral("in.txt")));
-    QVERIFY(input.open(QIODevice::WriteOnly));
-    input.write("i am cold\ni am very very very cold\nhe is\n");
-    input.close();
+    const QString input = dir.filePath(QStringLiteral("in.txt"));
+    QVERIFY(writeTextFile(input, "i am cold\ni am very very very cold\nhe is\n"));
     QDir(dir.path()).mkdir(QStringLiteral("out"));
     const QString out = dir.filePath(QStringLiteral("out"));
     const RunResult r = runCli({QStringLiteral("export"), QStringLiteral("--model"),
                                 QStringLiteral(ATTNVIZ_GOLDEN_DIR "/tiny-legacy-notes.safetensors"), QStringLiteral("--input"),
-                                input.fileName(), QStringLiteral("--out"), out, QStringLiteral("--format"), QStringLiteral("json")});
+                                input, QStringLiteral("--out"), out, QStringLiteral("--format"), QStringLiteral("json")});
     QCOMPARE(r.exitCode, 1);
-    QVERIFY2(r.err.contains(input.fileName() + QStringLiteral(":2: ")), qPrintable(r.err));
+    QVERIFY2(r.err.contains(input + QStringLiteral(":2: ")), qPrintable(r.err));
     QCOMPARE(QDir(out).entryList(QDir::Files, QDir::Name),
              (QStringList{QStringLiteral("0001.json"), QStringLiteral("0003.json"), QStringLiteral("index.csv")}));
-    QCOMPARE(readLines(out + QStringLiteral("/index.csv")).size(), 3);
+    QCOMPARE(readTextLines(out + QStringLiteral("/index.csv")).size(), 3);
 }
 
 QTEST_GUILESS_MAIN(TestExportCli)

@@ -1,6 +1,7 @@
 // File → Export alignment and Edit → Copy image: what the window shows is what is written.
 #include "heatmapmodel.h"
 #include "mainwindow.h"
+#include "textfiles.h"
 
 #include <attnviz/translate.h>
 
@@ -22,14 +23,6 @@ using attnviz::MainWindow;
 namespace {
 
 const QString datesModel = QStringLiteral(ATTNVIZ_SOURCE_DIR "/sample_models/dates.safetensors");
-
-QStringList csvRows(const QString &path)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly | QIODevice::Text))
-        return {};
-    return QString::fromUtf8(f.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
-}
 
 } // namespace
 
@@ -87,7 +80,7 @@ void TestExportAlignment::exportsEveryFormat()
 
     // CSV: the heatmap's own numbers, to 6 decimals.
     QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("a.csv")), 1, &error));
-    const QStringList rows = csvRows(m_out.filePath(QStringLiteral("a.csv")));
+    const QStringList rows = readTextLines(m_out.filePath(QStringLiteral("a.csv")));
     const attnviz::HeatmapModel &heatmap = *window.heatmapModel();
     QCOMPARE(rows.size(), heatmap.rows() + 1);
     QCOMPARE(rows[0], QStringLiteral(",the,3rd,of,may,1999,EOS"));
@@ -115,7 +108,7 @@ void TestExportAlignment::exportFollowsTheForcedReference()
     QVERIFY(window.waitForTranslation());
     QString error;
     QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("forced.csv")), 1, &error));
-    const QStringList rows = csvRows(m_out.filePath(QStringLiteral("forced.csv")));
+    const QStringList rows = readTextLines(m_out.filePath(QStringLiteral("forced.csv")));
     QCOMPARE(rows.size(), 5);
     QVERIFY(rows[3].startsWith(QStringLiteral("04,"))); // the reference, not the model's "03"
     QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("forced.json")), 1, &error));
@@ -140,7 +133,7 @@ void TestExportAlignment::exportFollowsTheSelectedBeam()
     QCOMPARE(window.heatmapModel()->hypothesis(), 2);
     QString error;
     QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("beam.csv")), 1, &error));
-    const QStringList rows = csvRows(m_out.filePath(QStringLiteral("beam.csv")));
+    const QStringList rows = readTextLines(m_out.filePath(QStringLiteral("beam.csv")));
     const auto &third = window.heatmapModel()->result()->hypotheses[2];
     QCOMPARE(rows.size(), third.steps() + 1);
     for (int i = 0; i < third.steps(); ++i)
@@ -164,12 +157,12 @@ void TestExportAlignment::failuresLeaveNoFile()
     QVERIFY(!QFile::exists(m_out.filePath(QStringLiteral("missing"))));
     // An existing file is replaced only by a complete new one: a failed write keeps it.
     QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("keep.csv")), 1, &error));
-    const QStringList before = csvRows(m_out.filePath(QStringLiteral("keep.csv")));
+    const QStringList before = readTextLines(m_out.filePath(QStringLiteral("keep.csv")));
     QVERIFY(QFile::setPermissions(m_out.path(), QFileDevice::ReadOwner | QFileDevice::ExeOwner));
     const bool wrote = window.exportAlignment(m_out.filePath(QStringLiteral("keep.csv")), 1, &error);
     QFile::setPermissions(m_out.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
     if (!wrote) // as root the directory stays writable
-        QCOMPARE(csvRows(m_out.filePath(QStringLiteral("keep.csv"))), before);
+        QCOMPARE(readTextLines(m_out.filePath(QStringLiteral("keep.csv"))), before);
 }
 
 void TestExportAlignment::copyImagePutsTheFigureOnTheClipboard()
