@@ -5,11 +5,29 @@
 #include <cmath>
 #include <cstdio>
 #include <sstream>
+#include <string>
+#include <vector>
 
 namespace attnviz {
 namespace {
 
 using nlohmann::json;
+
+// The text with each byte that is not part of valid UTF-8 replaced by U+FFFD, by nlohmann's own
+// rule, so that the document can always be dumped.
+std::string validUtf8(const std::string &text)
+{
+    return json::parse(json(text).dump(-1, ' ', false, json::error_handler_t::replace)).get<std::string>();
+}
+
+std::vector<std::string> validUtf8(const std::vector<std::string> &texts)
+{
+    std::vector<std::string> valid;
+    valid.reserve(texts.size());
+    for (const std::string &text : texts)
+        valid.push_back(validUtf8(text));
+    return valid;
+}
 
 // The first `columns` columns of each row: the real source positions (tutorial_legacy has more).
 json matrixToJson(const MatrixRM &m, Eigen::Index columns)
@@ -77,13 +95,14 @@ json resultToJson(const Model &model, const std::string &sentence, const Transla
     const Hypothesis &h = result.hypotheses.at(hypothesis);
     const int T = result.sourceLength();
     json j;
-    j["sentence"] = sentence;
-    j["model"] = config.name.empty() ? model.displayName() : config.name;
+    j["sentence"] = validUtf8(sentence);
+    // The display name is a file name: any bytes.
+    j["model"] = validUtf8(config.name.empty() ? model.displayName() : config.name);
     j["architecture"] = architectureName(config.architecture);
-    j["source_words"] = result.sourceWords;
-    j["source_tokens"] = result.sourceTokens;
-    j["unknown_words"] = result.unknownWords;
-    j["target_tokens"] = h.targetTokens;
+    j["source_words"] = validUtf8(result.sourceWords);
+    j["source_tokens"] = validUtf8(result.sourceTokens);
+    j["unknown_words"] = validUtf8(result.unknownWords);
+    j["target_tokens"] = validUtf8(h.targetTokens);
     j["attention"] = matrixToJson(h.attention, T);
     j["energies"] = matrixToJson(h.energies, T);
     j["contexts"] = matrixToJson(h.contexts, h.contexts.cols());
@@ -101,14 +120,14 @@ json resultToJson(const Model &model, const std::string &sentence, const Transla
     }
     j["forced"] = result.forced;
     if (result.forced) {
-        j["target"] = options.target.value_or("");
-        j["unknown_target_words"] = result.unknownTargetWords;
+        j["target"] = validUtf8(options.target.value_or(""));
+        j["unknown_target_words"] = validUtf8(result.unknownTargetWords);
         j["perplexity"] = perplexity(h);
     }
     if (result.hypotheses.size() > 1) {
         json beams = json::array();
         for (const Hypothesis &b : result.hypotheses)
-            beams.push_back({{"target_tokens", b.targetTokens},
+            beams.push_back({{"target_tokens", validUtf8(b.targetTokens)},
                              {"attention", matrixToJson(b.attention, T)},
                              {"log_probs", b.logProbs},
                              {"score", b.score},
@@ -117,7 +136,7 @@ json resultToJson(const Model &model, const std::string &sentence, const Transla
     }
     if (result.ablation) {
         j["ablation"] = {{"kind", ablationName(result.ablation->kind)},
-                         {"target_tokens", result.ablation->targetTokens},
+                         {"target_tokens", validUtf8(result.ablation->targetTokens)},
                          {"log_probs", result.ablation->logProbs},
                          {"score", result.ablation->score}};
     }

@@ -3,6 +3,7 @@
 // docs/reliability.md lists each input class with the test that checks it.
 #include <attnviz/model.h>
 #include <attnviz/model_file.h>
+#include <attnviz/result_json.h>
 #include <attnviz/text.h>
 #include <attnviz/translate.h>
 
@@ -12,11 +13,15 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QTemporaryDir>
 #include <QTest>
 
+#include <csignal>
 #include <cstdint>
 #include <fstream>
 #include <string>
+
+#include <sys/resource.h>
 
 using namespace attnviz;
 
@@ -67,6 +72,31 @@ std::string words(int count)
     return text;
 }
 
+// Files written while it lives fail past `bytes` with EFBIG, as a full disk fails a write; this
+// works as root, where permissions do not.
+class FileSizeLimit
+{
+public:
+    explicit FileSizeLimit(rlim_t bytes)
+    {
+        std::signal(SIGXFSZ, SIG_IGN);
+        getrlimit(RLIMIT_FSIZE, &m_old);
+        rlimit limit = m_old;
+        limit.rlim_cur = bytes;
+        setrlimit(RLIMIT_FSIZE, &limit);
+    }
+    ~FileSizeLimit() { setrlimit(RLIMIT_FSIZE, &m_old); }
+
+private:
+    rlimit m_old {};
+};
+
+std::string readAll(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll().toStdString() : std::string();
+}
+
 } // namespace
 
 class TestHostile : public QObject
@@ -85,6 +115,9 @@ private slots:
     void tooManyWordsIsAnInputError();
     void absurdOptionsAreInputErrors();
     void tooLongTargetIsAnInputError();
+    void failedWriteKeepsThePreviousFile_data();
+    void failedWriteKeepsThePreviousFile();
+    void failedModelSaveKeepsThePreviousModel();
 };
 
 void TestHostile::truncatedAtEveryOffset_data()
@@ -256,6 +289,62 @@ void TestHostile::tooLongTargetIsAnInputError()
     forced.target = words(maxOutputSteps - 1);
     QCOMPARE(int(translate(randomModel(Architecture::Bahdanau), "i am", forced).best().targetIds.size()),
              maxOutputSteps);
+}
+
+void TestHostile::failedWriteKeepsThePreviousFile_data()
+{
+    QTest::addColumn<QString>("target"); // relative to a fresh directory holding "previous.txt"
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("disk full (file size limit)") << QStringLiteral("previous.txt")
+                                                 << QStringLiteral("File too large");
+    QTest::newRow("a directory in the way") << QStringLiteral("sub") << QStringLiteral("cannot rename");
+    QTest::newRow("/proc/self refuses new files")
+        << QStringLiteral("/proc/self/previous.txt") << QStringLiteral("cannot create");
+}
+
+// writeFileAtomically (CLI export, index.csv, saveModelFile): a failed write throws with the
+// path and the reason, leaves the previous file as it was, and no temporary file behind.
+void TestHostile::failedWriteKeepsThePreviousFile()
+{
+    QFETCH(QString, target);
+    QFETCH(QString, expected);
+    QTemporaryDir dir;
+    const QString previous = dir.filePath(QStringLiteral("previous.txt"));
+    writeFileAtomically(previous.toStdString(), "the previous content\n");
+    QVERIFY(QDir(dir.path()).mkdir(QStringLiteral("sub")));
+    QVERIFY(QFile::copy(previous, dir.filePath(QStringLiteral("sub/keep.txt"))));
+    const QString path = target.startsWith(QLatin1Char('/')) ? target : dir.filePath(target);
+    try {
+        const FileSizeLimit limit(expected == QStringLiteral("File too large") ? 4096 : RLIM_INFINITY);
+        writeFileAtomically(path.toStdString(), std::string(1 << 20, 'x'));
+        QFAIL("expected an error");
+    } catch (const std::runtime_error &error) {
+        const QString message = QString::fromUtf8(error.what());
+        QVERIFY2(message.startsWith(path + QStringLiteral(": ")), error.what());
+        QVERIFY2(message.contains(expected), error.what());
+    }
+    QCOMPARE(readAll(previous), std::string("the previous content\n"));
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot),
+             QStringList {QStringLiteral("previous.txt")});
+}
+
+void TestHostile::failedModelSaveKeepsThePreviousModel()
+{
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("model.safetensors")).toStdString();
+    const ModelFile first = test::makeRandomModel(Architecture::Bahdanau, LuongScore::General,
+                                                  CombineActivation::Relu, 1);
+    saveModelFile(first, path);
+    ModelFile bigger = test::makeRandomModel(Architecture::Bahdanau, LuongScore::General,
+                                             CombineActivation::Relu, 2);
+    bigger.config.description = std::string(100'000, 'd');
+    {
+        const FileSizeLimit limit(16'384);
+        QVERIFY_THROWS_EXCEPTION(ModelError, saveModelFile(bigger, path));
+    }
+    QCOMPARE(loadModelFile(path).tensors.at("decoder.out.bias").values,
+             first.tensors.at("decoder.out.bias").values);
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot).size(), 1);
 }
 
 QTEST_GUILESS_MAIN(TestHostile)

@@ -15,6 +15,8 @@ namespace attnviz {
 // log_probs, score, normalized_score, cosine, distance, entropy, coverage; padding_mass
 // (tutorial_legacy); forced, target, unknown_target_words, perplexity (forced); beams (K > 1);
 // ablation. `hypothesis` picks which beam is the main result. docs/cli.md lists them.
+// Text that is not valid UTF-8 (a sentence read from a file) has each invalid byte replaced
+// by U+FFFD, so that dump() never throws.
 nlohmann::json resultToJson(const Model &model, const std::string &sentence, const TranslationResult &result,
                             const DecodeOptions &options, size_t hypothesis = 0);
 
