@@ -111,10 +111,15 @@ AlignmentRenderer::AlignmentRenderer(const HeatmapModel &model, const AlignmentS
                                     + columnLabelWidth * cosine + m_labelHeight);
     double bottom = m_top + m_gridHeight;
     if (style.showColorBar && model.rows() > 0) {
-        const double barRight = m_left + m_gridWidth + 12 * m_unit + 10 * m_unit + 4 * m_unit
-            + textWidth(QStringLiteral("0.50"), m_font, device);
+        double tickWidth = textWidth(QStringLiteral("0.50"), m_font, device);
+        for (const auto &tick : model.colorBarTicks())
+            tickWidth = std::max(tickWidth, textWidth(tick.second, m_font, device));
+        const double barRight = m_left + m_gridWidth + 12 * m_unit + 10 * m_unit + 4 * m_unit + tickWidth;
+        // The title goes under the bar, clear of the column labels that rise over it.
+        right = std::max(right, m_left + m_gridWidth + 12 * m_unit
+                                    + textWidth(model.colorBarTitle(), m_font, device));
         right = std::max(right, barRight);
-        bottom = std::max(bottom, m_top + std::max(m_gridHeight, 80 * m_unit));
+        bottom = std::max(bottom, m_top + std::max(m_gridHeight, 80 * m_unit) + m_labelHeight * 1.6);
     }
     m_width = std::ceil(right + pad);
     m_height = std::ceil(bottom + pad);
@@ -196,7 +201,7 @@ void AlignmentRenderer::paint(QPainter *painter) const
         for (int column = 0; column < columns; ++column) {
             const QRectF rect = cellRect(row, column);
             const double value = m_model.value(row, column);
-            const QColor color = m_model.colorForValue(value);
+            const QColor color = m_model.cellColor(row, column);
             painter->fillRect(rect, color);
             if (m_model.isPaddingColumn(column)) {
                 QColor hatch = contrastingTextColor(color);
@@ -239,6 +244,39 @@ void AlignmentRenderer::paint(QPainter *painter) const
         painter->restore();
     }
 
+    // Gold links: sure solid, possible dashed, inset so that neighbours stay apart.
+    if (m_model.goldAlignment()) {
+        for (int row = 0; row < rows; ++row) {
+            for (int column = 0; column < columns; ++column) {
+                const GoldMark mark = m_model.goldMark(row, column);
+                if (mark == GoldMark::None)
+                    continue;
+                const QColor fill = m_model.cellColor(row, column);
+                QPen pen(contrastingTextColor(fill), std::max(1.5, 1.2 * m_unit),
+                         mark == GoldMark::Sure ? Qt::SolidLine : Qt::DashLine);
+                pen.setJoinStyle(Qt::MiterJoin);
+                painter->setPen(pen);
+                painter->setBrush(Qt::NoBrush);
+                const double inset = 2.5 * m_unit;
+                painter->drawRect(cellRect(row, column).adjusted(inset, inset, -inset, -inset));
+            }
+        }
+    }
+    // Forced (what-if) cells: a pin in the top right corner.
+    for (int row = 0; row < rows; ++row) {
+        for (int column = 0; column < columns; ++column) {
+            if (!m_model.isOverridden(row, column))
+                continue;
+            const QRectF rect = cellRect(row, column);
+            const double radius = std::max(2.0, 0.16 * m_cell);
+            const QPointF head(rect.right() - radius - 1.5 * m_unit, rect.top() + radius + 1.5 * m_unit);
+            painter->setPen(QPen(m_style.background, std::max(1.0, 0.6 * m_unit)));
+            painter->setBrush(m_style.highlight);
+            painter->drawLine(head, head + QPointF(-1.6 * radius, 1.6 * radius));
+            painter->drawEllipse(head, radius, radius);
+        }
+    }
+
     // The selected decoder step.
     if (m_style.selectedRow >= 0 && m_style.selectedRow < rows) {
         QPen pen(m_style.highlight, std::max(2.0, 1.5 * m_unit));
@@ -262,24 +300,22 @@ void AlignmentRenderer::paint(QPainter *painter) const
         for (int i = 0; i < steps; ++i) {
             const double y0 = m_top + barHeight * i / steps;
             painter->fillRect(QRectF(barX, y0, barWidth, barHeight / steps + 1),
-                              m_model.colorForValue(1.0 - (i + 0.5) / steps));
+                              m_model.colorBarColor(1.0 - (i + 0.5) / steps));
         }
         painter->setRenderHint(QPainter::Antialiasing, true);
         painter->setPen(m_style.foreground);
         painter->setBrush(Qt::NoBrush);
         painter->drawRect(QRectF(barX, m_top, barWidth, barHeight));
         painter->setFont(m_font);
-        for (double tick : {0.0, 0.5, 1.0}) {
+        for (const auto &[tick, label] : m_model.colorBarTicks()) {
             const double y = m_top + barHeight * (1 - tick);
             painter->drawLine(QPointF(barX + barWidth, y), QPointF(barX + barWidth + 3 * m_unit, y));
             const QRectF box(barX + barWidth + 4 * m_unit, y - m_labelHeight / 2,
                              m_width - barX - barWidth, m_labelHeight);
-            painter->drawText(box, Qt::AlignLeft | Qt::AlignVCenter,
-                              tick == 0.5 ? QStringLiteral("0.5") : QString::number(int(tick)));
+            painter->drawText(box, Qt::AlignLeft | Qt::AlignVCenter, label);
         }
-        painter->drawText(QRectF(barX - 4 * m_unit, m_top - m_labelHeight - 2 * m_unit,
-                                 barWidth + 8 * m_unit, m_labelHeight),
-                          Qt::AlignCenter, QStringLiteral("α"));
+        painter->drawText(QRectF(barX, m_top + barHeight + 0.5 * m_labelHeight, m_width - barX, m_labelHeight),
+                          Qt::AlignLeft | Qt::AlignVCenter, m_model.colorBarTitle());
     }
     painter->restore();
 }
@@ -339,7 +375,9 @@ void AlignmentLinesRenderer::paint(QPainter *painter) const
     auto drawLines = [&](int row, const QColor &base) {
         const QPointF to(m_targetBoxes[row].center().x(), m_bottomY);
         for (int column = 0; column < m_model.columns(); ++column) {
-            const double alpha = m_model.value(row, column);
+            double alpha = m_model.value(row, column);
+            if (m_model.mode() == HeatmapMode::Energies) // how far above the row's mean
+                alpha = std::clamp((alpha - m_model.rowMean(row)) / m_model.energyScale(), 0.0, 1.0);
             if (alpha < 0.01)
                 continue;
             QColor color = base;

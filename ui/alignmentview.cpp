@@ -27,6 +27,8 @@ AlignmentView::AlignmentView(Kind kind, HeatmapModel *model, QWidget *parent)
         relayout();
     });
     connect(model, &QAbstractItemModel::dataChanged, this, qOverload<>(&QWidget::update));
+    // The colour bar's labels change width with the mode and the temperature.
+    connect(model, &HeatmapModel::displayChanged, this, &AlignmentView::relayout);
     relayout();
 }
 
@@ -179,6 +181,11 @@ void AlignmentView::mousePressEvent(QMouseEvent *event)
         : AlignmentLinesRenderer(*m_model, m_style, this).rowAt(point);
     if (row >= 0)
         select(row);
+    if (m_kind == Kind::Heatmap && event->button() == Qt::LeftButton) {
+        const int column = AlignmentRenderer(*m_model, m_style, this).columnAt(point);
+        if (row >= 0 && column >= 0)
+            emit cellClicked(row, column, event->modifiers());
+    }
     QWidget::mousePressEvent(event);
 }
 

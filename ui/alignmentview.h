@@ -35,6 +35,8 @@ public:
 
 signals:
     void stepSelected(int step); // by a click or the keyboard
+    // Heatmap: a click on a cell, with the keyboard modifiers held (Alt: force the attention).
+    void cellClicked(int row, int column, Qt::KeyboardModifiers modifiers);
     void zoomChanged(double zoom);
 
 protected:

@@ -3,6 +3,7 @@
 #include <attnviz/translate.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace attnviz {
 
@@ -50,7 +51,194 @@ void HeatmapModel::setResult(std::shared_ptr<const TranslationResult> result, in
     } else {
         m_result.reset();
     }
+    recompute();
     endResetModel();
+}
+
+void HeatmapModel::recompute()
+{
+    m_values.clear();
+    m_rowMeans.clear();
+    m_energyScale = 1;
+    if (!m_result)
+        return;
+    const Hypothesis &h = m_result->hypotheses[size_t(m_hypothesis)];
+    const int rowCount = rows(), columnCount = columns();
+    const int sourceLength = m_result->sourceLength();
+    const int slotCount = int(h.attention.cols()); // T, or L for tutorial_legacy
+    const bool haveEnergies = h.energies.rows() == h.attention.rows() && h.energies.cols() == slotCount;
+    m_values.assign(size_t(rowCount) * size_t(columnCount), 0.0);
+    m_rowMeans.assign(size_t(rowCount), 0.0);
+    double largest = 0;
+    for (int row = 0; row < rowCount; ++row) {
+        double *out = m_values.data() + size_t(row) * size_t(columnCount);
+        if (m_mode == HeatmapMode::Energies && haveEnergies) {
+            for (int j = 0; j < sourceLength && j < slotCount; ++j)
+                out[j] = double(h.energies(row, j));
+            if (m_legacy) {
+                // The slotCount past the input as one score whose softmax share is their total mass.
+                double top = -INFINITY;
+                for (int j = sourceLength; j < slotCount; ++j)
+                    top = std::max(top, double(h.energies(row, j)));
+                double sum = 0;
+                for (int j = sourceLength; j < slotCount; ++j)
+                    sum += std::exp(double(h.energies(row, j)) - top);
+                out[columnCount - 1] = slotCount > sourceLength ? top + std::log(sum) : 0.0;
+            }
+            double mean = 0;
+            for (int j = 0; j < columnCount; ++j)
+                mean += out[j];
+            mean /= std::max(1, columnCount);
+            m_rowMeans[size_t(row)] = mean;
+            for (int j = 0; j < columnCount; ++j)
+                largest = std::max(largest, std::abs(out[j] - mean));
+        } else if (m_temperature == 1.0 || !haveEnergies) {
+            // The model's own weights, exactly (and with any what-if override in them).
+            for (int j = 0; j < sourceLength && j < slotCount; ++j)
+                out[j] = double(h.attention(row, j));
+            if (m_legacy)
+                out[columnCount - 1] = size_t(row) < h.paddingMass.size() ? h.paddingMass[size_t(row)] : 0.0;
+        } else {
+            const Vector energies = h.energies.row(row).transpose();
+            const Vector p = softmaxAtTemperature(energies, m_temperature); // over all L slotCount
+            for (int j = 0; j < sourceLength && j < slotCount; ++j)
+                out[j] = double(p(j));
+            if (m_legacy) {
+                double mass = 0;
+                for (int j = sourceLength; j < slotCount; ++j)
+                    mass += double(p(j));
+                out[columnCount - 1] = mass;
+            }
+            // A forced step keeps its forced share at every temperature, as the decoder did.
+            for (const AttentionOverride &o : m_overrides) {
+                if (o.step != row || o.position < 0 || o.position >= sourceLength)
+                    continue;
+                for (int j = 0; j < columnCount; ++j)
+                    out[j] *= 1 - o.share;
+                out[o.position] += o.share;
+            }
+        }
+    }
+    if (m_mode == HeatmapMode::Energies)
+        m_energyScale = largest > 0 ? largest : 1;
+}
+
+void HeatmapModel::valuesChanged()
+{
+    recompute();
+    if (rows() > 0 && columns() > 0)
+        emit dataChanged(index(0, 0), index(rows() - 1, columns() - 1));
+    emit displayChanged();
+}
+
+void HeatmapModel::setMode(HeatmapMode mode)
+{
+    if (mode == m_mode)
+        return;
+    m_mode = mode;
+    valuesChanged();
+}
+
+void HeatmapModel::setTemperature(double temperature)
+{
+    temperature = std::clamp(temperature, 0.05, 20.0);
+    if (temperature == m_temperature)
+        return;
+    m_temperature = temperature;
+    valuesChanged();
+}
+
+double HeatmapModel::rowMean(int row) const
+{
+    return m_mode == HeatmapMode::Energies && row >= 0 && size_t(row) < m_rowMeans.size()
+        ? m_rowMeans[size_t(row)]
+        : 0.0;
+}
+
+double HeatmapModel::energyScale() const
+{
+    return m_mode == HeatmapMode::Energies ? m_energyScale : 1.0;
+}
+
+QColor HeatmapModel::cellColor(int row, int column) const
+{
+    const double v = value(row, column);
+    if (m_mode == HeatmapMode::Energies)
+        return divergingColor((v - rowMean(row)) / m_energyScale);
+    return colorForValue(v);
+}
+
+QColor HeatmapModel::colorBarColor(double t) const
+{
+    return m_mode == HeatmapMode::Energies ? divergingColor(2 * t - 1) : colorForValue(t);
+}
+
+QList<std::pair<double, QString>> HeatmapModel::colorBarTicks() const
+{
+    if (m_mode == HeatmapMode::Energies) {
+        const QString scale = QString::number(m_energyScale, 'g', 2);
+        return {{0.0, QStringLiteral("−") + scale}, {0.5, tr("mean")}, {1.0, QStringLiteral("+") + scale}};
+    }
+    return {{0.0, QStringLiteral("0")}, {0.5, QStringLiteral("0.5")}, {1.0, QStringLiteral("1")}};
+}
+
+QString HeatmapModel::colorBarTitle() const
+{
+    if (m_mode == HeatmapMode::Energies)
+        return tr("e − row mean");
+    if (m_temperature != 1.0)
+        return QStringLiteral("α, τ = %1").arg(QString::number(m_temperature, 'g', 3));
+    return QStringLiteral("α");
+}
+
+void HeatmapModel::setGoldAlignment(std::optional<GoldAlignment> gold)
+{
+    m_gold = std::move(gold);
+    emit displayChanged();
+}
+
+std::optional<Link> HeatmapModel::linkAt(int row, int column) const
+{
+    if (!m_result || row < 0 || row >= rows() || column < 0 || isPaddingColumn(column))
+        return std::nullopt;
+    const TranslationResult &r = *m_result;
+    if (size_t(column) >= r.sourceWordIndex.size())
+        return std::nullopt; // EOS
+    const Hypothesis &h = r.hypotheses[size_t(m_hypothesis)];
+    if (h.targetTokens[size_t(row)] == r.sourceTokens.back())
+        return std::nullopt; // EOS: one EOS word serves both vocabularies
+    int target = row;
+    if (r.forced) {
+        if (size_t(row) >= r.targetWordIndex.size())
+            return std::nullopt;
+        target = r.targetWordIndex[size_t(row)];
+    }
+    return Link {r.sourceWordIndex[size_t(column)], target};
+}
+
+GoldMark HeatmapModel::goldMark(int row, int column) const
+{
+    if (!m_gold)
+        return GoldMark::None;
+    const std::optional<Link> link = linkAt(row, column);
+    if (!link)
+        return GoldMark::None;
+    return m_gold->isSure(*link) ? GoldMark::Sure : m_gold->isPossible(*link) ? GoldMark::Possible : GoldMark::None;
+}
+
+void HeatmapModel::setAttentionOverrides(std::vector<AttentionOverride> overrides)
+{
+    m_overrides = std::move(overrides);
+    valuesChanged();
+}
+
+bool HeatmapModel::isOverridden(int row, int column) const
+{
+    if (isPaddingColumn(column))
+        return false;
+    return std::any_of(m_overrides.begin(), m_overrides.end(), [&](const AttentionOverride &o) {
+        return o.step == row && o.position == column;
+    });
 }
 
 void HeatmapModel::clear()
@@ -100,10 +288,7 @@ double HeatmapModel::value(int row, int column) const
 {
     if (row < 0 || row >= rows() || column < 0 || column >= columns())
         return 0;
-    const Hypothesis &h = m_result->hypotheses[size_t(m_hypothesis)];
-    if (isPaddingColumn(column))
-        return size_t(row) < h.paddingMass.size() ? h.paddingMass[size_t(row)] : 0.0;
-    return double(h.attention(row, column));
+    return m_values[size_t(row) * size_t(columns()) + size_t(column)];
 }
 
 QString HeatmapModel::toolTip(int row, int column) const
@@ -113,8 +298,16 @@ QString HeatmapModel::toolTip(int row, int column) const
     const QString source = isPaddingColumn(column)
         ? tr("padding, %1 slots").arg(paddingSlots())
         : columnLabel(column);
-    return QStringLiteral("α(%1 ← %2) = %3")
-        .arg(rowLabel(row), source, formatWeight(value(row, column)));
+    if (m_mode == HeatmapMode::Energies)
+        return QStringLiteral("e(%1 ← %2) = %3   (row mean %4)")
+            .arg(rowLabel(row), source, formatWeight(value(row, column)), formatWeight(rowMean(row)));
+    QString text = QStringLiteral("α(%1 ← %2) = %3")
+                       .arg(rowLabel(row), source, formatWeight(value(row, column)));
+    if (m_temperature != 1.0)
+        text += QStringLiteral("   (τ = %1)").arg(QString::number(m_temperature, 'g', 3));
+    if (isOverridden(row, column))
+        text += tr("   (forced)");
+    return text;
 }
 
 QString HeatmapModel::columnToolTip(int column) const
@@ -169,7 +362,7 @@ QVariant HeatmapModel::data(const QModelIndex &index, int role) const
     case Qt::ToolTipRole:
         return toolTip(index.row(), index.column());
     case Qt::BackgroundRole:
-        return colorForValue(v);
+        return cellColor(index.row(), index.column());
     case ValueRole:
         return v;
     case PaddingRole:

@@ -4,14 +4,26 @@
 
 #include "colormap.h"
 
+#include <attnviz/alignment.h>
+
 #include <QAbstractTableModel>
 #include <QStringList>
 
 #include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
 
 namespace attnviz {
 
 struct TranslationResult;
+
+// What the cells show: the attention α (after the softmax, at a temperature) or the raw
+// scores e_ij before it.
+enum class HeatmapMode { Attention, Energies };
+
+// A gold link drawn on a cell: sure (solid outline) or possible (dashed).
+enum class GoldMark { None, Sure, Possible };
 
 class HeatmapModel : public QAbstractTableModel
 {
@@ -43,7 +55,34 @@ public:
 
     ColorMap colorMap() const { return m_colorMap; }
     void setColorMap(ColorMap map);
-    QColor colorForValue(double value) const;
+    QColor colorForValue(double value) const; // attention scale, value in [0, 1]
+    // The colour of a cell: the colour map for α; for energies a diverging scale centred on
+    // the row's mean, one scale (±energyScale()) for the whole matrix.
+    QColor cellColor(int row, int column) const;
+
+    HeatmapMode mode() const { return m_mode; }
+    void setMode(HeatmapMode mode);
+    // α = softmax(e / τ); 1 shows the model's own weights. Clamped to [0.05, 20].
+    double temperature() const { return m_temperature; }
+    void setTemperature(double temperature);
+    double rowMean(int row) const;   // energies mode: the mean of the row's cells, else 0
+    double energyScale() const;      // energies mode: the largest |e_ij - mean_i|, else 1
+
+    // The colour bar: its colour at t in [0, 1] (bottom to top), ticks and title.
+    QColor colorBarColor(double t) const;
+    QList<std::pair<double, QString>> colorBarTicks() const; // t in [0, 1], label
+    QString colorBarTitle() const;
+
+    // Gold links of this sentence, in word positions (source word, target word), EOS excluded.
+    void setGoldAlignment(std::optional<GoldAlignment> gold);
+    const std::optional<GoldAlignment> &goldAlignment() const { return m_gold; }
+    // The word link a cell stands for: none for EOS, the padding column or out of range.
+    std::optional<Link> linkAt(int row, int column) const;
+    GoldMark goldMark(int row, int column) const;
+
+    // Cells whose attention was forced (what-if): drawn with a pin.
+    void setAttentionOverrides(std::vector<AttentionOverride> overrides);
+    bool isOverridden(int row, int column) const;
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
@@ -53,13 +92,23 @@ public:
 
 signals:
     void colorMapChanged(attnviz::ColorMap map);
+    void displayChanged(); // mode, temperature, gold links or overrides
 
 private:
+    void recompute();
+    void valuesChanged();
+
     std::shared_ptr<const TranslationResult> m_result;
     int m_hypothesis = 0;
     bool m_legacy = false;
     ColorMap m_colorMap = ColorMap::Viridis;
     QStringList m_rowLabels, m_columnLabels;
+    HeatmapMode m_mode = HeatmapMode::Attention;
+    double m_temperature = 1.0;
+    std::vector<double> m_values, m_rowMeans; // [rows x columns], [rows]
+    double m_energyScale = 1;
+    std::optional<GoldAlignment> m_gold;
+    std::vector<AttentionOverride> m_overrides;
 };
 
 // The value as the cells and tooltips print it: two decimals.

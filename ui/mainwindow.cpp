@@ -8,6 +8,7 @@
 #include "resulttext.h"
 #include "sentenceedit.h"
 
+#include <attnviz/alignment.h>
 #include <attnviz/model.h>
 #include <attnviz/result_json.h>
 
@@ -19,6 +20,7 @@
 #include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
+#include <QDoubleSpinBox>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFile>
@@ -27,6 +29,7 @@
 #include <QFormLayout>
 #include <QGuiApplication>
 #include <QHBoxLayout>
+#include <QHeaderView>
 #include <QKeySequence>
 #include <QLabel>
 #include <QLineEdit>
@@ -37,8 +40,10 @@
 #include <QScrollArea>
 #include <QSettings>
 #include <QSpinBox>
+#include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTableWidget>
 #include <QTextBrowser>
 #include <QVBoxLayout>
 
@@ -81,8 +86,14 @@ MainWindow::MainWindow(QWidget *parent)
     m_timeStatus = new QLabel(this);
     m_unknownStatus = new QLabel(this);
     m_unknownStatus->setObjectName(QStringLiteral("unknownWords"));
+    m_scoreStatus = new QLabel(this);
+    m_scoreStatus->setObjectName(QStringLiteral("alignmentScore"));
+    m_setStatus = new QLabel(this);
+    m_setStatus->setObjectName(QStringLiteral("alignmentSet"));
     statusBar()->addWidget(m_modelStatus);
     statusBar()->addWidget(m_unknownStatus, 1);
+    statusBar()->addPermanentWidget(m_setStatus);
+    statusBar()->addPermanentWidget(m_scoreStatus);
     statusBar()->addPermanentWidget(m_timeStatus);
 
     connect(this, &MainWindow::modelLoadFailed, this, &MainWindow::showLoadError);
@@ -163,6 +174,42 @@ void MainWindow::createCentralWidget()
     controls->addWidget(hypothesesLabel);
     controls->addWidget(m_hypotheses);
     controls->addStretch(1);
+    m_temperature = new QDoubleSpinBox(central);
+    m_temperature->setObjectName(QStringLiteral("temperature"));
+    m_temperature->setRange(0.1, 5.0);
+    m_temperature->setSingleStep(0.1);
+    m_temperature->setDecimals(2);
+    m_temperature->setValue(1.0);
+    m_temperature->setToolTip(tr("The heatmap shows softmax(e / τ): above 1 flatter, below 1 more peaked; "
+                                 "1 is the model's own attention"));
+    auto *temperatureLabel = new QLabel(tr("&Temperature τ:"), central);
+    temperatureLabel->setBuddy(m_temperature);
+    m_share = new QSpinBox(central);
+    m_share->setObjectName(QStringLiteral("attentionShare"));
+    m_share->setRange(0, 100);
+    m_share->setValue(100);
+    m_share->setSuffix(QStringLiteral("%"));
+    m_share->setToolTip(tr("Alt+click a heatmap cell to put this share of the step's attention on that word"));
+    auto *shareLabel = new QLabel(tr("F&orce share:"), central);
+    shareLabel->setBuddy(m_share);
+    m_threshold = new QDoubleSpinBox(central);
+    m_threshold->setObjectName(QStringLiteral("linkThreshold"));
+    m_threshold->setRange(0.0, 0.95);
+    m_threshold->setSingleStep(0.05);
+    m_threshold->setDecimals(2);
+    m_threshold->setSpecialValueText(tr("argmax"));
+    m_threshold->setToolTip(tr("The model's links for precision, recall and AER: each output word's "
+                               "argmax source word, and every weight above this threshold"));
+    auto *thresholdLabel = new QLabel(tr("Lin&k threshold:"), central);
+    thresholdLabel->setBuddy(m_threshold);
+    controls->addWidget(temperatureLabel);
+    controls->addWidget(m_temperature);
+    controls->addSpacing(12);
+    controls->addWidget(shareLabel);
+    controls->addWidget(m_share);
+    controls->addSpacing(12);
+    controls->addWidget(thresholdLabel);
+    controls->addWidget(m_threshold);
     layout->addLayout(controls);
 
     m_outputLabel = new QLabel(central);
@@ -185,6 +232,8 @@ void MainWindow::createCentralWidget()
     setCentralWidget(central);
 
     connect(m_sentence, &SentenceEdit::textEdited, this, [this](const QString &text) {
+        if (!m_setFromFiles)
+            setGoldAlignment(std::nullopt); // links made for another sentence
         m_controller->setSentence(text);
         QSettings().setValue(Key::lastSentence, text);
     });
@@ -193,6 +242,11 @@ void MainWindow::createCentralWidget()
     connect(m_beamWidth, qOverload<int>(&QSpinBox::valueChanged), this, &MainWindow::updateOptions);
     connect(m_maxLength, qOverload<int>(&QSpinBox::valueChanged), this, &MainWindow::updateOptions);
     connect(m_hypotheses, qOverload<int>(&QComboBox::activated), this, &MainWindow::showHypothesis);
+    connect(m_temperature, qOverload<double>(&QDoubleSpinBox::valueChanged), m_heatmap,
+            &HeatmapModel::setTemperature);
+    connect(m_threshold, qOverload<double>(&QDoubleSpinBox::valueChanged), this,
+            &MainWindow::updateAlignmentScore);
+    connect(m_heatmapView, &AlignmentView::cellClicked, this, &MainWindow::onCellClicked);
     connect(m_hypotheses, &QComboBox::currentIndexChanged, this, [this, hypothesesLabel](int) {
         hypothesesLabel->setVisible(m_hypotheses->count() > 1);
         m_hypotheses->setVisible(m_hypotheses->count() > 1);
@@ -215,7 +269,23 @@ void MainWindow::createDocks()
     };
     m_contextView = new ContextView(this);
     m_contextView->setObjectName(QStringLiteral("contextView"));
-    addDock(tr("Context vectors"), QStringLiteral("contextDock"), m_contextView, Qt::RightDockWidgetArea);
+    // How c_i is made: each source word's part a_ij h_j, its size and its direction.
+    m_contributions = new QTableWidget(0, 3, this);
+    m_contributions->setObjectName(QStringLiteral("contributions"));
+    m_contributions->setHorizontalHeaderLabels(
+        {tr("Source word"), QStringLiteral("‖α_ij h_j‖"), QStringLiteral("cos(α_ij h_j, c_i)")});
+    m_contributions->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_contributions->verticalHeader()->setVisible(false);
+    m_contributions->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
+    m_contributions->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_contributions->setToolTip(tr("c_i = Σ_j α_ij h_j: how much each source word adds to the context "
+                                   "of the selected step, and how far it points the same way"));
+    auto *contextSplitter = new QSplitter(Qt::Vertical, this);
+    contextSplitter->addWidget(m_contextView);
+    contextSplitter->addWidget(m_contributions);
+    contextSplitter->setStretchFactor(0, 3);
+    contextSplitter->setStretchFactor(1, 2);
+    addDock(tr("Context vectors"), QStringLiteral("contextDock"), contextSplitter, Qt::RightDockWidgetArea);
     connect(m_contextView, &ContextView::stepSelected, this, &MainWindow::selectStep);
 
     m_comparison = new QTextBrowser(this);
@@ -247,6 +317,12 @@ void MainWindow::createMenus()
     m_exportAction->setShortcut(QKeySequence(tr("Ctrl+E")));
     m_exportAction->setEnabled(false);
     fileMenu->addSeparator();
+    QAction *openSetAction = fileMenu->addAction(tr("Open alignment se&t…"), this, &MainWindow::openAlignmentSetDialog);
+    openSetAction->setShortcut(QKeySequence(tr("Ctrl+Shift+O")));
+    m_saveAlignmentsAction = fileMenu->addAction(tr("Save a&lignments…"), this, &MainWindow::saveAlignmentsDialog);
+    m_saveAlignmentsAction->setShortcut(QKeySequence(tr("Ctrl+Alt+S")));
+    m_saveAlignmentsAction->setEnabled(false);
+    fileMenu->addSeparator();
     QAction *quitAction = fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
     quitAction->setShortcut(QKeySequence(tr("Ctrl+Q")));
     rebuildRecentMenu();
@@ -272,12 +348,34 @@ void MainWindow::createMenus()
         (m_tabs->currentIndex() == 0 ? m_heatmapView : m_linesView)->setFocus(Qt::ShortcutFocusReason);
     });
     focusHeatmap->setShortcut(QKeySequence(tr("Ctrl+G")));
+    editMenu->addSeparator();
+    m_resetAttentionAction = editMenu->addAction(tr("Reset a&ttention"), this, &MainWindow::resetAttention);
+    m_resetAttentionAction->setShortcut(QKeySequence(tr("Ctrl+Shift+R")));
+    m_resetAttentionAction->setStatusTip(tr("Undo every Alt+click: the model's own attention again"));
+    m_resetAttentionAction->setEnabled(false);
+    m_annotateAction = editMenu->addAction(tr("A&nnotate gold links"));
+    m_annotateAction->setCheckable(true);
+    m_annotateAction->setShortcut(QKeySequence(tr("Ctrl+Shift+G")));
+    m_annotateAction->setStatusTip(tr("A click on a heatmap cell adds or removes a sure gold link"));
+    m_previousSentenceAction = editMenu->addAction(tr("&Previous sentence of the set"), this,
+                                                   [this]() { showSetSentence(m_setIndex - 1); });
+    m_previousSentenceAction->setShortcuts({QKeySequence(tr("Alt+Left")), QKeySequence(QKeySequence::MoveToPreviousPage)});
+    m_nextSentenceAction = editMenu->addAction(tr("Ne&xt sentence of the set"), this,
+                                               [this]() { showSetSentence(m_setIndex + 1); });
+    m_nextSentenceAction->setShortcuts({QKeySequence(tr("Alt+Right")), QKeySequence(QKeySequence::MoveToNextPage)});
+    m_previousSentenceAction->setEnabled(false);
+    m_nextSentenceAction->setEnabled(false);
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
     m_valuesAction = m_viewMenu->addAction(tr("Show &values in cells"));
     m_valuesAction->setCheckable(true);
     m_valuesAction->setShortcut(QKeySequence(tr("Ctrl+Shift+V")));
     connect(m_valuesAction, &QAction::toggled, this, &MainWindow::setShowValues);
+    m_energiesAction = m_viewMenu->addAction(tr("&Raw scores (before the softmax)"));
+    m_energiesAction->setCheckable(true);
+    m_energiesAction->setShortcut(QKeySequence(tr("Ctrl+Shift+E")));
+    m_energiesAction->setStatusTip(tr("Show the scores e_ij instead of α_ij, centred on each row's mean"));
+    connect(m_energiesAction, &QAction::toggled, this, &MainWindow::setEnergiesShown);
     QMenu *colorMenu = m_viewMenu->addMenu(tr("&Colour map"));
     m_colorMapActions = new QActionGroup(this);
     for (ColorMap map : allColorMaps()) {
@@ -515,6 +613,7 @@ void MainWindow::updateOptions()
     options.maxLength = m_maxLength->value();
     if (forced)
         options.target = m_reference->text().toStdString();
+    options.attentionOverrides = m_controller->attentionOverrides();
     m_controller->setOptions(options);
 }
 
@@ -552,6 +651,7 @@ void MainWindow::selectStep(int step)
     m_heatmapView->setSelectedStep(step);
     m_linesView->setSelectedStep(step);
     m_contextView->setStep(std::max(0, step));
+    updateContributions();
     if (changed)
         emit stepSelected(step);
 }
@@ -573,12 +673,15 @@ void MainWindow::showHypothesis(int index)
     m_hypothesis = std::clamp(index, 0, int(m_output.result->hypotheses.size()) - 1);
     const bool legacy = m_output.model->config().architecture == Architecture::TutorialLegacy;
     m_heatmap->setResult(m_output.result, m_hypothesis, legacy);
+    m_heatmap->setAttentionOverrides(m_output.attentionOverrides);
+    m_resetAttentionAction->setEnabled(!m_output.attentionOverrides.empty());
     m_contextView->setResult(m_output.result, m_hypothesis);
     m_comparison->setHtml(comparisonHtml(m_output, m_hypothesis));
     selectStep(m_step < 0 ? 0 : m_step);
     updateStatus();
     m_exportAction->setEnabled(true);
     m_copyImageAction->setEnabled(true);
+    updateAlignmentScore();
 }
 
 FigureOptions MainWindow::figureOptions(int pngScale) const
@@ -619,7 +722,10 @@ bool MainWindow::exportAlignment(const QString &path, int pngScale, QString *err
         return fail(tr("“%1”: the file name must end in .png, .svg, .pdf, .csv or .json.").arg(path));
     }
     QSaveFile file(path); // a temporary file, renamed into place by commit()
-    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
+    // flush() before commit(): Qt 6.4's commit() ignores a failed flush of the write buffer (a
+    // full disk) and renames the truncated file into place.
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.flush()
+        || !file.commit())
         return fail(tr("Could not write “%1”: %2").arg(path, file.errorString()));
     return true;
 }
@@ -666,7 +772,9 @@ void MainWindow::showFailure(const QString &message)
     m_hypotheses->clear();
     m_contextView->setResult(nullptr, 0);
     m_comparison->clear();
+    m_contributions->setRowCount(0);
     updateStatus();
+    updateAlignmentScore();
 }
 
 void MainWindow::clearResult()
@@ -766,6 +874,320 @@ void MainWindow::dropEvent(QDropEvent *event)
         return;
     event->acceptProposedAction();
     loadModel(urls.first().toLocalFile());
+}
+
+bool MainWindow::energiesShown() const
+{
+    return m_heatmap->mode() == HeatmapMode::Energies;
+}
+
+void MainWindow::setEnergiesShown(bool shown)
+{
+    m_heatmap->setMode(shown ? HeatmapMode::Energies : HeatmapMode::Attention);
+    m_energiesAction->setChecked(shown);
+    m_temperature->setEnabled(!shown); // the scores have no temperature
+}
+
+double MainWindow::temperature() const
+{
+    return m_heatmap->temperature();
+}
+
+void MainWindow::setTemperature(double temperature)
+{
+    m_temperature->setValue(temperature);
+}
+
+int MainWindow::attentionShare() const
+{
+    return m_share->value();
+}
+
+void MainWindow::setAttentionShare(int percent)
+{
+    m_share->setValue(percent);
+}
+
+void MainWindow::forceAttention(int step, int column)
+{
+    if (!m_output.result || column < 0 || column >= m_output.result->sourceLength() || step < 0)
+        return;
+    m_controller->setAttentionOverride({step, column, m_share->value() / 100.0});
+    statusBar()->showMessage(tr("Attention at step %1 forced to “%2”; Ctrl+Shift+R resets it")
+                                 .arg(step + 1)
+                                 .arg(m_heatmap->columnLabel(column)),
+                             6000);
+}
+
+void MainWindow::resetAttention()
+{
+    m_controller->clearAttentionOverrides();
+}
+
+void MainWindow::onCellClicked(int row, int column, Qt::KeyboardModifiers modifiers)
+{
+    if (m_annotateAction->isChecked())
+        toggleGoldLink(row, column);
+    else if (modifiers & Qt::AltModifier)
+        forceAttention(row, column);
+}
+
+void MainWindow::updateContributions()
+{
+    const TranslationResult *result = m_output.result.get();
+    if (!result || m_step < 0 || m_hypothesis >= int(result->hypotheses.size())) {
+        m_contributions->setRowCount(0);
+        return;
+    }
+    const Hypothesis &h = result->hypotheses[size_t(m_hypothesis)];
+    if (m_step >= h.steps() || h.contexts.rows() <= m_step) {
+        m_contributions->setRowCount(0);
+        return;
+    }
+    const std::vector<Contribution> parts = contextContributions(*result, h, m_step);
+    double largest = 0;
+    for (const Contribution &part : parts)
+        largest = std::max(largest, part.norm);
+    m_contributions->setRowCount(int(parts.size()));
+    for (int j = 0; j < int(parts.size()); ++j) {
+        auto *word = new QTableWidgetItem(QString::fromStdString(result->sourceTokens[size_t(j)]));
+        auto *norm = new QTableWidgetItem(QString::number(parts[size_t(j)].norm, 'f', 3));
+        auto *cosine = new QTableWidgetItem(QString::number(parts[size_t(j)].cosine, 'f', 3));
+        norm->setData(Qt::UserRole, parts[size_t(j)].norm);
+        cosine->setData(Qt::UserRole, parts[size_t(j)].cosine);
+        // A bar behind each number: the norm against the largest, the cosine on the diverging scale.
+        QColor bar = palette().color(QPalette::Highlight);
+        bar.setAlphaF(largest > 0 ? 0.15 + 0.6 * parts[size_t(j)].norm / largest : 0.0);
+        norm->setBackground(bar);
+        QColor sign = divergingColor(parts[size_t(j)].cosine);
+        cosine->setBackground(sign);
+        cosine->setForeground(contrastingTextColor(sign));
+        norm->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        cosine->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        m_contributions->setItem(j, 0, word);
+        m_contributions->setItem(j, 1, norm);
+        m_contributions->setItem(j, 2, cosine);
+    }
+}
+
+void MainWindow::setGoldAlignment(std::optional<GoldAlignment> gold)
+{
+    if (!gold) {
+        m_gold.clear();
+        m_setSentences.clear();
+        m_setReferences.clear();
+        m_setIndex = -1;
+        m_setFromFiles = false;
+    } else if (m_setIndex < 0) {
+        m_gold = {*gold};
+        m_setSentences = {m_sentence->text()};
+        m_setReferences = {m_reference->text()};
+        m_setIndex = 0;
+    } else {
+        m_gold[size_t(m_setIndex)] = *gold;
+    }
+    showGold();
+}
+
+std::optional<GoldAlignment> MainWindow::goldAlignment() const
+{
+    if (m_setIndex < 0)
+        return std::nullopt;
+    return m_gold[size_t(m_setIndex)];
+}
+
+void MainWindow::showGold()
+{
+    m_heatmap->setGoldAlignment(goldAlignment());
+    m_saveAlignmentsAction->setEnabled(!m_gold.empty());
+    m_previousSentenceAction->setEnabled(m_setFromFiles && m_setIndex > 0);
+    m_nextSentenceAction->setEnabled(m_setFromFiles && m_setIndex + 1 < int(m_gold.size()));
+    m_setStatus->setText(m_setFromFiles ? tr("Sentence %1 of %2").arg(m_setIndex + 1).arg(m_gold.size()) : QString());
+    updateAlignmentScore();
+}
+
+double MainWindow::linkThreshold() const
+{
+    return m_threshold->value();
+}
+
+void MainWindow::setLinkThreshold(double threshold)
+{
+    m_threshold->setValue(threshold);
+}
+
+QString MainWindow::alignmentScoreText() const
+{
+    return m_scoreStatus->text();
+}
+
+void MainWindow::updateAlignmentScore()
+{
+    const std::optional<GoldAlignment> gold = goldAlignment();
+    const TranslationResult *result = m_output.result.get();
+    if (!gold || !result || m_hypothesis >= int(result->hypotheses.size())) {
+        m_scoreStatus->clear();
+        return;
+    }
+    const std::set<Link> links = hardLinks(*result, result->hypotheses[size_t(m_hypothesis)], m_threshold->value());
+    const AlignmentCounts counts = countAgreement(links, *gold);
+    m_scoreStatus->setText(tr("P %1  R %2  AER %3 (%4 model links, %5 sure)")
+                               .arg(QString::number(counts.precision(), 'f', 2),
+                                    QString::number(counts.recall(), 'f', 2),
+                                    QString::number(counts.alignmentErrorRate(), 'f', 2))
+                               .arg(counts.a)
+                               .arg(counts.s));
+    m_scoreStatus->setToolTip(tr("The model's hard links against the gold links: precision |A∩P|/|A|, "
+                                 "recall |A∩S|/|S|, alignment error rate (Och & Ney 2003)"));
+}
+
+bool MainWindow::isAnnotating() const
+{
+    return m_annotateAction->isChecked();
+}
+
+void MainWindow::setAnnotating(bool on)
+{
+    m_annotateAction->setChecked(on);
+}
+
+bool MainWindow::toggleGoldLink(int row, int column)
+{
+    const std::optional<Link> link = m_heatmap->linkAt(row, column);
+    if (!link)
+        return false;
+    GoldAlignment gold = goldAlignment().value_or(GoldAlignment {});
+    gold.toggle(*link);
+    setGoldAlignment(gold);
+    return true;
+}
+
+namespace {
+
+// The lines of a text file, without the empty one after a final newline.
+std::optional<QStringList> readLines(const QString &path, QString *error)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = MainWindow::tr("Cannot read “%1”: %2").arg(path, file.errorString());
+        return std::nullopt;
+    }
+    QString text = QString::fromUtf8(file.readAll());
+    text.remove(QLatin1Char('\r'));
+    if (text.endsWith(QLatin1Char('\n')))
+        text.chop(1);
+    return text.isEmpty() ? QStringList() : text.split(QLatin1Char('\n'));
+}
+
+} // namespace
+
+bool MainWindow::openAlignmentSet(const QString &sentencesPath, const QString &referencesPath,
+                                  const QString &goldPath, QString *error)
+{
+    QString message;
+    const auto fail = [&](const QString &why) {
+        if (error)
+            *error = why;
+        return false;
+    };
+    const std::optional<QStringList> sentences = readLines(sentencesPath, &message);
+    if (!sentences)
+        return fail(message);
+    const std::optional<QStringList> references = readLines(referencesPath, &message);
+    if (!references)
+        return fail(message);
+    QFile goldFile(goldPath);
+    if (!goldFile.open(QIODevice::ReadOnly))
+        return fail(tr("Cannot read “%1”: %2").arg(goldPath, goldFile.errorString()));
+    std::vector<GoldAlignment> gold;
+    try {
+        gold = parsePharaoh(goldFile.readAll().toStdString(), QFileInfo(goldPath).fileName().toStdString());
+    } catch (const std::exception &e) {
+        return fail(QString::fromStdString(e.what()));
+    }
+    if (sentences->isEmpty())
+        return fail(tr("“%1” has no sentences.").arg(sentencesPath));
+    if (references->size() != sentences->size() || int(gold.size()) != sentences->size())
+        return fail(tr("The files do not line up: %1 sentences, %2 references and %3 gold alignment lines.")
+                        .arg(sentences->size())
+                        .arg(references->size())
+                        .arg(gold.size()));
+    m_gold = std::move(gold);
+    m_setSentences = *sentences;
+    m_setReferences = *references;
+    m_setFromFiles = true;
+    m_setIndex = 0;
+    showSetSentence(0);
+    return true;
+}
+
+void MainWindow::showSetSentence(int index)
+{
+    if (!m_setFromFiles || index < 0 || index >= int(m_gold.size()))
+        return;
+    m_setIndex = index;
+    m_controller->clearAttentionOverrides();
+    setReference(m_setReferences[index]);
+    setSentence(m_setSentences[index]);
+    QSettings().setValue(Key::lastSentence, m_setSentences[index]);
+    showGold();
+}
+
+bool MainWindow::saveAlignments(const QString &path, QString *error)
+{
+    if (m_gold.empty()) {
+        if (error)
+            *error = tr("There are no gold links to save: open an alignment set or annotate first.");
+        return false;
+    }
+    const QByteArray bytes = QByteArray::fromStdString(writePharaoh(m_gold));
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
+        if (error)
+            *error = tr("Could not write “%1”: %2").arg(path, file.errorString());
+        return false;
+    }
+    return true;
+}
+
+void MainWindow::openAlignmentSetDialog()
+{
+    const QString directory = QSettings().value(QStringLiteral("alignmentDirectory"), QDir::homePath()).toString();
+    const QString sentences = QFileDialog::getOpenFileName(this, tr("Open alignment set: 1/3, the sentences"), directory,
+                                                           tr("Sentences, one per line (*.src *.txt);;All files (*)"));
+    if (sentences.isEmpty())
+        return;
+    const QString base = QFileInfo(sentences).absolutePath() + QLatin1Char('/') + QFileInfo(sentences).completeBaseName();
+    const QString references = QFileDialog::getOpenFileName(
+        this, tr("Open alignment set: 2/3, the reference translations"),
+        QFileInfo::exists(base + QStringLiteral(".ref")) ? base + QStringLiteral(".ref") : QFileInfo(sentences).absolutePath(),
+        tr("References, one per line (*.ref *.txt);;All files (*)"));
+    if (references.isEmpty())
+        return;
+    const QString gold = QFileDialog::getOpenFileName(
+        this, tr("Open alignment set: 3/3, the gold links (Pharaoh)"),
+        QFileInfo::exists(base + QStringLiteral(".gold")) ? base + QStringLiteral(".gold") : QFileInfo(sentences).absolutePath(),
+        tr("Pharaoh alignments (*.gold *.align *.txt);;All files (*)"));
+    if (gold.isEmpty())
+        return;
+    QSettings().setValue(QStringLiteral("alignmentDirectory"), QFileInfo(sentences).absolutePath());
+    QString error;
+    if (!openAlignmentSet(sentences, references, gold, &error))
+        QMessageBox::warning(this, tr("Open alignment set"), error);
+}
+
+void MainWindow::saveAlignmentsDialog()
+{
+    const QString directory = QSettings().value(QStringLiteral("alignmentDirectory"), QDir::homePath()).toString();
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save alignments"), directory + QStringLiteral("/alignments.gold"),
+                                                      tr("Pharaoh alignments (*.gold *.align *.txt);;All files (*)"));
+    if (path.isEmpty())
+        return;
+    QString error;
+    if (!saveAlignments(path, &error))
+        QMessageBox::warning(this, tr("Save alignments"), error);
+    else
+        statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(path)), 5000);
 }
 
 } // namespace attnviz

@@ -5,6 +5,8 @@
 #include "colormap.h"
 #include "translationcontroller.h"
 
+#include <attnviz/alignment.h>
+
 #include <QMainWindow>
 
 #include <memory>
@@ -12,11 +14,13 @@
 class QAction;
 class QActionGroup;
 class QComboBox;
+class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
 class QMenu;
 class QSpinBox;
 class QTabWidget;
+class QTableWidget;
 class QTextBrowser;
 
 namespace attnviz {
@@ -60,6 +64,37 @@ public:
     void setShowValues(bool show);
     int selectedStep() const { return m_step; }
     void selectStep(int step);
+
+    // Raw scores e_ij (before the softmax) instead of α in the heatmap.
+    bool energiesShown() const;
+    void setEnergiesShown(bool shown);
+    double temperature() const; // α = softmax(e / τ) in the heatmap
+    void setTemperature(double temperature);
+
+    // What-if: put attentionShare() of step's attention on source position `column` and decode
+    // again; resetAttention() goes back to the model's own.
+    void forceAttention(int step, int column);
+    void resetAttention();
+    int attentionShare() const; // percent
+    void setAttentionShare(int percent);
+
+    // Gold links of the current sentence (word positions, EOS excluded); nullopt: none.
+    void setGoldAlignment(std::optional<GoldAlignment> gold);
+    std::optional<GoldAlignment> goldAlignment() const;
+    double linkThreshold() const; // 0: argmax links only
+    void setLinkThreshold(double threshold);
+    QString alignmentScoreText() const; // "P 1.00  R 0.67  AER 0.20 (3 links, 3 sure)"
+    bool isAnnotating() const;
+    void setAnnotating(bool on);
+    bool toggleGoldLink(int row, int column); // false when the cell is no word pair
+    // Sentences, references and gold links, one sentence per line; false with *error on
+    // mismatched line counts or a Pharaoh syntax error. Shows the first sentence.
+    bool openAlignmentSet(const QString &sentences, const QString &references, const QString &gold,
+                          QString *error);
+    int alignmentSetSize() const { return int(m_setSentences.size()); }
+    int alignmentSetIndex() const { return m_setIndex; }
+    void showSetSentence(int index);
+    bool saveAlignments(const QString &path, QString *error); // writePharaoh, atomic
 
     void showLinesView();
     HeatmapModel *heatmapModel() const { return m_heatmap; }
@@ -110,6 +145,12 @@ private:
     void clearResult();
     void showHypothesis(int index);
     void updateStatus();
+    void updateContributions();
+    void updateAlignmentScore();
+    void showGold();
+    void onCellClicked(int row, int column, Qt::KeyboardModifiers modifiers);
+    void openAlignmentSetDialog();
+    void saveAlignmentsDialog();
 
     std::shared_ptr<const Model> m_model;
     QString m_modelPath;
@@ -143,6 +184,20 @@ private:
     QAction *m_exportAction = nullptr, *m_copyImageAction = nullptr; // enabled with a result
     QAction *m_saveModelAction = nullptr; // enabled with a model
     QActionGroup *m_colorMapActions = nullptr;
+    QAction *m_energiesAction = nullptr, *m_annotateAction = nullptr, *m_resetAttentionAction = nullptr;
+    QAction *m_saveAlignmentsAction = nullptr, *m_previousSentenceAction = nullptr, *m_nextSentenceAction = nullptr;
+    QDoubleSpinBox *m_temperature = nullptr;
+    QSpinBox *m_share = nullptr;
+    QDoubleSpinBox *m_threshold = nullptr;
+    QTableWidget *m_contributions = nullptr;
+    QLabel *m_scoreStatus = nullptr;
+    QLabel *m_setStatus = nullptr;
+
+    // Gold links: one per sentence of an opened set, or one made by annotating.
+    std::vector<GoldAlignment> m_gold;
+    QStringList m_setSentences, m_setReferences;
+    int m_setIndex = -1; // into m_gold; -1: no gold links
+    bool m_setFromFiles = false;
 };
 
 } // namespace attnviz

@@ -4,6 +4,8 @@
 #include <QEventLoop>
 #include <QThread>
 
+#include <algorithm>
+
 namespace attnviz {
 
 TranslationController::TranslationController(QObject *parent)
@@ -42,6 +44,25 @@ void TranslationController::setSentence(const QString &sentence)
     if (sentence == m_sentence)
         return;
     m_sentence = sentence;
+    m_options.attentionOverrides.clear();
+    inputChanged();
+}
+
+void TranslationController::setAttentionOverride(const AttentionOverride &attentionOverride)
+{
+    auto &overrides = m_options.attentionOverrides;
+    overrides.erase(std::remove_if(overrides.begin(), overrides.end(),
+                                   [&](const AttentionOverride &o) { return o.step == attentionOverride.step; }),
+                    overrides.end());
+    overrides.push_back(attentionOverride);
+    inputChanged();
+}
+
+void TranslationController::clearAttentionOverrides()
+{
+    if (m_options.attentionOverrides.empty())
+        return;
+    m_options.attentionOverrides.clear();
     inputChanged();
 }
 
@@ -76,6 +97,7 @@ void TranslationController::translateNow()
     request.serial = serial;
     request.sentence = m_sentence;
     request.model = m_model;
+    request.attentionOverrides = m_options.attentionOverrides;
     const DecodeOptions options = m_options;
     m_pool.start([this, request, options, delay]() mutable {
         if (delay > 0)

@@ -25,6 +25,7 @@ struct TranslationOutput
     std::optional<AblationResult> summed; // every c_i replaced by c = sum_j h_j
     std::optional<AblationResult> mean;   // ... by c / T
     double milliseconds = 0;              // the translation itself, without the ablations
+    std::vector<AttentionOverride> attentionOverrides; // what-if weights this result was decoded with
 };
 
 class TranslationController : public QObject
@@ -38,7 +39,14 @@ public:
     // Beam width, maximum length and target (forced decoding) are used; the ablation is not:
     // the controller always decodes both ablations for the comparison view.
     void setOptions(const DecodeOptions &options);
+    // A new sentence drops the attention overrides: their steps and positions were for the old one.
     void setSentence(const QString &sentence);
+
+    // What-if: force the attention of a step (DecodeOptions::attentionOverrides). Setting one
+    // for a step replaces the step's earlier one; the result is decoded again.
+    void setAttentionOverride(const AttentionOverride &attentionOverride);
+    void clearAttentionOverrides(); // back to the model's own attention
+    const std::vector<AttentionOverride> &attentionOverrides() const { return m_options.attentionOverrides; }
 
     std::shared_ptr<const Model> model() const { return m_model; }
     const DecodeOptions &options() const { return m_options; }

@@ -74,6 +74,17 @@ int main(int argc, char *argv[])
                   Visibility::Hidden);
     const QCommandLineOption viewOption = addOption(
         "view", "Central view to show: heatmap (default) or lines.", "VIEW", Visibility::Hidden);
+    // Hidden: reach a view's state for a screenshot.
+    const QCommandLineOption energiesOption =
+        addOption("energies", "Show the raw scores e_ij in the heatmap.", nullptr, Visibility::Hidden);
+    const QCommandLineOption temperatureOption =
+        addOption("temperature", "Show softmax(e / T) in the heatmap.", "T", Visibility::Hidden);
+    const QCommandLineOption goldOption =
+        addOption("gold", "Gold links of the sentence, in Pharaoh format (\"4-0 3-1 1?2\").", "LINKS",
+                  Visibility::Hidden);
+    const QCommandLineOption forceOption =
+        addOption("force", "Force all the attention of STEP on source POSITION (from 0).", "STEP:POSITION",
+                  Visibility::Hidden);
     parser.process(app);
 
     // For checking the views with a dark palette (ATTNVIZ_DARK=1), whatever the desktop uses.
@@ -106,6 +117,25 @@ int main(int argc, char *argv[])
     if (parser.isSet(sentenceOption))
         window.setSentence(parser.value(sentenceOption));
 
+    if (parser.isSet(energiesOption))
+        window.setEnergiesShown(true);
+    if (parser.isSet(temperatureOption))
+        window.setTemperature(parser.value(temperatureOption).toDouble());
+    if (parser.isSet(goldOption)) {
+        try {
+            const auto gold = attnviz::parsePharaoh(parser.value(goldOption).toStdString() + "\n", "--gold");
+            window.setGoldAlignment(gold.empty() ? attnviz::GoldAlignment {} : gold.front());
+        } catch (const std::exception &e) {
+            std::fprintf(stderr, "attnviz: %s\n", e.what());
+            return 2;
+        }
+    }
+    if (parser.isSet(forceOption)) {
+        window.waitForTranslation(60000);
+        const QStringList parts = parser.value(forceOption).split(QLatin1Char(':'));
+        if (parts.size() == 2)
+            window.forceAttention(parts[0].toInt(), parts[1].toInt());
+    }
     if (parser.value(viewOption) == QLatin1String("lines"))
         window.showLinesView();
     window.show();

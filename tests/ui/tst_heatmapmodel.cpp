@@ -2,6 +2,10 @@
 
 #include "testmodels.h"
 
+#include <attnviz/alignment.h>
+
+#include <cmath>
+
 #include <attnviz/model.h>
 #include <attnviz/translate.h>
 
@@ -53,6 +57,12 @@ private slots:
     void paddingColumn();
     void itemModel();
     void colorMapChange();
+    void temperature_data();
+    void temperature();
+    void energies_data();
+    void energies();
+    void goldMarks();
+    void overriddenCells();
 };
 
 void TestHeatmapModel::emptyByDefault()
@@ -200,6 +210,159 @@ void TestHeatmapModel::colorMapChange()
              colorMapColor(ColorMap::Grey, double(0.70f)));
     model.setColorMap(ColorMap::Grey);
     QCOMPARE(changed.count(), 1); // unchanged: no signal
+}
+
+namespace {
+
+double rowEntropy(const HeatmapModel &model, int row)
+{
+    double entropy = 0;
+    for (int column = 0; column < model.columns(); ++column) {
+        const double p = model.value(row, column);
+        if (p > 0)
+            entropy -= p * std::log(p);
+    }
+    return entropy;
+}
+
+std::shared_ptr<const TranslationResult> translated(Architecture architecture, const char *sentence)
+{
+    const auto model = randomModel(architecture);
+    return std::make_shared<const TranslationResult>(translate(*model, sentence, DecodeOptions {}));
+}
+
+} // namespace
+
+void TestHeatmapModel::temperature_data()
+{
+    QTest::addColumn<Architecture>("architecture");
+    QTest::newRow("bahdanau") << Architecture::Bahdanau;
+    QTest::newRow("luong") << Architecture::Luong;
+    QTest::newRow("tutorial_legacy") << Architecture::TutorialLegacy;
+}
+
+void TestHeatmapModel::temperature()
+{
+    QFETCH(Architecture, architecture);
+    const bool legacy = architecture == Architecture::TutorialLegacy;
+    const auto result = translated(architecture, "i am cold");
+    const Hypothesis &h = result->best();
+    HeatmapModel model;
+    model.setResult(result, 0, legacy);
+    QCOMPARE(model.temperature(), 1.0);
+    QVERIFY(model.rows() > 0);
+
+    // tau = 1: exactly the model's own alpha (and padding mass).
+    const int sourceColumns = result->sourceLength();
+    for (int row = 0; row < model.rows(); ++row) {
+        for (int column = 0; column < sourceColumns; ++column)
+            QCOMPARE(model.value(row, column), double(h.attention(row, column)));
+        if (legacy)
+            QCOMPARE(model.value(row, model.columns() - 1), h.paddingMass[size_t(row)]);
+    }
+
+    // Each row still sums to 1 (padding column = the mass past T), and a higher tau flattens it.
+    std::vector<double> before;
+    for (int row = 0; row < model.rows(); ++row)
+        before.push_back(rowEntropy(model, row));
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.setTemperature(3.0);
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(model.colorBarTitle(), QStringLiteral("α, τ = 3"));
+    for (int row = 0; row < model.rows(); ++row) {
+        double sum = 0;
+        for (int column = 0; column < model.columns(); ++column)
+            sum += model.value(row, column);
+        QVERIFY2(std::abs(sum - 1) < 1e-5, qPrintable(QString::number(sum)));
+        QVERIFY(rowEntropy(model, row) > before[size_t(row)]);
+    }
+    // softmax(e / tau) over all slots, row 0.
+    const Vector expected = softmaxAtTemperature(h.energies.row(0).transpose(), 3.0);
+    QVERIFY(std::abs(model.value(0, 0) - double(expected(0))) < 1e-6);
+    model.setTemperature(0.2); // sharper
+    for (int row = 0; row < model.rows(); ++row)
+        QVERIFY(rowEntropy(model, row) < before[size_t(row)] + 1e-9);
+    model.setTemperature(1.0);
+    QCOMPARE(model.value(0, 0), double(h.attention(0, 0)));
+}
+
+void TestHeatmapModel::energies_data()
+{
+    temperature_data();
+}
+
+void TestHeatmapModel::energies()
+{
+    QFETCH(Architecture, architecture);
+    const bool legacy = architecture == Architecture::TutorialLegacy;
+    const auto result = translated(architecture, "i am cold");
+    const Hypothesis &h = result->best();
+    HeatmapModel model;
+    model.setResult(result, 0, legacy);
+    model.setMode(HeatmapMode::Energies);
+    QCOMPARE(model.mode(), HeatmapMode::Energies);
+    double largest = 0;
+    for (int row = 0; row < model.rows(); ++row) {
+        double mean = 0;
+        for (int column = 0; column < result->sourceLength(); ++column) {
+            QCOMPARE(model.value(row, column), double(h.energies(row, column)));
+            mean += model.value(row, column);
+        }
+        if (legacy) {
+            // The padding column's score: its softmax share is the padding mass.
+            double lse = -INFINITY, sum = 0;
+            for (int j = result->sourceLength(); j < h.energies.cols(); ++j)
+                lse = std::max(lse, double(h.energies(row, j)));
+            for (int j = result->sourceLength(); j < h.energies.cols(); ++j)
+                sum += std::exp(double(h.energies(row, j)) - lse);
+            QVERIFY(std::abs(model.value(row, model.columns() - 1) - (lse + std::log(sum))) < 1e-9);
+            mean += model.value(row, model.columns() - 1);
+        }
+        mean /= model.columns();
+        QVERIFY(std::abs(model.rowMean(row) - mean) < 1e-9);
+        for (int column = 0; column < model.columns(); ++column)
+            largest = std::max(largest, std::abs(model.value(row, column) - mean));
+    }
+    QVERIFY(std::abs(model.energyScale() - largest) < 1e-9);
+    // Diverging colours centred on the row mean; the bar says so.
+    QCOMPARE(model.cellColor(0, 0), divergingColor((model.value(0, 0) - model.rowMean(0)) / model.energyScale()));
+    QCOMPARE(model.colorBarTitle(), QStringLiteral("e − row mean"));
+    QCOMPARE(model.colorBarTicks().at(1).second, QStringLiteral("mean"));
+    QVERIFY(model.toolTip(0, 0).startsWith(QStringLiteral("e(")));
+    model.setMode(HeatmapMode::Attention);
+    QCOMPARE(model.value(0, 0), double(h.attention(0, 0)));
+    QCOMPARE(model.colorBarTitle(), QStringLiteral("α"));
+}
+
+void TestHeatmapModel::goldMarks()
+{
+    HeatmapModel model;
+    auto result = handMadeResult();
+    result->sourceWordIndex = {0, 1, 2};
+    model.setResult(result, 0, false);
+    QCOMPARE(model.goldMark(1, 1), GoldMark::None); // no gold links set
+    GoldAlignment gold;
+    gold.sure = {{1, 1}, {2, 1}};
+    gold.possible = {{0, 0}};
+    model.setGoldAlignment(gold);
+    QCOMPARE(model.goldMark(1, 1), GoldMark::Sure);     // t'aime <- love
+    QCOMPARE(model.goldMark(1, 2), GoldMark::Sure);     // t'aime <- you
+    QCOMPARE(model.goldMark(0, 0), GoldMark::Possible); // je <- i
+    QCOMPARE(model.goldMark(0, 1), GoldMark::None);
+    QVERIFY(!model.linkAt(1, 3)); // source EOS
+    QVERIFY(!model.linkAt(2, 0)); // target EOS
+    QCOMPARE(model.linkAt(0, 2).value(), (Link {2, 0}));
+}
+
+void TestHeatmapModel::overriddenCells()
+{
+    HeatmapModel model;
+    model.setResult(handMadeResult(), 0, false);
+    QVERIFY(!model.isOverridden(1, 0));
+    model.setAttentionOverrides({{1, 0, 1.0}});
+    QVERIFY(model.isOverridden(1, 0));
+    QVERIFY(!model.isOverridden(1, 1));
+    QVERIFY(model.toolTip(1, 0).endsWith(QStringLiteral("(forced)")));
 }
 
 QTEST_MAIN(TestHeatmapModel)

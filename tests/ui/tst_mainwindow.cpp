@@ -164,9 +164,11 @@ void TestMainWindow::fileMenu()
         if (!action->isSeparator())
             shortcuts << action->shortcut().toString(QKeySequence::PortableText);
     }
-    // Open, Import, Save as, Recent models, Sample models, Export alignment, Quit
+    // Open, Import, Save as, Recent models, Sample models, Export alignment, Open alignment set,
+    // Save alignments, Quit
     QCOMPARE(shortcuts, (QStringList {QStringLiteral("Ctrl+O"), QStringLiteral("Ctrl+I"), QStringLiteral("Ctrl+Shift+S"),
-                                      QString(), QString(), QStringLiteral("Ctrl+E"), QStringLiteral("Ctrl+Q")}));
+                                      QString(), QString(), QStringLiteral("Ctrl+E"), QStringLiteral("Ctrl+Shift+O"),
+                                      QStringLiteral("Ctrl+Alt+S"), QStringLiteral("Ctrl+Q")}));
     QCOMPARE(menu->title(), QStringLiteral("&File"));
 }
 

@@ -1,0 +1,322 @@
+// The analysis tools of the main window: raw scores and temperature, how c_i is made, the
+// attention override (what-if), gold links with precision / recall / AER, annotating, and
+// alignment sets. On the dates model, whose true alignment is known.
+#include "mainwindow.h"
+
+#include "heatmapmodel.h"
+
+#include <attnviz/alignment.h>
+#include <attnviz/model.h>
+
+#include <QAction>
+#include <QFile>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace attnviz;
+
+namespace {
+
+const QString datesModel = QStringLiteral(ATTNVIZ_SOURCE_DIR "/sample_models/dates.safetensors");
+const QString datesTest = QStringLiteral(ATTNVIZ_SOURCE_DIR "/data/dates/dates-test");
+
+QString writeFile(const QTemporaryDir &dir, const QString &name, const QByteArray &bytes)
+{
+    const QString path = dir.filePath(name);
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size())
+        return {};
+    return path;
+}
+
+QStringList rowTokens(const HeatmapModel &model)
+{
+    QStringList tokens;
+    for (int row = 0; row < model.rows(); ++row)
+        tokens << model.rowLabel(row);
+    return tokens;
+}
+
+} // namespace
+
+class TestMainWindowAnalysis : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+    void energiesToggle();
+    void temperatureControl();
+    void contributionsTable();
+    void overrideAndReset_data();
+    void overrideAndReset();
+    void goldLinksAndScore_data();
+    void goldLinksAndScore();
+    void annotateAndSave();
+    void alignmentSet();
+    void alignmentSetRefused_data();
+    void alignmentSetRefused();
+
+private:
+    bool open(MainWindow &window, const QString &sentence);
+    QTemporaryDir m_settingsDir;
+};
+
+void TestMainWindowAnalysis::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QVERIFY(m_settingsDir.isValid());
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
+}
+
+void TestMainWindowAnalysis::init()
+{
+    QSettings().clear();
+}
+
+bool TestMainWindowAnalysis::open(MainWindow &window, const QString &sentence)
+{
+    if (!window.loadModel(datesModel))
+        return false;
+    window.setSentence(sentence);
+    return window.waitForTranslation() && window.heatmapModel()->rows() > 0;
+}
+
+void TestMainWindowAnalysis::energiesToggle()
+{
+    MainWindow window;
+    QVERIFY(open(window, QStringLiteral("the 3rd of may 1999")));
+    const HeatmapModel *heatmap = window.heatmapModel();
+    const Hypothesis &h = heatmap->result()->best();
+    QAction *toggle = nullptr;
+    for (QAction *action : window.findChildren<QAction *>()) {
+        if (action->shortcut() == QKeySequence(QStringLiteral("Ctrl+Shift+E")))
+            toggle = action;
+    }
+    QVERIFY(toggle);
+    toggle->trigger();
+    QVERIFY(window.energiesShown());
+    QCOMPARE(heatmap->mode(), HeatmapMode::Energies);
+    QCOMPARE(heatmap->value(1, 3), double(h.energies(1, 3)));
+    toggle->trigger();
+    QVERIFY(!window.energiesShown());
+    QCOMPARE(heatmap->value(1, 3), double(h.attention(1, 3)));
+}
+
+void TestMainWindowAnalysis::temperatureControl()
+{
+    MainWindow window;
+    QVERIFY(open(window, QStringLiteral("the 3rd of may 1999")));
+    const HeatmapModel *heatmap = window.heatmapModel();
+    const Hypothesis &h = heatmap->result()->best();
+    QCOMPARE(window.temperature(), 1.0);
+    window.setTemperature(4.0);
+    QCOMPARE(heatmap->temperature(), 4.0);
+    // "05" comes from "may" (column 3): still the largest weight, but far from one-hot.
+    const double peak = heatmap->value(1, 3);
+    QVERIFY(peak < double(h.attention(1, 3)));
+    for (int column = 0; column < heatmap->columns(); ++column)
+        QVERIFY(heatmap->value(1, column) <= peak);
+}
+
+void TestMainWindowAnalysis::contributionsTable()
+{
+    MainWindow window;
+    QVERIFY(open(window, QStringLiteral("the 3rd of may 1999")));
+    window.selectStep(1); // "05"
+    auto *table = window.findChild<QTableWidget *>(QStringLiteral("contributions"));
+    QVERIFY(table);
+    const TranslationResult &result = *window.heatmapModel()->result();
+    QCOMPARE(table->rowCount(), result.sourceLength());
+    const std::vector<Contribution> parts = contextContributions(result, result.best(), 1);
+    for (int j = 0; j < table->rowCount(); ++j) {
+        QCOMPARE(table->item(j, 0)->text(), QString::fromStdString(result.sourceTokens[size_t(j)]));
+        QCOMPARE(table->item(j, 1)->data(Qt::UserRole).toDouble(), parts[size_t(j)].norm);
+        QCOMPARE(table->item(j, 2)->data(Qt::UserRole).toDouble(), parts[size_t(j)].cosine);
+    }
+    // "may" carries c_2 almost alone: the largest part, pointing the same way.
+    QCOMPARE(table->item(3, 0)->text(), QStringLiteral("may"));
+    QVERIFY(parts[3].cosine > 0.9);
+}
+
+void TestMainWindowAnalysis::overrideAndReset_data()
+{
+    QTest::addColumn<int>("beam");
+    QTest::addColumn<QString>("reference");
+    QTest::newRow("greedy") << 1 << QString();
+    QTest::newRow("beam") << 3 << QString();
+    QTest::newRow("forced") << 1 << QStringLiteral("1999 05 03");
+}
+
+void TestMainWindowAnalysis::overrideAndReset()
+{
+    QFETCH(int, beam);
+    QFETCH(QString, reference);
+    MainWindow window;
+    window.setBeamWidth(beam);
+    window.setReference(reference);
+    QVERIFY(open(window, QStringLiteral("the 3rd of may 1999")));
+    const HeatmapModel *heatmap = window.heatmapModel();
+    const QStringList before = rowTokens(*heatmap);
+    const MatrixRM attentionBefore = heatmap->result()->best().attention;
+    QCOMPARE(before.join(QLatin1Char(' ')), QStringLiteral("1999 05 03 EOS"));
+
+    // Step 0 ("1999") looks at "the" instead of "1999".
+    QCOMPARE(window.attentionShare(), 100);
+    window.forceAttention(0, 0);
+    QVERIFY(window.waitForTranslation());
+    QCOMPARE(window.controller()->attentionOverrides().size(), size_t(1));
+    QVERIFY(heatmap->isOverridden(0, 0));
+    QCOMPARE(heatmap->value(0, 0), 1.0);
+    for (int column = 1; column < heatmap->columns(); ++column)
+        QCOMPARE(heatmap->value(0, column), 0.0);
+
+    // A share: half of the model's own weights stay.
+    window.setAttentionShare(50);
+    window.forceAttention(0, 0);
+    QVERIFY(window.waitForTranslation());
+    QCOMPARE(window.controller()->attentionOverrides().size(), size_t(1)); // replaced, not added
+    QVERIFY(std::abs(heatmap->value(0, 0) - (0.5 + 0.5 * double(attentionBefore(0, 0)))) < 1e-5);
+    QVERIFY(std::abs(heatmap->value(0, 4) - 0.5 * double(attentionBefore(0, 4))) < 1e-5);
+
+    window.resetAttention();
+    QVERIFY(window.waitForTranslation());
+    QVERIFY(window.controller()->attentionOverrides().empty());
+    QVERIFY(!heatmap->isOverridden(0, 0));
+    QCOMPARE(rowTokens(*heatmap), before);
+    QCOMPARE(heatmap->result()->best().attention, attentionBefore);
+}
+
+void TestMainWindowAnalysis::goldLinksAndScore_data()
+{
+    QTest::addColumn<QString>("gold");
+    QTest::addColumn<double>("threshold");
+    QTest::addColumn<QString>("expected");
+    // The model's argmax links are 4-0 3-1 1-2, the true alignment.
+    QTest::newRow("all right") << QStringLiteral("4-0 3-1 1-2") << 0.0
+                               << QStringLiteral("P 1.00  R 1.00  AER 0.00 (3 model links, 3 sure)");
+    QTest::newRow("one possible") << QStringLiteral("4-0 3-1 1?2") << 0.0
+                                  << QStringLiteral("P 1.00  R 1.00  AER 0.00 (3 model links, 2 sure)");
+    QTest::newRow("one wrong") << QStringLiteral("4-0 3-1 0-2") << 0.0
+                               << QStringLiteral("P 0.67  R 0.67  AER 0.33 (3 model links, 3 sure)");
+}
+
+void TestMainWindowAnalysis::goldLinksAndScore()
+{
+    QFETCH(QString, gold);
+    QFETCH(double, threshold);
+    QFETCH(QString, expected);
+    MainWindow window;
+    QVERIFY(open(window, QStringLiteral("the 3rd of may 1999")));
+    QCOMPARE(window.alignmentScoreText(), QString());
+    window.setLinkThreshold(threshold);
+    window.setGoldAlignment(parsePharaoh(gold.toStdString() + "\n", "test").front());
+    QCOMPARE(window.alignmentScoreText(), expected);
+    const HeatmapModel *heatmap = window.heatmapModel();
+    // Rows are target words, columns source words: 4-0 is the cell (0, 4).
+    QCOMPARE(heatmap->goldMark(0, 4), GoldMark::Sure);
+    QCOMPARE(heatmap->goldMark(0, 3), GoldMark::None);
+    QCOMPARE(heatmap->goldMark(2, 1),
+             gold.contains(QStringLiteral("1?2")) ? GoldMark::Possible
+                 : gold.contains(QStringLiteral("1-2")) ? GoldMark::Sure : GoldMark::None);
+}
+
+void TestMainWindowAnalysis::annotateAndSave()
+{
+    MainWindow window;
+    QVERIFY(open(window, QStringLiteral("the 3rd of may 1999")));
+    window.setAnnotating(true);
+    QVERIFY(window.isAnnotating());
+    QVERIFY(window.toggleGoldLink(0, 4)); // 1999 <- 1999
+    QVERIFY(window.toggleGoldLink(1, 3)); // 05 <- may
+    QVERIFY(window.toggleGoldLink(1, 2)); // 05 <- of, then off again
+    QVERIFY(window.toggleGoldLink(1, 2));
+    QVERIFY(!window.toggleGoldLink(3, 0)); // EOS is no word
+    QVERIFY(!window.toggleGoldLink(0, 5));
+    QCOMPARE(window.goldAlignment()->sure, (std::set<Link> {{4, 0}, {3, 1}}));
+    QCOMPARE(window.alignmentScoreText(), QStringLiteral("P 0.67  R 1.00  AER 0.20 (3 model links, 2 sure)"));
+
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("gold.txt"));
+    QString error;
+    QVERIFY2(window.saveAlignments(path, &error), qPrintable(error));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(file.readAll(), QByteArray("3-1 4-0\n"));
+    // A folder that does not exist: refused, nothing written.
+    QVERIFY(!window.saveAlignments(dir.filePath(QStringLiteral("no/such/gold.txt")), &error));
+    QVERIFY(error.contains(QStringLiteral("gold.txt")));
+}
+
+void TestMainWindowAnalysis::alignmentSet()
+{
+    MainWindow window;
+    QVERIFY(window.loadModel(datesModel));
+    QString error;
+    QVERIFY2(window.openAlignmentSet(datesTest + QStringLiteral(".src"), datesTest + QStringLiteral(".ref"),
+                                     datesTest + QStringLiteral(".gold"), &error),
+             qPrintable(error));
+    QVERIFY(window.alignmentSetSize() >= 5);
+    QCOMPARE(window.alignmentSetIndex(), 0);
+    QVERIFY(window.waitForTranslation());
+    QCOMPARE(window.sentence(), QStringLiteral("october 14th 2012"));
+    QCOMPARE(window.goldAlignment()->sure, (std::set<Link> {{0, 1}, {1, 2}, {2, 0}}));
+    QVERIFY(window.alignmentScoreText().startsWith(QStringLiteral("P ")));
+    // Forced decoding of the reference: rows are the reference words.
+    QCOMPARE(rowTokens(*window.heatmapModel()).join(QLatin1Char(' ')), QStringLiteral("2012 10 14 EOS"));
+
+    QAction *next = nullptr;
+    for (QAction *action : window.findChildren<QAction *>()) {
+        if (action->shortcut() == QKeySequence(QStringLiteral("Alt+Right")))
+            next = action;
+    }
+    QVERIFY(next && next->isEnabled());
+    next->trigger();
+    QVERIFY(window.waitForTranslation());
+    QCOMPARE(window.alignmentSetIndex(), 1);
+    QCOMPARE(window.sentence(), QStringLiteral("1974 november 27"));
+    QCOMPARE(window.goldAlignment()->sure, (std::set<Link> {{0, 0}, {1, 1}, {2, 2}}));
+    QCOMPARE(window.alignmentScoreText().left(7), QStringLiteral("P 1.00 "));
+    window.showSetSentence(window.alignmentSetSize()); // past the end: stays
+    QCOMPARE(window.alignmentSetIndex(), 1);
+}
+
+void TestMainWindowAnalysis::alignmentSetRefused_data()
+{
+    QTest::addColumn<QByteArray>("sentences");
+    QTest::addColumn<QByteArray>("references");
+    QTest::addColumn<QByteArray>("gold");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("fewer references") << QByteArray("a\nb\n") << QByteArray("x\n") << QByteArray("0-0\n0-0\n")
+                                      << QStringLiteral("2 sentences, 1 references and 2 gold");
+    QTest::newRow("more gold lines") << QByteArray("a\n") << QByteArray("x\n") << QByteArray("0-0\n1-1\n")
+                                     << QStringLiteral("1 sentences, 1 references and 2 gold");
+    QTest::newRow("pharaoh error") << QByteArray("a\nb\n") << QByteArray("x\ny\n") << QByteArray("0-0\n0:1\n")
+                                   << QStringLiteral("gold.txt:2:");
+}
+
+void TestMainWindowAnalysis::alignmentSetRefused()
+{
+    QFETCH(QByteArray, sentences);
+    QFETCH(QByteArray, references);
+    QFETCH(QByteArray, gold);
+    QFETCH(QString, message);
+    QTemporaryDir dir;
+    MainWindow window;
+    QString error;
+    QVERIFY(!window.openAlignmentSet(writeFile(dir, QStringLiteral("s.txt"), sentences),
+                                     writeFile(dir, QStringLiteral("r.txt"), references),
+                                     writeFile(dir, QStringLiteral("gold.txt"), gold), &error));
+    QVERIFY2(error.contains(message), qPrintable(error));
+    QCOMPARE(window.alignmentSetSize(), 0);
+    QVERIFY(!window.goldAlignment());
+}
+
+QTEST_MAIN(TestMainWindowAnalysis)
+
+#include "tst_mainwindowanalysis.moc"
