@@ -1142,7 +1142,8 @@ bool MainWindow::saveAlignments(const QString &path, QString *error)
     }
     const QByteArray bytes = QByteArray::fromStdString(writePharaoh(m_gold));
     QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.flush()
+        || !file.commit()) { // flush() first: see exportAlignment
         if (error)
             *error = tr("Could not write “%1”: %2").arg(path, file.errorString());
         return false;

@@ -1,0 +1,155 @@
+// The window's writes (Export alignment, Save model as, Save gold alignments) when the disk fills up
+// mid-write: each says so and leaves the previous file exactly as it was, with no temporary
+// file behind. A file size limit (RLIMIT_FSIZE) makes writes fail as a full disk does, also as
+// root, where read-only permissions do not stop anything.
+#include "mainwindow.h"
+
+#include <QDir>
+#include <QFile>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+
+#include <sys/resource.h>
+
+using attnviz::MainWindow;
+
+namespace {
+
+const QString datesModel = QStringLiteral(ATTNVIZ_SOURCE_DIR "/sample_models/dates.safetensors");
+
+class FileSizeLimit
+{
+public:
+    explicit FileSizeLimit(rlim_t bytes)
+    {
+        std::signal(SIGXFSZ, SIG_IGN);
+        getrlimit(RLIMIT_FSIZE, &m_old);
+        rlimit limit = m_old;
+        limit.rlim_cur = bytes;
+        setrlimit(RLIMIT_FSIZE, &limit);
+    }
+    ~FileSizeLimit() { setrlimit(RLIMIT_FSIZE, &m_old); }
+
+private:
+    rlimit m_old {};
+};
+
+QByteArray readAll(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+} // namespace
+
+class TestAtomicSave : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void exportKeepsThePreviousFile_data();
+    void exportKeepsThePreviousFile();
+    void saveModelKeepsThePreviousModel();
+    void saveAlignmentsKeepsThePreviousFile();
+
+private:
+    QTemporaryDir m_settingsDir;
+};
+
+void TestAtomicSave::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
+}
+
+void TestAtomicSave::exportKeepsThePreviousFile_data()
+{
+    QTest::addColumn<QString>("name");
+    for (const char *name : {"figure.png", "figure.svg", "figure.pdf", "alignment.csv", "alignment.json"})
+        QTest::newRow(name) << QString::fromLatin1(name);
+}
+
+void TestAtomicSave::exportKeepsThePreviousFile()
+{
+    QFETCH(QString, name);
+    QTemporaryDir out;
+    const QString path = out.filePath(name);
+    MainWindow window;
+    QVERIFY(window.loadModel(datesModel));
+    window.setSentence(QStringLiteral("the 3rd of may 1999"));
+    QVERIFY(window.waitForTranslation());
+    QString error;
+    QVERIFY2(window.exportAlignment(path, 1, &error), qPrintable(error));
+    const QByteArray before = readAll(path);
+    QVERIFY(before.size() > 64);
+
+    window.setSentence(QStringLiteral("the 21st of december 2031"));
+    QVERIFY(window.waitForTranslation());
+    bool wrote = true;
+    {
+        const FileSizeLimit limit(64);
+        wrote = window.exportAlignment(path, 1, &error);
+    }
+    QVERIFY(!wrote);
+    QVERIFY2(error.startsWith(QStringLiteral("Could not write “") + path), qPrintable(error));
+    QCOMPARE(readAll(path), before);
+    QCOMPARE(QDir(out.path()).entryList(QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot),
+             QStringList {name});
+}
+
+void TestAtomicSave::saveModelKeepsThePreviousModel()
+{
+    QTemporaryDir out;
+    const QString path = out.filePath(QStringLiteral("copy.safetensors"));
+    QVERIFY(QFile::copy(QStringLiteral(ATTNVIZ_SOURCE_DIR "/sample_models/tiny.safetensors"), path));
+    const QByteArray before = readAll(path);
+    MainWindow window;
+    QVERIFY(window.loadModel(datesModel));
+    QString error;
+    bool saved = true;
+    {
+        const FileSizeLimit limit(4096);
+        saved = window.saveModelAs(path, &error);
+    }
+    QVERIFY(!saved);
+    QVERIFY2(error.contains(path), qPrintable(error));
+    QCOMPARE(readAll(path), before);
+    QCOMPARE(QDir(out.path()).entryList(QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot),
+             QStringList {QStringLiteral("copy.safetensors")});
+}
+
+// File → Save gold alignments (the annotations).
+void TestAtomicSave::saveAlignmentsKeepsThePreviousFile()
+{
+    QTemporaryDir out;
+    const QString path = out.filePath(QStringLiteral("gold.txt"));
+    const QString dates = QStringLiteral(ATTNVIZ_SOURCE_DIR "/data/dates/dates-test");
+    MainWindow window;
+    QVERIFY(window.loadModel(datesModel));
+    QString error;
+    QVERIFY2(window.openAlignmentSet(dates + QStringLiteral(".src"), dates + QStringLiteral(".ref"),
+                                     dates + QStringLiteral(".gold"), &error),
+             qPrintable(error));
+    QVERIFY2(window.saveAlignments(path, &error), qPrintable(error));
+    const QByteArray before = readAll(path);
+    QVERIFY(before.size() > 64);
+    bool saved = true;
+    {
+        const FileSizeLimit limit(64);
+        saved = window.saveAlignments(path, &error);
+    }
+    QVERIFY(!saved);
+    QVERIFY2(error.contains(path), qPrintable(error));
+    QCOMPARE(readAll(path), before);
+    QCOMPARE(QDir(out.path()).entryList(QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot),
+             QStringList {QStringLiteral("gold.txt")});
+}
+
+QTEST_MAIN(TestAtomicSave)
+#include "tst_atomicsave.moc"
