@@ -90,8 +90,11 @@ MainWindow::MainWindow(QWidget *parent)
     m_scoreStatus->setObjectName(QStringLiteral("alignmentScore"));
     m_setStatus = new QLabel(this);
     m_setStatus->setObjectName(QStringLiteral("alignmentSet"));
+    m_referenceStatus = new QLabel(this);
+    m_referenceStatus->setObjectName(QStringLiteral("referenceLogProbs"));
     statusBar()->addWidget(m_modelStatus);
-    statusBar()->addWidget(m_unknownStatus, 1);
+    statusBar()->addWidget(m_unknownStatus);
+    statusBar()->addWidget(m_referenceStatus, 1);
     statusBar()->addPermanentWidget(m_setStatus);
     statusBar()->addPermanentWidget(m_scoreStatus);
     statusBar()->addPermanentWidget(m_timeStatus);
@@ -792,6 +795,11 @@ QString MainWindow::outputText() const
     return m_outputLabel->text();
 }
 
+QString MainWindow::referenceText() const
+{
+    return m_referenceStatus->text();
+}
+
 QString MainWindow::statusText() const
 {
     QStringList parts;
@@ -848,6 +856,23 @@ void MainWindow::updateStatus()
     m_unknownStatus->setText(unknown.isEmpty() ? QString() : tr("Unknown words: %1").arg(listed));
     m_unknownStatus->setToolTip(unknown.join(QStringLiteral(", ")));
     m_unknownStatus->setStyleSheet(unknown.isEmpty() ? QString() : QStringLiteral("color: #c62828"));
+    QString reference;
+    if (result && result->forced && m_hypothesis < int(result->hypotheses.size())) {
+        const Hypothesis &h = result->hypotheses[size_t(m_hypothesis)];
+        QStringList tokens;
+        for (size_t i = 0; i < h.targetTokens.size() && i < h.logProbs.size(); ++i)
+            tokens << QStringLiteral("%1 %2").arg(QString::fromStdString(h.targetTokens[i]),
+                                                  QString::number(h.logProbs[i], 'f', 2).replace(QLatin1Char('-'), QStringLiteral("−")));
+        reference = tr("log p: %1").arg(tokens.join(QStringLiteral(" · ")));
+        QStringList outside;
+        for (const std::string &word : result->unknownTargetWords)
+            outside << QString::fromStdString(word);
+        outside.removeDuplicates();
+        if (!outside.isEmpty())
+            reference += tr("   Reference words outside the vocabulary: %1").arg(outside.join(QStringLiteral(", ")));
+    }
+    m_referenceStatus->setText(reference);
+    m_referenceStatus->setToolTip(tr("The log-probability the model gives each token of the reference"));
     m_timeStatus->setText(result ? tr("Translated in %1 ms").arg(QString::number(m_output.milliseconds, 'f', 1))
                                  : QString());
 }

@@ -102,6 +102,8 @@ public:
     TranslationController *controller() const { return m_controller; }
     QString outputText() const;
     QString statusText() const; // model, time and unknown words, as the status bar shows them
+    // Forced decoding: "log p: 1999 −0.00 · 05 −0.01 …" and the reference words outside the vocabulary.
+    QString referenceText() const;
 
     // Writes what the views show (the selected beam, or the forced reference) to path, in the
     // format its extension names: .png (pngScale pixels per point), .svg, .pdf, .csv, .json.
@@ -192,6 +194,7 @@ private:
     QTableWidget *m_contributions = nullptr;
     QLabel *m_scoreStatus = nullptr;
     QLabel *m_setStatus = nullptr;
+    QLabel *m_referenceStatus = nullptr; // forced: each reference token's log p, unknown words
 
     // Gold links: one per sentence of an opened set, or one made by annotating.
     std::vector<GoldAlignment> m_gold;

@@ -60,6 +60,7 @@ private slots:
     void alignmentSet();
     void alignmentSetRefused_data();
     void alignmentSetRefused();
+    void referenceLogProbs();
 
 private:
     bool open(MainWindow &window, const QString &sentence);
@@ -315,6 +316,28 @@ void TestMainWindowAnalysis::alignmentSetRefused()
     QVERIFY2(error.contains(message), qPrintable(error));
     QCOMPARE(window.alignmentSetSize(), 0);
     QVERIFY(!window.goldAlignment());
+}
+
+void TestMainWindowAnalysis::referenceLogProbs()
+{
+    MainWindow window;
+    QVERIFY(open(window, QStringLiteral("the 3rd of may 1999")));
+    QCOMPARE(window.referenceText(), QString()); // not forced
+    window.setReference(QStringLiteral("1999 05 03"));
+    QVERIFY(window.waitForTranslation());
+    const Hypothesis &h = window.heatmapModel()->result()->best();
+    QCOMPARE(h.logProbs.size(), size_t(4));
+    const QString expected = QStringLiteral("log p: 1999 %1 · 05 %2 · 03 %3 · EOS %4")
+                                 .arg(QString::number(h.logProbs[0], 'f', 2), QString::number(h.logProbs[1], 'f', 2),
+                                      QString::number(h.logProbs[2], 'f', 2), QString::number(h.logProbs[3], 'f', 2))
+                                 .replace(QLatin1Char('-'), QStringLiteral("−"));
+    QCOMPARE(window.referenceText(), expected);
+
+    window.setReference(QStringLiteral("1999 banana 03"));
+    QVERIFY(window.waitForTranslation());
+    QCOMPARE(window.heatmapModel()->result()->unknownTargetWords, (std::vector<std::string> {"banana"}));
+    QVERIFY2(window.referenceText().endsWith(QStringLiteral("outside the vocabulary: banana")),
+             qPrintable(window.referenceText()));
 }
 
 QTEST_MAIN(TestMainWindowAnalysis)

@@ -39,6 +39,7 @@ private slots:
     void emptyInputClears();
     void forcedDecoding();
     void beamSearch();
+    void attentionOverrides();
 };
 
 void TestTranslationController::sentenceGivesResult()
@@ -190,6 +191,38 @@ void TestTranslationController::beamSearch()
     QVERIFY(hypotheses[0].score >= hypotheses[1].score);
     QCOMPARE(controller.options().beamWidth, 3);
     QCOMPARE(controller.options().ablation, Ablation::None);
+}
+
+void TestTranslationController::attentionOverrides()
+{
+    TranslationController controller;
+    QSignalSpy ready(&controller, &TranslationController::resultReady);
+    controller.setModel(randomModel(Architecture::Bahdanau));
+    controller.setSentence(QStringLiteral("i am cold"));
+    QVERIFY(controller.waitForIdle(10000));
+    const MatrixRM original = outputAt(ready, ready.count() - 1).result->best().attention;
+
+    controller.setAttentionOverride({0, 1, 1.0});
+    controller.setAttentionOverride({0, 2, 1.0}); // the same step: replaces the first
+    QCOMPARE(controller.attentionOverrides().size(), size_t(1));
+    QCOMPARE(controller.options().attentionOverrides.front().position, 2);
+    QVERIFY(controller.waitForIdle(10000));
+    TranslationOutput output = outputAt(ready, ready.count() - 1);
+    QCOMPARE(output.attentionOverrides.size(), size_t(1));
+    const MatrixRM &forced = output.result->best().attention;
+    for (int j = 0; j < forced.cols(); ++j)
+        QCOMPARE(forced(0, j), j == 2 ? 1.0f : 0.0f);
+
+    controller.clearAttentionOverrides();
+    QVERIFY(controller.waitForIdle(10000));
+    output = outputAt(ready, ready.count() - 1);
+    QVERIFY(output.attentionOverrides.empty());
+    QCOMPARE(output.result->best().attention, original);
+
+    // Another sentence: the steps and positions no longer apply.
+    controller.setAttentionOverride({1, 0, 0.5});
+    controller.setSentence(QStringLiteral("i am"));
+    QVERIFY(controller.attentionOverrides().empty());
 }
 
 QTEST_MAIN(TestTranslationController)
