@@ -3,6 +3,8 @@
 // alignment sets. On the dates model, whose true alignment is known.
 #include "mainwindow.h"
 
+#include "alignmentrenderer.h"
+#include "alignmentview.h"
 #include "heatmapmodel.h"
 
 #include <attnviz/alignment.h>
@@ -10,6 +12,8 @@
 
 #include <QAction>
 #include <QFile>
+#include <QImage>
+#include <QPainter>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTableWidget>
@@ -61,6 +65,8 @@ private slots:
     void alignmentSetRefused_data();
     void alignmentSetRefused();
     void referenceLogProbs();
+    void mouseClicks();
+    void goldOutlineIsDrawn();
 
 private:
     bool open(MainWindow &window, const QString &sentence);
@@ -338,6 +344,63 @@ void TestMainWindowAnalysis::referenceLogProbs()
     QCOMPARE(window.heatmapModel()->result()->unknownTargetWords, (std::vector<std::string> {"banana"}));
     QVERIFY2(window.referenceText().endsWith(QStringLiteral("outside the vocabulary: banana")),
              qPrintable(window.referenceText()));
+}
+
+void TestMainWindowAnalysis::mouseClicks()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(open(window, QStringLiteral("the 3rd of may 1999")));
+    AlignmentView *view = window.heatmapView();
+    // A plain click selects the step and changes nothing else.
+    QTest::mouseClick(view, Qt::LeftButton, Qt::NoModifier, view->cellRect(2, 0).center());
+    QCOMPARE(window.selectedStep(), 2);
+    QVERIFY(window.controller()->attentionOverrides().empty());
+    // Alt+click forces the attention.
+    QTest::mouseClick(view, Qt::LeftButton, Qt::AltModifier, view->cellRect(0, 0).center());
+    QCOMPARE(window.controller()->attentionOverrides().size(), size_t(1));
+    QCOMPARE(window.controller()->attentionOverrides().front().position, 0);
+    QVERIFY(window.waitForTranslation());
+    QVERIFY(window.heatmapModel()->isOverridden(0, 0));
+    window.resetAttention();
+    QVERIFY(window.waitForTranslation());
+    // Annotating: a click toggles a gold link.
+    window.setAnnotating(true);
+    QTest::mouseClick(view, Qt::LeftButton, Qt::NoModifier, view->cellRect(1, 3).center());
+    QVERIFY(window.goldAlignment());
+    QCOMPARE(window.goldAlignment()->sure, (std::set<Link> {{3, 1}}));
+    QVERIFY(window.controller()->attentionOverrides().empty());
+}
+
+void TestMainWindowAnalysis::goldOutlineIsDrawn()
+{
+    MainWindow window;
+    QVERIFY(open(window, QStringLiteral("the 3rd of may 1999")));
+    HeatmapModel *heatmap = window.heatmapModel();
+    const auto render = [heatmap]() {
+        QImage image(1, 1, QImage::Format_RGB32);
+        const AlignmentRenderer sizing(*heatmap, AlignmentStyle {}, &image);
+        image = QImage(sizing.size().toSize(), QImage::Format_RGB32);
+        const AlignmentRenderer renderer(*heatmap, AlignmentStyle {}, &image);
+        QPainter painter(&image);
+        renderer.paint(&painter);
+        painter.end();
+        return std::make_pair(image, renderer.cellRect(1, 3)); // 05 <- may
+    };
+    const auto [plain, cell] = render();
+    GoldAlignment gold;
+    gold.sure = {{3, 1}};
+    window.setGoldAlignment(gold);
+    const auto [outlined, sameCell] = render();
+    QCOMPARE(sameCell, cell);
+    // The cell's centre keeps its colour; the outline, a quarter in from the left edge, changes it.
+    const QPoint centre = cell.center().toPoint();
+    QCOMPARE(outlined.pixel(centre), plain.pixel(centre));
+    int changed = 0;
+    for (int x = int(cell.left()) + 1; x < int(cell.center().x()); ++x)
+        changed += outlined.pixel(x, centre.y()) != plain.pixel(x, centre.y());
+    QVERIFY(changed > 0);
 }
 
 QTEST_MAIN(TestMainWindowAnalysis)
