@@ -65,7 +65,7 @@ void HeatmapModel::recompute()
     const Hypothesis &h = m_result->hypotheses[size_t(m_hypothesis)];
     const int rowCount = rows(), columnCount = columns();
     const int sourceLength = m_result->sourceLength();
-    const int slotCount = int(h.attention.cols()); // T, or L for tutorial_legacy
+    const int slotCount = int(h.attention.cols()); // T, or the L slots of tutorial_legacy
     const bool haveEnergies = h.energies.rows() == h.attention.rows() && h.energies.cols() == slotCount;
     m_values.assign(size_t(rowCount) * size_t(columnCount), 0.0);
     m_rowMeans.assign(size_t(rowCount), 0.0);
@@ -76,7 +76,7 @@ void HeatmapModel::recompute()
             for (int j = 0; j < sourceLength && j < slotCount; ++j)
                 out[j] = double(h.energies(row, j));
             if (m_legacy) {
-                // The slotCount past the input as one score whose softmax share is their total mass.
+                // The slots past the input as one score whose softmax share is their total mass.
                 double top = -INFINITY;
                 for (int j = sourceLength; j < slotCount; ++j)
                     top = std::max(top, double(h.energies(row, j)));
@@ -100,7 +100,7 @@ void HeatmapModel::recompute()
                 out[columnCount - 1] = size_t(row) < h.paddingMass.size() ? h.paddingMass[size_t(row)] : 0.0;
         } else {
             const Vector energies = h.energies.row(row).transpose();
-            const Vector p = softmaxAtTemperature(energies, m_temperature); // over all L slotCount
+            const Vector p = softmaxAtTemperature(energies, m_temperature); // over all L slots
             for (int j = 0; j < sourceLength && j < slotCount; ++j)
                 out[j] = double(p(j));
             if (m_legacy) {
