@@ -7,6 +7,7 @@
 #include <attnviz/text.h>
 #include <attnviz/translate.h>
 
+#include "filesizelimit.h"
 #include "testmodels.h"
 
 #include <QByteArray>
@@ -16,12 +17,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-#include <csignal>
 #include <cstdint>
 #include <fstream>
 #include <string>
-
-#include <sys/resource.h>
 
 using namespace attnviz;
 
@@ -71,25 +69,6 @@ std::string words(int count)
         text += (i % 3 == 0 ? "i " : i % 3 == 1 ? "am " : "cold ");
     return text;
 }
-
-// Files written while it lives fail past `bytes` with EFBIG, as a full disk fails a write; this
-// works as root, where permissions do not.
-class FileSizeLimit
-{
-public:
-    explicit FileSizeLimit(rlim_t bytes)
-    {
-        std::signal(SIGXFSZ, SIG_IGN);
-        getrlimit(RLIMIT_FSIZE, &m_old);
-        rlimit limit = m_old;
-        limit.rlim_cur = bytes;
-        setrlimit(RLIMIT_FSIZE, &limit);
-    }
-    ~FileSizeLimit() { setrlimit(RLIMIT_FSIZE, &m_old); }
-
-private:
-    rlimit m_old {};
-};
 
 std::string readAll(const QString &path)
 {
@@ -315,7 +294,7 @@ void TestHostile::failedWriteKeepsThePreviousFile()
     QVERIFY(QFile::copy(previous, dir.filePath(QStringLiteral("sub/keep.txt"))));
     const QString path = target.startsWith(QLatin1Char('/')) ? target : dir.filePath(target);
     try {
-        const FileSizeLimit limit(expected == QStringLiteral("File too large") ? 4096 : RLIM_INFINITY);
+        const test::FileSizeLimit limit(expected == QStringLiteral("File too large") ? 4096 : RLIM_INFINITY);
         writeFileAtomically(path.toStdString(), std::string(1 << 20, 'x'));
         QFAIL("expected an error");
     } catch (const std::runtime_error &error) {
@@ -339,7 +318,7 @@ void TestHostile::failedModelSaveKeepsThePreviousModel()
                                              CombineActivation::Relu, 2);
     bigger.config.description = std::string(100'000, 'd');
     {
-        const FileSizeLimit limit(16'384);
+        const test::FileSizeLimit limit(16'384);
         QVERIFY_THROWS_EXCEPTION(ModelError, saveModelFile(bigger, path));
     }
     QCOMPARE(loadModelFile(path).tensors.at("decoder.out.bias").values,

@@ -2,6 +2,7 @@
 // mid-write: each says so and leaves the previous file exactly as it was, with no temporary
 // file behind. A file size limit (RLIMIT_FSIZE) makes writes fail as a full disk does, also as
 // root, where read-only permissions do not stop anything.
+#include "filesizelimit.h"
 #include "mainwindow.h"
 
 #include <QDir>
@@ -11,32 +12,11 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-#include <csignal>
-
-#include <sys/resource.h>
-
 using attnviz::MainWindow;
 
 namespace {
 
 const QString datesModel = QStringLiteral(ATTNVIZ_SOURCE_DIR "/sample_models/dates.safetensors");
-
-class FileSizeLimit
-{
-public:
-    explicit FileSizeLimit(rlim_t bytes)
-    {
-        std::signal(SIGXFSZ, SIG_IGN);
-        getrlimit(RLIMIT_FSIZE, &m_old);
-        rlimit limit = m_old;
-        limit.rlim_cur = bytes;
-        setrlimit(RLIMIT_FSIZE, &limit);
-    }
-    ~FileSizeLimit() { setrlimit(RLIMIT_FSIZE, &m_old); }
-
-private:
-    rlimit m_old {};
-};
 
 QByteArray readAll(const QString &path)
 {
@@ -93,7 +73,7 @@ void TestAtomicSave::exportKeepsThePreviousFile()
     QVERIFY(window.waitForTranslation());
     bool wrote = true;
     {
-        const FileSizeLimit limit(64);
+        const attnviz::test::FileSizeLimit limit(64);
         wrote = window.exportAlignment(path, 1, &error);
     }
     QVERIFY(!wrote);
@@ -114,7 +94,7 @@ void TestAtomicSave::saveModelKeepsThePreviousModel()
     QString error;
     bool saved = true;
     {
-        const FileSizeLimit limit(4096);
+        const attnviz::test::FileSizeLimit limit(4096);
         saved = window.saveModelAs(path, &error);
     }
     QVERIFY(!saved);
@@ -141,7 +121,7 @@ void TestAtomicSave::saveAlignmentsKeepsThePreviousFile()
     QVERIFY(before.size() > 64);
     bool saved = true;
     {
-        const FileSizeLimit limit(64);
+        const attnviz::test::FileSizeLimit limit(64);
         saved = window.saveAlignments(path, &error);
     }
     QVERIFY(!saved);
