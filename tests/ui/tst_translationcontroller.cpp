@@ -34,6 +34,7 @@ private slots:
     void quickChangesGiveOnlyTheNewest();
     void staleResultIsDropped();
     void inputErrorIsReported();
+    void pastedPageIsReported();
     void guiThreadKeepsRunning();
     void emptyInputClears_data();
     void emptyInputClears();
@@ -136,6 +137,21 @@ void TestTranslationController::inputErrorIsReported()
     controller.setSentence(QStringLiteral("i am cold"));
     QTRY_COMPARE(ready.count(), 1);
     QCOMPARE(failed.count(), 1);
+}
+
+// 5,000 words pasted at once: over the engine's limit, said in the window, not decoded.
+void TestTranslationController::pastedPageIsReported()
+{
+    TranslationController controller;
+    QSignalSpy ready(&controller, &TranslationController::resultReady);
+    QSignalSpy failed(&controller, &TranslationController::translationFailed);
+    controller.setModel(randomModel(Architecture::Bahdanau));
+    controller.setSentence(QStringLiteral("i am cold ").repeated(1667));
+    QTRY_COMPARE(failed.count(), 1);
+    const QString message = failed.first().first().toString();
+    QVERIFY2(message.contains(QStringLiteral("5001 words; attnviz translates at most 500")),
+             qPrintable(message));
+    QCOMPARE(ready.count(), 0);
 }
 
 void TestTranslationController::emptyInputClears_data()
