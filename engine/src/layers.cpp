@@ -12,6 +12,13 @@ namespace attnviz {
 #ifdef ATTNVIZ_AVX2_KERNEL
 namespace {
 
+__attribute__((target("avx2,fma"))) float horizontalSum(__m256 v)
+{
+    __m128 half = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    half = _mm_hadd_ps(half, half);
+    return _mm_cvtss_f32(_mm_hadd_ps(half, half));
+}
+
 // y[k][v] = b[v] + W[v] . x[k]: four rows of W at a time, each read once from memory and
 // reused from L1 for every row of x. Plain pointers and intrinsics only: no template or inline
 // function from a header may be compiled for AVX2 here, or the linker could hand that copy to
@@ -58,10 +65,7 @@ __attribute__((target("avx2,fma"))) void linearAvx2(const float *x, long rows, l
             __m256 a = _mm256_setzero_ps();
             for (long i = 0; i < vectorEnd; i += 8)
                 a = _mm256_fmadd_ps(_mm256_loadu_ps(wv + i), _mm256_loadu_ps(xk + i), a);
-            __m128 half = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-            half = _mm_hadd_ps(half, half);
-            half = _mm_hadd_ps(half, half);
-            float sum = _mm_cvtss_f32(half);
+            float sum = horizontalSum(a);
             for (long i = vectorEnd; i < inputs; ++i)
                 sum += wv[i] * xk[i];
             y[k * yStride + v] = sum + (b ? b[v] : 0.0f);
@@ -114,13 +118,6 @@ __attribute__((target("avx2,fma"))) inline __m256 expNonPositiveAvx2(__m256 x)
     const __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(exponent, _mm256_set1_epi32(127)), 23));
     const __m256 underflow = _mm256_cmp_ps(m, _mm256_set1_ps(-126.0f), _CMP_LT_OQ);
     return _mm256_andnot_ps(underflow, _mm256_mul_ps(y, scale));
-}
-
-__attribute__((target("avx2,fma"))) float horizontalSum(__m256 v)
-{
-    __m128 half = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    half = _mm_hadd_ps(half, half);
-    return _mm_cvtss_f32(_mm_hadd_ps(half, half));
 }
 
 // log_softmax over contiguous values in the order logSoftmaxInPlace uses: (x - max) - log sum.
