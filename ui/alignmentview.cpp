@@ -1,5 +1,6 @@
 #include "alignmentview.h"
 
+#include "colormap.h"
 #include "heatmapmodel.h"
 
 #include <QHelpEvent>
@@ -24,6 +25,7 @@ AlignmentView::AlignmentView(Kind kind, HeatmapModel *model, QWidget *parent)
     m_style = AlignmentStyle::fromPalette(palette());
     connect(model, &QAbstractItemModel::modelReset, this, [this]() {
         m_style.selectedRow = std::min(m_style.selectedRow, m_model->rows() - 1);
+        m_currentColumn = std::min(m_currentColumn, m_model->columns() - 1);
         relayout();
     });
     connect(model, &QAbstractItemModel::dataChanged, this, qOverload<>(&QWidget::update));
@@ -82,8 +84,38 @@ void AlignmentView::select(int step)
 {
     const int before = m_style.selectedRow;
     setSelectedStep(step);
-    if (m_style.selectedRow != before)
-        emit stepSelected(m_style.selectedRow);
+    if (m_style.selectedRow == before)
+        return;
+    emit stepSelected(m_style.selectedRow);
+    if (m_kind == Kind::Heatmap && m_currentColumn >= 0 && m_style.selectedRow >= 0)
+        emit currentCellChanged(m_style.selectedRow, m_currentColumn);
+}
+
+void AlignmentView::setCurrentColumn(int column)
+{
+    column = m_model->columns() == 0 || column < 0 ? -1 : std::min(column, m_model->columns() - 1);
+    if (column == m_currentColumn)
+        return;
+    m_currentColumn = column;
+    update();
+}
+
+void AlignmentView::moveCursor(int column)
+{
+    const int before = m_currentColumn;
+    setCurrentColumn(column);
+    if (m_currentColumn != before && m_style.selectedRow >= 0)
+        emit currentCellChanged(m_style.selectedRow, m_currentColumn);
+}
+
+int AlignmentView::strongestColumn(int row) const
+{
+    int best = 0;
+    for (int column = 1; column < m_model->columns(); ++column) {
+        if (m_model->value(row, column) > m_model->value(row, best))
+            best = column;
+    }
+    return best;
 }
 
 void AlignmentView::setZoom(double zoom)
@@ -113,15 +145,8 @@ QString AlignmentView::toolTipAt(const QPoint &position) const
     const QPointF point = QPointF(position) - origin();
     if (m_kind == Kind::Lines) {
         const int row = AlignmentLinesRenderer(*m_model, m_style, this).rowAt(point);
-        if (row < 0)
-            return {};
         // The strongest source of this output word.
-        int best = 0;
-        for (int column = 1; column < m_model->columns(); ++column) {
-            if (m_model->value(row, column) > m_model->value(row, best))
-                best = column;
-        }
-        return m_model->toolTip(row, best);
+        return row < 0 ? QString() : m_model->toolTip(row, strongestColumn(row));
     }
     const AlignmentRenderer renderer(*m_model, m_style, this);
     const int row = renderer.rowAt(point), column = renderer.columnAt(point);
@@ -167,10 +192,22 @@ void AlignmentView::paintEvent(QPaintEvent *)
         return;
     }
     painter.translate(origin());
-    if (m_kind == Kind::Heatmap)
-        AlignmentRenderer(*m_model, m_style, this).paint(&painter);
-    else
+    if (m_kind == Kind::Lines) {
         AlignmentLinesRenderer(*m_model, m_style, this).paint(&painter);
+        return;
+    }
+    const AlignmentRenderer renderer(*m_model, m_style, this);
+    renderer.paint(&painter);
+    // The cell cursor, only while the keyboard is here (exports never show it).
+    if (hasFocus() && m_currentColumn >= 0 && m_style.selectedRow >= 0) {
+        const QRectF cell = renderer.cellRect(m_style.selectedRow, m_currentColumn);
+        QPen pen(contrastingTextColor(m_model->cellColor(m_style.selectedRow, m_currentColumn)),
+                 std::max(1.0, cell.width() / 14), Qt::DotLine);
+        painter.setPen(pen);
+        painter.setBrush(Qt::NoBrush);
+        const double inset = cell.width() / 5;
+        painter.drawRect(cell.adjusted(inset, inset, -inset, -inset));
+    }
 }
 
 void AlignmentView::mousePressEvent(QMouseEvent *event)
@@ -183,8 +220,10 @@ void AlignmentView::mousePressEvent(QMouseEvent *event)
         select(row);
     if (m_kind == Kind::Heatmap && event->button() == Qt::LeftButton) {
         const int column = AlignmentRenderer(*m_model, m_style, this).columnAt(point);
-        if (row >= 0 && column >= 0)
+        if (row >= 0 && column >= 0) {
+            moveCursor(column);
             emit cellClicked(row, column, event->modifiers());
+        }
     }
     QWidget::mousePressEvent(event);
 }
@@ -192,6 +231,35 @@ void AlignmentView::mousePressEvent(QMouseEvent *event)
 void AlignmentView::keyPressEvent(QKeyEvent *event)
 {
     const int step = m_style.selectedRow;
+    const bool cells = m_kind == Kind::Heatmap && m_model->rows() > 0;
+    const bool plain = !(event->modifiers() & ~Qt::KeypadModifier);
+    if (cells && plain) {
+        const int row = step < 0 ? 0 : step;
+        switch (event->key()) {
+        case Qt::Key_Left:
+        case Qt::Key_Right: {
+            if (step < 0)
+                select(0);
+            const bool right = event->key() == Qt::Key_Right;
+            moveCursor(m_currentColumn < 0 ? strongestColumn(row)
+                                           : std::max(0, m_currentColumn + (right ? 1 : -1)));
+            return;
+        }
+        case Qt::Key_Space:
+        case Qt::Key_Return:
+        case Qt::Key_Enter:
+        case Qt::Key_F:
+            if (step < 0)
+                select(0);
+            if (m_currentColumn < 0)
+                moveCursor(strongestColumn(row));
+            emit cellClicked(row, m_currentColumn,
+                             event->key() == Qt::Key_F ? Qt::AltModifier : Qt::NoModifier);
+            return;
+        default:
+            break;
+        }
+    }
     switch (event->key()) {
     case Qt::Key_Up:
     case Qt::Key_Left:
@@ -241,6 +309,18 @@ bool AlignmentView::eventFilter(QObject *watched, QEvent *event)
     if (watched == m_viewport && event->type() == QEvent::Resize)
         relayout();
     return QWidget::eventFilter(watched, event);
+}
+
+void AlignmentView::focusInEvent(QFocusEvent *event)
+{
+    update(); // the cell cursor appears
+    QWidget::focusInEvent(event);
+}
+
+void AlignmentView::focusOutEvent(QFocusEvent *event)
+{
+    update();
+    QWidget::focusOutEvent(event);
 }
 
 void AlignmentView::changeEvent(QEvent *event)

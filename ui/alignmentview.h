@@ -1,5 +1,10 @@
 // A widget that shows a HeatmapModel with AlignmentRenderer (heatmap) or AlignmentLinesRenderer
 // (lines), handles hover, clicks, the keyboard and zoom. Put it in a QScrollArea.
+//
+// The keyboard: Up/Down (and in the lines view Left/Right) select the decoder step. The heatmap
+// also has a cell cursor, drawn while the view has focus: Left/Right move it along the selected
+// step's row, and it starts on the step's strongest source. Space or Enter on the cursor does what
+// a click does, F what an Alt+click does (both through cellClicked).
 #pragma once
 
 #include "alignmentrenderer.h"
@@ -20,6 +25,7 @@ public:
 
     Kind kind() const { return m_kind; }
     int selectedStep() const { return m_style.selectedRow; }
+    int currentColumn() const { return m_currentColumn; } // the heatmap's cell cursor, -1 when none
     double zoom() const { return m_zoom; } // the person's zoom; the drawing also fits the view
     bool showValues() const { return m_style.showValues; }
     QString toolTipAt(const QPoint &position) const; // what hovering there shows
@@ -27,6 +33,7 @@ public:
     QSize sizeHint() const override;
 
     void setSelectedStep(int step); // clamped; does not emit stepSelected
+    void setCurrentColumn(int column); // clamped, -1 for none; does not emit currentCellChanged
     void setZoom(double zoom);      // 0.4 .. 4
     void zoomIn() { setZoom(zoom() * 1.25); }
     void zoomOut() { setZoom(zoom() / 1.25); }
@@ -36,7 +43,10 @@ public:
 signals:
     void stepSelected(int step); // by a click or the keyboard
     // Heatmap: a click on a cell, with the keyboard modifiers held (Alt: force the attention).
+    // From the keyboard: Space/Enter arrive without modifiers, F with Qt::AltModifier.
     void cellClicked(int row, int column, Qt::KeyboardModifiers modifiers);
+    // The cell cursor moved (keyboard or click), so that the window can say what the cell holds.
+    void currentCellChanged(int row, int column);
     void zoomChanged(double zoom);
 
 protected:
@@ -46,6 +56,8 @@ protected:
     void keyPressEvent(QKeyEvent *event) override;
     void wheelEvent(QWheelEvent *event) override;
     void changeEvent(QEvent *event) override;
+    void focusInEvent(QFocusEvent *event) override;
+    void focusOutEvent(QFocusEvent *event) override;
     void showEvent(QShowEvent *event) override;
     bool eventFilter(QObject *watched, QEvent *event) override;
 
@@ -53,11 +65,14 @@ private:
     QPointF origin() const; // where the drawing starts (centred when the widget is larger)
     void relayout();
     void select(int step);
+    void moveCursor(int column); // the heatmap's cell cursor, emits currentCellChanged
+    int strongestColumn(int row) const;
 
     Kind m_kind;
     HeatmapModel *m_model;
     AlignmentStyle m_style; // m_style.zoom = m_zoom x the factor that fills the viewport
     double m_zoom = 1;
+    int m_currentColumn = -1;
     QString m_placeholder;
     QWidget *m_viewport = nullptr;
 };

@@ -192,7 +192,8 @@ void MainWindow::createCentralWidget()
     m_share->setRange(0, 100);
     m_share->setValue(100);
     m_share->setSuffix(QStringLiteral("%"));
-    m_share->setToolTip(tr("Alt+click a heatmap cell to put this share of the step's attention on that word"));
+    m_share->setToolTip(tr("Alt+click a heatmap cell (or press F on the heatmap's cell cursor) to put this share of "
+                          "the step's attention on that word"));
     auto *shareLabel = new QLabel(tr("F&orce share:"), central);
     shareLabel->setBuddy(m_share);
     m_threshold = new QDoubleSpinBox(central);
@@ -250,6 +251,7 @@ void MainWindow::createCentralWidget()
     connect(m_threshold, qOverload<double>(&QDoubleSpinBox::valueChanged), this,
             &MainWindow::updateAlignmentScore);
     connect(m_heatmapView, &AlignmentView::cellClicked, this, &MainWindow::onCellClicked);
+    connect(m_heatmapView, &AlignmentView::currentCellChanged, this, &MainWindow::describeCell);
     connect(m_hypotheses, &QComboBox::currentIndexChanged, this, [this, hypothesesLabel](int) {
         hypothesesLabel->setVisible(m_hypotheses->count() > 1);
         m_hypotheses->setVisible(m_hypotheses->count() > 1);
@@ -354,12 +356,12 @@ void MainWindow::createMenus()
     editMenu->addSeparator();
     m_resetAttentionAction = editMenu->addAction(tr("Reset a&ttention"), this, &MainWindow::resetAttention);
     m_resetAttentionAction->setShortcut(QKeySequence(tr("Ctrl+Shift+R")));
-    m_resetAttentionAction->setStatusTip(tr("Undo every Alt+click: the model's own attention again"));
+    m_resetAttentionAction->setStatusTip(tr("Undo every forced cell (Alt+click or F): the model's own attention again"));
     m_resetAttentionAction->setEnabled(false);
     m_annotateAction = editMenu->addAction(tr("A&nnotate gold links"));
     m_annotateAction->setCheckable(true);
     m_annotateAction->setShortcut(QKeySequence(tr("Ctrl+Shift+G")));
-    m_annotateAction->setStatusTip(tr("A click on a heatmap cell adds or removes a sure gold link"));
+    m_annotateAction->setStatusTip(tr("A click on a heatmap cell (or Space on the cell cursor) adds or removes a sure gold link"));
     m_previousSentenceAction = editMenu->addAction(tr("&Previous sentence of the set"), this,
                                                    [this]() { showSetSentence(m_setIndex - 1); });
     m_previousSentenceAction->setShortcuts({QKeySequence(tr("Alt+Left")), QKeySequence(QKeySequence::MoveToPreviousPage)});
@@ -955,6 +957,18 @@ void MainWindow::onCellClicked(int row, int column, Qt::KeyboardModifiers modifi
         toggleGoldLink(row, column);
     else if (modifiers & Qt::AltModifier)
         forceAttention(row, column);
+}
+
+void MainWindow::describeCell(int row, int column)
+{
+    // What a hover tooltip says, for whoever moves with the keyboard; and what the keys do.
+    const QString what = m_heatmap->toolTip(row, column);
+    if (what.isEmpty())
+        return;
+    const QString keys = m_annotateAction->isChecked()
+        ? tr("Space: add or remove a gold link")
+        : tr("F: force the attention here");
+    statusBar()->showMessage(what + QStringLiteral("   —   ") + keys, 8000);
 }
 
 void MainWindow::updateContributions()

@@ -151,6 +151,7 @@ private:
     void updateAlignmentScore();
     void showGold();
     void onCellClicked(int row, int column, Qt::KeyboardModifiers modifiers);
+    void describeCell(int row, int column); // in the status bar
     void openAlignmentSetDialog();
     void saveAlignmentsDialog();
 

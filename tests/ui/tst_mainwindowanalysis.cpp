@@ -15,6 +15,8 @@
 #include <QImage>
 #include <QPainter>
 #include <QSettings>
+#include <QSignalSpy>
+#include <QStatusBar>
 #include <QStandardPaths>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -66,6 +68,8 @@ private slots:
     void alignmentSetRefused();
     void referenceLogProbs();
     void mouseClicks();
+    void keyboardCells();
+    void cellCursorIsDrawnWithFocusOnly();
     void goldOutlineIsDrawn();
 
 private:
@@ -371,6 +375,99 @@ void TestMainWindowAnalysis::mouseClicks()
     QVERIFY(window.goldAlignment());
     QCOMPARE(window.goldAlignment()->sure, (std::set<Link> {{3, 1}}));
     QVERIFY(window.controller()->attentionOverrides().empty());
+}
+
+void TestMainWindowAnalysis::keyboardCells()
+{
+    // Everything the mouse does on a cell, from the keyboard: Ctrl+G to the heatmap, arrows,
+    // F to force, Space to toggle a gold link while annotating.
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(open(window, QStringLiteral("the 3rd of may 1999")));
+    AlignmentView *view = window.heatmapView();
+    HeatmapModel *heatmap = window.heatmapModel();
+    QTest::keyClick(&window, Qt::Key_G, Qt::ControlModifier);
+    QTRY_VERIFY(view->hasFocus());
+    QCOMPARE(view->currentColumn(), -1);
+
+    // The first Right puts the cursor on the step's strongest source: "1999" for the first "1999".
+    QCOMPARE(rowTokens(*heatmap).first(), QStringLiteral("1999"));
+    QSignalSpy cells(view, &AlignmentView::currentCellChanged);
+    QTest::keyClick(view, Qt::Key_Right);
+    QCOMPARE(window.selectedStep(), 0);
+    QCOMPARE(heatmap->columnLabel(view->currentColumn()), QStringLiteral("1999"));
+    QCOMPARE(cells.size(), 1);
+    QVERIFY2(window.statusBar()->currentMessage().contains(QStringLiteral("α(1999 ← 1999)")),
+             qPrintable(window.statusBar()->currentMessage()));
+    // Left/Right move along the row and stop at its ends; Up/Down keep the column.
+    const int last = heatmap->columns() - 1;
+    for (int i = 0; i < heatmap->columns() + 2; ++i)
+        QTest::keyClick(view, Qt::Key_Right);
+    QCOMPARE(view->currentColumn(), last);
+    for (int i = 0; i < heatmap->columns() + 2; ++i)
+        QTest::keyClick(view, Qt::Key_Left);
+    QCOMPARE(view->currentColumn(), 0);
+    QTest::keyClick(view, Qt::Key_Down);
+    QCOMPARE(window.selectedStep(), 1);
+    QCOMPARE(view->currentColumn(), 0);
+    QCOMPARE(cells.last().at(0).toInt(), 1);
+
+    // F forces the attention at the cursor, as Alt+click does.
+    QTest::keyClick(view, Qt::Key_Right); // step 1, column 1 ("3rd")
+    QTest::keyClick(view, Qt::Key_F);
+    QCOMPARE(window.controller()->attentionOverrides().size(), size_t(1));
+    QCOMPARE(window.controller()->attentionOverrides().front().step, 1);
+    QCOMPARE(window.controller()->attentionOverrides().front().position, 1);
+    QVERIFY(window.waitForTranslation());
+    QVERIFY(heatmap->isOverridden(1, 1));
+    // Space without annotating changes nothing.
+    QTest::keyClick(view, Qt::Key_Space);
+    QCOMPARE(window.controller()->attentionOverrides().size(), size_t(1));
+    QVERIFY(!window.goldAlignment());
+    window.resetAttention();
+    QVERIFY(window.waitForTranslation());
+
+    // Annotating: Space (or Enter) toggles the gold link under the cursor.
+    window.setAnnotating(true);
+    view->setFocus();
+    view->setSelectedStep(1);
+    view->setCurrentColumn(3); // 05 <- may
+    QTest::keyClick(view, Qt::Key_Space);
+    QVERIFY(window.goldAlignment());
+    QCOMPARE(window.goldAlignment()->sure, (std::set<Link> {{3, 1}}));
+    QTest::keyClick(view, Qt::Key_Return);
+    QVERIFY(window.goldAlignment()->sure.empty());
+    QVERIFY(window.controller()->attentionOverrides().empty());
+}
+
+void TestMainWindowAnalysis::cellCursorIsDrawnWithFocusOnly()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(open(window, QStringLiteral("the 3rd of may 1999")));
+    AlignmentView *view = window.heatmapView();
+    view->setSelectedStep(2);
+    view->setCurrentColumn(2);
+    const QRect cell = view->cellRect(2, 2);
+    const auto edgePixels = [view, cell]() {
+        const QImage image = view->grab().toImage();
+        // A horizontal line through the cell, from its left edge to a third of the way in.
+        QList<QRgb> pixels;
+        for (int x = cell.left() + 1; x < cell.left() + cell.width() / 3; ++x)
+            for (int y = cell.top() + 1; y < cell.bottom(); ++y)
+                pixels << image.pixel(x, y);
+        return pixels;
+    };
+    window.findChild<QWidget *>(QStringLiteral("sentence"))->setFocus();
+    QTRY_VERIFY(!view->hasFocus());
+    const QList<QRgb> without = edgePixels();
+    view->setFocus();
+    QTRY_VERIFY(view->hasFocus());
+    const QList<QRgb> with = edgePixels();
+    QCOMPARE(with.size(), without.size());
+    QVERIFY(with != without);
 }
 
 void TestMainWindowAnalysis::goldOutlineIsDrawn()
