@@ -105,20 +105,13 @@ void TranslationController::translateNow()
         QString error;
         try {
             const std::string sentence = request.sentence.toStdString();
-            DecodeOptions withSummed = options;
-            withSummed.ablation = Ablation::Summed;
             QElapsedTimer timer;
             timer.start();
-            auto result = std::make_shared<TranslationResult>(
-                translate(*request.model, sentence, withSummed));
+            auto result = std::make_shared<TranslationResult>(translate(*request.model, sentence, options));
             request.milliseconds = double(timer.nsecsElapsed()) / 1e6;
-            request.summed = std::move(result->ablation);
-            result->ablation.reset();
-            // The engine decodes one ablation per call; the mean context needs a second one.
-            DecodeOptions withMean = options;
-            withMean.beamWidth = 1;
-            withMean.ablation = Ablation::Mean;
-            request.mean = translate(*request.model, sentence, withMean).ablation;
+            // The two no-attention comparisons reuse the encoding: no second translate().
+            request.summed = decodeAblation(*request.model, *result, Ablation::Summed, options.maxLength);
+            request.mean = decodeAblation(*request.model, *result, Ablation::Mean, options.maxLength);
             request.result = std::move(result);
         } catch (const std::exception &exception) {
             error = QString::fromStdString(exception.what());

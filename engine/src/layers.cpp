@@ -2,7 +2,10 @@
 
 #include <cmath>
 
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__AVX2__)
+// The kernels below are used in every x86-64 build: chosen at run time in builds for the
+// baseline, and in -march=native builds too, where they beat Eigen's own products (see
+// docs/performance.md).
+#if defined(__GNUC__) && defined(__x86_64__)
 #define ATTNVIZ_AVX2_KERNEL 1
 #include <immintrin.h>
 #endif
@@ -19,11 +22,13 @@ __attribute__((target("avx2,fma"))) float horizontalSum(__m256 v)
     return _mm_cvtss_f32(_mm_hadd_ps(half, half));
 }
 
-// y[k][v] = b[v] + W[v] . x[k]: four rows of W at a time, each read once from memory and
-// reused from L1 for every row of x. Plain pointers and intrinsics only: no template or inline
-// function from a header may be compiled for AVX2 here, or the linker could hand that copy to
-// code that runs on CPUs without it.
-__attribute__((target("avx2,fma"))) void linearAvx2(const float *x, long rows, long xStride, const float *w,
+// y[k][v] = b[v] + W[v] . x[k] in two orders; linearAvx2 below chooses. Plain pointers and
+// intrinsics only: no template or inline function from a header may be compiled for AVX2 here,
+// or the linker could hand that copy to code that runs on CPUs without it.
+//
+// Four rows of W at a time, each reused from L1 for every row of x: the fastest while W sits in
+// the caches and there are several rows of x (beams).
+__attribute__((target("avx2,fma"))) void linearFourRowsAvx2(const float *x, long rows, long xStride, const float *w,
                                                     const float *b, long outputs, long inputs, float *y,
                                                     long yStride)
 {
@@ -147,6 +152,79 @@ __attribute__((target("avx2,fma"))) void logSoftmaxAvx2(float *x, long count)
         _mm256_storeu_ps(x + i, _mm256_sub_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), shiftVector), logSumVector));
     for (long i = end; i < count; ++i)
         x[i] = (x[i] - shift) - logSum;
+}
+
+__attribute__((target("avx2,fma"))) float dotAvx2(const float *a, const float *b, long n)
+{
+    const long end32 = n - n % 32, end8 = n - n % 8;
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    long i = 0;
+    for (; i < end32; i += 32) {
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), a3);
+    }
+    for (; i < end8; i += 8)
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), a0);
+    float sum = horizontalSum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    for (; i < n; ++i)
+        sum += a[i] * b[i];
+    return sum;
+}
+
+// W read once, front to back, one row at a time against up to four rows of x (held in L1): the
+// fastest when W comes from memory (the output layer of a large vocabulary). Reading four rows
+// of W side by side, as above, halves the bandwidth the prefetchers reach on the machines
+// measured in docs/performance.md.
+__attribute__((target("avx2,fma"))) void linearStreamAvx2(const float *x, long rows, long xStride, const float *w,
+                                                          const float *b, long outputs, long inputs, float *y,
+                                                          long yStride)
+{
+    const long end8 = inputs - inputs % 8;
+    for (long v = 0; v < outputs; ++v) {
+        const float *wv = w + v * inputs;
+        const float bias = b ? b[v] : 0.0f;
+        long k = 0;
+        for (; k + 4 <= rows; k += 4) {
+            const float *x0 = x + k * xStride, *x1 = x0 + xStride, *x2 = x1 + xStride, *x3 = x2 + xStride;
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            for (long i = 0; i < end8; i += 8) {
+                const __m256 wi = _mm256_loadu_ps(wv + i);
+                a0 = _mm256_fmadd_ps(wi, _mm256_loadu_ps(x0 + i), a0);
+                a1 = _mm256_fmadd_ps(wi, _mm256_loadu_ps(x1 + i), a1);
+                a2 = _mm256_fmadd_ps(wi, _mm256_loadu_ps(x2 + i), a2);
+                a3 = _mm256_fmadd_ps(wi, _mm256_loadu_ps(x3 + i), a3);
+            }
+            const __m256 pairs = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+            const __m128 sums = _mm_add_ps(_mm256_castps256_ps128(pairs), _mm256_extractf128_ps(pairs, 1));
+            float out[4];
+            _mm_storeu_ps(out, sums);
+            for (long i = end8; i < inputs; ++i) {
+                out[0] += wv[i] * x0[i];
+                out[1] += wv[i] * x1[i];
+                out[2] += wv[i] * x2[i];
+                out[3] += wv[i] * x3[i];
+            }
+            for (int j = 0; j < 4; ++j)
+                y[(k + j) * yStride + v] = out[j] + bias;
+        }
+        for (; k < rows; ++k)
+            y[k * yStride + v] = dotAvx2(wv, x + k * xStride, inputs) + bias;
+    }
+}
+
+// One row of x (greedy and forced decoding, the encoder's recurrences) or a W larger than
+// 16 MB: stream W; otherwise four rows of W at a time. Chosen from measurements on one machine
+// (docs/performance.md), not tuned per machine.
+void linearAvx2(const float *x, long rows, long xStride, const float *w, const float *b, long outputs,
+                long inputs, float *y, long yStride)
+{
+    const bool large = double(outputs) * double(inputs) * sizeof(float) > 16.0 * 1024 * 1024;
+    if (rows == 1 || large)
+        linearStreamAvx2(x, rows, xStride, w, b, outputs, inputs, y, yStride);
+    else
+        linearFourRowsAvx2(x, rows, xStride, w, b, outputs, inputs, y, yStride);
 }
 
 bool hasAvx2Fma()

@@ -1,5 +1,6 @@
-// The step's kernels against plain computations: linearRows (with its AVX2 kernel on CPUs that
-// have it) against Eigen's product, for shapes that leave every tail in use; tanhInPlace and
+// The step's kernels against plain computations: linearRows (with its AVX2 kernels on CPUs that
+// have them: four rows of W at a time, or W streamed for one row of x or a W over 16 MB) against
+// Eigen's product, for shapes that leave every tail of both in use; tanhInPlace and
 // logSoftmaxInPlace against std::tanh and a double-precision log-softmax.
 #include <attnviz/layers.h>
 
@@ -27,6 +28,10 @@ void TestLinear::matchesEigen_data()
     QTest::newRow("tiny") << 2 << 3 << 2 << true;
     QTest::newRow("no bias") << 5 << 9 << 17 << false;
     QTest::newRow("beam-sized") << 5 << 1001 << 256 << true;
+    // One row streams W: its dot product has a 32-wide, an 8-wide and a scalar part.
+    QTest::newRow("greedy, every tail") << 1 << 5 << 45 << true;
+    // Over 16 MB of W streams it too, four rows of x at a time and then one by one.
+    QTest::newRow("large W, beam") << 6 << 17000 << 259 << true;
 }
 
 void TestLinear::matchesEigen()
