@@ -1,10 +1,13 @@
 // The GUI's side of a keystroke, offscreen: from a changed sentence (TranslationController, as
 // the window uses it, debounce skipped) to a finished synchronous repaint of the heatmap view,
-// then that repaint alone; and a full repaint of a 200 x 200 heatmap. Medians of repeats, one JSON object per line, as
+// then that repaint alone; and a repaint of a 200 x 200 heatmap, whole and as a scroll area
+// shows it. Medians of repeats, one JSON object per line, as
 // bench_engine prints them. Never a CTest test.
 //
 //     QT_QPA_PLATFORM=offscreen bench_gui MODEL.safetensors
 #include "timing.h"
+
+#include "syntheticresult.h"
 
 #include "alignmentview.h"
 #include "heatmapmodel.h"
@@ -16,9 +19,10 @@
 #include <nlohmann/json.hpp>
 
 #include <QApplication>
+#include <QScrollArea>
+#include <QScrollBar>
 
 #include <iostream>
-#include <random>
 
 using namespace attnviz;
 
@@ -31,32 +35,6 @@ QString sentenceOf(const Model &model, int words, int variant)
     for (int i = 0; i < words; ++i)
         out << QString::fromStdString(model.sourceWord(2 + (i * 7 + variant) % (model.sourceVocabSize() - 2)));
     return out.join(QLatin1Char(' '));
-}
-
-// A result with a rows x columns attention matrix (columns - 1 source words and EOS).
-std::shared_ptr<TranslationResult> syntheticResult(int rows, int columns)
-{
-    auto r = std::make_shared<TranslationResult>();
-    std::mt19937 random(1);
-    std::uniform_real_distribution<float> uniform(0, 1);
-    for (int j = 0; j < columns; ++j) {
-        r->sourceWords.push_back("word" + std::to_string(j));
-        r->sourceTokens.push_back(j + 1 < columns ? r->sourceWords.back() : "EOS");
-        r->sourceIds.push_back(j);
-    }
-    r->sourceWords.pop_back();
-    Hypothesis h;
-    h.attention.resize(rows, columns);
-    for (int i = 0; i < rows; ++i) {
-        h.targetIds.push_back(i);
-        h.targetTokens.push_back("mot" + std::to_string(i));
-        for (int j = 0; j < columns; ++j)
-            h.attention(i, j) = uniform(random);
-        h.attention.row(i) /= h.attention.row(i).sum();
-    }
-    h.energies = h.attention;
-    r->hypotheses.push_back(std::move(h));
-    return r;
 }
 
 } // namespace
@@ -100,7 +78,26 @@ int main(int argc, char **argv)
         std::cout << bench::toJson("gui/repaint/" + suffix, bench::measure(repaint)) << std::endl;
     }
 
-    heatmap.setResult(syntheticResult(200, 200), 0, false);
-    std::cout << bench::toJson("gui/repaint/heatmap200x200", bench::measure(repaint)) << std::endl;
+    // 200 x 200: as the window shows it, in a 1000 x 700 scroll area (the part in view is
+    // painted), and the whole heatmap at once (every cell and label; what an export paints).
+    heatmap.setResult(test::syntheticResult(200, 200), 0, false);
+    std::cout << bench::toJson("gui/repaint/heatmap200x200/all", bench::measure(repaint)) << std::endl;
+    view.setZoom(0.4); // the smallest zoom: 2,100 pixels square
+    std::cout << bench::toJson("gui/repaint/heatmap200x200/all-zoom0.4", bench::measure(repaint)) << std::endl;
+    HeatmapModel scrolledModel;
+    QScrollArea scrollArea;
+    auto *scrolled = new AlignmentView(AlignmentView::Kind::Heatmap, &scrolledModel);
+    scrollArea.setWidget(scrolled);
+    scrollArea.setWidgetResizable(true);
+    scrollArea.resize(1000, 700);
+    scrollArea.show();
+    scrolledModel.setResult(test::syntheticResult(200, 200), 0, false);
+    QApplication::processEvents();
+    scrollArea.verticalScrollBar()->setValue(scrollArea.verticalScrollBar()->maximum() / 2);
+    scrollArea.horizontalScrollBar()->setValue(scrollArea.horizontalScrollBar()->maximum() / 2);
+    QApplication::processEvents();
+    // repaint() of the child paints what the viewport shows of it, as a scroll or an update does.
+    const auto repaintViewport = [&] { scrolled->repaint(); };
+    std::cout << bench::toJson("gui/repaint/heatmap200x200/in-view", bench::measure(repaintViewport)) << std::endl;
     return 0;
 }

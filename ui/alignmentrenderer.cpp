@@ -5,11 +5,14 @@
 #include <QFontMetricsF>
 #include <QPaintDevice>
 #include <QPainter>
+#include <QPaintEngine>
 #include <QPainterPath>
 #include <QPalette>
+#include <QRegion>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace attnviz {
 
@@ -191,25 +194,136 @@ void AlignmentRenderer::paint(QPainter *painter, const QRectF &target) const
 
 void AlignmentRenderer::paint(QPainter *painter) const
 {
+    paintExposed(painter, QRectF(0, 0, m_width, m_height));
+}
+
+std::pair<int, int> AlignmentRenderer::visibleRows(const QRectF &exposed) const
+{
+    const int rows = m_model.rows();
+    if (m_cell <= 0)
+        return {0, rows};
+    const int first = int(std::floor((exposed.top() - m_top) / m_cell));
+    const int last = int(std::ceil((exposed.bottom() - m_top) / m_cell));
+    return {std::clamp(first, 0, rows), std::clamp(last, 0, rows)};
+}
+
+std::pair<int, int> AlignmentRenderer::visibleColumns(double left, double right) const
+{
+    const int columns = m_model.columns();
+    if (m_cell <= 0)
+        return {0, columns};
+    const int first = int(std::floor((left - m_left - m_gap) / m_cell)); // the gap only moves padding right
+    const int last = int(std::ceil((right - m_left) / m_cell));
+    return {std::clamp(first, 0, columns), std::clamp(last, 0, columns)};
+}
+
+const std::vector<QRgb> &AlignmentRenderer::cellColors() const
+{
+    // Made once per renderer: the view keeps its renderer until the model changes.
+    const size_t rows = size_t(m_model.rows()), columns = size_t(m_model.columns());
+    if (m_cellColors.size() != rows * columns) {
+        m_cellColors.resize(rows * columns);
+        for (size_t row = 0; row < rows; ++row)
+            for (size_t column = 0; column < columns; ++column)
+                m_cellColors[row * columns + column] = m_model.cellColor(int(row), int(column)).rgb();
+    }
+    return m_cellColors;
+}
+
+void AlignmentRenderer::paintCellPixels(QPainter *painter, const QRectF &exposed) const
+{
+    const int rows = m_model.rows(), columns = m_model.columns();
+    const QRect pixels = exposed.intersected(QRectF(m_left, m_top, m_gridWidth, m_gridHeight)).toAlignedRect();
+    if (pixels.isEmpty())
+        return;
+    // The cell under each pixel column's centre; -1 in the gap before the padding column.
+    std::vector<int> columnOf(size_t(pixels.width()));
+    for (int x = 0; x < pixels.width(); ++x) {
+        const double centre = pixels.left() + x + 0.5;
+        int column = std::clamp(int(std::floor((centre - m_left) / m_cell)), 0, columns - 1);
+        if (m_model.hasPaddingColumn() && column >= columns - 1) {
+            const double padding = centre - columnX(columns - 1);
+            column = padding >= 0 && padding < m_cell ? columns - 1 : -1;
+        }
+        columnOf[size_t(x)] = column;
+    }
+    const std::vector<QRgb> &colors = cellColors();
+    const QRgb background = m_style.background.rgb();
+    // In bands, so that the tile stays small however large the exposed area; a pixel row in the
+    // same cell row as the one above is a copy of it.
+    constexpr int band = 64;
+    QImage tile(pixels.width(), std::min(band, pixels.height()), QImage::Format_RGB32);
+    const size_t lineBytes = size_t(pixels.width()) * sizeof(QRgb);
+    for (int top = 0; top < pixels.height(); top += band) {
+        const int height = std::min(band, pixels.height() - top);
+        int previousRow = -1;
+        for (int y = 0; y < height; ++y) {
+            const double centre = pixels.top() + top + y + 0.5;
+            const int row = std::clamp(int(std::floor((centre - m_top) / m_cell)), 0, rows - 1);
+            auto *line = reinterpret_cast<QRgb *>(tile.scanLine(y));
+            if (row == previousRow) {
+                std::memcpy(line, tile.constScanLine(y - 1), lineBytes);
+                continue;
+            }
+            previousRow = row;
+            const QRgb *rowColors = colors.data() + size_t(row) * size_t(columns);
+            for (int x = 0; x < pixels.width(); ++x) {
+                const int column = columnOf[size_t(x)];
+                line[x] = column < 0 ? background : rowColors[column];
+            }
+        }
+        painter->drawImage(QPoint(pixels.left(), pixels.top() + top), tile, QRect(0, 0, pixels.width(), height));
+    }
+}
+
+void AlignmentRenderer::paintExposed(QPainter *painter, const QRectF &exposedArea) const
+{
     painter->save();
     painter->setRenderHint(QPainter::Antialiasing, false);
-    painter->fillRect(QRectF(0, 0, m_width, m_height), m_style.background);
+    const QRectF exposed = exposedArea.intersected(QRectF(0, 0, m_width, m_height));
     const int rows = m_model.rows(), columns = m_model.columns();
+    // What can show in `exposed`: the cells under it, the row labels beside those, and the
+    // column labels, which rise to the right by up to the label area's height (and reach a
+    // little left of their column with the descenders).
+    const auto [firstRow, endRow] = visibleRows(exposed);
+    const auto [firstColumn, endColumn] = visibleColumns(exposed.left(), exposed.right());
+    const auto [firstLabel, endLabel] = visibleColumns(exposed.left() - m_top, exposed.right() + m_cell);
+    const bool gridShows = exposed.bottom() > m_top && exposed.right() > m_left;
 
-    // Cells.
-    for (int row = 0; row < rows; ++row) {
-        for (int column = 0; column < columns; ++column) {
+    // Cells: when the painter maps the drawing one to one onto pixels (the screen, PNG export at
+    // its natural size), the pixels in view are filled from a table of cell colours, each pixel
+    // taking the cell under its centre, so that any exposed part gives the pixels of the whole;
+    // otherwise (SVG, PDF, a scaled painter) one rectangle a cell.
+    const int sourceColumns = columns - (m_model.hasPaddingColumn() ? 1 : 0);
+    const QTransform transform = painter->transform();
+    const bool pixelAligned = painter->paintEngine() && painter->paintEngine()->type() == QPaintEngine::Raster
+        && transform.type() <= QTransform::TxTranslate && transform.dx() == std::round(transform.dx())
+        && transform.dy() == std::round(transform.dy());
+    if (gridShows && pixelAligned && rows > 0 && columns > 0) {
+        // The background around the grid only: paintCellPixels() fills every pixel of it.
+        const QRect grid = exposed.intersected(QRectF(m_left, m_top, m_gridWidth, m_gridHeight)).toAlignedRect();
+        for (const QRect &rect : QRegion(exposed.toAlignedRect()).subtracted(grid))
+            painter->fillRect(rect, m_style.background);
+        paintCellPixels(painter, exposed);
+    } else {
+        painter->fillRect(exposed, m_style.background);
+    }
+    for (int row = firstRow; gridShows && row < endRow; ++row) {
+        for (int column = firstColumn; column < endColumn; ++column) {
             const QRectF rect = cellRect(row, column);
-            const double value = m_model.value(row, column);
+            const bool padding = m_model.isPaddingColumn(column);
+            if (pixelAligned && !padding && !m_style.showValues)
+                continue;
             const QColor color = m_model.cellColor(row, column);
-            painter->fillRect(rect, color);
-            if (m_model.isPaddingColumn(column)) {
+            if (!pixelAligned)
+                painter->fillRect(rect, color);
+            if (padding) {
                 QColor hatch = contrastingTextColor(color);
                 hatch.setAlpha(90);
                 painter->fillRect(rect, QBrush(hatch, Qt::BDiagPattern));
             }
             if (m_style.showValues && m_cell >= 14) {
-                QString text = formatWeight(value);
+                QString text = formatWeight(m_model.value(row, column));
                 painter->setFont(m_valueFont);
                 if (painter->fontMetrics().horizontalAdvance(text) > m_cell - 2)
                     text = text.mid(text.indexOf(QLatin1Char('.'))); // ".83"
@@ -222,7 +336,7 @@ void AlignmentRenderer::paint(QPainter *painter) const
     painter->setRenderHint(QPainter::Antialiasing, true);
     painter->setRenderHint(QPainter::TextAntialiasing, true);
     // Row labels, right-aligned against the grid.
-    for (int row = 0; row < rows; ++row) {
+    for (int row = exposed.left() < m_left ? firstRow : endRow; row < endRow; ++row) {
         const bool selected = row == m_style.selectedRow;
         painter->setFont(selected ? m_boldFont : m_font);
         painter->setPen(selected ? m_style.highlight : m_style.foreground);
@@ -232,7 +346,7 @@ void AlignmentRenderer::paint(QPainter *painter) const
     // Column labels, rotated so that long words do not collide.
     painter->setPen(m_style.foreground);
     const QFontMetricsF metrics(m_font, painter->device());
-    for (int column = 0; column < columns; ++column) {
+    for (int column = exposed.top() < m_top ? firstLabel : endLabel; column < endLabel; ++column) {
         QFont font = m_font;
         font.setItalic(m_model.isPaddingColumn(column));
         painter->setFont(font);
@@ -246,8 +360,8 @@ void AlignmentRenderer::paint(QPainter *painter) const
 
     // Gold links: sure solid, possible dashed, inset so that neighbours stay apart.
     if (m_model.goldAlignment()) {
-        for (int row = 0; row < rows; ++row) {
-            for (int column = 0; column < columns; ++column) {
+        for (int row = firstRow; row < endRow; ++row) {
+            for (int column = firstColumn; column < endColumn; ++column) {
                 const GoldMark mark = m_model.goldMark(row, column);
                 if (mark == GoldMark::None)
                     continue;
@@ -263,8 +377,8 @@ void AlignmentRenderer::paint(QPainter *painter) const
         }
     }
     // Forced (what-if) cells: a pin in the top right corner.
-    for (int row = 0; row < rows; ++row) {
-        for (int column = 0; column < columns; ++column) {
+    for (int row = firstRow; row < endRow; ++row) {
+        for (int column = firstColumn; column < endColumn; ++column) {
             if (!m_model.isOverridden(row, column))
                 continue;
             const QRectF rect = cellRect(row, column);
@@ -285,7 +399,6 @@ void AlignmentRenderer::paint(QPainter *painter) const
         painter->setBrush(Qt::NoBrush);
         const double y = m_top + m_style.selectedRow * m_cell;
         // Around the source cells, and separately around the padding cell past the gap.
-        const int sourceColumns = columns - (m_model.hasPaddingColumn() ? 1 : 0);
         painter->drawRect(QRectF(m_left, y, sourceColumns * m_cell, m_cell));
         if (m_model.hasPaddingColumn())
             painter->drawRect(cellRect(m_style.selectedRow, columns - 1));
@@ -295,10 +408,13 @@ void AlignmentRenderer::paint(QPainter *painter) const
     if (m_style.showColorBar && rows > 0) {
         const double barX = m_left + m_gridWidth + 12 * m_unit, barWidth = 10 * m_unit;
         const double barHeight = std::max(m_gridHeight, 80 * m_unit);
-        const int steps = std::max(2, int(barHeight));
+        // A step a pixel, up to 512 (finer than 8-bit colour can show), and only those in view.
+        const int steps = std::clamp(int(barHeight), 2, 512);
         painter->setRenderHint(QPainter::Antialiasing, false);
         for (int i = 0; i < steps; ++i) {
             const double y0 = m_top + barHeight * i / steps;
+            if (y0 > exposed.bottom() || y0 + barHeight / steps + 1 < exposed.top())
+                continue;
             painter->fillRect(QRectF(barX, y0, barWidth, barHeight / steps + 1),
                               m_model.colorBarColor(1.0 - (i + 0.5) / steps));
         }

@@ -5,10 +5,13 @@
 
 #include <QColor>
 #include <QFont>
+#include <QRgb>
 #include <QPointF>
 #include <QRectF>
 #include <QStringList>
 #include <QVector>
+
+#include <vector>
 
 class QPainter;
 class QPaintDevice;
@@ -60,6 +63,9 @@ public:
 
     QSizeF size() const { return {m_width, m_height}; } // device pixels
     void paint(QPainter *painter) const;                 // at size(), from (0, 0)
+    // Only what shows in `exposed` (a widget's paint event: a 200 x 200 heatmap in a scroll area
+    // draws the labels and values of the cells in view, not all 40,000).
+    void paintExposed(QPainter *painter, const QRectF &exposed) const;
     void paint(QPainter *painter, const QRectF &target) const; // scaled to fit, centred
 
     // Hit tests in the coordinates of paint(painter); -1 when outside.
@@ -71,12 +77,17 @@ public:
 
 private:
     double columnX(int column) const;
+    std::pair<int, int> visibleRows(const QRectF &exposed) const;          // [first, end)
+    std::pair<int, int> visibleColumns(double left, double right) const; // [first, end)
+    const std::vector<QRgb> &cellColors() const; // row-major
+    void paintCellPixels(QPainter *painter, const QRectF &exposed) const;
 
     QFont m_valueFont;
     double m_cell = 0, m_left = 0, m_top = 0, m_gap = 0;
     double m_gridWidth = 0, m_gridHeight = 0, m_width = 0, m_height = 0;
     double m_labelHeight = 0; // text height for the labels
     QStringList m_rowLabels, m_columnLabels; // elided
+    mutable std::vector<QRgb> m_cellColors;  // see cellColors()
 };
 
 // The second view: source words on top, output words below, one line per alpha_ij whose width

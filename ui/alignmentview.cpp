@@ -6,6 +6,8 @@
 #include <QHelpEvent>
 #include <QKeyEvent>
 #include <QMouseEvent>
+#include <QPaintEvent>
+#include <QRegion>
 #include <QPainter>
 #include <QToolTip>
 #include <QWheelEvent>
@@ -28,7 +30,10 @@ AlignmentView::AlignmentView(Kind kind, HeatmapModel *model, QWidget *parent)
         m_currentColumn = std::min(m_currentColumn, m_model->columns() - 1);
         relayout();
     });
-    connect(model, &QAbstractItemModel::dataChanged, this, qOverload<>(&QWidget::update));
+    connect(model, &QAbstractItemModel::dataChanged, this, [this]() {
+        invalidate();
+        update();
+    });
     // The colour bar's labels change width with the mode and the temperature.
     connect(model, &HeatmapModel::displayChanged, this, &AlignmentView::relayout);
     relayout();
@@ -50,6 +55,7 @@ void AlignmentView::relayout()
                          1.0, 2.0);
     }
     m_style.zoom = m_zoom * fit;
+    invalidate();
     setMinimumSize(sizeHint());
     updateGeometry();
     update();
@@ -59,9 +65,28 @@ QSize AlignmentView::sizeHint() const
 {
     if (m_model->rows() == 0)
         return {200, 120};
-    const QSizeF size = m_kind == Kind::Heatmap ? AlignmentRenderer(*m_model, m_style, this).size()
-                                                : AlignmentLinesRenderer(*m_model, m_style, this).size();
+    const QSizeF size = m_kind == Kind::Heatmap ? heatmapRenderer().size() : linesRenderer().size();
     return size.toSize();
+}
+
+const AlignmentRenderer &AlignmentView::heatmapRenderer() const
+{
+    if (!m_heatmapRenderer)
+        m_heatmapRenderer.emplace(*m_model, m_style, this);
+    return *m_heatmapRenderer;
+}
+
+const AlignmentLinesRenderer &AlignmentView::linesRenderer() const
+{
+    if (!m_linesRenderer)
+        m_linesRenderer.emplace(*m_model, m_style, this);
+    return *m_linesRenderer;
+}
+
+void AlignmentView::invalidate()
+{
+    m_heatmapRenderer.reset();
+    m_linesRenderer.reset();
 }
 
 QPointF AlignmentView::origin() const
@@ -77,6 +102,7 @@ void AlignmentView::setSelectedStep(int step)
     if (step == m_style.selectedRow)
         return;
     m_style.selectedRow = step;
+    invalidate();
     update();
 }
 
@@ -131,6 +157,7 @@ void AlignmentView::setZoom(double zoom)
 void AlignmentView::setShowValues(bool show)
 {
     m_style.showValues = show;
+    invalidate();
     update();
 }
 
@@ -144,11 +171,11 @@ QString AlignmentView::toolTipAt(const QPoint &position) const
 {
     const QPointF point = QPointF(position) - origin();
     if (m_kind == Kind::Lines) {
-        const int row = AlignmentLinesRenderer(*m_model, m_style, this).rowAt(point);
+        const int row = linesRenderer().rowAt(point);
         // The strongest source of this output word.
         return row < 0 ? QString() : m_model->toolTip(row, strongestColumn(row));
     }
-    const AlignmentRenderer renderer(*m_model, m_style, this);
+    const AlignmentRenderer &renderer = heatmapRenderer();
     const int row = renderer.rowAt(point), column = renderer.columnAt(point);
     if (row >= 0 && column >= 0)
         return m_model->toolTip(row, column);
@@ -162,7 +189,7 @@ QString AlignmentView::toolTipAt(const QPoint &position) const
 
 QRect AlignmentView::cellRect(int row, int column) const
 {
-    return AlignmentRenderer(*m_model, m_style, this)
+    return heatmapRenderer()
         .cellRect(row, column)
         .translated(origin())
         .toAlignedRect();
@@ -182,22 +209,26 @@ bool AlignmentView::event(QEvent *event)
     return QWidget::event(event);
 }
 
-void AlignmentView::paintEvent(QPaintEvent *)
+void AlignmentView::paintEvent(QPaintEvent *event)
 {
     QPainter painter(this);
-    painter.fillRect(rect(), m_style.background);
     if (m_model->rows() == 0) {
+        painter.fillRect(rect(), m_style.background);
         painter.setPen(palette().color(QPalette::PlaceholderText));
         painter.drawText(rect(), Qt::AlignCenter | Qt::TextWordWrap, m_placeholder);
         return;
     }
+    // Around the drawing, when the widget is larger; the renderers paint their own background.
+    const QRect drawing(origin().toPoint(), sizeHint());
+    for (const QRect &rect : QRegion(event->rect()).subtracted(drawing))
+        painter.fillRect(rect, m_style.background);
     painter.translate(origin());
     if (m_kind == Kind::Lines) {
-        AlignmentLinesRenderer(*m_model, m_style, this).paint(&painter);
+        linesRenderer().paint(&painter);
         return;
     }
-    const AlignmentRenderer renderer(*m_model, m_style, this);
-    renderer.paint(&painter);
+    const AlignmentRenderer &renderer = heatmapRenderer();
+    renderer.paintExposed(&painter, QRectF(event->rect()).translated(-origin()));
     // The cell cursor, only while the keyboard is here (exports never show it).
     if (hasFocus() && m_currentColumn >= 0 && m_style.selectedRow >= 0) {
         const QRectF cell = renderer.cellRect(m_style.selectedRow, m_currentColumn);
@@ -214,12 +245,12 @@ void AlignmentView::mousePressEvent(QMouseEvent *event)
 {
     const QPointF point = event->position() - origin();
     const int row = m_kind == Kind::Heatmap
-        ? AlignmentRenderer(*m_model, m_style, this).rowAt(point)
-        : AlignmentLinesRenderer(*m_model, m_style, this).rowAt(point);
+        ? heatmapRenderer().rowAt(point)
+        : linesRenderer().rowAt(point);
     if (row >= 0)
         select(row);
     if (m_kind == Kind::Heatmap && event->button() == Qt::LeftButton) {
-        const int column = AlignmentRenderer(*m_model, m_style, this).columnAt(point);
+        const int column = heatmapRenderer().columnAt(point);
         if (row >= 0 && column >= 0) {
             moveCursor(column);
             emit cellClicked(row, column, event->modifiers());
@@ -329,6 +360,7 @@ void AlignmentView::changeEvent(QEvent *event)
         const AlignmentStyle fromPalette = AlignmentStyle::fromPalette(palette());
         m_style.background = fromPalette.background;
         m_style.foreground = fromPalette.foreground;
+        invalidate();
         update();
     }
     QWidget::changeEvent(event);

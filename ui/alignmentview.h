@@ -11,6 +11,8 @@
 
 #include <QWidget>
 
+#include <optional>
+
 namespace attnviz {
 
 class HeatmapModel;
@@ -63,6 +65,11 @@ protected:
 
 private:
     QPointF origin() const; // where the drawing starts (centred when the widget is larger)
+    // The renderers for the current model and style, made when first needed: laying out the
+    // labels of a large alignment costs more than painting the part in view.
+    const AlignmentRenderer &heatmapRenderer() const;
+    const AlignmentLinesRenderer &linesRenderer() const;
+    void invalidate(); // after any change to the model or m_style
     void relayout();
     void select(int step);
     void moveCursor(int column); // the heatmap's cell cursor, emits currentCellChanged
@@ -75,6 +82,8 @@ private:
     int m_currentColumn = -1;
     QString m_placeholder;
     QWidget *m_viewport = nullptr;
+    mutable std::optional<AlignmentRenderer> m_heatmapRenderer;
+    mutable std::optional<AlignmentLinesRenderer> m_linesRenderer;
 };
 
 } // namespace attnviz

@@ -1,0 +1,159 @@
+// The heatmap renderer's fast paths give the picture the plain ones would: painting only an
+// exposed rectangle (what a scroll area asks for) gives the same pixels there as painting the
+// whole figure, and the cells filled pixel by pixel sit where cellRect() says, in the colours
+// cellColor() says.
+#include "alignmentrenderer.h"
+#include "alignmentview.h"
+#include "heatmapmodel.h"
+
+#include "syntheticresult.h"
+#include "testmodels.h"
+
+#include <attnviz/alignment.h>
+#include <attnviz/model.h>
+#include <attnviz/translate.h>
+
+#include <QImage>
+#include <QPainter>
+#include <QTest>
+
+
+using namespace attnviz;
+
+namespace {
+
+QImage render(const AlignmentRenderer &sizing, const std::function<void(QPainter &)> &paint)
+{
+    QImage image(sizing.size().toSize(), QImage::Format_RGB32);
+    image.fill(Qt::magenta); // anything not painted shows
+    QPainter painter(&image);
+    paint(painter);
+    return image;
+}
+
+} // namespace
+
+class TestAlignmentRenderer : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void exposedMatchesWhole_data();
+    void exposedMatchesWhole();
+    void cellsSitWhereCellRectSays_data();
+    void cellsSitWhereCellRectSays();
+    void viewFillsAroundTheDrawing();
+};
+
+void TestAlignmentRenderer::exposedMatchesWhole_data()
+{
+    QTest::addColumn<bool>("legacy");
+    QTest::addColumn<QRectF>("fraction"); // of the figure
+    QTest::newRow("top left: labels meet") << false << QRectF(0, 0, 0.3, 0.3);
+    QTest::newRow("inside the grid") << false << QRectF(0.45, 0.5, 0.2, 0.15);
+    QTest::newRow("column labels only") << false << QRectF(0.5, 0.02, 0.2, 0.1);
+    QTest::newRow("right edge: colour bar") << false << QRectF(0.75, 0.3, 0.25, 0.5);
+    QTest::newRow("bottom strip") << false << QRectF(0, 0.9, 1, 0.1);
+    QTest::newRow("padding column") << true << QRectF(0.6, 0.0, 0.4, 1);
+}
+
+void TestAlignmentRenderer::exposedMatchesWhole()
+{
+    QFETCH(bool, legacy);
+    QFETCH(QRectF, fraction);
+    HeatmapModel model;
+    if (legacy) {
+        // A tutorial_legacy result: attention over more slots than the input has.
+        const auto tiny = std::make_shared<const Model>(test::makeRandomModel(Architecture::TutorialLegacy), "random");
+        model.setResult(std::make_shared<TranslationResult>(translate(*tiny, "i am", {})), 0, true);
+        QVERIFY(model.hasPaddingColumn());
+    } else {
+        model.setResult(test::syntheticResult(30, 41), 0, false);
+    }
+    GoldAlignment gold;
+    gold.sure = {{0, 0}, {2, 1}};
+    gold.possible = {{1, 1}};
+    model.setGoldAlignment(gold);
+    model.setAttentionOverrides({{1, 1, 1.0}});
+    AlignmentStyle style;
+    style.selectedRow = 1;
+    style.showValues = true;
+    QImage device(1, 1, QImage::Format_RGB32);
+    const AlignmentRenderer renderer(model, style, &device);
+    const QSizeF size = renderer.size();
+    const QRect exposed = QRectF(fraction.x() * size.width(), fraction.y() * size.height(),
+                                 fraction.width() * size.width(), fraction.height() * size.height())
+                              .toAlignedRect()
+                              .intersected(QRect(QPoint(0, 0), size.toSize()));
+
+    const QImage whole = render(renderer, [&](QPainter &painter) { renderer.paint(&painter); });
+    const QImage part = render(renderer, [&](QPainter &painter) {
+        painter.setClipRect(exposed); // as a paint event clips
+        renderer.paintExposed(&painter, exposed);
+    });
+    int differing = 0;
+    for (int y = exposed.top(); y <= exposed.bottom(); ++y)
+        for (int x = exposed.left(); x <= exposed.right(); ++x)
+            differing += whole.pixel(x, y) != part.pixel(x, y);
+    QCOMPARE(differing, 0);
+    // And the part is not just background: the two would also agree on an empty drawing.
+    QVERIFY(part.copy(exposed) != QImage(exposed.size(), QImage::Format_RGB32));
+}
+
+void TestAlignmentRenderer::cellsSitWhereCellRectSays_data()
+{
+    QTest::addColumn<double>("zoom");
+    QTest::newRow("zoom 1") << 1.0;
+    QTest::newRow("zoom 0.4: under 11 pixels a cell") << 0.4;
+    QTest::newRow("zoom 1.37: fractional edges") << 1.37;
+}
+
+void TestAlignmentRenderer::cellsSitWhereCellRectSays()
+{
+    QFETCH(double, zoom);
+    HeatmapModel model;
+    model.setResult(test::syntheticResult(23, 31), 0, false);
+    AlignmentStyle style;
+    style.zoom = zoom;
+    QImage device(1, 1, QImage::Format_RGB32);
+    const AlignmentRenderer renderer(model, style, &device);
+    const QImage image = render(renderer, [&](QPainter &painter) { renderer.paint(&painter); });
+    // Every cell's colour fills it, but for one pixel at its edges (where a scaled image and
+    // a rectangle may round the other way).
+    for (int row = 0; row < model.rows(); ++row) {
+        for (int column = 0; column < model.columns(); ++column) {
+            const QRect inner = renderer.cellRect(row, column).toAlignedRect().adjusted(1, 1, -1, -1);
+            const QRgb expected = model.cellColor(row, column).rgb();
+            for (const QPoint &p : {inner.topLeft(), inner.topRight(), inner.bottomLeft(), inner.bottomRight(),
+                                    inner.center()})
+                QVERIFY2(image.pixel(p) == expected,
+                         qPrintable(QStringLiteral("cell (%1, %2) at (%3, %4)").arg(row).arg(column).arg(p.x()).arg(p.y())));
+        }
+    }
+}
+
+void TestAlignmentRenderer::viewFillsAroundTheDrawing()
+{
+    // A small heatmap in a large view is centred; the margins are the view's background.
+    HeatmapModel model;
+    model.setResult(test::syntheticResult(3, 4), 0, false);
+    QWidget window;
+    window.resize(900, 700);
+    auto *view = new AlignmentView(AlignmentView::Kind::Heatmap, &model, &window);
+    view->setGeometry(0, 0, 900, 700);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    const QImage image = view->grab().toImage();
+    const QRgb background = view->palette().color(QPalette::Base).rgb();
+    const QRect cell = view->cellRect(0, 0);
+    QVERIFY(cell.left() > 100 && cell.top() > 100); // centred, so there are margins
+    for (const QPoint &p : {QPoint(2, 2), QPoint(image.width() - 3, 2), QPoint(2, image.height() - 3),
+                            QPoint(image.width() - 3, image.height() - 3), QPoint(image.width() / 2, 2),
+                            QPoint(image.width() / 2, image.height() - 3)})
+        QVERIFY2(image.pixel(p) == background, qPrintable(QStringLiteral("(%1, %2)").arg(p.x()).arg(p.y())));
+    QCOMPARE(image.pixel(cell.center()), model.cellColor(0, 0).rgb());
+}
+
+QTEST_MAIN(TestAlignmentRenderer)
+
+#include "tst_alignmentrenderer.moc"
