@@ -95,6 +95,11 @@ MainWindow::MainWindow(QWidget *parent)
     statusBar()->addWidget(m_modelStatus);
     statusBar()->addWidget(m_unknownStatus);
     statusBar()->addWidget(m_referenceStatus, 1);
+    m_settingsStatus = new QLabel(this);
+    m_settingsStatus->setObjectName(QStringLiteral("settingsStatus"));
+    m_settingsStatus->setStyleSheet(QStringLiteral("color: #c62828"));
+    m_settingsStatus->hide();
+    statusBar()->addPermanentWidget(m_settingsStatus);
     statusBar()->addPermanentWidget(m_setStatus);
     statusBar()->addPermanentWidget(m_scoreStatus);
     statusBar()->addPermanentWidget(m_timeStatus);
@@ -239,7 +244,7 @@ void MainWindow::createCentralWidget()
         if (!m_setFromFiles)
             setGoldAlignment(std::nullopt); // links made for another sentence
         m_controller->setSentence(text);
-        QSettings().setValue(Key::lastSentence, text);
+        storeSetting(Key::lastSentence, text);
     });
     connect(m_reference, &QLineEdit::textChanged, this, &MainWindow::updateOptions);
     connect(m_decoding, qOverload<int>(&QComboBox::currentIndexChanged), this, &MainWindow::updateOptions);
@@ -456,8 +461,8 @@ void MainWindow::addRecentModel(const QString &path)
     recent.prepend(path);
     while (recent.size() > maxRecentModels)
         recent.removeLast();
-    settings.setValue(Key::recentModels, recent);
-    settings.setValue(Key::lastModel, path);
+    storeSetting(Key::recentModels, recent);
+    storeSetting(Key::lastModel, path);
     rebuildRecentMenu();
 }
 
@@ -632,7 +637,7 @@ void MainWindow::setColorMap(ColorMap map)
     m_heatmap->setColorMap(map);
     for (QAction *action : m_colorMapActions->actions())
         action->setChecked(action->data().toString() == colorMapName(map));
-    QSettings().setValue(Key::colorMap, colorMapName(map));
+    storeSetting(Key::colorMap, colorMapName(map));
 }
 
 bool MainWindow::showValues() const
@@ -644,7 +649,7 @@ void MainWindow::setShowValues(bool show)
 {
     m_heatmapView->setShowValues(show);
     m_valuesAction->setChecked(show);
-    QSettings().setValue(Key::showValues, show);
+    storeSetting(Key::showValues, show);
 }
 
 void MainWindow::selectStep(int step)
@@ -759,7 +764,7 @@ void MainWindow::exportAlignmentDialog()
     if (QFileInfo(path).suffix().isEmpty()) // the chosen filter gives the extension
         path += QLatin1Char('.') + filter.section(QStringLiteral("(*."), 1).chopped(1);
     const int scale = filter == filters[1] ? 1 : filter == filters[2] ? 4 : 2;
-    settings.setValue(QStringLiteral("exportDirectory"), QFileInfo(path).absolutePath());
+    storeSetting(QStringLiteral("exportDirectory"), QFileInfo(path).absolutePath());
     QString error;
     if (!exportAlignment(path, scale, &error))
         QMessageBox::warning(this, tr("Export alignment"), error);
@@ -881,10 +886,52 @@ void MainWindow::updateStatus()
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
-    QSettings settings;
-    settings.setValue(Key::geometry, saveGeometry());
-    settings.setValue(Key::state, saveState());
+    storeSetting(Key::geometry, saveGeometry());
+    storeSetting(Key::state, saveState());
+    QString error;
+    if (!syncSettings(&error) && !m_settingsWarningShown)
+        QMessageBox::warning(this, tr("Settings not saved"), error);
     QMainWindow::closeEvent(event);
+}
+
+void MainWindow::storeSetting(const QString &key, const QVariant &value)
+{
+    QSettings settings;
+    settings.setValue(key, value);
+    // QSettings would write them when `settings` goes, and keep quiet if that failed.
+    settings.sync();
+    reportSettingsStatus(settings);
+}
+
+bool MainWindow::syncSettings(QString *error)
+{
+    QSettings settings;
+    settings.sync();
+    return reportSettingsStatus(settings, error);
+}
+
+bool MainWindow::reportSettingsStatus(const QSettings &settings, QString *error)
+{
+    // QSettings writes a new file and renames it over the old one: a failure keeps the old file,
+    // and the changes stay in memory for the next write.
+    if (settings.status() == QSettings::NoError) {
+        m_settingsStatus->hide();
+        return true;
+    }
+    const QString message = tr("Settings could not be saved to “%1”: the folder is not writable or the disk "
+                               "is full. Recent models, the last sentence and the window layout will not be "
+                               "remembered; the previous settings file is unchanged.")
+                                .arg(QDir::toNativeSeparators(settings.fileName()));
+    if (error)
+        *error = message;
+    m_settingsStatus->setText(tr("Settings not saved"));
+    m_settingsStatus->setToolTip(message);
+    m_settingsStatus->show();
+    if (!m_settingsWarningShown) {
+        statusBar()->showMessage(message, 15000);
+        m_settingsWarningShown = true;
+    }
+    return false;
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent *event)
@@ -1168,7 +1215,7 @@ void MainWindow::showSetSentence(int index)
     m_controller->clearAttentionOverrides();
     setReference(m_setReferences[index]);
     setSentence(m_setSentences[index]);
-    QSettings().setValue(Key::lastSentence, m_setSentences[index]);
+    storeSetting(Key::lastSentence, m_setSentences[index]);
     showGold();
 }
 
@@ -1210,7 +1257,7 @@ void MainWindow::openAlignmentSetDialog()
         tr("Pharaoh alignments (*.gold *.align *.txt);;All files (*)"));
     if (gold.isEmpty())
         return;
-    QSettings().setValue(QStringLiteral("alignmentDirectory"), QFileInfo(sentences).absolutePath());
+    storeSetting(QStringLiteral("alignmentDirectory"), QFileInfo(sentences).absolutePath());
     QString error;
     if (!openAlignmentSet(sentences, references, gold, &error))
         QMessageBox::warning(this, tr("Open alignment set"), error);

@@ -16,6 +16,7 @@ class QActionGroup;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
+class QSettings;
 class QLineEdit;
 class QMenu;
 class QSpinBox;
@@ -95,6 +96,9 @@ public:
     int alignmentSetIndex() const { return m_setIndex; }
     void showSetSentence(int index);
     bool saveAlignments(const QString &path, QString *error); // writePharaoh, atomic
+    // Writes the settings out now (each change is also written at once). On failure the status
+    // bar says so, with the file, until a write succeeds; closing the window says so in a box.
+    bool syncSettings(QString *error = nullptr);
 
     void showLinesView();
     HeatmapModel *heatmapModel() const { return m_heatmap; }
@@ -151,6 +155,8 @@ private:
     void updateAlignmentScore();
     void showGold();
     void onCellClicked(int row, int column, Qt::KeyboardModifiers modifiers);
+    void storeSetting(const QString &key, const QVariant &value);
+    bool reportSettingsStatus(const QSettings &settings, QString *error = nullptr);
     void describeCell(int row, int column); // in the status bar
     void openAlignmentSetDialog();
     void saveAlignmentsDialog();
@@ -179,6 +185,8 @@ private:
     QTextBrowser *m_info = nullptr;
     QLabel *m_modelStatus = nullptr;
     QLabel *m_timeStatus = nullptr;
+    QLabel *m_settingsStatus = nullptr; // shown while the settings cannot be written
+    bool m_settingsWarningShown = false;
     QLabel *m_unknownStatus = nullptr;
     QMenu *m_recentMenu = nullptr;
     QMenu *m_sampleMenu = nullptr;

@@ -1,4 +1,4 @@
-// The window's writes (Export alignment, Save model as, Save gold alignments) when the disk fills up
+// The window's writes (Export alignment, Save model as, Save gold alignments, the settings) when the disk fills up
 // mid-write: each says so and leaves the previous file exactly as it was, with no temporary
 // file behind. A file size limit (RLIMIT_FSIZE) makes writes fail as a full disk does, also as
 // root, where read-only permissions do not stop anything.
@@ -7,6 +7,8 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
+#include <QLabel>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -36,6 +38,7 @@ private slots:
     void exportKeepsThePreviousFile();
     void saveModelKeepsThePreviousModel();
     void saveAlignmentsKeepsThePreviousFile();
+    void settingsWriteFailureIsReported();
 
 private:
     QTemporaryDir m_settingsDir;
@@ -43,6 +46,8 @@ private:
 
 void TestAtomicSave::initTestCase()
 {
+    // As main() does: without an organization, QSettings reports an access error from the start.
+    QCoreApplication::setOrganizationName(QStringLiteral("attnviz-tests"));
     QStandardPaths::setTestModeEnabled(true);
     QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
     QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
@@ -129,6 +134,43 @@ void TestAtomicSave::saveAlignmentsKeepsThePreviousFile()
     QCOMPARE(readAll(path), before);
     QCOMPARE(QDir(out.path()).entryList(QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot),
              QStringList {QStringLiteral("gold.txt")});
+}
+
+// The settings (recent models, last sentence, window layout): a failed write is said in the
+// status bar, naming the file, and the previous file stays as it was.
+void TestAtomicSave::settingsWriteFailureIsReported()
+{
+    MainWindow window;
+    QVERIFY(window.loadModel(datesModel)); // a recent model: a setting
+    window.setSentence(QStringLiteral("the 3rd of may 1999"));
+    QVERIFY(window.syncSettings());
+    const QString file = QSettings().fileName();
+    const QByteArray before = readAll(file);
+    QVERIFY2(before.contains("dates.safetensors"), before.constData());
+    auto *status = window.findChild<QLabel *>(QStringLiteral("settingsStatus"));
+    QVERIFY(status);
+    QVERIFY(status->isHidden());
+
+    QString error;
+    bool synced = true;
+    {
+        const attnviz::test::FileSizeLimit limit(16);
+        window.setColorMap(attnviz::ColorMap::Magma); // a setting, written while the disk is full
+        QVERIFY(!status->isHidden());
+        synced = window.syncSettings(&error);
+    }
+    QVERIFY(!synced);
+    QVERIFY2(error.contains(file), qPrintable(error));
+    QVERIFY(!status->isHidden());
+    QCOMPARE(status->toolTip(), error);
+    QCOMPARE(readAll(file), before);
+    QCOMPARE(QDir(QFileInfo(file).absolutePath()).entryList(QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot),
+             QStringList {QFileInfo(file).fileName()});
+
+    // Room again: the next write goes through and the warning goes away.
+    QVERIFY(window.syncSettings());
+    QVERIFY(status->isHidden());
+    QVERIFY(readAll(file).contains("magma"));
 }
 
 QTEST_MAIN(TestAtomicSave)

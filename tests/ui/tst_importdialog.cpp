@@ -57,6 +57,7 @@ private:
 void TestImportDialog::initTestCase()
 {
     QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("attnviz-tests")); // as main() does
     QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_dir.path());
 }
 

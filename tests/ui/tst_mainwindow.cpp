@@ -77,6 +77,7 @@ void TestMainWindow::initTestCase()
     // Never read or write the settings of the person running the tests.
     QStandardPaths::setTestModeEnabled(true);
     QVERIFY(m_settingsDir.isValid());
+    QCoreApplication::setOrganizationName(QStringLiteral("attnviz-tests")); // as main() does
     QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
     QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
 }

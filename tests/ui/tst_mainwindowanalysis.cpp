@@ -81,6 +81,7 @@ void TestMainWindowAnalysis::initTestCase()
 {
     QStandardPaths::setTestModeEnabled(true);
     QVERIFY(m_settingsDir.isValid());
+    QCoreApplication::setOrganizationName(QStringLiteral("attnviz-tests")); // as main() does
     QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
     QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
 }
