@@ -241,11 +241,11 @@ void MainWindow::createCentralWidget()
     setCentralWidget(central);
 
     connect(m_sentence, &SentenceEdit::textEdited, this, [this](const QString &text) {
-        if (!m_setFromFiles)
-            setGoldAlignment(std::nullopt); // links made for another sentence
+        followAnnotations(); // links made for another sentence are kept for it
         m_controller->setSentence(text);
         storeSetting(Key::lastSentence, text);
     });
+    connect(m_reference, &QLineEdit::textChanged, this, &MainWindow::followAnnotations);
     connect(m_reference, &QLineEdit::textChanged, this, &MainWindow::updateOptions);
     connect(m_decoding, qOverload<int>(&QComboBox::currentIndexChanged), this, &MainWindow::updateOptions);
     connect(m_beamWidth, qOverload<int>(&QSpinBox::valueChanged), this, &MainWindow::updateOptions);
@@ -588,6 +588,7 @@ void MainWindow::updateModelView()
 void MainWindow::setSentence(const QString &sentence)
 {
     m_sentence->setText(sentence);
+    followAnnotations();
     m_controller->setSentence(sentence);
 }
 
@@ -886,6 +887,10 @@ void MainWindow::updateStatus()
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    if (!maybeSaveAnnotations()) {
+        event->ignore();
+        return;
+    }
     storeSetting(Key::geometry, saveGeometry());
     storeSetting(Key::state, saveState());
     QString error;
@@ -1064,15 +1069,43 @@ void MainWindow::setGoldAlignment(std::optional<GoldAlignment> gold)
         m_setReferences.clear();
         m_setIndex = -1;
         m_setFromFiles = false;
+        m_annotationsModified = false;
     } else if (m_setIndex < 0) {
-        m_gold = {*gold};
-        m_setSentences = {m_sentence->text()};
-        m_setReferences = {m_reference->text()};
-        m_setIndex = 0;
+        // The first links for this sentence (and reference): a new entry of the annotations.
+        m_gold.push_back(*gold);
+        m_setSentences << m_sentence->text();
+        m_setReferences << m_reference->text();
+        m_setIndex = int(m_gold.size()) - 1;
+        m_annotationsModified = true;
     } else {
         m_gold[size_t(m_setIndex)] = *gold;
+        m_annotationsModified = true;
     }
     showGold();
+}
+
+void MainWindow::followAnnotations()
+{
+    // Without a set from files, annotations belong to the sentence and reference they were made
+    // for: another sentence shows none, and coming back shows them again.
+    if (m_setFromFiles)
+        return;
+    const int before = m_setIndex;
+    m_setIndex = -1;
+    for (int i = 0; i < m_setSentences.size(); ++i) {
+        if (m_setSentences[i] == m_sentence->text() && m_setReferences[i] == m_reference->text()) {
+            m_setIndex = i;
+            break;
+        }
+    }
+    if (m_setIndex != before)
+        showGold();
+}
+
+int MainWindow::annotatedSentences() const
+{
+    return int(std::count_if(m_gold.begin(), m_gold.end(),
+                             [](const GoldAlignment &g) { return !g.sure.empty() || !g.possible.empty(); }));
 }
 
 std::optional<GoldAlignment> MainWindow::goldAlignment() const
@@ -1088,7 +1121,12 @@ void MainWindow::showGold()
     m_saveAlignmentsAction->setEnabled(!m_gold.empty());
     m_previousSentenceAction->setEnabled(m_setFromFiles && m_setIndex > 0);
     m_nextSentenceAction->setEnabled(m_setFromFiles && m_setIndex + 1 < int(m_gold.size()));
-    m_setStatus->setText(m_setFromFiles ? tr("Sentence %1 of %2").arg(m_setIndex + 1).arg(m_gold.size()) : QString());
+    if (m_setFromFiles)
+        m_setStatus->setText(tr("Sentence %1 of %2").arg(m_setIndex + 1).arg(m_gold.size()));
+    else
+        m_setStatus->setText(m_gold.empty() ? QString()
+                                            : tr("Annotated: %n sentence(s)%1", nullptr, annotatedSentences())
+                                                  .arg(m_annotationsModified ? tr(", not saved") : QString()));
     updateAlignmentScore();
 }
 
@@ -1202,6 +1240,7 @@ bool MainWindow::openAlignmentSet(const QString &sentencesPath, const QString &r
     m_setSentences = *sentences;
     m_setReferences = *references;
     m_setFromFiles = true;
+    m_annotationsModified = false;
     m_setIndex = 0;
     showSetSentence(0);
     return true;
@@ -1219,6 +1258,43 @@ void MainWindow::showSetSentence(int index)
     showGold();
 }
 
+namespace {
+
+bool writeAtomically(const QString &path, const QByteArray &bytes, QString *error)
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.flush()
+        || !file.commit()) { // flush() first: see exportAlignment
+        if (error)
+            *error = QCoreApplication::translate("MainWindow", "Could not write “%1”: %2").arg(path, file.errorString());
+        return false;
+    }
+    return true;
+}
+
+QByteArray lines(const QStringList &texts)
+{
+    QByteArray bytes;
+    for (const QString &text : texts)
+        bytes += text.toUtf8() + '\n';
+    return bytes;
+}
+
+} // namespace
+
+QStringList MainWindow::alignmentFiles(const QString &path) const
+{
+    if (m_setFromFiles)
+        return {path};
+    // Annotations made in the window are saved as a set that File → Open alignment set reads:
+    // NAME.src (sentences), NAME.ref (references), and the links at `path` (NAME.gold).
+    const QFileInfo info(path);
+    const QString base = info.absolutePath() + QLatin1Char('/') + info.completeBaseName();
+    const QString suffix = info.suffix().toLower();
+    const QString gold = suffix == QLatin1String("src") || suffix == QLatin1String("ref") ? base + QStringLiteral(".gold") : path;
+    return {base + QStringLiteral(".src"), base + QStringLiteral(".ref"), gold};
+}
+
 bool MainWindow::saveAlignments(const QString &path, QString *error)
 {
     if (m_gold.empty()) {
@@ -1226,19 +1302,38 @@ bool MainWindow::saveAlignments(const QString &path, QString *error)
             *error = tr("There are no gold links to save: open an alignment set or annotate first.");
         return false;
     }
-    const QByteArray bytes = QByteArray::fromStdString(writePharaoh(m_gold));
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.flush()
-        || !file.commit()) { // flush() first: see exportAlignment
-        if (error)
-            *error = tr("Could not write “%1”: %2").arg(path, file.errorString());
+    const QStringList files = alignmentFiles(path);
+    // Each file is replaced whole or not at all; the links go last, so a failure never leaves
+    // links that do not match the sentences beside them.
+    if (files.size() == 3
+        && (!writeAtomically(files[0], lines(m_setSentences), error)
+            || !writeAtomically(files[1], lines(m_setReferences), error)))
         return false;
-    }
+    if (!writeAtomically(files.last(), QByteArray::fromStdString(writePharaoh(m_gold)), error))
+        return false;
+    m_annotationsModified = false;
+    showGold();
     return true;
+}
+
+bool MainWindow::maybeSaveAnnotations()
+{
+    if (!m_annotationsModified)
+        return true;
+    const auto answer = QMessageBox::question(
+        this, tr("Unsaved gold links"),
+        tr("The gold links you changed (%n annotated sentence(s)) are not saved. Save them?", nullptr,
+           annotatedSentences()),
+        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    if (answer == QMessageBox::Discard)
+        return true;
+    return answer == QMessageBox::Save && saveAlignmentsDialog();
 }
 
 void MainWindow::openAlignmentSetDialog()
 {
+    if (!maybeSaveAnnotations())
+        return;
     const QString directory = QSettings().value(QStringLiteral("alignmentDirectory"), QDir::homePath()).toString();
     const QString sentences = QFileDialog::getOpenFileName(this, tr("Open alignment set: 1/3, the sentences"), directory,
                                                            tr("Sentences, one per line (*.src *.txt);;All files (*)"));
@@ -1263,18 +1358,25 @@ void MainWindow::openAlignmentSetDialog()
         QMessageBox::warning(this, tr("Open alignment set"), error);
 }
 
-void MainWindow::saveAlignmentsDialog()
+bool MainWindow::saveAlignmentsDialog()
 {
     const QString directory = QSettings().value(QStringLiteral("alignmentDirectory"), QDir::homePath()).toString();
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save alignments"), directory + QStringLiteral("/alignments.gold"),
+    const QString title = m_setFromFiles ? tr("Save alignments")
+                                         : tr("Save alignments (also NAME.src and NAME.ref, the sentences and references)");
+    const QString path = QFileDialog::getSaveFileName(this, title, directory + QStringLiteral("/alignments.gold"),
                                                       tr("Pharaoh alignments (*.gold *.align *.txt);;All files (*)"));
     if (path.isEmpty())
-        return;
+        return false;
     QString error;
-    if (!saveAlignments(path, &error))
+    if (!saveAlignments(path, &error)) {
         QMessageBox::warning(this, tr("Save alignments"), error);
-    else
-        statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(path)), 5000);
+        return false;
+    }
+    QStringList saved;
+    for (const QString &file : alignmentFiles(path))
+        saved << QDir::toNativeSeparators(file);
+    statusBar()->showMessage(tr("Saved %1").arg(saved.join(QStringLiteral(", "))), 8000);
+    return true;
 }
 
 } // namespace attnviz

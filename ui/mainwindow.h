@@ -95,7 +95,12 @@ public:
     int alignmentSetSize() const { return int(m_setSentences.size()); }
     int alignmentSetIndex() const { return m_setIndex; }
     void showSetSentence(int index);
-    bool saveAlignments(const QString &path, QString *error); // writePharaoh, atomic
+    // The gold links (writePharaoh), atomically. Annotations made in the window, not in a set
+    // opened from files, are saved as a set: NAME.src and NAME.ref beside the links.
+    bool saveAlignments(const QString &path, QString *error);
+    QStringList alignmentFiles(const QString &path) const; // what saveAlignments(path) writes
+    bool annotationsModified() const { return m_annotationsModified; }
+    int annotatedSentences() const; // with at least one link
     // Writes the settings out now (each change is also written at once). On failure the status
     // bar says so, with the file, until a write succeeds; closing the window says so in a box.
     bool syncSettings(QString *error = nullptr);
@@ -159,7 +164,9 @@ private:
     bool reportSettingsStatus(const QSettings &settings, QString *error = nullptr);
     void describeCell(int row, int column); // in the status bar
     void openAlignmentSetDialog();
-    void saveAlignmentsDialog();
+    bool saveAlignmentsDialog();
+    bool maybeSaveAnnotations(); // asks when gold links changed since the last save; false: cancel
+    void followAnnotations();    // shows the links of the sentence and reference now typed
 
     std::shared_ptr<const Model> m_model;
     QString m_modelPath;
@@ -209,7 +216,8 @@ private:
     std::vector<GoldAlignment> m_gold;
     QStringList m_setSentences, m_setReferences;
     int m_setIndex = -1; // into m_gold; -1: no gold links
-    bool m_setFromFiles = false;
+    bool m_setFromFiles = false;   // else the set is the sentences annotated in the window
+    bool m_annotationsModified = false;
 };
 
 } // namespace attnviz

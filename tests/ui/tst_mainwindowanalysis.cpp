@@ -11,6 +11,10 @@
 #include <attnviz/model.h>
 
 #include <QAction>
+#include <QApplication>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QTimer>
 #include <QFile>
 #include <QImage>
 #include <QPainter>
@@ -38,6 +42,12 @@ QString writeFile(const QTemporaryDir &dir, const QString &name, const QByteArra
     return path;
 }
 
+QByteArray readFile(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
 QStringList rowTokens(const HeatmapModel &model)
 {
     QStringList tokens;
@@ -63,6 +73,8 @@ private slots:
     void goldLinksAndScore_data();
     void goldLinksAndScore();
     void annotateAndSave();
+    void annotationsFollowTheSentence();
+    void closingAsksAboutUnsavedLinks();
     void alignmentSet();
     void alignmentSetRefused_data();
     void alignmentSetRefused();
@@ -257,12 +269,82 @@ void TestMainWindowAnalysis::annotateAndSave()
     const QString path = dir.filePath(QStringLiteral("gold.txt"));
     QString error;
     QVERIFY2(window.saveAlignments(path, &error), qPrintable(error));
-    QFile file(path);
-    QVERIFY(file.open(QIODevice::ReadOnly));
-    QCOMPARE(file.readAll(), QByteArray("3-1 4-0\n"));
+    QCOMPARE(readFile(path), QByteArray("3-1 4-0\n"));
+    // Annotations made in the window are saved as a set: the sentences and references beside.
+    QCOMPARE(window.alignmentFiles(path),
+             (QStringList {dir.filePath(QStringLiteral("gold.src")), dir.filePath(QStringLiteral("gold.ref")), path}));
+    QCOMPARE(readFile(dir.filePath(QStringLiteral("gold.src"))), QByteArray("the 3rd of may 1999\n"));
+    QCOMPARE(readFile(dir.filePath(QStringLiteral("gold.ref"))), QByteArray("\n"));
+    QVERIFY(!window.annotationsModified());
     // A folder that does not exist: refused, nothing written.
     QVERIFY(!window.saveAlignments(dir.filePath(QStringLiteral("no/such/gold.txt")), &error));
-    QVERIFY(error.contains(QStringLiteral("gold.txt")));
+    QVERIFY2(error.contains(QStringLiteral("no/such/gold")), qPrintable(error));
+}
+
+void TestMainWindowAnalysis::annotationsFollowTheSentence()
+{
+    // Links made without a set belong to their sentence: typing another one hides them, coming
+    // back shows them again, and saving writes every annotated sentence as a set that opens.
+    MainWindow window;
+    const QString first = QStringLiteral("the 3rd of may 1999"), second = QStringLiteral("the 21st of december 2031");
+    QVERIFY(open(window, first));
+    QVERIFY(window.toggleGoldLink(1, 3)); // 05 <- may
+    QVERIFY(window.annotationsModified());
+    window.setSentence(second);
+    QVERIFY(window.waitForTranslation());
+    QVERIFY(!window.goldAlignment());
+    QVERIFY(window.toggleGoldLink(0, 4)); // 2031 <- 2031
+    window.setSentence(first);
+    QVERIFY(window.waitForTranslation());
+    QVERIFY(window.goldAlignment());
+    QCOMPARE(window.goldAlignment()->sure, (std::set<Link> {{3, 1}}));
+    // The same sentence with another reference is another annotation (target indices differ).
+    window.setReference(QStringLiteral("1999 05 03"));
+    QVERIFY(!window.goldAlignment());
+    window.setReference(QString());
+    QVERIFY(window.goldAlignment());
+    QCOMPARE(window.alignmentSetSize(), 2);
+    QCOMPARE(window.annotatedSentences(), 2);
+
+    QTemporaryDir dir;
+    const QString gold = dir.filePath(QStringLiteral("notes.gold"));
+    QString error;
+    QVERIFY2(window.saveAlignments(gold, &error), qPrintable(error));
+    QCOMPARE(readFile(dir.filePath(QStringLiteral("notes.src"))), (first + QLatin1Char('\n') + second + QLatin1Char('\n')).toUtf8());
+    QCOMPARE(readFile(gold), QByteArray("3-1\n4-0\n"));
+
+    MainWindow reopened;
+    QVERIFY(reopened.loadModel(datesModel));
+    QVERIFY2(reopened.openAlignmentSet(dir.filePath(QStringLiteral("notes.src")), dir.filePath(QStringLiteral("notes.ref")),
+                                       gold, &error),
+             qPrintable(error));
+    QCOMPARE(reopened.alignmentSetSize(), 2);
+    QCOMPARE(reopened.sentence(), first);
+    QCOMPARE(reopened.goldAlignment()->sure, (std::set<Link> {{3, 1}}));
+}
+
+void TestMainWindowAnalysis::closingAsksAboutUnsavedLinks()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(open(window, QStringLiteral("the 3rd of may 1999")));
+    QVERIFY(window.toggleGoldLink(1, 3));
+    // Cancel in the question keeps the window open; Discard lets it close.
+    for (const auto button : {QMessageBox::Cancel, QMessageBox::Discard}) {
+        QString question;
+        QTimer::singleShot(0, &window, [&question, button]() {
+            auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+            if (!box)
+                return;
+            question = box->text();
+            box->button(button)->click();
+        });
+        const bool closed = window.close();
+        QVERIFY2(question.contains(QStringLiteral("not saved")), qPrintable(question));
+        QCOMPARE(closed, button == QMessageBox::Discard);
+        QCOMPARE(window.isVisible(), button == QMessageBox::Cancel);
+    }
 }
 
 void TestMainWindowAnalysis::alignmentSet()
