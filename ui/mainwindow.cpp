@@ -720,7 +720,11 @@ bool MainWindow::exportAlignment(const QString &path, int pngScale, QString *err
     if (const auto format = figureFormatFromName(suffix)) {
         bytes = renderFigure(*m_heatmap, *format, figureOptions(pngScale));
     } else if (suffix == QLatin1String("csv")) {
-        bytes = QByteArray::fromStdString(alignmentToCsv(*m_output.result, m_hypothesis));
+        // The numbers the heatmap shows: alpha, the raw scores, or alpha at the temperature.
+        CsvValues values;
+        values.energies = m_heatmap->mode() == HeatmapMode::Energies;
+        values.temperature = m_heatmap->temperature();
+        bytes = QByteArray::fromStdString(alignmentToCsv(*m_output.result, m_hypothesis, values));
     } else if (suffix == QLatin1String("json")) {
         DecodeOptions options;
         if (m_output.result->forced)

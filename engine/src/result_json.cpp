@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -59,18 +60,28 @@ std::string csvQuote(const std::string &field)
     return out + "\"";
 }
 
-std::string alignmentToCsv(const TranslationResult &result, size_t hypothesis)
+std::string alignmentToCsv(const TranslationResult &result, size_t hypothesis, CsvValues values)
 {
     const Hypothesis &h = result.hypotheses.at(hypothesis);
+    const bool tempered = !values.energies && values.temperature != 1.0;
+    if ((values.energies || tempered) && h.energies.rows() < h.steps())
+        throw std::invalid_argument("alignmentToCsv: this result has no energies");
     std::string csv;
     for (const std::string &token : result.sourceTokens)
         csv += "," + csvQuote(token);
     csv += "\n";
     char value[32];
+    Vector row;
     for (int i = 0; i < h.steps(); ++i) {
         csv += csvQuote(h.targetTokens[i]);
+        if (values.energies)
+            row = h.energies.row(i).transpose();
+        else if (tempered)
+            row = softmaxAtTemperature(h.energies.row(i).transpose(), values.temperature);
+        else
+            row = h.attention.row(i).transpose();
         for (int j = 0; j < result.sourceLength(); ++j) {
-            std::snprintf(value, sizeof value, ",%.6f", h.attention(i, j));
+            std::snprintf(value, sizeof value, ",%.6f", row[j]);
             csv += value;
         }
         csv += "\n";

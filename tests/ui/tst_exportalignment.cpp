@@ -35,6 +35,8 @@ private slots:
     void exportsEveryFormat();
     void exportFollowsTheForcedReference();
     void exportFollowsTheSelectedBeam();
+    void csvFollowsTheHeatmapValues_data();
+    void csvFollowsTheHeatmapValues();
     void failuresLeaveNoFile();
     void copyImagePutsTheFigureOnTheClipboard();
 
@@ -139,6 +141,46 @@ void TestExportAlignment::exportFollowsTheSelectedBeam()
     QCOMPARE(rows.size(), third.steps() + 1);
     for (int i = 0; i < third.steps(); ++i)
         QVERIFY(rows[i + 1].startsWith(QString::fromStdString(third.targetTokens[i]) + QLatin1Char(',')));
+}
+
+void TestExportAlignment::csvFollowsTheHeatmapValues_data()
+{
+    QTest::addColumn<bool>("energies");
+    QTest::addColumn<double>("temperature");
+    QTest::newRow("raw scores") << true << 1.0;
+    QTest::newRow("temperature 2") << false << 2.0;
+    QTest::newRow("temperature 0.5") << false << 0.5;
+}
+
+// With raw scores or another temperature on screen, the CSV holds the numbers on screen.
+void TestExportAlignment::csvFollowsTheHeatmapValues()
+{
+    QFETCH(bool, energies);
+    QFETCH(double, temperature);
+    MainWindow window;
+    QVERIFY(window.loadModel(datesModel));
+    window.setSentence(QStringLiteral("the 3rd of may 1999"));
+    QVERIFY(window.waitForTranslation());
+    QString error;
+    QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("alpha.csv")), 1, &error));
+    window.setEnergiesShown(energies);
+    window.setTemperature(temperature);
+    const QString path = m_out.filePath(QStringLiteral("shown.csv"));
+    QVERIFY2(window.exportAlignment(path, 1, &error), qPrintable(error));
+    const QStringList alpha = readTextLines(m_out.filePath(QStringLiteral("alpha.csv")));
+    const QStringList rows = readTextLines(path);
+    const attnviz::HeatmapModel &heatmap = *window.heatmapModel();
+    QCOMPARE(rows.size(), heatmap.rows() + 1);
+    QCOMPARE(rows[0], alpha[0]);
+    int changed = 0;
+    for (int i = 0; i < heatmap.rows(); ++i) {
+        const QStringList cells = rows[i + 1].split(QLatin1Char(','));
+        for (int j = 0; j < heatmap.columns(); ++j)
+            QVERIFY2(std::abs(cells[j + 1].toDouble() - heatmap.value(i, j)) <= 5e-6 * (1 + std::abs(heatmap.value(i, j))),
+                     qPrintable(QStringLiteral("(%1, %2): %3 against %4").arg(i).arg(j).arg(cells[j + 1]).arg(heatmap.value(i, j))));
+        changed += rows[i + 1] != alpha[i + 1];
+    }
+    QCOMPARE(changed, heatmap.rows()); // every row differs from alpha
 }
 
 void TestExportAlignment::failuresLeaveNoFile()

@@ -23,9 +23,18 @@ nlohmann::json resultToJson(const Model &model, const std::string &sentence, con
 // A readable translation and its alignment as a text table (rows: output tokens).
 std::string resultToText(const TranslationResult &result, size_t hypothesis = 0);
 
+// Which numbers alignmentToCsv writes: the model's attention alpha_ij (the default), the raw
+// scores e_ij, or softmax(e_i / temperature) (a temperature of 1 gives alpha).
+struct CsvValues
+{
+    bool energies = false;
+    double temperature = 1.0; // when !energies
+};
+
 // The alignment as CSV: a header row of the source tokens (with EOS), then one row per output
-// token: the token, then its weights with 6 decimals. Tokens are quoted as RFC 4180 asks.
-std::string alignmentToCsv(const TranslationResult &result, size_t hypothesis = 0);
+// token: the token, then its values with 6 decimals. Tokens are quoted as RFC 4180 asks. For a
+// tutorial_legacy model the slots past the input are left out, as they are from alpha.
+std::string alignmentToCsv(const TranslationResult &result, size_t hypothesis = 0, CsvValues values = {});
 
 // A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
 std::string csvQuote(const std::string &field);
