@@ -81,10 +81,14 @@ QString comparisonHtml(const TranslationOutput &output, int hypothesis)
                               "color:#888888; font-size:small\">%2</span></th>")
             .arg(title, QObject::tr("log p = %1").arg(formatLogProb(score)));
     };
+    const QString how = output.result->forced
+        ? QObject::tr("the reference forced in every column, so its log p with and without attention compare")
+        : QObject::tr("greedy (with a beam, the Attention column is the selected hypothesis)");
     QString text = QStringLiteral("<p style=\"color:#888888\">%1</p>")
                        .arg(QObject::tr("Every c<sub>i</sub> replaced by the summed context "
                                         "c = Σ<sub>j</sub> h<sub>j</sub> or the mean c / T; "
-                                        "greedy. Grey: log p of each token."));
+                                        "%1. Grey: log p of each token.")
+                                .arg(how));
     text += QStringLiteral("<table cellspacing=\"0\" cellpadding=\"3\"><tr><th></th>");
     text += header(QObject::tr("Attention"), h.score);
     text += header(QObject::tr("Summed c"), output.summed ? output.summed->score : 0.0);

@@ -252,7 +252,9 @@ AblationResult ablate(const Model &model, Session &session, const TranslationRes
     StepControl control;
     control.context = &context;
     const Vector initialState = r.encoderOutputs.row(T - 1).transpose();
-    const Hypothesis h = beamSearch(model, session, initialState, 1, maxLength, control).front();
+    // A forced reference is scored without attention too: how likely the same words are then.
+    const Hypothesis h = r.forced ? forcedDecode(model, session, initialState, r.best().targetIds, control)
+                                  : beamSearch(model, session, initialState, 1, maxLength, control).front();
     AblationResult a;
     a.kind = kind;
     a.targetIds = h.targetIds;

@@ -39,6 +39,8 @@ private slots:
     void contributionsAddUpToTheContext_data() { models_data(); }
     void contributionsAddUpToTheContext();
     void badOverrideIsAnInputError();
+    void forcedAblationScoresTheReference_data() { models_data(); }
+    void forcedAblationScoresTheReference();
 };
 
 void TestWhatIf::models_data()
@@ -132,6 +134,48 @@ void TestWhatIf::badOverrideIsAnInputError()
     QVERIFY_THROWS_EXCEPTION(attnviz::InputError, attnviz::translate(*golden(QStringLiteral("tiny-bahdanau")), "i am", options));
     options.attentionOverrides = {AttentionOverride{0, 0, 1.5}};
     QVERIFY_THROWS_EXCEPTION(attnviz::InputError, attnviz::translate(*golden(QStringLiteral("tiny-bahdanau")), "i am", options));
+}
+
+// With a reference, the ablation scores that reference without attention. Forcing the words
+// the greedy ablation chose must give back its tokens and log-probabilities exactly; any other
+// reference keeps its own words.
+void TestWhatIf::forcedAblationScoresTheReference()
+{
+    QFETCH(QString, model);
+    const auto m = golden(model);
+    for (const attnviz::Ablation kind : {attnviz::Ablation::Summed, attnviz::Ablation::Mean}) {
+        attnviz::DecodeOptions options;
+        options.ablation = kind;
+        const auto greedy = attnviz::translate(*m, "i am cold", options);
+        QVERIFY(greedy.ablation && !greedy.ablation->targetIds.empty());
+        // Its words, without the EOS (when it stopped before the length limit).
+        std::vector<std::string> words = greedy.ablation->targetTokens;
+        const bool stopped = words.back() == "EOS";
+        if (stopped)
+            words.pop_back();
+        std::string reference;
+        for (const std::string &w : words)
+            reference += (reference.empty() ? "" : " ") + w;
+        options.target = reference;
+        const auto forced = attnviz::translate(*m, "i am cold", options);
+        QVERIFY(forced.forced && forced.ablation);
+        // The same steps (plus the EOS a forced target always ends with), with the same numbers.
+        const size_t steps = greedy.ablation->targetIds.size();
+        QCOMPARE(forced.ablation->targetIds.size(), stopped ? steps : steps + 1);
+        for (size_t i = 0; i < steps; ++i) {
+            QCOMPARE(forced.ablation->targetIds[i], greedy.ablation->targetIds[i]);
+            QCOMPARE(forced.ablation->logProbs[i], greedy.ablation->logProbs[i]);
+        }
+        // decodeAblation() on the forced result agrees with translate()'s.
+        const auto again = attnviz::decodeAblation(*m, forced, kind);
+        QCOMPARE(again.targetIds, forced.ablation->targetIds);
+        QCOMPARE(again.score, forced.ablation->score);
+
+        options.target = "je suis froid";
+        const auto other = attnviz::translate(*m, "i am cold", options);
+        QCOMPARE(other.ablation->targetIds, other.best().targetIds);
+        QVERIFY(other.ablation->score <= 0);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestWhatIf)

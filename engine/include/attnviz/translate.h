@@ -53,7 +53,9 @@ struct DecodeOptions
     int beamWidth = 1;                 // 1 = greedy
     int maxLength = 0;                 // output steps; 0 = 2 x source words + 10
     std::optional<std::string> target; // forced decoding of this target sentence
-    Ablation ablation = Ablation::None; // also decode greedily with every c_i replaced
+    // Also decode with every c_i replaced: greedily, or with a target, that same target
+    // (teacher-forced, so that its log p with and without attention compare).
+    Ablation ablation = Ablation::None;
     std::vector<AttentionOverride> attentionOverrides; // applied in greedy, beam and forced decoding
 };
 
