@@ -108,6 +108,26 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_controller, &TranslationController::resultReady, this, &MainWindow::showResult);
     connect(m_controller, &TranslationController::translationFailed, this, &MainWindow::showFailure);
     connect(m_controller, &TranslationController::cleared, this, &MainWindow::clearResult);
+    // A translation that takes a while says so, and Esc stops it.
+    m_busyTimer.setSingleShot(true);
+    m_busyTimer.setInterval(300);
+    connect(&m_busyTimer, &QTimer::timeout, this, [this]() {
+        m_timeStatus->setText(tr("Translating… (Esc stops)"));
+        m_stopAction->setEnabled(true);
+    });
+    connect(m_controller, &TranslationController::translationStarted, &m_busyTimer, qOverload<>(&QTimer::start));
+    connect(m_controller, &TranslationController::idle, this, [this]() {
+        m_busyTimer.stop();
+        m_stopAction->setEnabled(false);
+    });
+    connect(m_controller, &TranslationController::translationCancelled, this, [this]() {
+        clearResult();
+        const QString stopped = tr("Translation stopped. Edit the sentence, or press F5, to translate again.");
+        m_outputLabel->setText(stopped);
+        m_timeStatus->setText(tr("Stopped"));
+        m_heatmapView->setPlaceholderText(stopped);
+        m_linesView->setPlaceholderText(stopped);
+    });
 
     QSettings settings;
     setColorMap(colorMapFromName(settings.value(Key::colorMap).toString()).value_or(ColorMap::Viridis));
@@ -358,6 +378,13 @@ void MainWindow::createMenus()
         (m_tabs->currentIndex() == 0 ? m_heatmapView : m_linesView)->setFocus(Qt::ShortcutFocusReason);
     });
     focusHeatmap->setShortcut(QKeySequence(tr("Ctrl+G")));
+    editMenu->addSeparator();
+    m_stopAction = editMenu->addAction(tr("S&top translation"), m_controller, &TranslationController::cancel);
+    m_stopAction->setShortcut(QKeySequence(Qt::Key_Escape));
+    m_stopAction->setStatusTip(tr("Stop a translation that takes long; the views stay empty until the next one"));
+    m_stopAction->setEnabled(false);
+    QAction *translateAgain = editMenu->addAction(tr("Translate a&gain"), m_controller, &TranslationController::translateNow);
+    translateAgain->setShortcut(QKeySequence(Qt::Key_F5));
     editMenu->addSeparator();
     m_resetAttentionAction = editMenu->addAction(tr("Reset a&ttention"), this, &MainWindow::resetAttention);
     m_resetAttentionAction->setShortcut(QKeySequence(tr("Ctrl+Shift+R")));

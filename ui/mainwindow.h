@@ -8,6 +8,7 @@
 #include <attnviz/alignment.h>
 
 #include <QMainWindow>
+#include <QTimer>
 
 #include <memory>
 
@@ -104,6 +105,7 @@ public:
     // Writes the settings out now (each change is also written at once). On failure the status
     // bar says so, with the file, until a write succeeds; closing the window says so in a box.
     bool syncSettings(QString *error = nullptr);
+    QAction *stopAction() const { return m_stopAction; }
 
     void showLinesView();
     HeatmapModel *heatmapModel() const { return m_heatmap; }
@@ -193,6 +195,8 @@ private:
     QLabel *m_modelStatus = nullptr;
     QLabel *m_timeStatus = nullptr;
     QLabel *m_settingsStatus = nullptr; // shown while the settings cannot be written
+    QAction *m_stopAction = nullptr;    // Edit → Stop translation (Esc), while one takes long
+    QTimer m_busyTimer;                 // how long a translation runs before the window says so
     bool m_settingsWarningShown = false;
     QLabel *m_unknownStatus = nullptr;
     QMenu *m_recentMenu = nullptr;

@@ -21,6 +21,7 @@ TranslationController::TranslationController(QObject *parent)
 
 TranslationController::~TranslationController()
 {
+    stopRunning(); // closing the window does not wait for a long translation to finish
     m_pool.clear();
     // Results still queued for this object are discarded with it.
     m_pool.waitForDone();
@@ -71,9 +72,30 @@ void TranslationController::setDebounceInterval(int milliseconds)
     m_debounce.setInterval(milliseconds);
 }
 
+void TranslationController::stopRunning()
+{
+    if (m_stop)
+        m_stop->store(true);
+    m_stop.reset();
+}
+
+void TranslationController::cancel()
+{
+    m_debounce.stop();
+    m_pool.clear();
+    stopRunning();
+    ++m_serial; // whatever the worker still sends is dropped
+    if (!m_pending)
+        return;
+    m_pending = false;
+    emit translationCancelled();
+    emit idle();
+}
+
 void TranslationController::inputChanged()
 {
-    // Whatever is in flight now answers an outdated question.
+    // Whatever is in flight now answers an outdated question: stop it.
+    stopRunning();
     ++m_serial;
     m_pending = true;
     m_debounce.start();
@@ -93,15 +115,19 @@ void TranslationController::translateNow()
     }
 
     const int delay = std::exchange(m_testDelay, 0);
+    stopRunning();
+    const auto stop = std::make_shared<std::atomic<bool>>(false);
+    m_stop = stop;
     TranslationOutput request;
     request.serial = serial;
     request.sentence = m_sentence;
     request.model = m_model;
     request.attentionOverrides = m_options.attentionOverrides;
-    const DecodeOptions options = m_options;
-    m_pool.start([this, request, options, delay]() mutable {
-        if (delay > 0)
-            QThread::msleep(ulong(delay));
+    DecodeOptions options = m_options;
+    options.cancelled = [stop]() { return stop->load(std::memory_order_relaxed); };
+    m_pool.start([this, request, options, delay, stop]() mutable {
+        for (int slept = 0; slept < delay && !stop->load(); slept += 5)
+            QThread::msleep(5);
         QString error;
         try {
             const std::string sentence = request.sentence.toStdString();
@@ -110,15 +136,20 @@ void TranslationController::translateNow()
             auto result = std::make_shared<TranslationResult>(translate(*request.model, sentence, options));
             request.milliseconds = double(timer.nsecsElapsed()) / 1e6;
             // The two no-attention comparisons reuse the encoding: no second translate().
-            request.summed = decodeAblation(*request.model, *result, Ablation::Summed, options.maxLength);
-            request.mean = decodeAblation(*request.model, *result, Ablation::Mean, options.maxLength);
+            request.summed = decodeAblation(*request.model, *result, Ablation::Summed, options.maxLength,
+                                            options.cancelled);
+            request.mean = decodeAblation(*request.model, *result, Ablation::Mean, options.maxLength,
+                                          options.cancelled);
             request.result = std::move(result);
+        } catch (const Cancelled &) {
+            return; // stopped because a newer request (or cancel()) took its place: nothing to say
         } catch (const std::exception &exception) {
             error = QString::fromStdString(exception.what());
         }
         QMetaObject::invokeMethod(
             this, [this, request, error]() { deliver(request, error); }, Qt::QueuedConnection);
     });
+    emit translationStarted();
 }
 
 void TranslationController::deliver(const TranslationOutput &output, const QString &error)

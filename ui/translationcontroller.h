@@ -1,5 +1,7 @@
 // Runs translations off the GUI thread. Every change of input gets a new serial number; a
 // result whose serial is not the newest is dropped, so a slow old translation never shows late.
+// A change of input, a new model, cancel() and the controller's end also stop the translation
+// in flight at its next decoder step (DecodeOptions::cancelled), so the newest starts at once.
 #pragma once
 
 #include <attnviz/translate.h>
@@ -9,6 +11,7 @@
 #include <QThreadPool>
 #include <QTimer>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 
@@ -57,6 +60,8 @@ public:
     // Starts the translation of the current input now instead of after the debounce delay.
     void translateNow();
     bool isBusy() const { return m_pending; }
+    // Stops the translation in flight (and any waiting one); emits translationCancelled and idle.
+    void cancel();
     // Blocks (running the event loop) until the newest request is answered; false on timeout.
     bool waitForIdle(int timeoutMilliseconds);
 
@@ -67,10 +72,13 @@ signals:
     void resultReady(const attnviz::TranslationOutput &output);
     void translationFailed(const QString &message);
     void cleared(); // no model or an empty sentence: nothing to show
-    void idle();    // the newest request has been answered (result, failure or cleared)
+    void translationStarted();   // a translation went to the worker
+    void translationCancelled(); // by cancel()
+    void idle(); // the newest request has been answered (result, failure, cleared or cancelled)
 
 private:
     void inputChanged();
+    void stopRunning(); // asks the translation in flight to stop
     void deliver(const TranslationOutput &output, const QString &error);
 
     std::shared_ptr<const Model> m_model;
@@ -81,6 +89,7 @@ private:
     quint64 m_serial = 0;
     bool m_pending = false;
     int m_testDelay = 0;
+    std::shared_ptr<std::atomic<bool>> m_stop; // of the newest translation sent to the worker
 };
 
 } // namespace attnviz

@@ -27,7 +27,14 @@ struct StepControl
 {
     const Vector *context = nullptr; // [H]: replaces c_i after the attention (the ablation)
     const std::vector<AttentionOverride> *overrides = nullptr; // those whose step is `step` apply
+    const std::function<bool()> *cancelled = nullptr;          // asked before each step
     int step = 0;
+
+    void throwIfCancelled() const
+    {
+        if (cancelled && *cancelled && (*cancelled)())
+            throw Cancelled();
+    }
 };
 
 // Where one step writes its results: row k for hypothesis k.

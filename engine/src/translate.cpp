@@ -101,6 +101,7 @@ std::vector<Hypothesis> beamSearch(const Model &model, Session &session, const V
     liveToken[0] = model.sosId();
     liveScore[0] = 0.0;
     for (int t = 0; t < maxLength; ++t) {
+        control.throwIfCancelled();
         candidates.clear();
         control.step = t;
         session.step(liveToken.data(), liveStates.topRows(liveCount), control, stepEnergies.topRows(liveCount),
@@ -197,6 +198,7 @@ Hypothesis forcedDecode(const Model &model, Session &session, const Vector &init
     MatrixRM state = initialState.transpose(), next(1, model.hiddenSize()), logProbs(1, model.targetVocabSize());
     int previous = model.sosId();
     for (int i = 0; i < n; ++i) {
+        control.throwIfCancelled();
         control.step = i;
         session.step(&previous, state, control, h.energies.row(i), h.attention.row(i), h.contexts.row(i), next,
                      logProbs);
@@ -245,12 +247,14 @@ void fillTokens(const Model &model, std::vector<std::string> &tokens, const std:
 }
 
 // Greedy decoding of an encoded sentence with every c_i replaced by the summed or mean context.
-AblationResult ablate(const Model &model, Session &session, const TranslationResult &r, Ablation kind, int maxLength)
+AblationResult ablate(const Model &model, Session &session, const TranslationResult &r, Ablation kind, int maxLength,
+                      const std::function<bool()> *cancelled)
 {
     const int T = r.sourceLength();
     const Vector context = kind == Ablation::Summed ? r.summedContext : Vector(r.summedContext / static_cast<float>(T));
     StepControl control;
     control.context = &context;
+    control.cancelled = cancelled;
     const Vector initialState = r.encoderOutputs.row(T - 1).transpose();
     // A forced reference is scored without attention too: how likely the same words are then.
     const Hypothesis h = r.forced ? forcedDecode(model, session, initialState, r.best().targetIds, control)
@@ -339,6 +343,8 @@ TranslationResult translate(const Model &model, const std::string &sentence, con
                          + std::to_string(T - 1) + " known words and EOS); shorten it to at most "
                          + std::to_string(config.maxLength - 1) + " words");
 
+    if (options.cancelled && options.cancelled())
+        throw Cancelled();
     r.encoderOutputs = model.encode(r.sourceIds);
     r.summedContext = r.encoderOutputs.colwise().sum().transpose();
     const Vector initialState = r.encoderOutputs.row(T - 1).transpose();
@@ -354,6 +360,7 @@ TranslationResult translate(const Model &model, const std::string &sentence, con
     StepControl control;
     if (!options.attentionOverrides.empty())
         control.overrides = &options.attentionOverrides;
+    control.cancelled = &options.cancelled;
     const int maxLength = options.maxLength > 0 ? options.maxLength : defaultMaxLength(T); // >= 10
 
     if (options.target) {
@@ -388,16 +395,18 @@ TranslationResult translate(const Model &model, const std::string &sentence, con
     }
 
     if (options.ablation != Ablation::None)
-        r.ablation = ablate(model, session, r, options.ablation, maxLength);
+        r.ablation = ablate(model, session, r, options.ablation, maxLength, &options.cancelled);
     return r;
 }
 
-AblationResult decodeAblation(const Model &model, const TranslationResult &result, Ablation kind, int maxLength)
+AblationResult decodeAblation(const Model &model, const TranslationResult &result, Ablation kind, int maxLength,
+                              const std::function<bool()> &cancelled)
 {
     if (kind == Ablation::None)
         throw std::invalid_argument("decodeAblation: the kind must be summed or mean");
     Session session(model, result.encoderOutputs, 1);
-    return ablate(model, session, result, kind, maxLength > 0 ? maxLength : defaultMaxLength(result.sourceLength()));
+    return ablate(model, session, result, kind, maxLength > 0 ? maxLength : defaultMaxLength(result.sourceLength()),
+                  &cancelled);
 }
 
 } // namespace attnviz

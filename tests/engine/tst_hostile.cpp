@@ -92,6 +92,8 @@ private slots:
     void awkwardSentences();
     void longestSentenceIsTranslated();
     void tooManyWordsIsAnInputError();
+    void cancelledStopsAtTheNextStep_data();
+    void cancelledStopsAtTheNextStep();
     void absurdOptionsAreInputErrors();
     void tooLongTargetIsAnInputError();
     void failedWriteKeepsThePreviousFile_data();
@@ -232,6 +234,49 @@ void TestHostile::longestSentenceIsTranslated()
     QCOMPARE(r.sourceLength(), maxSourceWords + 1);
     QCOMPARE(int(r.best().targetIds.size()), maxOutputSteps);
     QVERIFY2(timer.elapsed() < 60'000, qPrintable(QString::number(timer.elapsed())));
+}
+
+void TestHostile::cancelledStopsAtTheNextStep_data()
+{
+    QTest::addColumn<int>("beam");
+    QTest::addColumn<bool>("forced");
+    QTest::addColumn<bool>("ablation");
+    QTest::newRow("greedy") << 1 << false << false;
+    QTest::newRow("beam 4") << 4 << false << false;
+    QTest::newRow("forced") << 1 << true << false;
+    QTest::newRow("the ablation") << 1 << false << true;
+}
+
+// The longest translation there is (500 words, a model that never says EOS) stops at the step
+// after `cancelled` first says so: asked once before encoding, then before every step.
+void TestHostile::cancelledStopsAtTheNextStep()
+{
+    QFETCH(int, beam);
+    QFETCH(bool, forced);
+    QFETCH(bool, ablation);
+    ModelFile file = test::makeRandomModel(Architecture::Bahdanau);
+    file.tensors["decoder.out.bias"].values[1] = -1000.0f; // EOS is never the best token
+    const Model model(std::move(file), "no-eos");
+    DecodeOptions options;
+    options.beamWidth = beam;
+    if (forced)
+        options.target = words(900);
+    // Stop at the 6th question: in the ablation, after the whole translation and 3 of its steps.
+    const int translationQuestions = 1 + (forced ? 901 : maxOutputSteps);
+    const int stopAt = ablation ? translationQuestions + 4 : 6;
+    if (ablation)
+        options.ablation = Ablation::Summed;
+    int asked = 0;
+    options.cancelled = [&asked, stopAt]() { return ++asked >= stopAt; };
+    QVERIFY_THROWS_EXCEPTION(Cancelled, translate(model, words(maxSourceWords), options));
+    QCOMPARE(asked, stopAt);
+
+    // Never cancelled: the same call runs to its end, asking once per step.
+    asked = 0;
+    options.cancelled = [&asked]() { return ++asked < 0; };
+    const TranslationResult r = translate(model, words(maxSourceWords), options);
+    QCOMPARE(asked, translationQuestions + (ablation ? maxOutputSteps : 0));
+    QVERIFY(!r.hypotheses.empty());
 }
 
 void TestHostile::tooManyWordsIsAnInputError()

@@ -19,6 +19,7 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QElapsedTimer>
 #include <QTest>
 #include <QTextBrowser>
 #include <QToolTip>
@@ -67,6 +68,7 @@ private slots:
     void zoomShortcuts();
     void droppedFileIsLoaded();
     void ctrlLFocusesSentence();
+    void escapeStopsALongTranslation();
 
 private:
     QTemporaryDir m_settingsDir;
@@ -426,6 +428,34 @@ void TestMainWindow::ctrlLFocusesSentence()
     QTRY_VERIFY(window.heatmapView()->hasFocus());
     QTest::keySequence(&window, QKeySequence(QStringLiteral("Ctrl+L")));
     QTRY_VERIFY(sentenceBox(window)->hasFocus());
+}
+
+// A translation that takes long says so after 300 ms; Esc stops it and the window says how to
+// go on; F5 translates again. (The test hook's delay stands in for a long translation.)
+void TestMainWindow::escapeStopsALongTranslation()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(window.loadModel(tinyModelPath));
+    QVERIFY(!window.stopAction()->isEnabled());
+    window.controller()->delayNextRequestForTesting(5000);
+    window.setSentence(QStringLiteral("i am cold"));
+    QTRY_VERIFY_WITH_TIMEOUT(window.stopAction()->isEnabled(), 2000);
+    QVERIFY2(window.statusText().contains(QStringLiteral("Translating")), qPrintable(window.statusText()));
+    QElapsedTimer clock;
+    clock.start();
+    QTest::keyClick(&window, Qt::Key_Escape);
+    QVERIFY(!window.controller()->isBusy());
+    QVERIFY(!window.stopAction()->isEnabled());
+    QVERIFY2(window.outputText().startsWith(QStringLiteral("Translation stopped")), qPrintable(window.outputText()));
+    QCOMPARE(window.heatmapModel()->rows(), 0);
+    // F5: the same sentence again, at once (the worker is not still asleep).
+    QTest::keyClick(&window, Qt::Key_F5);
+    QVERIFY(window.waitForTranslation());
+    QVERIFY2(clock.elapsed() < 4000, qPrintable(QString::number(clock.elapsed())));
+    QVERIFY(window.heatmapModel()->rows() > 0);
+    QVERIFY(!window.outputText().startsWith(QStringLiteral("Translation stopped")));
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -36,6 +36,9 @@ private slots:
     void inputErrorIsReported();
     void pastedPageIsReported();
     void guiThreadKeepsRunning();
+    void cancelStopsTheRunningTranslation();
+    void newInputDoesNotWaitForTheRunningOne_data();
+    void newInputDoesNotWaitForTheRunningOne();
     void emptyInputClears_data();
     void emptyInputClears();
     void forcedDecoding();
@@ -120,6 +123,71 @@ void TestTranslationController::guiThreadKeepsRunning()
     // ...and the event loop ran all the while the worker was busy.
     QVERIFY2(ticks >= 10, qPrintable(QString::number(ticks)));
     QVERIFY(clock.elapsed() >= 400);
+}
+
+// A slow request (the test hook's 5 s stands in for a long translation; the engine stops at
+// its next decoder step the same way: tst_hostile.cpp) is stopped by cancel(): the worker is
+// free at once, and nothing of the stopped request is ever delivered.
+void TestTranslationController::cancelStopsTheRunningTranslation()
+{
+    TranslationController controller;
+    QSignalSpy ready(&controller, &TranslationController::resultReady);
+    QSignalSpy started(&controller, &TranslationController::translationStarted);
+    QSignalSpy cancelled(&controller, &TranslationController::translationCancelled);
+    controller.setModel(randomModel(Architecture::Bahdanau));
+    controller.setSentence(QStringLiteral("i am cold"));
+    controller.delayNextRequestForTesting(5000);
+    QElapsedTimer clock;
+    clock.start();
+    controller.translateNow();
+    QCOMPARE(started.count(), 1);
+    QTest::qWait(50);
+    QVERIFY(controller.isBusy());
+    controller.cancel();
+    QCOMPARE(cancelled.count(), 1);
+    QVERIFY(!controller.isBusy());
+    controller.cancel(); // nothing left to stop: no second signal
+    QCOMPARE(cancelled.count(), 1);
+    // The worker is free: the next translation does not wait out the 5 s.
+    controller.translateNow();
+    QVERIFY(controller.waitForIdle(4000));
+    QVERIFY2(clock.elapsed() < 4000, qPrintable(QString::number(clock.elapsed())));
+    QTest::qWait(50);
+    QCOMPARE(ready.count(), 1);
+}
+
+void TestTranslationController::newInputDoesNotWaitForTheRunningOne_data()
+{
+    QTest::addColumn<bool>("newModel");
+    QTest::newRow("a new sentence") << false;
+    QTest::newRow("a new model") << true;
+}
+
+// A keystroke or a model switch while a long translation runs stops it; the new input is
+// translated at once, and only its result arrives.
+void TestTranslationController::newInputDoesNotWaitForTheRunningOne()
+{
+    QFETCH(bool, newModel);
+    TranslationController controller;
+    controller.setDebounceInterval(0);
+    QSignalSpy ready(&controller, &TranslationController::resultReady);
+    controller.setModel(randomModel(Architecture::Bahdanau));
+    controller.setSentence(QStringLiteral("i am"));
+    controller.delayNextRequestForTesting(5000);
+    QElapsedTimer clock;
+    clock.start();
+    controller.translateNow();
+    QTest::qWait(50);
+    if (newModel)
+        controller.setModel(randomModel(Architecture::Luong));
+    else
+        controller.setSentence(QStringLiteral("i am cold"));
+    QTRY_COMPARE_WITH_TIMEOUT(ready.count(), 1, 4000);
+    QVERIFY2(clock.elapsed() < 4000, qPrintable(QString::number(clock.elapsed())));
+    QCOMPARE(outputAt(ready, 0).sentence, newModel ? QStringLiteral("i am") : QStringLiteral("i am cold"));
+    QCOMPARE(outputAt(ready, 0).model->config().architecture, newModel ? Architecture::Luong : Architecture::Bahdanau);
+    QTest::qWait(50);
+    QCOMPARE(ready.count(), 1);
 }
 
 void TestTranslationController::inputErrorIsReported()

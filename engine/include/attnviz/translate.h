@@ -13,6 +13,7 @@
 #include <attnviz/layers.h>
 #include <attnviz/model.h>
 
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -25,6 +26,16 @@ class InputError : public std::runtime_error
 {
 public:
     using runtime_error::runtime_error;
+};
+
+// Thrown when DecodeOptions::cancelled (or decodeAblation's) says to stop: the caller asked.
+class Cancelled : public std::runtime_error
+{
+public:
+    Cancelled()
+        : runtime_error("the translation was cancelled")
+    {
+    }
 };
 
 // What one translate() call accepts (InputError beyond): the attention and energy matrices keep
@@ -57,6 +68,10 @@ struct DecodeOptions
     // (teacher-forced, so that its log p with and without attention compare).
     Ablation ablation = Ablation::None;
     std::vector<AttentionOverride> attentionOverrides; // applied in greedy, beam and forced decoding
+    // Asked before encoding and before every decoder step (from the decoding thread); when it
+    // returns true, translate() stops and throws Cancelled. The GUI stops a translation whose
+    // input has changed this way.
+    std::function<bool()> cancelled;
 };
 
 // One output sequence with everything the views show.
@@ -116,7 +131,8 @@ TranslationResult translate(const Model &model, const std::string &sentence, con
 // encoded, without decoding it again: the GUI shows both ablations, and a second translate()
 // call for the other one would repeat the encoder and the attention decoding. maxLength 0 =
 // the default. Throws std::invalid_argument for Ablation::None.
-AblationResult decodeAblation(const Model &model, const TranslationResult &result, Ablation kind, int maxLength = 0);
+AblationResult decodeAblation(const Model &model, const TranslationResult &result, Ablation kind, int maxLength = 0,
+                              const std::function<bool()> &cancelled = {});
 
 // translate() for every sentence, on `threads` threads (0 = one per core); results in the order of
 // `sentences`. If sentences fail, the error of the first of them is thrown once all threads
