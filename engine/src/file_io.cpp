@@ -60,7 +60,10 @@ bool writeAll(int fd, std::string_view bytes)
 
 void MemorySource::read(uint64_t offset, size_t count, char *out) const
 {
-    std::memcpy(out, m_bytes.data() + offset, count);
+    // An empty tensor reads nothing into an empty vector, whose data() may be null: memcpy must
+    // not see it (found by fuzz_model_safetensors).
+    if (count > 0)
+        std::memcpy(out, m_bytes.data() + offset, count);
 }
 
 FileSource::FileSource(const std::string &path)
