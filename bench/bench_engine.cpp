@@ -117,8 +117,21 @@ double gemvMs(int rows, int cols)
         / inner;
 }
 
+// Memory bandwidth of one thread: Eigen summing 256 MB of floats, far past every cache.
+double streamGbPerS()
+{
+    const Eigen::VectorXf big = Eigen::VectorXf::Ones(64 * 1024 * 1024);
+    float sink = 0;
+    const double ms = measure([&] {
+                          sink += big.sum();
+                          asm volatile("" : : "g"(&sink) : "memory");
+                      }).medianMs;
+    return static_cast<double>(big.size()) * sizeof(float) / (ms * 1e6);
+}
+
 int roofline(const std::string &dir)
 {
+    const double stream = streamGbPerS();
     json cases = json::parse(std::ifstream(dir + "/cases.json"))["cases"];
     for (const json &c : cases) {
         const std::string name = c["name"];
@@ -135,6 +148,7 @@ int roofline(const std::string &dir)
         // Bahdanau per output token: Wa s (H x H), Va tanh(.) and the context (2 T x H),
         // W_ih [E y; c] (3H x 2H), W_hh s (3H x H), out (V x H).
         const double macs = 10.0 * H * H + 2.0 * T * H + static_cast<double>(V) * H;
+        const double weightBytes = (10.0 * H * H + static_cast<double>(V) * H) * sizeof(float);
         const json parts = {{"Wa", gemvMs(H, H) * 1e3},
                             {"W_ih", gemvMs(3 * H, 2 * H) * 1e3},
                             {"W_hh", gemvMs(3 * H, H) * 1e3},
@@ -149,7 +163,13 @@ int roofline(const std::string &dir)
                           {"gemv_us", gemv * 1e3},
                           {"gemv_us_by_matrix", parts},
                           {"gemv_gflops", 2 * macs / (gemv * 1e6)},
-                          {"percent_of_gemv", 100 * gemv / stepMs}}
+                          {"percent_of_gemv", 100 * gemv / stepMs},
+                          // The weights a step reads (everything but the T x H keys and
+                          // encoder outputs) against the memory bandwidth of one thread.
+                          {"weight_mb_per_token", weightBytes / 1e6},
+                          {"step_gb_per_s", weightBytes / (stepMs * 1e6)},
+                          {"stream_gb_per_s", stream},
+                          {"percent_of_stream", 100 * weightBytes / (stepMs * 1e6) / stream}}
                   << std::endl;
     }
     return 0;

@@ -68,10 +68,12 @@ done
 if [[ -z $filter || $filter == gui* ]] && ! cmake --build build-bench --target bench_gui >/dev/null; then
     echo "bench_gui does not build (see: cmake --build build-bench --target bench_gui); GUI cases skipped" >&2
 elif [[ -z $filter || $filter == gui* ]]; then
-    for stem in bahdanau-h128-v5k bahdanau-h256-v30k; do
-        [[ -f $models/$stem.safetensors ]] || continue
+    # The default sample model (the keystroke target is set for it), then two random ones.
+    for file in sample_models/eng-fra-bahdanau.safetensors "$models"/bahdanau-h128-v5k.safetensors \
+        "$models"/bahdanau-h256-v30k.safetensors; do
+        [[ -f $file ]] || continue
         # The offscreen plugin warns about every window resize; nothing else is filtered.
-        QT_QPA_PLATFORM=offscreen build-bench/bin/bench_gui "$models/$stem.safetensors" \
+        QT_QPA_PLATFORM=offscreen build-bench/bin/bench_gui "$file" \
             2> >(grep -v propagateSizeHints >&2) >>"$results/extras.jsonl"
     done
 fi

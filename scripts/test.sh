@@ -11,8 +11,17 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# Each stage says how long it took (docs/reliability.md keeps the last measured times).
+stage_start=$SECONDS
+stage_done() {
+    echo "test: $1 took $(((SECONDS - stage_start) / 60)) min $(((SECONDS - stage_start) % 60)) s"
+    stage_start=$SECONDS
+}
+
 bash scripts/setup.sh
+stage_done "setup (packages, configure, build)"
 QT_QPA_PLATFORM=offscreen ctest --test-dir build --output-on-failure -j2 "$@"
+stage_done "the release suite"
 
 if [[ ${ATTNVIZ_QUICK:-0} == 1 ]]; then
     echo "test: ATTNVIZ_QUICK=1: skipping the sanitizer build and the fuzzers"
@@ -25,6 +34,8 @@ if [[ ! -f build-asan/CMakeCache.txt ]]; then
 fi
 cmake --build build-asan -j2
 ctest --preset asan -j2 "$@"
+stage_done "the asan build and suite"
 
 echo "test: fuzzing, ${ATTNVIZ_FUZZ_SECONDS:-60} s per target"
 bash fuzz/run.sh "${ATTNVIZ_FUZZ_SECONDS:-60}"
+stage_done "fuzzing"
