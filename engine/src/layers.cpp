@@ -22,6 +22,13 @@ __attribute__((target("avx2,fma"))) float horizontalSum(__m256 v)
     return _mm_cvtss_f32(_mm_hadd_ps(half, half));
 }
 
+// out[j] = the sum of the eight lanes of aj: two horizontal adds, then the two 128-bit halves.
+__attribute__((target("avx2,fma"))) void sumEach(__m256 a0, __m256 a1, __m256 a2, __m256 a3, float out[4])
+{
+    const __m256 pairs = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+    _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(pairs), _mm256_extractf128_ps(pairs, 1)));
+}
+
 // y[k][v] = b[v] + W[v] . x[k] in two orders; linearAvx2 below chooses. Plain pointers and
 // intrinsics only: no template or inline function from a header may be compiled for AVX2 here,
 // or the linker could hand that copy to code that runs on CPUs without it.
@@ -47,11 +54,8 @@ __attribute__((target("avx2,fma"))) void linearFourRowsAvx2(const float *x, long
                 a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w2 + i), xi, a2);
                 a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w3 + i), xi, a3);
             }
-            // [a0 a1 a2 a3] summed within each: two horizontal adds, then the two 128-bit halves.
-            const __m256 pairs = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
-            __m128 sums = _mm_add_ps(_mm256_castps256_ps128(pairs), _mm256_extractf128_ps(pairs, 1));
             float out[4];
-            _mm_storeu_ps(out, sums);
+            sumEach(a0, a1, a2, a3, out);
             for (long i = vectorEnd; i < inputs; ++i) {
                 out[0] += w0[i] * xk[i];
                 out[1] += w1[i] * xk[i];
@@ -196,10 +200,8 @@ __attribute__((target("avx2,fma"))) void linearStreamAvx2(const float *x, long r
                 a2 = _mm256_fmadd_ps(wi, _mm256_loadu_ps(x2 + i), a2);
                 a3 = _mm256_fmadd_ps(wi, _mm256_loadu_ps(x3 + i), a3);
             }
-            const __m256 pairs = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
-            const __m128 sums = _mm_add_ps(_mm256_castps256_ps128(pairs), _mm256_extractf128_ps(pairs, 1));
             float out[4];
-            _mm_storeu_ps(out, sums);
+            sumEach(a0, a1, a2, a3, out);
             for (long i = end8; i < inputs; ++i) {
                 out[0] += wv[i] * x0[i];
                 out[1] += wv[i] * x1[i];
