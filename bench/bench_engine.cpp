@@ -9,9 +9,9 @@
 //     bench_engine --roofline build/bench-models    greedy step against plain Eigen GEMVs
 #include "timing.h"
 
-#include <attnviz/model.h>
-#include <attnviz/text.h>
-#include <attnviz/translate.h>
+#include <attnviz/models/model.h>
+#include <attnviz/io/text.h>
+#include <attnviz/decoding/translate.h>
 
 #include <nlohmann/json.hpp>
 

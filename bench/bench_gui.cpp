@@ -13,8 +13,8 @@
 #include "heatmapmodel.h"
 #include "translationcontroller.h"
 
-#include <attnviz/model.h>
-#include <attnviz/translate.h>
+#include <attnviz/models/model.h>
+#include <attnviz/decoding/translate.h>
 
 #include <nlohmann/json.hpp>
 

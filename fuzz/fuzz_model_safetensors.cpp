@@ -1,5 +1,5 @@
 // The safetensors model loader: any bytes must load or throw ModelError.
-#include <attnviz/model_file.h>
+#include <attnviz/io/model_file.h>
 
 #include <cstddef>
 #include <cstdint>

@@ -1,6 +1,6 @@
 // The Pharaoh gold-alignment parser: any text must parse or throw AlignmentFormatError, and
 // what parses must survive writePharaoh -> parsePharaoh unchanged.
-#include <attnviz/alignment.h>
+#include <attnviz/analysis/alignment.h>
 
 #include <cstddef>
 #include <cstdint>

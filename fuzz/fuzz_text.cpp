@@ -1,6 +1,6 @@
 // The text normalizer and tokenizer: any bytes (valid UTF-8 or not) must give tokens, never
 // throw, and the tokens must be non-empty and free of ASCII white space.
-#include <attnviz/text.h>
+#include <attnviz/io/text.h>
 
 #include <cstddef>
 #include <cstdint>

@@ -1,6 +1,6 @@
 // The torch.save reader (ZIP container and the restricted unpickler): any bytes must give a
 // state dict or throw ModelError.
-#include <attnviz/torch_import.h>
+#include <attnviz/io/torch_import.h>
 
 #include <cstddef>
 #include <cstdint>

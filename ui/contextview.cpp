@@ -2,7 +2,7 @@
 
 #include "colormap.h"
 
-#include <attnviz/translate.h>
+#include <attnviz/decoding/translate.h>
 
 #include <QMouseEvent>
 #include <QPainter>

@@ -1,6 +1,7 @@
 #include "heatmapmodel.h"
 
-#include <attnviz/translate.h>
+#include <attnviz/decoding/translate.h>
+#include <attnviz/analysis/statistics.h>
 
 #include <algorithm>
 #include <cmath>

@@ -4,7 +4,7 @@
 
 #include "colormap.h"
 
-#include <attnviz/alignment.h>
+#include <attnviz/analysis/alignment.h>
 
 #include <QAbstractTableModel>
 #include <QStringList>

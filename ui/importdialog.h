@@ -2,8 +2,8 @@
 // attnviz model out, with a preview of the architecture recognised from the tensors.
 #pragma once
 
-#include <attnviz/model_file.h>
-#include <attnviz/torch_import.h>
+#include <attnviz/io/model_file.h>
+#include <attnviz/io/torch_import.h>
 
 #include <QDialog>
 

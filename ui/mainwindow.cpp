@@ -8,9 +8,10 @@
 #include "resulttext.h"
 #include "sentenceedit.h"
 
-#include <attnviz/alignment.h>
-#include <attnviz/model.h>
-#include <attnviz/result_json.h>
+#include <attnviz/analysis/alignment.h>
+#include <attnviz/models/model.h>
+#include <attnviz/analysis/result_json.h>
+#include <attnviz/analysis/statistics.h>
 
 #include <QAction>
 #include <QActionGroup>

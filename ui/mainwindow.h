@@ -5,7 +5,7 @@
 #include "colormap.h"
 #include "translationcontroller.h"
 
-#include <attnviz/alignment.h>
+#include <attnviz/analysis/alignment.h>
 
 #include <QMainWindow>
 #include <QTimer>

@@ -2,8 +2,8 @@
 
 #include "translationcontroller.h"
 
-#include <attnviz/model.h>
-#include <attnviz/model_summary.h>
+#include <attnviz/models/model.h>
+#include <attnviz/io/model_summary.h>
 
 #include <QFileInfo>
 

@@ -1,7 +1,7 @@
 // Text the window shows about a translation and a model, computed without widgets.
 #pragma once
 
-#include <attnviz/result_json.h> // perplexity()
+#include <attnviz/analysis/result_json.h> // perplexity()
 
 #include <QString>
 #include <QStringList>

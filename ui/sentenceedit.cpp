@@ -1,6 +1,6 @@
 #include "sentenceedit.h"
 
-#include <attnviz/text.h>
+#include <attnviz/io/text.h>
 
 #include <QKeyEvent>
 #include <QMimeData>

@@ -2,7 +2,7 @@
 // underline, which QLineEdit cannot draw.
 #pragma once
 
-#include <attnviz/model_file.h>
+#include <attnviz/io/model_file.h>
 
 #include <QList>
 #include <QPlainTextEdit>

@@ -4,7 +4,7 @@
 // in flight at its next decoder step (DecodeOptions::cancelled), so the newest starts at once.
 #pragma once
 
-#include <attnviz/translate.h>
+#include <attnviz/decoding/translate.h>
 
 #include <QObject>
 #include <QString>

@@ -2,7 +2,7 @@
 
 #include "text_files.h"
 
-#include <attnviz/alignment.h>
+#include <attnviz/analysis/alignment.h>
 
 #include <nlohmann/json.hpp>
 

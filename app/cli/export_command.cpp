@@ -2,7 +2,7 @@
 
 #include "text_files.h"
 
-#include <attnviz/result_json.h>
+#include <attnviz/analysis/result_json.h>
 
 #include <atomic>
 #include <chrono>

@@ -3,7 +3,7 @@
 
 #include "command_line.h"
 
-#include <attnviz/translate.h>
+#include <attnviz/decoding/translate.h>
 
 #include <functional>
 #include <string>

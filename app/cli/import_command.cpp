@@ -1,6 +1,6 @@
 #include "import_command.h"
 
-#include <attnviz/torch_import.h>
+#include <attnviz/io/torch_import.h>
 
 #include <iostream>
 

@@ -6,8 +6,8 @@
 #include "figure_renderer.h"
 #include "translate_command.h"
 
-#include <attnviz/model_file.h>
-#include <attnviz/model_summary.h>
+#include <attnviz/io/model_file.h>
+#include <attnviz/io/model_summary.h>
 
 #include <QDir>
 #include <QFile>

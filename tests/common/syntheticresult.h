@@ -2,7 +2,7 @@
 // source words and EOS), for drawing tests and the GUI benchmark: no model needed.
 #pragma once
 
-#include <attnviz/translate.h>
+#include <attnviz/decoding/translate.h>
 
 #include <memory>
 #include <random>

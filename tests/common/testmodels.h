@@ -1,7 +1,7 @@
 // Small valid models with random weights, built in memory from the engine's own shape table.
 #pragma once
 
-#include <attnviz/model_file.h>
+#include <attnviz/io/model_file.h>
 
 #include <random>
 

@@ -2,7 +2,7 @@
 #include "clirunner.h"
 #include "textfiles.h"
 
-#include <attnviz/translate.h>
+#include <attnviz/decoding/translate.h>
 
 #include <QDir>
 #include <QFile>

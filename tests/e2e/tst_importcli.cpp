@@ -2,8 +2,8 @@
 // the file it writes loads and translates as PyTorch did; bad input exits 1 or 2 with a message.
 #include "clirunner.h"
 
-#include <attnviz/model_file.h>
-#include <attnviz/translate.h>
+#include <attnviz/io/model_file.h>
+#include <attnviz/decoding/translate.h>
 
 #include <nlohmann/json.hpp>
 

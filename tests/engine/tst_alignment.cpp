@@ -1,5 +1,5 @@
 // Pharaoh alignments, the model's hard links and precision / recall / AER.
-#include <attnviz/alignment.h>
+#include <attnviz/analysis/alignment.h>
 
 #include <QTest>
 

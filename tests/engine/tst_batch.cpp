@@ -1,5 +1,5 @@
 // translateBatch and decodeAblation give exactly what translate() gives, sentence by sentence.
-#include <attnviz/translate.h>
+#include <attnviz/decoding/translate.h>
 
 #include <QTest>
 

@@ -1,10 +1,10 @@
 // Replays the committed fuzz corpus (fuzz/corpus/<target>/: the seeds, and every input a fuzzer
 // ever crashed on) through the same entry points as the fuzz targets, in the normal build and
 // under the asan preset, so a fixed finding stays fixed without clang or libFuzzer.
-#include <attnviz/alignment.h>
-#include <attnviz/model_file.h>
-#include <attnviz/text.h>
-#include <attnviz/torch_import.h>
+#include <attnviz/analysis/alignment.h>
+#include <attnviz/io/model_file.h>
+#include <attnviz/io/text.h>
+#include <attnviz/io/torch_import.h>
 
 #include <QDir>
 #include <QFile>

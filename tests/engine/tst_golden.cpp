@@ -1,6 +1,6 @@
 // The engine against PyTorch: every file in tests/golden/ (written by tools/make_golden.py from
 // the same weights) must be reproduced within 1e-5 for greedy, forced, beam and ablation.
-#include <attnviz/translate.h>
+#include <attnviz/decoding/translate.h>
 
 #include <nlohmann/json.hpp>
 

@@ -1,4 +1,4 @@
-#include <attnviz/half.h>
+#include <attnviz/io/half.h>
 
 #include <QTest>
 

@@ -1,11 +1,11 @@
 // Hostile input the other engine tests do not already cover: every truncation of a model,
 // absurd header claims, a header of a million entries, and sentences of every awkward kind.
 // docs/reliability.md lists each input class with the test that checks it.
-#include <attnviz/model.h>
-#include <attnviz/model_file.h>
-#include <attnviz/result_json.h>
-#include <attnviz/text.h>
-#include <attnviz/translate.h>
+#include <attnviz/models/model.h>
+#include <attnviz/io/model_file.h>
+#include <attnviz/analysis/result_json.h>
+#include <attnviz/io/text.h>
+#include <attnviz/decoding/translate.h>
 
 #include "filesizelimit.h"
 #include "testmodels.h"

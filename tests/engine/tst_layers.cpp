@@ -1,6 +1,6 @@
 // The layers with values worked out by hand, and the beam search's bookkeeping.
-#include <attnviz/layers.h>
-#include <attnviz/translate.h>
+#include <attnviz/layers/linear.h>
+#include <attnviz/decoding/translate.h>
 
 
 #include <QTest>

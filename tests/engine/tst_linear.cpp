@@ -2,7 +2,7 @@
 // have them: four rows of W at a time, or W streamed for one row of x or a W over 16 MB) against
 // Eigen's product, for shapes that leave every tail of both in use; tanhInPlace and
 // logSoftmaxInPlace against std::tanh and a double-precision log-softmax.
-#include <attnviz/layers.h>
+#include <attnviz/layers/linear.h>
 
 #include <QTest>
 

@@ -1,6 +1,6 @@
 #include "testmodels.h"
 
-#include <attnviz/model_file.h>
+#include <attnviz/io/model_file.h>
 
 #include <nlohmann/json.hpp>
 

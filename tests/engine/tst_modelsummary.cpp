@@ -1,6 +1,6 @@
 #include "testmodels.h"
 
-#include <attnviz/model_summary.h>
+#include <attnviz/io/model_summary.h>
 
 #include <QTest>
 

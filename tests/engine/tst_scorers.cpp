@@ -1,6 +1,6 @@
 // Each attention scorer on weights chosen so that the energies, weights and context can be
 // worked out by hand (H = 4, three source positions).
-#include "decoder.h"
+#include "models/decoder.h"
 #include "testmodels.h"
 
 #include <QTest>

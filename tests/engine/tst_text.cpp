@@ -1,6 +1,6 @@
 // Text normalization: hand-checked cases, and agreement with Python's tutorial rule on
 // 7,000+ strings (tests/golden/normalization.json, written by tools/make_golden.py).
-#include <attnviz/text.h>
+#include <attnviz/io/text.h>
 
 #include <nlohmann/json.hpp>
 

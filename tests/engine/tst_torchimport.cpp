@@ -1,8 +1,8 @@
 // Importing torch.save checkpoints: real ones written by Debian's PyTorch for each tutorial
 // version must give PyTorch's own outputs, and hand-made malicious ones must be refused with
 // their specific message. The files and references come from tools/make_torch_fixtures.py.
-#include <attnviz/torch_import.h>
-#include <attnviz/translate.h>
+#include <attnviz/io/torch_import.h>
+#include <attnviz/decoding/translate.h>
 
 #include <nlohmann/json.hpp>
 

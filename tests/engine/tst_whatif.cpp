@@ -1,6 +1,7 @@
 // Attention overrides, raw energies, temperature and the contributions to c_i, checked against
 // identities that follow from the definitions.
-#include <attnviz/translate.h>
+#include <attnviz/decoding/translate.h>
+#include <attnviz/analysis/statistics.h>
 
 #include <QTest>
 

@@ -9,9 +9,9 @@
 #include "syntheticresult.h"
 #include "testmodels.h"
 
-#include <attnviz/alignment.h>
-#include <attnviz/model.h>
-#include <attnviz/translate.h>
+#include <attnviz/analysis/alignment.h>
+#include <attnviz/models/model.h>
+#include <attnviz/decoding/translate.h>
 
 #include <QImage>
 #include <QPainter>

@@ -3,7 +3,7 @@
 #include "mainwindow.h"
 #include "textfiles.h"
 
-#include <attnviz/translate.h>
+#include <attnviz/decoding/translate.h>
 
 #include <QClipboard>
 #include <QComboBox>

@@ -2,7 +2,7 @@
 #include <figureexport.h>
 #include <heatmapmodel.h>
 
-#include <attnviz/translate.h>
+#include <attnviz/decoding/translate.h>
 
 #include <QSvgRenderer>
 #include <QTest>

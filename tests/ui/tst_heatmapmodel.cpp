@@ -2,12 +2,13 @@
 
 #include "testmodels.h"
 
-#include <attnviz/alignment.h>
+#include <attnviz/analysis/alignment.h>
 
 #include <cmath>
 
-#include <attnviz/model.h>
-#include <attnviz/translate.h>
+#include <attnviz/models/model.h>
+#include <attnviz/decoding/translate.h>
+#include <attnviz/analysis/statistics.h>
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>

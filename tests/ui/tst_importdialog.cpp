@@ -4,7 +4,7 @@
 #include "importdialog.h"
 #include "mainwindow.h"
 
-#include <attnviz/model.h>
+#include <attnviz/models/model.h>
 
 #include <QCheckBox>
 #include <QComboBox>

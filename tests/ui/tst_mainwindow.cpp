@@ -4,7 +4,7 @@
 #include "heatmapmodel.h"
 #include "sentenceedit.h"
 
-#include <attnviz/model.h>
+#include <attnviz/models/model.h>
 
 #include <QAction>
 #include <QApplication>

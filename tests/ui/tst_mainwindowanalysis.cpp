@@ -7,8 +7,9 @@
 #include "alignmentview.h"
 #include "heatmapmodel.h"
 
-#include <attnviz/alignment.h>
-#include <attnviz/model.h>
+#include <attnviz/analysis/alignment.h>
+#include <attnviz/models/model.h>
+#include <attnviz/analysis/statistics.h>
 
 #include <QAction>
 #include <QApplication>

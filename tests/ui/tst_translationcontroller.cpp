@@ -2,7 +2,7 @@
 
 #include "testmodels.h"
 
-#include <attnviz/model.h>
+#include <attnviz/models/model.h>
 
 #include <QElapsedTimer>
 #include <QSignalSpy>

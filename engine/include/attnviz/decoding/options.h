@@ -1,0 +1,67 @@
+// What a decoding run is asked to do: the options of translate(), its limits and its errors.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace attnviz {
+
+// A sentence this model cannot take (for example longer than tutorial_legacy's slots).
+class InputError : public std::runtime_error
+{
+public:
+    using runtime_error::runtime_error;
+};
+
+// Thrown when DecodeOptions::cancelled (or decodeAblation's) says to stop: the caller asked.
+class Cancelled : public std::runtime_error
+{
+public:
+    Cancelled()
+        : runtime_error("the translation was cancelled")
+    {
+    }
+};
+
+// What one translate() call accepts (InputError beyond): the attention and energy matrices keep
+// steps x source positions floats per hypothesis, so a pasted page of text would take gigabytes
+// (5,000 words: 10,010 default steps x 5,001 positions x 4 bytes x 2 matrices = 400 MB, times
+// the beam width) and a heatmap nobody can read. The models attnviz is for were trained on
+// sentences of fewer than 10 words. See docs/reliability.md.
+inline constexpr int maxSourceWords = 500;                  // words after normalization
+inline constexpr int maxOutputSteps = 2 * maxSourceWords + 10; // the default for the longest input
+inline constexpr int maxBeamWidth = 64;
+
+enum class Ablation { None, Summed, Mean };
+
+// What-if: at output step `step` (from 0), put `share` of the attention on source position
+// `position` (from 0; EOS is the last) and scale the model's own weights by 1 - share. The
+// context and everything after it follow from the changed weights.
+struct AttentionOverride
+{
+    int step = 0;
+    int position = 0;
+    double share = 1.0;
+};
+
+struct DecodeOptions
+{
+    int beamWidth = 1;                 // 1 = greedy
+    int maxLength = 0;                 // output steps; 0 = 2 x source words + 10
+    std::optional<std::string> target; // forced decoding of this target sentence
+    // Also decode with every c_i replaced: greedily, or with a target, that same target
+    // (teacher-forced, so that its log p with and without attention compare).
+    Ablation ablation = Ablation::None;
+    std::vector<AttentionOverride> attentionOverrides; // applied in greedy, beam and forced decoding
+    // Asked before encoding and before every decoder step (from the decoding thread); when it
+    // returns true, translate() stops and throws Cancelled. The GUI stops a translation whose
+    // input has changed this way.
+    std::function<bool()> cancelled;
+};
+
+std::string ablationName(Ablation ablation); // "none", "summed", "mean"
+
+} // namespace attnviz

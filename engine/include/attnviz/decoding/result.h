@@ -1,0 +1,62 @@
+// What decoding returns: plain structs of tokens, alignment matrices, contexts and scores.
+#pragma once
+
+#include <attnviz/decoding/options.h>
+#include <attnviz/layers/linear.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace attnviz {
+
+// One output sequence with everything the views show.
+struct Hypothesis
+{
+    std::vector<int> targetIds;          // EOS included when emitted
+    std::vector<std::string> targetTokens;
+    MatrixRM attention;                  // [steps x columns]: source positions (with EOS), or L slots
+    MatrixRM energies;                   // [steps x columns]: the scores e_ij before the softmax
+    MatrixRM contexts;                   // [steps x H]: c_i
+    std::vector<double> logProbs;        // of each output token
+    double score = 0;                    // sum of logProbs
+    double normalizedScore = 0;          // score / number of tokens
+    std::vector<double> cosine;          // per step: cos(c_i, c), c = sum_j h_j
+    std::vector<double> distance;        // per step: |c_i - c|
+    std::vector<double> entropy;         // per step: -sum_j a_ij ln a_ij (nats)
+    std::vector<double> paddingMass;     // per step: mass on slots past the input (tutorial_legacy)
+    std::vector<double> coverage;        // per source position: sum_i a_ij
+
+    int steps() const { return static_cast<int>(targetIds.size()); }
+};
+
+struct AblationResult
+{
+    Ablation kind = Ablation::None;
+    std::vector<int> targetIds;
+    std::vector<std::string> targetTokens;
+    std::vector<double> logProbs;
+    double score = 0;
+};
+
+struct TranslationResult
+{
+    std::vector<std::string> sourceWords;  // the normalized input words
+    std::vector<int> sourceIds;            // encoder input, EOS last
+    std::vector<int> sourceWordIndex;      // per encoder position but EOS: its index in sourceWords
+    std::vector<std::string> targetWords;  // forced: the normalized target words
+    std::vector<int> targetWordIndex;      // forced: per target token but EOS: its index in targetWords
+    std::vector<std::string> sourceTokens; // vocabulary strings of sourceIds (UNK, EOS as spelled)
+    std::vector<std::string> unknownWords; // source words outside the vocabulary
+    std::vector<std::string> unknownTargetWords; // forced target words outside the vocabulary
+    MatrixRM encoderOutputs;               // [T x H]
+    Vector summedContext;                  // [H]: c = sum_j h_j, the no-attention context
+    bool forced = false;
+    std::vector<Hypothesis> hypotheses;    // best first: one for greedy and forced, K for beam
+    std::optional<AblationResult> ablation;
+
+    const Hypothesis &best() const { return hypotheses.front(); }
+    int sourceLength() const { return static_cast<int>(sourceIds.size()); }
+};
+
+} // namespace attnviz

@@ -1,0 +1,110 @@
+// Reading, checking and writing attnviz-seq2seq/1 model files (see docs/model-format.md).
+//
+//     #include <attnviz/io/model_file.h>
+//     #include <iostream>
+//
+//     int main(int argc, char **argv)
+//     {
+//         if (argc != 2)
+//             return 2;
+//         try {
+//             const attnviz::ModelFile model = attnviz::loadModelFile(argv[1]);
+//             std::cout << attnviz::architectureName(model.config.architecture) << ", "
+//                       << model.parameterCount() << " parameters\n";
+//         } catch (const attnviz::ModelError &error) {
+//             std::cerr << error.what() << '\n'; // "<file>: <what was expected, what was found>"
+//             return 1;
+//         }
+//     }
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace attnviz {
+
+inline constexpr std::string_view modelFormatName = "attnviz-seq2seq/1";
+
+enum class Architecture { Bahdanau, Luong, TutorialLegacy };
+enum class Normalization { Tutorial, None };
+enum class LuongScore { Dot, General };
+enum class CombineActivation { Relu, None };
+
+struct ModelConfig
+{
+    Architecture architecture = Architecture::Bahdanau;
+    int hiddenSize = 0;
+    std::string sosToken, eosToken;
+    std::optional<std::string> unkToken;
+    Normalization normalization = Normalization::Tutorial;
+    LuongScore luongScore = LuongScore::General; // luong only
+    int maxLength = 0; // tutorial_legacy only: number of attention slots
+    CombineActivation combineActivation = CombineActivation::Relu; // tutorial_legacy only
+    std::string name, description, sourceLanguage, targetLanguage;
+};
+
+struct Tensor
+{
+    std::vector<int64_t> shape;
+    std::vector<float> values; // row-major
+
+    int64_t elementCount() const; // product of shape; loaded tensors are known not to overflow
+};
+
+struct ModelFile
+{
+    ModelConfig config;
+    std::vector<std::string> sourceVocab, targetVocab; // index = token id
+    std::map<std::string, Tensor> tensors;
+
+    int64_t parameterCount() const;
+};
+
+// Every message starts with the display name of the file: "<file>: <what is wrong>".
+class ModelError : public std::runtime_error
+{
+public:
+    using runtime_error::runtime_error;
+};
+
+// Files ending in ".json" are read as the JSON variant, anything else as safetensors.
+ModelFile loadModelFile(const std::string &path);
+ModelFile loadModelFromBytes(std::string_view bytes, const std::string &displayName, bool asJson);
+
+// Throws ModelError (prefixed with displayName) unless the model satisfies every rule of the
+// format: known tensors with the right shapes, vocabularies that match the embeddings, special
+// tokens present, finite weights. The loaders call it; so does saveModelFile.
+void validateModel(const ModelFile &model, const std::string &displayName);
+
+// Serializers do not validate. Both are deterministic (tensors sorted by name).
+std::string serializeSafetensors(const ModelFile &model); // all tensors as F32
+std::string serializeJsonModel(const ModelFile &model);
+
+// Validates, then writes atomically (temporary file in the same directory, fsync, rename).
+// The format follows the extension, as in loadModelFile.
+void saveModelFile(const ModelFile &model, const std::string &path);
+
+std::string architectureName(Architecture architecture); // "bahdanau", "luong", "tutorial_legacy"
+std::string normalizationName(Normalization normalization);
+std::string luongScoreName(LuongScore score);
+std::string combineActivationName(CombineActivation activation);
+
+// The one table of tensor names and shapes each architecture needs.
+std::map<std::string, std::vector<int64_t>>
+expectedTensorShapes(const ModelConfig &config, int64_t sourceVocabSize, int64_t targetVocabSize);
+
+// Only the keys that apply to the architecture are written, so the result round-trips.
+nlohmann::json configToJson(const ModelConfig &config);
+// Checks key presence, JSON types and enum values; throws ModelError prefixed with displayName.
+ModelConfig configFromJson(const nlohmann::json &json, const std::string &displayName);
+
+std::string shapeToString(const std::vector<int64_t> &shape); // "[5000, 128]"
+
+} // namespace attnviz

@@ -1,0 +1,66 @@
+// A loaded model, ready to translate. Immutable after construction, so one Model may serve
+// several threads at once (the GUI's worker and the batch exporter share it).
+//
+//     auto model = attnviz::Model::fromFile("sample_models/eng-fra-bahdanau.safetensors");
+//     attnviz::TranslationResult r = attnviz::translate(*model, "I am cold.", {});
+#pragma once
+
+#include <attnviz/layers/linear.h>
+#include <attnviz/io/model_file.h>
+
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <string>
+#include <vector>
+
+namespace attnviz {
+
+class Decoder;
+
+class Model
+{
+public:
+    // Validates the file (throws ModelError) and takes ownership of its weights: the views the
+    // layers use point into them, so the weights are held once.
+    explicit Model(ModelFile file, std::string displayName = "model");
+    ~Model();
+    Model(const Model &) = delete;
+    Model &operator=(const Model &) = delete;
+
+    static std::shared_ptr<const Model> fromFile(const std::string &path);
+
+    const ModelFile &file() const { return m_file; }
+    const ModelConfig &config() const { return m_file.config; }
+    const std::string &displayName() const { return m_displayName; }
+    int hiddenSize() const { return m_file.config.hiddenSize; }
+    int sourceVocabSize() const { return static_cast<int>(m_file.sourceVocab.size()); }
+    int targetVocabSize() const { return static_cast<int>(m_file.targetVocab.size()); }
+    const std::string &sourceWord(int id) const { return m_file.sourceVocab[id]; }
+    const std::string &targetWord(int id) const { return m_file.targetVocab[id]; }
+    std::optional<int> sourceId(const std::string &word) const;
+    std::optional<int> targetId(const std::string &word) const;
+    int sosId() const { return m_sos; }
+    int sourceEosId() const { return m_sourceEos; }
+    int targetEosId() const { return m_targetEos; }
+    std::optional<int> sourceUnkId() const { return m_sourceUnk; }
+    std::optional<int> targetUnkId() const { return m_targetUnk; }
+    // Attention columns for a source of T positions (with EOS): T, or max_length for tutorial_legacy.
+    int attentionColumns(int sourceLength) const;
+
+    // Encoder outputs h_1..h_T [T x H] for source ids (EOS included by the caller).
+    MatrixRM encode(const std::vector<int> &sourceIds) const;
+    const Decoder &decoder() const { return *m_decoder; }
+
+private:
+    ModelFile m_file;
+    std::string m_displayName;
+    GruView m_encoderGru;
+    MatrixView m_sourceEmbedding;
+    std::unique_ptr<Decoder> m_decoder;
+    std::unordered_map<std::string, int> m_sourceIndex, m_targetIndex;
+    int m_sos = 0, m_sourceEos = 0, m_targetEos = 0;
+    std::optional<int> m_sourceUnk, m_targetUnk;
+};
+
+} // namespace attnviz

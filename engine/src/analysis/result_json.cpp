@@ -1,0 +1,226 @@
+#include <attnviz/analysis/result_json.h>
+#include <attnviz/analysis/statistics.h>
+
+#include "io/file_io.h"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace attnviz {
+namespace {
+
+using nlohmann::json;
+
+// The text with each byte that is not part of valid UTF-8 replaced by U+FFFD, by nlohmann's own
+// rule, so that the document can always be dumped.
+std::string validUtf8(const std::string &text)
+{
+    return json::parse(json(text).dump(-1, ' ', false, json::error_handler_t::replace)).get<std::string>();
+}
+
+std::vector<std::string> validUtf8(const std::vector<std::string> &texts)
+{
+    std::vector<std::string> valid;
+    valid.reserve(texts.size());
+    for (const std::string &text : texts)
+        valid.push_back(validUtf8(text));
+    return valid;
+}
+
+// The first `columns` columns of each row: the real source positions (tutorial_legacy has more).
+json matrixToJson(const MatrixRM &m, Eigen::Index columns)
+{
+    json rows = json::array();
+    for (Eigen::Index i = 0; i < m.rows(); ++i) {
+        json row = json::array();
+        for (Eigen::Index j = 0; j < columns; ++j)
+            row.push_back(m(i, j));
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+json vectorToJson(const Vector &v)
+{
+    return json(std::vector<float>(v.data(), v.data() + v.size()));
+}
+
+} // namespace
+
+std::string csvQuote(const std::string &field)
+{
+    if (field.find_first_of(",\"\r\n") == std::string::npos)
+        return field;
+    std::string out = "\"";
+    for (char c : field)
+        out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
+
+std::string alignmentToCsv(const TranslationResult &result, size_t hypothesis, CsvValues values)
+{
+    const Hypothesis &h = result.hypotheses.at(hypothesis);
+    const bool tempered = !values.energies && values.temperature != 1.0;
+    if ((values.energies || tempered) && h.energies.rows() < h.steps())
+        throw std::invalid_argument("alignmentToCsv: this result has no energies");
+    std::string csv;
+    for (const std::string &token : result.sourceTokens)
+        csv += "," + csvQuote(token);
+    csv += "\n";
+    char value[32];
+    Vector row;
+    for (int i = 0; i < h.steps(); ++i) {
+        csv += csvQuote(h.targetTokens[i]);
+        if (values.energies)
+            row = h.energies.row(i).transpose();
+        else if (tempered)
+            row = softmaxAtTemperature(h.energies.row(i).transpose(), values.temperature);
+        else
+            row = h.attention.row(i).transpose();
+        for (int j = 0; j < result.sourceLength(); ++j) {
+            std::snprintf(value, sizeof value, ",%.6f", row[j]);
+            csv += value;
+        }
+        csv += "\n";
+    }
+    return csv;
+}
+
+void writeFileAtomically(const std::string &path, std::string_view bytes)
+{
+    detail::writeFileAtomically(path, bytes);
+}
+
+double perplexity(const Hypothesis &hypothesis)
+{
+    return hypothesis.steps() > 0 ? std::exp(-hypothesis.score / hypothesis.steps()) : 1.0;
+}
+
+json resultToJson(const Model &model, const std::string &sentence, const TranslationResult &result,
+                  const DecodeOptions &options, size_t hypothesis)
+{
+    const ModelConfig &config = model.config();
+    const Hypothesis &h = result.hypotheses.at(hypothesis);
+    const int T = result.sourceLength();
+    json j;
+    j["sentence"] = validUtf8(sentence);
+    // The display name is a file name: any bytes.
+    j["model"] = validUtf8(config.name.empty() ? model.displayName() : config.name);
+    j["architecture"] = architectureName(config.architecture);
+    j["source_words"] = validUtf8(result.sourceWords);
+    j["source_tokens"] = validUtf8(result.sourceTokens);
+    j["unknown_words"] = validUtf8(result.unknownWords);
+    j["target_tokens"] = validUtf8(h.targetTokens);
+    j["attention"] = matrixToJson(h.attention, T);
+    j["energies"] = matrixToJson(h.energies, T);
+    j["contexts"] = matrixToJson(h.contexts, h.contexts.cols());
+    j["summed_context"] = vectorToJson(result.summedContext);
+    j["log_probs"] = h.logProbs;
+    j["score"] = h.score;
+    j["normalized_score"] = h.normalizedScore;
+    j["cosine"] = h.cosine;
+    j["distance"] = h.distance;
+    j["entropy"] = h.entropy;
+    j["coverage"] = h.coverage;
+    if (config.architecture == Architecture::TutorialLegacy) {
+        j["padding_mass"] = h.paddingMass;
+        j["attention_slots"] = config.maxLength;
+    }
+    j["forced"] = result.forced;
+    if (result.forced) {
+        j["target"] = validUtf8(options.target.value_or(""));
+        j["unknown_target_words"] = validUtf8(result.unknownTargetWords);
+        j["perplexity"] = perplexity(h);
+    }
+    if (result.hypotheses.size() > 1) {
+        json beams = json::array();
+        for (const Hypothesis &b : result.hypotheses)
+            beams.push_back({{"target_tokens", validUtf8(b.targetTokens)},
+                             {"attention", matrixToJson(b.attention, T)},
+                             {"log_probs", b.logProbs},
+                             {"score", b.score},
+                             {"normalized_score", b.normalizedScore}});
+        j["beams"] = std::move(beams);
+    }
+    if (result.ablation) {
+        j["ablation"] = {{"kind", ablationName(result.ablation->kind)},
+                         {"target_tokens", validUtf8(result.ablation->targetTokens)},
+                         {"log_probs", result.ablation->logProbs},
+                         {"score", result.ablation->score}};
+    }
+    return j;
+}
+
+std::string resultToText(const TranslationResult &result, size_t hypothesis)
+{
+    const Hypothesis &h = result.hypotheses.at(hypothesis);
+    const int T = result.sourceLength();
+    std::ostringstream out;
+    const auto join = [](const std::vector<std::string> &words) {
+        std::string s;
+        for (const std::string &w : words)
+            s += (s.empty() ? "" : " ") + w;
+        return s;
+    };
+    out << "source:      " << join(result.sourceTokens) << '\n';
+    if (!result.unknownWords.empty())
+        out << "unknown:     " << join(result.unknownWords) << '\n';
+    out << (result.forced ? "forced:      " : "translation: ") << join(h.targetTokens) << '\n';
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%.4f (%.4f per token)", h.score, h.normalizedScore);
+    out << "score:       " << buffer << '\n';
+    if (result.forced) {
+        std::snprintf(buffer, sizeof buffer, "%.4f", perplexity(h));
+        out << "perplexity:  " << buffer << '\n';
+        if (!result.unknownTargetWords.empty())
+            out << "unknown target words: " << join(result.unknownTargetWords) << '\n';
+    }
+    const bool padding = h.attention.cols() > T;
+
+    size_t rowLabel = 6;
+    for (const std::string &t : h.targetTokens)
+        rowLabel = std::max(rowLabel, t.size());
+    std::vector<size_t> widths;
+    out << '\n' << std::string(rowLabel, ' ');
+    for (int j = 0; j < T; ++j) {
+        widths.push_back(std::max<size_t>(5, result.sourceTokens[j].size()));
+        out << "  " << std::string(widths.back() - result.sourceTokens[j].size(), ' ') << result.sourceTokens[j];
+    }
+    if (padding)
+        out << "  padding";
+    out << "  log-prob\n";
+    for (int i = 0; i < h.steps(); ++i) {
+        out << h.targetTokens[i] << std::string(rowLabel - h.targetTokens[i].size(), ' ');
+        for (int j = 0; j < T; ++j) {
+            std::snprintf(buffer, sizeof buffer, "%*.3f", static_cast<int>(widths[j]), h.attention(i, j));
+            out << "  " << buffer;
+        }
+        if (padding) {
+            std::snprintf(buffer, sizeof buffer, "%7.3f", h.paddingMass[i]);
+            out << "  " << buffer;
+        }
+        std::snprintf(buffer, sizeof buffer, "%8.3f", h.logProbs[i]);
+        out << "  " << buffer << '\n';
+    }
+    if (result.ablation) {
+        out << '\n'
+            << "without attention (" << ablationName(result.ablation->kind)
+            << " context): " << join(result.ablation->targetTokens) << '\n';
+        std::snprintf(buffer, sizeof buffer, "%.4f", result.ablation->score);
+        out << "score:       " << buffer << '\n';
+    }
+    if (result.hypotheses.size() > 1) {
+        out << "\nbeams:\n";
+        for (size_t k = 0; k < result.hypotheses.size(); ++k) {
+            std::snprintf(buffer, sizeof buffer, "%8.4f", result.hypotheses[k].normalizedScore);
+            out << "  " << k + 1 << ". " << buffer << "  " << join(result.hypotheses[k].targetTokens) << '\n';
+        }
+    }
+    return out.str();
+}
+
+} // namespace attnviz

@@ -1,0 +1,153 @@
+#include "io/file_io.h"
+
+#include "io/load_helpers.h"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace attnviz::detail {
+
+namespace {
+
+std::string systemError(int error)
+{
+    return std::strerror(error);
+}
+
+// Closes the descriptor on every path out of a function.
+class FileDescriptor
+{
+public:
+    explicit FileDescriptor(int fd)
+        : m_fd(fd)
+    { }
+    ~FileDescriptor() { close(); }
+    FileDescriptor(const FileDescriptor &) = delete;
+    FileDescriptor &operator=(const FileDescriptor &) = delete;
+
+    int get() const { return m_fd; }
+    bool isValid() const { return m_fd >= 0; }
+    int close()
+    {
+        const int result = m_fd >= 0 ? ::close(m_fd) : 0;
+        m_fd = -1;
+        return result;
+    }
+
+private:
+    int m_fd;
+};
+
+bool writeAll(int fd, std::string_view bytes)
+{
+    while (!bytes.empty()) {
+        const ssize_t written = ::write(fd, bytes.data(), bytes.size());
+        if (written < 0 && errno == EINTR)
+            continue;
+        if (written <= 0)
+            return false;
+        bytes.remove_prefix(static_cast<size_t>(written));
+    }
+    return true;
+}
+
+} // namespace
+
+void MemorySource::read(uint64_t offset, size_t count, char *out) const
+{
+    // An empty tensor reads nothing into an empty vector, whose data() may be null: memcpy must
+    // not see it (found by fuzz_model_safetensors).
+    if (count > 0)
+        std::memcpy(out, m_bytes.data() + offset, count);
+}
+
+FileSource::FileSource(const std::string &path)
+    : m_path(path)
+    , m_fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC))
+{
+    if (m_fd < 0)
+        throwModelError(path, "cannot open file: " + systemError(errno));
+    struct stat info;
+    std::string problem;
+    if (::fstat(m_fd, &info) != 0)
+        problem = "cannot read file: " + systemError(errno);
+    else if (!S_ISREG(info.st_mode))
+        problem = "not a regular file";
+    if (!problem.empty()) {
+        ::close(m_fd);
+        throwModelError(path, problem);
+    }
+    m_size = static_cast<uint64_t>(info.st_size);
+}
+
+FileSource::~FileSource()
+{
+    ::close(m_fd);
+}
+
+void FileSource::read(uint64_t offset, size_t count, char *out) const
+{
+    size_t done = 0;
+    while (done < count) {
+        const ssize_t n = ::pread(m_fd, out + done, count - done, static_cast<off_t>(offset + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            throwModelError(m_path, "cannot read file: " + systemError(errno));
+        if (n == 0)
+            throwModelError(m_path, "file shrank while it was being read");
+        done += static_cast<size_t>(n);
+    }
+}
+
+std::string readWholeFile(const std::string &path)
+{
+    const FileSource file(path);
+    std::string bytes(static_cast<size_t>(file.size()), '\0');
+    file.read(0, bytes.size(), bytes.data());
+    return bytes;
+}
+
+void writeFileAtomically(const std::string &path, std::string_view bytes)
+{
+    std::string tempPath;
+    int fd = -1;
+    for (int attempt = 0; fd < 0 && attempt < 100; ++attempt) {
+        tempPath = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(attempt);
+        fd = ::open(tempPath.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && errno != EEXIST)
+            throwModelError(path, "cannot create '" + tempPath + "': " + systemError(errno));
+    }
+    if (fd < 0)
+        throwModelError(path, "cannot create a temporary file beside it");
+    FileDescriptor file(fd);
+
+    const auto failAndRemove = [&](const std::string &what) {
+        const int error = errno;
+        file.close();
+        ::unlink(tempPath.c_str());
+        throwModelError(path, what + ": " + systemError(error));
+    };
+    if (!writeAll(file.get(), bytes))
+        failAndRemove("cannot write '" + tempPath + "'");
+    if (::fsync(file.get()) != 0)
+        failAndRemove("cannot sync '" + tempPath + "'");
+    if (file.close() != 0)
+        failAndRemove("cannot close '" + tempPath + "'");
+    if (::rename(tempPath.c_str(), path.c_str()) != 0)
+        failAndRemove("cannot rename '" + tempPath + "'");
+
+    // Make the rename itself durable; failing here leaves a complete file, so it is not an error.
+    std::string directory = std::filesystem::path(path).parent_path().string();
+    FileDescriptor dir(
+        ::open(directory.empty() ? "." : directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dir.isValid())
+        ::fsync(dir.get());
+}
+
+} // namespace attnviz::detail

@@ -1,0 +1,315 @@
+#include <attnviz/layers/linear.h>
+
+#include <cmath>
+
+// The kernels below are used in every x86-64 build: chosen at run time in builds for the
+// baseline, and in -march=native builds too, where they beat Eigen's own products (see
+// docs/performance.md).
+#if defined(__GNUC__) && defined(__x86_64__)
+#define ATTNVIZ_AVX2_KERNEL 1
+#include <immintrin.h>
+#endif
+
+namespace attnviz {
+
+#ifdef ATTNVIZ_AVX2_KERNEL
+namespace {
+
+__attribute__((target("avx2,fma"))) float horizontalSum(__m256 v)
+{
+    __m128 half = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    half = _mm_hadd_ps(half, half);
+    return _mm_cvtss_f32(_mm_hadd_ps(half, half));
+}
+
+// out[j] = the sum of the eight lanes of aj: two horizontal adds, then the two 128-bit halves.
+__attribute__((target("avx2,fma"))) void sumEach(__m256 a0, __m256 a1, __m256 a2, __m256 a3, float out[4])
+{
+    const __m256 pairs = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+    _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(pairs), _mm256_extractf128_ps(pairs, 1)));
+}
+
+// y[k][v] = b[v] + W[v] . x[k] in two orders; linearAvx2 below chooses. Plain pointers and
+// intrinsics only: no template or inline function from a header may be compiled for AVX2 here,
+// or the linker could hand that copy to code that runs on CPUs without it.
+//
+// Four rows of W at a time, each reused from L1 for every row of x: the fastest while W sits in
+// the caches and there are several rows of x (beams).
+__attribute__((target("avx2,fma"))) void linearFourRowsAvx2(const float *x, long rows, long xStride, const float *w,
+                                                    const float *b, long outputs, long inputs, float *y,
+                                                    long yStride)
+{
+    const long vectorEnd = inputs - inputs % 8;
+    long v = 0;
+    for (; v + 4 <= outputs; v += 4) {
+        const float *w0 = w + v * inputs, *w1 = w0 + inputs, *w2 = w1 + inputs, *w3 = w2 + inputs;
+        for (long k = 0; k < rows; ++k) {
+            const float *xk = x + k * xStride;
+            __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(),
+                   a3 = _mm256_setzero_ps();
+            for (long i = 0; i < vectorEnd; i += 8) {
+                const __m256 xi = _mm256_loadu_ps(xk + i);
+                a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w0 + i), xi, a0);
+                a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w1 + i), xi, a1);
+                a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w2 + i), xi, a2);
+                a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w3 + i), xi, a3);
+            }
+            float out[4];
+            sumEach(a0, a1, a2, a3, out);
+            for (long i = vectorEnd; i < inputs; ++i) {
+                out[0] += w0[i] * xk[i];
+                out[1] += w1[i] * xk[i];
+                out[2] += w2[i] * xk[i];
+                out[3] += w3[i] * xk[i];
+            }
+            float *yk = y + k * yStride + v;
+            for (int j = 0; j < 4; ++j)
+                yk[j] = out[j] + (b ? b[v + j] : 0.0f);
+        }
+    }
+    for (; v < outputs; ++v) {
+        const float *wv = w + v * inputs;
+        for (long k = 0; k < rows; ++k) {
+            const float *xk = x + k * xStride;
+            __m256 a = _mm256_setzero_ps();
+            for (long i = 0; i < vectorEnd; i += 8)
+                a = _mm256_fmadd_ps(_mm256_loadu_ps(wv + i), _mm256_loadu_ps(xk + i), a);
+            float sum = horizontalSum(a);
+            for (long i = vectorEnd; i < inputs; ++i)
+                sum += wv[i] * xk[i];
+            y[k * yStride + v] = sum + (b ? b[v] : 0.0f);
+        }
+    }
+}
+
+// Eigen's generic_fast_tanh_float (Eigen 3.4, MathFunctionsImpl.h), eight at a time.
+__attribute__((target("avx2,fma"))) void tanhAvx2(float *values, long count)
+{
+    const __m256 clamp = _mm256_set1_ps(7.99881172180175781f), tiny = _mm256_set1_ps(0.0004f);
+    const __m256 signBit = _mm256_set1_ps(-0.0f);
+    for (long i = 0; i + 8 <= count; i += 8) {
+        const __m256 in = _mm256_loadu_ps(values + i);
+        const __m256 x = _mm256_max_ps(_mm256_min_ps(in, clamp), _mm256_sub_ps(_mm256_setzero_ps(), clamp));
+        const __m256 tinyMask = _mm256_cmp_ps(_mm256_andnot_ps(signBit, in), tiny, _CMP_LT_OQ);
+        const __m256 x2 = _mm256_mul_ps(x, x);
+        __m256 p = _mm256_fmadd_ps(x2, _mm256_set1_ps(-2.76076847742355e-16f), _mm256_set1_ps(2.00018790482477e-13f));
+        p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(-8.60467152213735e-11f));
+        p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(5.12229709037114e-08f));
+        p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(1.48572235717979e-05f));
+        p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(6.37261928875436e-04f));
+        p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(4.89352455891786e-03f));
+        p = _mm256_mul_ps(x, p);
+        __m256 q = _mm256_fmadd_ps(x2, _mm256_set1_ps(1.19825839466702e-06f), _mm256_set1_ps(1.18534705686654e-04f));
+        q = _mm256_fmadd_ps(x2, q, _mm256_set1_ps(2.26843463243900e-03f));
+        q = _mm256_fmadd_ps(x2, q, _mm256_set1_ps(4.89352518554385e-03f));
+        _mm256_storeu_ps(values + i, _mm256_blendv_ps(_mm256_div_ps(p, q), x, tinyMask));
+    }
+}
+
+// Eigen's pexp_float (Eigen 3.4, GenericPacketMathFunctions.h) for x <= 0, as log-softmax
+// needs it: 2^m is built from the exponent bits, and below 2^-126 the result is 0 (it adds
+// nothing next to the exp(0) = 1 of the largest value).
+__attribute__((target("avx2,fma"))) inline __m256 expNonPositiveAvx2(__m256 x)
+{
+    x = _mm256_max_ps(x, _mm256_set1_ps(-88.723f));
+    const __m256 m = _mm256_floor_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), _mm256_set1_ps(0.5f)));
+    __m256 r = _mm256_fmadd_ps(m, _mm256_set1_ps(-0.693359375f), x);
+    r = _mm256_fmadd_ps(m, _mm256_set1_ps(2.12194440e-4f), r);
+    const __m256 r2 = _mm256_mul_ps(r, r), r3 = _mm256_mul_ps(r2, r);
+    __m256 y = _mm256_fmadd_ps(_mm256_set1_ps(1.9875691500E-4f), r, _mm256_set1_ps(1.3981999507E-3f));
+    __m256 y1 = _mm256_fmadd_ps(_mm256_set1_ps(4.1665795894E-2f), r, _mm256_set1_ps(1.6666665459E-1f));
+    const __m256 y2 = _mm256_add_ps(r, _mm256_set1_ps(1.0f));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(8.3334519073E-3f));
+    y1 = _mm256_fmadd_ps(y1, r, _mm256_set1_ps(5.0000001201E-1f));
+    y = _mm256_fmadd_ps(y, r3, y1);
+    y = _mm256_fmadd_ps(y, r2, y2);
+    const __m256i exponent = _mm256_cvtps_epi32(m);
+    const __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(exponent, _mm256_set1_epi32(127)), 23));
+    const __m256 underflow = _mm256_cmp_ps(m, _mm256_set1_ps(-126.0f), _CMP_LT_OQ);
+    return _mm256_andnot_ps(underflow, _mm256_mul_ps(y, scale));
+}
+
+// log_softmax over contiguous values in the order logSoftmaxInPlace uses: (x - max) - log sum.
+__attribute__((target("avx2,fma"))) void logSoftmaxAvx2(float *x, long count)
+{
+    const long end = count - count % 8;
+    __m256 maxima = _mm256_set1_ps(-INFINITY);
+    for (long i = 0; i < end; i += 8)
+        maxima = _mm256_max_ps(maxima, _mm256_loadu_ps(x + i));
+    float lanes[8];
+    _mm256_storeu_ps(lanes, maxima);
+    float shift = lanes[0];
+    for (int j = 1; j < 8; ++j)
+        shift = lanes[j] > shift ? lanes[j] : shift;
+    for (long i = end; i < count; ++i)
+        shift = x[i] > shift ? x[i] : shift;
+    const __m256 shiftVector = _mm256_set1_ps(shift);
+    __m256 sums = _mm256_setzero_ps();
+    for (long i = 0; i < end; i += 8)
+        sums = _mm256_add_ps(sums, expNonPositiveAvx2(_mm256_sub_ps(_mm256_loadu_ps(x + i), shiftVector)));
+    float sum = horizontalSum(sums);
+    for (long i = end; i < count; ++i)
+        sum += std::exp(x[i] - shift);
+    const float logSum = std::log(sum);
+    const __m256 logSumVector = _mm256_set1_ps(logSum);
+    for (long i = 0; i < end; i += 8)
+        _mm256_storeu_ps(x + i, _mm256_sub_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), shiftVector), logSumVector));
+    for (long i = end; i < count; ++i)
+        x[i] = (x[i] - shift) - logSum;
+}
+
+__attribute__((target("avx2,fma"))) float dotAvx2(const float *a, const float *b, long n)
+{
+    const long end32 = n - n % 32, end8 = n - n % 8;
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    long i = 0;
+    for (; i < end32; i += 32) {
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), a3);
+    }
+    for (; i < end8; i += 8)
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), a0);
+    float sum = horizontalSum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    for (; i < n; ++i)
+        sum += a[i] * b[i];
+    return sum;
+}
+
+// W read once, front to back, one row at a time against up to four rows of x (held in L1): the
+// fastest when W comes from memory (the output layer of a large vocabulary). Reading four rows
+// of W side by side, as above, halves the bandwidth the prefetchers reach on the machines
+// measured in docs/performance.md.
+__attribute__((target("avx2,fma"))) void linearStreamAvx2(const float *x, long rows, long xStride, const float *w,
+                                                          const float *b, long outputs, long inputs, float *y,
+                                                          long yStride)
+{
+    const long end8 = inputs - inputs % 8;
+    for (long v = 0; v < outputs; ++v) {
+        const float *wv = w + v * inputs;
+        const float bias = b ? b[v] : 0.0f;
+        long k = 0;
+        for (; k + 4 <= rows; k += 4) {
+            const float *x0 = x + k * xStride, *x1 = x0 + xStride, *x2 = x1 + xStride, *x3 = x2 + xStride;
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            for (long i = 0; i < end8; i += 8) {
+                const __m256 wi = _mm256_loadu_ps(wv + i);
+                a0 = _mm256_fmadd_ps(wi, _mm256_loadu_ps(x0 + i), a0);
+                a1 = _mm256_fmadd_ps(wi, _mm256_loadu_ps(x1 + i), a1);
+                a2 = _mm256_fmadd_ps(wi, _mm256_loadu_ps(x2 + i), a2);
+                a3 = _mm256_fmadd_ps(wi, _mm256_loadu_ps(x3 + i), a3);
+            }
+            float out[4];
+            sumEach(a0, a1, a2, a3, out);
+            for (long i = end8; i < inputs; ++i) {
+                out[0] += wv[i] * x0[i];
+                out[1] += wv[i] * x1[i];
+                out[2] += wv[i] * x2[i];
+                out[3] += wv[i] * x3[i];
+            }
+            for (int j = 0; j < 4; ++j)
+                y[(k + j) * yStride + v] = out[j] + bias;
+        }
+        for (; k < rows; ++k)
+            y[k * yStride + v] = dotAvx2(wv, x + k * xStride, inputs) + bias;
+    }
+}
+
+// One row of x (greedy and forced decoding, the encoder's recurrences) or a W larger than
+// 16 MB: stream W; otherwise four rows of W at a time. Chosen from measurements on one machine
+// (docs/performance.md), not tuned per machine.
+void linearAvx2(const float *x, long rows, long xStride, const float *w, const float *b, long outputs,
+                long inputs, float *y, long yStride)
+{
+    const bool large = double(outputs) * double(inputs) * sizeof(float) > 16.0 * 1024 * 1024;
+    if (rows == 1 || large)
+        linearStreamAvx2(x, rows, xStride, w, b, outputs, inputs, y, yStride);
+    else
+        linearFourRowsAvx2(x, rows, xStride, w, b, outputs, inputs, y, yStride);
+}
+
+bool hasAvx2Fma()
+{
+    static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return has;
+}
+
+} // namespace
+#endif
+
+void linearRows(const Eigen::Ref<const MatrixRM> &x, const LinearView &linear, Eigen::Ref<MatrixRM> y)
+{
+#ifdef ATTNVIZ_AVX2_KERNEL
+    if (hasAvx2Fma()) {
+        linearAvx2(x.data(), x.rows(), x.outerStride(), linear.weightData, linear.biasData, linear.outFeatures,
+                   linear.inFeatures, y.data(), y.outerStride());
+        return;
+    }
+#endif
+    y.noalias() = x * linear.weight().transpose();
+    if (linear.biasData)
+        y.rowwise() += linear.bias().transpose();
+}
+
+void gruStep(const GruView &gru, const Eigen::Ref<const Vector> &gi, const Eigen::Ref<const Vector> &h,
+             Eigen::Ref<Vector> out, Vector &gh)
+{
+    const Eigen::Index H = gru.hiddenSize();
+    gh.resize(3 * H);
+    using Row = Eigen::Map<const MatrixRM>;
+    gruStepRows(gru, Row(gi.data(), 1, 3 * H), Row(h.data(), 1, H), Eigen::Map<MatrixRM>(out.data(), 1, H),
+                Eigen::Map<MatrixRM>(gh.data(), 1, 3 * H));
+}
+
+void gruStepRows(const GruView &gru, const Eigen::Ref<const MatrixRM> &gi, const Eigen::Ref<const MatrixRM> &h,
+                 Eigen::Ref<MatrixRM> out, Eigen::Ref<MatrixRM> gh)
+{
+    const Eigen::Index H = gru.hiddenSize();
+    linearRows(h, gru.hiddenToHidden, gh);
+    // Whole blocks at a time, so that Eigen vectorizes exp and tanh; r, z and n overwrite their
+    // parts of gh (each element is read before it is written).
+    auto r = gh.leftCols(H).array(), z = gh.middleCols(H, H).array(), n = gh.rightCols(H).array();
+    r = (1.0f + (-(gi.leftCols(H).array() + r)).exp()).inverse();
+    z = (1.0f + (-(gi.middleCols(H, H).array() + z)).exp()).inverse();
+    n = (gi.rightCols(H).array() + r * n).tanh();
+    out.array() = (1.0f - z) * n + z * h.array();
+}
+
+void tanhInPlace(float *values, Eigen::Index count)
+{
+    Eigen::Index done = 0;
+#ifdef ATTNVIZ_AVX2_KERNEL
+    if (hasAvx2Fma()) {
+        done = count - count % 8;
+        tanhAvx2(values, done);
+    }
+#endif
+    Eigen::Map<Eigen::ArrayXf> rest(values + done, count - done);
+    rest = rest.tanh();
+}
+
+void softmaxInPlace(Eigen::Ref<Vector> x)
+{
+    if (x.size() == 0)
+        return;
+    x.array() = (x.array() - x.maxCoeff()).exp();
+    x /= x.sum();
+}
+
+void logSoftmaxInPlace(Eigen::Ref<Vector> x)
+{
+    if (x.size() == 0)
+        return;
+#ifdef ATTNVIZ_AVX2_KERNEL
+    if (hasAvx2Fma()) {
+        logSoftmaxAvx2(x.data(), x.size());
+        return;
+    }
+#endif
+    const float shift = x.maxCoeff();
+    const float logSum = std::log((x.array() - shift).exp().sum());
+    x.array() = (x.array() - shift) - logSum; // the order PyTorch uses
+}
+
+} // namespace attnviz
