@@ -8,6 +8,11 @@ references, float32) and for every sample model present in sample_models/, it
 runs PyTorch (tools/reference.py) on a fixed set of sentences: greedy, forced,
 beam 3 and the two no-attention ablations, and writes tests/golden/<name>.json.
 The C++ tests need no PyTorch: the files are committed.
+
+The models are version 1 files; they are decoded as their points of the v2 family
+(tools/family_torch.py). tools/check_family_v1.py checks, without writing anything,
+that this reproduces the committed files; tools/make_golden_family.py writes the
+family-*.json goldens of the v2 family.
 """
 
 import json
@@ -18,6 +23,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import attnviz_torch as at  # noqa: E402
+import family_torch as fam  # noqa: E402
 import reference as ref  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -77,16 +83,18 @@ def make_tiny(name, overrides, seed):
 
 
 def compute_case(model, sv, tv, case, with_encoder):
+    """One case of a golden file; model: a family_torch.FamilySeq2Seq (or a v1 Seq2Seq)."""
+    model = fam.as_family(model)
     sentence = case["sentence"]
     ids, words, unknown = ref.encode_source(model, sv, sentence)
     out = {"sentence": sentence, "source_ids": ids, "source_tokens": words, "unknown_words": unknown}
     with torch.no_grad():
-        enc_out, _ = model.encoder(torch.tensor([ids]))
+        annotations, _ = model.encode(ids)
     if with_encoder:
-        out["encoder_outputs"] = [[float(x) for x in row] for row in enc_out[0]]
-    out["summed_context"] = [float(x) for x in enc_out[0].sum(0)]
+        out["encoder_outputs"] = [[float(x) for x in row] for row in annotations]
+    out["summed_context"] = [float(x) for x in ref.summed_context(model, annotations)]
     max_length = case.get("max_length")
-    out["max_length"] = max_length or ref.default_max_length(len(ids))
+    out["max_length"] = max_length or ref.model_max_length(model, ids)
     out["greedy"] = ref.greedy(model, sv, tv, sentence, max_length)
     out["forced"] = ref.forced(model, sv, tv, sentence, case["target"])
     out["forced"]["target"] = case["target"]
@@ -99,7 +107,7 @@ def compute_case(model, sv, tv, case, with_encoder):
 
 
 def write_golden(name, model_path, cases, with_encoder):
-    model, sv, tv = at.load_model(model_path)
+    model, sv, tv = fam.load_model(model_path)  # a version 1 file opens as its point of the family
     data = {
         "generator": "tools/make_golden.py (PyTorch %s)" % torch.__version__,
         "model": os.path.relpath(model_path, ROOT),

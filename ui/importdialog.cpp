@@ -151,7 +151,7 @@ TorchImportOptions ImportDialog::options() const
         o.reversePairs = m_reverse->isChecked();
         o.filterPairs = m_filter->isChecked();
     }
-    o.combineActivation = m_activation->currentIndex() == 0 ? CombineActivation::Relu : CombineActivation::None;
+    o.combineRelu = m_activation->currentIndex() == 0;
     o.name = m_name->text().trimmed().toStdString();
     return o;
 }
@@ -182,20 +182,21 @@ void ImportDialog::updatePreview()
             decoder = readTorchStateDict(o.decoderPath);
         }
         const ModelConfig config = detectArchitecture(encoder, decoder, "weights");
-        m_legacy = config.architecture == Architecture::TutorialLegacy;
+        const std::optional<Architecture> architecture = architectureOf(config);
+        m_legacy = architecture == Architecture::TutorialLegacy;
         QString kind;
-        switch (config.architecture) {
+        switch (architecture.value_or(Architecture::Bahdanau)) {
         case Architecture::Bahdanau:
             kind = tr("the current tutorial's Bahdanau (additive) attention");
             break;
         case Architecture::Luong:
-            kind = tr("Luong attention, %1 score").arg(QString::fromStdString(luongScoreName(config.luongScore)));
+            kind = tr("Luong attention, %1 score").arg(QString::fromStdString(scoreName(config.attention.score)));
             break;
         case Architecture::TutorialLegacy:
-            kind = tr("the original tutorial's location attention over %1 slots").arg(config.maxLength);
+            kind = tr("the original tutorial's location attention over %1 slots").arg(config.attention.locationSlots);
             break;
         }
-        m_preview->setText(tr("Recognised: %1, hidden size %2.").arg(kind).arg(config.hiddenSize));
+        m_preview->setText(tr("Recognised: %1, hidden size %2.").arg(kind).arg(config.decoder.hiddenSize));
     } catch (const std::exception &error) {
         m_preview->setText(tr("Not recognised: %1").arg(QString::fromStdString(error.what())));
     }

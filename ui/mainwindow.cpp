@@ -710,8 +710,8 @@ void MainWindow::showHypothesis(int index)
     if (!m_output.result || !m_model)
         return;
     m_hypothesis = std::clamp(index, 0, int(m_output.result->hypotheses.size()) - 1);
-    const bool legacy = m_output.model->config().architecture == Architecture::TutorialLegacy;
-    m_heatmap->setResult(m_output.result, m_hypothesis, legacy);
+    const bool padding = m_output.result->hypotheses[size_t(m_hypothesis)].attention.cols() > m_output.result->sourceLength();
+    m_heatmap->setResult(m_output.result, m_hypothesis, padding);
     m_heatmap->setAttentionOverrides(m_output.attentionOverrides);
     m_resetAttentionAction->setEnabled(!m_output.attentionOverrides.empty());
     m_contextView->setResult(m_output.result, m_hypothesis);

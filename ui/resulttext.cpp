@@ -107,19 +107,24 @@ QString comparisonHtml(const TranslationOutput &output, int hypothesis)
 
 QString attentionDescription(const ModelConfig &config)
 {
-    switch (config.architecture) {
-    case Architecture::Bahdanau:
-        return QObject::tr("additive (Bahdanau): a score from s_{i-1} and each h_j");
-    case Architecture::Luong:
-        return config.luongScore == LuongScore::Dot
-            ? QObject::tr("multiplicative (Luong, dot): s_i · h_j")
-            : QObject::tr("multiplicative (Luong, general): (W s_i) · h_j");
-    case Architecture::TutorialLegacy:
+    const QString query = config.decoder.query == Query::Previous ? QStringLiteral("s_{i-1}") : QStringLiteral("s_i");
+    switch (config.attention.score) {
+    case Score::Additive:
+        return QObject::tr("additive (Bahdanau): a score from %1 and each h_j").arg(query);
+    case Score::Dot:
+        return QObject::tr("multiplicative (Luong, dot): %1 · h_j").arg(query);
+    case Score::General:
+        return QObject::tr("multiplicative (Luong, general): (W %1) · h_j").arg(query);
+    case Score::Bilinear:
+        return QObject::tr("multiplicative (bilinear): %1 · (W h_j)").arg(query);
+    case Score::Concat:
+        return QObject::tr("concat: v · tanh(W [%1; h_j])").arg(query);
+    case Score::Location:
         break;
     }
     return QObject::tr("over %1 fixed slots, from the previous word and state only "
                        "(PyTorch tutorial); it never looks at the encoder outputs")
-        .arg(config.maxLength);
+        .arg(config.attention.locationSlots);
 }
 
 QString modelInfoHtml(const Model &model, const QString &path)

@@ -15,7 +15,7 @@ std::string renderFigureForCli(const FigureRequest &request)
     HeatmapModel heatmap;
     // A non-owning pointer: the result outlives the heatmap.
     heatmap.setResult(std::shared_ptr<const TranslationResult>(std::shared_ptr<void>(), &request.result), 0,
-                      request.model.config().architecture == Architecture::TutorialLegacy);
+                      request.result.best().attention.cols() > request.result.sourceLength());
     FigureOptions options;
     options.scale = request.scale;
     options.showValues = request.values;

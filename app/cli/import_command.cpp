@@ -33,7 +33,7 @@ TorchImportOptions importOptions(const ParsedCommand &command)
     if (command.has("combine-activation")) {
         const std::string activation = command.value("combine-activation");
         if (activation == "none")
-            options.combineActivation = CombineActivation::None;
+            options.combineRelu = false;
         else if (activation != "relu")
             throw UsageError("--combine-activation is 'relu' or 'none', not '" + activation + "'", command.command);
     }
@@ -47,8 +47,10 @@ int run(const ParsedCommand &command)
     const std::string out = command.value("out");
     saveModelFile(model, out);
     const ModelConfig &config = model.config;
-    std::cout << "wrote " << out << ": " << architectureName(config.architecture) << ", hidden size "
-              << config.hiddenSize << ", vocabularies " << model.sourceVocab.size() << " / "
+    const std::optional<Architecture> architecture = architectureOf(config);
+    std::cout << "wrote " << out << ": "
+              << (architecture ? architectureName(*architecture) : describeArchitecture(config)) << ", hidden size "
+              << config.decoder.hiddenSize << ", vocabularies " << model.sourceVocab.size() << " / "
               << model.targetVocab.size() << '\n';
     return 0;
 }

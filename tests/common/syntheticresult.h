@@ -21,6 +21,7 @@ inline std::shared_ptr<TranslationResult> syntheticResult(int rows, int columns,
         r->sourceIds.push_back(j);
     }
     r->sourceWords.pop_back();
+    r->eosToken = "EOS";
     Hypothesis h;
     h.attention.resize(rows, columns);
     for (int i = 0; i < rows; ++i) {

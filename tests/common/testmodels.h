@@ -7,25 +7,16 @@
 
 namespace attnviz::test {
 
-// H = 4, source vocabulary 6 words, target vocabulary 7 words.
-inline ModelFile makeRandomModel(Architecture architecture,
-                                 LuongScore luongScore = LuongScore::General,
-                                 CombineActivation combine = CombineActivation::Relu,
-                                 unsigned seed = 1)
+// Random weights for every tensor the configuration needs; the vocabularies and names below.
+inline ModelFile makeRandomModel(const ModelConfig &family, const std::string &modelName, unsigned seed = 1)
 {
     ModelFile model;
     ModelConfig &config = model.config;
-    config.architecture = architecture;
-    config.hiddenSize = 4;
+    config = family;
     config.sosToken = "SOS";
     config.eosToken = "EOS";
     config.unkToken = "UNK";
-    config.luongScore = luongScore;
-    if (architecture == Architecture::TutorialLegacy) {
-        config.maxLength = 5;
-        config.combineActivation = combine;
-    }
-    config.name = "random-" + architectureName(architecture);
+    config.name = modelName;
     config.description = "random weights for tests";
     config.sourceLanguage = "eng";
     config.targetLanguage = "fra";
@@ -44,6 +35,17 @@ inline ModelFile makeRandomModel(Architecture architecture,
             value = distribution(generator);
     }
     return model;
+}
+
+// One of the three version 1 architectures: H = 4, source vocabulary 6 words, target
+// vocabulary 7 words, L = 5 slots.
+inline ModelFile makeRandomModel(Architecture architecture, LuongScore luongScore = LuongScore::General,
+                                 bool combineRelu = true, unsigned seed = 1)
+{
+    const ModelConfig config = architecture == Architecture::Bahdanau ? bahdanauConfig(4)
+        : architecture == Architecture::Luong                        ? luongConfig(4, luongScore)
+                                                                     : tutorialLegacyConfig(4, 5, combineRelu);
+    return makeRandomModel(config, "random-" + architectureName(architecture), seed);
 }
 
 } // namespace attnviz::test

@@ -65,8 +65,7 @@ void TestCli::malformedModel()
     QCOMPARE(result.out, QString());
     QCOMPARE(result.err,
              QStringLiteral("attnviz-cli: ") + badPath
-                 + QStringLiteral(": tensor 'decoder.attention.Ua.bias': expected shape "
-                                  "[3], found [2]\n"));
+                 + QStringLiteral(": tensor 'decoder.attention.energy_layer.weight': expected shape [1, 3], found [1, 2]\n"));
 }
 
 void TestCli::usage_data()

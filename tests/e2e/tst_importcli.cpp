@@ -71,10 +71,10 @@ void TestImportCli::importsAndTranslates()
     QVERIFY2(r.out.startsWith(QStringLiteral("wrote ") + out + QStringLiteral(": ") + architecture), qPrintable(r.out));
 
     const auto model = attnviz::Model::fromFile(out.toStdString());
-    QCOMPARE(QString::fromStdString(attnviz::architectureName(model->config().architecture)), architecture);
+    QCOMPARE(QString::fromStdString(attnviz::architectureName(*attnviz::architectureOf(model->config()))), architecture);
     QCOMPARE(model->config().name, std::string("mine"));
     if (architecture == QLatin1String("tutorial_legacy"))
-        QCOMPARE(model->config().combineActivation, attnviz::CombineActivation::None);
+        QCOMPARE(model->config().decoder.combineActivation, attnviz::Activation::Identity);
     if (architecture != QLatin1String("bahdanau"))
         return;
     // The written file translates as PyTorch did with the original checkpoints.

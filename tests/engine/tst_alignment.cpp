@@ -113,6 +113,7 @@ void TestAlignment::hardLinksMapWordsAndSkipEos()
     r.sourceIds = {5, 6, 1};
     r.sourceTokens = {"a", "b", "EOS"};
     r.sourceWordIndex = {0, 2};
+    r.eosToken = "EOS";
     attnviz::Hypothesis h;
     h.targetTokens = {"x", "y", "EOS"};
     h.targetIds = {7, 8, 1};

@@ -63,6 +63,8 @@ void compareHypothesis(const attnviz::Hypothesis &h, const json &e, const QByteA
     QCOMPARE(h.targetTokens, e["target_tokens"].get<std::vector<std::string>>());
     compareMatrix(h.attention, e["attention"], what + " attention");
     compareMatrix(h.contexts, e["contexts"], what + " contexts");
+    if (e.contains("energies")) // the family's references keep the raw scores too
+        compareMatrix(h.energies, e["energies"], what + " energies");
     compareVector(h.logProbs, e["log_probs"], what + " log_probs");
     QVERIFY(std::abs(h.score - e["score"].get<double>()) <= tolerance);
     compareVector(h.cosine, e["cosine"], what + " cosine");
@@ -98,8 +100,9 @@ void TestGolden::reproducesPyTorch_data()
         for (size_t i = 0; i < golden["cases"].size(); ++i)
             QTest::addRow("%s#%d", qPrintable(name), int(i)) << dir.filePath(name) << int(i);
     }
-    // Every architecture variant has its own tiny model; losing one would weaken the test silently.
-    QVERIFY2(models >= 5, "expected golden files for at least the five tiny models");
+    // Every architecture variant has its own tiny model, and the family its 21 configurations
+    // (tools/make_golden_family.py); losing one would weaken the test silently.
+    QVERIFY2(models >= 5 + 21 + 5, "expected golden files for the tiny, family and sample models");
 }
 
 void TestGolden::reproducesPyTorch()

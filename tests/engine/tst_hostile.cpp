@@ -357,10 +357,10 @@ void TestHostile::failedModelSaveKeepsThePreviousModel()
     QTemporaryDir dir;
     const std::string path = dir.filePath(QStringLiteral("model.safetensors")).toStdString();
     const ModelFile first = test::makeRandomModel(Architecture::Bahdanau, LuongScore::General,
-                                                  CombineActivation::Relu, 1);
+                                                  true, 1);
     saveModelFile(first, path);
     ModelFile bigger = test::makeRandomModel(Architecture::Bahdanau, LuongScore::General,
-                                             CombineActivation::Relu, 2);
+                                             true, 2);
     bigger.config.description = std::string(100'000, 'd');
     {
         const test::FileSizeLimit limit(16'384);

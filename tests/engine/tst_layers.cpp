@@ -1,5 +1,5 @@
 // The layers with values worked out by hand, and the beam search's bookkeeping.
-#include <attnviz/layers/linear.h>
+#include <attnviz/layers/rnn.h>
 #include <attnviz/decoding/translate.h>
 
 

@@ -9,6 +9,7 @@
 #include <QTest>
 
 #include <cmath>
+#include <fstream>
 #include <cstring>
 #include <functional>
 #include <limits>
@@ -97,6 +98,15 @@ std::string withModel(const std::function<void(ModelFile &)> &change,
     ModelFile model = test::makeRandomModel(architecture);
     change(model);
     return serializeSafetensors(model);
+}
+
+// The committed version 1 model (tests/data/tiny.json, bahdanau H = 2) with its config changed.
+std::string withV1Config(const std::function<void(json &)> &change)
+{
+    std::ifstream in(ATTNVIZ_TEST_DATA_DIR "/tiny.json");
+    json document = json::parse(in);
+    change(document["config"]);
+    return document.dump();
 }
 
 std::string withJson(const std::function<void(json &)> &change)
@@ -304,8 +314,8 @@ void TestModelFile::malformedInput_data()
                            }),
            "span 28 bytes, but shape [1099511627776, 1048576] of F32 needs");
     addRow("overlapping tensors", withHeader([](json &h, std::string &) {
-               h["decoder.out.bias"]["data_offsets"] = h["encoder.gru.bias_ih_l0"]["data_offsets"];
-               h["decoder.out.bias"]["shape"] = h["encoder.gru.bias_ih_l0"]["shape"];
+               h["decoder.out.bias"]["data_offsets"] = h["encoder.rnn.bias_ih_l0"]["data_offsets"];
+               h["decoder.out.bias"]["shape"] = h["encoder.rnn.bias_ih_l0"]["shape"];
            }),
            "overlap in the data section");
     {
@@ -329,21 +339,31 @@ void TestModelFile::malformedInput_data()
     }
     addRow("metadata value not a string", withMetadata("config", json::object()),
            "'__metadata__' value 'config' must be a string, found object {}");
-    addRow("unknown format", withMetadata("format", "attnviz-seq2seq/2"),
-           "unknown format 'attnviz-seq2seq/2' (expected 'attnviz-seq2seq/1')");
+    addRow("unknown format", withMetadata("format", "attnviz-seq2seq/3"),
+           "unknown format 'attnviz-seq2seq/3' (expected 'attnviz-seq2seq/2' or 'attnviz-seq2seq/1')");
 
-    // Config.
+    // Config (version 2).
     addRow("config not JSON", withMetadata("config", "{oops"), "config is not valid JSON");
     addRow("config not an object", withMetadata("config", "[1]"),
            "config must be a JSON object, found array [1]");
     addRow("config duplicate key",
-           withMetadata("config", R"({"architecture":"bahdanau","architecture":"luong"})"),
-           "config has duplicate key 'architecture'");
-    for (const char *key : {"architecture", "hidden_size", "sos_token", "eos_token"}) {
+           withMetadata("config", R"({"sos_token":"SOS","sos_token":"BOS"})"),
+           "config has duplicate key 'sos_token'");
+    for (const char *key : {"encoder", "decoder", "attention", "sos_token", "eos_token"}) {
         addRow((std::string("config without ") + key).c_str(),
                withConfig([&](json &c) { c.erase(key); }),
                std::string("config: missing required key '") + key + "'");
     }
+    for (const auto &[object, key] : {std::pair{"encoder", "cell"}, {"encoder", "hidden_size"},
+                                      {"decoder", "input"}, {"decoder", "query"}, {"decoder", "init"},
+                                      {"decoder", "attentional"}, {"attention", "score"},
+                                      {"attention", "hidden_size"}}) {
+        const std::string path = std::string(object) + "." + key;
+        addRow(("config without " + path).c_str(), withConfig([&](json &c) { c[object].erase(key); }),
+               "config: missing required key '" + path + "'");
+    }
+    addRow("config encoder not an object", withConfig([](json &c) { c["encoder"] = 3; }),
+           "config: encoder must be a JSON object, found number 3");
     const std::pair<const char *, json> badHiddenSizes[] = {
         {"hidden_size string", "4"},
         {"hidden_size fractional", 4.5},
@@ -352,32 +372,81 @@ void TestModelFile::malformedInput_data()
         {"hidden_size too large", int64_t(1) << 40},
     };
     for (const auto &[name, value] : badHiddenSizes) {
-        addRow(name, withConfig([&](json &c) { c["hidden_size"] = value; }),
-               "config: 'hidden_size' must be an integer from 1 to 2147483647, found "
+        addRow(name, withConfig([&](json &c) { c["decoder"]["hidden_size"] = value; }),
+               "config: 'decoder.hidden_size' must be an integer from 1 to 1048576, found "
                    + std::string(value.type_name()) + " " + value.dump());
     }
     addRow("sos_token not a string", withConfig([](json &c) { c["sos_token"] = 1; }),
            "config: 'sos_token' must be a string, found number 1");
-    addRow("architecture not a string", withConfig([](json &c) { c["architecture"] = 2; }),
-           "config: 'architecture' must be a string, found number 2");
-    addRow("unknown architecture", withConfig([](json &c) { c["architecture"] = "transformer"; }),
-           "config: unknown architecture 'transformer' (expected bahdanau, luong or "
-           "tutorial_legacy)");
+    addRow("bidirectional not a bool", withConfig([](json &c) { c["encoder"]["bidirectional"] = "yes"; }),
+           "config: 'encoder.bidirectional' must be true or false, found string \"yes\"");
+    addRow("cell not a string", withConfig([](json &c) { c["decoder"]["cell"] = 2; }),
+           "config: 'decoder.cell' must be a string, found number 2");
+    addRow("unknown score", withConfig([](json &c) { c["attention"]["score"] = "transformer"; }),
+           "config: attention.score: unknown value 'transformer' (expected dot, general, bilinear, additive, "
+           "concat or location)");
+    addRow("unknown init", withConfig([](json &c) { c["decoder"]["init"] = "brige"; }),
+           "config: decoder.init: unknown value 'brige' (expected zero, final, last, bridge, onmt_bridge or "
+           "first_layers)");
     addRow("unknown normalization", withConfig([](json &c) { c["normalization"] = "lower"; }),
-           "config: unknown normalization 'lower' (expected tutorial or none)");
-    const ModelFile luong = test::makeRandomModel(Architecture::Luong);
-    addRow("luong without luong_score", withConfig(luong, [](json &c) { c.erase("luong_score"); }),
-           "config: missing required key 'luong_score'");
-    addRow("unknown luong_score", withConfig(luong, [](json &c) { c["luong_score"] = "concat"; }),
-           "config: unknown luong_score 'concat' (expected dot or general)");
-    const ModelFile legacy = test::makeRandomModel(Architecture::TutorialLegacy);
-    addRow("legacy without max_length", withConfig(legacy, [](json &c) { c.erase("max_length"); }),
-           "config: missing required key 'max_length'");
-    addRow("legacy max_length zero", withConfig(legacy, [](json &c) { c["max_length"] = 0; }),
-           "config: 'max_length' must be an integer from 1 to 2147483647, found number 0");
-    addRow("unknown combine_activation",
-           withConfig(legacy, [](json &c) { c["combine_activation"] = "tanh"; }),
-           "config: unknown combine_activation 'tanh' (expected relu or none)");
+           "config: normalization: unknown value 'lower' (expected tutorial or none)");
+    addRow("lstm decoder without cell_init", withConfig([](json &c) { c["decoder"]["cell"] = "lstm"; }),
+           "config: missing required key 'decoder.cell_init'");
+    // Options that do not fit together.
+    addRow("init final with other layers", withConfig([](json &c) { c["encoder"]["layers"] = 2; }),
+           "config: decoder.init 'final' needs decoder.layers (1) = encoder.layers (2)");
+    addRow("init final with other sizes", withConfig([](json &c) { c["encoder"]["bidirectional"] = true; }),
+           "config: decoder.init 'final' needs decoder.hidden_size (4) = directions x encoder.hidden_size (8)");
+    addRow("context input with the current query", withConfig([](json &c) { c["decoder"]["query"] = "current"; }),
+           "config: decoder.input 'embedding_context' feeds c_t to the RNN, so c_t cannot depend on the RNN's new "
+           "state: it needs decoder.query 'previous'");
+    addRow("dot with other sizes", withConfig([](json &c) {
+               c["attention"] = {{"score", "dot"}};
+               c["decoder"]["hidden_size"] = 8;
+               c["decoder"]["init"] = "zero";
+           }),
+           "config: attention.score 'dot' needs the query (decoder.hidden_size 8) to be the size of the annotations "
+           "(4)");
+    addRow("cell state of a GRU encoder", withConfig([](json &c) {
+               c["decoder"]["cell"] = "lstm";
+               c["decoder"]["cell_init"] = "final";
+           }),
+           "config: decoder.cell_init 'final' needs an LSTM encoder (a GRU has no cell state)");
+    addRow("location with the current query", withConfig([](json &c) {
+               c["attention"] = {{"score", "location"}, {"slots", 5}};
+               c["decoder"]["input"] = "embedding";
+               c["decoder"]["query"] = "current";
+           }),
+           "config: attention.score 'location' needs decoder.query 'previous'");
+
+    // Config (version 1, tests/data/tiny.json).
+    addRow("v1 config without architecture", withV1Config([](json &c) { c.erase("architecture"); }),
+           "config: missing required key 'architecture'", true);
+    addRow("v1 unknown architecture", withV1Config([](json &c) { c["architecture"] = "transformer"; }),
+           "config: architecture: unknown value 'transformer' (expected bahdanau, luong or tutorial_legacy)", true);
+    addRow("v1 hidden_size zero", withV1Config([](json &c) { c["hidden_size"] = 0; }),
+           "config: 'hidden_size' must be an integer from 1 to 1048576, found number 0", true);
+    addRow("v1 luong without luong_score", withV1Config([](json &c) { c["architecture"] = "luong"; }),
+           "config: missing required key 'luong_score'", true);
+    addRow("v1 unknown luong_score", withV1Config([](json &c) {
+               c["architecture"] = "luong";
+               c["luong_score"] = "concat";
+           }),
+           "config: luong_score: unknown value 'concat' (expected dot or general)", true);
+    addRow("v1 legacy without max_length", withV1Config([](json &c) { c["architecture"] = "tutorial_legacy"; }),
+           "config: missing required key 'max_length'", true);
+    addRow("v1 unknown combine_activation", withV1Config([](json &c) {
+               c["architecture"] = "tutorial_legacy";
+               c["max_length"] = 5;
+               c["combine_activation"] = "tanh";
+           }),
+           "config: combine_activation: unknown value 'tanh' (expected relu or none)", true);
+    // Version 1 tensor names are checked against the version 2 table after renaming.
+    addRow("v1 luong tensors of a bahdanau model", withV1Config([](json &c) {
+               c["architecture"] = "luong";
+               c["luong_score"] = "dot";
+           }),
+           "missing tensor 'decoder.attentional.bias' (expected shape [2])", true);
 
     // Tensors against the architecture.
     addRow("missing tensor", withModel([](ModelFile &m) { m.tensors.erase("decoder.out.bias"); }),
@@ -385,22 +454,23 @@ void TestModelFile::malformedInput_data()
     addRow("unexpected tensor", withModel([](ModelFile &m) {
                m.tensors["decoder.extra"] = Tensor {{1}, {0.5f}};
            }),
-           "unexpected tensor 'decoder.extra' (not part of a bahdanau model)");
+           "unexpected tensor 'decoder.extra' (not part of a model of this configuration: GRU encoder, GRU "
+           "decoder, additive attention on s_{i-1})");
     addRow("wrong shape", withModel([](ModelFile &m) {
                m.tensors["decoder.out.weight"] = Tensor {{7, 3}, std::vector<float>(21, 0.5f)};
            }),
            "tensor 'decoder.out.weight': expected shape [7, 4], found [7, 3]");
     addRow(
         "luong dot with W",
-        withModel([](ModelFile &m) { m.config.luongScore = LuongScore::Dot; }, Architecture::Luong),
-        "unexpected tensor 'decoder.attention.W.weight' (not part of a luong model)");
+        withModel([](ModelFile &m) { m.config.attention.score = Score::Dot; }, Architecture::Luong),
+        "unexpected tensor 'decoder.attention.linear.weight'");
     addRow("luong general without W",
-           withModel([](ModelFile &m) { m.tensors.erase("decoder.attention.W.weight"); },
+           withModel([](ModelFile &m) { m.tensors.erase("decoder.attention.linear.weight"); },
                      Architecture::Luong),
-           "missing tensor 'decoder.attention.W.weight' (expected shape [4, 4])");
+           "missing tensor 'decoder.attention.linear.weight' (expected shape [4, 4])");
     addRow("legacy max_length differs from attn rows",
-           withModel([](ModelFile &m) { m.config.maxLength = 6; }, Architecture::TutorialLegacy),
-           "tensor 'decoder.attn.bias': expected shape [6], found [5]");
+           withModel([](ModelFile &m) { m.config.attention.locationSlots = 6; }, Architecture::TutorialLegacy),
+           "tensor 'decoder.attention.location.bias': expected shape [6], found [5]");
     addRow("source vocab larger than embedding",
            withModel([](ModelFile &m) { m.sourceVocab.push_back("hot"); }),
            "source vocabulary has 7 words, but 'encoder.embedding.weight' has 6 rows");
@@ -433,9 +503,9 @@ void TestModelFile::malformedInput_data()
            withModel([](ModelFile &m) { m.tensors["decoder.out.weight"].values[3] = NAN; }),
            "tensor 'decoder.out.weight': non-finite value nan at flat index 3");
     addRow("infinite weight", withModel([](ModelFile &m) {
-               m.tensors["encoder.gru.bias_hh_l0"].values[0] = -INFINITY;
+               m.tensors["encoder.rnn.bias_hh_l0"].values[0] = -INFINITY;
            }),
-           "tensor 'encoder.gru.bias_hh_l0': non-finite value -inf at flat index 0");
+           "tensor 'encoder.rnn.bias_hh_l0': non-finite value -inf at flat index 0");
 
     // The plain-JSON variant.
     addRow("json: not JSON", "{\"format\": ", "file is not valid JSON", true);
@@ -446,7 +516,7 @@ void TestModelFile::malformedInput_data()
     addRow("json: unknown format", withJson([](json &d) { d["format"] = "onnx"; }),
            "unknown format 'onnx'", true);
     addRow("json: format not a string", withJson([](json &d) { d["format"] = 1; }),
-           "format must be the string 'attnviz-seq2seq/1', found number 1", true);
+           "format must be the string 'attnviz-seq2seq/2' or 'attnviz-seq2seq/1', found number 1", true);
     addRow("json: no tensors", withJson([](json &d) { d.erase("tensors"); }),
            "top-level key 'tensors' is missing", true);
     addRow("json: config as string", withJson([](json &d) { d["config"] = "{}"; }),
@@ -555,21 +625,20 @@ void TestModelFile::roundTrip_data()
 {
     QTest::addColumn<int>("architecture");
     QTest::addColumn<int>("luongScore");
-    QTest::addColumn<int>("combine");
+    QTest::addColumn<bool>("combineRelu");
     QTest::addColumn<QString>("fileName");
-    const auto relu = CombineActivation::Relu;
+    const bool relu = true;
     const auto general = LuongScore::General;
     for (const char *fileName : {"model.safetensors", "model.json"}) {
-        const auto addRow = [&](const char *name, Architecture architecture, LuongScore score,
-                                CombineActivation combine) {
+        const auto addRow = [&](const char *name, Architecture architecture, LuongScore score, bool combineRelu) {
             QTest::newRow((std::string(name) + " " + fileName).c_str())
-                << int(architecture) << int(score) << int(combine) << QString::fromLatin1(fileName);
+                << int(architecture) << int(score) << combineRelu << QString::fromLatin1(fileName);
         };
         addRow("bahdanau", Architecture::Bahdanau, general, relu);
         addRow("luong general", Architecture::Luong, general, relu);
         addRow("luong dot", Architecture::Luong, LuongScore::Dot, relu);
         addRow("legacy relu", Architecture::TutorialLegacy, general, relu);
-        addRow("legacy none", Architecture::TutorialLegacy, general, CombineActivation::None);
+        addRow("legacy none", Architecture::TutorialLegacy, general, false);
     }
 }
 
@@ -577,10 +646,9 @@ void TestModelFile::roundTrip()
 {
     QFETCH(int, architecture);
     QFETCH(int, luongScore);
-    QFETCH(int, combine);
+    QFETCH(bool, combineRelu);
     QFETCH(QString, fileName);
-    ModelFile model = test::makeRandomModel(Architecture(architecture), LuongScore(luongScore),
-                                            CombineActivation(combine), 7);
+    ModelFile model = test::makeRandomModel(Architecture(architecture), LuongScore(luongScore), combineRelu, 7);
     model.config.normalization = Normalization::None;
     model.tensors["decoder.out.bias"].values[0] = -0.0f;
     model.tensors["decoder.out.bias"].values[1] = std::numeric_limits<float>::denorm_min();
@@ -621,14 +689,14 @@ void TestModelFile::halfPrecisionTensors()
 {
     // Hand-checked bit patterns: 1, -2, the smallest subnormal, the largest finite value.
     const ModelFile model = loadModelFromBytes(
-        withHalfTensors({{"decoder.attention.Wa.bias", "F16", {0x3C00, 0xC000, 0x0001, 0x7BFF}},
-                         {"decoder.attention.Ua.bias", "BF16", {0x3F80, 0xC000, 0x0001, 0x7F7F}}}),
+        withHalfTensors({{"decoder.attention.query_layer.bias", "F16", {0x3C00, 0xC000, 0x0001, 0x7BFF}},
+                         {"decoder.attention.key_layer.bias", "BF16", {0x3F80, 0xC000, 0x0001, 0x7F7F}}}),
         safetensorsName, false);
     const std::vector<float> expectedF16 = {1.0f, -2.0f, std::ldexp(1.0f, -24), 65504.0f};
     const std::vector<float> expectedBf16 = {1.0f, -2.0f, std::ldexp(1.0f, -133),
                                              std::ldexp(255.0f / 128.0f, 127)};
-    QVERIFY(sameBits(model.tensors.at("decoder.attention.Wa.bias").values, expectedF16));
-    QVERIFY(sameBits(model.tensors.at("decoder.attention.Ua.bias").values, expectedBf16));
+    QVERIFY(sameBits(model.tensors.at("decoder.attention.query_layer.bias").values, expectedF16));
+    QVERIFY(sameBits(model.tensors.at("decoder.attention.key_layer.bias").values, expectedBf16));
     // Everything else is untouched F32.
     const ModelFile reference = validModel();
     QVERIFY(sameBits(model.tensors.at("decoder.out.weight").values,
@@ -638,13 +706,13 @@ void TestModelFile::halfPrecisionTensors()
 void TestModelFile::nonFiniteHalfValueIsRejected()
 {
     const std::string bytes =
-        withHalfTensors({{"decoder.attention.Wa.bias", "F16", {0x3C00, 0x3C00, 0x7C00, 0x3C00}}});
+        withHalfTensors({{"decoder.attention.query_layer.bias", "F16", {0x3C00, 0x3C00, 0x7C00, 0x3C00}}});
     try {
         loadModelFromBytes(bytes, safetensorsName, false);
         QFAIL("an infinite F16 weight was accepted");
     } catch (const ModelError &error) {
         QCOMPARE(QString::fromStdString(error.what()),
-                 QStringLiteral("model.safetensors: tensor 'decoder.attention.Wa.bias': non-finite "
+                 QStringLiteral("model.safetensors: tensor 'decoder.attention.query_layer.bias': non-finite "
                                 "value inf at flat index 2"));
     }
 }
@@ -663,17 +731,20 @@ void TestModelFile::unknownConfigKeysAreIgnored()
 {
     const ModelFile model = loadModelFromBytes(withConfig([](json &c) {
                                                    c["dropout"] = 0.1;
-                                                   c["max_length"] = "irrelevant for bahdanau";
+                                                   c["attention"]["slots"] = "irrelevant for additive";
                                                }),
                                                safetensorsName, false);
-    QCOMPARE(model.config.maxLength, 0);
+    QCOMPARE(model.config.attention.locationSlots, 0);
 }
 
 void TestModelFile::committedTinyModelLoads()
 {
     const ModelFile model = loadModelFile(ATTNVIZ_TEST_DATA_DIR "/tiny.json");
-    QCOMPARE(model.config.architecture, Architecture::Bahdanau);
-    QCOMPARE(model.config.hiddenSize, 2);
+    QCOMPARE(architectureOf(model.config), std::optional(Architecture::Bahdanau));
+    QCOMPARE(model.config.decoder.hiddenSize, 2);
+    // Version 1 tensor names become version 2 names.
+    QVERIFY(model.tensors.count("decoder.attention.query_layer.weight"));
+    QVERIFY(!model.tensors.count("decoder.attention.Wa.weight"));
     QCOMPARE(model.sourceVocab.size(), size_t(5));
     QCOMPARE(model.targetVocab.size(), size_t(5));
     QCOMPARE(model.parameterCount(), int64_t(134));
@@ -685,20 +756,37 @@ void TestModelFile::committedTinyModelLoads()
 
 void TestModelFile::expectedShapes()
 {
-    ModelConfig config;
-    config.hiddenSize = 128;
-    config.architecture = Architecture::Bahdanau;
+    ModelConfig config = bahdanauConfig(128);
     auto shapes = expectedTensorShapes(config, 5000, 6000);
-    QVERIFY(shapes.at("decoder.gru.weight_ih_l0") == std::vector<int64_t>({384, 256}));
-    QVERIFY(shapes.at("decoder.attention.Va.weight") == std::vector<int64_t>({1, 128}));
+    QVERIFY(shapes.at("decoder.rnn.weight_ih_l0") == std::vector<int64_t>({384, 256}));
+    QVERIFY(shapes.at("decoder.attention.energy_layer.weight") == std::vector<int64_t>({1, 128}));
     QVERIFY(shapes.at("encoder.embedding.weight") == std::vector<int64_t>({5000, 128}));
     QVERIFY(shapes.at("decoder.out.bias") == std::vector<int64_t>({6000}));
 
-    config.architecture = Architecture::TutorialLegacy;
-    config.maxLength = 10;
+    config = tutorialLegacyConfig(128, 10, true);
     shapes = expectedTensorShapes(config, 5000, 6000);
-    QVERIFY(shapes.at("decoder.attn.weight") == std::vector<int64_t>({10, 256}));
-    QVERIFY(shapes.at("decoder.gru.weight_ih_l0") == std::vector<int64_t>({384, 128}));
+    QVERIFY(shapes.at("decoder.attention.location.weight") == std::vector<int64_t>({10, 256}));
+    QVERIFY(shapes.at("decoder.rnn.weight_ih_l0") == std::vector<int64_t>({384, 128}));
+
+    // OpenNMT-py's default shape: 2-layer bidirectional LSTM encoder (256 per direction), 2-layer
+    // LSTM decoder of 512 with input feeding, general attention, the bridge.
+    config = luongConfig(512, LuongScore::General);
+    config.encoder = {Cell::Lstm, 2, 300, 256, true, DirectionMerge::Concat, false};
+    config.decoder.cell = Cell::Lstm;
+    config.decoder.layers = 2;
+    config.decoder.embeddingSize = 300;
+    config.decoder.input = DecoderInput::InputFeeding;
+    config.decoder.init = config.decoder.cellInit = InitRule::OnmtBridge;
+    checkConfig(config, "onmt");
+    shapes = expectedTensorShapes(config, 5000, 6000);
+    QVERIFY(shapes.at("encoder.rnn.weight_ih_l1_reverse") == std::vector<int64_t>({1024, 512}));
+    QVERIFY(shapes.at("encoder.rnn.weight_hh_l1") == std::vector<int64_t>({1024, 256}));
+    QVERIFY(shapes.at("decoder.rnn.weight_ih_l0") == std::vector<int64_t>({2048, 300 + 512}));
+    QVERIFY(shapes.at("decoder.rnn.weight_ih_l1") == std::vector<int64_t>({2048, 512}));
+    QVERIFY(shapes.at("decoder.bridge.weight") == std::vector<int64_t>({1024, 1024}));
+    QVERIFY(shapes.at("decoder.bridge_cell.bias") == std::vector<int64_t>({1024}));
+    QVERIFY(shapes.at("decoder.attentional.weight") == std::vector<int64_t>({512, 1024}));
+    QCOMPARE(shapes.count("decoder.rnn.weight_ih_l2"), size_t(0));
     QCOMPARE(shapeToString({5000, 128}), std::string("[5000, 128]"));
     QCOMPARE(shapeToString({}), std::string("[]"));
 }

@@ -27,6 +27,7 @@ private slots:
     void bahdanau();
     void luong();
     void tutorialLegacy();
+    void familyModel();
     void optionalFieldsAreLeftOut();
 };
 
@@ -37,6 +38,10 @@ void TestModelSummary::bahdanau()
         QStringLiteral("Name=random-bahdanau"),
         QStringLiteral("Architecture=bahdanau"),
         QStringLiteral("Hidden size=4"),
+        QStringLiteral("Encoder=gru, 1 layer, embedding 4, hidden 4"),
+        QStringLiteral("Decoder=gru, 1 layer, embedding 4, hidden 4, input embedding_context, query previous, "
+                       "init final"),
+        QStringLiteral("Attention=additive, hidden 4"),
         QStringLiteral("Normalization=tutorial"),
         QStringLiteral("Source vocabulary=6 words"),
         QStringLiteral("Target vocabulary=7 words"),
@@ -51,17 +56,36 @@ void TestModelSummary::luong()
 {
     const QStringList lines =
         summaryLines(test::makeRandomModel(Architecture::Luong, LuongScore::Dot));
-    QVERIFY(lines.contains(QStringLiteral("Luong score=dot")));
-    QVERIFY(!lines.contains(QStringLiteral("Max length=0")));
+    QVERIFY(lines.contains(QStringLiteral("Architecture=luong")));
+    QVERIFY(lines.contains(QStringLiteral("Attention=dot")));
+    QVERIFY2(lines.filter(QStringLiteral("attentional context_state (tanh)")).size() == 1, qPrintable(lines.join(QLatin1Char('|'))));
 }
 
 void TestModelSummary::tutorialLegacy()
 {
-    const QStringList lines = summaryLines(test::makeRandomModel(
-        Architecture::TutorialLegacy, LuongScore::General, CombineActivation::None));
-    QVERIFY(lines.contains(QStringLiteral("Max length=5")));
-    QVERIFY(lines.contains(QStringLiteral("Combine activation=none")));
-    QVERIFY(!lines.contains(QStringLiteral("Luong score=general")));
+    const QStringList lines = summaryLines(test::makeRandomModel(Architecture::TutorialLegacy, LuongScore::General, false));
+    QVERIFY(lines.contains(QStringLiteral("Architecture=tutorial_legacy")));
+    QVERIFY(lines.contains(QStringLiteral("Attention=location, 5 slots")));
+    QVERIFY2(lines.filter(QStringLiteral("input combine (none)")).size() == 1, qPrintable(lines.join(QLatin1Char('|'))));
+}
+
+void TestModelSummary::familyModel()
+{
+    ModelConfig config = luongConfig(8, LuongScore::General);
+    config.encoder = {Cell::Lstm, 2, 3, 4, true, DirectionMerge::Concat, true};
+    config.decoder.cell = Cell::Lstm;
+    config.decoder.layers = 2;
+    config.decoder.input = DecoderInput::InputFeeding;
+    config.decoder.cellInit = InitRule::Final;
+    config.sourceEos = false;
+    const QStringList lines = summaryLines(test::makeRandomModel(config, "family"));
+    QVERIFY2(lines.contains(QStringLiteral("Architecture=2-layer bidirectional LSTM encoder, 2-layer LSTM decoder, "
+                                           "general attention on s_i, input feeding")),
+             qPrintable(lines.join(QLatin1Char('|'))));
+    QVERIFY(lines.contains(
+        QStringLiteral("Encoder=lstm, 2 layers, embedding 3, hidden 4 per direction, bidirectional (concat), "
+                       "embeddings x sqrt(d)")));
+    QVERIFY(lines.contains(QStringLiteral("Source EOS=no")));
 }
 
 void TestModelSummary::optionalFieldsAreLeftOut()

@@ -1,6 +1,7 @@
 // Each attention scorer on weights chosen so that the energies, weights and context can be
 // worked out by hand (H = 4, three source positions).
 #include "models/decoder.h"
+#include "models/factory.h"
 #include "testmodels.h"
 
 #include <QTest>
@@ -40,11 +41,11 @@ StepResult runStep(const ModelFile &file, const std::vector<float> &first, const
         r.encoder(Eigen::Index(j), 0) = first[j];
         r.encoder(Eigen::Index(j), 1) = 0.25f * float(j); // rides along into the context
     }
-    const auto decoder = Decoder::create(file);
+    const auto decoder = makeDecoder(file);
     DecoderWorkspace ws;
-    new (&ws.encoder) Eigen::Map<const MatrixRM>(r.encoder.data(), r.encoder.rows(), r.encoder.cols());
+    new (&ws.annotations) Eigen::Map<const MatrixRM>(r.encoder.data(), r.encoder.rows(), r.encoder.cols());
     decoder->prepare(ws, 1); // one hypothesis: row 0 of every output
-    MatrixRM energies(1, columns), attention(1, columns), context(1, 4), state(1, 4),
+    MatrixRM energies(1, columns), attention(1, columns), context(1, 4), state(1, decoder->stateSize()),
         logProbs(1, Eigen::Index(file.targetVocab.size()));
     StepOutput out{energies, attention, context, state, logProbs};
     const int sos = 0;
@@ -104,9 +105,9 @@ void TestScorers::bahdanau()
 {
     ModelFile file = test::makeRandomModel(Architecture::Bahdanau);
     zeroDecoder(file);
-    setIdentity(file.tensors.at("decoder.attention.Ua.weight"), 1.0f);
-    file.tensors.at("decoder.attention.Va.weight").values = {1, 0, 0, 0};
-    file.tensors.at("decoder.attention.Va.bias").values = {0.5f};
+    setIdentity(file.tensors.at("decoder.attention.key_layer.weight"), 1.0f);
+    file.tensors.at("decoder.attention.energy_layer.weight").values = {1, 0, 0, 0};
+    file.tensors.at("decoder.attention.energy_layer.bias").values = {0.5f};
     const std::vector<float> first = {0.0f, std::atanh(0.5f), std::atanh(-0.5f)};
     const StepResult r = runStep(file, first, Vector::Constant(4, 0.3f), 3);
     expectNear(r.energies, {0.5, 1.0, 0.0}, "energies");
@@ -133,7 +134,7 @@ void TestScorers::luongGeneral()
 {
     ModelFile file = test::makeRandomModel(Architecture::Luong, LuongScore::General);
     zeroDecoder(file);
-    setIdentity(file.tensors.at("decoder.attention.W.weight"), 2.0f);
+    setIdentity(file.tensors.at("decoder.attention.linear.weight"), 2.0f);
     const std::vector<float> first = {0.0f, 0.5f * std::log(3.0f), -1.0f};
     Vector s0 = Vector::Zero(4);
     s0[0] = 2.0f;
@@ -149,7 +150,7 @@ void TestScorers::legacyLocation()
 {
     ModelFile file = test::makeRandomModel(Architecture::TutorialLegacy);
     zeroDecoder(file);
-    file.tensors.at("decoder.attn.bias").values = {0, std::log(3.0f), 0, 0, 0};
+    file.tensors.at("decoder.attention.location.bias").values = {0, std::log(3.0f), 0, 0, 0};
     const std::vector<float> first = {1.0f, 2.0f, 3.0f};
     const StepResult r = runStep(file, first, Vector::Constant(4, -0.7f), 5);
     expectNear(r.energies, {0.0, std::log(3.0), 0, 0, 0}, "energies");

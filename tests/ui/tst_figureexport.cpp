@@ -20,7 +20,7 @@ void makeFigure(Figure &f, const std::string &modelPath, const std::string &sent
 {
     f.model = attnviz::Model::fromFile(modelPath);
     f.result = std::make_shared<const attnviz::TranslationResult>(attnviz::translate(*f.model, sentence, {}));
-    f.heatmap.setResult(f.result, 0, f.model->config().architecture == attnviz::Architecture::TutorialLegacy);
+    f.heatmap.setResult(f.result, 0, f.result->best().attention.cols() > f.result->sourceLength());
 }
 
 } // namespace

@@ -129,8 +129,8 @@ void TestImportDialog::importedModelTranslatesLikePyTorchAndSaves()
     QVERIFY2(window.saveModelAs(saved, &error), qPrintable(error));
     const attnviz::ModelFile reloaded = attnviz::loadModelFile(saved.toStdString());
     QCOMPARE(reloaded.tensors.size(), dialog.model()->tensors.size());
-    QVERIFY(reloaded.tensors.at("decoder.attention.Va.weight").values
-            == dialog.model()->tensors.at("decoder.attention.Va.weight").values);
+    QVERIFY(reloaded.tensors.at("decoder.attention.energy_layer.weight").values
+            == dialog.model()->tensors.at("decoder.attention.energy_layer.weight").values);
     QCOMPARE(window.modelPath(), saved);
     QVERIFY(!window.saveModelAs(QStringLiteral("/proc/self/m.safetensors"), &error));
     QVERIFY(error.contains(QStringLiteral("/proc/self/m.safetensors")));

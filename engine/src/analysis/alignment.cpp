@@ -103,8 +103,8 @@ std::string writePharaoh(const std::vector<GoldAlignment> &sentences)
 
 std::set<Link> hardLinks(const TranslationResult &result, const Hypothesis &hypothesis, double threshold)
 {
-    const int words = result.sourceLength() - 1; // encoder positions without EOS
-    const std::string &eos = result.sourceTokens.back(); // one EOS word serves both vocabularies
+    const int words = result.sourceLength() - (result.sourceEos ? 1 : 0); // encoder positions without EOS
+    const std::string &eos = result.eosToken;
     std::set<Link> links;
     for (int i = 0; i < hypothesis.steps(); ++i) {
         if (hypothesis.targetTokens[i] == eos)

@@ -110,7 +110,10 @@ json resultToJson(const Model &model, const std::string &sentence, const Transla
     j["sentence"] = validUtf8(sentence);
     // The display name is a file name: any bytes.
     j["model"] = validUtf8(config.name.empty() ? model.displayName() : config.name);
-    j["architecture"] = architectureName(config.architecture);
+    // The version 1 name when the model is one of those three, else its configuration.
+    const std::optional<Architecture> preset = architectureOf(config);
+    j["architecture"] = preset ? architectureName(*preset) : describeArchitecture(config);
+    j["config"] = configToJson(config);
     j["source_words"] = validUtf8(result.sourceWords);
     j["source_tokens"] = validUtf8(result.sourceTokens);
     j["unknown_words"] = validUtf8(result.unknownWords);
@@ -126,9 +129,9 @@ json resultToJson(const Model &model, const std::string &sentence, const Transla
     j["distance"] = h.distance;
     j["entropy"] = h.entropy;
     j["coverage"] = h.coverage;
-    if (config.architecture == Architecture::TutorialLegacy) {
+    if (h.attention.cols() > T) {
         j["padding_mass"] = h.paddingMass;
-        j["attention_slots"] = config.maxLength;
+        j["attention_slots"] = h.attention.cols();
     }
     j["forced"] = result.forced;
     if (result.forced) {

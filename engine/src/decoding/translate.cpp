@@ -27,14 +27,14 @@ public:
         : m_model(model)
         , m_columns(model.attentionColumns(static_cast<int>(encoderOutputs.rows())))
     {
-        new (&m_ws.encoder) Eigen::Map<const MatrixRM>(encoderOutputs.data(), encoderOutputs.rows(),
-                                                        encoderOutputs.cols());
+        new (&m_ws.annotations) Eigen::Map<const MatrixRM>(encoderOutputs.data(), encoderOutputs.rows(),
+                                                            encoderOutputs.cols());
         model.decoder().prepare(m_ws, rows);
     }
 
     int columns() const { return m_columns; }
 
-    // One step of K hypotheses: tokens [K], states [K x H]; the outputs have K rows.
+    // One step of K hypotheses: tokens [K], states [K x S]; the outputs have K rows.
     template<typename E, typename A, typename C, typename S, typename L>
     void step(const int *previousTokens, const Eigen::Ref<const MatrixRM> &previousStates,
               const StepControl &control, E &&energies, A &&attention, C &&context, S &&state, L &&logProbs)
@@ -76,13 +76,14 @@ void topK(const Eigen::Ref<const Vector> &v, int k, std::vector<int> &best)
 std::vector<Hypothesis> beamSearch(const Model &model, Session &session, const Vector &initialState, int width,
                                    int maxLength, StepControl control)
 {
-    const int H = model.hiddenSize(), V = model.targetVocabSize(), C = session.columns();
+    const int S = model.decoderStateSize(), A = model.annotationSize(), V = model.targetVocabSize();
+    const int C = session.columns();
     const int eos = model.targetEosId();
-    MatrixRM liveStates(width, H), nextStates(width, H), stepStates(width, H);
-    MatrixRM stepEnergies(width, C), stepAttention(width, C), stepContexts(width, H), logProbs(width, V);
+    MatrixRM liveStates(width, S), nextStates(width, S), stepStates(width, S);
+    MatrixRM stepEnergies(width, C), stepAttention(width, C), stepContexts(width, A), logProbs(width, V);
     // Every kept candidate of every step, as entry t * width + m, with a back pointer.
     const Eigen::Index reserved = static_cast<Eigen::Index>(std::min(maxLength, 64)) * width;
-    MatrixRM historyEnergies(reserved, C), historyAttention(reserved, C), historyContexts(reserved, H);
+    MatrixRM historyEnergies(reserved, C), historyAttention(reserved, C), historyContexts(reserved, A);
     std::vector<int> parent, token;
     std::vector<float> logProb;
     std::vector<double> score;
@@ -171,7 +172,7 @@ std::vector<Hypothesis> beamSearch(const Model &model, Session &session, const V
         h.logProbs.resize(n);
         h.energies.resize(n, C);
         h.attention.resize(n, C);
-        h.contexts.resize(n, H);
+        h.contexts.resize(n, A);
         for (int e = last, step = n - 1; e >= 0; e = parent[e], --step) {
             h.targetIds[step] = token[e];
             h.logProbs[step] = logProb[e];
@@ -194,8 +195,8 @@ Hypothesis forcedDecode(const Model &model, Session &session, const Vector &init
     h.targetIds = target;
     h.energies.resize(n, session.columns());
     h.attention.resize(n, session.columns());
-    h.contexts.resize(n, model.hiddenSize());
-    MatrixRM state = initialState.transpose(), next(1, model.hiddenSize()), logProbs(1, model.targetVocabSize());
+    h.contexts.resize(n, model.annotationSize());
+    MatrixRM state = initialState.transpose(), next(1, model.decoderStateSize()), logProbs(1, model.targetVocabSize());
     int previous = model.sosId();
     for (int i = 0; i < n; ++i) {
         control.throwIfCancelled();
@@ -255,7 +256,7 @@ AblationResult ablate(const Model &model, Session &session, const TranslationRes
     StepControl control;
     control.context = &context;
     control.cancelled = cancelled;
-    const Vector initialState = r.encoderOutputs.row(T - 1).transpose();
+    const Vector &initialState = r.initialState;
     // A forced reference is scored without attention too: how likely the same words are then.
     const Hypothesis h = r.forced ? forcedDecode(model, session, initialState, r.best().targetIds, control)
                                   : beamSearch(model, session, initialState, 1, maxLength, control).front();
@@ -270,10 +271,19 @@ AblationResult ablate(const Model &model, Session &session, const TranslationRes
 
 } // namespace
 
-int defaultMaxLength(int sourceLength)
+int defaultMaxLength(int sourceWords)
 {
-    return 2 * (sourceLength - 1) + 10;
+    return 2 * sourceWords + 10;
 }
+
+namespace {
+
+int sourceWords(const TranslationResult &r)
+{
+    return r.sourceLength() - (r.sourceEos ? 1 : 0);
+}
+
+} // namespace
 
 std::string ablationName(Ablation ablation)
 {
@@ -313,20 +323,31 @@ TranslationResult translate(const Model &model, const std::string &sentence, con
             r.sourceWordIndex.push_back(static_cast<int>(w));
         }
     }
-    r.sourceIds.push_back(model.sourceEosId());
-    r.sourceTokens.push_back(model.sourceWord(model.sourceEosId()));
+    r.sourceEos = config.sourceEos;
+    r.eosToken = config.eosToken;
+    if (r.sourceEos) {
+        r.sourceIds.push_back(model.sourceEosId());
+        r.sourceTokens.push_back(model.sourceWord(model.sourceEosId()));
+    }
     const int T = r.sourceLength();
-    if (config.architecture == Architecture::TutorialLegacy && T > config.maxLength)
-        throw InputError("this tutorial_legacy model attends over " + std::to_string(config.maxLength)
+    if (T == 0)
+        throw InputError(r.sourceWords.empty() ? "the sentence is empty, and this model reads no EOS: type a sentence"
+                                               : "none of the words is in the source vocabulary, and this model "
+                                                 "has no unknown-word token to stand for them");
+    const int slots = config.attention.locationSlots;
+    if (config.attention.score == Score::Location && T > slots)
+        throw InputError("this model's location attention (tutorial_legacy) covers " + std::to_string(slots)
                          + " fixed slots, but the sentence needs " + std::to_string(T) + " ("
-                         + std::to_string(T - 1) + " known words and EOS); shorten it to at most "
-                         + std::to_string(config.maxLength - 1) + " words");
+                         + std::to_string(sourceWords(r)) + " known words" + (r.sourceEos ? " and EOS" : "")
+                         + "); shorten it to at most " + std::to_string(slots - (r.sourceEos ? 1 : 0)) + " words");
 
     if (options.cancelled && options.cancelled())
         throw Cancelled();
-    r.encoderOutputs = model.encode(r.sourceIds);
+    Encoding encoding = model.encode(r.sourceIds);
+    r.initialState = model.initialDecoderState(encoding);
+    r.encoderOutputs = std::move(encoding.annotations);
     r.summedContext = r.encoderOutputs.colwise().sum().transpose();
-    const Vector initialState = r.encoderOutputs.row(T - 1).transpose();
+    const Vector &initialState = r.initialState;
     const int width = std::max(1, options.beamWidth);
     Session session(model, r.encoderOutputs, width);
     for (const AttentionOverride &o : options.attentionOverrides) {
@@ -340,7 +361,7 @@ TranslationResult translate(const Model &model, const std::string &sentence, con
     if (!options.attentionOverrides.empty())
         control.overrides = &options.attentionOverrides;
     control.cancelled = &options.cancelled;
-    const int maxLength = options.maxLength > 0 ? options.maxLength : defaultMaxLength(T); // >= 10
+    const int maxLength = options.maxLength > 0 ? options.maxLength : defaultMaxLength(sourceWords(r)); // >= 10
 
     if (options.target) {
         std::vector<int> target;
@@ -384,7 +405,7 @@ AblationResult decodeAblation(const Model &model, const TranslationResult &resul
     if (kind == Ablation::None)
         throw std::invalid_argument("decodeAblation: the kind must be summed or mean");
     Session session(model, result.encoderOutputs, 1);
-    return ablate(model, session, result, kind, maxLength > 0 ? maxLength : defaultMaxLength(result.sourceLength()),
+    return ablate(model, session, result, kind, maxLength > 0 ? maxLength : defaultMaxLength(sourceWords(result)),
                   &cancelled);
 }
 

@@ -76,9 +76,10 @@ ModelParts readJsonModel(std::string_view bytes, const std::string &displayName)
     const auto format = document.find("format");
     if (format == document.end())
         throwModelError(displayName, "top-level key 'format' is missing");
-    checkFormat(*format, displayName);
+    const int version = checkFormat(*format, displayName);
 
     ModelParts parts;
+    parts.version = version;
     parts.config = member(document, "config", false, displayName);
     parts.sourceVocab = member(document, "source_vocab", true, displayName);
     parts.targetVocab = member(document, "target_vocab", true, displayName);

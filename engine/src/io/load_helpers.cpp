@@ -200,17 +200,16 @@ std::vector<int64_t> readShape(const nlohmann::json &value, const std::string &t
     return shape;
 }
 
-void checkFormat(const nlohmann::json &format, const std::string &displayName)
+int checkFormat(const nlohmann::json &format, const std::string &displayName)
 {
-    const std::string expected = "'" + std::string(modelFormatName) + "'";
+    const std::string expected = "'" + std::string(modelFormatName) + "' or '" + std::string(modelFormatNameV1) + "'";
     if (!format.is_string())
-        throwModelError(displayName,
-                        "format must be the string " + expected + ", found "
-                            + describeJson(format));
-    if (format.get<std::string>() != modelFormatName)
-        throwModelError(displayName,
-                        "unknown format '" + format.get<std::string>() + "' (expected " + expected
-                            + ")");
+        throwModelError(displayName, "format must be the string " + expected + ", found " + describeJson(format));
+    if (format.get<std::string>() == modelFormatName)
+        return 2;
+    if (format.get<std::string>() == modelFormatNameV1)
+        return 1;
+    throwModelError(displayName, "unknown format '" + format.get<std::string>() + "' (expected " + expected + ")");
 }
 
 bool isJsonPath(const std::string &path)

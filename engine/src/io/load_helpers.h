@@ -38,11 +38,13 @@ void checkTensorEntry(const std::string &tensorName, const nlohmann::json &entry
 std::vector<int64_t> readShape(const nlohmann::json &value, const std::string &tensorName,
                                const std::string &displayName);
 
-void checkFormat(const nlohmann::json &format, const std::string &displayName);
+// The format version, 1 or 2.
+int checkFormat(const nlohmann::json &format, const std::string &displayName);
 
 // What both container formats reduce to before the model-level checks.
 struct ModelParts
 {
+    int version = 2; // of the format: version 1 configs and tensor names are converted on assembly
     nlohmann::json config;
     nlohmann::json sourceVocab, targetVocab;
     std::map<std::string, Tensor> tensors;

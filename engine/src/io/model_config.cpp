@@ -1,4 +1,7 @@
+// Reading and writing the family's configuration (version 2, and version 1 as its points).
 #include "io/load_helpers.h"
+
+#include <attnviz/io/model_config.h>
 
 #include <limits>
 
@@ -13,23 +16,51 @@ struct EnumName
     const char *name;
 };
 
+constexpr EnumName<Normalization> normalizationNames[] = {
+    {Normalization::Tutorial, "tutorial"},
+    {Normalization::None, "none"},
+};
+constexpr EnumName<Cell> cellNames[] = {{Cell::Gru, "gru"}, {Cell::Lstm, "lstm"}};
+constexpr EnumName<DirectionMerge> mergeNames[] = {{DirectionMerge::Concat, "concat"}, {DirectionMerge::Sum, "sum"}};
+constexpr EnumName<DecoderInput> inputNames[] = {
+    {DecoderInput::Embedding, "embedding"},
+    {DecoderInput::EmbeddingContext, "embedding_context"},
+    {DecoderInput::ContextEmbedding, "context_embedding"},
+    {DecoderInput::InputFeeding, "input_feeding"},
+    {DecoderInput::Combine, "combine"},
+};
+constexpr EnumName<Query> queryNames[] = {{Query::Previous, "previous"}, {Query::Current, "current"}};
+constexpr EnumName<InitRule> initNames[] = {
+    {InitRule::Zero, "zero"},         {InitRule::Final, "final"},
+    {InitRule::Last, "last"},         {InitRule::Bridge, "bridge"},
+    {InitRule::OnmtBridge, "onmt_bridge"}, {InitRule::FirstLayers, "first_layers"},
+};
+constexpr EnumName<InitRule> cellInitNames[] = {
+    {InitRule::Zero, "zero"},         {InitRule::Final, "final"},
+    {InitRule::Last, "last"},         {InitRule::Bridge, "bridge"},
+    {InitRule::OnmtBridge, "onmt_bridge"}, {InitRule::FirstLayers, "first_layers"},
+    {InitRule::Hidden, "hidden"},
+};
+constexpr EnumName<Activation> bridgeActivationNames[] = {
+    {Activation::Tanh, "tanh"}, {Activation::Identity, "identity"}, {Activation::Relu, "relu"}};
+constexpr EnumName<Activation> attentionalActivationNames[] = {{Activation::Tanh, "tanh"},
+                                                               {Activation::Identity, "identity"}};
+constexpr EnumName<Activation> combineActivationNames[] = {{Activation::Relu, "relu"}, {Activation::Identity, "none"}};
+constexpr EnumName<Attentional> attentionalNames[] = {
+    {Attentional::None, "none"},
+    {Attentional::StateContext, "state_context"},
+    {Attentional::ContextState, "context_state"},
+};
+constexpr EnumName<Score> scoreNames[] = {
+    {Score::Dot, "dot"},           {Score::General, "general"}, {Score::Bilinear, "bilinear"},
+    {Score::Additive, "additive"}, {Score::Concat, "concat"},   {Score::Location, "location"},
+};
 constexpr EnumName<Architecture> architectureNames[] = {
     {Architecture::Bahdanau, "bahdanau"},
     {Architecture::Luong, "luong"},
     {Architecture::TutorialLegacy, "tutorial_legacy"},
 };
-constexpr EnumName<Normalization> normalizationNames[] = {
-    {Normalization::Tutorial, "tutorial"},
-    {Normalization::None, "none"},
-};
-constexpr EnumName<LuongScore> luongScoreNames[] = {
-    {LuongScore::Dot, "dot"},
-    {LuongScore::General, "general"},
-};
-constexpr EnumName<CombineActivation> combineActivationNames[] = {
-    {CombineActivation::Relu, "relu"},
-    {CombineActivation::None, "none"},
-};
+constexpr EnumName<LuongScore> luongScoreNames[] = {{LuongScore::Dot, "dot"}, {LuongScore::General, "general"}};
 
 template<typename Enum, size_t N>
 std::string nameOf(const EnumName<Enum> (&table)[N], Enum value)
@@ -41,17 +72,21 @@ std::string nameOf(const EnumName<Enum> (&table)[N], Enum value)
     return "unknown";
 }
 
-// Reads config keys, with messages that say which key and what was found.
+// Reads the keys of one config object, with messages that give the key's path and what was found.
 class ConfigReader
 {
 public:
-    ConfigReader(const nlohmann::json &json, const std::string &displayName)
+    ConfigReader(const nlohmann::json &json, std::string path, const std::string &displayName)
         : m_json(json)
+        , m_path(std::move(path))
         , m_displayName(displayName)
     {
         if (!json.is_object())
-            fail("config must be a JSON object, found " + detail::describeJson(json));
+            fail((m_path.empty() ? std::string("config") : "config: " + m_path) + " must be a JSON object, found "
+                 + detail::describeJson(json));
     }
+
+    ConfigReader object(const char *key) const { return ConfigReader(require(key), pathOf(key), m_displayName); }
 
     const nlohmann::json *find(const char *key) const
     {
@@ -63,15 +98,14 @@ public:
     {
         const nlohmann::json *value = find(key);
         if (!value)
-            fail(std::string("config: missing required key '") + key + "'");
+            fail("config: missing required key '" + pathOf(key) + "'");
         return *value;
     }
 
     std::string string(const char *key, const nlohmann::json &value) const
     {
         if (!value.is_string())
-            fail(std::string("config: '") + key + "' must be a string, found "
-                 + detail::describeJson(value));
+            fail("config: '" + pathOf(key) + "' must be a string, found " + detail::describeJson(value));
         return value.get<std::string>();
     }
 
@@ -83,20 +117,35 @@ public:
         return value ? std::optional(string(key, *value)) : std::nullopt;
     }
 
-    int requiredPositiveInt(const char *key) const
+    bool optionalBool(const char *key, bool fallback) const
     {
-        const nlohmann::json &value = require(key);
+        const nlohmann::json *value = find(key);
+        if (!value)
+            return fallback;
+        if (!value->is_boolean())
+            fail("config: '" + pathOf(key) + "' must be true or false, found " + detail::describeJson(*value));
+        return value->get<bool>();
+    }
+
+    int positiveInt(const char *key, const nlohmann::json &value) const
+    {
         const std::optional<uint64_t> number = detail::nonNegativeInteger(value);
-        if (!number || *number == 0 || *number > uint64_t(std::numeric_limits<int>::max()))
-            fail(std::string("config: '") + key + "' must be an integer from 1 to "
-                 + std::to_string(std::numeric_limits<int>::max()) + ", found "
-                 + detail::describeJson(value));
+        if (!number || *number == 0 || *number > uint64_t(maxSize))
+            fail("config: '" + pathOf(key) + "' must be an integer from 1 to " + std::to_string(maxSize)
+                 + ", found " + detail::describeJson(value));
         return static_cast<int>(*number);
     }
 
+    int requiredPositiveInt(const char *key) const { return positiveInt(key, require(key)); }
+
+    int optionalPositiveInt(const char *key, int fallback) const
+    {
+        const nlohmann::json *value = find(key);
+        return value ? positiveInt(key, *value) : fallback;
+    }
+
     template<typename Enum, size_t N>
-    Enum choice(const char *key, const EnumName<Enum> (&table)[N],
-                const nlohmann::json &value) const
+    Enum choice(const char *key, const EnumName<Enum> (&table)[N], const nlohmann::json &value) const
     {
         const std::string name = string(key, value);
         std::string expected;
@@ -105,7 +154,7 @@ public:
                 return table[i].value;
             expected += (i == 0 ? "" : i + 1 == N ? " or " : ", ") + std::string(table[i].name);
         }
-        fail(std::string("config: unknown ") + key + " '" + name + "' (expected " + expected + ")");
+        fail("config: " + pathOf(key) + ": unknown value '" + name + "' (expected " + expected + ")");
     }
 
     template<typename Enum, size_t N>
@@ -122,54 +171,38 @@ public:
     }
 
 private:
-    [[noreturn]] void fail(const std::string &message) const
-    {
-        detail::throwModelError(m_displayName, message);
-    }
+    // Sizes are multiplied together in the tensor table (L D He squared for OpenNMT's bridge):
+    // keep each one small enough that no product of two overflows int64.
+    static constexpr int maxSize = 1 << 20;
+
+    std::string pathOf(const char *key) const { return m_path.empty() ? key : m_path + "." + key; }
+
+    [[noreturn]] void fail(const std::string &message) const { detail::throwModelError(m_displayName, message); }
 
     const nlohmann::json &m_json;
+    std::string m_path;
     const std::string &m_displayName;
 };
 
-} // namespace
-
-std::string architectureName(Architecture architecture)
+void readTexts(const ConfigReader &reader, ModelConfig &config)
 {
-    return nameOf(architectureNames, architecture);
+    config.sosToken = reader.requiredString("sos_token");
+    config.eosToken = reader.requiredString("eos_token");
+    config.unkToken = reader.optionalString("unk_token");
+    config.normalization = reader.optionalChoice("normalization", normalizationNames, Normalization::Tutorial);
+    config.name = reader.optionalString("name").value_or("");
+    config.description = reader.optionalString("description").value_or("");
+    config.sourceLanguage = reader.optionalString("source_language").value_or("");
+    config.targetLanguage = reader.optionalString("target_language").value_or("");
 }
 
-std::string normalizationName(Normalization normalization)
+void writeTexts(const ModelConfig &config, nlohmann::json &json)
 {
-    return nameOf(normalizationNames, normalization);
-}
-
-std::string luongScoreName(LuongScore score)
-{
-    return nameOf(luongScoreNames, score);
-}
-
-std::string combineActivationName(CombineActivation activation)
-{
-    return nameOf(combineActivationNames, activation);
-}
-
-nlohmann::json configToJson(const ModelConfig &config)
-{
-    nlohmann::json json = {
-        {"architecture", architectureName(config.architecture)},
-        {"hidden_size", config.hiddenSize},
-        {"sos_token", config.sosToken},
-        {"eos_token", config.eosToken},
-        {"normalization", normalizationName(config.normalization)},
-    };
+    json["sos_token"] = config.sosToken;
+    json["eos_token"] = config.eosToken;
+    json["normalization"] = normalizationName(config.normalization);
     if (config.unkToken)
         json["unk_token"] = *config.unkToken;
-    if (config.architecture == Architecture::Luong)
-        json["luong_score"] = luongScoreName(config.luongScore);
-    if (config.architecture == Architecture::TutorialLegacy) {
-        json["max_length"] = config.maxLength;
-        json["combine_activation"] = combineActivationName(config.combineActivation);
-    }
     const std::pair<const char *, const std::string *> texts[] = {
         {"name", &config.name},
         {"description", &config.description},
@@ -180,79 +213,270 @@ nlohmann::json configToJson(const ModelConfig &config)
         if (!text->empty())
             json[key] = *text;
     }
+}
+
+bool usesBridge(InitRule rule)
+{
+    return rule == InitRule::Bridge || rule == InitRule::OnmtBridge;
+}
+
+} // namespace
+
+std::string cellName(Cell cell) { return nameOf(cellNames, cell); }
+std::string mergeName(DirectionMerge merge) { return nameOf(mergeNames, merge); }
+std::string decoderInputName(DecoderInput input) { return nameOf(inputNames, input); }
+std::string queryName(Query query) { return nameOf(queryNames, query); }
+std::string initRuleName(InitRule rule) { return nameOf(cellInitNames, rule); }
+std::string activationName(Activation activation) { return nameOf(bridgeActivationNames, activation); }
+std::string attentionalName(Attentional attentional) { return nameOf(attentionalNames, attentional); }
+std::string scoreName(Score score) { return nameOf(scoreNames, score); }
+std::string normalizationName(Normalization normalization) { return nameOf(normalizationNames, normalization); }
+std::string architectureName(Architecture architecture) { return nameOf(architectureNames, architecture); }
+
+nlohmann::json configToJson(const ModelConfig &config)
+{
+    const EncoderConfig &e = config.encoder;
+    const DecoderConfig &d = config.decoder;
+    const AttentionConfig &a = config.attention;
+    nlohmann::json encoder = {
+        {"cell", cellName(e.cell)},
+        {"layers", e.layers},
+        {"embedding_size", e.embeddingSize},
+        {"hidden_size", e.hiddenSize},
+        {"bidirectional", e.bidirectional},
+        {"embedding_scale", e.embeddingScale},
+    };
+    if (e.bidirectional)
+        encoder["merge"] = mergeName(e.merge);
+    nlohmann::json decoder = {
+        {"cell", cellName(d.cell)},
+        {"layers", d.layers},
+        {"embedding_size", d.embeddingSize},
+        {"hidden_size", d.hiddenSize},
+        {"embedding_scale", d.embeddingScale},
+        {"input", decoderInputName(d.input)},
+        {"query", queryName(d.query)},
+        {"init", initRuleName(d.init)},
+        {"attentional", attentionalName(d.attentional)},
+        {"output_bias", d.outputBias},
+    };
+    if (d.input == DecoderInput::Combine)
+        decoder["combine_activation"] = nameOf(combineActivationNames, d.combineActivation);
+    if (d.cell == Cell::Lstm)
+        decoder["cell_init"] = initRuleName(d.cellInit);
+    if (d.init == InitRule::Bridge || (d.cell == Cell::Lstm && d.cellInit == InitRule::Bridge)) {
+        decoder["bridge_activation"] = activationName(d.bridgeActivation);
+        decoder["bridge_bias"] = d.bridgeBias;
+    }
+    if (d.attentional != Attentional::None) {
+        decoder["attentional_activation"] = activationName(d.attentionalActivation);
+        decoder["attentional_bias"] = d.attentionalBias;
+    }
+    nlohmann::json attention = {{"score", scoreName(a.score)}};
+    switch (a.score) {
+    case Score::General:
+    case Score::Bilinear:
+        attention["bias"] = a.bias;
+        break;
+    case Score::Additive:
+        attention["hidden_size"] = a.hiddenSize;
+        attention["query_bias"] = a.queryBias;
+        attention["key_bias"] = a.keyBias;
+        attention["energy_bias"] = a.energyBias;
+        break;
+    case Score::Concat:
+        attention["hidden_size"] = a.hiddenSize;
+        attention["bias"] = a.bias;
+        attention["energy_bias"] = a.energyBias;
+        break;
+    case Score::Location:
+        attention["slots"] = a.locationSlots;
+        break;
+    case Score::Dot:
+        break;
+    }
+    nlohmann::json json = {
+        {"source_eos", config.sourceEos},
+        {"encoder", encoder},
+        {"decoder", decoder},
+        {"attention", attention},
+    };
+    writeTexts(config, json);
     return json;
 }
 
 ModelConfig configFromJson(const nlohmann::json &json, const std::string &displayName)
 {
-    const ConfigReader reader(json, displayName);
+    const ConfigReader reader(json, "", displayName);
     ModelConfig config;
-    config.architecture = reader.requiredChoice("architecture", architectureNames);
-    config.hiddenSize = reader.requiredPositiveInt("hidden_size");
-    config.sosToken = reader.requiredString("sos_token");
-    config.eosToken = reader.requiredString("eos_token");
-    config.unkToken = reader.optionalString("unk_token");
-    config.normalization =
-        reader.optionalChoice("normalization", normalizationNames, Normalization::Tutorial);
-    // Keys of other architectures are ignored like any unknown key.
-    if (config.architecture == Architecture::Luong)
-        config.luongScore = reader.requiredChoice("luong_score", luongScoreNames);
-    if (config.architecture == Architecture::TutorialLegacy) {
-        config.maxLength = reader.requiredPositiveInt("max_length");
-        config.combineActivation = reader.optionalChoice(
-            "combine_activation", combineActivationNames, CombineActivation::Relu);
+    readTexts(reader, config);
+    config.sourceEos = reader.optionalBool("source_eos", true);
+
+    const ConfigReader enc = reader.object("encoder");
+    EncoderConfig &e = config.encoder;
+    e.cell = enc.requiredChoice("cell", cellNames);
+    e.layers = enc.optionalPositiveInt("layers", 1);
+    e.embeddingSize = enc.requiredPositiveInt("embedding_size");
+    e.hiddenSize = enc.requiredPositiveInt("hidden_size");
+    e.bidirectional = enc.optionalBool("bidirectional", false);
+    if (e.bidirectional)
+        e.merge = enc.optionalChoice("merge", mergeNames, DirectionMerge::Concat);
+    e.embeddingScale = enc.optionalBool("embedding_scale", false);
+
+    const ConfigReader dec = reader.object("decoder");
+    DecoderConfig &d = config.decoder;
+    d.cell = dec.requiredChoice("cell", cellNames);
+    d.layers = dec.optionalPositiveInt("layers", 1);
+    d.embeddingSize = dec.requiredPositiveInt("embedding_size");
+    d.hiddenSize = dec.requiredPositiveInt("hidden_size");
+    d.embeddingScale = dec.optionalBool("embedding_scale", false);
+    d.input = dec.requiredChoice("input", inputNames);
+    if (d.input == DecoderInput::Combine)
+        d.combineActivation = dec.optionalChoice("combine_activation", combineActivationNames, Activation::Relu);
+    d.query = dec.requiredChoice("query", queryNames);
+    d.init = dec.requiredChoice("init", initNames);
+    if (d.cell == Cell::Lstm)
+        d.cellInit = dec.requiredChoice("cell_init", cellInitNames);
+    d.bridgeActivation = dec.optionalChoice("bridge_activation", bridgeActivationNames, Activation::Tanh);
+    d.bridgeBias = dec.optionalBool("bridge_bias", true);
+    d.attentional = dec.requiredChoice("attentional", attentionalNames);
+    d.attentionalActivation =
+        dec.optionalChoice("attentional_activation", attentionalActivationNames, Activation::Tanh);
+    d.attentionalBias = dec.optionalBool("attentional_bias", true);
+    d.outputBias = dec.optionalBool("output_bias", true);
+
+    const ConfigReader att = reader.object("attention");
+    AttentionConfig &a = config.attention;
+    a.score = att.requiredChoice("score", scoreNames);
+    switch (a.score) {
+    case Score::General:
+    case Score::Bilinear:
+        a.bias = att.optionalBool("bias", false);
+        break;
+    case Score::Additive:
+        a.hiddenSize = att.requiredPositiveInt("hidden_size");
+        a.queryBias = att.optionalBool("query_bias", true);
+        a.keyBias = att.optionalBool("key_bias", true);
+        a.energyBias = att.optionalBool("energy_bias", true);
+        break;
+    case Score::Concat:
+        a.hiddenSize = att.requiredPositiveInt("hidden_size");
+        a.bias = att.optionalBool("bias", true);
+        a.energyBias = att.optionalBool("energy_bias", true);
+        break;
+    case Score::Location:
+        a.locationSlots = att.requiredPositiveInt("slots");
+        break;
+    case Score::Dot:
+        break;
     }
-    config.name = reader.optionalString("name").value_or("");
-    config.description = reader.optionalString("description").value_or("");
-    config.sourceLanguage = reader.optionalString("source_language").value_or("");
-    config.targetLanguage = reader.optionalString("target_language").value_or("");
+    checkConfig(config, displayName);
     return config;
 }
 
-std::map<std::string, std::vector<int64_t>>
-expectedTensorShapes(const ModelConfig &config, int64_t sourceVocabSize, int64_t targetVocabSize)
+ModelConfig bahdanauConfig(int hiddenSize)
 {
-    const int64_t h = config.hiddenSize;
-    std::map<std::string, std::vector<int64_t>> shapes;
-    // PyTorch nn.GRU, one layer: gates r, z, n stacked along the first dimension.
-    const auto addGru = [&](const std::string &prefix, int64_t inputSize) {
-        shapes[prefix + ".weight_ih_l0"] = {3 * h, inputSize};
-        shapes[prefix + ".weight_hh_l0"] = {3 * h, h};
-        shapes[prefix + ".bias_ih_l0"] = {3 * h};
-        shapes[prefix + ".bias_hh_l0"] = {3 * h};
-    };
+    ModelConfig c;
+    c.encoder.embeddingSize = c.encoder.hiddenSize = hiddenSize;
+    c.decoder.embeddingSize = c.decoder.hiddenSize = hiddenSize;
+    c.decoder.input = DecoderInput::EmbeddingContext;
+    c.decoder.query = Query::Previous;
+    c.decoder.init = InitRule::Final;
+    c.decoder.attentional = Attentional::None;
+    c.attention.score = Score::Additive;
+    c.attention.hiddenSize = hiddenSize;
+    c.sosToken = "SOS";
+    c.eosToken = "EOS";
+    return c;
+}
 
-    shapes["encoder.embedding.weight"] = {sourceVocabSize, h};
-    addGru("encoder.gru", h);
-    shapes["decoder.embedding.weight"] = {targetVocabSize, h};
-    switch (config.architecture) {
+ModelConfig luongConfig(int hiddenSize, LuongScore score)
+{
+    ModelConfig c = bahdanauConfig(hiddenSize);
+    c.decoder.input = DecoderInput::Embedding;
+    c.decoder.query = Query::Current;
+    c.decoder.attentional = Attentional::ContextState;
+    c.attention = {};
+    c.attention.score = score == LuongScore::General ? Score::General : Score::Dot;
+    return c;
+}
+
+ModelConfig tutorialLegacyConfig(int hiddenSize, int slots, bool combineRelu)
+{
+    ModelConfig c = bahdanauConfig(hiddenSize);
+    c.decoder.input = DecoderInput::Combine;
+    c.decoder.combineActivation = combineRelu ? Activation::Relu : Activation::Identity;
+    c.attention = {};
+    c.attention.score = Score::Location;
+    c.attention.locationSlots = slots;
+    return c;
+}
+
+std::optional<Architecture> architectureOf(const ModelConfig &config)
+{
+    const int h = config.decoder.hiddenSize;
+    // Everything but the texts and tokens.
+    const auto structure = [](const ModelConfig &c) {
+        nlohmann::json j = configToJson(c);
+        return nlohmann::json{j["encoder"], j["decoder"], j["attention"], j["source_eos"]};
+    };
+    const nlohmann::json mine = structure(config);
+    const auto same = [&](const ModelConfig &preset) { return structure(preset) == mine; };
+    if (same(bahdanauConfig(h)))
+        return Architecture::Bahdanau;
+    if (same(luongConfig(h, LuongScore::Dot)) || same(luongConfig(h, LuongScore::General)))
+        return Architecture::Luong;
+    if (config.attention.score == Score::Location
+        && (same(tutorialLegacyConfig(h, config.attention.locationSlots, true))
+            || same(tutorialLegacyConfig(h, config.attention.locationSlots, false))))
+        return Architecture::TutorialLegacy;
+    return std::nullopt;
+}
+
+ModelConfig configFromJsonV1(const nlohmann::json &json, const std::string &displayName)
+{
+    const ConfigReader reader(json, "", displayName);
+    const Architecture architecture = reader.requiredChoice("architecture", architectureNames);
+    const int h = reader.requiredPositiveInt("hidden_size");
+    ModelConfig config;
+    // Keys of other architectures are ignored like any unknown key.
+    switch (architecture) {
     case Architecture::Bahdanau:
-        shapes["decoder.attention.Wa.weight"] = {h, h};
-        shapes["decoder.attention.Wa.bias"] = {h};
-        shapes["decoder.attention.Ua.weight"] = {h, h};
-        shapes["decoder.attention.Ua.bias"] = {h};
-        shapes["decoder.attention.Va.weight"] = {1, h};
-        shapes["decoder.attention.Va.bias"] = {1};
-        addGru("decoder.gru", 2 * h); // input: [embedding; context]
+        config = bahdanauConfig(h);
         break;
     case Architecture::Luong:
-        if (config.luongScore == LuongScore::General)
-            shapes["decoder.attention.W.weight"] = {h, h};
-        shapes["decoder.concat.weight"] = {h, 2 * h};
-        shapes["decoder.concat.bias"] = {h};
-        addGru("decoder.gru", h);
+        config = luongConfig(h, reader.requiredChoice("luong_score", luongScoreNames));
         break;
     case Architecture::TutorialLegacy:
-        shapes["decoder.attn.weight"] = {config.maxLength, 2 * h};
-        shapes["decoder.attn.bias"] = {config.maxLength};
-        shapes["decoder.attn_combine.weight"] = {h, 2 * h};
-        shapes["decoder.attn_combine.bias"] = {h};
-        addGru("decoder.gru", h);
+        config = tutorialLegacyConfig(h, reader.requiredPositiveInt("max_length"),
+                                      reader.optionalChoice("combine_activation", combineActivationNames,
+                                                            Activation::Relu)
+                                          == Activation::Relu);
         break;
     }
-    shapes["decoder.out.weight"] = {targetVocabSize, h};
-    shapes["decoder.out.bias"] = {targetVocabSize};
-    return shapes;
+    readTexts(reader, config);
+    return config;
+}
+
+std::string tensorNameFromV1(const std::string &name)
+{
+    static const std::pair<const char *, const char *> prefixes[] = {
+        {"encoder.gru.", "encoder.rnn."},
+        {"decoder.gru.", "decoder.rnn."},
+        {"decoder.attention.Wa.", "decoder.attention.query_layer."},
+        {"decoder.attention.Ua.", "decoder.attention.key_layer."},
+        {"decoder.attention.Va.", "decoder.attention.energy_layer."},
+        {"decoder.attention.W.", "decoder.attention.linear."},
+        {"decoder.concat.", "decoder.attentional."},
+        {"decoder.attn_combine.", "decoder.combine."},
+        {"decoder.attn.", "decoder.attention.location."},
+    };
+    for (const auto &[from, to] : prefixes) {
+        const std::string prefix = from;
+        if (name.compare(0, prefix.size(), prefix) == 0)
+            return to + name.substr(prefix.size());
+    }
+    return name;
 }
 
 } // namespace attnviz

@@ -60,10 +60,16 @@ std::vector<std::string> vocabFromJson(const nlohmann::json &json, const std::st
 ModelFile assembleModel(detail::ModelParts parts, const std::string &displayName)
 {
     ModelFile model;
-    model.config = configFromJson(parts.config, displayName);
     model.sourceVocab = vocabFromJson(parts.sourceVocab, "source_vocab", displayName);
     model.targetVocab = vocabFromJson(parts.targetVocab, "target_vocab", displayName);
-    model.tensors = std::move(parts.tensors);
+    if (parts.version == 1) {
+        model.config = configFromJsonV1(parts.config, displayName);
+        for (auto &[name, tensor] : parts.tensors)
+            model.tensors.emplace(tensorNameFromV1(name), std::move(tensor));
+    } else {
+        model.config = configFromJson(parts.config, displayName);
+        model.tensors = std::move(parts.tensors);
+    }
     validateModel(model, displayName);
     return model;
 }
@@ -81,9 +87,8 @@ detail::ModelParts partsFromSafetensors(const detail::ByteSource &source, const 
             throwModelError(displayName, std::string("'__metadata__' has no '") + key + "' entry");
         return it->second;
     };
-    detail::checkFormat(entry("format"), displayName);
-
     detail::ModelParts parts;
+    parts.version = detail::checkFormat(entry("format"), displayName);
     parts.config = detail::parseJsonStrict(entry("config"), displayName, "config");
     parts.sourceVocab = detail::parseJsonStrict(entry("source_vocab"), displayName, "source_vocab");
     parts.targetVocab = detail::parseJsonStrict(entry("target_vocab"), displayName, "target_vocab");
@@ -152,17 +157,13 @@ void checkValues(const std::string &name, const Tensor &tensor, const std::strin
 void validateModel(const ModelFile &model, const std::string &displayName)
 {
     const ModelConfig &config = model.config;
-    if (config.hiddenSize <= 0)
-        throwModelError(displayName,
-                        "hidden_size must be positive, found " + std::to_string(config.hiddenSize));
-    if (config.architecture == Architecture::TutorialLegacy && config.maxLength <= 0)
-        throwModelError(displayName,
-                        "max_length must be positive, found " + std::to_string(config.maxLength));
+    checkConfig(config, displayName);
 
     checkVocabulary(model.sourceVocab, "source", displayName);
     checkVocabulary(model.targetVocab, "target", displayName);
     checkToken(config.sosToken, "sos_token", model.targetVocab, "target", displayName);
-    checkToken(config.eosToken, "eos_token", model.sourceVocab, "source", displayName);
+    if (config.sourceEos)
+        checkToken(config.eosToken, "eos_token", model.sourceVocab, "source", displayName);
     checkToken(config.eosToken, "eos_token", model.targetVocab, "target", displayName);
     if (config.unkToken)
         checkToken(*config.unkToken, "unk_token", model.sourceVocab, "source", displayName);
@@ -188,8 +189,8 @@ void validateModel(const ModelFile &model, const std::string &displayName)
     for (const auto &[name, tensor] : model.tensors) {
         if (!expected.count(name))
             throwModelError(displayName,
-                            "unexpected tensor '" + name + "' (not part of a "
-                                + architectureName(config.architecture) + " model)");
+                            "unexpected tensor '" + name + "' (not part of a model of this configuration: "
+                                + describeArchitecture(config) + ")");
         checkValues(name, tensor, displayName);
     }
 }

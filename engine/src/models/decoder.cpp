@@ -1,44 +1,67 @@
 #include "models/decoder.h"
 
+#include "models/factory.h"
+#include "models/initial_state.h"
+#include "models/weights.h"
+
+#include <cmath>
+
 namespace attnviz {
 
-LinearView linearView(const ModelFile &file, const std::string &prefix, bool withBias)
+Decoder::Decoder(const ModelFile &file)
+    : m_config(file.config.decoder)
+    , m_annotation(file.config.annotationSize())
+    , m_embedding(matrixView(file, "decoder.embedding.weight"))
+    , m_scorer(makeScorer(file))
+    , m_out(linearView(file, "decoder.out"))
+    , m_initialState(std::make_unique<InitialState>(file))
 {
-    const Tensor &w = file.tensors.at(prefix + ".weight");
-    LinearView view;
-    view.weightData = w.values.data();
-    view.outFeatures = static_cast<int>(w.shape[0]);
-    view.inFeatures = static_cast<int>(w.shape[1]);
-    if (withBias)
-        view.biasData = file.tensors.at(prefix + ".bias").values.data();
-    return view;
+    const int Hd = m_config.hiddenSize, L = m_config.layers;
+    for (int l = 0; l < L; ++l)
+        m_rnn.push_back(rnnView(file, "decoder.rnn", m_config.cell, l, false));
+    if (m_config.input == DecoderInput::Combine)
+        m_combine = linearView(file, "decoder.combine");
+    if (m_config.attentional != Attentional::None)
+        m_attentional = linearView(file, "decoder.attentional");
+    if (m_config.embeddingScale)
+        m_embeddingScale = std::sqrt(static_cast<float>(m_config.embeddingSize));
+    m_cellOffset = L * Hd;
+    m_feedOffset = m_cellOffset + (m_config.cell == Cell::Lstm ? L * Hd : 0);
+    m_stateSize = m_feedOffset + (m_config.input == DecoderInput::InputFeeding ? Hd : 0);
 }
 
-GruView gruView(const ModelFile &file, const std::string &prefix)
+Decoder::~Decoder() = default;
+
+Vector Decoder::initialState(const Encoding &encoding) const
 {
-    GruView gru;
-    for (auto [part, linear] : {std::pair{"ih", &gru.inputToHidden}, std::pair{"hh", &gru.hiddenToHidden}}) {
-        const Tensor &w = file.tensors.at(prefix + ".weight_" + part + "_l0");
-        linear->weightData = w.values.data();
-        linear->outFeatures = static_cast<int>(w.shape[0]);
-        linear->inFeatures = static_cast<int>(w.shape[1]);
-        linear->biasData = file.tensors.at(prefix + ".bias_" + part + "_l0").values.data();
-    }
-    return gru;
+    const int Hd = m_config.hiddenSize, L = m_config.layers;
+    MatrixRM state = MatrixRM::Zero(1, m_stateSize); // input feeding: the attentional vector is 0
+    MatrixRM hidden(L, Hd), cell(L, Hd);
+    m_initialState->make(encoding, hidden, cell);
+    state.leftCols(L * Hd) = Eigen::Map<const MatrixRM>(hidden.data(), 1, L * Hd);
+    if (m_config.cell == Cell::Lstm)
+        state.middleCols(m_cellOffset, L * Hd) = Eigen::Map<const MatrixRM>(cell.data(), 1, L * Hd);
+    return state.row(0).transpose();
 }
 
-namespace {
-
-MatrixView matrixView(const ModelFile &file, const std::string &name)
+void Decoder::prepare(DecoderWorkspace &ws, int rows) const
 {
-    const Tensor &t = file.tensors.at(name);
-    return MatrixView(t.values.data(), t.shape[0], t.shape[1]);
+    const int Hd = m_config.hiddenSize, G = m_rnn.front().gates();
+    m_scorer->prepare(ws.annotations, rows, ws.scorer);
+    ws.embedded.resize(rows, m_config.embeddingSize);
+    ws.input.resize(rows, m_rnn.front().inputToHidden.inFeatures);
+    if (m_config.input == DecoderInput::Combine)
+        ws.combined.resize(rows, m_combine.inFeatures);
+    ws.gi.resize(rows, G * Hd);
+    ws.gh.resize(rows, G * Hd);
+    ws.attentionalIn.resize(rows, Hd + m_annotation);
+    ws.attentional.resize(rows, Hd);
 }
 
-// out.attention holds the scores: keep them as energies, softmax, apply any override, and
-// make the contexts c_i = sum_j a_ij h_j (or take the ablation's replacement).
-void attend(DecoderWorkspace &ws, StepOutput &out, const StepControl &control)
+void Decoder::attend(const Eigen::Ref<const MatrixRM> &queries, DecoderWorkspace &ws, StepOutput &out,
+                     const StepControl &control) const
 {
+    m_scorer->score(queries, ws.embedded.topRows(queries.rows()), ws.annotations, ws.scorer, out.attention);
     out.energies = out.attention;
     for (Eigen::Index k = 0; k < out.attention.rows(); ++k)
         softmaxInPlace(out.attention.row(k).transpose());
@@ -50,186 +73,99 @@ void attend(DecoderWorkspace &ws, StepOutput &out, const StepControl &control)
             out.attention.col(o.position).array() += static_cast<float>(o.share);
         }
     }
+    // c_i = sum_j a_ij h_j; the location score's slots past the input hold zero vectors.
     if (control.context)
         out.context.rowwise() = control.context->transpose();
     else
-        out.context.noalias() = out.attention.leftCols(ws.encoder.rows()) * ws.encoder;
+        out.context.noalias() = out.attention.leftCols(ws.annotations.rows()) * ws.annotations;
 }
 
-// Bahdanau (the current PyTorch tutorial): e_ij = Va tanh(Wa s_{i-1} + Ua h_j);
-// s_i = GRU([E y_{i-1}; c_i], s_{i-1}); p = log_softmax(out(s_i)).
-class BahdanauDecoder : public Decoder
+void Decoder::runRnn(const Eigen::Ref<const MatrixRM> &previousStates, DecoderWorkspace &ws, StepOutput &out) const
 {
-public:
-    explicit BahdanauDecoder(const ModelFile &file)
-        : Decoder(file)
-        , m_wa(linearView(file, "decoder.attention.Wa"))
-        , m_ua(linearView(file, "decoder.attention.Ua"))
-        , m_va(linearView(file, "decoder.attention.Va"))
-    {
-    }
-
-    void prepare(DecoderWorkspace &ws, int rows) const override
-    {
-        Decoder::prepare(ws, rows);
-        ws.keys.resize(ws.encoder.rows(), m_hidden);
-        linearRows(ws.encoder, m_ua, ws.keys);
-        ws.energies.resize(ws.keys.rows(), ws.keys.cols());
-    }
-
-    void step(const int *previousTokens, const Eigen::Ref<const MatrixRM> &previousStates, const StepControl &control,
-              DecoderWorkspace &ws, StepOutput &out) const override
-    {
-        const auto K = previousStates.rows(), T = ws.encoder.rows();
-        auto query = ws.query.topRows(K), gi = ws.gi.topRows(K);
-        linearRows(previousStates, m_wa, query);
-        for (Eigen::Index k = 0; k < K; ++k) {
-            // In two passes: tanh of the broadcast sum in one expression is not vectorized.
-            ws.energies.noalias() = ws.keys.rowwise() + query.row(k);
-            tanhInPlace(ws.energies.data(), ws.energies.size());
-            // e_k = Va tanh(...): the energies [T x H] play the weight of a linear layer.
-            linearRows(m_va.weight(), {ws.energies.data(), nullptr, static_cast<int>(T), m_hidden},
-                       out.attention.row(k).head(T));
-        }
-        out.attention.leftCols(T).array() += m_va.bias()[0];
-        attend(ws, out, control);
-        auto concat = ws.concat.topRows(K);
-        embed(previousTokens, static_cast<int>(K), concat.leftCols(m_hidden));
-        concat.rightCols(m_hidden) = out.context;
-        linearRows(concat, m_gru.inputToHidden, gi);
-        gruStepRows(m_gru, gi, previousStates, out.state, ws.gh.topRows(K));
-        outputLayer(out.state, out);
-    }
-
-private:
-    LinearView m_wa, m_ua, m_va;
-};
-
-// Luong global attention, no input feeding: s_i = GRU(E y_{i-1}, s_{i-1}); e_ij = s_i . h_j or
-// (W s_i) . h_j; h~_i = tanh(concat([c_i; s_i])); p = log_softmax(out(h~_i)).
-class LuongDecoder : public Decoder
-{
-public:
-    explicit LuongDecoder(const ModelFile &file)
-        : Decoder(file)
-        , m_general(file.config.luongScore == LuongScore::General)
-        , m_concat(linearView(file, "decoder.concat"))
-    {
-        if (m_general)
-            m_w = linearView(file, "decoder.attention.W", false);
-    }
-
-    void step(const int *previousTokens, const Eigen::Ref<const MatrixRM> &previousStates, const StepControl &control,
-              DecoderWorkspace &ws, StepOutput &out) const override
-    {
-        const auto K = previousStates.rows();
-        auto query = ws.query.topRows(K), gi = ws.gi.topRows(K), mixed = ws.mixed.topRows(K);
-        embed(previousTokens, static_cast<int>(K), ws.embedded);
-        linearRows(ws.embedded.topRows(K), m_gru.inputToHidden, gi);
-        gruStepRows(m_gru, gi, previousStates, out.state, ws.gh.topRows(K));
-        if (m_general)
-            linearRows(out.state, m_w, query);
+    const auto K = previousStates.rows();
+    const int Hd = m_config.hiddenSize;
+    auto gi = ws.gi.topRows(K), gh = ws.gh.topRows(K);
+    for (int l = 0; l < m_config.layers; ++l) {
+        const auto h = l * Hd, c = m_cellOffset + l * Hd;
+        if (l == 0)
+            linearRows(ws.input.topRows(K), m_rnn[l].inputToHidden, gi);
         else
-            query = out.state;
-        // e = q h_j^T: the encoder outputs [T x H] play the weight of a linear layer.
-        linearRows(query, {ws.encoder.data(), nullptr, static_cast<int>(ws.encoder.rows()), m_hidden},
-                   out.attention);
-        attend(ws, out, control);
-        auto concat = ws.concat.topRows(K);
-        concat.leftCols(m_hidden) = out.context;
-        concat.rightCols(m_hidden) = out.state;
-        linearRows(concat, m_concat, mixed);
-        mixed = mixed.array().tanh();
-        outputLayer(mixed, out);
+            linearRows(out.state.middleCols(h - Hd, Hd), m_rnn[l].inputToHidden, gi);
+        // A GRU has no cell state: the hidden columns stand in for it and are not read.
+        const bool lstm = m_config.cell == Cell::Lstm;
+        rnnStepRows(m_rnn[l], gi, previousStates.middleCols(h, Hd), previousStates.middleCols(lstm ? c : h, Hd),
+                    out.state.middleCols(h, Hd), out.state.middleCols(lstm ? c : h, Hd), gh);
     }
-
-private:
-    bool m_general;
-    LinearView m_w, m_concat;
-};
-
-// The original tutorial: a_i = softmax(attn([E y_{i-1}; s_{i-1}])) over L fixed slots;
-// c_i = sum_{j<L} a_ij h_j with zero rows past the input; u_i = attn_combine([E y; c_i])
-// (+ ReLU); s_i = GRU(u_i, s_{i-1}); p = log_softmax(out(s_i)).
-class LegacyDecoder : public Decoder
-{
-public:
-    explicit LegacyDecoder(const ModelFile &file)
-        : Decoder(file)
-        , m_relu(file.config.combineActivation == CombineActivation::Relu)
-        , m_attn(linearView(file, "decoder.attn"))
-        , m_combine(linearView(file, "decoder.attn_combine"))
-    {
-    }
-
-    void step(const int *previousTokens, const Eigen::Ref<const MatrixRM> &previousStates, const StepControl &control,
-              DecoderWorkspace &ws, StepOutput &out) const override
-    {
-        const auto K = previousStates.rows();
-        auto gi = ws.gi.topRows(K), mixed = ws.mixed.topRows(K);
-        auto concat = ws.concat.topRows(K);
-        embed(previousTokens, static_cast<int>(K), concat.leftCols(m_hidden));
-        concat.rightCols(m_hidden) = previousStates;
-        linearRows(concat, m_attn, out.attention);
-        attend(ws, out, control);
-        concat.rightCols(m_hidden) = out.context; // the embedding half stays
-        linearRows(concat, m_combine, mixed);
-        if (m_relu)
-            mixed = mixed.cwiseMax(0.0f);
-        linearRows(mixed, m_gru.inputToHidden, gi);
-        gruStepRows(m_gru, gi, previousStates, out.state, ws.gh.topRows(K));
-        outputLayer(out.state, out);
-    }
-
-private:
-    bool m_relu;
-    LinearView m_attn, m_combine;
-};
-
-} // namespace
-
-Decoder::Decoder(const ModelFile &file)
-    : m_hidden(file.config.hiddenSize)
-    , m_embedding(matrixView(file, "decoder.embedding.weight"))
-    , m_gru(gruView(file, "decoder.gru"))
-    , m_out(linearView(file, "decoder.out"))
-{
 }
 
-void Decoder::prepare(DecoderWorkspace &ws, int rows) const
+void Decoder::step(const int *previousTokens, const Eigen::Ref<const MatrixRM> &previousStates,
+                   const StepControl &control, DecoderWorkspace &ws, StepOutput &out) const
 {
-    ws.embedded.resize(rows, m_hidden);
-    ws.concat.resize(rows, 2 * m_hidden);
-    ws.query.resize(rows, m_hidden);
-    ws.mixed.resize(rows, m_hidden);
-    ws.gi.resize(rows, 3 * m_hidden);
-    ws.gh.resize(rows, 3 * m_hidden);
-}
+    const auto K = previousStates.rows();
+    const int Hd = m_config.hiddenSize, Ed = m_config.embeddingSize, A = m_annotation;
+    const auto top = static_cast<Eigen::Index>(m_config.layers - 1) * Hd;
+    auto embedded = ws.embedded.topRows(K), input = ws.input.topRows(K);
+    for (Eigen::Index k = 0; k < K; ++k)
+        embedded.row(k) = m_embedding.row(previousTokens[k]);
+    if (m_embeddingScale != 1.0f)
+        embedded *= m_embeddingScale;
 
-void Decoder::embed(const int *tokens, int K, Eigen::Ref<MatrixRM> into) const
-{
-    for (int k = 0; k < K; ++k)
-        into.row(k) = m_embedding.row(tokens[k]);
-}
+    if (m_config.query == Query::Previous)
+        attend(previousStates.middleCols(top, Hd), ws, out, control);
+    switch (m_config.input) {
+    case DecoderInput::Embedding:
+        input = embedded;
+        break;
+    case DecoderInput::EmbeddingContext:
+        input.leftCols(Ed) = embedded;
+        input.rightCols(A) = out.context;
+        break;
+    case DecoderInput::ContextEmbedding:
+        input.leftCols(A) = out.context;
+        input.rightCols(Ed) = embedded;
+        break;
+    case DecoderInput::InputFeeding:
+        input.leftCols(Ed) = embedded;
+        input.rightCols(Hd) = previousStates.middleCols(m_feedOffset, Hd);
+        break;
+    case DecoderInput::Combine: {
+        auto combined = ws.combined.topRows(K);
+        combined.leftCols(Ed) = embedded;
+        combined.rightCols(A) = out.context;
+        linearRows(combined, m_combine, input);
+        if (m_config.combineActivation == Activation::Relu)
+            input = input.cwiseMax(0.0f);
+        break;
+    }
+    }
+    runRnn(previousStates, ws, out);
+    const auto state = out.state.middleCols(top, Hd); // s_t
+    if (m_config.query == Query::Current)
+        attend(state, ws, out, control);
 
-void Decoder::outputLayer(const Eigen::Ref<const MatrixRM> &input, StepOutput &out) const
-{
-    linearRows(input, m_out, out.logProbs);
+    if (m_config.attentional == Attentional::None) {
+        // With input feeding, s_t is what fed the output layer, and so is fed back.
+        if (m_config.input == DecoderInput::InputFeeding)
+            out.state.middleCols(m_feedOffset, Hd) = state;
+        linearRows(state, m_out, out.logProbs);
+    } else {
+        auto in = ws.attentionalIn.topRows(K), attentional = ws.attentional.topRows(K);
+        if (m_config.attentional == Attentional::StateContext) {
+            in.leftCols(Hd) = state;
+            in.rightCols(A) = out.context;
+        } else {
+            in.leftCols(A) = out.context;
+            in.rightCols(Hd) = state;
+        }
+        linearRows(in, m_attentional, attentional);
+        if (m_config.attentionalActivation == Activation::Tanh)
+            attentional = attentional.array().tanh().matrix();
+        if (m_config.input == DecoderInput::InputFeeding)
+            out.state.middleCols(m_feedOffset, Hd) = attentional;
+        linearRows(attentional, m_out, out.logProbs);
+    }
     for (Eigen::Index k = 0; k < out.logProbs.rows(); ++k)
         logSoftmaxInPlace(out.logProbs.row(k).transpose());
-}
-
-std::unique_ptr<Decoder> Decoder::create(const ModelFile &file)
-{
-    switch (file.config.architecture) {
-    case Architecture::Bahdanau:
-        return std::make_unique<BahdanauDecoder>(file);
-    case Architecture::Luong:
-        return std::make_unique<LuongDecoder>(file);
-    case Architecture::TutorialLegacy:
-        return std::make_unique<LegacyDecoder>(file);
-    }
-    return nullptr;
 }
 
 } // namespace attnviz

@@ -1,11 +1,15 @@
-// The three attention decoders behind one step function (internal to the engine).
+// The decoder of the family behind one step function (internal to the engine).
 #pragma once
 
-#include <attnviz/layers/linear.h>
+#include <attnviz/decoding/options.h>
 #include <attnviz/io/model_file.h>
-#include <attnviz/decoding/translate.h>
+#include <attnviz/layers/attention.h>
+#include <attnviz/layers/rnn.h>
+#include <attnviz/models/model.h>
 
+#include <functional>
 #include <memory>
+#include <vector>
 
 namespace attnviz {
 
@@ -13,19 +17,21 @@ namespace attnviz {
 // hypotheses, then reused by every step, so the step loop allocates nothing.
 struct DecoderWorkspace
 {
-    Eigen::Map<const MatrixRM> encoder{nullptr, 0, 0}; // [T x H], owned by the caller
-    MatrixRM keys;     // bahdanau: Ua h_j + b [T x H], once per sentence
-    MatrixRM energies; // bahdanau: tanh(Wa s + Ua h_j) [T x H], one hypothesis at a time
+    Eigen::Map<const MatrixRM> annotations{nullptr, 0, 0}; // [T x A], owned by the caller
+    ScorerWorkspace scorer;
     // One row per hypothesis; a step uses the top K rows.
-    MatrixRM embedded, query, mixed; // [rows x H]
-    MatrixRM concat;                 // [rows x 2H]: the two halves a concat layer sees
-    MatrixRM gi, gh;                 // [rows x 3H]
+    MatrixRM embedded;      // [rows x Ed]
+    MatrixRM input;         // [rows x I]: the first RNN layer's input
+    MatrixRM combined;      // combine: [rows x (Ed + A)]
+    MatrixRM gi, gh;        // [rows x G Hd]
+    MatrixRM attentionalIn; // [rows x (Hd + A)]
+    MatrixRM attentional;   // [rows x Hd]
 };
 
 // What a step may be told to do differently from the model.
 struct StepControl
 {
-    const Vector *context = nullptr; // [H]: replaces c_i after the attention (the ablation)
+    const Vector *context = nullptr; // [A]: replaces c_i after the attention (the ablation)
     const std::vector<AttentionOverride> *overrides = nullptr; // those whose step is `step` apply
     const std::function<bool()> *cancelled = nullptr;          // asked before each step
     int step = 0;
@@ -42,37 +48,46 @@ struct StepOutput
 {
     Eigen::Ref<MatrixRM> energies;  // [K x columns]: scores before the softmax
     Eigen::Ref<MatrixRM> attention; // [K x columns]
-    Eigen::Ref<MatrixRM> context;   // [K x H]
-    Eigen::Ref<MatrixRM> state;     // [K x H]
+    Eigen::Ref<MatrixRM> context;   // [K x A]
+    Eigen::Ref<MatrixRM> state;     // [K x S]
     Eigen::Ref<MatrixRM> logProbs;  // [K x V]
 };
 
 // A step takes the K live hypotheses of a beam together (K = 1 for greedy and forced decoding),
 // so that each weight matrix is read once per step as one matrix-matrix product, not K times.
+//
+// The decoder's state is one row of S floats per hypothesis: the hidden state of each layer
+// (layer l at columns [l Hd, (l + 1) Hd)), then for an LSTM the cell state of each layer, then
+// for input feeding the attentional vector of the step before.
 class Decoder
 {
 public:
-    virtual ~Decoder() = default;
-    virtual void prepare(DecoderWorkspace &ws, int rows) const;
-    // One step from y_{i-1} [K] and s_{i-1} [K x H], K = previousStates.rows() <= rows.
-    virtual void step(const int *previousTokens, const Eigen::Ref<const MatrixRM> &previousStates,
-                      const StepControl &control, DecoderWorkspace &ws, StepOutput &out) const = 0;
-
-    static std::unique_ptr<Decoder> create(const ModelFile &file);
-
-protected:
     explicit Decoder(const ModelFile &file);
-    // The top K rows of `into` [rows x H] = E y_{i-1}.
-    void embed(const int *tokens, int K, Eigen::Ref<MatrixRM> into) const;
-    void outputLayer(const Eigen::Ref<const MatrixRM> &input, StepOutput &out) const;
+    ~Decoder();
 
-    int m_hidden;
-    MatrixView m_embedding; // [V_tgt x H]
-    GruView m_gru;
-    LinearView m_out;
+    int stateSize() const { return m_stateSize; }
+    // The state before the first step, from the encoder [S].
+    Vector initialState(const Encoding &encoding) const;
+    void prepare(DecoderWorkspace &ws, int rows) const;
+    // One step from y_{i-1} [K] and the states [K x S], K = previousStates.rows() <= rows.
+    void step(const int *previousTokens, const Eigen::Ref<const MatrixRM> &previousStates, const StepControl &control,
+              DecoderWorkspace &ws, StepOutput &out) const;
+
+private:
+    // The scores of queries [K x Hd] to alpha and c_t, with the overrides and the ablation.
+    void attend(const Eigen::Ref<const MatrixRM> &queries, DecoderWorkspace &ws, StepOutput &out,
+                const StepControl &control) const;
+    // Every RNN layer, from the first layer's input ws.input.
+    void runRnn(const Eigen::Ref<const MatrixRM> &previousStates, DecoderWorkspace &ws, StepOutput &out) const;
+
+    DecoderConfig m_config;
+    int m_annotation = 0, m_stateSize = 0, m_cellOffset = 0, m_feedOffset = 0;
+    float m_embeddingScale = 1;
+    MatrixView m_embedding; // [Vt x Ed]
+    std::vector<RnnCellView> m_rnn;
+    std::unique_ptr<Scorer> m_scorer;
+    LinearView m_combine, m_attentional, m_out;
+    std::unique_ptr<class InitialState> m_initialState;
 };
-
-LinearView linearView(const ModelFile &file, const std::string &prefix, bool withBias = true);
-GruView gruView(const ModelFile &file, const std::string &prefix);
 
 } // namespace attnviz

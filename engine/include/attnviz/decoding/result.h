@@ -17,7 +17,7 @@ struct Hypothesis
     std::vector<std::string> targetTokens;
     MatrixRM attention;                  // [steps x columns]: source positions (with EOS), or L slots
     MatrixRM energies;                   // [steps x columns]: the scores e_ij before the softmax
-    MatrixRM contexts;                   // [steps x H]: c_i
+    MatrixRM contexts;                   // [steps x A]: c_i
     std::vector<double> logProbs;        // of each output token
     double score = 0;                    // sum of logProbs
     double normalizedScore = 0;          // score / number of tokens
@@ -42,15 +42,18 @@ struct AblationResult
 struct TranslationResult
 {
     std::vector<std::string> sourceWords;  // the normalized input words
-    std::vector<int> sourceIds;            // encoder input, EOS last
+    std::vector<int> sourceIds;            // encoder input, EOS last when the model frames the source with it
+    bool sourceEos = true;                 // whether sourceIds ends with EOS
+    std::string eosToken;                  // the EOS word of both vocabularies
     std::vector<int> sourceWordIndex;      // per encoder position but EOS: its index in sourceWords
     std::vector<std::string> targetWords;  // forced: the normalized target words
     std::vector<int> targetWordIndex;      // forced: per target token but EOS: its index in targetWords
     std::vector<std::string> sourceTokens; // vocabulary strings of sourceIds (UNK, EOS as spelled)
     std::vector<std::string> unknownWords; // source words outside the vocabulary
     std::vector<std::string> unknownTargetWords; // forced target words outside the vocabulary
-    MatrixRM encoderOutputs;               // [T x H]
-    Vector summedContext;                  // [H]: c = sum_j h_j, the no-attention context
+    MatrixRM encoderOutputs;               // [T x A]: the annotations h_j
+    Vector summedContext;                  // [A]: c = sum_j h_j, the no-attention context
+    Vector initialState;                   // [S]: the decoder's state before the first step
     bool forced = false;
     std::vector<Hypothesis> hypotheses;    // best first: one for greedy and forced, K for beam
     std::optional<AblationResult> ablation;

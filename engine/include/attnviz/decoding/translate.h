@@ -37,8 +37,9 @@ AblationResult decodeAblation(const Model &model, const TranslationResult &resul
 std::vector<TranslationResult> translateBatch(const Model &model, const std::vector<std::string> &sentences,
                                               const DecodeOptions &options, int threads = 0);
 
-// The default step limit for a source of T positions (EOS included): 2 (T - 1) + 10.
-int defaultMaxLength(int sourceLength);
+// The default step limit for a source of n words (the positions fed to the encoder, EOS not
+// counted): 2 n + 10.
+int defaultMaxLength(int sourceWords);
 
 
 } // namespace attnviz

@@ -1,4 +1,4 @@
-// Reading, checking and writing attnviz-seq2seq/1 model files (see docs/model-format.md).
+// Reading, checking and writing attnviz-seq2seq model files (see docs/model-format.md).
 //
 //     #include <attnviz/io/model_file.h>
 //     #include <iostream>
@@ -9,7 +9,7 @@
 //             return 2;
 //         try {
 //             const attnviz::ModelFile model = attnviz::loadModelFile(argv[1]);
-//             std::cout << attnviz::architectureName(model.config.architecture) << ", "
+//             std::cout << attnviz::describeArchitecture(model.config) << ", "
 //                       << model.parameterCount() << " parameters\n";
 //         } catch (const attnviz::ModelError &error) {
 //             std::cerr << error.what() << '\n'; // "<file>: <what was expected, what was found>"
@@ -26,29 +26,13 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
+#include <attnviz/io/model_config.h>
 
 namespace attnviz {
 
-inline constexpr std::string_view modelFormatName = "attnviz-seq2seq/1";
-
-enum class Architecture { Bahdanau, Luong, TutorialLegacy };
-enum class Normalization { Tutorial, None };
-enum class LuongScore { Dot, General };
-enum class CombineActivation { Relu, None };
-
-struct ModelConfig
-{
-    Architecture architecture = Architecture::Bahdanau;
-    int hiddenSize = 0;
-    std::string sosToken, eosToken;
-    std::optional<std::string> unkToken;
-    Normalization normalization = Normalization::Tutorial;
-    LuongScore luongScore = LuongScore::General; // luong only
-    int maxLength = 0; // tutorial_legacy only: number of attention slots
-    CombineActivation combineActivation = CombineActivation::Relu; // tutorial_legacy only
-    std::string name, description, sourceLanguage, targetLanguage;
-};
+// What attnviz writes; version 1 files (the three one-layer GRU architectures) still open.
+inline constexpr std::string_view modelFormatName = "attnviz-seq2seq/2";
+inline constexpr std::string_view modelFormatNameV1 = "attnviz-seq2seq/1";
 
 struct Tensor
 {
@@ -90,20 +74,6 @@ std::string serializeJsonModel(const ModelFile &model);
 // Validates, then writes atomically (temporary file in the same directory, fsync, rename).
 // The format follows the extension, as in loadModelFile.
 void saveModelFile(const ModelFile &model, const std::string &path);
-
-std::string architectureName(Architecture architecture); // "bahdanau", "luong", "tutorial_legacy"
-std::string normalizationName(Normalization normalization);
-std::string luongScoreName(LuongScore score);
-std::string combineActivationName(CombineActivation activation);
-
-// The one table of tensor names and shapes each architecture needs.
-std::map<std::string, std::vector<int64_t>>
-expectedTensorShapes(const ModelConfig &config, int64_t sourceVocabSize, int64_t targetVocabSize);
-
-// Only the keys that apply to the architecture are written, so the result round-trips.
-nlohmann::json configToJson(const ModelConfig &config);
-// Checks key presence, JSON types and enum values; throws ModelError prefixed with displayName.
-ModelConfig configFromJson(const nlohmann::json &json, const std::string &displayName);
 
 std::string shapeToString(const std::vector<int64_t> &shape); // "[5000, 128]"
 

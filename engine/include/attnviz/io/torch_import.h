@@ -63,7 +63,7 @@ struct TorchImportOptions
     std::string pairsPath;                        // ...or rebuilt by tutorialVocabularies
     bool reversePairs = false;
     bool filterPairs = false;
-    CombineActivation combineActivation = CombineActivation::Relu; // tutorial_legacy only
+    bool combineRelu = true; // the original tutorial: ReLU after attn_combine (the design notes: none)
     std::string name; // shown to the user; empty: none
 };
 

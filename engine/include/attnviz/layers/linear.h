@@ -1,5 +1,5 @@
-// The building blocks of the three architectures, as plain functions over Eigen types, so each
-// can be tested alone. Weights are views into the model file's row-major tensors.
+// Linear layers and the element-wise kernels, as plain functions over Eigen types, so each can
+// be tested alone. Weights are views into the model file's row-major tensors.
 #pragma once
 
 #include <Eigen/Core>
@@ -23,25 +23,6 @@ struct LinearView
     // The columns [begin, begin + count) of W: the part of a Linear that sees one half of a concat.
     auto columns(int begin, int count) const { return weight().middleCols(begin, count); }
 };
-
-// A one-layer torch.nn.GRU: gates stacked r, z, n in weight_ih [3H x in], weight_hh [3H x H].
-struct GruView
-{
-    LinearView inputToHidden;  // weight_ih_l0, bias_ih_l0
-    LinearView hiddenToHidden; // weight_hh_l0, bias_hh_l0
-    int hiddenSize() const { return hiddenToHidden.inFeatures; }
-};
-
-// One GRU step, given the input projection gi = W_ih x + b_ih [3H] (the caller computes it, so
-// the encoder can do all time steps in one matrix product). h [H] -> out [H]; gh [3H] is
-// scratch. out may not alias h.
-void gruStep(const GruView &gru, const Eigen::Ref<const Vector> &gi, const Eigen::Ref<const Vector> &h,
-             Eigen::Ref<Vector> out, Vector &gh);
-
-// gruStep for K rows at once (the hypotheses of a beam), so that W_hh is read once per step:
-// gi [K x 3H], h [K x H] -> out [K x H]; gh [K x 3H] is scratch.
-void gruStepRows(const GruView &gru, const Eigen::Ref<const MatrixRM> &gi, const Eigen::Ref<const MatrixRM> &h,
-                 Eigen::Ref<MatrixRM> out, Eigen::Ref<MatrixRM> gh);
 
 // y = x W^T + b for every row of x: x [K x in], y [K x out]. This is the output layer, the
 // largest product of a decoder step; on x86-64 CPUs with AVX2 and FMA it runs a kernel for them

@@ -17,6 +17,16 @@
 namespace attnviz {
 
 class Decoder;
+class Encoder;
+
+// What the encoder makes of a source sentence.
+struct Encoding
+{
+    MatrixRM annotations; // [T x A]: h_j, the top layer's outputs (directions concatenated or summed)
+    // [Le D x He]: the final state of each layer and direction in PyTorch's h_n order (layer 0
+    // forward, layer 0 backward, layer 1 forward, ...); cell states are zero for a GRU.
+    MatrixRM finalHidden, finalCell;
+};
 
 class Model
 {
@@ -33,7 +43,11 @@ public:
     const ModelFile &file() const { return m_file; }
     const ModelConfig &config() const { return m_file.config; }
     const std::string &displayName() const { return m_displayName; }
-    int hiddenSize() const { return m_file.config.hiddenSize; }
+    // The size of an annotation h_j and of a context c_i.
+    int annotationSize() const { return m_file.config.annotationSize(); }
+    // The decoder's state per hypothesis (docs/architecture.md): every layer's hidden and cell
+    // states and the fed-back attentional vector.
+    int decoderStateSize() const;
     int sourceVocabSize() const { return static_cast<int>(m_file.sourceVocab.size()); }
     int targetVocabSize() const { return static_cast<int>(m_file.targetVocab.size()); }
     const std::string &sourceWord(int id) const { return m_file.sourceVocab[id]; }
@@ -41,22 +55,24 @@ public:
     std::optional<int> sourceId(const std::string &word) const;
     std::optional<int> targetId(const std::string &word) const;
     int sosId() const { return m_sos; }
+    // The source's EOS; only appended when config().sourceEos.
     int sourceEosId() const { return m_sourceEos; }
     int targetEosId() const { return m_targetEos; }
     std::optional<int> sourceUnkId() const { return m_sourceUnk; }
     std::optional<int> targetUnkId() const { return m_targetUnk; }
-    // Attention columns for a source of T positions (with EOS): T, or max_length for tutorial_legacy.
+    // Attention columns for a source of T positions: T, or the slots of the location score.
     int attentionColumns(int sourceLength) const;
 
-    // Encoder outputs h_1..h_T [T x H] for source ids (EOS included by the caller).
-    MatrixRM encode(const std::vector<int> &sourceIds) const;
+    // The annotations and final states for source ids (EOS included by the caller when framed).
+    Encoding encode(const std::vector<int> &sourceIds) const;
+    // The decoder's state before the first step [S].
+    Vector initialDecoderState(const Encoding &encoding) const;
     const Decoder &decoder() const { return *m_decoder; }
 
 private:
     ModelFile m_file;
     std::string m_displayName;
-    GruView m_encoderGru;
-    MatrixView m_sourceEmbedding;
+    std::unique_ptr<Encoder> m_encoder;
     std::unique_ptr<Decoder> m_decoder;
     std::unordered_map<std::string, int> m_sourceIndex, m_targetIndex;
     int m_sos = 0, m_sourceEos = 0, m_targetEos = 0;

@@ -228,29 +228,27 @@ ModelConfig detectArchitecture(const StateDict &encoder, const StateDict &decode
     if (!embedding)
         throwModelError(displayName, "the encoder has no 'embedding.weight' of shape [V, H] (its tensors: "
                                          + joinNames(encoder) + ")");
+    const int hidden = toInt(embedding->shape[1], "hidden size", displayName);
     ModelConfig config;
-    config.hiddenSize = toInt(embedding->shape[1], "hidden size", displayName);
-    config.sosToken = "SOS";
-    config.eosToken = "EOS";
-    config.normalization = Normalization::Tutorial;
     if (decoder.count("attention.Wa.weight")) {
-        config.architecture = Architecture::Bahdanau;
+        config = bahdanauConfig(hidden);
     } else if (decoder.count("attn.weight") && decoder.count("attn_combine.weight")) {
         const Tensor *attn = find(decoder, "attn.weight", 2);
         if (!attn)
             throwModelError(displayName, "the decoder's 'attn.weight' is not a matrix");
-        config.architecture = Architecture::TutorialLegacy;
-        config.maxLength = toInt(attn->shape[0], "max_length (rows of attn.weight)", displayName);
-        config.combineActivation = CombineActivation::Relu;
+        config = tutorialLegacyConfig(hidden, toInt(attn->shape[0], "max_length (rows of attn.weight)", displayName),
+                                      true);
     } else if (decoder.count("concat.weight")) {
-        config.architecture = Architecture::Luong;
-        config.luongScore = decoder.count("attention.W.weight") ? LuongScore::General : LuongScore::Dot;
+        config = luongConfig(hidden, decoder.count("attention.W.weight") ? LuongScore::General : LuongScore::Dot);
     } else {
         throwModelError(displayName, "cannot tell the decoder's architecture: it has none of attention.Wa.weight "
                                      "(current tutorial), attn.weight + attn_combine.weight (original tutorial), "
                                      "concat.weight (Luong); its tensors: "
                                          + joinNames(decoder));
     }
+    config.sosToken = "SOS";
+    config.eosToken = "EOS";
+    config.normalization = Normalization::Tutorial;
     return config;
 }
 
@@ -336,7 +334,8 @@ ModelFile importTorchCheckpoint(const TorchImportOptions &options)
 
     ModelFile model;
     model.config = detectArchitecture(encoder, decoder, displayName);
-    model.config.combineActivation = options.combineActivation;
+    if (model.config.decoder.input == DecoderInput::Combine)
+        model.config.decoder.combineActivation = options.combineRelu ? Activation::Relu : Activation::Identity;
     model.config.name = options.name;
 
     const bool vocabFiles = !options.sourceVocabPath.empty() || !options.targetVocabPath.empty();
@@ -354,10 +353,11 @@ ModelFile importTorchCheckpoint(const TorchImportOptions &options)
         model.targetVocab = std::move(vocabs.target);
     }
 
+    // The tutorial's modules have the names of attnviz-seq2seq/1.
     for (auto &[name, tensor] : encoder)
-        model.tensors.emplace("encoder." + name, std::move(tensor));
+        model.tensors.emplace(tensorNameFromV1("encoder." + name), std::move(tensor));
     for (auto &[name, tensor] : decoder)
-        model.tensors.emplace("decoder." + name, std::move(tensor));
+        model.tensors.emplace(tensorNameFromV1("decoder." + name), std::move(tensor));
     validateModel(model, displayName);
     return model;
 }

@@ -1,0 +1,143 @@
+// The configuration of a model of the RNN attention family (attnviz-seq2seq/2), the table of
+// tensors it derives, and the named points of the family (docs/model-format.md).
+//
+//     attnviz::ModelConfig config = attnviz::bahdanauConfig(128); // the PyTorch tutorial
+//     config.encoder.bidirectional = true;                        // a variant of it
+//     config.decoder.hiddenSize = 256;                            // [fwd; bwd] for init final
+//     attnviz::checkConfig(config, "variant");                    // throws ModelError
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace attnviz {
+
+enum class Normalization { Tutorial, None };
+enum class Cell { Gru, Lstm };
+enum class DirectionMerge { Concat, Sum };
+enum class DecoderInput { Embedding, EmbeddingContext, ContextEmbedding, InputFeeding, Combine };
+enum class Query { Previous, Current };
+// How the decoder's first state is made from the encoder's final states. Hidden (the copy of
+// the initial hidden state) is only a rule for an LSTM's cell state.
+enum class InitRule { Zero, Final, Last, Bridge, OnmtBridge, FirstLayers, Hidden };
+enum class Activation { Tanh, Identity, Relu };
+enum class Attentional { None, StateContext, ContextState };
+enum class Score { Dot, General, Bilinear, Additive, Concat, Location };
+
+struct EncoderConfig
+{
+    Cell cell = Cell::Gru;
+    int layers = 1;
+    int embeddingSize = 0;
+    int hiddenSize = 0; // per direction
+    bool bidirectional = false;
+    DirectionMerge merge = DirectionMerge::Concat;
+    bool embeddingScale = false; // x sqrt(embeddingSize)
+
+    int directions() const { return bidirectional ? 2 : 1; }
+    // The size of an annotation h_j.
+    int outputSize() const { return bidirectional && merge == DirectionMerge::Concat ? 2 * hiddenSize : hiddenSize; }
+};
+
+struct DecoderConfig
+{
+    Cell cell = Cell::Gru;
+    int layers = 1;
+    int embeddingSize = 0;
+    int hiddenSize = 0;
+    bool embeddingScale = false;
+    DecoderInput input = DecoderInput::Embedding;
+    Activation combineActivation = Activation::Relu; // input Combine: Relu or Identity
+    Query query = Query::Current;
+    InitRule init = InitRule::Final;
+    InitRule cellInit = InitRule::Final; // LSTM only
+    Activation bridgeActivation = Activation::Tanh;
+    bool bridgeBias = true;
+    Attentional attentional = Attentional::None;
+    Activation attentionalActivation = Activation::Tanh; // Tanh or Identity
+    bool attentionalBias = true;
+    bool outputBias = true;
+};
+
+struct AttentionConfig
+{
+    Score score = Score::Dot;
+    bool bias = false;  // general, bilinear: of W; concat: of the tanh layer
+    int hiddenSize = 0; // additive, concat: Da
+    bool queryBias = true, keyBias = true; // additive
+    bool energyBias = true;                // additive, concat
+    int locationSlots = 0; // location: L ("slots" in the file; Qt reserves the word)
+};
+
+struct ModelConfig
+{
+    EncoderConfig encoder;
+    DecoderConfig decoder;
+    AttentionConfig attention;
+    bool sourceEos = true; // EOS appended to the source
+    std::string sosToken, eosToken;
+    std::optional<std::string> unkToken;
+    Normalization normalization = Normalization::Tutorial;
+    std::string name, description, sourceLanguage, targetLanguage;
+
+    // The annotation size A and, for the location score, the L slots attended over.
+    int annotationSize() const { return encoder.outputSize(); }
+    bool hasPaddingSlots() const { return attention.score == Score::Location; }
+};
+
+// The three architectures of attnviz-seq2seq/1, as points of the family.
+enum class Architecture { Bahdanau, Luong, TutorialLegacy };
+enum class LuongScore { Dot, General };
+
+// The current PyTorch tutorial: s_i = GRU([E y; c_i], s_{i-1}), additive attention on s_{i-1}.
+ModelConfig bahdanauConfig(int hiddenSize);
+// Luong global attention without input feeding: GRU first, h~ = tanh(W [c; s]).
+ModelConfig luongConfig(int hiddenSize, LuongScore score);
+// The original tutorial's location attention over `slots` fixed slots, attn_combine + ReLU or not.
+ModelConfig tutorialLegacyConfig(int hiddenSize, int slotCount, bool combineRelu);
+// Which of the three a configuration is, if it is one of them exactly (names and tokens aside).
+std::optional<Architecture> architectureOf(const ModelConfig &config);
+std::string architectureName(Architecture architecture); // "bahdanau", "luong", "tutorial_legacy"
+
+// One line for people: "2-layer bidirectional LSTM encoder, LSTM decoder, general attention on
+// s_t, input feeding".
+std::string describeArchitecture(const ModelConfig &config);
+
+// The value names of the format ("gru", "input_feeding", ...).
+std::string cellName(Cell cell);
+std::string mergeName(DirectionMerge merge);
+std::string decoderInputName(DecoderInput input);
+std::string queryName(Query query);
+std::string initRuleName(InitRule rule);
+std::string activationName(Activation activation);
+std::string attentionalName(Attentional attentional);
+std::string scoreName(Score score);
+std::string normalizationName(Normalization normalization);
+
+// Throws ModelError (prefixed with displayName) when sizes are not positive or the options do
+// not fit together, naming the key: "config: decoder.init 'final' needs decoder.layers (1) =
+// encoder.layers (2)".
+void checkConfig(const ModelConfig &config, const std::string &displayName);
+
+// The one table of tensor names and shapes a configuration needs. The config must be valid.
+std::map<std::string, std::vector<int64_t>>
+expectedTensorShapes(const ModelConfig &config, int64_t sourceVocabSize, int64_t targetVocabSize);
+
+// Every key that applies is written (attnviz-seq2seq/2), so the result round-trips.
+nlohmann::json configToJson(const ModelConfig &config);
+// Reads a version 2 config; checks key presence, JSON types, enum values and checkConfig.
+// Throws ModelError prefixed with displayName.
+ModelConfig configFromJson(const nlohmann::json &json, const std::string &displayName);
+// A version 1 config ({"architecture": "bahdanau", "hidden_size": 128, ...}) as its point of the
+// family.
+ModelConfig configFromJsonV1(const nlohmann::json &json, const std::string &displayName);
+// Version 1 tensor names of that architecture -> version 2 names ("decoder.attention.Wa.weight"
+// -> "decoder.attention.query_layer.weight"); a name that is not in the table is kept.
+std::string tensorNameFromV1(const std::string &name);
+
+} // namespace attnviz
