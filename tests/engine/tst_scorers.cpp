@@ -97,6 +97,10 @@ private slots:
     void luongDot();
     void luongGeneral();
     void legacyLocation();
+    void generalWithBias();
+    void bilinearWithBias();
+    void additiveWithoutBiases();
+    void concat();
 };
 
 // Wa = 0, Ua = I, Va = [1, 0, 0, 0], b_Va = 0.5: e_j = tanh(h_j0) + 0.5. With h_j0 = 0,
@@ -156,6 +160,84 @@ void TestScorers::legacyLocation()
     expectNear(r.energies, {0.0, std::log(3.0), 0, 0, 0}, "energies");
     expectNear(r.attention, {1 / 7.0, 3 / 7.0, 1 / 7.0, 1 / 7.0, 1 / 7.0}, "attention");
     QVERIFY(std::abs(r.attention.tail(2).sum() - 2 / 7.0) < 1e-6);
+    expectContext(r, first);
+}
+
+// W = I, b = [-1, 0, 0, 0]: e_j = (s_1 + b) . h_j = 0 . h_j = 0 for s_1 = [1, 0, 0, 0]; with
+// b = [1, 0, 0, 0] e_j = 2 h_j0.
+void TestScorers::generalWithBias()
+{
+    ModelConfig config = luongConfig(4, LuongScore::General);
+    config.attention.bias = true;
+    ModelFile file = test::makeRandomModel(config, "general with bias");
+    zeroDecoder(file);
+    setIdentity(file.tensors.at("decoder.attention.linear.weight"), 1.0f);
+    file.tensors.at("decoder.attention.linear.bias").values = {1, 0, 0, 0};
+    const std::vector<float> first = {0.0f, 0.5f * std::log(3.0f), -1.0f};
+    Vector s0 = Vector::Zero(4);
+    s0[0] = 2.0f;
+    const StepResult r = runStep(file, first, s0, 3);
+    expectNear(r.energies, {0.0, std::log(3.0), -2.0}, "energies");
+    expectContext(r, first);
+}
+
+// Joey's luong, CS224n, the chatbot tutorial's general: e_j = s_1 . (W h_j + b) with W = 2 I,
+// b = [0.5, 0, 0, 0] and s_1 = [1, 0, 0, 0]: e_j = 2 h_j0 + 0.5.
+void TestScorers::bilinearWithBias()
+{
+    ModelConfig config = luongConfig(4, LuongScore::General);
+    config.attention.score = Score::Bilinear;
+    config.attention.bias = true;
+    ModelFile file = test::makeRandomModel(config, "bilinear");
+    zeroDecoder(file);
+    setIdentity(file.tensors.at("decoder.attention.linear.weight"), 2.0f);
+    file.tensors.at("decoder.attention.linear.bias").values = {0.5f, 0, 0, 0};
+    const std::vector<float> first = {0.0f, 0.5f, -0.25f};
+    Vector s0 = Vector::Zero(4);
+    s0[0] = 2.0f;
+    const StepResult r = runStep(file, first, s0, 3);
+    expectNear(r.energies, {0.5, 1.5, 0.0}, "energies");
+    expectNear(r.attention, normalized({std::exp(0.5), std::exp(1.5), 1.0}), "attention");
+    expectContext(r, first);
+}
+
+// Joey's bahdanau and d2l: no bias anywhere, so e_j = v . tanh(W_q q + W_k h_j) = tanh(h_j0)
+// with W_q = 0, W_k = I, v = [1, 0, 0, 0].
+void TestScorers::additiveWithoutBiases()
+{
+    ModelConfig config = bahdanauConfig(4);
+    config.attention.queryBias = config.attention.keyBias = config.attention.energyBias = false;
+    ModelFile file = test::makeRandomModel(config, "additive without biases");
+    QVERIFY(!file.tensors.count("decoder.attention.energy_layer.bias"));
+    zeroDecoder(file);
+    setIdentity(file.tensors.at("decoder.attention.key_layer.weight"), 1.0f);
+    file.tensors.at("decoder.attention.energy_layer.weight").values = {1, 0, 0, 0};
+    const std::vector<float> first = {0.0f, std::atanh(0.5f), std::atanh(-0.5f)};
+    const StepResult r = runStep(file, first, Vector::Constant(4, 0.3f), 3);
+    expectNear(r.energies, {0.0, 0.5, -0.5}, "energies");
+    expectContext(r, first);
+}
+
+// The chatbot tutorial's concat: e_j = v . tanh(W [s_1; h_j] + b) + b_v with W = [I | I], b = 0,
+// v = [1, 0, 0, 0], b_v = 0.5 and s_1 = [1, 0, 0, 0]: e_j = tanh(1 + h_j0) + 0.5.
+void TestScorers::concat()
+{
+    ModelConfig config = luongConfig(4, LuongScore::General);
+    config.attention = {};
+    config.attention.score = Score::Concat;
+    config.attention.hiddenSize = 4;
+    ModelFile file = test::makeRandomModel(config, "concat");
+    zeroDecoder(file);
+    Tensor &w = file.tensors.at("decoder.attention.concat.weight"); // [4 x 8]
+    for (int i = 0; i < 4; ++i)
+        w.values[size_t(i * 8 + i)] = w.values[size_t(i * 8 + 4 + i)] = 1.0f;
+    file.tensors.at("decoder.attention.energy_layer.weight").values = {1, 0, 0, 0};
+    file.tensors.at("decoder.attention.energy_layer.bias").values = {0.5f};
+    const std::vector<float> first = {-1.0f, std::atanh(0.5f) - 1.0f, std::atanh(-0.5f) - 1.0f};
+    Vector s0 = Vector::Zero(4);
+    s0[0] = 2.0f;
+    const StepResult r = runStep(file, first, s0, 3);
+    expectNear(r.energies, {0.5, 1.0, 0.0}, "energies");
     expectContext(r, first);
 }
 
