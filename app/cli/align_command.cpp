@@ -32,7 +32,7 @@ double parseThreshold(const ParsedCommand &command)
 int run(const ParsedCommand &command)
 {
     const double threshold = parseThreshold(command);
-    const auto model = Model::fromFile(command.value("model"));
+    const auto model = Model::fromFile(command.value("model"), WeightAccess::Map);
     const std::string inputPath = command.value("input"), targetsPath = command.value("targets"),
                       goldPath = command.value("gold");
     const std::vector<std::string> sources = readLines(inputPath), targets = readLines(targetsPath);

@@ -78,7 +78,7 @@ CommandSpec exportCommand(FigureRenderer renderer, int threads)
                 throw std::runtime_error(command.value("targets") + ": has " + std::to_string(targets.size())
                                          + " lines, but " + inputPath + " has " + std::to_string(lines.size()));
         }
-        const auto model = Model::fromFile(command.value("model"));
+        const auto model = Model::fromFile(command.value("model"), WeightAccess::Map);
 
         const int width = std::max<int>(4, static_cast<int>(std::to_string(lines.size()).size()));
         std::vector<LineOutcome> outcomes(lines.size());

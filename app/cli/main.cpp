@@ -26,7 +26,7 @@ constexpr const char *programName = "attnviz-cli";
 
 int runInfo(const attnviz::cli::ParsedCommand &command)
 {
-    const attnviz::ModelFile model = attnviz::loadModelFile(command.value("model"));
+    const attnviz::ModelFile model = attnviz::loadModelFile(command.value("model"), attnviz::WeightAccess::Map);
     const std::vector<attnviz::ModelSummaryField> fields = attnviz::modelSummary(model);
     size_t width = 0;
     for (const auto &field : fields)

@@ -50,7 +50,7 @@ int run(const ParsedCommand &command)
         throw UsageError("--targets goes with --input FILE; for one SENTENCE, use --target TEXT", command.command);
     const DecodeOptions options = decodeOptions(command);
     const bool asJson = command.has("json");
-    const auto model = Model::fromFile(command.value("model"));
+    const auto model = Model::fromFile(command.value("model"), WeightAccess::Map);
     if (!fromFile) {
         print(*model, command.positionals.front(), options, asJson);
         return 0;

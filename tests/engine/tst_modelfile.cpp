@@ -1,6 +1,7 @@
 #include "testmodels.h"
 
 #include <attnviz/io/model_file.h>
+#include <attnviz/models/model.h>
 
 #include <nlohmann/json.hpp>
 
@@ -146,7 +147,7 @@ void addRow(const char *name, const std::string &bytes, const std::string &expec
                         << QString::fromStdString(expected);
 }
 
-bool sameBits(const std::vector<float> &a, const std::vector<float> &b)
+bool sameBits(const FloatBuffer &a, const FloatBuffer &b)
 {
     return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
@@ -194,6 +195,7 @@ private slots:
     void unknownConfigKeysAreIgnored();
     void committedTinyModelLoads();
     void expectedShapes();
+    void mappedWeightsAreReadInPlace();
 };
 
 void TestModelFile::validModelsLoad_data()
@@ -789,6 +791,33 @@ void TestModelFile::expectedShapes()
     QCOMPARE(shapes.count("decoder.rnn.weight_ih_l2"), size_t(0));
     QCOMPARE(shapeToString({5000, 128}), std::string("[5000, 128]"));
     QCOMPARE(shapeToString({}), std::string("[]"));
+}
+
+// WeightAccess::Map gives the same model, its F32 tensors pointing into the mapping (which
+// outlives the loader), and a tensor that is written becomes a copy of its own.
+void TestModelFile::mappedWeightsAreReadInPlace()
+{
+    QTemporaryDir dir;
+    const std::string path = QDir(dir.path()).filePath(QStringLiteral("m.safetensors")).toStdString();
+    const ModelFile model = test::makeRandomModel(Architecture::Luong);
+    saveModelFile(model, path);
+    ModelFile mapped = loadModelFile(path, WeightAccess::Map);
+    const ModelFile copied = loadModelFile(path, WeightAccess::Copy);
+    compareModels(mapped, model);
+    compareModels(copied, model);
+    for (const auto &[name, tensor] : mapped.tensors)
+        QVERIFY2(tensor.values.isInPlace(), name.c_str());
+    for (const auto &[name, tensor] : copied.tensors)
+        QVERIFY2(!tensor.values.isInPlace(), name.c_str());
+    FloatBuffer &bias = mapped.tensors.at("decoder.out.bias").values;
+    bias[0] = 42.0f;
+    QVERIFY(!bias.isInPlace());
+    QCOMPARE(bias[0], 42.0f);
+    QCOMPARE(bias[1], model.tensors.at("decoder.out.bias").values[1]);
+    QVERIFY(mapped.tensors.at("decoder.out.weight").values.isInPlace());
+    // A model built on the mapping translates as the copied one does.
+    const Model a(std::move(mapped), "mapped"), b(loadModelFile(path), "copied");
+    QCOMPARE(a.encode({3, 4, 1}).annotations, b.encode({3, 4, 1}).annotations);
 }
 
 QTEST_APPLESS_MAIN(TestModelFile)

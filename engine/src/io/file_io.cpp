@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -103,6 +104,29 @@ void FileSource::read(uint64_t offset, size_t count, char *out) const
             throwModelError(m_path, "file shrank while it was being read");
         done += static_cast<size_t>(n);
     }
+}
+
+MappedFileSource::MappedFileSource(const std::string &path)
+{
+    const FileSource file(path); // opens, checks and reports as the reading path does
+    m_size = file.size();
+    if (m_size == 0)
+        return; // nothing to map; the container reports the missing header
+    FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.isValid())
+        throwModelError(path, "cannot open file: " + systemError(errno));
+    void *bytes = ::mmap(nullptr, static_cast<size_t>(m_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd.get(), 0);
+    if (bytes == MAP_FAILED)
+        throwModelError(path, "cannot map file: " + systemError(errno));
+    const size_t size = static_cast<size_t>(m_size);
+    m_mapping = std::shared_ptr<const void>(bytes, [size](const void *p) { ::munmap(const_cast<void *>(p), size); });
+    m_bytes = static_cast<const char *>(bytes);
+}
+
+void MappedFileSource::read(uint64_t offset, size_t count, char *out) const
+{
+    if (count > 0)
+        std::memcpy(out, m_bytes + offset, count);
 }
 
 std::string readWholeFile(const std::string &path)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,13 @@ public:
     virtual uint64_t size() const = 0;
     // Copies bytes [offset, offset + count) to out; the caller keeps the range within size().
     virtual void read(uint64_t offset, size_t count, char *out) const = 0;
+    // The bytes at offset where they lie, for as long as keepAlive() lives; null unless mapped.
+    virtual const char *inPlace(uint64_t offset) const
+    {
+        (void)offset;
+        return nullptr;
+    }
+    virtual std::shared_ptr<const void> keepAlive() const { return nullptr; }
 };
 
 class MemorySource : public ByteSource
@@ -46,6 +54,23 @@ public:
 private:
     std::string m_path;
     int m_fd = -1;
+    uint64_t m_size = 0;
+};
+
+// A regular file mapped read-only (MAP_PRIVATE, populated at once: one system call instead of
+// a page fault per page). The mapping lives as long as the last keepAlive() holder.
+class MappedFileSource : public ByteSource
+{
+public:
+    explicit MappedFileSource(const std::string &path);
+    uint64_t size() const override { return m_size; }
+    void read(uint64_t offset, size_t count, char *out) const override;
+    const char *inPlace(uint64_t offset) const override { return m_bytes + offset; }
+    std::shared_ptr<const void> keepAlive() const override { return m_mapping; }
+
+private:
+    std::shared_ptr<const void> m_mapping;
+    const char *m_bytes = nullptr;
     uint64_t m_size = 0;
 };
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <unordered_map>
 
 namespace attnviz {
@@ -133,6 +134,19 @@ void checkEmbeddingRows(const ModelFile &model, const char *tensorName,
                         + std::to_string(it->second.shape[0]) + " rows");
 }
 
+// A loop without an early exit over the exponent bits, which the compiler vectorizes: this
+// pass over every weight is most of what loading a mapped file costs.
+bool allFinite(const float *values, size_t count)
+{
+    uint32_t nonFinite = 0;
+    for (size_t i = 0; i < count; ++i) {
+        uint32_t bits;
+        std::memcpy(&bits, values + i, sizeof bits);
+        nonFinite |= static_cast<uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
+    }
+    return nonFinite == 0;
+}
+
 void checkValues(const std::string &name, const Tensor &tensor, const std::string &displayName)
 {
     const std::optional<int64_t> count = detail::checkedElementCount(tensor.shape);
@@ -141,6 +155,8 @@ void checkValues(const std::string &name, const Tensor &tensor, const std::strin
                         "tensor '" + name + "': holds " + std::to_string(tensor.values.size())
                             + " values, which does not match its shape "
                             + shapeToString(tensor.shape));
+    if (allFinite(tensor.values.data(), tensor.values.size()))
+        return;
     for (size_t i = 0; i < tensor.values.size(); ++i) {
         const float value = tensor.values[i];
         if (std::isfinite(value))
@@ -202,10 +218,12 @@ ModelFile loadModelFromBytes(std::string_view bytes, const std::string &displayN
                          displayName);
 }
 
-ModelFile loadModelFile(const std::string &path)
+ModelFile loadModelFile(const std::string &path, WeightAccess access)
 {
     if (detail::isJsonPath(path))
         return loadModelFromBytes(detail::readWholeFile(path), path, true);
+    if (access == WeightAccess::Map)
+        return assembleModel(partsFromSafetensors(detail::MappedFileSource(path), path), path);
     // Read piece by piece, so that the file's bytes and the weights are not in memory together.
     return assembleModel(partsFromSafetensors(detail::FileSource(path), path), path);
 }

@@ -71,9 +71,16 @@ float decodeValue(const char *bytes, DType dtype)
 
 // F32 goes straight from the source into the floats when the host is little-endian like the
 // format; F16 and BF16 are widened through a small buffer. Either way the weights are held once.
-void readValues(const ByteSource &source, uint64_t offset, const DTypeInfo &dtype, std::vector<float> &values)
+// A mapped file's aligned F32 tensors are used where they lie.
+void readValues(const ByteSource &source, uint64_t offset, const DTypeInfo &dtype, size_t count, FloatBuffer &values)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const char *inPlace = source.inPlace(offset);
+    if (dtype.dtype == DType::F32 && inPlace && reinterpret_cast<uintptr_t>(inPlace) % alignof(float) == 0) {
+        values = FloatBuffer::inPlace(reinterpret_cast<const float *>(inPlace), count, source.keepAlive());
+        return;
+    }
+    values.resize(count);
     if (dtype.dtype == DType::F32) {
         source.read(offset, values.size() * sizeof(float), reinterpret_cast<char *>(values.data()));
         return;
@@ -82,9 +89,9 @@ void readValues(const ByteSource &source, uint64_t offset, const DTypeInfo &dtyp
     constexpr size_t chunk = size_t(1) << 16; // values per read
     std::string buffer(std::min(chunk, values.size()) * dtype.size, '\0');
     for (size_t begin = 0; begin < values.size(); begin += chunk) {
-        const size_t count = std::min(chunk, values.size() - begin);
-        source.read(offset + begin * dtype.size, count * dtype.size, buffer.data());
-        for (size_t i = 0; i < count; ++i)
+        const size_t n = std::min(chunk, values.size() - begin);
+        source.read(offset + begin * dtype.size, n * dtype.size, buffer.data());
+        for (size_t i = 0; i < n; ++i)
             values[begin + i] = decodeValue(buffer.data() + i * dtype.size, dtype.dtype);
     }
 }
@@ -227,8 +234,8 @@ SafetensorsContents readSafetensors(const ByteSource &source, const std::string 
     for (const Entry &entry : entries) {
         Tensor tensor;
         tensor.shape = entry.shape;
-        tensor.values.resize((entry.end - entry.begin) / entry.dtype->size);
-        readValues(source, dataStart + entry.begin, *entry.dtype, tensor.values);
+        readValues(source, dataStart + entry.begin, *entry.dtype, (entry.end - entry.begin) / entry.dtype->size,
+                   tensor.values);
         contents.tensors.emplace(entry.name, std::move(tensor));
     }
     return contents;

@@ -47,9 +47,9 @@ Model::Model(ModelFile file, std::string displayName)
 
 Model::~Model() = default;
 
-std::shared_ptr<const Model> Model::fromFile(const std::string &path)
+std::shared_ptr<const Model> Model::fromFile(const std::string &path, WeightAccess access)
 {
-    return std::make_shared<const Model>(loadModelFile(path), path);
+    return std::make_shared<const Model>(loadModelFile(path, access), path);
 }
 
 std::optional<int> Model::sourceId(const std::string &word) const

@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include <attnviz/io/float_buffer.h>
 #include <attnviz/io/model_config.h>
 
 namespace attnviz {
@@ -37,7 +38,7 @@ inline constexpr std::string_view modelFormatNameV1 = "attnviz-seq2seq/1";
 struct Tensor
 {
     std::vector<int64_t> shape;
-    std::vector<float> values; // row-major
+    FloatBuffer values; // row-major; read in place from the file when loaded with WeightAccess::Map
 
     int64_t elementCount() const; // product of shape; loaded tensors are known not to overflow
 };
@@ -58,8 +59,15 @@ public:
     using runtime_error::runtime_error;
 };
 
+// How a safetensors file's F32 weights reach memory. Copy reads them into vectors of their own.
+// Map maps the file and uses aligned F32 tensors where they lie, so that a short-lived process
+// (attnviz-cli) starts without copying; the file must then not be rewritten in place while the
+// model is loaded (a program that truncates it would make this one crash on the next read),
+// which is why the window copies.
+enum class WeightAccess { Copy, Map };
+
 // Files ending in ".json" are read as the JSON variant, anything else as safetensors.
-ModelFile loadModelFile(const std::string &path);
+ModelFile loadModelFile(const std::string &path, WeightAccess access = WeightAccess::Copy);
 ModelFile loadModelFromBytes(std::string_view bytes, const std::string &displayName, bool asJson);
 
 // Throws ModelError (prefixed with displayName) unless the model satisfies every rule of the

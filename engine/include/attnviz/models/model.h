@@ -38,7 +38,7 @@ public:
     Model(const Model &) = delete;
     Model &operator=(const Model &) = delete;
 
-    static std::shared_ptr<const Model> fromFile(const std::string &path);
+    static std::shared_ptr<const Model> fromFile(const std::string &path, WeightAccess access = WeightAccess::Copy);
 
     const ModelFile &file() const { return m_file; }
     const ModelConfig &config() const { return m_file.config; }
