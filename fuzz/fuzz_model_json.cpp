@@ -1,16 +1,12 @@
-// The JSON model loader: any bytes must load or throw ModelError.
-#include <attnviz/io/model_file.h>
+// The json model loader: any bytes must load or throw ModelError, and a model that loads must
+// translate or throw InputError (fuzz_model.h).
+#include "fuzz_model.h"
 
 #include <cstddef>
 #include <cstdint>
-#include <string_view>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    try {
-        attnviz::loadModelFromBytes(std::string_view(reinterpret_cast<const char *>(data), size),
-                                    "fuzz.json", true);
-    } catch (const attnviz::ModelError &) {
-    }
+    attnviz::fuzz::loadAndTranslate(std::string_view(reinterpret_cast<const char *>(data), size), "fuzz.json", true);
     return 0;
 }

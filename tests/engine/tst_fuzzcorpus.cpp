@@ -6,6 +6,8 @@
 #include <attnviz/io/text.h>
 #include <attnviz/io/torch_import.h>
 
+#include "fuzz_model.h"
+
 #include <QDir>
 #include <QFile>
 #include <QTest>
@@ -59,10 +61,7 @@ private slots:
 void TestFuzzCorpus::modelSafetensors()
 {
     const int count = replay("fuzz_model_safetensors", [](const std::string &bytes) {
-        try {
-            loadModelFromBytes(bytes, "corpus.safetensors", false);
-        } catch (const ModelError &) {
-        }
+        fuzz::loadAndTranslate(bytes, "corpus.safetensors", false);
     });
     QVERIFY(count > 0);
 }
@@ -70,10 +69,7 @@ void TestFuzzCorpus::modelSafetensors()
 void TestFuzzCorpus::modelJson()
 {
     const int count = replay("fuzz_model_json", [](const std::string &bytes) {
-        try {
-            loadModelFromBytes(bytes, "corpus.json", true);
-        } catch (const ModelError &) {
-        }
+        fuzz::loadAndTranslate(bytes, "corpus.json", true);
     });
     QVERIFY(count > 0);
 }

@@ -378,6 +378,8 @@ void TestModelFile::malformedInput_data()
                "config: 'decoder.hidden_size' must be an integer from 1 to 1048576, found "
                    + std::string(value.type_name()) + " " + value.dump());
     }
+    addRow("a million layers", withConfig([](json &c) { c["encoder"]["layers"] = 1000000; }),
+           "config: 'encoder.layers' must be an integer from 1 to 64, found number 1000000");
     addRow("sos_token not a string", withConfig([](json &c) { c["sos_token"] = 1; }),
            "config: 'sos_token' must be a string, found number 1");
     addRow("bidirectional not a bool", withConfig([](json &c) { c["encoder"]["bidirectional"] = "yes"; }),

@@ -138,10 +138,17 @@ public:
 
     int requiredPositiveInt(const char *key) const { return positiveInt(key, require(key)); }
 
-    int optionalPositiveInt(const char *key, int fallback) const
+    // Layers name tensors one by one: a file of a few bytes must not ask for a table of millions.
+    int optionalLayers(const char *key) const
     {
         const nlohmann::json *value = find(key);
-        return value ? positiveInt(key, *value) : fallback;
+        if (!value)
+            return 1;
+        const std::optional<uint64_t> number = detail::nonNegativeInteger(*value);
+        if (!number || *number == 0 || *number > uint64_t(maxLayers))
+            fail("config: '" + pathOf(key) + "' must be an integer from 1 to " + std::to_string(maxLayers)
+                 + ", found " + detail::describeJson(*value));
+        return static_cast<int>(*number);
     }
 
     template<typename Enum, size_t N>
@@ -174,6 +181,7 @@ private:
     // Sizes are multiplied together in the tensor table (L D He squared for OpenNMT's bridge):
     // keep each one small enough that no product of two overflows int64.
     static constexpr int maxSize = 1 << 20;
+    static constexpr int maxLayers = 64;
 
     std::string pathOf(const char *key) const { return m_path.empty() ? key : m_path + "." + key; }
 
@@ -213,11 +221,6 @@ void writeTexts(const ModelConfig &config, nlohmann::json &json)
         if (!text->empty())
             json[key] = *text;
     }
-}
-
-bool usesBridge(InitRule rule)
-{
-    return rule == InitRule::Bridge || rule == InitRule::OnmtBridge;
 }
 
 } // namespace
@@ -315,7 +318,7 @@ ModelConfig configFromJson(const nlohmann::json &json, const std::string &displa
     const ConfigReader enc = reader.object("encoder");
     EncoderConfig &e = config.encoder;
     e.cell = enc.requiredChoice("cell", cellNames);
-    e.layers = enc.optionalPositiveInt("layers", 1);
+    e.layers = enc.optionalLayers("layers");
     e.embeddingSize = enc.requiredPositiveInt("embedding_size");
     e.hiddenSize = enc.requiredPositiveInt("hidden_size");
     e.bidirectional = enc.optionalBool("bidirectional", false);
@@ -326,7 +329,7 @@ ModelConfig configFromJson(const nlohmann::json &json, const std::string &displa
     const ConfigReader dec = reader.object("decoder");
     DecoderConfig &d = config.decoder;
     d.cell = dec.requiredChoice("cell", cellNames);
-    d.layers = dec.optionalPositiveInt("layers", 1);
+    d.layers = dec.optionalLayers("layers");
     d.embeddingSize = dec.requiredPositiveInt("embedding_size");
     d.hiddenSize = dec.requiredPositiveInt("hidden_size");
     d.embeddingScale = dec.optionalBool("embedding_scale", false);
