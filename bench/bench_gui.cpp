@@ -1,7 +1,8 @@
 // The GUI's side of a keystroke, offscreen: from a changed sentence (TranslationController, as
 // the window uses it, debounce skipped) to a finished synchronous repaint of the heatmap view,
-// then that repaint alone; and a repaint of a 200 x 200 heatmap, whole and as a scroll area
-// shows it. Medians of repeats, one JSON object per line, as
+// then that repaint alone; the same keystroke through the whole window (a key event in the
+// sentence box, the settings, every view, the window's repaint); and a repaint of a 200 x 200
+// heatmap, whole and as a scroll area shows it. Medians of repeats, one JSON object per line, as
 // bench_engine prints them. Never a CTest test.
 //
 //     QT_QPA_PLATFORM=offscreen bench_gui MODEL.safetensors
@@ -11,6 +12,7 @@
 
 #include "alignmentview.h"
 #include "heatmapmodel.h"
+#include "mainwindow.h"
 #include "translationcontroller.h"
 
 #include <attnviz/model.h>
@@ -19,8 +21,12 @@
 #include <nlohmann/json.hpp>
 
 #include <QApplication>
+#include <QKeyEvent>
+#include <QPlainTextEdit>
 #include <QScrollArea>
 #include <QScrollBar>
+#include <QSettings>
+#include <QTemporaryDir>
 
 #include <iostream>
 
@@ -76,6 +82,39 @@ int main(int argc, char **argv)
         };
         std::cout << bench::toJson("gui/keystroke/" + suffix, bench::measure(keystroke)) << std::endl;
         std::cout << bench::toJson("gui/repaint/" + suffix, bench::measure(repaint)) << std::endl;
+    }
+
+    // The real window at 1600 x 1000: a key pressed in the sentence box (a letter typed at the end,
+    // then Backspace: two sentences that alternate), through MainWindow, its settings and every
+    // view it feeds, to the end of the repaint the event loop then does. Settings go to a
+    // temporary folder, as the tests do, so the person's own stay as they are.
+    {
+        QTemporaryDir settingsDir;
+        QCoreApplication::setOrganizationName(QStringLiteral("attnviz-bench"));
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settingsDir.path());
+        MainWindow window;
+        window.resize(1600, 1000);
+        window.show();
+        window.loadModel(QString::fromStdString(path));
+        auto *box = window.findChild<QPlainTextEdit *>(QStringLiteral("sentence"));
+        for (int words : {10, 20, 60}) {
+            window.setSentence(sentenceOf(*model, words, 0));
+            window.waitForTranslation(60'000);
+            QApplication::processEvents();
+            box->moveCursor(QTextCursor::End);
+            bool typed = false;
+            const auto keystroke = [&] {
+                typed = !typed;
+                QKeyEvent press(QEvent::KeyPress, typed ? Qt::Key_X : Qt::Key_Backspace, Qt::NoModifier,
+                                typed ? QStringLiteral("x") : QString());
+                QApplication::sendEvent(box, &press);
+                window.waitForTranslation(60'000);
+                QApplication::processEvents();
+            };
+            std::cout << bench::toJson("gui/keystroke-window/" + stem + "/words" + std::to_string(words),
+                                       bench::measure(keystroke))
+                      << std::endl;
+        }
     }
 
     // 200 x 200: as the window shows it, in a 1000 x 700 scroll area (the part in view is
