@@ -11,7 +11,7 @@
 #include "syntheticresult.h"
 
 #include "alignmentview.h"
-#include "heatmapmodel.h"
+#include "alignmentmodel.h"
 #include "mainwindow.h"
 #include "translationcontroller.h"
 
@@ -57,16 +57,15 @@ int main(int argc, char **argv)
     const std::string path = argv[1];
     const std::string stem = path.substr(path.find_last_of('/') + 1, path.rfind(".safetensors") - path.find_last_of('/') - 1);
     const auto model = Model::fromFile(path);
-    const bool legacy = model->config().architecture == Architecture::TutorialLegacy;
 
-    HeatmapModel heatmap;
+    AlignmentModel heatmap;
     AlignmentView view(AlignmentView::Kind::Heatmap, &heatmap);
     view.resize(1000, 700);
     view.show();
     TranslationController controller;
     controller.setModel(model);
     QObject::connect(&controller, &TranslationController::resultReady, [&](const TranslationOutput &output) {
-        heatmap.setResult(output.result, 0, legacy);
+        heatmap.setResult(output.result, 0);
         view.repaint();
     });
 
@@ -119,18 +118,18 @@ int main(int argc, char **argv)
 
     // 200 x 200: as the window shows it, in a 1000 x 700 scroll area (the part in view is
     // painted), and the whole heatmap at once (every cell and label; what an export paints).
-    heatmap.setResult(test::syntheticResult(200, 200), 0, false);
+    heatmap.setResult(test::syntheticResult(200, 200), 0);
     std::cout << bench::toJson("gui/repaint/heatmap200x200/all", bench::measure(repaint)) << std::endl;
     view.setZoom(0.4); // the smallest zoom: 2,100 pixels square
     std::cout << bench::toJson("gui/repaint/heatmap200x200/all-zoom0.4", bench::measure(repaint)) << std::endl;
-    HeatmapModel scrolledModel;
+    AlignmentModel scrolledModel;
     QScrollArea scrollArea;
     auto *scrolled = new AlignmentView(AlignmentView::Kind::Heatmap, &scrolledModel);
     scrollArea.setWidget(scrolled);
     scrollArea.setWidgetResizable(true);
     scrollArea.resize(1000, 700);
     scrollArea.show();
-    scrolledModel.setResult(test::syntheticResult(200, 200), 0, false);
+    scrolledModel.setResult(test::syntheticResult(200, 200), 0);
     QApplication::processEvents();
     scrollArea.verticalScrollBar()->setValue(scrollArea.verticalScrollBar()->maximum() / 2);
     scrollArea.horizontalScrollBar()->setValue(scrollArea.horizontalScrollBar()->maximum() / 2);

@@ -1,7 +1,7 @@
 #include "figure_renderer.h"
 
 #include <figureexport.h>
-#include <heatmapmodel.h>
+#include <alignmentmodel.h>
 
 #include <stdexcept>
 
@@ -12,10 +12,9 @@ std::string renderFigureForCli(const FigureRequest &request)
     const auto format = figureFormatFromName(QString::fromStdString(request.format));
     if (!format)
         throw std::runtime_error("unknown figure format '" + request.format + "'");
-    HeatmapModel heatmap;
+    AlignmentModel heatmap;
     // A non-owning pointer: the result outlives the heatmap.
-    heatmap.setResult(std::shared_ptr<const TranslationResult>(std::shared_ptr<void>(), &request.result), 0,
-                      request.model.config().architecture == Architecture::TutorialLegacy);
+    heatmap.setResult(std::shared_ptr<const TranslationResult>(std::shared_ptr<void>(), &request.result), 0);
     FigureOptions options;
     options.scale = request.scale;
     options.showValues = request.values;
