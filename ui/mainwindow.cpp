@@ -300,31 +300,6 @@ void MainWindow::rebuildRecentMenu()
     m_recentMenu->setEnabled(!recent.isEmpty());
 }
 
-bool MainWindow::loadModel(const QString &path)
-{
-    return m_models->load(path);
-}
-
-void MainWindow::useModel(std::shared_ptr<const Model> model, const QString &label)
-{
-    m_models->use(std::move(model), label);
-}
-
-bool MainWindow::saveModelAs(const QString &path, QString *error)
-{
-    return m_models->saveAs(path, error);
-}
-
-const Model *MainWindow::model() const
-{
-    return m_models->model().get();
-}
-
-QString MainWindow::modelPath() const
-{
-    return m_models->path();
-}
-
 void MainWindow::modelChanged()
 {
     updateModelView();
@@ -408,31 +383,6 @@ void MainWindow::setSentence(const QString &sentence)
     m_controller->setSentence(sentence);
 }
 
-QString MainWindow::sentence() const
-{
-    return m_panel->sentence();
-}
-
-void MainWindow::setReference(const QString &reference)
-{
-    m_panel->setReference(reference);
-}
-
-void MainWindow::setBeamWidth(int width)
-{
-    m_panel->setBeamWidth(width);
-}
-
-bool MainWindow::waitForTranslation(int timeoutMilliseconds)
-{
-    return m_controller->waitForIdle(timeoutMilliseconds);
-}
-
-ColorMap MainWindow::colorMap() const
-{
-    return m_alignment->colorMap();
-}
-
 void MainWindow::setColorMap(ColorMap map)
 {
     m_alignment->setColorMap(map);
@@ -441,26 +391,11 @@ void MainWindow::setColorMap(ColorMap map)
     m_settings->setColorMap(map);
 }
 
-bool MainWindow::showValues() const
-{
-    return m_heatmapView->showValues();
-}
-
 void MainWindow::setShowValues(bool show)
 {
     m_heatmapView->setShowValues(show);
     m_valuesAction->setChecked(show);
     m_settings->setShowValues(show);
-}
-
-int MainWindow::selectedStep() const
-{
-    return m_selection->step();
-}
-
-void MainWindow::selectStep(int step)
-{
-    m_selection->selectStep(step);
 }
 
 void MainWindow::showHypothesis()
@@ -495,9 +430,9 @@ FigureOptions MainWindow::figureOptions(int pngScale) const
     options.scale = pngScale;
     options.showValues = showValues();
     if (const auto &model = m_selection->output().model) {
-        const ModelConfig &config = model->config();
-        options.title = m_selection->output().sentence + QStringLiteral("  \u2014  ")
-            + (config.name.empty() ? QFileInfo(modelPath()).fileName() : QString::fromStdString(config.name));
+        const std::string &name = model->config().name;
+        options.title = figureTitle(m_selection->output().sentence,
+                                    name.empty() ? QFileInfo(modelPath()).fileName() : QString::fromStdString(name));
     }
     return options;
 }
@@ -540,26 +475,6 @@ void MainWindow::exportAlignmentDialog()
         statusBar()->showMessage(tr("Exported %1").arg(QDir::toNativeSeparators(path)), 5000);
 }
 
-void MainWindow::showLinesView()
-{
-    m_tabs->setCurrentIndex(1);
-}
-
-QString MainWindow::outputText() const
-{
-    return m_panel->outputText();
-}
-
-QString MainWindow::referenceText() const
-{
-    return m_status->referenceText();
-}
-
-QString MainWindow::statusText() const
-{
-    return m_status->statusText();
-}
-
 void MainWindow::closeEvent(QCloseEvent *event)
 {
     if (!maybeSaveAnnotations()) {
@@ -572,11 +487,6 @@ void MainWindow::closeEvent(QCloseEvent *event)
     if (!syncSettings(&error) && !m_status->settingsFailureShown())
         QMessageBox::warning(this, tr("Settings not saved"), error);
     QMainWindow::closeEvent(event);
-}
-
-bool MainWindow::syncSettings(QString *error)
-{
-    return m_settings->sync(error);
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent *event)
@@ -595,36 +505,11 @@ void MainWindow::dropEvent(QDropEvent *event)
     loadModel(urls.first().toLocalFile());
 }
 
-bool MainWindow::energiesShown() const
-{
-    return m_alignment->mode() == HeatmapMode::Energies;
-}
-
 void MainWindow::setEnergiesShown(bool shown)
 {
     m_alignment->setMode(shown ? HeatmapMode::Energies : HeatmapMode::Attention);
     m_energiesAction->setChecked(shown);
     m_panel->setTemperatureEnabled(!shown); // the scores have no temperature
-}
-
-double MainWindow::temperature() const
-{
-    return m_alignment->temperature();
-}
-
-void MainWindow::setTemperature(double temperature)
-{
-    m_panel->setTemperature(temperature);
-}
-
-int MainWindow::attentionShare() const
-{
-    return m_panel->attentionShare();
-}
-
-void MainWindow::setAttentionShare(int percent)
-{
-    m_panel->setAttentionShare(percent);
 }
 
 void MainWindow::forceAttention(int step, int column)
@@ -637,11 +522,6 @@ void MainWindow::forceAttention(int step, int column)
                                  .arg(step + 1)
                                  .arg(m_alignment->columnLabel(column)),
                              6000);
-}
-
-void MainWindow::resetAttention()
-{
-    m_controller->clearAttentionOverrides();
 }
 
 void MainWindow::onCellClicked(int row, int column, Qt::KeyboardModifiers modifiers)
@@ -663,67 +543,12 @@ void MainWindow::describeCell(int row, int column)
     statusBar()->showMessage(what + QStringLiteral("   —   ") + keys, 8000);
 }
 
-void MainWindow::setGoldAlignment(std::optional<GoldAlignment> gold)
-{
-    m_alignments->setGoldAlignment(std::move(gold));
-}
-
-std::optional<GoldAlignment> MainWindow::goldAlignment() const
-{
-    return m_alignments->goldAlignment();
-}
-
-int MainWindow::annotatedSentences() const
-{
-    return m_alignments->annotatedSentences();
-}
-
-bool MainWindow::annotationsModified() const
-{
-    return m_alignments->isModified();
-}
-
-int MainWindow::alignmentSetSize() const
-{
-    return m_alignments->size();
-}
-
-int MainWindow::alignmentSetIndex() const
-{
-    return m_alignments->index();
-}
-
 void MainWindow::showGold()
 {
     m_alignment->setGoldAlignment(m_alignments->goldAlignment());
     m_saveAlignmentsAction->setEnabled(m_alignments->size() > 0);
     m_previousSentenceAction->setEnabled(m_alignments->hasPrevious());
     m_nextSentenceAction->setEnabled(m_alignments->hasNext());
-}
-
-double MainWindow::linkThreshold() const
-{
-    return m_panel->linkThreshold();
-}
-
-void MainWindow::setLinkThreshold(double threshold)
-{
-    m_panel->setLinkThreshold(threshold);
-}
-
-QString MainWindow::alignmentScoreText() const
-{
-    return m_status->alignmentScoreText();
-}
-
-bool MainWindow::isAnnotating() const
-{
-    return m_annotateAction->isChecked();
-}
-
-void MainWindow::setAnnotating(bool on)
-{
-    m_annotateAction->setChecked(on);
 }
 
 bool MainWindow::toggleGoldLink(int row, int column)
@@ -733,27 +558,6 @@ bool MainWindow::toggleGoldLink(int row, int column)
         return false;
     m_alignments->toggle(*link);
     return true;
-}
-
-bool MainWindow::openAlignmentSet(const QString &sentences, const QString &references, const QString &gold,
-                                  QString *error)
-{
-    return m_alignments->open(sentences, references, gold, error);
-}
-
-void MainWindow::showSetSentence(int index)
-{
-    m_alignments->showSentence(index);
-}
-
-QStringList MainWindow::alignmentFiles(const QString &path) const
-{
-    return m_alignments->files(path);
-}
-
-bool MainWindow::saveAlignments(const QString &path, QString *error)
-{
-    return m_alignments->save(path, error);
 }
 
 bool MainWindow::maybeSaveAnnotations()

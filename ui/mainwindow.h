@@ -5,33 +5,33 @@
 // tests and main() drive.
 #pragma once
 
+#include "alignmentmodel.h"
+#include "alignmentview.h"
+#include "alignmentsession.h"
 #include "colormap.h"
+#include "decodingpanel.h"
 #include "modelsession.h"
+#include "resultselection.h"
+#include "settings.h"
+#include "statusbar.h"
 #include "translationcontroller.h"
 
 #include <attnviz/alignment.h>
 
+#include <QAction>
 #include <QMainWindow>
+#include <QTabWidget>
 
 #include <memory>
 #include <optional>
 
-class QAction;
 class QActionGroup;
 class QMenu;
-class QTabWidget;
 class QTextBrowser;
 
 namespace attnviz {
 
-class AlignmentModel;
-class AlignmentSession;
-class AlignmentView;
-class DecodingPanel;
 class Model;
-class ResultSelection;
-class Settings;
-class StatusBar;
 struct FigureOptions;
 
 class MainWindow : public QMainWindow
@@ -53,66 +53,77 @@ public:
 
     // Loads a model; on failure keeps the current one, emits modelLoadFailed() and shows the
     // message in a window-modal box that does not block the caller.
-    bool loadModel(const QString &path);
+    bool loadModel(const QString &path) { return m_models->load(path); }
     // A model made in memory (the PyTorch import): shown like a loaded one, not yet saved.
-    void useModel(std::shared_ptr<const Model> model, const QString &label);
-    bool saveModelAs(const QString &path, QString *error); // ModelSession::saveAs
+    void useModel(std::shared_ptr<const Model> model, const QString &label) { m_models->use(std::move(model), label); }
+    // ModelSession::saveAs
+    bool saveModelAs(const QString &path, QString *error) { return m_models->saveAs(path, error); }
     void restoreSession(); // reopens the last model and sentence from the settings
-    const Model *model() const; // nullptr when none is loaded
-    QString modelPath() const;
+    // nullptr when none is loaded
+    const Model *model() const { return m_models->model().get(); }
+    QString modelPath() const { return m_models->path(); }
 
     void setSentence(const QString &sentence);
-    QString sentence() const;
-    void setReference(const QString &reference); // non-empty: forced decoding
-    void setBeamWidth(int width);                // 1: greedy
+    QString sentence() const { return m_panel->sentence(); }
+    // non-empty: forced decoding
+    void setReference(const QString &reference) { m_panel->setReference(reference); }
+    // 1: greedy
+    void setBeamWidth(int width) { m_panel->setBeamWidth(width); }
     // Runs the event loop until the current input is translated; false on timeout.
-    bool waitForTranslation(int timeoutMilliseconds = 30000);
+    bool waitForTranslation(int timeoutMilliseconds = 30000) { return m_controller->waitForIdle(timeoutMilliseconds); }
 
-    ColorMap colorMap() const;
+    ColorMap colorMap() const { return m_alignment->colorMap(); }
     void setColorMap(ColorMap map);
-    bool showValues() const;
+    bool showValues() const { return m_heatmapView->showValues(); }
     void setShowValues(bool show);
-    int selectedStep() const;
-    void selectStep(int step);
-    bool energiesShown() const; // raw scores e_ij (before the softmax) instead of α
+    int selectedStep() const { return m_selection->step(); }
+    void selectStep(int step) { m_selection->selectStep(step); }
+    // raw scores e_ij (before the softmax) instead of α
+    bool energiesShown() const { return m_alignment->mode() == HeatmapMode::Energies; }
     void setEnergiesShown(bool shown);
-    double temperature() const; // α = softmax(e / τ) in the heatmap
-    void setTemperature(double temperature);
+    // α = softmax(e / τ) in the heatmap
+    double temperature() const { return m_alignment->temperature(); }
+    void setTemperature(double temperature) { m_panel->setTemperature(temperature); }
 
     // What-if: put attentionShare() of step's attention on source position `column` and decode
     // again; resetAttention() goes back to the model's own.
     void forceAttention(int step, int column);
-    void resetAttention();
-    int attentionShare() const; // percent
-    void setAttentionShare(int percent);
+    void resetAttention() { m_controller->clearAttentionOverrides(); }
+    // percent
+    int attentionShare() const { return m_panel->attentionShare(); }
+    void setAttentionShare(int percent) { m_panel->setAttentionShare(percent); }
 
     // Gold links (AlignmentSession), as the tests and main() reach them.
-    void setGoldAlignment(std::optional<GoldAlignment> gold);
-    std::optional<GoldAlignment> goldAlignment() const;
-    double linkThreshold() const; // 0: argmax links only
-    void setLinkThreshold(double threshold);
-    QString alignmentScoreText() const; // "P 1.00  R 0.67  AER 0.20 (3 model links, 3 sure)"
-    bool isAnnotating() const;
-    void setAnnotating(bool on);
+    void setGoldAlignment(std::optional<GoldAlignment> gold) { m_alignments->setGoldAlignment(std::move(gold)); }
+    std::optional<GoldAlignment> goldAlignment() const { return m_alignments->goldAlignment(); }
+    // 0: argmax links only
+    double linkThreshold() const { return m_panel->linkThreshold(); }
+    void setLinkThreshold(double threshold) { m_panel->setLinkThreshold(threshold); }
+    // "P 1.00  R 0.67  AER 0.20 (3 model links, 3 sure)"
+    QString alignmentScoreText() const { return m_status->alignmentScoreText(); }
+    bool isAnnotating() const { return m_annotateAction->isChecked(); }
+    void setAnnotating(bool on) { m_annotateAction->setChecked(on); }
     bool toggleGoldLink(int row, int column); // false when the cell is no word pair
     bool openAlignmentSet(const QString &sentences, const QString &references, const QString &gold,
-                          QString *error);
-    int alignmentSetSize() const;
-    int alignmentSetIndex() const;
-    void showSetSentence(int index);
-    bool saveAlignments(const QString &path, QString *error);
-    QStringList alignmentFiles(const QString &path) const; // what saveAlignments(path) writes
-    bool annotationsModified() const;
-    int annotatedSentences() const;
+                          QString *error) { return m_alignments->open(sentences, references, gold, error); }
+    int alignmentSetSize() const { return m_alignments->size(); }
+    int alignmentSetIndex() const { return m_alignments->index(); }
+    void showSetSentence(int index) { m_alignments->showSentence(index); }
+    bool saveAlignments(const QString &path, QString *error) { return m_alignments->save(path, error); }
+    // what saveAlignments(path) writes
+    QStringList alignmentFiles(const QString &path) const { return m_alignments->files(path); }
+    bool annotationsModified() const { return m_alignments->isModified(); }
+    int annotatedSentences() const { return m_alignments->annotatedSentences(); }
     // Writes the pending settings now. On failure the status bar says so, with the file, until
     // a write succeeds; closing the window says so in a box.
-    bool syncSettings(QString *error = nullptr);
+    bool syncSettings(QString *error = nullptr) { return m_settings->sync(error); }
 
-    void showLinesView();
-    QString outputText() const;
-    QString statusText() const; // model, time and unknown words, as the status bar shows them
+    void showLinesView() { m_tabs->setCurrentIndex(1); }
+    QString outputText() const { return m_panel->outputText(); }
+    // model, time and unknown words, as the status bar shows them
+    QString statusText() const { return m_status->statusText(); }
     // Forced decoding: "log p: 1999 −0.00 · 05 −0.01 …" and the reference words outside the vocabulary.
-    QString referenceText() const;
+    QString referenceText() const { return m_status->referenceText(); }
 
     // Writes what the views show (the selected beam, or the forced reference) to path, in the
     // format its extension names: .png (pngScale pixels per point), .svg, .pdf, .csv, .json.

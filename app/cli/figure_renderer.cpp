@@ -20,8 +20,8 @@ std::string renderFigureForCli(const FigureRequest &request)
     options.showValues = request.values;
     if (request.title) {
         const ModelConfig &config = request.model.config();
-        options.title = QString::fromStdString(request.sentence) + QStringLiteral("  \u2014  ")
-            + QString::fromStdString(config.name.empty() ? request.model.displayName() : config.name);
+        options.title = figureTitle(QString::fromStdString(request.sentence),
+                                    QString::fromStdString(config.name.empty() ? request.model.displayName() : config.name));
     }
     const QByteArray bytes = renderFigure(heatmap, *format, options);
     if (bytes.isEmpty())

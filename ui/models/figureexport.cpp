@@ -77,6 +77,11 @@ void setDpi(QImage &image, double dpi)
 
 } // namespace
 
+QString figureTitle(const QString &sentence, const QString &modelName)
+{
+    return sentence + QStringLiteral("  \u2014  ") + modelName;
+}
+
 std::optional<FigureFormat> figureFormatFromName(const QString &name)
 {
     const QString n = name.toLower();

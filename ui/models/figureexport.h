@@ -27,6 +27,9 @@ struct FigureOptions
     int scale = 1;          // png: pixels per point (1, 2 or 4)
 };
 
+// The title the window and attnviz-cli export give a figure: "the sentence  —  model name".
+QString figureTitle(const QString &sentence, const QString &modelName);
+
 // "png", "svg", "pdf" (any case); nullopt for anything else.
 std::optional<FigureFormat> figureFormatFromName(const QString &name);
 
