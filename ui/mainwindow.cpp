@@ -117,7 +117,8 @@ void MainWindow::createDocks()
     };
     m_comparison = new QTextBrowser(this);
     m_comparison->setObjectName(QStringLiteral("comparison"));
-    QDockWidget *comparisonDock = addDock(tr("Without attention"), QStringLiteral("comparisonDock"), m_comparison);
+    QDockWidget *comparisonDock =
+        addDock(tr("Without attention"), QStringLiteral("comparisonDock"), m_comparison);
     m_info = new QTextBrowser(this);
     m_info->setObjectName(QStringLiteral("modelInfo"));
     QDockWidget *infoDock = addDock(tr("Model"), QStringLiteral("modelDock"), m_info);
@@ -133,27 +134,37 @@ void MainWindow::connectParts()
     connect(m_models, &ModelSession::pathChanged, this, &MainWindow::updateModelView);
     connect(m_models, &ModelSession::recentModelsChanged, this, &MainWindow::rebuildRecentMenu);
 
-    connect(m_controller, &TranslationController::resultReady, m_selection, &ResultSelection::setOutput);
-    connect(m_controller, &TranslationController::translationFailed, m_selection, &ResultSelection::setFailure);
+    connect(m_controller, &TranslationController::resultReady, m_selection,
+            &ResultSelection::setOutput);
+    connect(m_controller, &TranslationController::translationFailed, m_selection,
+            &ResultSelection::setFailure);
     connect(m_controller, &TranslationController::cleared, m_selection, &ResultSelection::clear);
-    connect(m_controller, &TranslationController::translationCancelled, this, &MainWindow::showTranslationStopped);
+    connect(m_controller, &TranslationController::translationCancelled, this,
+            &MainWindow::showTranslationStopped);
     // A translation that takes a while can be stopped (Esc) until it is answered.
-    connect(m_status, &StatusBar::translationSlow, m_stopAction, [this]() { m_stopAction->setEnabled(true); });
-    connect(m_controller, &TranslationController::idle, m_stopAction, [this]() { m_stopAction->setEnabled(false); });
+    connect(m_status, &StatusBar::translationSlow, m_stopAction,
+            [this]() { m_stopAction->setEnabled(true); });
+    connect(m_controller, &TranslationController::idle, m_stopAction,
+            [this]() { m_stopAction->setEnabled(false); });
 
     connect(m_selection, &ResultSelection::hypothesisChanged, this, &MainWindow::showHypothesis);
     connect(m_selection, &ResultSelection::stepChanged, this, &MainWindow::stepSelected);
 
     connect(m_panel, &DecodingPanel::sentenceEdited, this, [this](const QString &text) {
-        m_alignments->followInput(text, m_panel->reference()); // links made for another sentence are kept for it
+        // Links made for another sentence are kept for it.
+        m_alignments->followInput(text, m_panel->reference());
         m_controller->setSentence(text);
         m_settings->setLastSentence(text);
     });
-    connect(m_panel, &DecodingPanel::referenceChanged, this,
-            [this](const QString &reference) { m_alignments->followInput(m_panel->sentence(), reference); });
-    connect(m_panel, &DecodingPanel::optionsChanged, this, [this]() { m_controller->setOptions(m_panel->options()); });
-    connect(m_panel, &DecodingPanel::temperatureChanged, m_alignment, &AlignmentModel::setTemperature);
-    connect(m_panel, &DecodingPanel::linkThresholdChanged, m_alignments, &AlignmentSession::setThreshold);
+    connect(m_panel, &DecodingPanel::referenceChanged, this, [this](const QString &reference) {
+        m_alignments->followInput(m_panel->sentence(), reference);
+    });
+    connect(m_panel, &DecodingPanel::optionsChanged, this,
+            [this]() { m_controller->setOptions(m_panel->options()); });
+    connect(m_panel, &DecodingPanel::temperatureChanged, m_alignment,
+            &AlignmentModel::setTemperature);
+    connect(m_panel, &DecodingPanel::linkThresholdChanged, m_alignments,
+            &AlignmentSession::setThreshold);
 
     connect(m_alignments, &AlignmentSession::goldChanged, this, &MainWindow::showGold);
     connect(m_alignments, &AlignmentSession::sentenceChosen, this,
@@ -170,21 +181,26 @@ void MainWindow::createMenus()
     QMenu *fileMenu = menuBar()->addMenu(tr("&File"));
     QAction *openAction = fileMenu->addAction(tr("&Open model…"), this, &MainWindow::openModel);
     openAction->setShortcut(QKeySequence::Open);
-    QAction *importAction = fileMenu->addAction(tr("&Import PyTorch checkpoint…"), this, &MainWindow::importCheckpointDialog);
+    QAction *importAction = fileMenu->addAction(tr("&Import PyTorch checkpoint…"), this,
+                                                &MainWindow::importCheckpointDialog);
     importAction->setShortcut(QKeySequence(tr("Ctrl+I")));
-    m_saveModelAction = fileMenu->addAction(tr("Save model &as…"), this, &MainWindow::saveModelDialog);
+    m_saveModelAction =
+        fileMenu->addAction(tr("Save model &as…"), this, &MainWindow::saveModelDialog);
     m_saveModelAction->setShortcut(QKeySequence(tr("Ctrl+Shift+S")));
     m_saveModelAction->setEnabled(false);
     m_recentMenu = fileMenu->addMenu(tr("&Recent models"));
     m_sampleMenu = fileMenu->addMenu(tr("&Sample models"));
     fileMenu->addSeparator();
-    m_exportAction = fileMenu->addAction(tr("&Export alignment…"), this, &MainWindow::exportAlignmentDialog);
+    m_exportAction =
+        fileMenu->addAction(tr("&Export alignment…"), this, &MainWindow::exportAlignmentDialog);
     m_exportAction->setShortcut(QKeySequence(tr("Ctrl+E")));
     m_exportAction->setEnabled(false);
     fileMenu->addSeparator();
-    QAction *openSetAction = fileMenu->addAction(tr("Open alignment se&t…"), this, &MainWindow::openAlignmentSetDialog);
+    QAction *openSetAction =
+        fileMenu->addAction(tr("Open alignment se&t…"), this, &MainWindow::openAlignmentSetDialog);
     openSetAction->setShortcut(QKeySequence(tr("Ctrl+Shift+O")));
-    m_saveAlignmentsAction = fileMenu->addAction(tr("Save a&lignments…"), this, &MainWindow::saveAlignmentsDialog);
+    m_saveAlignmentsAction =
+        fileMenu->addAction(tr("Save a&lignments…"), this, &MainWindow::saveAlignmentsDialog);
     m_saveAlignmentsAction->setShortcut(QKeySequence(tr("Ctrl+Alt+S")));
     m_saveAlignmentsAction->setEnabled(false);
     fileMenu->addSeparator();
@@ -203,38 +219,50 @@ void MainWindow::createMenus()
         m_panel->sentenceEdit()->selectAll();
     });
     focusSentence->setShortcut(QKeySequence(tr("Ctrl+L")));
-    QAction *focusReference = editMenu->addAction(tr("Edit the &reference translation"), this, [this]() {
-        m_panel->referenceEdit()->setFocus(Qt::ShortcutFocusReason);
-        m_panel->referenceEdit()->selectAll();
-    });
+    QAction *focusReference =
+        editMenu->addAction(tr("Edit the &reference translation"), this, [this]() {
+            m_panel->referenceEdit()->setFocus(Qt::ShortcutFocusReason);
+            m_panel->referenceEdit()->selectAll();
+        });
     focusReference->setShortcut(QKeySequence(tr("Ctrl+R")));
     QAction *focusHeatmap = editMenu->addAction(tr("Go to the &alignment"), this, [this]() {
         m_tabs->currentWidget()->setFocus(Qt::ShortcutFocusReason);
-        (m_tabs->currentIndex() == 0 ? m_heatmapView : m_linesView)->setFocus(Qt::ShortcutFocusReason);
+        (m_tabs->currentIndex() == 0 ? m_heatmapView : m_linesView)
+            ->setFocus(Qt::ShortcutFocusReason);
     });
     focusHeatmap->setShortcut(QKeySequence(tr("Ctrl+G")));
     editMenu->addSeparator();
-    m_stopAction = editMenu->addAction(tr("S&top translation"), m_controller, &TranslationController::cancel);
+    m_stopAction =
+        editMenu->addAction(tr("S&top translation"), m_controller, &TranslationController::cancel);
     m_stopAction->setShortcut(QKeySequence(Qt::Key_Escape));
-    m_stopAction->setStatusTip(tr("Stop a translation that takes long; the views stay empty until the next one"));
+    m_stopAction->setStatusTip(
+        tr("Stop a translation that takes long; the views stay empty until the next one"));
     m_stopAction->setEnabled(false);
-    QAction *translateAgain = editMenu->addAction(tr("Translate a&gain"), m_controller, &TranslationController::translateNow);
+    QAction *translateAgain = editMenu->addAction(tr("Translate a&gain"), m_controller,
+                                                  &TranslationController::translateNow);
     translateAgain->setShortcut(QKeySequence(Qt::Key_F5));
     editMenu->addSeparator();
-    m_resetAttentionAction = editMenu->addAction(tr("Reset a&ttention"), this, &MainWindow::resetAttention);
+    m_resetAttentionAction =
+        editMenu->addAction(tr("Reset a&ttention"), this, &MainWindow::resetAttention);
     m_resetAttentionAction->setShortcut(QKeySequence(tr("Ctrl+Shift+R")));
-    m_resetAttentionAction->setStatusTip(tr("Undo every forced cell (Alt+click or F): the model's own attention again"));
+    m_resetAttentionAction->setStatusTip(
+        tr("Undo every forced cell (Alt+click or F): the model's own attention again"));
     m_resetAttentionAction->setEnabled(false);
     m_annotateAction = editMenu->addAction(tr("A&nnotate gold links"));
     m_annotateAction->setCheckable(true);
     m_annotateAction->setShortcut(QKeySequence(tr("Ctrl+Shift+G")));
-    m_annotateAction->setStatusTip(tr("A click on a heatmap cell (or Space on the cell cursor) adds or removes a sure gold link"));
-    m_previousSentenceAction = editMenu->addAction(tr("&Previous sentence of the set"), this,
-                                                   [this]() { showSetSentence(alignmentSetIndex() - 1); });
-    m_previousSentenceAction->setShortcuts({QKeySequence(tr("Alt+Left")), QKeySequence(QKeySequence::MoveToPreviousPage)});
-    m_nextSentenceAction = editMenu->addAction(tr("Ne&xt sentence of the set"), this,
-                                               [this]() { showSetSentence(alignmentSetIndex() + 1); });
-    m_nextSentenceAction->setShortcuts({QKeySequence(tr("Alt+Right")), QKeySequence(QKeySequence::MoveToNextPage)});
+    m_annotateAction->setStatusTip(tr("A click on a heatmap cell (or Space on the cell cursor) "
+                                      "adds or removes a sure gold link"));
+    m_previousSentenceAction =
+        editMenu->addAction(tr("&Previous sentence of the set"), this,
+                            [this]() { showSetSentence(alignmentSetIndex() - 1); });
+    m_previousSentenceAction->setShortcuts(
+        {QKeySequence(tr("Alt+Left")), QKeySequence(QKeySequence::MoveToPreviousPage)});
+    m_nextSentenceAction = editMenu->addAction(tr("Ne&xt sentence of the set"), this, [this]() {
+        showSetSentence(alignmentSetIndex() + 1);
+    });
+    m_nextSentenceAction->setShortcuts(
+        {QKeySequence(tr("Alt+Right")), QKeySequence(QKeySequence::MoveToNextPage)});
     m_previousSentenceAction->setEnabled(false);
     m_nextSentenceAction->setEnabled(false);
 
@@ -246,7 +274,8 @@ void MainWindow::createMenus()
     m_energiesAction = viewMenu->addAction(tr("&Raw scores (before the softmax)"));
     m_energiesAction->setCheckable(true);
     m_energiesAction->setShortcut(QKeySequence(tr("Ctrl+Shift+E")));
-    m_energiesAction->setStatusTip(tr("Show the scores e_ij instead of α_ij, centred on each row's mean"));
+    m_energiesAction->setStatusTip(
+        tr("Show the scores e_ij instead of α_ij, centred on each row's mean"));
     connect(m_energiesAction, &QAction::toggled, this, &MainWindow::setEnergiesShown);
     QMenu *colorMenu = viewMenu->addMenu(tr("&Colour map"));
     m_colorMapActions = new QActionGroup(this);
@@ -262,12 +291,15 @@ void MainWindow::createMenus()
     zoomIn->setShortcuts({QKeySequence(tr("Ctrl+=")), QKeySequence::ZoomIn});
     QAction *zoomOut = viewMenu->addAction(tr("Zoom &out"), m_heatmapView, &AlignmentView::zoomOut);
     zoomOut->setShortcuts({QKeySequence(tr("Ctrl+-")), QKeySequence::ZoomOut});
-    QAction *zoomReset = viewMenu->addAction(tr("&Actual size"), this, [this]() { m_heatmapView->setZoom(1); });
+    QAction *zoomReset =
+        viewMenu->addAction(tr("&Actual size"), this, [this]() { m_heatmapView->setZoom(1); });
     zoomReset->setShortcut(QKeySequence(tr("Ctrl+0")));
     viewMenu->addSeparator();
-    QAction *heatmapTab = viewMenu->addAction(tr("&Heatmap"), this, [this]() { m_tabs->setCurrentIndex(0); });
+    QAction *heatmapTab =
+        viewMenu->addAction(tr("&Heatmap"), this, [this]() { m_tabs->setCurrentIndex(0); });
     heatmapTab->setShortcut(QKeySequence(tr("Ctrl+1")));
-    QAction *linesTab = viewMenu->addAction(tr("&Lines"), this, [this]() { m_tabs->setCurrentIndex(1); });
+    QAction *linesTab =
+        viewMenu->addAction(tr("&Lines"), this, [this]() { m_tabs->setCurrentIndex(1); });
     linesTab->setShortcut(QKeySequence(tr("Ctrl+2")));
     viewMenu->addSeparator();
     for (QDockWidget *dock : findChildren<QDockWidget *>())
@@ -283,7 +315,8 @@ void MainWindow::rebuildSampleMenu()
         m_sampleMenu->addAction(file.completeBaseName(), this, [this, path]() { loadModel(path); });
     }
     if (files.isEmpty())
-        m_sampleMenu->addAction(tr("(none found in %1)").arg(QDir(sampleModelsDirectory()).path()))->setEnabled(false);
+        m_sampleMenu->addAction(tr("(none found in %1)").arg(QDir(sampleModelsDirectory()).path()))
+            ->setEnabled(false);
 }
 
 void MainWindow::rebuildRecentMenu()
@@ -292,7 +325,8 @@ void MainWindow::rebuildRecentMenu()
     const QStringList recent = m_models->recentModels();
     int number = 1;
     for (const QString &path : recent) {
-        const QString title = QStringLiteral("&%1 %2").arg(number++).arg(QFileInfo(path).fileName());
+        const QString title =
+            QStringLiteral("&%1 %2").arg(number++).arg(QFileInfo(path).fileName());
         QAction *action = m_recentMenu->addAction(title, this, [this, path]() { loadModel(path); });
         action->setToolTip(path);
         action->setStatusTip(path);
@@ -320,15 +354,18 @@ void MainWindow::importCheckpointDialog()
         showLoadError(QString::fromStdString(error.what()));
         return;
     }
-    statusBar()->showMessage(tr("Imported; File → Save model as… keeps it as an attnviz model file"), 8000);
+    statusBar()->showMessage(
+        tr("Imported; File → Save model as… keeps it as an attnviz model file"), 8000);
 }
 
 void MainWindow::saveModelDialog()
 {
     const QString current = modelPath();
-    const QString start = QFileInfo(current).exists() ? QFileInfo(current).absolutePath() : QDir::homePath();
-    QString path = QFileDialog::getSaveFileName(this, tr("Save model as"), start + QStringLiteral("/model.safetensors"),
-                                                tr("attnviz models (*.safetensors);;JSON models (*.json)"));
+    const QString start =
+        QFileInfo(current).exists() ? QFileInfo(current).absolutePath() : QDir::homePath();
+    QString path = QFileDialog::getSaveFileName(
+        this, tr("Save model as"), start + QStringLiteral("/model.safetensors"),
+        tr("attnviz models (*.safetensors);;JSON models (*.json)"));
     if (path.isEmpty())
         return;
     if (QFileInfo(path).suffix().isEmpty())
@@ -349,7 +386,8 @@ void MainWindow::restoreSession()
 
 void MainWindow::openModel()
 {
-    const QString start = modelPath().isEmpty() ? sampleModelsDirectory() : QFileInfo(modelPath()).absolutePath();
+    const QString start =
+        modelPath().isEmpty() ? sampleModelsDirectory() : QFileInfo(modelPath()).absolutePath();
     const QString path = QFileDialog::getOpenFileName(
         this, tr("Open model"), start, tr("attnviz models (*.safetensors *.json);;All files (*)"));
     if (!path.isEmpty())
@@ -417,7 +455,8 @@ void MainWindow::showHypothesis()
 void MainWindow::showTranslationStopped()
 {
     m_selection->clear();
-    const QString stopped = tr("Translation stopped. Edit the sentence, or press F5, to translate again.");
+    const QString stopped =
+        tr("Translation stopped. Edit the sentence, or press F5, to translate again.");
     m_panel->setOutputText(stopped);
     m_status->showStopped();
     m_heatmapView->setPlaceholderText(stopped);
@@ -432,7 +471,8 @@ FigureOptions MainWindow::figureOptions(int pngScale) const
     if (const auto &model = m_selection->output().model) {
         const std::string &name = model->config().name;
         options.title = figureTitle(m_selection->output().sentence,
-                                    name.empty() ? QFileInfo(modelPath()).fileName() : QString::fromStdString(name));
+                                    name.empty() ? QFileInfo(modelPath()).fileName()
+                                                 : QString::fromStdString(name));
     }
     return options;
 }
@@ -454,13 +494,17 @@ bool MainWindow::copyImage()
 
 void MainWindow::exportAlignmentDialog()
 {
-    const QStringList filters = {tr("PNG image, 2 pixels per point (*.png)"), tr("PNG image, 1 pixel per point (*.png)"),
-                                 tr("PNG image, 4 pixels per point (*.png)"), tr("SVG vector image (*.svg)"),
-                                 tr("PDF document (*.pdf)"), tr("CSV: the matrix (*.csv)"),
+    const QStringList filters = {tr("PNG image, 2 pixels per point (*.png)"),
+                                 tr("PNG image, 1 pixel per point (*.png)"),
+                                 tr("PNG image, 4 pixels per point (*.png)"),
+                                 tr("SVG vector image (*.svg)"),
+                                 tr("PDF document (*.pdf)"),
+                                 tr("CSV: the matrix (*.csv)"),
                                  tr("JSON: everything attnviz-cli prints (*.json)")};
     QString filter = filters.front();
     QString path = QFileDialog::getSaveFileName(this, tr("Export alignment"),
-                                                m_settings->exportDirectory() + QStringLiteral("/alignment.png"),
+                                                m_settings->exportDirectory()
+                                                    + QStringLiteral("/alignment.png"),
                                                 filters.join(QStringLiteral(";;")), &filter);
     if (path.isEmpty())
         return;
@@ -566,8 +610,8 @@ bool MainWindow::maybeSaveAnnotations()
         return true;
     const auto answer = QMessageBox::question(
         this, tr("Unsaved gold links"),
-        tr("The gold links you changed (%n annotated sentence(s)) are not saved. Save them?", nullptr,
-           annotatedSentences()),
+        tr("The gold links you changed (%n annotated sentence(s)) are not saved. Save them?",
+           nullptr, annotatedSentences()),
         QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
     if (answer == QMessageBox::Discard)
         return true;
@@ -578,9 +622,9 @@ void MainWindow::openAlignmentSetDialog()
 {
     if (!maybeSaveAnnotations())
         return;
-    const QString sentences = QFileDialog::getOpenFileName(this, tr("Open alignment set: 1/3, the sentences"),
-                                                           m_settings->alignmentDirectory(),
-                                                           tr("Sentences, one per line (*.src *.txt);;All files (*)"));
+    const QString sentences = QFileDialog::getOpenFileName(
+        this, tr("Open alignment set: 1/3, the sentences"), m_settings->alignmentDirectory(),
+        tr("Sentences, one per line (*.src *.txt);;All files (*)"));
     if (sentences.isEmpty())
         return;
     const QString folder = QFileInfo(sentences).absolutePath();
@@ -590,14 +634,14 @@ void MainWindow::openAlignmentSetDialog()
         const QString path = base + QLatin1String(suffix);
         return QFileInfo::exists(path) ? path : folder;
     };
-    const QString references = QFileDialog::getOpenFileName(this, tr("Open alignment set: 2/3, the reference translations"),
-                                                            beside(".ref"),
-                                                            tr("References, one per line (*.ref *.txt);;All files (*)"));
+    const QString references = QFileDialog::getOpenFileName(
+        this, tr("Open alignment set: 2/3, the reference translations"), beside(".ref"),
+        tr("References, one per line (*.ref *.txt);;All files (*)"));
     if (references.isEmpty())
         return;
-    const QString gold = QFileDialog::getOpenFileName(this, tr("Open alignment set: 3/3, the gold links (Pharaoh)"),
-                                                      beside(".gold"),
-                                                      tr("Pharaoh alignments (*.gold *.align *.txt);;All files (*)"));
+    const QString gold = QFileDialog::getOpenFileName(
+        this, tr("Open alignment set: 3/3, the gold links (Pharaoh)"), beside(".gold"),
+        tr("Pharaoh alignments (*.gold *.align *.txt);;All files (*)"));
     if (gold.isEmpty())
         return;
     m_settings->setAlignmentDirectory(folder);
@@ -611,8 +655,9 @@ bool MainWindow::saveAlignmentsDialog()
     const QString title = m_alignments->isFromFiles()
         ? tr("Save alignments")
         : tr("Save alignments (also NAME.src and NAME.ref, the sentences and references)");
-    const QString path = QFileDialog::getSaveFileName(this, title, m_settings->alignmentDirectory() + QStringLiteral("/alignments.gold"),
-                                                      tr("Pharaoh alignments (*.gold *.align *.txt);;All files (*)"));
+    const QString path = QFileDialog::getSaveFileName(
+        this, title, m_settings->alignmentDirectory() + QStringLiteral("/alignments.gold"),
+        tr("Pharaoh alignments (*.gold *.align *.txt);;All files (*)"));
     if (path.isEmpty())
         return false;
     QString error;

@@ -6,8 +6,8 @@
 #pragma once
 
 #include "alignmentmodel.h"
-#include "alignmentview.h"
 #include "alignmentsession.h"
+#include "alignmentview.h"
 #include "colormap.h"
 #include "decodingpanel.h"
 #include "modelsession.h"
@@ -55,7 +55,10 @@ public:
     // message in a window-modal box that does not block the caller.
     bool loadModel(const QString &path) { return m_models->load(path); }
     // A model made in memory (the PyTorch import): shown like a loaded one, not yet saved.
-    void useModel(std::shared_ptr<const Model> model, const QString &label) { m_models->use(std::move(model), label); }
+    void useModel(std::shared_ptr<const Model> model, const QString &label)
+    {
+        m_models->use(std::move(model), label);
+    }
     // ModelSession::saveAs
     bool saveModelAs(const QString &path, QString *error) { return m_models->saveAs(path, error); }
     void restoreSession(); // reopens the last model and sentence from the settings
@@ -70,7 +73,10 @@ public:
     // 1: greedy
     void setBeamWidth(int width) { m_panel->setBeamWidth(width); }
     // Runs the event loop until the current input is translated; false on timeout.
-    bool waitForTranslation(int timeoutMilliseconds = 30000) { return m_controller->waitForIdle(timeoutMilliseconds); }
+    bool waitForTranslation(int timeoutMilliseconds = 30000)
+    {
+        return m_controller->waitForIdle(timeoutMilliseconds);
+    }
 
     ColorMap colorMap() const { return m_alignment->colorMap(); }
     void setColorMap(ColorMap map);
@@ -94,7 +100,10 @@ public:
     void setAttentionShare(int percent) { m_panel->setAttentionShare(percent); }
 
     // Gold links (AlignmentSession), as the tests and main() reach them.
-    void setGoldAlignment(std::optional<GoldAlignment> gold) { m_alignments->setGoldAlignment(std::move(gold)); }
+    void setGoldAlignment(std::optional<GoldAlignment> gold)
+    {
+        m_alignments->setGoldAlignment(std::move(gold));
+    }
     std::optional<GoldAlignment> goldAlignment() const { return m_alignments->goldAlignment(); }
     // 0: argmax links only
     double linkThreshold() const { return m_panel->linkThreshold(); }
@@ -105,11 +114,17 @@ public:
     void setAnnotating(bool on) { m_annotateAction->setChecked(on); }
     bool toggleGoldLink(int row, int column); // false when the cell is no word pair
     bool openAlignmentSet(const QString &sentences, const QString &references, const QString &gold,
-                          QString *error) { return m_alignments->open(sentences, references, gold, error); }
+                          QString *error)
+    {
+        return m_alignments->open(sentences, references, gold, error);
+    }
     int alignmentSetSize() const { return m_alignments->size(); }
     int alignmentSetIndex() const { return m_alignments->index(); }
     void showSetSentence(int index) { m_alignments->showSentence(index); }
-    bool saveAlignments(const QString &path, QString *error) { return m_alignments->save(path, error); }
+    bool saveAlignments(const QString &path, QString *error)
+    {
+        return m_alignments->save(path, error);
+    }
     // what saveAlignments(path) writes
     QStringList alignmentFiles(const QString &path) const { return m_alignments->files(path); }
     bool annotationsModified() const { return m_alignments->isModified(); }
@@ -122,7 +137,8 @@ public:
     QString outputText() const { return m_panel->outputText(); }
     // model, time and unknown words, as the status bar shows them
     QString statusText() const { return m_status->statusText(); }
-    // Forced decoding: "log p: 1999 −0.00 · 05 −0.01 …" and the reference words outside the vocabulary.
+    // Forced decoding: "log p: 1999 −0.00 · 05 −0.01 …" and the reference words outside the
+    // vocabulary.
     QString referenceText() const { return m_status->referenceText(); }
 
     // Writes what the views show (the selected beam, or the forced reference) to path, in the
@@ -189,10 +205,12 @@ private:
     QAction *m_stopAction = nullptr; // Edit → Stop translation (Esc), while one takes long
     QAction *m_valuesAction = nullptr;
     QAction *m_exportAction = nullptr, *m_copyImageAction = nullptr; // enabled with a result
-    QAction *m_saveModelAction = nullptr;                            // enabled with a model
+    QAction *m_saveModelAction = nullptr; // enabled with a model
     QActionGroup *m_colorMapActions = nullptr;
-    QAction *m_energiesAction = nullptr, *m_annotateAction = nullptr, *m_resetAttentionAction = nullptr;
-    QAction *m_saveAlignmentsAction = nullptr, *m_previousSentenceAction = nullptr, *m_nextSentenceAction = nullptr;
+    QAction *m_energiesAction = nullptr, *m_annotateAction = nullptr,
+            *m_resetAttentionAction = nullptr;
+    QAction *m_saveAlignmentsAction = nullptr, *m_previousSentenceAction = nullptr,
+            *m_nextSentenceAction = nullptr;
 };
 
 } // namespace attnviz

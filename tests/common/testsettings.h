@@ -16,14 +16,18 @@ public:
     IsolatedSettings()
     {
         QStandardPaths::setTestModeEnabled(true);
-        // As main() does: without an organization, QSettings reports an access error from the start.
+        // As main() does: without an organization, QSettings reports an access error from the
+        // start.
         QCoreApplication::setOrganizationName(QStringLiteral("attnviz-tests"));
         QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_dir.path());
         QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_dir.path());
     }
 
     bool isValid() const { return m_dir.isValid(); }
-    QString filePath(const QString &name) const { return m_dir.filePath(name); } // a scratch file beside them
+    QString filePath(const QString &name) const
+    {
+        return m_dir.filePath(name);
+    } // a scratch file beside them
 
 private:
     QTemporaryDir m_dir;

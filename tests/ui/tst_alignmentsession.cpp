@@ -6,7 +6,6 @@
 #include "resultselection.h"
 #include "textfiles.h"
 
-
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -51,12 +50,12 @@ void TestAlignmentSession::score_data()
     QTest::addColumn<double>("threshold");
     QTest::addColumn<QString>("expected");
     // The model's argmax links are 4-0 3-1 1-2, the true alignment.
-    QTest::newRow("all right") << QStringLiteral("4-0 3-1 1-2") << 0.0
-                               << QStringLiteral("P 1.00  R 1.00  AER 0.00 (3 model links, 3 sure)");
-    QTest::newRow("one possible") << QStringLiteral("4-0 3-1 1?2") << 0.0
-                                  << QStringLiteral("P 1.00  R 1.00  AER 0.00 (3 model links, 2 sure)");
-    QTest::newRow("one wrong") << QStringLiteral("4-0 3-1 0-2") << 0.0
-                               << QStringLiteral("P 0.67  R 0.67  AER 0.33 (3 model links, 3 sure)");
+    QTest::newRow("all right") << QStringLiteral(
+        "4-0 3-1 1-2") << 0.0 << QStringLiteral("P 1.00  R 1.00  AER 0.00 (3 model links, 3 sure)");
+    QTest::newRow("one possible") << QStringLiteral(
+        "4-0 3-1 1?2") << 0.0 << QStringLiteral("P 1.00  R 1.00  AER 0.00 (3 model links, 2 sure)");
+    QTest::newRow("one wrong") << QStringLiteral(
+        "4-0 3-1 0-2") << 0.0 << QStringLiteral("P 0.67  R 0.67  AER 0.33 (3 model links, 3 sure)");
 }
 
 void TestAlignmentSession::score()
@@ -81,7 +80,8 @@ void TestAlignmentSession::annotationsFollowTheInput()
 {
     ResultSelection selection;
     AlignmentSession session(&selection);
-    const QString first = QStringLiteral("the 3rd of may 1999"), second = QStringLiteral("the 21st of december 2031");
+    const QString first = QStringLiteral("the 3rd of may 1999"),
+                  second = QStringLiteral("the 21st of december 2031");
     session.followInput(first, QString());
     QVERIFY(!session.goldAlignment());
     session.toggle({3, 1});
@@ -105,7 +105,8 @@ void TestAlignmentSession::annotationsFollowTheInput()
     // Toggling a link twice leaves the sentence without links: still in the set, not counted.
     session.toggle({3, 1});
     QCOMPARE(session.annotatedSentences(), 1);
-    QVERIFY(!session.hasNext() && !session.hasPrevious()); // only a set from files is stepped through
+    QVERIFY(!session.hasNext()
+            && !session.hasPrevious()); // only a set from files is stepped through
 }
 
 void TestAlignmentSession::saveAnnotationsAsASet()
@@ -124,9 +125,11 @@ void TestAlignmentSession::saveAnnotationsAsASet()
     session.toggle({4, 0});
     const QString path = dir.filePath(QStringLiteral("gold.txt"));
     QCOMPARE(session.files(path),
-             (QStringList {dir.filePath(QStringLiteral("gold.src")), dir.filePath(QStringLiteral("gold.ref")), path}));
+             (QStringList {dir.filePath(QStringLiteral("gold.src")),
+                           dir.filePath(QStringLiteral("gold.ref")), path}));
     // Named after the sentences: the links go to NAME.gold.
-    QCOMPARE(session.files(dir.filePath(QStringLiteral("gold.src"))).last(), dir.filePath(QStringLiteral("gold.gold")));
+    QCOMPARE(session.files(dir.filePath(QStringLiteral("gold.src"))).last(),
+             dir.filePath(QStringLiteral("gold.gold")));
     QVERIFY2(session.save(path, &error), qPrintable(error));
     QCOMPARE(readFileBytes(path), QByteArray("3-1 4-0\n4-0\n"));
     QCOMPARE(readFileBytes(dir.filePath(QStringLiteral("gold.src"))),
@@ -137,8 +140,8 @@ void TestAlignmentSession::saveAnnotationsAsASet()
 
     // What was saved opens as a set.
     AlignmentSession reopened(&selection);
-    QVERIFY2(reopened.open(dir.filePath(QStringLiteral("gold.src")), dir.filePath(QStringLiteral("gold.ref")), path,
-                           &error),
+    QVERIFY2(reopened.open(dir.filePath(QStringLiteral("gold.src")),
+                           dir.filePath(QStringLiteral("gold.ref")), path, &error),
              qPrintable(error));
     QCOMPARE(reopened.goldAlignment()->sure, (std::set<Link> {{4, 0}, {3, 1}}));
 }
@@ -175,7 +178,8 @@ void TestAlignmentSession::openAndStepThroughASet()
     QCOMPARE(chosen.count(), 2);
     QVERIFY(!session.isModified());
     // A set from files is saved back as one file of links.
-    QCOMPARE(session.files(QStringLiteral("/tmp/x.gold")), QStringList {QStringLiteral("/tmp/x.gold")});
+    QCOMPARE(session.files(QStringLiteral("/tmp/x.gold")),
+             QStringList {QStringLiteral("/tmp/x.gold")});
 }
 
 void TestAlignmentSession::refusedSet_data()
@@ -184,13 +188,16 @@ void TestAlignmentSession::refusedSet_data()
     QTest::addColumn<QByteArray>("references");
     QTest::addColumn<QByteArray>("gold");
     QTest::addColumn<QString>("message");
-    QTest::newRow("fewer references") << QByteArray("a\nb\n") << QByteArray("x\n") << QByteArray("0-0\n0-0\n")
-                                      << QStringLiteral("2 sentences, 1 references and 2 gold");
-    QTest::newRow("more gold lines") << QByteArray("a\n") << QByteArray("x\n") << QByteArray("0-0\n1-1\n")
-                                     << QStringLiteral("1 sentences, 1 references and 2 gold");
-    QTest::newRow("pharaoh error") << QByteArray("a\nb\n") << QByteArray("x\ny\n") << QByteArray("0-0\n0:1\n")
-                                   << QStringLiteral("gold.txt:2:");
-    QTest::newRow("no sentences") << QByteArray() << QByteArray() << QByteArray() << QStringLiteral("has no sentences");
+    QTest::newRow("fewer references")
+        << QByteArray("a\nb\n") << QByteArray("x\n") << QByteArray("0-0\n0-0\n")
+        << QStringLiteral("2 sentences, 1 references and 2 gold");
+    QTest::newRow("more gold lines")
+        << QByteArray("a\n") << QByteArray("x\n") << QByteArray("0-0\n1-1\n")
+        << QStringLiteral("1 sentences, 1 references and 2 gold");
+    QTest::newRow("pharaoh error") << QByteArray("a\nb\n") << QByteArray("x\ny\n")
+                                   << QByteArray("0-0\n0:1\n") << QStringLiteral("gold.txt:2:");
+    QTest::newRow("no sentences") << QByteArray() << QByteArray() << QByteArray()
+                                  << QStringLiteral("has no sentences");
 }
 
 void TestAlignmentSession::refusedSet()
@@ -204,13 +211,15 @@ void TestAlignmentSession::refusedSet()
     AlignmentSession session(&selection);
     QSignalSpy chosen(&session, &AlignmentSession::sentenceChosen);
     QString error;
-    QVERIFY(!session.open(write(dir, QStringLiteral("s.txt"), sentences), write(dir, QStringLiteral("r.txt"), references),
+    QVERIFY(!session.open(write(dir, QStringLiteral("s.txt"), sentences),
+                          write(dir, QStringLiteral("r.txt"), references),
                           write(dir, QStringLiteral("gold.txt"), gold), &error));
     QVERIFY2(error.contains(message), qPrintable(error));
     QCOMPARE(session.size(), 0);
     QVERIFY(!session.goldAlignment());
     QCOMPARE(chosen.count(), 0);
-    QVERIFY(!session.open(dir.filePath(QStringLiteral("missing.src")), QString(), QString(), &error));
+    QVERIFY(
+        !session.open(dir.filePath(QStringLiteral("missing.src")), QString(), QString(), &error));
     QVERIFY2(error.contains(QStringLiteral("missing.src")), qPrintable(error));
 }
 

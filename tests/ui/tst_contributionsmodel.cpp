@@ -13,10 +13,7 @@
 
 using namespace attnviz;
 
-namespace {
-
-
-} // namespace
+namespace { } // namespace
 
 class TestContributionsModel : public QObject
 {
@@ -66,10 +63,12 @@ void TestContributionsModel::followsTheStep()
     const std::vector<Contribution> parts = contextContributions(result, result.best(), step);
     int strongest = 0;
     for (int j = 0; j < model.rowCount(); ++j) {
-        QCOMPARE(model.index(j, 0).data().toString(), QString::fromStdString(result.sourceTokens[size_t(j)]));
+        QCOMPARE(model.index(j, 0).data().toString(),
+                 QString::fromStdString(result.sourceTokens[size_t(j)]));
         QCOMPARE(model.index(j, 1).data(Qt::UserRole).toDouble(), parts[size_t(j)].norm);
         QCOMPARE(model.index(j, 2).data(Qt::UserRole).toDouble(), parts[size_t(j)].cosine);
-        QCOMPARE(model.index(j, 1).data().toString(), QString::number(parts[size_t(j)].norm, 'f', 3));
+        QCOMPARE(model.index(j, 1).data().toString(),
+                 QString::number(parts[size_t(j)].norm, 'f', 3));
         if (parts[size_t(j)].norm > parts[size_t(strongest)].norm)
             strongest = j;
     }
@@ -97,7 +96,8 @@ void TestContributionsModel::colours()
         // The cosine: the diverging scale, with text that reads on it.
         const QColor sign = model.index(j, 2).data(Qt::BackgroundRole).value<QColor>();
         QCOMPARE(sign, divergingColor(parts[size_t(j)].cosine));
-        QCOMPARE(model.index(j, 2).data(Qt::ForegroundRole).value<QColor>(), contrastingTextColor(sign));
+        QCOMPARE(model.index(j, 2).data(Qt::ForegroundRole).value<QColor>(),
+                 contrastingTextColor(sign));
         QVERIFY(!model.index(j, 0).data(Qt::BackgroundRole).isValid());
     }
 }

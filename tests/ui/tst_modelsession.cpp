@@ -136,7 +136,8 @@ void TestModelSession::modelInMemoryIsNotRecent()
     Settings settings;
     ModelSession session(&settings);
     QSignalSpy changed(&session, &ModelSession::modelChanged);
-    auto model = std::make_shared<const Model>(test::makeRandomModel(Architecture::Luong), "imported");
+    auto model =
+        std::make_shared<const Model>(test::makeRandomModel(Architecture::Luong), "imported");
     session.use(model, QStringLiteral("decoder (imported)"));
     QCOMPARE(changed.count(), 1);
     QCOMPARE(session.model(), model);
@@ -154,8 +155,9 @@ void TestModelSession::saveAs()
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("copy.safetensors"));
     QVERIFY(!session.saveAs(path, &error)); // no model
-    session.use(std::make_shared<const Model>(test::makeRandomModel(Architecture::Bahdanau), "imported"),
-                QStringLiteral("imported"));
+    session.use(
+        std::make_shared<const Model>(test::makeRandomModel(Architecture::Bahdanau), "imported"),
+        QStringLiteral("imported"));
     QSignalSpy pathChanged(&session, &ModelSession::pathChanged);
     QSignalSpy modelChanged(&session, &ModelSession::modelChanged);
     QVERIFY2(session.saveAs(path, &error), qPrintable(error));

@@ -15,9 +15,11 @@ namespace {
 // An output whose hypotheses have these numbers of steps (rows), over 4 source positions.
 TranslationOutput outputWithSteps(const std::vector<int> &steps, int columns = 4)
 {
-    auto result = std::make_shared<TranslationResult>(*test::syntheticResult(steps.front(), columns));
+    auto result =
+        std::make_shared<TranslationResult>(*test::syntheticResult(steps.front(), columns));
     for (size_t i = 1; i < steps.size(); ++i)
-        result->hypotheses.push_back(test::syntheticResult(steps[i], columns, unsigned(i + 1))->best());
+        result->hypotheses.push_back(
+            test::syntheticResult(steps[i], columns, unsigned(i + 1))->best());
     TranslationOutput output;
     output.sentence = QStringLiteral("a b c");
     output.result = std::move(result);
@@ -60,17 +62,19 @@ void TestResultSelection::outputSignalsInOrder()
 {
     ResultSelection selection;
     QStringList order;
-    connect(&selection, &ResultSelection::outputChanged, this, [&]() { order << QStringLiteral("output"); });
-    connect(&selection, &ResultSelection::hypothesisChanged, this, [&](int index) {
-        order << QStringLiteral("hypothesis %1").arg(index);
-    });
+    connect(&selection, &ResultSelection::outputChanged, this,
+            [&]() { order << QStringLiteral("output"); });
+    connect(&selection, &ResultSelection::hypothesisChanged, this,
+            [&](int index) { order << QStringLiteral("hypothesis %1").arg(index); });
     connect(&selection, &ResultSelection::stepChanged, this, [&](int step) {
         // Whoever hears of the step sees the hypothesis it belongs to.
         QCOMPARE(selection.steps(), 5);
         order << QStringLiteral("step %1").arg(step);
     });
     selection.setOutput(outputWithSteps({5, 3}));
-    QCOMPARE(order, (QStringList {QStringLiteral("output"), QStringLiteral("hypothesis 0"), QStringLiteral("step 0")}));
+    QCOMPARE(order,
+             (QStringList {QStringLiteral("output"), QStringLiteral("hypothesis 0"),
+                           QStringLiteral("step 0")}));
     QVERIFY(selection.hasResult());
     QCOMPARE(selection.hypothesisIndex(), 0);
     QCOMPARE(selection.hypothesis(), &selection.result()->hypotheses[0]);

@@ -105,8 +105,8 @@ void AlignmentSession::toggle(const Link &link)
     setGoldAlignment(gold);
 }
 
-bool AlignmentSession::open(const QString &sentencesPath, const QString &referencesPath, const QString &goldPath,
-                            QString *error)
+bool AlignmentSession::open(const QString &sentencesPath, const QString &referencesPath,
+                            const QString &goldPath, QString *error)
 {
     QString message;
     const auto fail = [&](const QString &why) {
@@ -125,17 +125,19 @@ bool AlignmentSession::open(const QString &sentencesPath, const QString &referen
         return fail(tr("Cannot read “%1”: %2").arg(goldPath, goldFile.errorString()));
     std::vector<GoldAlignment> gold;
     try {
-        gold = parsePharaoh(goldFile.readAll().toStdString(), QFileInfo(goldPath).fileName().toStdString());
+        gold = parsePharaoh(goldFile.readAll().toStdString(),
+                            QFileInfo(goldPath).fileName().toStdString());
     } catch (const std::exception &e) {
         return fail(QString::fromStdString(e.what()));
     }
     if (sentences->isEmpty())
         return fail(tr("“%1” has no sentences.").arg(sentencesPath));
     if (references->size() != sentences->size() || int(gold.size()) != sentences->size())
-        return fail(tr("The files do not line up: %1 sentences, %2 references and %3 gold alignment lines.")
-                        .arg(sentences->size())
-                        .arg(references->size())
-                        .arg(gold.size()));
+        return fail(
+            tr("The files do not line up: %1 sentences, %2 references and %3 gold alignment lines.")
+                .arg(sentences->size())
+                .arg(references->size())
+                .arg(gold.size()));
     m_gold = std::move(gold);
     m_sentences = *sentences;
     m_references = *references;
@@ -164,7 +166,9 @@ QStringList AlignmentSession::files(const QString &path) const
     const QFileInfo info(path);
     const QString base = info.absolutePath() + QLatin1Char('/') + info.completeBaseName();
     const QString suffix = info.suffix().toLower();
-    const QString gold = suffix == QLatin1String("src") || suffix == QLatin1String("ref") ? base + QStringLiteral(".gold") : path;
+    const QString gold = suffix == QLatin1String("src") || suffix == QLatin1String("ref")
+        ? base + QStringLiteral(".gold")
+        : path;
     return {base + QStringLiteral(".src"), base + QStringLiteral(".ref"), gold};
 }
 
@@ -172,7 +176,8 @@ bool AlignmentSession::save(const QString &path, QString *error)
 {
     if (m_gold.empty()) {
         if (error)
-            *error = tr("There are no gold links to save: open an alignment set or annotate first.");
+            *error =
+                tr("There are no gold links to save: open an alignment set or annotate first.");
         return false;
     }
     const QStringList paths = files(path);
@@ -191,8 +196,9 @@ bool AlignmentSession::save(const QString &path, QString *error)
 
 int AlignmentSession::annotatedSentences() const
 {
-    return int(std::count_if(m_gold.begin(), m_gold.end(),
-                             [](const GoldAlignment &g) { return !g.sure.empty() || !g.possible.empty(); }));
+    return int(std::count_if(m_gold.begin(), m_gold.end(), [](const GoldAlignment &g) {
+        return !g.sure.empty() || !g.possible.empty();
+    }));
 }
 
 QString AlignmentSession::statusText() const
@@ -220,7 +226,8 @@ QString AlignmentSession::scoreText() const
     const Hypothesis *hypothesis = m_selection->hypothesis();
     if (!gold || !result || !hypothesis)
         return {};
-    const AlignmentCounts counts = countAgreement(hardLinks(*result, *hypothesis, m_threshold), *gold);
+    const AlignmentCounts counts =
+        countAgreement(hardLinks(*result, *hypothesis, m_threshold), *gold);
     return tr("P %1  R %2  AER %3 (%4 model links, %5 sure)")
         .arg(QString::number(counts.precision(), 'f', 2), QString::number(counts.recall(), 'f', 2),
              QString::number(counts.alignmentErrorRate(), 'f', 2))

@@ -35,7 +35,8 @@ public:
 
     // Sentences, references and gold links, one sentence per line; false with *error on
     // mismatched line counts or a Pharaoh syntax error. Chooses the first sentence.
-    bool open(const QString &sentences, const QString &references, const QString &gold, QString *error);
+    bool open(const QString &sentences, const QString &references, const QString &gold,
+              QString *error);
     // A set from files: emits sentenceChosen() for its sentence index; nothing out of range.
     void showSentence(int index);
     bool isFromFiles() const { return m_fromFiles; }
@@ -49,7 +50,7 @@ public:
     bool save(const QString &path, QString *error);
     QStringList files(const QString &path) const; // what save(path) writes
     bool isModified() const { return m_modified; } // changed since opened or saved
-    int annotatedSentences() const;                // with at least one link
+    int annotatedSentences() const; // with at least one link
     QString statusText() const; // "Sentence 2 of 5", "Annotated: 3 sentence(s), not saved"
 
     double threshold() const { return m_threshold; } // the model's links: argmax, and above it

@@ -20,7 +20,8 @@ void ContributionsModel::setBarColor(const QColor &color)
 {
     m_barColor = color;
     if (!m_parts.empty())
-        emit dataChanged(index(0, NormColumn), index(rowCount() - 1, NormColumn), {Qt::BackgroundRole});
+        emit dataChanged(index(0, NormColumn), index(rowCount() - 1, NormColumn),
+                         {Qt::BackgroundRole});
 }
 
 void ContributionsModel::update()
@@ -77,7 +78,8 @@ QVariant ContributionsModel::data(const QModelIndex &index, int role) const
         }
         return divergingColor(part.cosine);
     case Qt::ForegroundRole:
-        return column == CosineColumn ? QVariant(contrastingTextColor(divergingColor(part.cosine))) : QVariant();
+        return column == CosineColumn ? QVariant(contrastingTextColor(divergingColor(part.cosine)))
+                                      : QVariant();
     default:
         return {};
     }
@@ -85,7 +87,8 @@ QVariant ContributionsModel::data(const QModelIndex &index, int role) const
 
 QVariant ContributionsModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole || section < 0 || section >= ColumnCount)
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole || section < 0
+        || section >= ColumnCount)
         return {};
     switch (section) {
     case WordColumn:

@@ -30,7 +30,8 @@ public:
     // Qt::UserRole: the norm or cosine as a double; BackgroundRole: the bar (norm) or the
     // diverging scale (cosine).
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
 
 private:
     void update();

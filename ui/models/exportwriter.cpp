@@ -39,7 +39,8 @@ bool writeFileAtomically(const QString &path, const QByteArray &bytes, QString *
     return true;
 }
 
-std::optional<QByteArray> alignmentExportBytes(const QString &suffix, const AlignmentExport &what, QString *error)
+std::optional<QByteArray> alignmentExportBytes(const QString &suffix, const AlignmentExport &what,
+                                               QString *error)
 {
     const QString name = suffix.toLower();
     const TranslationResult &result = *what.output.result;
@@ -55,10 +56,11 @@ std::optional<QByteArray> alignmentExportBytes(const QString &suffix, const Alig
         DecodeOptions options;
         if (result.forced)
             options.target = what.target;
-        return QByteArray::fromStdString(
-            resultToJson(*what.output.model, what.output.sentence.toStdString(), result, options, what.hypothesis)
-                .dump(1)
-            + "\n");
+        return QByteArray::fromStdString(resultToJson(*what.output.model,
+                                                      what.output.sentence.toStdString(), result,
+                                                      options, what.hypothesis)
+                                             .dump(1)
+                                         + "\n");
     }
     fail(error, tr("the file name must end in .png, .svg, .pdf, .csv or .json."));
     return std::nullopt;
@@ -69,7 +71,8 @@ bool exportAlignment(const QString &path, const AlignmentExport &what, QString *
     if (!what.output.result || what.output.result->hypotheses.empty())
         return fail(error, tr("There is no alignment to export yet: type a sentence first."));
     QString why;
-    const std::optional<QByteArray> bytes = alignmentExportBytes(QFileInfo(path).suffix(), what, &why);
+    const std::optional<QByteArray> bytes =
+        alignmentExportBytes(QFileInfo(path).suffix(), what, &why);
     if (!bytes)
         return fail(error, QStringLiteral("“%1”: %2").arg(path, why));
     return writeFileAtomically(path, *bytes, error);

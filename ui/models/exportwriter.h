@@ -34,7 +34,8 @@ struct AlignmentExport
 // The bytes of .png, .svg, .pdf (the figure), .csv (the numbers the heatmap shows: alpha, raw
 // scores, or alpha at the temperature) or .json (what attnviz-cli translate --json prints), by
 // suffix, any case; nullopt with *error for any other suffix.
-std::optional<QByteArray> alignmentExportBytes(const QString &suffix, const AlignmentExport &what, QString *error);
+std::optional<QByteArray> alignmentExportBytes(const QString &suffix, const AlignmentExport &what,
+                                               QString *error);
 
 // The bytes for path's suffix, written atomically; false with *error when there is no result,
 // the suffix is unknown or the write fails.

@@ -14,8 +14,7 @@ namespace attnviz {
 ModelSession::ModelSession(Settings *settings, QObject *parent)
     : QObject(parent)
     , m_settings(settings)
-{
-}
+{ }
 
 bool ModelSession::load(const QString &path)
 {
@@ -97,7 +96,8 @@ QString ModelSession::sampleModelsDirectory()
 
 QFileInfoList ModelSession::sampleModels()
 {
-    return QDir(sampleModelsDirectory()).entryInfoList({QStringLiteral("*.safetensors")}, QDir::Files, QDir::Name);
+    return QDir(sampleModelsDirectory())
+        .entryInfoList({QStringLiteral("*.safetensors")}, QDir::Files, QDir::Name);
 }
 
 } // namespace attnviz

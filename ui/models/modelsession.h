@@ -34,8 +34,8 @@ public:
 
     std::shared_ptr<const Model> model() const { return m_model; } // nullptr when none
     QString path() const { return m_path; } // the file, or the label of a model in memory
-    QString name() const;                   // the model's own name, else its file's
-    QStringList recentModels() const;       // newest first, at most maxRecentModels
+    QString name() const; // the model's own name, else its file's
+    QStringList recentModels() const; // newest first, at most maxRecentModels
 
     // Installed: <prefix>/share/attnviz/sample_models next to bin/; else the source tree's.
     static QString sampleModelsDirectory();
@@ -43,7 +43,7 @@ public:
 
 signals:
     void modelChanged(const QString &path); // loaded or used
-    void pathChanged(const QString &path);  // the same model, saved under another name
+    void pathChanged(const QString &path); // the same model, saved under another name
     void loadFailed(const QString &message);
     void recentModelsChanged();
 

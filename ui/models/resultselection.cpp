@@ -15,8 +15,7 @@ bool hasPaddingSlots(const TranslationResult &result, int hypothesis)
 
 ResultSelection::ResultSelection(QObject *parent)
     : QObject(parent)
-{
-}
+{ }
 
 bool ResultSelection::hasResult() const
 {
@@ -66,7 +65,8 @@ void ResultSelection::selectHypothesis(int index)
 
 void ResultSelection::showHypothesis(int index)
 {
-    m_hypothesis = hasResult() ? std::clamp(index, 0, int(m_output.result->hypotheses.size()) - 1) : 0;
+    m_hypothesis =
+        hasResult() ? std::clamp(index, 0, int(m_output.result->hypotheses.size()) - 1) : 0;
     const int rows = steps();
     const int before = m_step;
     m_step = rows == 0 ? -1 : std::clamp(m_step < 0 ? 0 : m_step, 0, rows - 1);

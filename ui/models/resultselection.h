@@ -26,7 +26,7 @@ public:
     // The first hypothesis of the output; the step stays where it was (on the new output's rows).
     void setOutput(const TranslationOutput &output);
     void setFailure(const QString &message); // no output; error() says why
-    void clear();                            // no output, no error
+    void clear(); // no output, no error
 
     const TranslationOutput &output() const { return m_output; }
     const TranslationResult *result() const { return m_output.result.get(); } // nullptr when none
@@ -35,7 +35,7 @@ public:
 
     int hypothesisIndex() const { return m_hypothesis; }
     const Hypothesis *hypothesis() const; // nullptr when there is no result
-    void selectHypothesis(int index);     // clamped
+    void selectHypothesis(int index); // clamped
 
     // -1 when there is nothing to select. Kept while the output goes and comes, so that the next
     // sentence shows the same step where it has one.

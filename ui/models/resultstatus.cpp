@@ -35,9 +35,9 @@ QString outputLineText(const ResultSelection &selection)
 
 QString placeholderText(bool haveModel, const QString &error)
 {
-    return !haveModel        ? tr("Open a model (Ctrl+O) and type a sentence.")
-        : !error.isEmpty()   ? tr("No alignment: this sentence cannot be translated.")
-                             : tr("Type a sentence (Ctrl+L) to see its alignment.");
+    return !haveModel      ? tr("Open a model (Ctrl+O) and type a sentence.")
+        : !error.isEmpty() ? tr("No alignment: this sentence cannot be translated.")
+                           : tr("Type a sentence (Ctrl+L) to see its alignment.");
 }
 
 QStringList unknownWords(const TranslationResult *result)
@@ -70,15 +70,17 @@ QString referenceLogProbText(const ResultSelection &selection)
         return {};
     QStringList tokens;
     for (size_t i = 0; i < h->targetTokens.size() && i < h->logProbs.size(); ++i)
-        tokens << QStringLiteral("%1 %2").arg(QString::fromStdString(h->targetTokens[i]),
-                                              QString::number(h->logProbs[i], 'f', 2).replace(QLatin1Char('-'), QStringLiteral("−")));
+        tokens << QStringLiteral("%1 %2").arg(
+            QString::fromStdString(h->targetTokens[i]),
+            QString::number(h->logProbs[i], 'f', 2).replace(QLatin1Char('-'), QStringLiteral("−")));
     QString text = tr("log p: %1").arg(tokens.join(QStringLiteral(" · ")));
     QStringList outside;
     for (const std::string &word : result->unknownTargetWords)
         outside << QString::fromStdString(word);
     outside.removeDuplicates();
     if (!outside.isEmpty())
-        text += tr("   Reference words outside the vocabulary: %1").arg(outside.join(QStringLiteral(", ")));
+        text += tr("   Reference words outside the vocabulary: %1")
+                    .arg(outside.join(QStringLiteral(", ")));
     return text;
 }
 
@@ -86,7 +88,8 @@ QString modelStatusText(const Model *model)
 {
     if (!model)
         return tr("No model");
-    return QString::fromStdString(model->config().name.empty() ? model->displayName() : model->config().name);
+    return QString::fromStdString(model->config().name.empty() ? model->displayName()
+                                                               : model->config().name);
 }
 
 QString translationTimeText(const ResultSelection &selection)

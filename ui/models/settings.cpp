@@ -155,10 +155,11 @@ bool Settings::sync(QString *error)
         emit writeSucceeded();
         return true;
     }
-    const QString message = tr("Settings could not be saved to “%1”: the folder is not writable or the disk "
-                               "is full. Recent models, the last sentence and the window layout will not be "
-                               "remembered; the previous settings file is unchanged.")
-                                .arg(QDir::toNativeSeparators(settings.fileName()));
+    const QString message =
+        tr("Settings could not be saved to “%1”: the folder is not writable or the disk "
+           "is full. Recent models, the last sentence and the window layout will not be "
+           "remembered; the previous settings file is unchanged.")
+            .arg(QDir::toNativeSeparators(settings.fileName()));
     if (error)
         *error = message;
     emit writeFailed(message);

@@ -86,8 +86,9 @@ DecodingPanel::DecodingPanel(ResultSelection *selection, QWidget *parent)
     m_temperature->setSingleStep(0.1);
     m_temperature->setDecimals(2);
     m_temperature->setValue(1.0);
-    m_temperature->setToolTip(tr("The heatmap shows softmax(e / τ): above 1 flatter, below 1 more peaked; "
-                                 "1 is the model's own attention"));
+    m_temperature->setToolTip(
+        tr("The heatmap shows softmax(e / τ): above 1 flatter, below 1 more peaked; "
+           "1 is the model's own attention"));
     auto *temperatureLabel = new QLabel(tr("&Temperature τ:"), this);
     temperatureLabel->setBuddy(m_temperature);
     m_share = new QSpinBox(this);
@@ -95,8 +96,9 @@ DecodingPanel::DecodingPanel(ResultSelection *selection, QWidget *parent)
     m_share->setRange(0, 100);
     m_share->setValue(100);
     m_share->setSuffix(QStringLiteral("%"));
-    m_share->setToolTip(tr("Alt+click a heatmap cell (or press F on the heatmap's cell cursor) to put this share of "
-                          "the step's attention on that word"));
+    m_share->setToolTip(tr(
+        "Alt+click a heatmap cell (or press F on the heatmap's cell cursor) to put this share of "
+        "the step's attention on that word"));
     auto *shareLabel = new QLabel(tr("F&orce share:"), this);
     shareLabel->setBuddy(m_share);
     m_threshold = new QDoubleSpinBox(this);
@@ -105,8 +107,9 @@ DecodingPanel::DecodingPanel(ResultSelection *selection, QWidget *parent)
     m_threshold->setSingleStep(0.05);
     m_threshold->setDecimals(2);
     m_threshold->setSpecialValueText(tr("argmax"));
-    m_threshold->setToolTip(tr("The model's links for precision, recall and AER: each output word's "
-                               "argmax source word, and every weight above this threshold"));
+    m_threshold->setToolTip(
+        tr("The model's links for precision, recall and AER: each output word's "
+           "argmax source word, and every weight above this threshold"));
     auto *thresholdLabel = new QLabel(tr("Lin&k threshold:"), this);
     thresholdLabel->setBuddy(m_threshold);
     controls->addWidget(temperatureLabel);
@@ -121,7 +124,8 @@ DecodingPanel::DecodingPanel(ResultSelection *selection, QWidget *parent)
 
     m_outputLabel = new QLabel(this);
     m_outputLabel->setObjectName(QStringLiteral("output"));
-    m_outputLabel->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
+    m_outputLabel->setTextInteractionFlags(Qt::TextSelectableByMouse
+                                           | Qt::TextSelectableByKeyboard);
     m_outputLabel->setWordWrap(true);
     QFont outputFont = m_outputLabel->font();
     outputFont.setPointSizeF(outputFont.pointSizeF() * 1.3);
@@ -131,12 +135,18 @@ DecodingPanel::DecodingPanel(ResultSelection *selection, QWidget *parent)
     connect(m_sentence, &SentenceEdit::textEdited, this, &DecodingPanel::sentenceEdited);
     connect(m_reference, &QLineEdit::textChanged, this, &DecodingPanel::referenceChanged);
     connect(m_reference, &QLineEdit::textChanged, this, &DecodingPanel::updateOptions);
-    connect(m_decoding, qOverload<int>(&QComboBox::currentIndexChanged), this, &DecodingPanel::updateOptions);
-    connect(m_beamWidth, qOverload<int>(&QSpinBox::valueChanged), this, &DecodingPanel::updateOptions);
-    connect(m_maxLength, qOverload<int>(&QSpinBox::valueChanged), this, &DecodingPanel::updateOptions);
-    connect(m_temperature, qOverload<double>(&QDoubleSpinBox::valueChanged), this, &DecodingPanel::temperatureChanged);
-    connect(m_threshold, qOverload<double>(&QDoubleSpinBox::valueChanged), this, &DecodingPanel::linkThresholdChanged);
-    connect(m_hypotheses, qOverload<int>(&QComboBox::activated), selection, &ResultSelection::selectHypothesis);
+    connect(m_decoding, qOverload<int>(&QComboBox::currentIndexChanged), this,
+            &DecodingPanel::updateOptions);
+    connect(m_beamWidth, qOverload<int>(&QSpinBox::valueChanged), this,
+            &DecodingPanel::updateOptions);
+    connect(m_maxLength, qOverload<int>(&QSpinBox::valueChanged), this,
+            &DecodingPanel::updateOptions);
+    connect(m_temperature, qOverload<double>(&QDoubleSpinBox::valueChanged), this,
+            &DecodingPanel::temperatureChanged);
+    connect(m_threshold, qOverload<double>(&QDoubleSpinBox::valueChanged), this,
+            &DecodingPanel::linkThresholdChanged);
+    connect(m_hypotheses, qOverload<int>(&QComboBox::activated), selection,
+            &ResultSelection::selectHypothesis);
     connect(m_hypotheses, &QComboBox::currentIndexChanged, this, [this, hypothesesLabel](int) {
         hypothesesLabel->setVisible(m_hypotheses->count() > 1);
         m_hypotheses->setVisible(m_hypotheses->count() > 1);
@@ -248,7 +258,8 @@ void DecodingPanel::showOutput()
     m_outputLabel->setStyleSheet(failed ? QStringLiteral("color: #c62828") : QString());
     const TranslationResult *result = m_selection->result();
     m_sentence->setUnknownWords(unknownWords(result),
-                                result ? m_selection->output().model->config().normalization : Normalization::Tutorial);
+                                result ? m_selection->output().model->config().normalization
+                                       : Normalization::Tutorial);
 }
 
 } // namespace attnviz

@@ -24,13 +24,15 @@ StatusBar::StatusBar(const ResultSelection *selection, const ModelSession *model
     m_unknownStatus->setObjectName(QStringLiteral("unknownWords"));
     m_scoreStatus = new QLabel(this);
     m_scoreStatus->setObjectName(QStringLiteral("alignmentScore"));
-    m_scoreStatus->setToolTip(tr("The model's hard links against the gold links: precision |A∩P|/|A|, "
-                                 "recall |A∩S|/|S|, alignment error rate (Och & Ney 2003)"));
+    m_scoreStatus->setToolTip(
+        tr("The model's hard links against the gold links: precision |A∩P|/|A|, "
+           "recall |A∩S|/|S|, alignment error rate (Och & Ney 2003)"));
     m_setStatus = new QLabel(this);
     m_setStatus->setObjectName(QStringLiteral("alignmentSet"));
     m_referenceStatus = new QLabel(this);
     m_referenceStatus->setObjectName(QStringLiteral("referenceLogProbs"));
-    m_referenceStatus->setToolTip(tr("The log-probability the model gives each token of the reference"));
+    m_referenceStatus->setToolTip(
+        tr("The log-probability the model gives each token of the reference"));
     addWidget(m_modelStatus);
     addWidget(m_unknownStatus);
     addWidget(m_referenceStatus, 1);
@@ -44,9 +46,8 @@ StatusBar::StatusBar(const ResultSelection *selection, const ModelSession *model
     addPermanentWidget(m_timeStatus);
 
     connect(selection, &ResultSelection::hypothesisChanged, this, &StatusBar::showResult);
-    connect(models, &ModelSession::modelChanged, this, [this]() {
-        m_modelStatus->setText(modelStatusText(m_models->model().get()));
-    });
+    connect(models, &ModelSession::modelChanged, this,
+            [this]() { m_modelStatus->setText(modelStatusText(m_models->model().get())); });
     connect(alignments, &AlignmentSession::goldChanged, this,
             [this, alignments]() { m_setStatus->setText(alignments->statusText()); });
     connect(alignments, &AlignmentSession::scoreChanged, this,
@@ -61,7 +62,8 @@ StatusBar::StatusBar(const ResultSelection *selection, const ModelSession *model
         m_timeStatus->setText(tr("Translating… (Esc stops)"));
         emit translationSlow();
     });
-    connect(controller, &TranslationController::translationStarted, &m_busyTimer, qOverload<>(&QTimer::start));
+    connect(controller, &TranslationController::translationStarted, &m_busyTimer,
+            qOverload<>(&QTimer::start));
     connect(controller, &TranslationController::idle, &m_busyTimer, &QTimer::stop);
     showResult();
 }
@@ -72,7 +74,8 @@ void StatusBar::showResult()
     const QStringList unknown = unknownWords(m_selection->result());
     m_unknownStatus->setText(unknownWordsText(unknown));
     m_unknownStatus->setToolTip(unknown.join(QStringLiteral(", ")));
-    m_unknownStatus->setStyleSheet(unknown.isEmpty() ? QString() : QStringLiteral("color: #c62828"));
+    m_unknownStatus->setStyleSheet(unknown.isEmpty() ? QString()
+                                                     : QStringLiteral("color: #c62828"));
     m_referenceStatus->setText(referenceLogProbText(*m_selection));
     m_timeStatus->setText(translationTimeText(*m_selection));
 }

@@ -20,8 +20,9 @@ class StatusBar : public QStatusBar
 {
     Q_OBJECT
 public:
-    StatusBar(const ResultSelection *selection, const ModelSession *models, const AlignmentSession *alignments,
-              const Settings *settings, const TranslationController *controller, QWidget *parent = nullptr);
+    StatusBar(const ResultSelection *selection, const ModelSession *models,
+              const AlignmentSession *alignments, const Settings *settings,
+              const TranslationController *controller, QWidget *parent = nullptr);
 
     QString statusText() const; // model, unknown words and time: "tiny | Translated in 2.0 ms"
     QString referenceText() const;
@@ -39,8 +40,8 @@ private:
 
     const ResultSelection *m_selection;
     const ModelSession *m_models;
-    QLabel *m_modelStatus, *m_unknownStatus, *m_referenceStatus, *m_settingsStatus, *m_setStatus, *m_scoreStatus,
-        *m_timeStatus;
+    QLabel *m_modelStatus, *m_unknownStatus, *m_referenceStatus, *m_settingsStatus, *m_setStatus,
+        *m_scoreStatus, *m_timeStatus;
     QTimer m_busyTimer; // how long a translation runs before the window says so
     bool m_settingsWarningShown = false;
 };
