@@ -7,6 +7,7 @@
 #include "decodingpanel.h"
 #include "exportwriter.h"
 #include "figureexport.h"
+#include "filedialogs.h"
 #include "importdialog.h"
 #include "resultselection.h"
 #include "resultstatus.h"
@@ -25,7 +26,6 @@
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QGuiApplication>
 #include <QLineEdit>
@@ -360,18 +360,9 @@ void MainWindow::importCheckpointDialog()
 
 void MainWindow::saveModelDialog()
 {
-    const QString current = modelPath();
-    const QString start =
-        QFileInfo(current).exists() ? QFileInfo(current).absolutePath() : QDir::homePath();
-    QString path = QFileDialog::getSaveFileName(
-        this, tr("Save model as"), start + QStringLiteral("/model.safetensors"),
-        tr("attnviz models (*.safetensors);;JSON models (*.json)"));
-    if (path.isEmpty())
-        return;
-    if (QFileInfo(path).suffix().isEmpty())
-        path += QStringLiteral(".safetensors");
+    const QString path = filedialogs::saveModel(this, modelPath());
     QString error;
-    if (!saveModelAs(path, &error))
+    if (!path.isEmpty() && !saveModelAs(path, &error))
         QMessageBox::warning(this, tr("Save model as"), error);
 }
 
@@ -386,10 +377,9 @@ void MainWindow::restoreSession()
 
 void MainWindow::openModel()
 {
-    const QString start =
-        modelPath().isEmpty() ? sampleModelsDirectory() : QFileInfo(modelPath()).absolutePath();
-    const QString path = QFileDialog::getOpenFileName(
-        this, tr("Open model"), start, tr("attnviz models (*.safetensors *.json);;All files (*)"));
+    const QString path = filedialogs::openModel(
+        this,
+        modelPath().isEmpty() ? sampleModelsDirectory() : QFileInfo(modelPath()).absolutePath());
     if (!path.isEmpty())
         loadModel(path);
 }
@@ -494,29 +484,16 @@ bool MainWindow::copyImage()
 
 void MainWindow::exportAlignmentDialog()
 {
-    const QStringList filters = {tr("PNG image, 2 pixels per point (*.png)"),
-                                 tr("PNG image, 1 pixel per point (*.png)"),
-                                 tr("PNG image, 4 pixels per point (*.png)"),
-                                 tr("SVG vector image (*.svg)"),
-                                 tr("PDF document (*.pdf)"),
-                                 tr("CSV: the matrix (*.csv)"),
-                                 tr("JSON: everything attnviz-cli prints (*.json)")};
-    QString filter = filters.front();
-    QString path = QFileDialog::getSaveFileName(this, tr("Export alignment"),
-                                                m_settings->exportDirectory()
-                                                    + QStringLiteral("/alignment.png"),
-                                                filters.join(QStringLiteral(";;")), &filter);
-    if (path.isEmpty())
+    const auto target = filedialogs::exportAlignment(this, m_settings->exportDirectory());
+    if (!target)
         return;
-    if (QFileInfo(path).suffix().isEmpty()) // the chosen filter gives the extension
-        path += QLatin1Char('.') + filter.section(QStringLiteral("(*."), 1).chopped(1);
-    const int scale = filter == filters[1] ? 1 : filter == filters[2] ? 4 : 2;
-    m_settings->setExportDirectory(QFileInfo(path).absolutePath());
+    m_settings->setExportDirectory(QFileInfo(target->path).absolutePath());
     QString error;
-    if (!exportAlignment(path, scale, &error))
+    if (!exportAlignment(target->path, target->pngScale, &error))
         QMessageBox::warning(this, tr("Export alignment"), error);
     else
-        statusBar()->showMessage(tr("Exported %1").arg(QDir::toNativeSeparators(path)), 5000);
+        statusBar()->showMessage(tr("Exported %1").arg(QDir::toNativeSeparators(target->path)),
+                                 5000);
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
@@ -622,42 +599,19 @@ void MainWindow::openAlignmentSetDialog()
 {
     if (!maybeSaveAnnotations())
         return;
-    const QString sentences = QFileDialog::getOpenFileName(
-        this, tr("Open alignment set: 1/3, the sentences"), m_settings->alignmentDirectory(),
-        tr("Sentences, one per line (*.src *.txt);;All files (*)"));
-    if (sentences.isEmpty())
+    const auto files = filedialogs::openAlignmentSet(this, m_settings->alignmentDirectory());
+    if (!files)
         return;
-    const QString folder = QFileInfo(sentences).absolutePath();
-    const QString base = folder + QLatin1Char('/') + QFileInfo(sentences).completeBaseName();
-    // The next file's dialog starts on NAME.ext beside the sentences when there is one.
-    const auto beside = [&base, &folder](const char *suffix) {
-        const QString path = base + QLatin1String(suffix);
-        return QFileInfo::exists(path) ? path : folder;
-    };
-    const QString references = QFileDialog::getOpenFileName(
-        this, tr("Open alignment set: 2/3, the reference translations"), beside(".ref"),
-        tr("References, one per line (*.ref *.txt);;All files (*)"));
-    if (references.isEmpty())
-        return;
-    const QString gold = QFileDialog::getOpenFileName(
-        this, tr("Open alignment set: 3/3, the gold links (Pharaoh)"), beside(".gold"),
-        tr("Pharaoh alignments (*.gold *.align *.txt);;All files (*)"));
-    if (gold.isEmpty())
-        return;
-    m_settings->setAlignmentDirectory(folder);
+    m_settings->setAlignmentDirectory(QFileInfo(files->sentences).absolutePath());
     QString error;
-    if (!openAlignmentSet(sentences, references, gold, &error))
+    if (!openAlignmentSet(files->sentences, files->references, files->gold, &error))
         QMessageBox::warning(this, tr("Open alignment set"), error);
 }
 
 bool MainWindow::saveAlignmentsDialog()
 {
-    const QString title = m_alignments->isFromFiles()
-        ? tr("Save alignments")
-        : tr("Save alignments (also NAME.src and NAME.ref, the sentences and references)");
-    const QString path = QFileDialog::getSaveFileName(
-        this, title, m_settings->alignmentDirectory() + QStringLiteral("/alignments.gold"),
-        tr("Pharaoh alignments (*.gold *.align *.txt);;All files (*)"));
+    const QString path = filedialogs::saveAlignments(this, m_settings->alignmentDirectory(),
+                                                     m_alignments->isFromFiles());
     if (path.isEmpty())
         return false;
     QString error;
