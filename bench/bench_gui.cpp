@@ -1,7 +1,8 @@
 // The GUI's side of a keystroke, offscreen: from a changed sentence (TranslationController, as
 // the window uses it, debounce skipped) to a finished synchronous repaint of the heatmap view,
-// then that repaint alone; and a repaint of a 200 x 200 heatmap, whole and as a scroll area
-// shows it. Medians of repeats, one JSON object per line, as
+// then that repaint alone; the same keystroke through the whole window (a key event in the
+// sentence box, the settings, every view, the window's repaint); and a repaint of a 200 x 200
+// heatmap, whole and as a scroll area shows it. Medians of repeats, one JSON object per line, as
 // bench_engine prints them. Never a CTest test.
 //
 //     QT_QPA_PLATFORM=offscreen bench_gui MODEL.safetensors
@@ -10,7 +11,8 @@
 #include "syntheticresult.h"
 
 #include "alignmentview.h"
-#include "heatmapmodel.h"
+#include "alignmentmodel.h"
+#include "mainwindow.h"
 #include "translationcontroller.h"
 
 #include <attnviz/models/model.h>
@@ -19,8 +21,12 @@
 #include <nlohmann/json.hpp>
 
 #include <QApplication>
+#include <QKeyEvent>
+#include <QPlainTextEdit>
 #include <QScrollArea>
 #include <QScrollBar>
+#include <QSettings>
+#include <QTemporaryDir>
 
 #include <iostream>
 
@@ -51,16 +57,15 @@ int main(int argc, char **argv)
     const std::string path = argv[1];
     const std::string stem = path.substr(path.find_last_of('/') + 1, path.rfind(".safetensors") - path.find_last_of('/') - 1);
     const auto model = Model::fromFile(path);
-    const bool legacy = model->config().architecture == Architecture::TutorialLegacy;
 
-    HeatmapModel heatmap;
+    AlignmentModel heatmap;
     AlignmentView view(AlignmentView::Kind::Heatmap, &heatmap);
     view.resize(1000, 700);
     view.show();
     TranslationController controller;
     controller.setModel(model);
     QObject::connect(&controller, &TranslationController::resultReady, [&](const TranslationOutput &output) {
-        heatmap.setResult(output.result, 0, legacy);
+        heatmap.setResult(output.result, 0);
         view.repaint();
     });
 
@@ -78,20 +83,53 @@ int main(int argc, char **argv)
         std::cout << bench::toJson("gui/repaint/" + suffix, bench::measure(repaint)) << std::endl;
     }
 
+    // The real window at 1600 x 1000: a key pressed in the sentence box (a letter typed at the end,
+    // then Backspace: two sentences that alternate), through MainWindow, its settings and every
+    // view it feeds, to the end of the repaint the event loop then does. Settings go to a
+    // temporary folder, as the tests do, so the person's own stay as they are.
+    {
+        QTemporaryDir settingsDir;
+        QCoreApplication::setOrganizationName(QStringLiteral("attnviz-bench"));
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settingsDir.path());
+        MainWindow window;
+        window.resize(1600, 1000);
+        window.show();
+        window.loadModel(QString::fromStdString(path));
+        auto *box = window.findChild<QPlainTextEdit *>(QStringLiteral("sentence"));
+        for (int words : {10, 20, 60}) {
+            window.setSentence(sentenceOf(*model, words, 0));
+            window.waitForTranslation(60'000);
+            QApplication::processEvents();
+            box->moveCursor(QTextCursor::End);
+            bool typed = false;
+            const auto keystroke = [&] {
+                typed = !typed;
+                QKeyEvent press(QEvent::KeyPress, typed ? Qt::Key_X : Qt::Key_Backspace, Qt::NoModifier,
+                                typed ? QStringLiteral("x") : QString());
+                QApplication::sendEvent(box, &press);
+                window.waitForTranslation(60'000);
+                QApplication::processEvents();
+            };
+            std::cout << bench::toJson("gui/keystroke-window/" + stem + "/words" + std::to_string(words),
+                                       bench::measure(keystroke))
+                      << std::endl;
+        }
+    }
+
     // 200 x 200: as the window shows it, in a 1000 x 700 scroll area (the part in view is
     // painted), and the whole heatmap at once (every cell and label; what an export paints).
-    heatmap.setResult(test::syntheticResult(200, 200), 0, false);
+    heatmap.setResult(test::syntheticResult(200, 200), 0);
     std::cout << bench::toJson("gui/repaint/heatmap200x200/all", bench::measure(repaint)) << std::endl;
     view.setZoom(0.4); // the smallest zoom: 2,100 pixels square
     std::cout << bench::toJson("gui/repaint/heatmap200x200/all-zoom0.4", bench::measure(repaint)) << std::endl;
-    HeatmapModel scrolledModel;
+    AlignmentModel scrolledModel;
     QScrollArea scrollArea;
     auto *scrolled = new AlignmentView(AlignmentView::Kind::Heatmap, &scrolledModel);
     scrollArea.setWidget(scrolled);
     scrollArea.setWidgetResizable(true);
     scrollArea.resize(1000, 700);
     scrollArea.show();
-    scrolledModel.setResult(test::syntheticResult(200, 200), 0, false);
+    scrolledModel.setResult(test::syntheticResult(200, 200), 0);
     QApplication::processEvents();
     scrollArea.verticalScrollBar()->setValue(scrollArea.verticalScrollBar()->maximum() / 2);
     scrollArea.horizontalScrollBar()->setValue(scrollArea.horizontalScrollBar()->maximum() / 2);

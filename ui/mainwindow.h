@@ -1,37 +1,38 @@
+// The attnviz window. It composes the parts (docs/architecture.md, "The window"): the state
+// lives in ResultSelection, ModelSession, AlignmentSession, Settings and TranslationController;
+// the widgets (DecodingPanel, the AlignmentViews, ContextDock, StatusBar) subscribe to them.
+// MainWindow owns the menus and the dialogs, wires the parts together, and offers what the
+// tests and main() drive.
 #pragma once
 
-#include "figureexport.h"
-
+#include "alignmentmodel.h"
+#include "alignmentsession.h"
+#include "alignmentview.h"
 #include "colormap.h"
+#include "decodingpanel.h"
+#include "modelsession.h"
+#include "resultselection.h"
+#include "settings.h"
+#include "statusbar.h"
 #include "translationcontroller.h"
 
 #include <attnviz/analysis/alignment.h>
 
+#include <QAction>
 #include <QMainWindow>
-#include <QTimer>
+#include <QTabWidget>
 
 #include <memory>
+#include <optional>
 
-class QAction;
 class QActionGroup;
-class QComboBox;
-class QDoubleSpinBox;
-class QLabel;
-class QSettings;
-class QLineEdit;
 class QMenu;
-class QSpinBox;
-class QTabWidget;
-class QTableWidget;
 class QTextBrowser;
 
 namespace attnviz {
 
-class AlignmentView;
-class ContextView;
-class HeatmapModel;
 class Model;
-class SentenceEdit;
+struct FigureOptions;
 
 class MainWindow : public QMainWindow
 {
@@ -40,93 +41,115 @@ public:
     explicit MainWindow(QWidget *parent = nullptr);
     ~MainWindow() override;
 
+    // The parts.
+    ResultSelection *selection() const { return m_selection; }
+    ModelSession *models() const { return m_models; }
+    AlignmentSession *alignments() const { return m_alignments; }
+    Settings *settings() const { return m_settings; }
+    TranslationController *controller() const { return m_controller; }
+    AlignmentModel *alignmentModel() const { return m_alignment; }
+    AlignmentView *heatmapView() const { return m_heatmapView; }
+    QAction *stopAction() const { return m_stopAction; }
+
     // Loads a model; on failure keeps the current one, emits modelLoadFailed() and shows the
     // message in a window-modal box that does not block the caller.
-    bool loadModel(const QString &path);
+    bool loadModel(const QString &path) { return m_models->load(path); }
     // A model made in memory (the PyTorch import): shown like a loaded one, not yet saved.
-    void useModel(std::shared_ptr<const Model> model, const QString &label);
-    // Writes the current model as an attnviz-seq2seq/1 file (format by extension), atomically.
-    bool saveModelAs(const QString &path, QString *error);
-    // Reopens the last model and sentence from the settings.
-    void restoreSession();
-
-    const Model *model() const { return m_model.get(); } // nullptr when none is loaded
-    QString modelPath() const { return m_modelPath; }
+    void useModel(std::shared_ptr<const Model> model, const QString &label)
+    {
+        m_models->use(std::move(model), label);
+    }
+    // ModelSession::saveAs
+    bool saveModelAs(const QString &path, QString *error) { return m_models->saveAs(path, error); }
+    void restoreSession(); // reopens the last model and sentence from the settings
+    // nullptr when none is loaded
+    const Model *model() const { return m_models->model().get(); }
+    QString modelPath() const { return m_models->path(); }
 
     void setSentence(const QString &sentence);
-    QString sentence() const;
-    void setReference(const QString &reference); // non-empty: forced decoding
-    void setBeamWidth(int width);                // 1: greedy
+    QString sentence() const { return m_panel->sentence(); }
+    // non-empty: forced decoding
+    void setReference(const QString &reference) { m_panel->setReference(reference); }
+    // 1: greedy
+    void setBeamWidth(int width) { m_panel->setBeamWidth(width); }
     // Runs the event loop until the current input is translated; false on timeout.
-    bool waitForTranslation(int timeoutMilliseconds = 30000);
+    bool waitForTranslation(int timeoutMilliseconds = 30000)
+    {
+        return m_controller->waitForIdle(timeoutMilliseconds);
+    }
 
-    ColorMap colorMap() const;
+    ColorMap colorMap() const { return m_alignment->colorMap(); }
     void setColorMap(ColorMap map);
-    bool showValues() const;
+    bool showValues() const { return m_heatmapView->showValues(); }
     void setShowValues(bool show);
-    int selectedStep() const { return m_step; }
-    void selectStep(int step);
-
-    // Raw scores e_ij (before the softmax) instead of α in the heatmap.
-    bool energiesShown() const;
+    int selectedStep() const { return m_selection->step(); }
+    void selectStep(int step) { m_selection->selectStep(step); }
+    // raw scores e_ij (before the softmax) instead of α
+    bool energiesShown() const { return m_alignment->mode() == HeatmapMode::Energies; }
     void setEnergiesShown(bool shown);
-    double temperature() const; // α = softmax(e / τ) in the heatmap
-    void setTemperature(double temperature);
+    // α = softmax(e / τ) in the heatmap
+    double temperature() const { return m_alignment->temperature(); }
+    void setTemperature(double temperature) { m_panel->setTemperature(temperature); }
 
     // What-if: put attentionShare() of step's attention on source position `column` and decode
     // again; resetAttention() goes back to the model's own.
     void forceAttention(int step, int column);
-    void resetAttention();
-    int attentionShare() const; // percent
-    void setAttentionShare(int percent);
+    void resetAttention() { m_controller->clearAttentionOverrides(); }
+    // percent
+    int attentionShare() const { return m_panel->attentionShare(); }
+    void setAttentionShare(int percent) { m_panel->setAttentionShare(percent); }
 
-    // Gold links of the current sentence (word positions, EOS excluded); nullopt: none.
-    void setGoldAlignment(std::optional<GoldAlignment> gold);
-    std::optional<GoldAlignment> goldAlignment() const;
-    double linkThreshold() const; // 0: argmax links only
-    void setLinkThreshold(double threshold);
-    QString alignmentScoreText() const; // "P 1.00  R 0.67  AER 0.20 (3 links, 3 sure)"
-    bool isAnnotating() const;
-    void setAnnotating(bool on);
+    // Gold links (AlignmentSession), as the tests and main() reach them.
+    void setGoldAlignment(std::optional<GoldAlignment> gold)
+    {
+        m_alignments->setGoldAlignment(std::move(gold));
+    }
+    std::optional<GoldAlignment> goldAlignment() const { return m_alignments->goldAlignment(); }
+    // 0: argmax links only
+    double linkThreshold() const { return m_panel->linkThreshold(); }
+    void setLinkThreshold(double threshold) { m_panel->setLinkThreshold(threshold); }
+    // "P 1.00  R 0.67  AER 0.20 (3 model links, 3 sure)"
+    QString alignmentScoreText() const { return m_status->alignmentScoreText(); }
+    bool isAnnotating() const { return m_annotateAction->isChecked(); }
+    void setAnnotating(bool on) { m_annotateAction->setChecked(on); }
     bool toggleGoldLink(int row, int column); // false when the cell is no word pair
-    // Sentences, references and gold links, one sentence per line; false with *error on
-    // mismatched line counts or a Pharaoh syntax error. Shows the first sentence.
     bool openAlignmentSet(const QString &sentences, const QString &references, const QString &gold,
-                          QString *error);
-    int alignmentSetSize() const { return int(m_setSentences.size()); }
-    int alignmentSetIndex() const { return m_setIndex; }
-    void showSetSentence(int index);
-    // The gold links (writePharaoh), atomically. Annotations made in the window, not in a set
-    // opened from files, are saved as a set: NAME.src and NAME.ref beside the links.
-    bool saveAlignments(const QString &path, QString *error);
-    QStringList alignmentFiles(const QString &path) const; // what saveAlignments(path) writes
-    bool annotationsModified() const { return m_annotationsModified; }
-    int annotatedSentences() const; // with at least one link
-    // Writes the settings out now (each change is also written at once). On failure the status
-    // bar says so, with the file, until a write succeeds; closing the window says so in a box.
-    bool syncSettings(QString *error = nullptr);
-    QAction *stopAction() const { return m_stopAction; }
+                          QString *error)
+    {
+        return m_alignments->open(sentences, references, gold, error);
+    }
+    int alignmentSetSize() const { return m_alignments->size(); }
+    int alignmentSetIndex() const { return m_alignments->index(); }
+    void showSetSentence(int index) { m_alignments->showSentence(index); }
+    bool saveAlignments(const QString &path, QString *error)
+    {
+        return m_alignments->save(path, error);
+    }
+    // what saveAlignments(path) writes
+    QStringList alignmentFiles(const QString &path) const { return m_alignments->files(path); }
+    bool annotationsModified() const { return m_alignments->isModified(); }
+    int annotatedSentences() const { return m_alignments->annotatedSentences(); }
+    // Writes the pending settings now. On failure the status bar says so, with the file, until
+    // a write succeeds; closing the window says so in a box.
+    bool syncSettings(QString *error = nullptr) { return m_settings->sync(error); }
 
-    void showLinesView();
-    HeatmapModel *heatmapModel() const { return m_heatmap; }
-    AlignmentView *heatmapView() const { return m_heatmapView; }
-    TranslationController *controller() const { return m_controller; }
-    QString outputText() const;
-    QString statusText() const; // model, time and unknown words, as the status bar shows them
-    // Forced decoding: "log p: 1999 −0.00 · 05 −0.01 …" and the reference words outside the vocabulary.
-    QString referenceText() const;
+    void showLinesView() { m_tabs->setCurrentIndex(1); }
+    QString outputText() const { return m_panel->outputText(); }
+    // model, time and unknown words, as the status bar shows them
+    QString statusText() const { return m_status->statusText(); }
+    // Forced decoding: "log p: 1999 −0.00 · 05 −0.01 …" and the reference words outside the
+    // vocabulary.
+    QString referenceText() const { return m_status->referenceText(); }
 
     // Writes what the views show (the selected beam, or the forced reference) to path, in the
     // format its extension names: .png (pngScale pixels per point), .svg, .pdf, .csv, .json.
-    // Atomic (QSaveFile): on failure *error says why and no file is left. The same figure
-    // as attnviz-cli export draws.
+    // Atomic: on failure *error says why and no file is left. The same figure as attnviz-cli
+    // export draws.
     bool exportAlignment(const QString &path, int pngScale, QString *error);
-    // The figure at 2x on the clipboard; false when there is nothing to copy.
-    bool copyImage();
+    bool copyImage(); // the figure at 2x on the clipboard; false when there is nothing to copy
 
-    // Installed: <prefix>/share/attnviz/sample_models next to bin/; else the source tree's.
-    static QString sampleModelsDirectory();
-    static constexpr int maxRecentModels = 8;
+    static QString sampleModelsDirectory() { return ModelSession::sampleModelsDirectory(); }
+    static constexpr int maxRecentModels = ModelSession::maxRecentModels;
 
 signals:
     void modelLoaded(const QString &path);
@@ -139,89 +162,55 @@ protected:
     void dropEvent(QDropEvent *event) override;
 
 private:
-    void createMenus();
     void createCentralWidget();
     void createDocks();
+    void createMenus();
+    void connectParts();
     void openModel();
-    void exportAlignmentDialog();
     void importCheckpointDialog();
     void saveModelDialog();
-    FigureOptions figureOptions(int pngScale) const; // title: the sentence and the model name
-    void showLoadError(const QString &message);
-    void updateModelView();
-    void rebuildRecentMenu();
-    void rebuildSampleMenu();
-    void addRecentModel(const QString &path);
-    void updateOptions();
-    void showResult(const TranslationOutput &output);
-    void showFailure(const QString &message);
-    void clearResult();
-    void showHypothesis(int index);
-    void updateStatus();
-    void updateContributions();
-    void updateAlignmentScore();
-    void showGold();
-    void onCellClicked(int row, int column, Qt::KeyboardModifiers modifiers);
-    void storeSetting(const QString &key, const QVariant &value);
-    bool reportSettingsStatus(const QSettings &settings, QString *error = nullptr);
-    void describeCell(int row, int column); // in the status bar
+    void exportAlignmentDialog();
     void openAlignmentSetDialog();
     bool saveAlignmentsDialog();
     bool maybeSaveAnnotations(); // asks when gold links changed since the last save; false: cancel
-    void followAnnotations();    // shows the links of the sentence and reference now typed
+    void showLoadError(const QString &message);
+    void modelChanged();
+    void updateModelView();
+    void rebuildRecentMenu();
+    void rebuildSampleMenu();
+    void showHypothesis();
+    void showTranslationStopped();
+    void showGold();
+    void onCellClicked(int row, int column, Qt::KeyboardModifiers modifiers);
+    void describeCell(int row, int column); // in the status bar
+    FigureOptions figureOptions(int pngScale) const; // title: the sentence and the model name
 
-    std::shared_ptr<const Model> m_model;
-    QString m_modelPath;
+    Settings *m_settings;
     TranslationController *m_controller;
-    HeatmapModel *m_heatmap;
-    TranslationOutput m_output;
-    int m_hypothesis = 0;
-    int m_step = -1;
-    QString m_error;
+    ResultSelection *m_selection;
+    ModelSession *m_models;
+    AlignmentSession *m_alignments;
+    AlignmentModel *m_alignment;
 
-    SentenceEdit *m_sentence = nullptr;
-    QLineEdit *m_reference = nullptr;
-    QComboBox *m_decoding = nullptr;
-    QSpinBox *m_beamWidth = nullptr;
-    QSpinBox *m_maxLength = nullptr;
-    QComboBox *m_hypotheses = nullptr;
-    QLabel *m_outputLabel = nullptr;
+    DecodingPanel *m_panel = nullptr;
     QTabWidget *m_tabs = nullptr;
     AlignmentView *m_heatmapView = nullptr;
     AlignmentView *m_linesView = nullptr;
-    ContextView *m_contextView = nullptr;
     QTextBrowser *m_comparison = nullptr;
     QTextBrowser *m_info = nullptr;
-    QLabel *m_modelStatus = nullptr;
-    QLabel *m_timeStatus = nullptr;
-    QLabel *m_settingsStatus = nullptr; // shown while the settings cannot be written
-    QAction *m_stopAction = nullptr;    // Edit → Stop translation (Esc), while one takes long
-    QTimer m_busyTimer;                 // how long a translation runs before the window says so
-    bool m_settingsWarningShown = false;
-    QLabel *m_unknownStatus = nullptr;
+    StatusBar *m_status = nullptr;
+
     QMenu *m_recentMenu = nullptr;
     QMenu *m_sampleMenu = nullptr;
-    QMenu *m_viewMenu = nullptr;
+    QAction *m_stopAction = nullptr; // Edit → Stop translation (Esc), while one takes long
     QAction *m_valuesAction = nullptr;
     QAction *m_exportAction = nullptr, *m_copyImageAction = nullptr; // enabled with a result
     QAction *m_saveModelAction = nullptr; // enabled with a model
     QActionGroup *m_colorMapActions = nullptr;
-    QAction *m_energiesAction = nullptr, *m_annotateAction = nullptr, *m_resetAttentionAction = nullptr;
-    QAction *m_saveAlignmentsAction = nullptr, *m_previousSentenceAction = nullptr, *m_nextSentenceAction = nullptr;
-    QDoubleSpinBox *m_temperature = nullptr;
-    QSpinBox *m_share = nullptr;
-    QDoubleSpinBox *m_threshold = nullptr;
-    QTableWidget *m_contributions = nullptr;
-    QLabel *m_scoreStatus = nullptr;
-    QLabel *m_setStatus = nullptr;
-    QLabel *m_referenceStatus = nullptr; // forced: each reference token's log p, unknown words
-
-    // Gold links: one per sentence of an opened set, or one made by annotating.
-    std::vector<GoldAlignment> m_gold;
-    QStringList m_setSentences, m_setReferences;
-    int m_setIndex = -1; // into m_gold; -1: no gold links
-    bool m_setFromFiles = false;   // else the set is the sentences annotated in the window
-    bool m_annotationsModified = false;
+    QAction *m_energiesAction = nullptr, *m_annotateAction = nullptr,
+            *m_resetAttentionAction = nullptr;
+    QAction *m_saveAlignmentsAction = nullptr, *m_previousSentenceAction = nullptr,
+            *m_nextSentenceAction = nullptr;
 };
 
 } // namespace attnviz

@@ -1,7 +1,7 @@
 #include "figure_renderer.h"
 
 #include <figureexport.h>
-#include <heatmapmodel.h>
+#include <alignmentmodel.h>
 
 #include <stdexcept>
 
@@ -12,17 +12,16 @@ std::string renderFigureForCli(const FigureRequest &request)
     const auto format = figureFormatFromName(QString::fromStdString(request.format));
     if (!format)
         throw std::runtime_error("unknown figure format '" + request.format + "'");
-    HeatmapModel heatmap;
+    AlignmentModel heatmap;
     // A non-owning pointer: the result outlives the heatmap.
-    heatmap.setResult(std::shared_ptr<const TranslationResult>(std::shared_ptr<void>(), &request.result), 0,
-                      request.result.best().attention.cols() > request.result.sourceLength());
+    heatmap.setResult(std::shared_ptr<const TranslationResult>(std::shared_ptr<void>(), &request.result), 0);
     FigureOptions options;
     options.scale = request.scale;
     options.showValues = request.values;
     if (request.title) {
         const ModelConfig &config = request.model.config();
-        options.title = QString::fromStdString(request.sentence) + QStringLiteral("  \u2014  ")
-            + QString::fromStdString(config.name.empty() ? request.model.displayName() : config.name);
+        options.title = figureTitle(QString::fromStdString(request.sentence),
+                                    QString::fromStdString(config.name.empty() ? request.model.displayName() : config.name));
     }
     const QByteArray bytes = renderFigure(heatmap, *format, options);
     if (bytes.isEmpty())

@@ -4,7 +4,7 @@
 // cellColor() says.
 #include "alignmentrenderer.h"
 #include "alignmentview.h"
-#include "heatmapmodel.h"
+#include "alignmentmodel.h"
 
 #include "syntheticresult.h"
 #include "testmodels.h"
@@ -61,14 +61,14 @@ void TestAlignmentRenderer::exposedMatchesWhole()
 {
     QFETCH(bool, legacy);
     QFETCH(QRectF, fraction);
-    HeatmapModel model;
+    AlignmentModel model;
     if (legacy) {
         // A tutorial_legacy result: attention over more slots than the input has.
         const auto tiny = std::make_shared<const Model>(test::makeRandomModel(Architecture::TutorialLegacy), "random");
-        model.setResult(std::make_shared<TranslationResult>(translate(*tiny, "i am", {})), 0, true);
+        model.setResult(std::make_shared<TranslationResult>(translate(*tiny, "i am", {})), 0);
         QVERIFY(model.hasPaddingColumn());
     } else {
-        model.setResult(test::syntheticResult(30, 41), 0, false);
+        model.setResult(test::syntheticResult(30, 41), 0);
     }
     GoldAlignment gold;
     gold.sure = {{0, 0}, {2, 1}};
@@ -111,8 +111,8 @@ void TestAlignmentRenderer::cellsSitWhereCellRectSays_data()
 void TestAlignmentRenderer::cellsSitWhereCellRectSays()
 {
     QFETCH(double, zoom);
-    HeatmapModel model;
-    model.setResult(test::syntheticResult(23, 31), 0, false);
+    AlignmentModel model;
+    model.setResult(test::syntheticResult(23, 31), 0);
     AlignmentStyle style;
     style.zoom = zoom;
     QImage device(1, 1, QImage::Format_RGB32);
@@ -135,8 +135,8 @@ void TestAlignmentRenderer::cellsSitWhereCellRectSays()
 void TestAlignmentRenderer::viewFillsAroundTheDrawing()
 {
     // A small heatmap in a large view is centred; the margins are the view's background.
-    HeatmapModel model;
-    model.setResult(test::syntheticResult(3, 4), 0, false);
+    AlignmentModel model;
+    model.setResult(test::syntheticResult(3, 4), 0);
     QWidget window;
     window.resize(900, 700);
     auto *view = new AlignmentView(AlignmentView::Kind::Heatmap, &model, &window);

@@ -2,6 +2,7 @@
 // mid-write: each says so and leaves the previous file exactly as it was, with no temporary
 // file behind. A file size limit (RLIMIT_FSIZE) makes writes fail as a full disk does, also as
 // root, where read-only permissions do not stop anything.
+#include "testsettings.h"
 #include "filesizelimit.h"
 #include "mainwindow.h"
 
@@ -41,16 +42,12 @@ private slots:
     void settingsWriteFailureIsReported();
 
 private:
-    QTemporaryDir m_settingsDir;
+    attnviz::test::IsolatedSettings m_settings;
 };
 
 void TestAtomicSave::initTestCase()
 {
-    // As main() does: without an organization, QSettings reports an access error from the start.
-    QCoreApplication::setOrganizationName(QStringLiteral("attnviz-tests"));
-    QStandardPaths::setTestModeEnabled(true);
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
-    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
+    QVERIFY(m_settings.isValid());
 }
 
 void TestAtomicSave::exportKeepsThePreviousFile_data()
@@ -155,8 +152,8 @@ void TestAtomicSave::settingsWriteFailureIsReported()
     bool synced = true;
     {
         const attnviz::test::FileSizeLimit limit(16);
-        window.setColorMap(attnviz::ColorMap::Magma); // a setting, written while the disk is full
-        QVERIFY(!status->isHidden());
+        window.setColorMap(attnviz::ColorMap::Magma); // a setting, written (when idle) while the disk is full
+        QTRY_VERIFY(!status->isHidden());
         synced = window.syncSettings(&error);
     }
     QVERIFY(!synced);

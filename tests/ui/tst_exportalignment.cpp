@@ -1,5 +1,6 @@
 // File → Export alignment and Edit → Copy image: what the window shows is what is written.
-#include "heatmapmodel.h"
+#include "testsettings.h"
+#include "alignmentmodel.h"
 #include "mainwindow.h"
 #include "textfiles.h"
 
@@ -41,15 +42,13 @@ private slots:
     void copyImagePutsTheFigureOnTheClipboard();
 
 private:
-    QTemporaryDir m_settingsDir, m_out;
+    attnviz::test::IsolatedSettings m_settings;
+    QTemporaryDir m_out;
 };
 
 void TestExportAlignment::initTestCase()
 {
-    QStandardPaths::setTestModeEnabled(true);
-    QCoreApplication::setOrganizationName(QStringLiteral("attnviz-tests")); // as main() does
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
-    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
+    QVERIFY(m_settings.isValid());
 }
 
 void TestExportAlignment::exportsEveryFormat()
@@ -84,7 +83,7 @@ void TestExportAlignment::exportsEveryFormat()
     // CSV: the heatmap's own numbers, to 6 decimals.
     QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("a.csv")), 1, &error));
     const QStringList rows = readTextLines(m_out.filePath(QStringLiteral("a.csv")));
-    const attnviz::HeatmapModel &heatmap = *window.heatmapModel();
+    const attnviz::AlignmentModel &heatmap = *window.alignmentModel();
     QCOMPARE(rows.size(), heatmap.rows() + 1);
     QCOMPARE(rows[0], QStringLiteral(",the,3rd,of,may,1999,EOS"));
     for (int i = 0; i < heatmap.rows(); ++i) {
@@ -133,11 +132,11 @@ void TestExportAlignment::exportFollowsTheSelectedBeam()
     QVERIFY(hypotheses && hypotheses->count() == 3);
     hypotheses->setCurrentIndex(2);
     emit hypotheses->activated(2);
-    QCOMPARE(window.heatmapModel()->hypothesis(), 2);
+    QCOMPARE(window.alignmentModel()->hypothesis(), 2);
     QString error;
     QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("beam.csv")), 1, &error));
     const QStringList rows = readTextLines(m_out.filePath(QStringLiteral("beam.csv")));
-    const auto &third = window.heatmapModel()->result()->hypotheses[2];
+    const auto &third = window.alignmentModel()->result()->hypotheses[2];
     QCOMPARE(rows.size(), third.steps() + 1);
     for (int i = 0; i < third.steps(); ++i)
         QVERIFY(rows[i + 1].startsWith(QString::fromStdString(third.targetTokens[i]) + QLatin1Char(',')));
@@ -169,7 +168,7 @@ void TestExportAlignment::csvFollowsTheHeatmapValues()
     QVERIFY2(window.exportAlignment(path, 1, &error), qPrintable(error));
     const QStringList alpha = readTextLines(m_out.filePath(QStringLiteral("alpha.csv")));
     const QStringList rows = readTextLines(path);
-    const attnviz::HeatmapModel &heatmap = *window.heatmapModel();
+    const attnviz::AlignmentModel &heatmap = *window.alignmentModel();
     QCOMPARE(rows.size(), heatmap.rows() + 1);
     QCOMPARE(rows[0], alpha[0]);
     int changed = 0;

@@ -1,6 +1,6 @@
 // The publication figure in PNG, SVG and PDF, drawn by the same renderer as the window's view.
 #include <figureexport.h>
-#include <heatmapmodel.h>
+#include <alignmentmodel.h>
 
 #include <attnviz/decoding/translate.h>
 
@@ -13,14 +13,14 @@ struct Figure
 {
     std::shared_ptr<const attnviz::Model> model;
     std::shared_ptr<const attnviz::TranslationResult> result;
-    attnviz::HeatmapModel heatmap;
+    attnviz::AlignmentModel heatmap;
 };
 
 void makeFigure(Figure &f, const std::string &modelPath, const std::string &sentence)
 {
     f.model = attnviz::Model::fromFile(modelPath);
     f.result = std::make_shared<const attnviz::TranslationResult>(attnviz::translate(*f.model, sentence, {}));
-    f.heatmap.setResult(f.result, 0, f.result->best().attention.cols() > f.result->sourceLength());
+    f.heatmap.setResult(f.result, 0);
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 // File → Import PyTorch checkpoint: the dialog's preview, the import, and the imported model
 // in the window (translating like PyTorch did, and saved as an attnviz file).
-#include "heatmapmodel.h"
+#include "testsettings.h"
+#include "alignmentmodel.h"
 #include "importdialog.h"
 #include "mainwindow.h"
 
@@ -51,14 +52,12 @@ private slots:
     void importedModelTranslatesLikePyTorchAndSaves();
 
 private:
-    QTemporaryDir m_dir;
+    attnviz::test::IsolatedSettings m_settings;
 };
 
 void TestImportDialog::initTestCase()
 {
-    QStandardPaths::setTestModeEnabled(true);
-    QCoreApplication::setOrganizationName(QStringLiteral("attnviz-tests")); // as main() does
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_dir.path());
+    QVERIFY(m_settings.isValid());
 }
 
 void TestImportDialog::previewNamesTheArchitecture_data()
@@ -113,7 +112,7 @@ void TestImportDialog::importedModelTranslatesLikePyTorchAndSaves()
     window.useModel(std::make_shared<const attnviz::Model>(*dialog.model(), "imported"), QStringLiteral("imported"));
     window.setSentence(reference[QStringLiteral("sentence")].toString());
     QVERIFY(window.waitForTranslation());
-    const attnviz::HeatmapModel &heatmap = *window.heatmapModel();
+    const attnviz::AlignmentModel &heatmap = *window.alignmentModel();
     const QJsonArray tokens = greedy[QStringLiteral("target_tokens")].toArray();
     QCOMPARE(heatmap.rows(), tokens.size());
     for (int i = 0; i < tokens.size(); ++i) {
@@ -124,7 +123,7 @@ void TestImportDialog::importedModelTranslatesLikePyTorchAndSaves()
     }
 
     // Saved, it loads back as a normal model file with the same weights.
-    const QString saved = m_dir.filePath(QStringLiteral("imported.safetensors"));
+    const QString saved = m_settings.filePath(QStringLiteral("imported.safetensors"));
     QString error;
     QVERIFY2(window.saveModelAs(saved, &error), qPrintable(error));
     const attnviz::ModelFile reloaded = attnviz::loadModelFile(saved.toStdString());

@@ -1,7 +1,8 @@
+#include "testsettings.h"
 #include "mainwindow.h"
 
 #include "alignmentview.h"
-#include "heatmapmodel.h"
+#include "alignmentmodel.h"
 #include "sentenceedit.h"
 
 #include <attnviz/models/model.h>
@@ -71,17 +72,12 @@ private slots:
     void escapeStopsALongTranslation();
 
 private:
-    QTemporaryDir m_settingsDir;
+    attnviz::test::IsolatedSettings m_settings;
 };
 
 void TestMainWindow::initTestCase()
 {
-    // Never read or write the settings of the person running the tests.
-    QStandardPaths::setTestModeEnabled(true);
-    QVERIFY(m_settingsDir.isValid());
-    QCoreApplication::setOrganizationName(QStringLiteral("attnviz-tests")); // as main() does
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
-    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
+    QVERIFY(m_settings.isValid());
 }
 
 void TestMainWindow::init()
@@ -181,7 +177,7 @@ void TestMainWindow::typingUpdatesHeatmap()
     QVERIFY(window.loadModel(tinyModelPath));
     QTest::keyClicks(sentenceBox(window), QStringLiteral("i am cold"));
     QCOMPARE(window.sentence(), QStringLiteral("i am cold"));
-    attnviz::HeatmapModel *heatmap = window.heatmapModel();
+    attnviz::AlignmentModel *heatmap = window.alignmentModel();
     QTRY_COMPARE(heatmap->columns(), 4);
     QCOMPARE(heatmap->columnLabel(0), QStringLiteral("i"));
     QCOMPARE(heatmap->columnLabel(3), QStringLiteral("EOS"));
@@ -208,7 +204,7 @@ void TestMainWindow::hoverShowsToolTip()
     window.setSentence(QStringLiteral("i am cold"));
     QVERIFY(window.waitForTranslation());
     attnviz::AlignmentView *view = window.heatmapView();
-    attnviz::HeatmapModel *heatmap = window.heatmapModel();
+    attnviz::AlignmentModel *heatmap = window.alignmentModel();
     QCOMPARE(heatmap->columns(), 4);
     const int row = heatmap->rows() - 1;
     const QString text = view->toolTipAt(view->cellRect(row, 2).center());
@@ -266,7 +262,7 @@ void TestMainWindow::keyboardMovesStep()
     window.setReference(QStringLiteral("j ai froid"));
     window.setSentence(QStringLiteral("i am cold"));
     QVERIFY(window.waitForTranslation());
-    QCOMPARE(window.heatmapModel()->rows(), 4); // j ai froid EOS
+    QCOMPARE(window.alignmentModel()->rows(), 4); // j ai froid EOS
     QCOMPARE(window.selectedStep(), 0);
     QSignalSpy selected(&window, &MainWindow::stepSelected);
     attnviz::AlignmentView *view = window.heatmapView();
@@ -297,7 +293,7 @@ void TestMainWindow::forcedDecodingShowsPerplexity()
     QVERIFY(window.waitForTranslation());
     QVERIFY2(window.outputText().startsWith(QStringLiteral("j ai froid   (forced; perplexity ")),
              qPrintable(window.outputText()));
-    QCOMPARE(window.heatmapModel()->rowLabel(2), QStringLiteral("froid"));
+    QCOMPARE(window.alignmentModel()->rowLabel(2), QStringLiteral("froid"));
 }
 
 void TestMainWindow::settingsRoundTrip()
@@ -315,7 +311,7 @@ void TestMainWindow::settingsRoundTrip()
     }
     MainWindow window;
     QCOMPARE(window.colorMap(), attnviz::ColorMap::Magma);
-    QCOMPARE(window.heatmapModel()->colorMap(), attnviz::ColorMap::Magma);
+    QCOMPARE(window.alignmentModel()->colorMap(), attnviz::ColorMap::Magma);
     QVERIFY(window.showValues());
     QVERIFY(!window.model());
     window.restoreSession();
@@ -323,7 +319,7 @@ void TestMainWindow::settingsRoundTrip()
     QCOMPARE(QFileInfo(window.modelPath()), QFileInfo(tinyModelPath));
     QCOMPARE(window.sentence(), QStringLiteral("i am cold"));
     QVERIFY(window.waitForTranslation());
-    QCOMPARE(window.heatmapModel()->columns(), 4);
+    QCOMPARE(window.alignmentModel()->columns(), 4);
 }
 
 void TestMainWindow::recentModels()
@@ -449,12 +445,12 @@ void TestMainWindow::escapeStopsALongTranslation()
     QVERIFY(!window.controller()->isBusy());
     QVERIFY(!window.stopAction()->isEnabled());
     QVERIFY2(window.outputText().startsWith(QStringLiteral("Translation stopped")), qPrintable(window.outputText()));
-    QCOMPARE(window.heatmapModel()->rows(), 0);
+    QCOMPARE(window.alignmentModel()->rows(), 0);
     // F5: the same sentence again, at once (the worker is not still asleep).
     QTest::keyClick(&window, Qt::Key_F5);
     QVERIFY(window.waitForTranslation());
     QVERIFY2(clock.elapsed() < 4000, qPrintable(QString::number(clock.elapsed())));
-    QVERIFY(window.heatmapModel()->rows() > 0);
+    QVERIFY(window.alignmentModel()->rows() > 0);
     QVERIFY(!window.outputText().startsWith(QStringLiteral("Translation stopped")));
 }
 

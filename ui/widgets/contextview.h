@@ -4,21 +4,19 @@
 
 #include <QWidget>
 
-#include <memory>
-
 namespace attnviz {
 
-struct TranslationResult;
+struct Hypothesis;
+class ResultSelection;
 
 class ContextView : public QWidget
 {
     Q_OBJECT
 public:
-    explicit ContextView(QWidget *parent = nullptr);
+    // Shows the selection's hypothesis and step; a click on the chart selects a step in it.
+    explicit ContextView(ResultSelection *selection, QWidget *parent = nullptr);
 
-    void setResult(std::shared_ptr<const TranslationResult> result, int hypothesis);
-    void setStep(int step);
-    int step() const { return m_step; }
+    int step() const; // the selection's step, within the hypothesis' steps (0 when none)
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
     // The line under the strips: "cos(c_3, c) = 0.87   ‖c_3 − c‖ = 3.21".
@@ -33,10 +31,9 @@ protected:
 
 private:
     QRectF chartRect() const;
+    const Hypothesis *hypothesis() const; // nullptr when there is none
 
-    std::shared_ptr<const TranslationResult> m_result;
-    int m_hypothesis = 0;
-    int m_step = 0;
+    ResultSelection *m_selection;
 };
 
 } // namespace attnviz

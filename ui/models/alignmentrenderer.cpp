@@ -1,6 +1,6 @@
 #include "alignmentrenderer.h"
 
-#include "heatmapmodel.h"
+#include "alignmentmodel.h"
 
 #include <QFontMetricsF>
 #include <QPaintDevice>
@@ -63,7 +63,7 @@ AlignmentStyle AlignmentStyle::fromPalette(const QPalette &palette)
 
 namespace detail {
 
-RendererBase::RendererBase(const HeatmapModel &model, const AlignmentStyle &style,
+RendererBase::RendererBase(const AlignmentModel &model, const AlignmentStyle &style,
                            const QPaintDevice *device)
     : m_model(model)
     , m_style(style)
@@ -78,7 +78,7 @@ RendererBase::RendererBase(const HeatmapModel &model, const AlignmentStyle &styl
 
 // --- AlignmentRenderer ---
 
-AlignmentRenderer::AlignmentRenderer(const HeatmapModel &model, const AlignmentStyle &style,
+AlignmentRenderer::AlignmentRenderer(const AlignmentModel &model, const AlignmentStyle &style,
                                      const QPaintDevice *device)
     : RendererBase(model, style, device)
 {
@@ -438,7 +438,7 @@ void AlignmentRenderer::paintExposed(QPainter *painter, const QRectF &exposedAre
 
 // --- AlignmentLinesRenderer ---
 
-AlignmentLinesRenderer::AlignmentLinesRenderer(const HeatmapModel &model,
+AlignmentLinesRenderer::AlignmentLinesRenderer(const AlignmentModel &model,
                                                const AlignmentStyle &style,
                                                const QPaintDevice *device)
     : RendererBase(model, style, device)

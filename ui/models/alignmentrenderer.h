@@ -1,5 +1,5 @@
-// Paints the alignment of a HeatmapModel onto any QPainter: the window's views today, PNG, SVG
-// and PDF export later. Sizes are in points and fonts in point sizes, so the drawing has the same
+// Paints the alignment of an AlignmentModel onto any QPainter: the window's views and the
+// exported figures (PNG, SVG and PDF, figureexport.h). Sizes are in points and fonts in point sizes, so the drawing has the same
 // proportions on every device; the device only sets the resolution.
 #pragma once
 
@@ -19,7 +19,7 @@ class QPalette;
 
 namespace attnviz {
 
-class HeatmapModel;
+class AlignmentModel;
 
 struct AlignmentStyle
 {
@@ -44,9 +44,9 @@ namespace detail {
 class RendererBase
 {
 protected:
-    RendererBase(const HeatmapModel &model, const AlignmentStyle &style, const QPaintDevice *device);
+    RendererBase(const AlignmentModel &model, const AlignmentStyle &style, const QPaintDevice *device);
 
-    const HeatmapModel &m_model;
+    const AlignmentModel &m_model;
     AlignmentStyle m_style;
     double m_unit = 1; // device pixels per point, zoom included
     QFont m_font, m_boldFont;
@@ -58,7 +58,7 @@ protected:
 class AlignmentRenderer : private detail::RendererBase
 {
 public:
-    AlignmentRenderer(const HeatmapModel &model, const AlignmentStyle &style,
+    AlignmentRenderer(const AlignmentModel &model, const AlignmentStyle &style,
                       const QPaintDevice *device);
 
     QSizeF size() const { return {m_width, m_height}; } // device pixels
@@ -95,7 +95,7 @@ private:
 class AlignmentLinesRenderer : private detail::RendererBase
 {
 public:
-    AlignmentLinesRenderer(const HeatmapModel &model, const AlignmentStyle &style,
+    AlignmentLinesRenderer(const AlignmentModel &model, const AlignmentStyle &style,
                            const QPaintDevice *device);
 
     QSizeF size() const { return {m_width, m_height}; }

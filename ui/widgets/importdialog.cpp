@@ -232,4 +232,13 @@ void ImportDialog::accept()
         QDialog::accept();
 }
 
+QString ImportDialog::modelLabel() const
+{
+    const std::string name = options().name;
+    if (!name.empty())
+        return QString::fromStdString(name);
+    const QLineEdit *weights = m_checkpoint->isEnabled() ? m_checkpoint : m_decoder;
+    return QFileInfo(weights->text()).completeBaseName() + tr(" (imported)");
+}
+
 } // namespace attnviz

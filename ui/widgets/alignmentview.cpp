@@ -1,7 +1,8 @@
 #include "alignmentview.h"
 
 #include "colormap.h"
-#include "heatmapmodel.h"
+#include "alignmentmodel.h"
+#include "resultselection.h"
 
 #include <QHelpEvent>
 #include <QKeyEvent>
@@ -16,7 +17,7 @@
 
 namespace attnviz {
 
-AlignmentView::AlignmentView(Kind kind, HeatmapModel *model, QWidget *parent)
+AlignmentView::AlignmentView(Kind kind, AlignmentModel *model, QWidget *parent)
     : QWidget(parent)
     , m_kind(kind)
     , m_model(model)
@@ -26,7 +27,10 @@ AlignmentView::AlignmentView(Kind kind, HeatmapModel *model, QWidget *parent)
     setAutoFillBackground(false);
     m_style = AlignmentStyle::fromPalette(palette());
     connect(model, &QAbstractItemModel::modelReset, this, [this]() {
-        m_style.selectedRow = std::min(m_style.selectedRow, m_model->rows() - 1);
+        const int rows = m_model->rows();
+        m_style.selectedRow = !m_selection ? std::min(m_style.selectedRow, rows - 1)
+            : rows == 0                    ? -1
+                                           : std::clamp(m_selection->step(), 0, rows - 1);
         m_currentColumn = std::min(m_currentColumn, m_model->columns() - 1);
         relayout();
     });
@@ -35,7 +39,7 @@ AlignmentView::AlignmentView(Kind kind, HeatmapModel *model, QWidget *parent)
         update();
     });
     // The colour bar's labels change width with the mode and the temperature.
-    connect(model, &HeatmapModel::displayChanged, this, &AlignmentView::relayout);
+    connect(model, &AlignmentModel::displayChanged, this, &AlignmentView::relayout);
     relayout();
 }
 
@@ -96,12 +100,21 @@ QPointF AlignmentView::origin() const
                    std::max(0, (height() - natural.height()) / 2));
 }
 
+void AlignmentView::setSelection(ResultSelection *selection)
+{
+    m_selection = selection;
+    connect(selection, &ResultSelection::stepChanged, this, &AlignmentView::setSelectedStep);
+    setSelectedStep(selection->step());
+}
+
 void AlignmentView::setSelectedStep(int step)
 {
     step = m_model->rows() == 0 ? -1 : std::clamp(step, 0, m_model->rows() - 1);
     if (step == m_style.selectedRow)
         return;
     m_style.selectedRow = step;
+    if (m_selection)
+        m_selection->selectStep(step);
     invalidate();
     update();
 }

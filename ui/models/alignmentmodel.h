@@ -1,5 +1,6 @@
-// What the alignment views show: one row per output token, one column per source token
-// (EOS included), plus one padding column for tutorial_legacy models. No painting here.
+// What the alignment views (heatmap and lines) and the exported figure show: one row per
+// output token, one column per source token (EOS included), plus one padding column when the
+// attention has slots past the input (tutorial_legacy). No painting here.
 #pragma once
 
 #include "colormap.h"
@@ -16,6 +17,7 @@
 
 namespace attnviz {
 
+class ResultSelection;
 struct TranslationResult;
 
 // What the cells show: the attention α (after the softmax, at a temperature) or the raw
@@ -25,19 +27,22 @@ enum class HeatmapMode { Attention, Energies };
 // A gold link drawn on a cell: sure (solid outline) or possible (dashed).
 enum class GoldMark { None, Sure, Possible };
 
-class HeatmapModel : public QAbstractTableModel
+class AlignmentModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
     enum Roles { ValueRole = Qt::UserRole + 1, PaddingRole };
 
-    explicit HeatmapModel(QObject *parent = nullptr);
-    ~HeatmapModel() override;
+    explicit AlignmentModel(QObject *parent = nullptr);
+    ~AlignmentModel() override;
 
-    // legacy: the model is tutorial_legacy, so the attention has L slot columns of which the
-    // first T are the source positions; the rest is summed into one padding column.
-    void setResult(std::shared_ptr<const TranslationResult> result, int hypothesis, bool legacy);
+    // When the attention has more columns than source positions (tutorial_legacy: L slots of
+    // which the first T are the source), the rest is summed into one padding column.
+    void setResult(std::shared_ptr<const TranslationResult> result, int hypothesis);
     void clear();
+    // Shows the selection's hypothesis, with the attention overrides its output was decoded
+    // with, whenever it changes (not owned).
+    void follow(const ResultSelection *selection);
 
     const TranslationResult *result() const { return m_result.get(); }
     int hypothesis() const { return m_hypothesis; }
@@ -49,7 +54,7 @@ public:
     double value(int row, int column) const;
     bool isPaddingColumn(int column) const;
     bool hasPaddingColumn() const;
-    int paddingSlots() const; // L - T for tutorial_legacy, else 0
+    int paddingSlots() const; // L - T when there are slots past the input, else 0
     QString toolTip(int row, int column) const; // "α(t'aime ← love) = 0.83"
     QString columnToolTip(int column) const;
 
@@ -100,7 +105,7 @@ private:
 
     std::shared_ptr<const TranslationResult> m_result;
     int m_hypothesis = 0;
-    bool m_legacy = false;
+    bool m_paddingColumn = false;
     ColorMap m_colorMap = ColorMap::Viridis;
     QStringList m_rowLabels, m_columnLabels;
     HeatmapMode m_mode = HeatmapMode::Attention;

@@ -39,8 +39,9 @@ public:
     ~TranslationController() override;
 
     void setModel(std::shared_ptr<const Model> model);
-    // Beam width, maximum length and target (forced decoding) are used; the ablation is not:
-    // the controller always decodes both ablations for the comparison view.
+    // Beam width, maximum length and target (forced decoding) are used; the ablation is not
+    // (the controller always decodes both ablations for the comparison view), nor the attention
+    // overrides: those are the controller's own, set with setAttentionOverride().
     void setOptions(const DecodeOptions &options);
     // A new sentence drops the attention overrides: their steps and positions were for the old one.
     void setSentence(const QString &sentence);

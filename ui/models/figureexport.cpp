@@ -1,7 +1,7 @@
 #include "figureexport.h"
 
 #include "alignmentrenderer.h"
-#include "heatmapmodel.h"
+#include "alignmentmodel.h"
 
 #include <QBuffer>
 #include <QFontMetricsF>
@@ -35,7 +35,7 @@ QFont titleFont()
 // The layout of one figure on one device: margins, the title line, then the heatmap.
 struct FigureLayout
 {
-    FigureLayout(const HeatmapModel &heatmap, const FigureOptions &options, QPaintDevice *device)
+    FigureLayout(const AlignmentModel &heatmap, const FigureOptions &options, QPaintDevice *device)
         : renderer(heatmap, figureStyle(options), device)
         , title(options.title)
     {
@@ -77,6 +77,11 @@ void setDpi(QImage &image, double dpi)
 
 } // namespace
 
+QString figureTitle(const QString &sentence, const QString &modelName)
+{
+    return sentence + QStringLiteral("  \u2014  ") + modelName;
+}
+
 std::optional<FigureFormat> figureFormatFromName(const QString &name)
 {
     const QString n = name.toLower();
@@ -89,7 +94,7 @@ std::optional<FigureFormat> figureFormatFromName(const QString &name)
     return std::nullopt;
 }
 
-QImage renderFigureImage(const HeatmapModel &heatmap, const FigureOptions &options)
+QImage renderFigureImage(const AlignmentModel &heatmap, const FigureOptions &options)
 {
     // The image's resolution makes one point options.scale pixels.
     QImage probe(1, 1, QImage::Format_ARGB32);
@@ -105,7 +110,7 @@ QImage renderFigureImage(const HeatmapModel &heatmap, const FigureOptions &optio
     return image;
 }
 
-QByteArray renderFigure(const HeatmapModel &heatmap, FigureFormat format, const FigureOptions &options)
+QByteArray renderFigure(const AlignmentModel &heatmap, FigureFormat format, const FigureOptions &options)
 {
     QByteArray bytes;
     QBuffer buffer(&bytes);

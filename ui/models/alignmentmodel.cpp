@@ -1,4 +1,6 @@
-#include "heatmapmodel.h"
+#include "alignmentmodel.h"
+
+#include "resultselection.h"
 
 #include <attnviz/decoding/translate.h>
 #include <attnviz/analysis/statistics.h>
@@ -26,27 +28,27 @@ QString formatWeight(double value)
     return QString::number(value, 'f', 2);
 }
 
-HeatmapModel::HeatmapModel(QObject *parent)
+AlignmentModel::AlignmentModel(QObject *parent)
     : QAbstractTableModel(parent)
 {
 }
 
-HeatmapModel::~HeatmapModel() = default;
+AlignmentModel::~AlignmentModel() = default;
 
-void HeatmapModel::setResult(std::shared_ptr<const TranslationResult> result, int hypothesis,
-                             bool legacy)
+void AlignmentModel::setResult(std::shared_ptr<const TranslationResult> result, int hypothesis)
 {
     beginResetModel();
     m_result = std::move(result);
-    m_legacy = legacy;
+    m_paddingColumn = false;
     m_hypothesis = 0;
     m_rowLabels.clear();
     m_columnLabels.clear();
     if (m_result && !m_result->hypotheses.empty()) {
         m_hypothesis = std::clamp(hypothesis, 0, int(m_result->hypotheses.size()) - 1);
+        m_paddingColumn = hasPaddingSlots(*m_result, m_hypothesis);
         m_rowLabels = toQStringList(m_result->hypotheses[size_t(m_hypothesis)].targetTokens);
         m_columnLabels = toQStringList(m_result->sourceTokens);
-        if (m_legacy)
+        if (m_paddingColumn)
             m_columnLabels << (paddingSlots() == 1 ? tr("pad (1 slot)")
                                                    : tr("pad (%1 slots)").arg(paddingSlots()));
     } else {
@@ -56,7 +58,7 @@ void HeatmapModel::setResult(std::shared_ptr<const TranslationResult> result, in
     endResetModel();
 }
 
-void HeatmapModel::recompute()
+void AlignmentModel::recompute()
 {
     m_values.clear();
     m_rowMeans.clear();
@@ -76,7 +78,7 @@ void HeatmapModel::recompute()
         if (m_mode == HeatmapMode::Energies && haveEnergies) {
             for (int j = 0; j < sourceLength && j < slotCount; ++j)
                 out[j] = double(h.energies(row, j));
-            if (m_legacy) {
+            if (m_paddingColumn) {
                 // The slots past the input as one score whose softmax share is their total mass.
                 double top = -INFINITY;
                 for (int j = sourceLength; j < slotCount; ++j)
@@ -97,14 +99,14 @@ void HeatmapModel::recompute()
             // The model's own weights, exactly (and with any what-if override in them).
             for (int j = 0; j < sourceLength && j < slotCount; ++j)
                 out[j] = double(h.attention(row, j));
-            if (m_legacy)
+            if (m_paddingColumn)
                 out[columnCount - 1] = size_t(row) < h.paddingMass.size() ? h.paddingMass[size_t(row)] : 0.0;
         } else {
             const Vector energies = h.energies.row(row).transpose();
             const Vector p = softmaxAtTemperature(energies, m_temperature); // over all L slots
             for (int j = 0; j < sourceLength && j < slotCount; ++j)
                 out[j] = double(p(j));
-            if (m_legacy) {
+            if (m_paddingColumn) {
                 double mass = 0;
                 for (int j = sourceLength; j < slotCount; ++j)
                     mass += double(p(j));
@@ -124,7 +126,7 @@ void HeatmapModel::recompute()
         m_energyScale = largest > 0 ? largest : 1;
 }
 
-void HeatmapModel::valuesChanged()
+void AlignmentModel::valuesChanged()
 {
     recompute();
     if (rows() > 0 && columns() > 0)
@@ -132,7 +134,7 @@ void HeatmapModel::valuesChanged()
     emit displayChanged();
 }
 
-void HeatmapModel::setMode(HeatmapMode mode)
+void AlignmentModel::setMode(HeatmapMode mode)
 {
     if (mode == m_mode)
         return;
@@ -140,7 +142,7 @@ void HeatmapModel::setMode(HeatmapMode mode)
     valuesChanged();
 }
 
-void HeatmapModel::setTemperature(double temperature)
+void AlignmentModel::setTemperature(double temperature)
 {
     temperature = std::clamp(temperature, 0.05, 20.0);
     if (temperature == m_temperature)
@@ -149,19 +151,19 @@ void HeatmapModel::setTemperature(double temperature)
     valuesChanged();
 }
 
-double HeatmapModel::rowMean(int row) const
+double AlignmentModel::rowMean(int row) const
 {
     return m_mode == HeatmapMode::Energies && row >= 0 && size_t(row) < m_rowMeans.size()
         ? m_rowMeans[size_t(row)]
         : 0.0;
 }
 
-double HeatmapModel::energyScale() const
+double AlignmentModel::energyScale() const
 {
     return m_mode == HeatmapMode::Energies ? m_energyScale : 1.0;
 }
 
-QColor HeatmapModel::cellColor(int row, int column) const
+QColor AlignmentModel::cellColor(int row, int column) const
 {
     const double v = value(row, column);
     if (m_mode == HeatmapMode::Energies)
@@ -169,12 +171,12 @@ QColor HeatmapModel::cellColor(int row, int column) const
     return colorForValue(v);
 }
 
-QColor HeatmapModel::colorBarColor(double t) const
+QColor AlignmentModel::colorBarColor(double t) const
 {
     return m_mode == HeatmapMode::Energies ? divergingColor(2 * t - 1) : colorForValue(t);
 }
 
-QList<std::pair<double, QString>> HeatmapModel::colorBarTicks() const
+QList<std::pair<double, QString>> AlignmentModel::colorBarTicks() const
 {
     if (m_mode == HeatmapMode::Energies) {
         const QString scale = QString::number(m_energyScale, 'g', 2);
@@ -183,7 +185,7 @@ QList<std::pair<double, QString>> HeatmapModel::colorBarTicks() const
     return {{0.0, QStringLiteral("0")}, {0.5, QStringLiteral("0.5")}, {1.0, QStringLiteral("1")}};
 }
 
-QString HeatmapModel::colorBarTitle() const
+QString AlignmentModel::colorBarTitle() const
 {
     if (m_mode == HeatmapMode::Energies)
         return tr("e − row mean");
@@ -192,13 +194,13 @@ QString HeatmapModel::colorBarTitle() const
     return QStringLiteral("α");
 }
 
-void HeatmapModel::setGoldAlignment(std::optional<GoldAlignment> gold)
+void AlignmentModel::setGoldAlignment(std::optional<GoldAlignment> gold)
 {
     m_gold = std::move(gold);
     emit displayChanged();
 }
 
-std::optional<Link> HeatmapModel::linkAt(int row, int column) const
+std::optional<Link> AlignmentModel::linkAt(int row, int column) const
 {
     if (!m_result || row < 0 || row >= rows() || column < 0 || isPaddingColumn(column))
         return std::nullopt;
@@ -206,8 +208,8 @@ std::optional<Link> HeatmapModel::linkAt(int row, int column) const
     if (size_t(column) >= r.sourceWordIndex.size())
         return std::nullopt; // EOS
     const Hypothesis &h = r.hypotheses[size_t(m_hypothesis)];
-    if (h.targetTokens[size_t(row)] == r.sourceTokens.back())
-        return std::nullopt; // EOS: one EOS word serves both vocabularies
+    if (h.targetTokens[size_t(row)] == r.eosToken)
+        return std::nullopt; // the output's EOS
     int target = row;
     if (r.forced) {
         if (size_t(row) >= r.targetWordIndex.size())
@@ -217,7 +219,7 @@ std::optional<Link> HeatmapModel::linkAt(int row, int column) const
     return Link {r.sourceWordIndex[size_t(column)], target};
 }
 
-GoldMark HeatmapModel::goldMark(int row, int column) const
+GoldMark AlignmentModel::goldMark(int row, int column) const
 {
     if (!m_gold)
         return GoldMark::None;
@@ -227,13 +229,13 @@ GoldMark HeatmapModel::goldMark(int row, int column) const
     return m_gold->isSure(*link) ? GoldMark::Sure : m_gold->isPossible(*link) ? GoldMark::Possible : GoldMark::None;
 }
 
-void HeatmapModel::setAttentionOverrides(std::vector<AttentionOverride> overrides)
+void AlignmentModel::setAttentionOverrides(std::vector<AttentionOverride> overrides)
 {
     m_overrides = std::move(overrides);
     valuesChanged();
 }
 
-bool HeatmapModel::isOverridden(int row, int column) const
+bool AlignmentModel::isOverridden(int row, int column) const
 {
     if (isPaddingColumn(column))
         return false;
@@ -242,42 +244,50 @@ bool HeatmapModel::isOverridden(int row, int column) const
     });
 }
 
-void HeatmapModel::clear()
+void AlignmentModel::clear()
 {
-    setResult(nullptr, 0, false);
+    setResult(nullptr, 0);
 }
 
-int HeatmapModel::rows() const
+void AlignmentModel::follow(const ResultSelection *selection)
+{
+    connect(selection, &ResultSelection::hypothesisChanged, this, [this, selection]() {
+        setResult(selection->output().result, selection->hypothesisIndex());
+        setAttentionOverrides(selection->output().attentionOverrides);
+    });
+}
+
+int AlignmentModel::rows() const
 {
     return int(m_rowLabels.size());
 }
 
-int HeatmapModel::columns() const
+int AlignmentModel::columns() const
 {
     return int(m_columnLabels.size());
 }
 
-QString HeatmapModel::rowLabel(int row) const
+QString AlignmentModel::rowLabel(int row) const
 {
     return m_rowLabels.value(row);
 }
 
-QString HeatmapModel::columnLabel(int column) const
+QString AlignmentModel::columnLabel(int column) const
 {
     return m_columnLabels.value(column);
 }
 
-bool HeatmapModel::hasPaddingColumn() const
+bool AlignmentModel::hasPaddingColumn() const
 {
-    return m_result && m_legacy;
+    return m_result && m_paddingColumn;
 }
 
-bool HeatmapModel::isPaddingColumn(int column) const
+bool AlignmentModel::isPaddingColumn(int column) const
 {
     return hasPaddingColumn() && column == columns() - 1;
 }
 
-int HeatmapModel::paddingSlots() const
+int AlignmentModel::paddingSlots() const
 {
     if (!hasPaddingColumn())
         return 0;
@@ -285,14 +295,14 @@ int HeatmapModel::paddingSlots() const
     return std::max(0, int(attention.cols()) - m_result->sourceLength());
 }
 
-double HeatmapModel::value(int row, int column) const
+double AlignmentModel::value(int row, int column) const
 {
     if (row < 0 || row >= rows() || column < 0 || column >= columns())
         return 0;
     return m_values[size_t(row) * size_t(columns()) + size_t(column)];
 }
 
-QString HeatmapModel::toolTip(int row, int column) const
+QString AlignmentModel::toolTip(int row, int column) const
 {
     if (row < 0 || row >= rows() || column < 0 || column >= columns())
         return {};
@@ -311,7 +321,7 @@ QString HeatmapModel::toolTip(int row, int column) const
     return text;
 }
 
-QString HeatmapModel::columnToolTip(int column) const
+QString AlignmentModel::columnToolTip(int column) const
 {
     if (column < 0 || column >= columns())
         return {};
@@ -327,7 +337,7 @@ QString HeatmapModel::columnToolTip(int column) const
     return token;
 }
 
-void HeatmapModel::setColorMap(ColorMap map)
+void AlignmentModel::setColorMap(ColorMap map)
 {
     if (map == m_colorMap)
         return;
@@ -337,22 +347,22 @@ void HeatmapModel::setColorMap(ColorMap map)
     emit colorMapChanged(map);
 }
 
-QColor HeatmapModel::colorForValue(double value) const
+QColor AlignmentModel::colorForValue(double value) const
 {
     return colorMapColor(m_colorMap, value);
 }
 
-int HeatmapModel::rowCount(const QModelIndex &parent) const
+int AlignmentModel::rowCount(const QModelIndex &parent) const
 {
     return parent.isValid() ? 0 : rows();
 }
 
-int HeatmapModel::columnCount(const QModelIndex &parent) const
+int AlignmentModel::columnCount(const QModelIndex &parent) const
 {
     return parent.isValid() ? 0 : columns();
 }
 
-QVariant HeatmapModel::data(const QModelIndex &index, int role) const
+QVariant AlignmentModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
@@ -373,7 +383,7 @@ QVariant HeatmapModel::data(const QModelIndex &index, int role) const
     }
 }
 
-QVariant HeatmapModel::headerData(int section, Qt::Orientation orientation, int role) const
+QVariant AlignmentModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
     const bool horizontal = orientation == Qt::Horizontal;
     if (section < 0 || section >= (horizontal ? columns() : rows()))

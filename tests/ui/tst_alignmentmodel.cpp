@@ -1,4 +1,4 @@
-#include "heatmapmodel.h"
+#include "alignmentmodel.h"
 
 #include "testmodels.h"
 
@@ -43,7 +43,7 @@ std::shared_ptr<const Model> randomModel(Architecture architecture)
 
 } // namespace
 
-class TestHeatmapModel : public QObject
+class TestAlignmentModel : public QObject
 {
     Q_OBJECT
 
@@ -66,19 +66,19 @@ private slots:
     void overriddenCells();
 };
 
-void TestHeatmapModel::emptyByDefault()
+void TestAlignmentModel::emptyByDefault()
 {
-    HeatmapModel model;
+    AlignmentModel model;
     QCOMPARE(model.rows(), 0);
     QCOMPARE(model.columns(), 0);
     QVERIFY(!model.hasPaddingColumn());
     QCOMPARE(model.toolTip(0, 0), QString());
 }
 
-void TestHeatmapModel::labelsAndValues()
+void TestAlignmentModel::labelsAndValues()
 {
-    HeatmapModel model;
-    model.setResult(handMadeResult(), 0, false);
+    AlignmentModel model;
+    model.setResult(handMadeResult(), 0);
     QCOMPARE(model.rows(), 3);
     QCOMPARE(model.columns(), 4);
     QCOMPARE(model.rowLabel(1), QStringLiteral("t'aime"));
@@ -91,7 +91,7 @@ void TestHeatmapModel::labelsAndValues()
     QCOMPARE(model.headerData(0, Qt::Vertical).toString(), QStringLiteral("je"));
 }
 
-void TestHeatmapModel::toolTip_data()
+void TestAlignmentModel::toolTip_data()
 {
     QTest::addColumn<int>("row");
     QTest::addColumn<int>("column");
@@ -102,19 +102,19 @@ void TestHeatmapModel::toolTip_data()
     QTest::newRow("outside") << 3 << 0 << QString();
 }
 
-void TestHeatmapModel::toolTip()
+void TestAlignmentModel::toolTip()
 {
     QFETCH(int, row);
     QFETCH(int, column);
     QFETCH(QString, expected);
-    HeatmapModel model;
-    model.setResult(handMadeResult(), 0, false);
+    AlignmentModel model;
+    model.setResult(handMadeResult(), 0);
     QCOMPARE(model.toolTip(row, column), expected);
     if (!expected.isEmpty())
         QCOMPARE(model.data(model.index(row, column), Qt::ToolTipRole).toString(), expected);
 }
 
-void TestHeatmapModel::colorScale_data()
+void TestAlignmentModel::colorScale_data()
 {
     QTest::addColumn<ColorMap>("map");
     QTest::addColumn<double>("value");
@@ -130,18 +130,18 @@ void TestHeatmapModel::colorScale_data()
     QTest::newRow("grey 1") << ColorMap::Grey << 1.0 << QColor(255, 255, 255);
 }
 
-void TestHeatmapModel::colorScale()
+void TestAlignmentModel::colorScale()
 {
     QFETCH(ColorMap, map);
     QFETCH(double, value);
     QFETCH(QColor, expected);
-    HeatmapModel model;
+    AlignmentModel model;
     model.setColorMap(map);
     QCOMPARE(model.colorForValue(value), expected);
     QCOMPARE(colorMapFromName(colorMapName(map)), std::optional<ColorMap>(map));
 }
 
-void TestHeatmapModel::paddingColumn_data()
+void TestAlignmentModel::paddingColumn_data()
 {
     QTest::addColumn<Architecture>("architecture");
     QTest::addColumn<bool>("padded");
@@ -150,15 +150,15 @@ void TestHeatmapModel::paddingColumn_data()
     QTest::newRow("tutorial_legacy") << Architecture::TutorialLegacy << true;
 }
 
-void TestHeatmapModel::paddingColumn()
+void TestAlignmentModel::paddingColumn()
 {
     QFETCH(Architecture, architecture);
     QFETCH(bool, padded);
     const auto model = randomModel(architecture);
     auto result = std::make_shared<TranslationResult>(translate(*model, "i am", {}));
     const Hypothesis &h = result->best();
-    HeatmapModel heatmap;
-    heatmap.setResult(result, 0, architecture == Architecture::TutorialLegacy);
+    AlignmentModel heatmap;
+    heatmap.setResult(result, 0);
 
     QCOMPARE(heatmap.rows(), h.steps());
     QCOMPARE(heatmap.hasPaddingColumn(), padded);
@@ -183,27 +183,27 @@ void TestHeatmapModel::paddingColumn()
         QCOMPARE(heatmap.paddingSlots(), 2);
         QCOMPARE(heatmap.columnLabel(3), QStringLiteral("pad (2 slots)"));
         QVERIFY(heatmap.toolTip(0, 3).contains(QStringLiteral("padding, 2 slots")));
-        QCOMPARE(heatmap.data(heatmap.index(0, 3), HeatmapModel::PaddingRole).toBool(), true);
+        QCOMPARE(heatmap.data(heatmap.index(0, 3), AlignmentModel::PaddingRole).toBool(), true);
     }
 }
 
-void TestHeatmapModel::itemModel()
+void TestAlignmentModel::itemModel()
 {
-    HeatmapModel model;
+    AlignmentModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    model.setResult(handMadeResult(), 0, false);
+    model.setResult(handMadeResult(), 0);
     QCOMPARE(model.rowCount(), 3);
     QCOMPARE(model.columnCount(), 4);
     QCOMPARE(model.data(model.index(1, 1)).toString(), QStringLiteral("0.83"));
-    QCOMPARE(model.data(model.index(1, 1), HeatmapModel::ValueRole).toDouble(), double(0.83f));
+    QCOMPARE(model.data(model.index(1, 1), AlignmentModel::ValueRole).toDouble(), double(0.83f));
     model.clear();
     QCOMPARE(model.rowCount(), 0);
 }
 
-void TestHeatmapModel::colorMapChange()
+void TestAlignmentModel::colorMapChange()
 {
-    HeatmapModel model;
-    model.setResult(handMadeResult(), 0, false);
+    AlignmentModel model;
+    model.setResult(handMadeResult(), 0);
     QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
     model.setColorMap(ColorMap::Grey);
     QCOMPARE(changed.count(), 1);
@@ -215,7 +215,7 @@ void TestHeatmapModel::colorMapChange()
 
 namespace {
 
-double rowEntropy(const HeatmapModel &model, int row)
+double rowEntropy(const AlignmentModel &model, int row)
 {
     double entropy = 0;
     for (int column = 0; column < model.columns(); ++column) {
@@ -234,7 +234,7 @@ std::shared_ptr<const TranslationResult> translated(Architecture architecture, c
 
 } // namespace
 
-void TestHeatmapModel::temperature_data()
+void TestAlignmentModel::temperature_data()
 {
     QTest::addColumn<Architecture>("architecture");
     QTest::newRow("bahdanau") << Architecture::Bahdanau;
@@ -242,14 +242,14 @@ void TestHeatmapModel::temperature_data()
     QTest::newRow("tutorial_legacy") << Architecture::TutorialLegacy;
 }
 
-void TestHeatmapModel::temperature()
+void TestAlignmentModel::temperature()
 {
     QFETCH(Architecture, architecture);
     const bool legacy = architecture == Architecture::TutorialLegacy;
     const auto result = translated(architecture, "i am cold");
     const Hypothesis &h = result->best();
-    HeatmapModel model;
-    model.setResult(result, 0, legacy);
+    AlignmentModel model;
+    model.setResult(result, 0);
     QCOMPARE(model.temperature(), 1.0);
     QVERIFY(model.rows() > 0);
 
@@ -287,19 +287,19 @@ void TestHeatmapModel::temperature()
     QCOMPARE(model.value(0, 0), double(h.attention(0, 0)));
 }
 
-void TestHeatmapModel::energies_data()
+void TestAlignmentModel::energies_data()
 {
     temperature_data();
 }
 
-void TestHeatmapModel::energies()
+void TestAlignmentModel::energies()
 {
     QFETCH(Architecture, architecture);
     const bool legacy = architecture == Architecture::TutorialLegacy;
     const auto result = translated(architecture, "i am cold");
     const Hypothesis &h = result->best();
-    HeatmapModel model;
-    model.setResult(result, 0, legacy);
+    AlignmentModel model;
+    model.setResult(result, 0);
     model.setMode(HeatmapMode::Energies);
     QCOMPARE(model.mode(), HeatmapMode::Energies);
     double largest = 0;
@@ -335,12 +335,12 @@ void TestHeatmapModel::energies()
     QCOMPARE(model.colorBarTitle(), QStringLiteral("α"));
 }
 
-void TestHeatmapModel::goldMarks()
+void TestAlignmentModel::goldMarks()
 {
-    HeatmapModel model;
+    AlignmentModel model;
     auto result = handMadeResult();
     result->sourceWordIndex = {0, 1, 2};
-    model.setResult(result, 0, false);
+    model.setResult(result, 0);
     QCOMPARE(model.goldMark(1, 1), GoldMark::None); // no gold links set
     GoldAlignment gold;
     gold.sure = {{1, 1}, {2, 1}};
@@ -355,10 +355,10 @@ void TestHeatmapModel::goldMarks()
     QCOMPARE(model.linkAt(0, 2).value(), (Link {2, 0}));
 }
 
-void TestHeatmapModel::overriddenCells()
+void TestAlignmentModel::overriddenCells()
 {
-    HeatmapModel model;
-    model.setResult(handMadeResult(), 0, false);
+    AlignmentModel model;
+    model.setResult(handMadeResult(), 0);
     QVERIFY(!model.isOverridden(1, 0));
     model.setAttentionOverrides({{1, 0, 1.0}});
     QVERIFY(model.isOverridden(1, 0));
@@ -366,6 +366,6 @@ void TestHeatmapModel::overriddenCells()
     QVERIFY(model.toolTip(1, 0).endsWith(QStringLiteral("(forced)")));
 }
 
-QTEST_MAIN(TestHeatmapModel)
+QTEST_MAIN(TestAlignmentModel)
 
-#include "tst_heatmapmodel.moc"
+#include "tst_alignmentmodel.moc"

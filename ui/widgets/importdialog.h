@@ -32,6 +32,9 @@ public:
     bool runImport();
     const std::optional<ModelFile> &model() const { return m_model; }
     QString errorText() const;
+    // What the window calls the imported model: the name typed, else the weights file's name
+    // with " (imported)".
+    QString modelLabel() const;
 
     // For tests and for remembering the last folders.
     QLineEdit *encoderEdit() const { return m_encoder; }

@@ -1,6 +1,7 @@
 #include "contextview.h"
 
 #include "colormap.h"
+#include "resultselection.h"
 
 #include <attnviz/decoding/translate.h>
 
@@ -24,10 +25,24 @@ const QColor entropyColor(0xff, 0x7f, 0x0e); // tab:orange
 
 } // namespace
 
-ContextView::ContextView(QWidget *parent)
+ContextView::ContextView(ResultSelection *selection, QWidget *parent)
     : QWidget(parent)
+    , m_selection(selection)
 {
     setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    connect(selection, &ResultSelection::hypothesisChanged, this, qOverload<>(&QWidget::update));
+    connect(selection, &ResultSelection::stepChanged, this, qOverload<>(&QWidget::update));
+}
+
+const Hypothesis *ContextView::hypothesis() const
+{
+    return m_selection->hypothesis();
+}
+
+int ContextView::step() const
+{
+    const Hypothesis *h = hypothesis();
+    return h ? std::clamp(m_selection->step(), 0, std::max(0, h->steps() - 1)) : 0;
 }
 
 QSize ContextView::sizeHint() const
@@ -40,31 +55,18 @@ QSize ContextView::minimumSizeHint() const
     return {240, 300};
 }
 
-void ContextView::setResult(std::shared_ptr<const TranslationResult> result, int hypothesis)
-{
-    m_result = std::move(result);
-    m_hypothesis = hypothesis;
-    if (m_result && !m_result->hypotheses.empty())
-        m_step = std::clamp(m_step, 0, m_result->hypotheses[size_t(m_hypothesis)].steps() - 1);
-    update();
-}
-
-void ContextView::setStep(int step)
-{
-    m_step = std::max(0, step);
-    update();
-}
-
 QString ContextView::summaryText() const
 {
-    if (!m_result || m_result->hypotheses.empty())
+    const Hypothesis *hypothesis = this->hypothesis();
+    if (!hypothesis)
         return {};
-    const Hypothesis &h = m_result->hypotheses[size_t(m_hypothesis)];
-    if (m_step >= int(h.cosine.size()))
+    const Hypothesis &h = *hypothesis;
+    const int step = this->step();
+    if (step >= int(h.cosine.size()))
         return {};
     return tr("cos(cᵢ, c) = %2    ‖cᵢ − c‖ = %3    (i = %1)")
-        .arg(QString::number(m_step + 1), QString::number(h.cosine[size_t(m_step)], 'f', 2),
-             QString::number(h.distance[size_t(m_step)], 'f', 2));
+        .arg(QString::number(step + 1), QString::number(h.cosine[size_t(step)], 'f', 2),
+             QString::number(h.distance[size_t(step)], 'f', 2));
 }
 
 QRectF ContextView::chartRect() const
@@ -81,16 +83,17 @@ void ContextView::paintEvent(QPaintEvent *)
     const QPalette pal = palette();
     painter.fillRect(rect(), pal.color(QPalette::Base));
     painter.setPen(pal.color(QPalette::Text));
-    if (!m_result || m_result->hypotheses.empty()) {
+    const TranslationResult *result = m_selection->result();
+    if (!hypothesis()) {
         painter.setPen(pal.color(QPalette::PlaceholderText));
         painter.drawText(rect(), Qt::AlignCenter, tr("No translation"));
         return;
     }
-    const Hypothesis &h = m_result->hypotheses[size_t(m_hypothesis)];
-    const int step = std::clamp(m_step, 0, h.steps() - 1);
-    const Vector &summed = m_result->summedContext;
+    const Hypothesis &h = *hypothesis();
+    const int step = this->step();
+    const Vector &summed = result->summedContext;
     const int hidden = int(summed.size());
-    const double T = std::max(1, m_result->sourceLength());
+    const double T = std::max(1, result->sourceLength());
     auto ci = [&](int k) { return double(h.contexts(step, k)); };
     auto c = [&](int k) { return double(summed(k)); };
     auto mean = [&](int k) { return double(summed(k)) / T; };
@@ -202,12 +205,12 @@ void ContextView::paintEvent(QPaintEvent *)
 void ContextView::mousePressEvent(QMouseEvent *event)
 {
     const QRectF chart = chartRect();
-    if (!m_result || m_result->hypotheses.empty() || !chart.adjusted(-6, -6, 6, 6).contains(event->position()))
+    if (!hypothesis() || !chart.adjusted(-6, -6, 6, 6).contains(event->position()))
         return QWidget::mousePressEvent(event);
-    const int steps = m_result->hypotheses[size_t(m_hypothesis)].steps();
+    const int steps = hypothesis()->steps();
     const double f = (event->position().x() - chart.left()) / std::max(1.0, chart.width());
     const int step = std::clamp(int(std::lround(f * (steps - 1))), 0, steps - 1);
-    setStep(step);
+    m_selection->selectStep(step);
     emit stepSelected(step);
 }
 

@@ -35,8 +35,10 @@ void TranslationController::setModel(std::shared_ptr<const Model> model)
 
 void TranslationController::setOptions(const DecodeOptions &options)
 {
+    std::vector<AttentionOverride> overrides = std::move(m_options.attentionOverrides);
     m_options = options;
     m_options.ablation = Ablation::None;
+    m_options.attentionOverrides = std::move(overrides);
     inputChanged();
 }
 

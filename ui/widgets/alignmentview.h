@@ -1,4 +1,4 @@
-// A widget that shows a HeatmapModel with AlignmentRenderer (heatmap) or AlignmentLinesRenderer
+// A widget that shows a AlignmentModel with AlignmentRenderer (heatmap) or AlignmentLinesRenderer
 // (lines), handles hover, clicks, the keyboard and zoom. Put it in a QScrollArea.
 //
 // The keyboard: Up/Down (and in the lines view Left/Right) select the decoder step. The heatmap
@@ -15,7 +15,8 @@
 
 namespace attnviz {
 
-class HeatmapModel;
+class AlignmentModel;
+class ResultSelection;
 
 class AlignmentView : public QWidget
 {
@@ -23,7 +24,7 @@ class AlignmentView : public QWidget
 public:
     enum class Kind { Heatmap, Lines };
 
-    AlignmentView(Kind kind, HeatmapModel *model, QWidget *parent = nullptr);
+    AlignmentView(Kind kind, AlignmentModel *model, QWidget *parent = nullptr);
 
     Kind kind() const { return m_kind; }
     int selectedStep() const { return m_style.selectedRow; }
@@ -34,6 +35,9 @@ public:
     QRect cellRect(int row, int column) const;         // heatmap only, widget coordinates
     QSize sizeHint() const override;
 
+    // The step follows the selection, and a step chosen here goes to it (not owned); without
+    // one the view keeps its own.
+    void setSelection(ResultSelection *selection);
     void setSelectedStep(int step); // clamped; does not emit stepSelected
     void setCurrentColumn(int column); // clamped, -1 for none; does not emit currentCellChanged
     void setZoom(double zoom);      // 0.4 .. 4
@@ -76,7 +80,8 @@ private:
     int strongestColumn(int row) const;
 
     Kind m_kind;
-    HeatmapModel *m_model;
+    AlignmentModel *m_model;
+    ResultSelection *m_selection = nullptr;
     AlignmentStyle m_style; // m_style.zoom = m_zoom x the factor that fills the viewport
     double m_zoom = 1;
     int m_currentColumn = -1;

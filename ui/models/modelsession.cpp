@@ -1,0 +1,103 @@
+#include "modelsession.h"
+
+#include "settings.h"
+
+#include <attnviz/models/model.h>
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+
+namespace attnviz {
+
+ModelSession::ModelSession(Settings *settings, QObject *parent)
+    : QObject(parent)
+    , m_settings(settings)
+{ }
+
+bool ModelSession::load(const QString &path)
+{
+    std::shared_ptr<const Model> model;
+    try {
+        model = Model::fromFile(QFile::encodeName(path).toStdString());
+    } catch (const std::exception &error) {
+        emit loadFailed(QString::fromStdString(error.what()));
+        return false;
+    }
+    m_model = std::move(model);
+    m_path = path;
+    addRecentModel(QFileInfo(path).absoluteFilePath());
+    emit modelChanged(path);
+    return true;
+}
+
+void ModelSession::use(std::shared_ptr<const Model> model, const QString &label)
+{
+    m_model = std::move(model);
+    m_path = label;
+    emit modelChanged(label);
+}
+
+bool ModelSession::saveAs(const QString &path, QString *error)
+{
+    if (!m_model)
+        return false;
+    try {
+        saveModelFile(m_model->file(), QFile::encodeName(path).toStdString());
+    } catch (const std::exception &e) {
+        if (error)
+            *error = QString::fromStdString(e.what());
+        return false;
+    }
+    m_path = path;
+    addRecentModel(QFileInfo(path).absoluteFilePath());
+    emit pathChanged(path);
+    return true;
+}
+
+QString ModelSession::name() const
+{
+    if (!m_model)
+        return {};
+    const std::string &name = m_model->config().name;
+    return name.empty() ? QFileInfo(m_path).fileName() : QString::fromStdString(name);
+}
+
+QStringList ModelSession::recentModels() const
+{
+    return m_settings->recentModels();
+}
+
+void ModelSession::addRecentModel(const QString &path)
+{
+    QStringList recent = m_settings->recentModels();
+    recent.removeAll(path);
+    recent.prepend(path);
+    while (recent.size() > maxRecentModels)
+        recent.removeLast();
+    m_settings->setRecentModels(recent);
+    m_settings->setLastModel(path);
+    emit recentModelsChanged();
+}
+
+QString ModelSession::sampleModelsDirectory()
+{
+    const QDir installed(QCoreApplication::applicationDirPath()
+                         + QStringLiteral("/../share/attnviz/sample_models"));
+    if (installed.exists())
+        return installed.canonicalPath();
+#ifdef ATTNVIZ_SOURCE_SAMPLE_MODELS_DIR
+    return QStringLiteral(ATTNVIZ_SOURCE_SAMPLE_MODELS_DIR);
+#else
+    return {};
+#endif
+}
+
+QFileInfoList ModelSession::sampleModels()
+{
+    return QDir(sampleModelsDirectory())
+        .entryInfoList({QStringLiteral("*.safetensors")}, QDir::Files, QDir::Name);
+}
+
+} // namespace attnviz

@@ -1,0 +1,61 @@
+// What the window remembers between runs, with every key in one place. Changes are kept in
+// memory and written to disk when the window is idle (one write after a burst of keystrokes,
+// not one per keystroke); sync() writes at once. A failed write is reported by writeFailed()
+// until a later write succeeds.
+#pragma once
+
+#include "colormap.h"
+
+#include <QObject>
+#include <QSettings>
+#include <QStringList>
+#include <QTimer>
+
+namespace attnviz {
+
+class Settings : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Settings(QObject *parent = nullptr);
+    ~Settings() override; // writes what is pending
+
+    QString lastModel() const;
+    void setLastModel(const QString &path);
+    QString lastSentence() const;
+    void setLastSentence(const QString &sentence);
+    QStringList recentModels() const; // newest first
+    void setRecentModels(const QStringList &paths);
+    ColorMap colorMap() const; // viridis when unset or unknown
+    void setColorMap(ColorMap map);
+    bool showValues() const;
+    void setShowValues(bool show);
+    QByteArray windowGeometry() const;
+    void setWindowGeometry(const QByteArray &geometry);
+    QByteArray windowState() const;
+    void setWindowState(const QByteArray &state);
+    QString exportDirectory() const; // the home folder when unset
+    void setExportDirectory(const QString &directory);
+    QString alignmentDirectory() const; // the home folder when unset
+    void setAlignmentDirectory(const QString &directory);
+
+    // How long after the last change the settings are written (default 500 ms).
+    void setWriteDelay(int milliseconds);
+    bool isWritePending() const { return m_writeTimer.isActive(); }
+    // Writes the settings now; false with *error (the message writeFailed() carries) on failure.
+    bool sync(QString *error = nullptr);
+    QString fileName() const { return m_settings.fileName(); }
+
+signals:
+    void writeFailed(const QString &message); // the file and what to do about it
+    void writeSucceeded();
+
+private:
+    QVariant value(const QString &key, const QVariant &defaultValue = {}) const;
+    void setValue(const QString &key, const QVariant &value);
+
+    QSettings m_settings;
+    QTimer m_writeTimer;
+};
+
+} // namespace attnviz

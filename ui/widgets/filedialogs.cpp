@@ -1,0 +1,98 @@
+#include "filedialogs.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QStringList>
+
+namespace attnviz::filedialogs {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("FileDialogs", text);
+}
+
+} // namespace
+
+QString openModel(QWidget *parent, const QString &start)
+{
+    return QFileDialog::getOpenFileName(parent, tr("Open model"), start,
+                                        tr("attnviz models (*.safetensors *.json);;All files (*)"));
+}
+
+QString saveModel(QWidget *parent, const QString &currentPath)
+{
+    const QFileInfo current(currentPath);
+    const QString start = current.exists() ? current.absolutePath() : QDir::homePath();
+    QString path = QFileDialog::getSaveFileName(
+        parent, tr("Save model as"), start + QStringLiteral("/model.safetensors"),
+        tr("attnviz models (*.safetensors);;JSON models (*.json)"));
+    if (!path.isEmpty() && QFileInfo(path).suffix().isEmpty())
+        path += QStringLiteral(".safetensors");
+    return path;
+}
+
+std::optional<ExportTarget> exportAlignment(QWidget *parent, const QString &directory)
+{
+    const QStringList filters = {tr("PNG image, 2 pixels per point (*.png)"),
+                                 tr("PNG image, 1 pixel per point (*.png)"),
+                                 tr("PNG image, 4 pixels per point (*.png)"),
+                                 tr("SVG vector image (*.svg)"),
+                                 tr("PDF document (*.pdf)"),
+                                 tr("CSV: the matrix (*.csv)"),
+                                 tr("JSON: everything attnviz-cli prints (*.json)")};
+    QString filter = filters.front();
+    ExportTarget target;
+    target.path = QFileDialog::getSaveFileName(parent, tr("Export alignment"),
+                                               directory + QStringLiteral("/alignment.png"),
+                                               filters.join(QStringLiteral(";;")), &filter);
+    if (target.path.isEmpty())
+        return std::nullopt;
+    if (QFileInfo(target.path).suffix().isEmpty()) // the chosen filter gives the extension
+        target.path += QLatin1Char('.') + filter.section(QStringLiteral("(*."), 1).chopped(1);
+    target.pngScale = filter == filters[1] ? 1 : filter == filters[2] ? 4 : 2;
+    return target;
+}
+
+std::optional<AlignmentSetFiles> openAlignmentSet(QWidget *parent, const QString &directory)
+{
+    AlignmentSetFiles files;
+    files.sentences = QFileDialog::getOpenFileName(
+        parent, tr("Open alignment set: 1/3, the sentences"), directory,
+        tr("Sentences, one per line (*.src *.txt);;All files (*)"));
+    if (files.sentences.isEmpty())
+        return std::nullopt;
+    const QString folder = QFileInfo(files.sentences).absolutePath();
+    const QString base = folder + QLatin1Char('/') + QFileInfo(files.sentences).completeBaseName();
+    // The next file's dialog starts on NAME.ext beside the sentences when there is one.
+    const auto beside = [&base, &folder](const char *suffix) {
+        const QString path = base + QLatin1String(suffix);
+        return QFileInfo::exists(path) ? path : folder;
+    };
+    files.references = QFileDialog::getOpenFileName(
+        parent, tr("Open alignment set: 2/3, the reference translations"), beside(".ref"),
+        tr("References, one per line (*.ref *.txt);;All files (*)"));
+    if (files.references.isEmpty())
+        return std::nullopt;
+    files.gold = QFileDialog::getOpenFileName(
+        parent, tr("Open alignment set: 3/3, the gold links (Pharaoh)"), beside(".gold"),
+        tr("Pharaoh alignments (*.gold *.align *.txt);;All files (*)"));
+    if (files.gold.isEmpty())
+        return std::nullopt;
+    return files;
+}
+
+QString saveAlignments(QWidget *parent, const QString &directory, bool fromFiles)
+{
+    const QString title = fromFiles
+        ? tr("Save alignments")
+        : tr("Save alignments (also NAME.src and NAME.ref, the sentences and references)");
+    return QFileDialog::getSaveFileName(
+        parent, title, directory + QStringLiteral("/alignments.gold"),
+        tr("Pharaoh alignments (*.gold *.align *.txt);;All files (*)"));
+}
+
+} // namespace attnviz::filedialogs

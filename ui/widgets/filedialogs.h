@@ -1,0 +1,34 @@
+// The file questions the window asks, with their titles, filters and starting places. Each
+// returns what was chosen, or nothing when the person cancels; MainWindow decides when to ask
+// and what to do with the answer.
+#pragma once
+
+#include <QString>
+
+#include <optional>
+
+class QWidget;
+
+namespace attnviz::filedialogs {
+
+QString openModel(QWidget *parent, const QString &start);
+// ".safetensors" is added to a name without a suffix.
+QString saveModel(QWidget *parent, const QString &currentPath);
+
+struct ExportTarget
+{
+    QString path; // with the suffix of the chosen type when the name had none
+    int pngScale = 2;
+};
+std::optional<ExportTarget> exportAlignment(QWidget *parent, const QString &directory);
+
+struct AlignmentSetFiles
+{
+    QString sentences, references, gold;
+};
+// Three questions; the second and third start on NAME.ref and NAME.gold beside the sentences.
+std::optional<AlignmentSetFiles> openAlignmentSet(QWidget *parent, const QString &directory);
+// fromFiles: the links alone; else the sentences and references are written beside them.
+QString saveAlignments(QWidget *parent, const QString &directory, bool fromFiles);
+
+} // namespace attnviz::filedialogs
