@@ -25,6 +25,7 @@ std::shared_ptr<TranslationResult> handMadeResult()
     result->sourceWords = {"i", "love", "you"};
     result->sourceTokens = {"i", "love", "you", "EOS"};
     result->sourceIds = {3, 4, 5, 1};
+    result->eosToken = "EOS";
     Hypothesis h;
     h.targetTokens = {"je", "t'aime", "EOS"};
     h.targetIds = {3, 4, 1};
