@@ -43,15 +43,16 @@ void printProgress(size_t done, size_t total, std::chrono::steady_clock::time_po
 
 } // namespace
 
-CommandSpec exportCommand(FigureRenderer renderer, int threads)
+CommandSpec exportCommand(FigureRenderer renderer, int threads, std::string unavailable)
 {
-    auto run = [renderer, threads](const ParsedCommand &command) -> int {
+    auto run = [renderer, threads, unavailable](const ParsedCommand &command) -> int {
         const std::string format = command.value("format");
         const bool image = format == "png" || format == "svg" || format == "pdf";
         if (!image && format != "csv" && format != "json")
             throw UsageError("--format is png, svg, pdf, csv or json, not '" + format + "'", command.command);
         if (image && !renderer)
-            throw std::runtime_error("this build of attnviz-cli cannot render " + format + " figures");
+            throw std::runtime_error(unavailable.empty() ? "this build of attnviz-cli cannot render " + format + " figures"
+                                                         : unavailable);
         const int scale = command.intValue("scale", 1, 1, 4);
         if (command.has("scale") && format != "png")
             throw UsageError("--scale applies to png only", command.command);

@@ -25,7 +25,8 @@ struct FigureRequest
 // throws std::runtime_error when it cannot.
 using FigureRenderer = std::function<std::string(const FigureRequest &)>;
 
-// renderer may be empty: the image formats are then refused with a clear message.
-CommandSpec exportCommand(FigureRenderer renderer, int threads);
+// renderer may be empty: the image formats are then refused, with `unavailable` as the message
+// when given (why the figures cannot be drawn).
+CommandSpec exportCommand(FigureRenderer renderer, int threads, std::string unavailable = {});
 
 } // namespace attnviz::cli

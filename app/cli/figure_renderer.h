@@ -1,11 +1,38 @@
-// The Qt side of attnviz-cli export: figures drawn by the GUI's own renderer.
+// The figures of attnviz-cli export, drawn by the window's own renderer (ui/models), which needs
+// Qt Gui. They live in a module of their own, attnviz-cli-figures.so, loaded only by `export`,
+// so that every other command starts without loading Qt (about 30 shared libraries).
 #pragma once
 
 #include "export_command.h"
 
+#include <string>
+
 namespace attnviz::cli {
 
-// Renders with ui/figureexport.h; needs a QGuiApplication (made by main for `export`).
-std::string renderFigureForCli(const FigureRequest &request);
+// What the module exports, as the C names attnvizStartFigures and attnvizFinishFigures: the
+// first makes the QGuiApplication (offscreen) on the calling thread and returns the renderer, the
+// second destroys it.
+using RenderFigure = std::string (*)(const FigureRequest &);
+using StartFigures = RenderFigure (*)(int &argc, char **argv);
+using FinishFigures = void (*)();
+
+// Loads the module from beside the executable (ATTNVIZ_FIGURES_MODULE_PATH, relative to it) and
+// starts it, on the main thread, before any figure is drawn. Throws std::runtime_error naming
+// the module's path when it cannot be loaded.
+class FigureModule
+{
+public:
+    FigureModule(int &argc, char **argv);
+    ~FigureModule();
+    FigureModule(const FigureModule &) = delete;
+    FigureModule &operator=(const FigureModule &) = delete;
+
+    FigureRenderer renderer() const { return m_render; }
+
+private:
+    void *m_handle = nullptr;
+    RenderFigure m_render = nullptr;
+    FinishFigures m_finish = nullptr;
+};
 
 } // namespace attnviz::cli

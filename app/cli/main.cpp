@@ -9,12 +9,6 @@
 #include <attnviz/io/model_file.h>
 #include <attnviz/io/model_summary.h>
 
-#include <QDir>
-#include <QFile>
-#include <QGuiApplication>
-
-#include <unistd.h>
-
 #include <algorithm>
 #include <memory>
 #include <thread>
@@ -43,7 +37,8 @@ int exportThreads()
     return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
-std::vector<attnviz::cli::CommandSpec> commands()
+std::vector<attnviz::cli::CommandSpec> commands(const attnviz::cli::FigureRenderer &renderer,
+                                                const std::string &figureError)
 {
     return {
         {"info",
@@ -54,7 +49,7 @@ std::vector<attnviz::cli::CommandSpec> commands()
         attnviz::cli::translateCommand(),
         attnviz::cli::alignCommand(),
         attnviz::cli::importCommand(),
-        attnviz::cli::exportCommand(attnviz::cli::renderFigureForCli, exportThreads()),
+        attnviz::cli::exportCommand(renderer, exportThreads(), figureError),
     };
 }
 
@@ -62,20 +57,19 @@ std::vector<attnviz::cli::CommandSpec> commands()
 
 int main(int argc, char *argv[])
 {
-    // Exporting figures needs Qt's fonts and painting, never a display.
-    std::unique_ptr<QGuiApplication> gui;
+    // Only `export` loads Qt (for its figures), on this thread, before it starts its workers.
+    std::unique_ptr<attnviz::cli::FigureModule> figures;
+    std::string figureError;
     if (argc > 1 && std::string(argv[1]) == "export") {
-        qputenv("QT_QPA_PLATFORM", "offscreen");
-        if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) { // else Qt warns on every run
-            const QByteArray runtime = QDir::tempPath().toUtf8() + "/attnviz-runtime-" + QByteArray::number(::getuid());
-            QDir().mkpath(QString::fromUtf8(runtime));
-            QFile::setPermissions(QString::fromUtf8(runtime), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
-            qputenv("XDG_RUNTIME_DIR", runtime);
+        try {
+            figures = std::make_unique<attnviz::cli::FigureModule>(argc, argv);
+        } catch (const std::exception &error) {
+            figureError = error.what();
         }
-        gui = std::make_unique<QGuiApplication>(argc, argv);
     }
+    const attnviz::cli::FigureRenderer renderer = figures ? figures->renderer() : attnviz::cli::FigureRenderer();
     using namespace attnviz::cli;
-    const std::vector<CommandSpec> specs = commands();
+    const std::vector<CommandSpec> specs = commands(renderer, figureError);
     ParsedCommand parsed;
     try {
         parsed = parseCommandLine(std::vector<std::string>(argv + 1, argv + argc), specs);

@@ -5,6 +5,7 @@
 #include <QFile>
 #include <QRegularExpression>
 #include <QTemporaryDir>
+#include <QProcess>
 #include <QTest>
 
 namespace {
@@ -19,6 +20,7 @@ class TestCli : public QObject
 
 private slots:
     void info();
+    void startsWithoutQt();
     void malformedModel();
     void usage_data();
     void usage();
@@ -44,6 +46,18 @@ void TestCli::info()
         QVERIFY2(line.match(result.out).hasMatch(),
                  qPrintable(line.pattern() + u'\n' + result.out));
     }
+}
+
+// Only `export` loads Qt, from attnviz-cli-figures.so (app/cli/figure_renderer.h): the other
+// commands start without its 40 shared libraries (docs/performance.md, cold start).
+void TestCli::startsWithoutQt()
+{
+    QProcess ldd;
+    ldd.start(QStringLiteral("ldd"), {QStringLiteral(ATTNVIZ_CLI_PATH)});
+    QVERIFY(ldd.waitForFinished(10000));
+    const QString libraries = QString::fromLocal8Bit(ldd.readAllStandardOutput());
+    QVERIFY2(libraries.contains(QLatin1String("libc.so")), qPrintable(libraries)); // ldd did run
+    QVERIFY2(!libraries.contains(QLatin1String("Qt6")), qPrintable(libraries));
 }
 
 void TestCli::malformedModel()

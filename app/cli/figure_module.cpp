@@ -1,11 +1,23 @@
+// attnviz-cli-figures.so: the Qt half of attnviz-cli export (figure_renderer.h).
 #include "figure_renderer.h"
 
-#include <figureexport.h>
 #include <alignmentmodel.h>
+#include <figureexport.h>
 
+#include <QDir>
+#include <QFile>
+#include <QGuiApplication>
+
+#include <unistd.h>
+
+#include <memory>
 #include <stdexcept>
 
 namespace attnviz::cli {
+
+namespace {
+
+std::unique_ptr<QGuiApplication> application;
 
 std::string renderFigureForCli(const FigureRequest &request)
 {
@@ -28,5 +40,31 @@ std::string renderFigureForCli(const FigureRequest &request)
         throw std::runtime_error("the " + request.format + " figure came out empty");
     return bytes.toStdString();
 }
+
+} // namespace
+
+extern "C" {
+
+// Exporting figures needs Qt's fonts and painting, never a display.
+__attribute__((visibility("default"))) RenderFigure attnvizStartFigures(int &argc, char **argv)
+{
+    qputenv("QT_QPA_PLATFORM", "offscreen");
+    if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) { // else Qt warns on every run
+        const QByteArray runtime = QDir::tempPath().toUtf8() + "/attnviz-runtime-" + QByteArray::number(::getuid());
+        QDir().mkpath(QString::fromUtf8(runtime));
+        QFile::setPermissions(QString::fromUtf8(runtime),
+                              QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+        qputenv("XDG_RUNTIME_DIR", runtime);
+    }
+    application = std::make_unique<QGuiApplication>(argc, argv);
+    return renderFigureForCli;
+}
+
+__attribute__((visibility("default"))) void attnvizFinishFigures()
+{
+    application.reset();
+}
+
+} // extern "C"
 
 } // namespace attnviz::cli
