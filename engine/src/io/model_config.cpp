@@ -223,6 +223,17 @@ void writeTexts(const ModelConfig &config, nlohmann::json &json)
     }
 }
 
+// The keys the encoder and the decoder share.
+template<typename Side>
+void readRnn(const ConfigReader &reader, Side &side)
+{
+    side.cell = reader.requiredChoice("cell", cellNames);
+    side.layers = reader.optionalLayers("layers");
+    side.embeddingSize = reader.requiredPositiveInt("embedding_size");
+    side.hiddenSize = reader.requiredPositiveInt("hidden_size");
+    side.embeddingScale = reader.optionalBool("embedding_scale", false);
+}
+
 } // namespace
 
 std::string cellName(Cell cell) { return nameOf(cellNames, cell); }
@@ -241,28 +252,27 @@ nlohmann::json configToJson(const ModelConfig &config)
     const EncoderConfig &e = config.encoder;
     const DecoderConfig &d = config.decoder;
     const AttentionConfig &a = config.attention;
-    nlohmann::json encoder = {
-        {"cell", cellName(e.cell)},
-        {"layers", e.layers},
-        {"embedding_size", e.embeddingSize},
-        {"hidden_size", e.hiddenSize},
-        {"bidirectional", e.bidirectional},
-        {"embedding_scale", e.embeddingScale},
+    const auto rnn = [](const auto &side) {
+        return nlohmann::json{
+            {"cell", cellName(side.cell)},
+            {"layers", side.layers},
+            {"embedding_size", side.embeddingSize},
+            {"hidden_size", side.hiddenSize},
+            {"embedding_scale", side.embeddingScale},
+        };
     };
+    nlohmann::json encoder = rnn(e);
+    encoder["bidirectional"] = e.bidirectional;
     if (e.bidirectional)
         encoder["merge"] = mergeName(e.merge);
-    nlohmann::json decoder = {
-        {"cell", cellName(d.cell)},
-        {"layers", d.layers},
-        {"embedding_size", d.embeddingSize},
-        {"hidden_size", d.hiddenSize},
-        {"embedding_scale", d.embeddingScale},
+    nlohmann::json decoder = rnn(d);
+    decoder.update({
         {"input", decoderInputName(d.input)},
         {"query", queryName(d.query)},
         {"init", initRuleName(d.init)},
         {"attentional", attentionalName(d.attentional)},
         {"output_bias", d.outputBias},
-    };
+    });
     if (d.input == DecoderInput::Combine)
         decoder["combine_activation"] = nameOf(combineActivationNames, d.combineActivation);
     if (d.cell == Cell::Lstm)
@@ -317,22 +327,14 @@ ModelConfig configFromJson(const nlohmann::json &json, const std::string &displa
 
     const ConfigReader enc = reader.object("encoder");
     EncoderConfig &e = config.encoder;
-    e.cell = enc.requiredChoice("cell", cellNames);
-    e.layers = enc.optionalLayers("layers");
-    e.embeddingSize = enc.requiredPositiveInt("embedding_size");
-    e.hiddenSize = enc.requiredPositiveInt("hidden_size");
+    readRnn(enc, e);
     e.bidirectional = enc.optionalBool("bidirectional", false);
     if (e.bidirectional)
         e.merge = enc.optionalChoice("merge", mergeNames, DirectionMerge::Concat);
-    e.embeddingScale = enc.optionalBool("embedding_scale", false);
 
     const ConfigReader dec = reader.object("decoder");
     DecoderConfig &d = config.decoder;
-    d.cell = dec.requiredChoice("cell", cellNames);
-    d.layers = dec.optionalLayers("layers");
-    d.embeddingSize = dec.requiredPositiveInt("embedding_size");
-    d.hiddenSize = dec.requiredPositiveInt("hidden_size");
-    d.embeddingScale = dec.optionalBool("embedding_scale", false);
+    readRnn(dec, d);
     d.input = dec.requiredChoice("input", inputNames);
     if (d.input == DecoderInput::Combine)
         d.combineActivation = dec.optionalChoice("combine_activation", combineActivationNames, Activation::Relu);
