@@ -6,7 +6,7 @@
 //     bench_engine build/bench-models               every case
 //     bench_engine build/bench-models greedy/       cases whose name contains "greedy/"
 //     bench_engine --load-rss model.safetensors     peak resident memory while loading one model
-//     bench_engine --roofline build/bench-models    greedy step against plain Eigen GEMVs
+//     bench_engine --roofline build/bench-models    greedy step against plain Eigen GEMVs and memory
 #include "timing.h"
 
 #include <attnviz/models/model.h>
@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -47,7 +48,8 @@ std::vector<int> sourceIds(const Model &model, const std::string &sentence)
         if (const auto id = model.sourceId(word))
             ids.push_back(*id);
     }
-    ids.push_back(model.sourceEosId());
+    if (model.config().sourceEos)
+        ids.push_back(model.sourceEosId());
     return ids;
 }
 
@@ -129,43 +131,100 @@ double streamGbPerS()
     return static_cast<double>(big.size()) * sizeof(float) / (ms * 1e6);
 }
 
+// The matrices a greedy step of the decoder reads, with short names: every tensor of the step
+// (each RNN layer's W_ih and W_hh, the combine layer, the attention's per-step weights, the
+// attentional layer, the output layer), not what is read once per sentence (the embedding, the
+// bridges, the keys' W_k and the bilinear score's W, applied to the annotations by prepare()).
+struct StepMatrix
+{
+    std::string name;
+    int rows = 0, cols = 0;
+};
+
+std::vector<StepMatrix> stepMatrices(const Model &model)
+{
+    const ModelConfig &config = model.config();
+    std::vector<StepMatrix> out;
+    for (const auto &[name, tensor] : model.file().tensors) {
+        const std::string decoder = "decoder.", weight = ".weight", rnn = "decoder.rnn.weight_";
+        const bool isRnn = name.rfind(rnn, 0) == 0; // decoder.rnn.weight_ih_l0, weight_hh_l0, ...
+        const bool isWeight = name.size() > weight.size()
+                              && name.compare(name.size() - weight.size(), weight.size(), weight) == 0;
+        if (tensor.shape.size() != 2 || name.rfind(decoder, 0) != 0 || !(isRnn || isWeight))
+            continue;
+        std::string layer = name.substr(decoder.size(), name.size() - decoder.size() - (isRnn ? 0 : weight.size()));
+        if (layer == "embedding" || layer.rfind("bridge", 0) == 0 || layer == "attention.key_layer"
+            || (layer == "attention.linear" && config.attention.score == Score::Bilinear))
+            continue;
+        int rows = static_cast<int>(tensor.shape[0]), cols = static_cast<int>(tensor.shape[1]);
+        if (layer == "attention.concat")
+            cols = config.decoder.hiddenSize; // only the query's half is a per-step product
+        const std::map<std::string, std::string> shortNames = {
+            {"attention.query_layer", "W_q"}, {"attention.energy_layer", "v"}, {"attention.linear", "W_a"},
+            {"attention.concat", "W_q"},      {"attention.location", "W_loc"}, {"attentional", "W_att"},
+            {"combine", "W_comb"}};
+        if (layer.rfind("rnn.weight_", 0) == 0) // rnn.weight_ih_l0 -> W_ih0
+            layer = "W_" + layer.substr(11, 2) + layer.substr(layer.find("_l") + 2);
+        else if (shortNames.count(layer))
+            layer = shortNames.at(layer);
+        out.push_back({layer, rows, cols});
+    }
+    std::sort(out.begin(), out.end(), [](const StepMatrix &a, const StepMatrix &b) {
+        return static_cast<double>(a.rows) * a.cols > static_cast<double>(b.rows) * b.cols;
+    });
+    return out;
+}
+
 int roofline(const std::string &dir)
 {
     const double stream = streamGbPerS();
     json cases = json::parse(std::ifstream(dir + "/cases.json"))["cases"];
     for (const json &c : cases) {
         const std::string name = c["name"];
-        if (c["kind"] != "greedy" || name.rfind("greedy/bahdanau", 0) != 0 || name.find("/len20") == std::string::npos)
+        const bool covered = name.rfind("greedy/bahdanau", 0) == 0 || name.rfind("greedy/onmt", 0) == 0
+                             || name.rfind("greedy/joey", 0) == 0;
+        if (c["kind"] != "greedy" || !covered || name.find("/len20") == std::string::npos)
             continue;
         const auto model = Model::fromFile(dir + "/" + c["model"].get<std::string>() + ".safetensors");
         const std::string sentence = c["sentences"][0];
-        const int H = model->hiddenSize(), V = model->targetVocabSize();
-        const int T = static_cast<int>(sourceIds(*model, sentence).size());
+        const ModelConfig &config = model->config();
+        const int T = static_cast<int>(sourceIds(*model, sentence).size()), A = model->annotationSize();
         int tokens = 0;
         const double total = measure([&] { tokens = translate(*model, sentence, {}).best().steps(); }).medianMs;
         const double encode = measure([&] { model->encode(sourceIds(*model, sentence)); }).medianMs;
         const double stepMs = (total - encode) / tokens;
-        // Bahdanau per output token: Wa s (H x H), Va tanh(.) and the context (2 T x H),
-        // W_ih [E y; c] (3H x 2H), W_hh s (3H x H), out (V x H).
-        const double macs = 10.0 * H * H + 2.0 * T * H + static_cast<double>(V) * H;
-        const double weightBytes = (10.0 * H * H + static_cast<double>(V) * H) * sizeof(float);
-        const json parts = {{"Wa", gemvMs(H, H) * 1e3},
-                            {"W_ih", gemvMs(3 * H, 2 * H) * 1e3},
-                            {"W_hh", gemvMs(3 * H, H) * 1e3},
-                            {"out", gemvMs(V, H) * 1e3}};
+        // Multiply-adds per output token: every matrix of the step, then the attention over the
+        // T annotations: the scores (T x A for dot and general, T x Hd against the bilinear
+        // score's keys, T x Da for v over the additive and concat scores' hidden rows) and
+        // the context sum_j a_j h_j (T x A).
+        double weights = 0;
+        json parts = json::array();
         double gemv = 0;
-        for (const auto &part : parts)
-            gemv += part.get<double>() / 1e3;
+        for (const StepMatrix &m : stepMatrices(*model)) {
+            weights += static_cast<double>(m.rows) * m.cols;
+            const double us = gemvMs(m.rows, m.cols) * 1e3;
+            gemv += us / 1e3;
+            parts.push_back({m.name, us});
+        }
+        double scoreWidth = A;
+        if (config.attention.score == Score::Bilinear)
+            scoreWidth = config.decoder.hiddenSize;
+        else if (config.attention.score == Score::Additive || config.attention.score == Score::Concat)
+            scoreWidth = config.attention.hiddenSize;
+        else if (config.attention.score == Score::Location)
+            scoreWidth = 0; // W_loc is one of the matrices
+        const double macs = weights + static_cast<double>(T) * (scoreWidth + A);
+        const double weightBytes = weights * sizeof(float);
         std::cout << json{{"case", "roofline/" + c["model"].get<std::string>()},
                           {"step_us", stepMs * 1e3},
                           {"mflop_per_token", 2 * macs / 1e6},
                           {"step_gflops", 2 * macs / (stepMs * 1e6)},
                           {"gemv_us", gemv * 1e3},
-                          {"gemv_us_by_matrix", parts},
+                          {"gemv_us_by_matrix", parts}, // [name, us], largest matrix first
                           {"gemv_gflops", 2 * macs / (gemv * 1e6)},
                           {"percent_of_gemv", 100 * gemv / stepMs},
-                          // The weights a step reads (everything but the T x H keys and
-                          // encoder outputs) against the memory bandwidth of one thread.
+                          // The weights a step reads (everything but the T x A annotations and
+                          // keys) against the memory bandwidth of one thread.
                           {"weight_mb_per_token", weightBytes / 1e6},
                           {"step_gb_per_s", weightBytes / (stepMs * 1e6)},
                           {"stream_gb_per_s", stream},

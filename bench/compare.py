@@ -21,6 +21,12 @@ def ms(value):
     return "%.3g" % value if value < 100 else "%.0f" % value
 
 
+def gemv_parts(parts):
+    """The GEMVs of a step's matrices: [[name, us], ...] (older runs: {name: us})."""
+    items = parts.items() if isinstance(parts, dict) else parts
+    return ", ".join("%s %.1f" % (name, us) for name, us in items)
+
+
 def main():
     ours, torch, extras = [], [], {}
     for arg in sys.argv[1:]:
@@ -52,10 +58,10 @@ def main():
         ("load_rss/", ["model file", "weights MB", "peak RSS of loading MB", "copies"],
          lambda r: ["%.1f" % r["weights_mb"], "%.1f" % r["peak_mb"], "%.2f" % (r["peak_mb"] / r["weights_mb"])]),
         ("roofline/", ["greedy step (len20)", "MFLOP / token", "step us", "step GFLOP/s", "Eigen GEMVs us",
-                       "of which out, W_ih, W_hh, Wa", "GEMV GFLOP/s", "GEMV time / step time",
+                       "of which (largest first)", "GEMV GFLOP/s", "GEMV time / step time",
                        "weights MB / token", "step GB/s", "stream GB/s", "step / stream"],
          lambda r: ["%.2f" % r["mflop_per_token"], "%.1f" % r["step_us"], "%.1f" % r["step_gflops"],
-                    "%.1f" % r["gemv_us"], ", ".join("%.1f" % r["gemv_us_by_matrix"][m] for m in ("out", "W_ih", "W_hh", "Wa")),
+                    "%.1f" % r["gemv_us"], gemv_parts(r["gemv_us_by_matrix"]),
                     "%.1f" % r["gemv_gflops"], "%.0f%%" % r["percent_of_gemv"],
                     "%.1f" % r["weight_mb_per_token"], "%.1f" % r["step_gb_per_s"],
                     "%.1f" % r["stream_gb_per_s"], "%.0f%%" % r["percent_of_stream"]]),

@@ -57,7 +57,8 @@ for build in build-bench build-bench-native; do
     echo "attnviz ($build)..." >&2
     "$build/bin/bench_engine" "$models" "$filter" | tee "$results/$build.jsonl" >&2
     if [[ $build == build-bench && ( -z $filter || $filter == load* ) ]]; then
-        for file in "$models"/load50-*.safetensors "$models"/bahdanau-*.safetensors; do
+        for file in "$models"/load50-*.safetensors "$models"/bahdanau-*.safetensors "$models"/onmt-*.safetensors \
+            "$models"/joey-*.safetensors; do
             [[ -f $file ]] && "$build/bin/bench_engine" --load-rss "$file" >>"$results/extras.jsonl"
         done
     fi

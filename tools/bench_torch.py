@@ -1,5 +1,6 @@
 """PyTorch's side of the benchmarks: the cases of cases.json, run the way tools/reference.py
-decodes (eager mode, torch.no_grad(), one sentence at a time), timed like bench/bench_engine.cpp
+decodes (eager mode, torch.no_grad(), one sentence at a time; version 1 files through
+attnviz_torch, version 2 files through family_torch.FamilySeq2Seq), timed like bench/bench_engine.cpp
 (one warm-up run, median of repeats) and printed in the same JSON lines. bench/run.sh runs both.
 
 Single-sentence cases run on one thread (torch.set_num_threads(1)); batch cases on the case's
@@ -11,6 +12,7 @@ number of threads, which PyTorch uses inside each operation.
 import json
 import os
 import statistics
+import struct
 import sys
 import time
 
@@ -18,7 +20,23 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import attnviz_torch as at  # noqa: E402
+import family_torch as fam  # noqa: E402
 import reference as ref  # noqa: E402
+
+
+def file_format(path):
+    """The "format" of a safetensors model file's metadata (attnviz-seq2seq/1 or /2)."""
+    with open(path, "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        return json.loads(f.read(n)).get("__metadata__", {}).get("format")
+
+
+def load_model(path):
+    """Version 1 files as attnviz_torch.Seq2Seq (as before: reference.py sees them as their point
+    of the family, sharing the weights), version 2 files as family_torch.FamilySeq2Seq."""
+    if file_format(path) == fam.FORMAT_V2:
+        return fam.load_model(path)
+    return at.load_model(path)
 
 
 def measure(run):
@@ -42,9 +60,9 @@ def run_case(case, directory):
     kind = case["kind"]
     torch.set_num_threads(case.get("threads", 1))
     if kind == "load":
-        out.update(measure(lambda: at.load_model(path)))
+        out.update(measure(lambda: load_model(path)))
         return out
-    model, sv, tv = at.load_model(path)
+    model, sv, tv = load_model(path)
     sentences = case["sentences"]
     if kind == "encode":
         out.update(measure(lambda: ref._run_encoder(model, ref.encode_source(model, sv, sentences[0])[0])))

@@ -21,6 +21,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import attnviz_torch as at  # noqa: E402
+import family_torch as fam  # noqa: E402
 
 SOURCE_VOCAB = 5000
 LENGTHS = (5, 20, 60)
@@ -42,8 +43,42 @@ def stem(arch, h, v):
     return "%s-h%d-v%s" % (arch, h, "%dk" % (v // 1000) if v >= 1000 else v)
 
 
+def onmt_lstm(h, e):
+    """OpenNMT-py's RNN default shape: a 2-layer bidirectional LSTM encoder (h/2 a direction,
+    concatenated), a 2-layer LSTM decoder of h with input feeding, `general` attention without
+    bias, the attentional layer linear_out [c; s] with tanh and no bias, the encoder's final
+    states as the initial states (no bridge), no EOS on the source."""
+    return {"source_eos": False,
+            "encoder": {"cell": "lstm", "layers": 2, "embedding_size": e, "hidden_size": h // 2,
+                        "bidirectional": True, "merge": "concat"},
+            "decoder": {"cell": "lstm", "layers": 2, "embedding_size": e, "hidden_size": h,
+                        "input": "input_feeding", "query": "current", "init": "final", "cell_init": "final",
+                        "attentional": "context_state", "attentional_activation": "tanh",
+                        "attentional_bias": False, "output_bias": True},
+            "attention": {"score": "general", "bias": False}}
+
+
+def joey_gru(h, e):
+    """Joey NMT's recurrent model: a 1-layer bidirectional GRU encoder of h a direction
+    (concatenated), a 1-layer GRU decoder of h with input feeding, Bahdanau (additive) attention
+    of hidden size h without biases, the bridge tanh(W [fwd; bwd] + b), the attentional vector
+    tanh(W [s; c] + b), an output layer without bias, EOS on the source."""
+    return {"source_eos": True,
+            "encoder": {"cell": "gru", "layers": 1, "embedding_size": e, "hidden_size": h,
+                        "bidirectional": True, "merge": "concat"},
+            "decoder": {"cell": "gru", "layers": 1, "embedding_size": e, "hidden_size": h,
+                        "input": "input_feeding", "query": "current", "init": "bridge",
+                        "bridge_activation": "tanh", "bridge_bias": True,
+                        "attentional": "state_context", "attentional_activation": "tanh",
+                        "attentional_bias": True, "output_bias": False},
+            "attention": {"score": "additive", "hidden_size": h, "query_bias": False, "key_bias": False,
+                          "energy_bias": False}}
+
+
 def models(small):
-    """(file stem, architecture keys of the config, H, target vocabulary size) of every model."""
+    """(file stem, config keys, H, target vocabulary size) of every model: a version 1
+    architecture ({"architecture": ...}, written by attnviz_torch) or a whole version 2 config
+    without its tokens (written by family_torch)."""
     sizes = [(16, 50), (32, 100)] if small else [(h, v) for h in (128, 256, 512) for v in (5000, 30000)]
     mid_h, big_v = (32, 100) if small else (256, 30000)
     out = [(stem("bahdanau", h, v), {"architecture": "bahdanau"}, h, v) for h, v in sizes]
@@ -52,6 +87,10 @@ def models(small):
     out.append((stem("legacy", mid_h, big_v), legacy, mid_h, big_v))
     if not small:
         out.append((stem("load50", 256, 20000), {"architecture": "bahdanau"}, 256, 20000))  # ~50 MB on disk
+    # Two points of the version 2 family, at the sizes of the toolkits' usual configurations.
+    onmt_h, joey_h = (32, 16) if small else (512, 256)
+    out.append((stem("onmt-lstm", onmt_h, big_v), onmt_lstm(onmt_h, onmt_h), onmt_h, big_v))
+    out.append((stem("joey-gru", joey_h, big_v), joey_gru(joey_h, joey_h), joey_h, big_v))
     return out
 
 
@@ -69,9 +108,14 @@ def main():
             continue
         torch.manual_seed(seed)
         target_vocab = ["SOS", "EOS"] + [word(i) for i in range(v - 2)]
-        config = dict(arch, hidden_size=h, sos_token="SOS", eos_token="EOS", name=name)
-        model = at.Seq2Seq(config, len(source_vocab), len(target_vocab))
-        at.save_model(path, model.encoder, model.decoder, source_vocab, target_vocab, config)
+        if "architecture" in arch:
+            config = dict(arch, hidden_size=h, sos_token="SOS", eos_token="EOS", name=name)
+            model = at.Seq2Seq(config, len(source_vocab), len(target_vocab))
+            at.save_model(path, model.encoder, model.decoder, source_vocab, target_vocab, config)
+        else:
+            config = dict(arch, sos_token="SOS", eos_token="EOS", name=name)
+            model = fam.FamilySeq2Seq(config, len(source_vocab), len(target_vocab))
+            fam.save_model(path, model, source_vocab, target_vocab)
         print("wrote %s (%.1f MB)" % (path, os.path.getsize(path) / 1e6), flush=True)
 
     rng = random.Random(1)
@@ -89,7 +133,7 @@ def cases(all_models, single, batch):
     sentences; threads for batch cases (every other case runs on one thread)."""
     out = [{"name": "load/" + m[0], "kind": "load", "model": m[0], "sentences": []} for m in all_models]
     bahdanau = [m[0] for m in all_models if m[0].startswith("bahdanau")]
-    others = [m[0] for m in all_models if m[0].startswith(("luong", "legacy"))]
+    others = [m[0] for m in all_models if m[0].startswith(("luong", "legacy", "onmt", "joey"))]
     small_vocab = [m for m in bahdanau if m.endswith(("-v5k", "-v50"))]
     for kind, names in (("encode", small_vocab), ("greedy", bahdanau + others), ("beam5", bahdanau + others)):
         for model in names:

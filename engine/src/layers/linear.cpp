@@ -177,8 +177,9 @@ __attribute__((target("avx2,fma"))) float dotAvx2(const float *a, const float *b
     return sum;
 }
 
-// W read once, front to back, one row at a time against up to four rows of x (held in L1): the
-// fastest when W comes from memory (the output layer of a large vocabulary). Reading four rows
+// W read once, front to back, one row at a time against up to four rows of x (or five, a beam's
+// width) held in L1: the fastest when W comes from memory (the output layer of a large
+// vocabulary). Reading four rows
 // of W side by side, as above, halves the bandwidth the prefetchers reach on the machines
 // measured in docs/performance.md.
 __attribute__((target("avx2,fma"))) void linearStreamAvx2(const float *x, long rows, long xStride, const float *w,
@@ -190,6 +191,31 @@ __attribute__((target("avx2,fma"))) void linearStreamAvx2(const float *x, long r
         const float *wv = w + v * inputs;
         const float bias = b ? b[v] : 0.0f;
         long k = 0;
+        if (rows == 5) { // a beam of five: every row of x against one pass over W's row
+            const float *x0 = x, *x1 = x0 + xStride, *x2 = x1 + xStride, *x3 = x2 + xStride, *x4 = x3 + xStride;
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0;
+            for (long i = 0; i < end8; i += 8) {
+                const __m256 wi = _mm256_loadu_ps(wv + i);
+                a0 = _mm256_fmadd_ps(wi, _mm256_loadu_ps(x0 + i), a0);
+                a1 = _mm256_fmadd_ps(wi, _mm256_loadu_ps(x1 + i), a1);
+                a2 = _mm256_fmadd_ps(wi, _mm256_loadu_ps(x2 + i), a2);
+                a3 = _mm256_fmadd_ps(wi, _mm256_loadu_ps(x3 + i), a3);
+                a4 = _mm256_fmadd_ps(wi, _mm256_loadu_ps(x4 + i), a4);
+            }
+            float out[5];
+            sumEach(a0, a1, a2, a3, out);
+            out[4] = horizontalSum(a4);
+            for (long i = end8; i < inputs; ++i) {
+                out[0] += wv[i] * x0[i];
+                out[1] += wv[i] * x1[i];
+                out[2] += wv[i] * x2[i];
+                out[3] += wv[i] * x3[i];
+                out[4] += wv[i] * x4[i];
+            }
+            for (int j = 0; j < 5; ++j)
+                y[j * yStride + v] = out[j] + bias;
+            continue;
+        }
         for (; k + 4 <= rows; k += 4) {
             const float *x0 = x + k * xStride, *x1 = x0 + xStride, *x2 = x1 + xStride, *x3 = x2 + xStride;
             __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
@@ -216,14 +242,17 @@ __attribute__((target("avx2,fma"))) void linearStreamAvx2(const float *x, long r
     }
 }
 
-// One row of x (greedy and forced decoding, the encoder's recurrences) or a W larger than
-// 16 MB: stream W; otherwise four rows of W at a time. Chosen from measurements on one machine
-// (docs/performance.md), not tuned per machine.
+// One row of x (greedy and forced decoding, the encoder's recurrences), a W larger than 16 MB,
+// or five rows of x (a beam of five) against rows of W of 512 inputs or more: stream W;
+// otherwise four rows of W at a time. Chosen from measurements on one machine
+// (docs/performance.md), not tuned per machine: with five rows of x, one pass over each row of
+// W beat the four-row order on every shape with 512 inputs or more, from the caches and from
+// memory, and lost to it on narrower rows in the caches, where the horizontal sums dominate.
 void linearAvx2(const float *x, long rows, long xStride, const float *w, const float *b, long outputs,
                 long inputs, float *y, long yStride)
 {
     const bool large = double(outputs) * double(inputs) * sizeof(float) > 16.0 * 1024 * 1024;
-    if (rows == 1 || large)
+    if (rows == 1 || large || (rows == 5 && inputs >= 512))
         linearStreamAvx2(x, rows, xStride, w, b, outputs, inputs, y, yStride);
     else
         linearFourRowsAvx2(x, rows, xStride, w, b, outputs, inputs, y, yStride);

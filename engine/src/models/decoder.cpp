@@ -48,7 +48,6 @@ void Decoder::prepare(DecoderWorkspace &ws, int rows) const
 {
     const int Hd = m_config.hiddenSize, G = m_rnn.front().gates();
     m_scorer->prepare(ws.annotations, rows, ws.scorer);
-    ws.embedded.resize(rows, m_config.embeddingSize);
     ws.input.resize(rows, m_rnn.front().inputToHidden.inFeatures);
     if (m_config.input == DecoderInput::Combine)
         ws.combined.resize(rows, m_combine.inFeatures);
@@ -58,10 +57,10 @@ void Decoder::prepare(DecoderWorkspace &ws, int rows) const
     ws.attentional.resize(rows, Hd);
 }
 
-void Decoder::attend(const Eigen::Ref<const MatrixRM> &queries, DecoderWorkspace &ws, StepOutput &out,
-                     const StepControl &control) const
+void Decoder::attend(const Eigen::Ref<const MatrixRM> &queries, const Eigen::Ref<const MatrixRM> &embedded,
+                     DecoderWorkspace &ws, StepOutput &out, const StepControl &control) const
 {
-    m_scorer->score(queries, ws.embedded.topRows(queries.rows()), ws.annotations, ws.scorer, out.attention);
+    m_scorer->score(queries, embedded, ws.annotations, ws.scorer, out.attention);
     out.energies = out.attention;
     for (Eigen::Index k = 0; k < out.attention.rows(); ++k)
         softmaxInPlace(out.attention.row(k).transpose());
@@ -104,33 +103,33 @@ void Decoder::step(const int *previousTokens, const Eigen::Ref<const MatrixRM> &
     const auto K = previousStates.rows();
     const int Hd = m_config.hiddenSize, Ed = m_config.embeddingSize, A = m_annotation;
     const auto top = static_cast<Eigen::Index>(m_config.layers - 1) * Hd;
-    auto embedded = ws.embedded.topRows(K), input = ws.input.topRows(K);
+    auto input = ws.input.topRows(K);
+    // E y_{i-1} is gathered straight into the columns of the buffer that takes it (the first
+    // layer's input, or the combine layer's), so no step copies it twice.
+    auto combined = ws.combined.topRows(m_config.input == DecoderInput::Combine ? K : 0);
+    auto embedded = m_config.input == DecoderInput::Combine ? combined.leftCols(Ed)
+                    : m_config.input == DecoderInput::ContextEmbedding ? input.rightCols(Ed)
+                                                                       : input.leftCols(Ed);
     for (Eigen::Index k = 0; k < K; ++k)
         embedded.row(k) = m_embedding.row(previousTokens[k]);
     if (m_embeddingScale != 1.0f)
         embedded *= m_embeddingScale;
 
     if (m_config.query == Query::Previous)
-        attend(previousStates.middleCols(top, Hd), ws, out, control);
+        attend(previousStates.middleCols(top, Hd), embedded, ws, out, control);
     switch (m_config.input) {
     case DecoderInput::Embedding:
-        input = embedded;
         break;
     case DecoderInput::EmbeddingContext:
-        input.leftCols(Ed) = embedded;
         input.rightCols(A) = out.context;
         break;
     case DecoderInput::ContextEmbedding:
         input.leftCols(A) = out.context;
-        input.rightCols(Ed) = embedded;
         break;
     case DecoderInput::InputFeeding:
-        input.leftCols(Ed) = embedded;
         input.rightCols(Hd) = previousStates.middleCols(m_feedOffset, Hd);
         break;
     case DecoderInput::Combine: {
-        auto combined = ws.combined.topRows(K);
-        combined.leftCols(Ed) = embedded;
         combined.rightCols(A) = out.context;
         linearRows(combined, m_combine, input);
         if (m_config.combineActivation == Activation::Relu)
@@ -141,7 +140,7 @@ void Decoder::step(const int *previousTokens, const Eigen::Ref<const MatrixRM> &
     runRnn(previousStates, ws, out);
     const auto state = out.state.middleCols(top, Hd); // s_t
     if (m_config.query == Query::Current)
-        attend(state, ws, out, control);
+        attend(state, embedded, ws, out, control);
 
     if (m_config.attentional == Attentional::None) {
         // With input feeding, s_t is what fed the output layer, and so is fed back.

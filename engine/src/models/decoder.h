@@ -20,9 +20,8 @@ struct DecoderWorkspace
     Eigen::Map<const MatrixRM> annotations{nullptr, 0, 0}; // [T x A], owned by the caller
     ScorerWorkspace scorer;
     // One row per hypothesis; a step uses the top K rows.
-    MatrixRM embedded;      // [rows x Ed]
-    MatrixRM input;         // [rows x I]: the first RNN layer's input
-    MatrixRM combined;      // combine: [rows x (Ed + A)]
+    MatrixRM input;         // [rows x I]: the first RNN layer's input (E y_{i-1} gathered into it)
+    MatrixRM combined;      // combine: [rows x (Ed + A)] (E y_{i-1} gathered into it)
     MatrixRM gi, gh;        // [rows x G Hd]
     MatrixRM attentionalIn; // [rows x (Hd + A)]
     MatrixRM attentional;   // [rows x Hd]
@@ -74,9 +73,10 @@ public:
               DecoderWorkspace &ws, StepOutput &out) const;
 
 private:
-    // The scores of queries [K x Hd] to alpha and c_t, with the overrides and the ablation.
-    void attend(const Eigen::Ref<const MatrixRM> &queries, DecoderWorkspace &ws, StepOutput &out,
-                const StepControl &control) const;
+    // The scores of queries [K x Hd] to alpha and c_t, with the overrides and the ablation;
+    // embedded E y_{i-1} [K x Ed] (the location score reads it).
+    void attend(const Eigen::Ref<const MatrixRM> &queries, const Eigen::Ref<const MatrixRM> &embedded,
+                DecoderWorkspace &ws, StepOutput &out, const StepControl &control) const;
     // Every RNN layer, from the first layer's input ws.input.
     void runRnn(const Eigen::Ref<const MatrixRM> &previousStates, DecoderWorkspace &ws, StepOutput &out) const;
 
