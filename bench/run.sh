@@ -39,7 +39,7 @@ for native in OFF ON; do
     [[ $native == ON ]] && build=build-bench-native
     cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DATTNVIZ_BUILD_TESTS=OFF \
         -DATTNVIZ_BUILD_BENCH=ON -DATTNVIZ_NATIVE=$native >/dev/null
-    cmake --build "$build" --target bench_engine >/dev/null
+    cmake --build "$build" --target bench_engine attnviz-cli >/dev/null
 done
 
 results=build-bench/results/$(date -u +%Y%m%dT%H%M%SZ)
@@ -60,6 +60,11 @@ for build in build-bench build-bench-native; do
         for file in "$models"/load50-*.safetensors "$models"/bahdanau-*.safetensors "$models"/onmt-*.safetensors \
             "$models"/joey-*.safetensors; do
             [[ -f $file ]] && "$build/bin/bench_engine" --load-rss "$file" >>"$results/extras.jsonl"
+        done
+        # attnviz-cli info in a fresh process against cat of the same file (issue #14's cold start).
+        for file in "$models"/load50-*.safetensors "$models"/onmt-*.safetensors; do
+            [[ -f $file ]] && python3 bench/cold_start.py "$file" --cli "$build/bin/attnviz-cli" \
+                | tee -a "$results/cold_start.jsonl" >&2
         done
     fi
     if [[ -z $filter || $filter == roofline ]]; then
