@@ -51,8 +51,6 @@ public:
     void push_back(float value) { owned().push_back(value); }
     void clear() { *this = FloatBuffer(); }
 
-    std::vector<float> toVector() const { return std::vector<float>(begin(), end()); }
-
     friend bool operator==(const FloatBuffer &a, const FloatBuffer &b)
     {
         return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());

@@ -85,9 +85,8 @@ struct ModelConfig
     Normalization normalization = Normalization::Tutorial;
     std::string name, description, sourceLanguage, targetLanguage;
 
-    // The annotation size A and, for the location score, the L slots attended over.
+    // The size A of an annotation h_j, and so of a context c_i.
     int annotationSize() const { return encoder.outputSize(); }
-    bool hasPaddingSlots() const { return attention.score == Score::Location; }
 };
 
 // The three architectures of attnviz-seq2seq/1, as points of the family.
