@@ -108,7 +108,7 @@ void ContextView::paintEvent(QPaintEvent *)
     const QString token = step < int(h.targetTokens.size())
         ? QString::fromStdString(h.targetTokens[size_t(step)]) : QString();
     painter.drawText(QRect(margin, y, width() - 2 * margin, metrics.height()), Qt::AlignLeft,
-                     tr("Step %1 of %2: “%3”   (c_i, h_j: %4 numbers)").arg(step + 1).arg(h.steps()).arg(token).arg(hidden));
+                     tr("Step %1 of %2: “%3”   (size %4)").arg(step + 1).arg(h.steps()).arg(token).arg(hidden));
     y += metrics.height() + 6;
     const double stripWidth = width() - 2 * margin - labelWidth;
     auto drawStrip = [&](const QString &label, auto value) {
