@@ -10,6 +10,9 @@ packages=(
     libeigen3-dev nlohmann-json3-dev libzip-dev pkg-config
     fonts-dejavu-core xvfb xauth
     clang libclang-rt-14-dev # the libFuzzer targets in fuzz/, run by scripts/test.sh
+    help2man # the man page attnviz(1), made by the build
+    # checking the installation and the .deb (tests/install/)
+    desktop-file-utils appstream groff-base man-db bsdextrautils shared-mime-info dpkg-dev file
 )
 
 missing=()

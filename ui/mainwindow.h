@@ -54,6 +54,7 @@ public:
     // Loads a model; on failure keeps the current one, emits modelLoadFailed() and shows the
     // message in a window-modal box that does not block the caller.
     bool loadModel(const QString &path) { return m_models->load(path); }
+    bool openFiles(const QStringList &paths) { return m_models->openFiles(paths); }
     // A model made in memory (the PyTorch import): shown like a loaded one, not yet saved.
     void useModel(std::shared_ptr<const Model> model, const QString &label)
     {

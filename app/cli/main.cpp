@@ -1,4 +1,5 @@
 // attnviz-cli: the headless front end. Each command is one CommandSpec and one run function.
+#include "command_docs.h"
 #include "command_line.h"
 #include "align_command.h"
 #include "import_command.h"
@@ -53,6 +54,20 @@ std::vector<attnviz::cli::CommandSpec> commands(const attnviz::cli::FigureRender
     };
 }
 
+attnviz::cli::ProgramInfo programInfo()
+{
+    return {programName, ATTNVIZ_VERSION, ATTNVIZ_RELEASE_DATE,
+            "translate, align and export with attention translation models, without a window",
+            "attnviz-cli runs the models that attnviz(1) shows: it translates sentences and prints the "
+            "attention of each output word over the source words, scores alignments against gold "
+            "links, converts PyTorch checkpoints into attnviz model files, and exports alignment "
+            "figures (PNG, SVG, PDF) and data (CSV, JSON) for many sentences at once.\n\n"
+            "Each command is one word followed by its options; COMMAND --help lists them. Models "
+            "are attnviz model files (.safetensors or .json); sample models are installed in "
+            "share/attnviz/sample_models.",
+            "attnviz(1)"};
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -70,6 +85,20 @@ int main(int argc, char *argv[])
     const attnviz::cli::FigureRenderer renderer = figures ? figures->renderer() : attnviz::cli::FigureRenderer();
     using namespace attnviz::cli;
     const std::vector<CommandSpec> specs = commands(renderer, figureError);
+    // --manpage and --bash-completion are for the build (app/CMakeLists.txt), which installs
+    // what they print; they are documented for packagers in docs/install.md.
+    if (argc == 2 && std::string(argv[1]) == "--version") {
+        std::cout << programName << ' ' << ATTNVIZ_VERSION << '\n';
+        return 0;
+    }
+    if (argc == 2 && std::string(argv[1]) == "--manpage") {
+        std::cout << manPage(programInfo(), specs);
+        return 0;
+    }
+    if (argc == 2 && std::string(argv[1]) == "--bash-completion") {
+        std::cout << bashCompletion(programName, specs);
+        return 0;
+    }
     ParsedCommand parsed;
     try {
         parsed = parseCommandLine(std::vector<std::string>(argv + 1, argv + argc), specs);

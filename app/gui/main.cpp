@@ -1,4 +1,5 @@
 #include "mainwindow.h"
+#include "modelsession.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -43,6 +44,7 @@ int main(int argc, char *argv[])
     QApplication::setApplicationName(QStringLiteral("attnviz"));
     QApplication::setApplicationVersion(QStringLiteral(ATTNVIZ_VERSION));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/attnviz/attnviz.svg")));
+    QGuiApplication::setDesktopFileName(QStringLiteral("org.attnviz.attnviz"));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
@@ -85,7 +87,20 @@ int main(int argc, char *argv[])
     const QCommandLineOption forceOption =
         addOption("force", "Force all the attention of STEP on source POSITION (from 0).", "STEP:POSITION",
                   Visibility::Hidden);
+    const QCommandLineOption listSamplesOption = addOption(
+        "list-sample-models", "Print the folder of the sample models and their files, and exit.", nullptr);
+    parser.addPositionalArgument(
+        QStringLiteral("files"),
+        QApplication::translate("main", "Model files: the first is opened, the others become recent models."),
+        QStringLiteral("[FILE...]"));
     parser.process(app);
+
+    if (parser.isSet(listSamplesOption)) {
+        std::printf("%s\n", qPrintable(attnviz::ModelSession::sampleModelsDirectory()));
+        for (const QFileInfo &model : attnviz::ModelSession::sampleModels())
+            std::printf("%s\n", qPrintable(model.fileName()));
+        return 0;
+    }
 
     // For checking the views with a dark palette (ATTNVIZ_DARK=1), whatever the desktop uses.
     if (qEnvironmentVariableIntValue("ATTNVIZ_DARK") == 1)
@@ -108,6 +123,8 @@ int main(int argc, char *argv[])
     bool loaded = true;
     if (parser.isSet(modelOption))
         loaded = window.loadModel(parser.value(modelOption));
+    else if (!parser.positionalArguments().isEmpty())
+        loaded = window.openFiles(parser.positionalArguments());
     else if (screenshotPath.isEmpty() && !parser.isSet(sentenceOption))
         window.restoreSession();
     if (parser.isSet(beamOption))

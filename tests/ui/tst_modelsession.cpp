@@ -32,6 +32,7 @@ private slots:
     void refusedFileKeepsTheModel_data();
     void refusedFileKeepsTheModel();
     void recentModels();
+    void openFiles();
     void modelInMemoryIsNotRecent();
     void saveAs();
     void sampleModels();
@@ -129,6 +130,34 @@ void TestModelSession::recentModels()
     Settings later;
     QCOMPARE(later.recentModels(), recent);
     QCOMPARE(later.lastModel(), paths[5]);
+}
+
+// `attnviz a b c`: a is opened, b and c follow it in File -> Open recent (#21).
+void TestModelSession::openFiles()
+{
+    QTemporaryDir dir;
+    QStringList paths;
+    for (int i = 0; i < 4; ++i) {
+        paths << QDir(dir.path()).filePath(QStringLiteral("m%1.json").arg(i));
+        QVERIFY(QFile::copy(tinyModelPath, paths.last()));
+    }
+    Settings settings;
+    ModelSession session(&settings);
+    QVERIFY(session.load(paths[3])); // an older recent model
+    const QString missing = QDir(dir.path()).filePath(QStringLiteral("missing.json"));
+    QVERIFY(session.openFiles({paths[0], paths[1], missing, paths[2]}));
+    QCOMPARE(session.path(), paths[0]);
+    QCOMPARE(session.recentModels(), (QStringList {paths[0], paths[1], paths[2], paths[3]}));
+    QCOMPARE(settings.lastModel(), paths[0]);
+
+    // The first file refused: the model stays, the others still become recent.
+    Settings other;
+    other.setRecentModels({});
+    ModelSession second(&other);
+    QVERIFY(!second.openFiles({missing, paths[3], paths[1]}));
+    QVERIFY(!second.model());
+    QCOMPARE(second.recentModels(), (QStringList {paths[3], paths[1]}));
+    QVERIFY(!second.openFiles({}));
 }
 
 void TestModelSession::modelInMemoryIsNotRecent()

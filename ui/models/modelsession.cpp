@@ -32,6 +32,20 @@ bool ModelSession::load(const QString &path)
     return true;
 }
 
+bool ModelSession::openFiles(const QStringList &paths)
+{
+    if (paths.isEmpty())
+        return false;
+    QStringList others;
+    for (qsizetype i = 1; i < paths.size(); ++i) {
+        const QFileInfo file(paths[i]);
+        if (file.isFile())
+            others.append(file.absoluteFilePath());
+    }
+    addRecentModels(others);
+    return load(paths.front());
+}
+
 void ModelSession::use(std::shared_ptr<const Model> model, const QString &label)
 {
     m_model = std::move(model);
@@ -71,13 +85,21 @@ QStringList ModelSession::recentModels() const
 
 void ModelSession::addRecentModel(const QString &path)
 {
+    addRecentModels({path});
+    m_settings->setLastModel(path);
+}
+
+void ModelSession::addRecentModels(const QStringList &newestFirst)
+{
+    if (newestFirst.isEmpty())
+        return;
     QStringList recent = m_settings->recentModels();
-    recent.removeAll(path);
-    recent.prepend(path);
+    for (const QString &path : newestFirst)
+        recent.removeAll(path);
+    recent = newestFirst + recent;
     while (recent.size() > maxRecentModels)
         recent.removeLast();
     m_settings->setRecentModels(recent);
-    m_settings->setLastModel(path);
     emit recentModelsChanged();
 }
 

@@ -26,6 +26,9 @@ public:
 
     // On failure keeps the current model and emits loadFailed() with the loader's message.
     bool load(const QString &path);
+    // `attnviz FILE...`: loads the first file; the others that exist become recent models, in
+    // the order given, right after it. Returns load(first); false for an empty list.
+    bool openFiles(const QStringList &paths);
     // A model made in memory: shown like a loaded one, but neither recent nor restored next time.
     void use(std::shared_ptr<const Model> model, const QString &label);
     // Writes the model as an attnviz-seq2seq/1 file (format by extension), atomically; the
@@ -49,6 +52,7 @@ signals:
 
 private:
     void addRecentModel(const QString &path);
+    void addRecentModels(const QStringList &newestFirst);
 
     Settings *m_settings;
     std::shared_ptr<const Model> m_model;

@@ -1,0 +1,18 @@
+# cmake -DOUTPUT=FILE -P capture.cmake -- COMMAND ARGS...: runs the command and writes what it
+# prints to FILE (through a temporary file, so a failed run leaves no half-written FILE).
+set(command)
+set(collect OFF)
+math(EXPR last "${CMAKE_ARGC} - 1")
+foreach(i RANGE ${last})
+    if(collect)
+        list(APPEND command "${CMAKE_ARGV${i}}")
+    elseif("${CMAKE_ARGV${i}}" STREQUAL "--")
+        set(collect ON)
+    endif()
+endforeach()
+execute_process(COMMAND ${command} OUTPUT_FILE "${OUTPUT}.tmp" RESULT_VARIABLE result)
+if(NOT result EQUAL 0)
+    file(REMOVE "${OUTPUT}.tmp")
+    message(FATAL_ERROR "'${command}' failed: ${result}")
+endif()
+file(RENAME "${OUTPUT}.tmp" "${OUTPUT}")
