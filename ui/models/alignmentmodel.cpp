@@ -48,6 +48,25 @@ void AlignmentModel::setResult(std::shared_ptr<const TranslationResult> result, 
         m_paddingColumn = hasPaddingSlots(*m_result, m_hypothesis);
         m_rowLabels = toQStringList(m_result->hypotheses[size_t(m_hypothesis)].targetTokens);
         m_columnLabels = toQStringList(m_result->sourceTokens);
+        // An unknown word shows its own text beside the token read for it: "rd→UNK".
+        const auto showUnknown = [](QStringList &labels, const std::vector<int> &wordIndex,
+                                    const std::vector<std::string> &words,
+                                    const std::vector<std::string> &unknown) {
+            for (size_t i = 0; i < wordIndex.size() && int(i) < labels.size(); ++i) {
+                const int w = wordIndex[i];
+                if (w < 0 || size_t(w) >= words.size()
+                    || std::find(unknown.begin(), unknown.end(), words[size_t(w)]) == unknown.end())
+                    continue;
+                const QString word = QString::fromStdString(words[size_t(w)]);
+                if (word != labels[int(i)])
+                    labels[int(i)] = word + QStringLiteral("→") + labels[int(i)];
+            }
+        };
+        showUnknown(m_columnLabels, m_result->sourceWordIndex, m_result->sourceWords,
+                    m_result->unknownWords);
+        if (m_result->forced)
+            showUnknown(m_rowLabels, m_result->targetWordIndex, m_result->targetWords,
+                        m_result->unknownTargetWords);
         if (m_paddingColumn)
             m_columnLabels << (paddingSlots() == 1 ? tr("pad (1 slot)")
                                                    : tr("pad (%1 slots)").arg(paddingSlots()));
@@ -219,6 +238,23 @@ std::optional<Link> AlignmentModel::linkAt(int row, int column) const
     return Link {r.sourceWordIndex[size_t(column)], target};
 }
 
+QString AlignmentModel::whyNoLink(int row, int column) const
+{
+    if (!m_result || row < 0 || row >= rows() || column < 0 || column >= columns()
+        || linkAt(row, column))
+        return {};
+    // Gold links are written as Pharaoh "i-j" pairs of word positions (writePharaoh), and EOS
+    // and the padding slots are no words of either sentence.
+    if (isPaddingColumn(column))
+        return tr("The padding column cannot hold a gold link: it stands for slots past the "
+                  "input, not a word");
+    if (size_t(column) >= m_result->sourceWordIndex.size())
+        return tr("The EOS column cannot hold a gold link: gold links (Pharaoh i-j pairs) "
+                  "index source and target words only");
+    return tr("The EOS row cannot hold a gold link: gold links (Pharaoh i-j pairs) index source "
+              "and target words only");
+}
+
 GoldMark AlignmentModel::goldMark(int row, int column) const
 {
     if (!m_gold)
@@ -329,7 +365,7 @@ QString AlignmentModel::columnToolTip(int column) const
         return tr("Attention on the %1 slots past the input of this tutorial_legacy model")
             .arg(paddingSlots());
     const auto &words = m_result->sourceWords;
-    const QString token = columnLabel(column);
+    const QString token = QString::fromStdString(m_result->sourceTokens[size_t(column)]);
     // Shows the typed word behind an UNK token when the two line up one to one.
     if (m_result->sourceTokens.size() == words.size() + 1 && size_t(column) < words.size()
         && QString::fromStdString(words[size_t(column)]) != token)

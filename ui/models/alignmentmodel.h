@@ -83,6 +83,8 @@ public:
     const std::optional<GoldAlignment> &goldAlignment() const { return m_gold; }
     // The word link a cell stands for: none for EOS, the padding column or out of range.
     std::optional<Link> linkAt(int row, int column) const;
+    // Why a cell holds no gold link, for the person who tried to add one; empty when it can.
+    QString whyNoLink(int row, int column) const;
     GoldMark goldMark(int row, int column) const;
 
     // Cells whose attention was forced (what-if): drawn with a pin.
