@@ -181,10 +181,12 @@ void TestAtomicSave::settingsWriteFailureAtCloseIsShown()
     MainWindow window;
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(window.loadModel(datesModel));
+    window.setSentence(QStringLiteral("the 3rd of may 1999"));
     QVERIFY(window.syncSettings());
     QString shown;
     const attnviz::test::FileSizeLimit limit(16);
-    window.setColorMap(attnviz::ColorMap::Magma);
+    window.setSentence(QStringLiteral("the 21st of december 2031")); // a setting
     QVERIFY(!window.syncSettings()); // the status bar says so
     QTimer::singleShot(0, &window, [&shown]() {
         auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
