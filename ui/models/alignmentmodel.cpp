@@ -28,6 +28,28 @@ QString formatWeight(double value)
     return QString::number(value, 'f', 2);
 }
 
+void showUnknownWords(QStringList &labels, const std::vector<int> &wordIndex,
+                      const std::vector<std::string> &words,
+                      const std::vector<std::string> &unknown)
+{
+    for (size_t i = 0; i < wordIndex.size() && int(i) < labels.size(); ++i) {
+        const int w = wordIndex[i];
+        if (w < 0 || size_t(w) >= words.size()
+            || std::find(unknown.begin(), unknown.end(), words[size_t(w)]) == unknown.end())
+            continue;
+        const QString word = QString::fromStdString(words[size_t(w)]);
+        if (word != labels[int(i)])
+            labels[int(i)] = word + QStringLiteral("→") + labels[int(i)];
+    }
+}
+
+QStringList sourceLabels(const TranslationResult &result)
+{
+    QStringList labels = toQStringList(result.sourceTokens);
+    showUnknownWords(labels, result.sourceWordIndex, result.sourceWords, result.unknownWords);
+    return labels;
+}
+
 AlignmentModel::AlignmentModel(QObject *parent)
     : QAbstractTableModel(parent)
 {
@@ -48,25 +70,10 @@ void AlignmentModel::setResult(std::shared_ptr<const TranslationResult> result, 
         m_paddingColumn = hasPaddingSlots(*m_result, m_hypothesis);
         m_rowLabels = toQStringList(m_result->hypotheses[size_t(m_hypothesis)].targetTokens);
         m_columnLabels = toQStringList(m_result->sourceTokens);
-        // An unknown word shows its own text beside the token read for it: "rd→UNK".
-        const auto showUnknown = [](QStringList &labels, const std::vector<int> &wordIndex,
-                                    const std::vector<std::string> &words,
-                                    const std::vector<std::string> &unknown) {
-            for (size_t i = 0; i < wordIndex.size() && int(i) < labels.size(); ++i) {
-                const int w = wordIndex[i];
-                if (w < 0 || size_t(w) >= words.size()
-                    || std::find(unknown.begin(), unknown.end(), words[size_t(w)]) == unknown.end())
-                    continue;
-                const QString word = QString::fromStdString(words[size_t(w)]);
-                if (word != labels[int(i)])
-                    labels[int(i)] = word + QStringLiteral("→") + labels[int(i)];
-            }
-        };
-        showUnknown(m_columnLabels, m_result->sourceWordIndex, m_result->sourceWords,
-                    m_result->unknownWords);
+        m_columnLabels = sourceLabels(*m_result);
         if (m_result->forced)
-            showUnknown(m_rowLabels, m_result->targetWordIndex, m_result->targetWords,
-                        m_result->unknownTargetWords);
+            showUnknownWords(m_rowLabels, m_result->targetWordIndex, m_result->targetWords,
+                             m_result->unknownTargetWords);
         if (m_paddingColumn)
             m_columnLabels << (paddingSlots() == 1 ? tr("pad (1 slot)")
                                                    : tr("pad (%1 slots)").arg(paddingSlots()));

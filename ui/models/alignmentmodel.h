@@ -27,6 +27,13 @@ enum class HeatmapMode { Attention, Energies };
 // A gold link drawn on a cell: sure (solid outline) or possible (dashed).
 enum class GoldMark { None, Sure, Possible };
 
+// Labels of tokens, an unknown word shown by its own text beside the token read for it
+// ("rd→UNK"): per token but EOS, wordIndex gives its word in `words`.
+void showUnknownWords(QStringList &labels, const std::vector<int> &wordIndex,
+                      const std::vector<std::string> &words,
+                      const std::vector<std::string> &unknown);
+QStringList sourceLabels(const TranslationResult &result); // the source tokens, so labelled
+
 class AlignmentModel : public QAbstractTableModel
 {
     Q_OBJECT

@@ -82,8 +82,20 @@ void AlignmentSession::followInput(const QString &sentence, const QString &refer
         changed();
 }
 
-void AlignmentSession::followModel(const QString &model)
+namespace {
+
+// One model opened by two spellings of its path ("sample_models/x", "/work/…/x") is one model.
+QString modelKey(const QString &model)
 {
+    const QString canonical = QFileInfo(model).canonicalFilePath();
+    return canonical.isEmpty() ? model : canonical;
+}
+
+} // namespace
+
+void AlignmentSession::followModel(const QString &path)
+{
+    const QString model = modelKey(path);
     const QString before = statusText();
     m_model = model;
     if (m_fromFiles && m_setModel.isEmpty()) // opened before any model: the first one
@@ -92,8 +104,9 @@ void AlignmentSession::followModel(const QString &model)
         changed();
 }
 
-void AlignmentSession::renameModel(const QString &model)
+void AlignmentSession::renameModel(const QString &path)
 {
+    const QString model = modelKey(path);
     if (m_fromFiles && m_setModel == m_model)
         m_setModel = model;
     m_model = model;
@@ -286,9 +299,10 @@ QString AlignmentSession::statusText() const
         const QString where = tr("Sentence %1 of %2").arg(m_index + 1).arg(m_gold.size());
         if (!isHidden())
             return where;
+        // Short: the status bar's permanent part sets the window's minimum width.
         if (m_setModel != m_model)
-            return tr("%1, hidden: opened for another model").arg(where);
-        return tr("%1, hidden: another sentence (Alt+Left / Alt+Right go back)").arg(where);
+            return tr("%1 (hidden: another model)").arg(where);
+        return tr("%1 (hidden: another sentence)").arg(where);
     }
     if (m_gold.empty())
         return {};

@@ -30,8 +30,8 @@ public:
     // The model in use (its path, or an imported model's label). A set from files belongs to the
     // model it was opened (or last stepped through) with: another model hides its links, going
     // back shows them. renameModel: the model in use was saved as `model`.
-    void followModel(const QString &model);
-    void renameModel(const QString &model);
+    void followModel(const QString &path);
+    void renameModel(const QString &path);
 
     // Links of the current input (word positions, EOS excluded); nullopt drops every link and set
     // (close()). While a set from files is hidden (another sentence or model) nothing changes.

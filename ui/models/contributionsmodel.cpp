@@ -1,5 +1,6 @@
 #include "contributionsmodel.h"
 
+#include "alignmentmodel.h"
 #include "colormap.h"
 #include "resultselection.h"
 
@@ -49,10 +50,9 @@ void ContributionsModel::update()
     const int step = m_selection->step();
     if (result && h && step >= 0 && step < h->steps() && h->contexts.rows() > step) {
         m_parts = contextContributions(*result, *h, step);
-        for (size_t j = 0; j < m_parts.size(); ++j) {
-            m_words << QString::fromStdString(result->sourceTokens[j]);
-            m_largest = std::max(m_largest, m_parts[j].norm);
-        }
+        m_words = sourceLabels(*result).mid(0, int(m_parts.size()));
+        for (const Contribution &part : m_parts)
+            m_largest = std::max(m_largest, part.norm);
         const auto alpha = h->attention.row(step).head(Eigen::Index(m_parts.size()));
         const double strongest = alpha.size() > 0 ? double(alpha.maxCoeff()) : 0.0;
         for (Eigen::Index j = 0; j < alpha.size(); ++j)
