@@ -36,12 +36,12 @@ StatusBar::StatusBar(const ResultSelection *selection, const ModelSession *model
         tr("The log-probability the model gives each token of the reference"));
     m_normalisedStatus = new QLabel(this);
     m_normalisedStatus->setObjectName(QStringLiteral("normalisedText"));
-    m_normalisedStatus->setToolTip(
-        tr("The words the model reads: its normalization dropped or changed some of the text "
-           "typed (struck through in the sentence box)"));
+    // As long as the sentence: it takes the room there is and never widens the window (the
+    // whole text is in the tooltip).
+    m_normalisedStatus->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     addWidget(m_modelStatus);
     addWidget(m_unknownStatus);
-    addWidget(m_normalisedStatus);
+    addWidget(m_normalisedStatus, 1);
     addWidget(m_referenceStatus, 1);
     m_settingsStatus = new QLabel(this);
     m_settingsStatus->setObjectName(QStringLiteral("settingsStatus"));
@@ -85,10 +85,16 @@ void StatusBar::showResult()
                                                      : QStringLiteral("color: #c62828"));
     m_referenceStatus->setText(referenceLogProbText(*m_selection));
     const auto &model = m_selection->output().model;
-    m_normalisedStatus->setText(
-        m_selection->result() && model
-            ? normalisationText(m_selection->output().sentence, model->config().normalization)
-            : QString());
+    const QString normalised = m_selection->result() && model
+        ? normalisationText(m_selection->output().sentence, model->config().normalization)
+        : QString();
+    m_normalisedStatus->setText(normalised);
+    m_normalisedStatus->setToolTip(
+        normalised.isEmpty()
+            ? QString()
+            : normalised + QLatin1Char('\n')
+                + tr("The words the model reads: its normalization dropped or changed some of "
+                     "the text typed (struck through in the sentence box)"));
     m_timeStatus->setText(translationTimeText(*m_selection));
 }
 
