@@ -252,14 +252,12 @@ QString AlignmentModel::whyNoLink(int row, int column) const
         return {};
     // Gold links are written as Pharaoh "i-j" pairs of word positions (writePharaoh), and EOS
     // and the padding slots are no words of either sentence.
+    // Short: the status bar shares its width with the score at 800 px.
     if (isPaddingColumn(column))
-        return tr("The padding column cannot hold a gold link: it stands for slots past the "
-                  "input, not a word");
+        return tr("Padding column: no gold link (it stands for slots past the input)");
     if (size_t(column) >= m_result->sourceWordIndex.size())
-        return tr("The EOS column cannot hold a gold link: gold links (Pharaoh i-j pairs) "
-                  "index source and target words only");
-    return tr("The EOS row cannot hold a gold link: gold links (Pharaoh i-j pairs) index source "
-              "and target words only");
+        return tr("EOS column: no gold link (Pharaoh files index words only)");
+    return tr("EOS row: no gold link (Pharaoh files index words only)");
 }
 
 GoldMark AlignmentModel::goldMark(int row, int column) const
