@@ -133,6 +133,8 @@ void MainWindow::connectParts()
     connect(m_models, &ModelSession::modelChanged, this, &MainWindow::modelChanged);
     connect(m_models, &ModelSession::pathChanged, this, &MainWindow::updateModelView);
     connect(m_models, &ModelSession::recentModelsChanged, this, &MainWindow::rebuildRecentMenu);
+    connect(m_models, &ModelSession::modelChanged, m_alignments, &AlignmentSession::followModel);
+    connect(m_models, &ModelSession::pathChanged, m_alignments, &AlignmentSession::renameModel);
 
     connect(m_controller, &TranslationController::resultReady, m_selection,
             &ResultSelection::setOutput);
@@ -203,6 +205,11 @@ void MainWindow::createMenus()
         fileMenu->addAction(tr("Save a&lignments…"), this, &MainWindow::saveAlignmentsDialog);
     m_saveAlignmentsAction->setShortcut(QKeySequence(tr("Ctrl+Alt+S")));
     m_saveAlignmentsAction->setEnabled(false);
+    m_closeSetAction =
+        fileMenu->addAction(tr("&Close alignment set"), this, &MainWindow::closeAlignmentSet);
+    m_closeSetAction->setObjectName(QStringLiteral("closeAlignmentSet"));
+    m_closeSetAction->setStatusTip(tr("Drop the gold links (asks first when they are not saved)"));
+    m_closeSetAction->setEnabled(false);
     fileMenu->addSeparator();
     QAction *quitAction = fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
     quitAction->setShortcut(QKeySequence(tr("Ctrl+Q")));
@@ -344,7 +351,7 @@ void MainWindow::modelChanged()
 
 void MainWindow::importCheckpointDialog()
 {
-    ImportDialog dialog(this);
+    ImportDialog dialog(this, m_settings, modelPath());
     if (dialog.exec() != QDialog::Accepted || !dialog.model())
         return;
     const QString label = dialog.modelLabel();
@@ -360,7 +367,9 @@ void MainWindow::importCheckpointDialog()
 
 void MainWindow::saveModelDialog()
 {
-    const QString path = filedialogs::saveModel(this, modelPath());
+    const QString path = filedialogs::saveModel(
+        this, m_settings->startDirectory(Settings::FileKind::Model, modelPath()));
+    m_settings->rememberDirectoryOf(Settings::FileKind::Model, path);
     QString error;
     if (!path.isEmpty() && !saveModelAs(path, &error))
         QMessageBox::warning(this, tr("Save model as"), error);
@@ -379,7 +388,8 @@ void MainWindow::openModel()
 {
     const QString path = filedialogs::openModel(
         this,
-        modelPath().isEmpty() ? sampleModelsDirectory() : QFileInfo(modelPath()).absolutePath());
+        m_settings->startDirectory(Settings::FileKind::Model, modelPath(), sampleModelsDirectory()));
+    m_settings->rememberDirectoryOf(Settings::FileKind::Model, path);
     if (!path.isEmpty())
         loadModel(path);
 }
@@ -484,10 +494,11 @@ bool MainWindow::copyImage()
 
 void MainWindow::exportAlignmentDialog()
 {
-    const auto target = filedialogs::exportAlignment(this, m_settings->exportDirectory());
+    const auto target = filedialogs::exportAlignment(
+        this, m_settings->startDirectory(Settings::FileKind::Export, modelPath()));
     if (!target)
         return;
-    m_settings->setExportDirectory(QFileInfo(target->path).absolutePath());
+    m_settings->rememberDirectoryOf(Settings::FileKind::Export, target->path);
     QString error;
     if (!exportAlignment(target->path, target->pngScale, &error))
         QMessageBox::warning(this, tr("Export alignment"), error);
@@ -504,9 +515,15 @@ void MainWindow::closeEvent(QCloseEvent *event)
     }
     m_settings->setWindowGeometry(saveGeometry());
     m_settings->setWindowState(saveState());
+    // Said in a box even when the status bar has said it: the window is going, and with it
+    // what was not written.
     QString error;
-    if (!syncSettings(&error) && !m_status->settingsFailureShown())
-        QMessageBox::warning(this, tr("Settings not saved"), error);
+    if (!syncSettings(&error)) {
+        QMessageBox box(QMessageBox::Warning, tr("Settings not saved"), error, QMessageBox::Ok,
+                        this);
+        box.setObjectName(QStringLiteral("settingsErrorBox"));
+        box.exec();
+    }
     QMainWindow::closeEvent(event);
 }
 
@@ -568,6 +585,7 @@ void MainWindow::showGold()
 {
     m_alignment->setGoldAlignment(m_alignments->goldAlignment());
     m_saveAlignmentsAction->setEnabled(m_alignments->size() > 0);
+    m_closeSetAction->setEnabled(m_alignments->size() > 0);
     m_previousSentenceAction->setEnabled(m_alignments->hasPrevious());
     m_nextSentenceAction->setEnabled(m_alignments->hasNext());
 }
@@ -575,10 +593,21 @@ void MainWindow::showGold()
 bool MainWindow::toggleGoldLink(int row, int column)
 {
     const std::optional<Link> link = m_alignment->linkAt(row, column);
-    if (!link)
+    if (!link) {
+        statusBar()->showMessage(m_alignment->whyNoLink(row, column), 8000);
         return false;
-    m_alignments->toggle(*link);
+    }
+    if (!m_alignments->toggle(*link)) {
+        statusBar()->showMessage(m_alignments->statusText(), 8000);
+        return false;
+    }
     return true;
+}
+
+void MainWindow::closeAlignmentSet()
+{
+    if (maybeSaveAnnotations())
+        m_alignments->close();
 }
 
 bool MainWindow::maybeSaveAnnotations()
@@ -587,8 +616,8 @@ bool MainWindow::maybeSaveAnnotations()
         return true;
     const auto answer = QMessageBox::question(
         this, tr("Unsaved gold links"),
-        tr("The gold links you changed (%n annotated sentence(s)) are not saved. Save them?",
-           nullptr, annotatedSentences()),
+        tr("The gold links of %n sentence(s) changed and are not saved. Save them?", nullptr,
+           m_alignments->changedSentences()),
         QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
     if (answer == QMessageBox::Discard)
         return true;
@@ -599,10 +628,11 @@ void MainWindow::openAlignmentSetDialog()
 {
     if (!maybeSaveAnnotations())
         return;
-    const auto files = filedialogs::openAlignmentSet(this, m_settings->alignmentDirectory());
+    const auto files = filedialogs::openAlignmentSet(
+        this, m_settings->startDirectory(Settings::FileKind::Alignment, modelPath()));
     if (!files)
         return;
-    m_settings->setAlignmentDirectory(QFileInfo(files->sentences).absolutePath());
+    m_settings->rememberDirectoryOf(Settings::FileKind::Alignment, files->sentences);
     QString error;
     if (!openAlignmentSet(files->sentences, files->references, files->gold, &error))
         QMessageBox::warning(this, tr("Open alignment set"), error);
@@ -610,10 +640,12 @@ void MainWindow::openAlignmentSetDialog()
 
 bool MainWindow::saveAlignmentsDialog()
 {
-    const QString path = filedialogs::saveAlignments(this, m_settings->alignmentDirectory(),
-                                                     m_alignments->isFromFiles());
+    const QString path = filedialogs::saveAlignments(
+        this, m_settings->startDirectory(Settings::FileKind::Alignment, modelPath()),
+        m_alignments->isFromFiles());
     if (path.isEmpty())
         return false;
+    m_settings->rememberDirectoryOf(Settings::FileKind::Alignment, path);
     QString error;
     if (!saveAlignments(path, &error)) {
         QMessageBox::warning(this, tr("Save alignments"), error);

@@ -113,7 +113,9 @@ public:
     QString alignmentScoreText() const { return m_status->alignmentScoreText(); }
     bool isAnnotating() const { return m_annotateAction->isChecked(); }
     void setAnnotating(bool on) { m_annotateAction->setChecked(on); }
-    bool toggleGoldLink(int row, int column); // false when the cell is no word pair
+    // false when the cell is no word pair (EOS, padding) or the set's links are hidden; the
+    // status bar says why
+    bool toggleGoldLink(int row, int column);
     bool openAlignmentSet(const QString &sentences, const QString &references, const QString &gold,
                           QString *error)
     {
@@ -173,6 +175,7 @@ private:
     void exportAlignmentDialog();
     void openAlignmentSetDialog();
     bool saveAlignmentsDialog();
+    void closeAlignmentSet(); // File → Close alignment set
     bool maybeSaveAnnotations(); // asks when gold links changed since the last save; false: cancel
     void showLoadError(const QString &message);
     void modelChanged();
@@ -210,7 +213,8 @@ private:
     QActionGroup *m_colorMapActions = nullptr;
     QAction *m_energiesAction = nullptr, *m_annotateAction = nullptr,
             *m_resetAttentionAction = nullptr;
-    QAction *m_saveAlignmentsAction = nullptr, *m_previousSentenceAction = nullptr,
+    QAction *m_saveAlignmentsAction = nullptr, *m_closeSetAction = nullptr,
+            *m_previousSentenceAction = nullptr,
             *m_nextSentenceAction = nullptr;
 };
 

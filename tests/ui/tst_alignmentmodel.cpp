@@ -65,6 +65,7 @@ private slots:
     void energies();
     void goldMarks();
     void overriddenCells();
+    void unknownWordsShowTheirText();
 };
 
 void TestAlignmentModel::emptyByDefault()
@@ -354,6 +355,12 @@ void TestAlignmentModel::goldMarks()
     QVERIFY(!model.linkAt(1, 3)); // source EOS
     QVERIFY(!model.linkAt(2, 0)); // target EOS
     QCOMPARE(model.linkAt(0, 2).value(), (Link {2, 0}));
+    // Issue #22: Space on the EOS column did nothing, silently. Each refusal says why.
+    QVERIFY(model.whyNoLink(1, 3).startsWith(QStringLiteral("EOS column")));
+    QVERIFY(model.whyNoLink(1, 3).contains(QStringLiteral("Pharaoh")));
+    QVERIFY(model.whyNoLink(2, 0).startsWith(QStringLiteral("EOS row")));
+    QCOMPARE(model.whyNoLink(0, 2), QString()); // a word pair can hold one
+    QCOMPARE(model.whyNoLink(9, 9), QString()); // no cell
 }
 
 void TestAlignmentModel::overriddenCells()
@@ -365,6 +372,25 @@ void TestAlignmentModel::overriddenCells()
     QVERIFY(model.isOverridden(1, 0));
     QVERIFY(!model.isOverridden(1, 1));
     QVERIFY(model.toolTip(1, 0).endsWith(QStringLiteral("(forced)")));
+}
+
+// Issue #22: unknown words showed as UNK alone in the heatmap's labels.
+void TestAlignmentModel::unknownWordsShowTheirText()
+{
+    const auto model = randomModel(Architecture::Bahdanau);
+    AlignmentModel alignment;
+    alignment.setResult(std::make_shared<TranslationResult>(translate(*model, "I am cold.", {})), 0);
+    QCOMPARE(alignment.columnLabel(0), QStringLiteral("i"));
+    QCOMPARE(alignment.columnLabel(3), QStringLiteral(".→UNK"));
+    QCOMPARE(alignment.columnLabel(4), QStringLiteral("EOS"));
+    QCOMPARE(alignment.columnToolTip(3), QStringLiteral("UNK (typed: .)"));
+    // Forced decoding: the reference's unknown words too.
+    DecodeOptions forced;
+    forced.target = "je zzz";
+    alignment.setResult(std::make_shared<TranslationResult>(translate(*model, "I am cold", forced)),
+                        0);
+    QVERIFY(alignment.rows() >= 2);
+    QCOMPARE(alignment.rowLabel(1), QStringLiteral("zzz→UNK"));
 }
 
 QTEST_MAIN(TestAlignmentModel)

@@ -43,6 +43,7 @@ private slots:
     void cellsSitWhereCellRectSays_data();
     void cellsSitWhereCellRectSays();
     void viewFillsAroundTheDrawing();
+    void cursorIsNoGoldMark();
 };
 
 void TestAlignmentRenderer::exposedMatchesWhole_data()
@@ -152,6 +153,89 @@ void TestAlignmentRenderer::viewFillsAroundTheDrawing()
                             QPoint(image.width() / 2, image.height() - 3)})
         QVERIFY2(image.pixel(p) == background, qPrintable(QStringLiteral("(%1, %2)").arg(p.x()).arg(p.y())));
     QCOMPARE(image.pixel(cell.center()), model.cellColor(0, 0).rgb());
+}
+
+namespace {
+
+// Of the pixels in `rect` that are far from the cell's fill: how many there are, how many are
+// near `color`, and the longest unbroken run along a row.
+struct Marks
+{
+    int count = 0, near = 0, longestRun = 0;
+};
+
+Marks marksIn(const QImage &image, const QRect &rect, QRgb fill, const QColor &color)
+{
+    Marks marks;
+    for (int y = rect.top(); y <= rect.bottom(); ++y) {
+        int run = 0;
+        for (int x = rect.left(); x <= rect.right(); ++x) {
+            // Marked: far from the fill (antialiased edges in between do not count).
+            const QColor pixel = image.pixelColor(x, y);
+            const QColor cell = QColor::fromRgb(fill);
+            if (std::abs(pixel.red() - cell.red()) + std::abs(pixel.green() - cell.green())
+                    + std::abs(pixel.blue() - cell.blue())
+                < 150) {
+                run = 0;
+                continue;
+            }
+            ++marks.count;
+            marks.longestRun = std::max(marks.longestRun, ++run);
+            if (std::abs(pixel.red() - color.red()) + std::abs(pixel.green() - color.green())
+                    + std::abs(pixel.blue() - color.blue())
+                < 60)
+                ++marks.near;
+        }
+    }
+    return marks;
+}
+
+} // namespace
+
+// Issue #22: the keyboard's cell cursor and a "possible" gold link were both dashed squares.
+// The cursor is a solid frame in the highlight colour; a possible link a dotted frame in the
+// text colour, a sure one solid.
+void TestAlignmentRenderer::cursorIsNoGoldMark()
+{
+    AlignmentModel model;
+    auto result = test::syntheticResult(4, 4);
+    result->sourceWordIndex = {0, 1, 2}; // three words and EOS
+    model.setResult(result, 0);
+    GoldAlignment gold;
+    gold.possible = {{1, 1}};
+    gold.sure = {{2, 2}};
+    model.setGoldAlignment(gold);
+    AlignmentStyle style;
+    style.cellSize = 40;
+    QImage device(1, 1, QImage::Format_RGB32);
+    const AlignmentRenderer renderer(model, style, &device);
+    QCOMPARE(model.goldMark(1, 1), GoldMark::Possible);
+    QCOMPARE(model.goldMark(2, 2), GoldMark::Sure);
+    const QImage image = render(renderer, [&](QPainter &painter) {
+        renderer.paint(&painter);
+        renderer.paintCursor(&painter, 0, 3);
+    });
+    const auto cell = [&](int row, int column) {
+        return renderer.cellRect(row, column).toAlignedRect().adjusted(1, 1, -1, -1);
+    };
+    const auto fill = [&](int row, int column) { return model.cellColor(row, column).rgb(); };
+    const Marks cursor = marksIn(image, cell(0, 3), fill(0, 3), style.highlight);
+    const Marks possible = marksIn(image, cell(1, 1), fill(1, 1), style.highlight);
+    const Marks sure = marksIn(image, cell(2, 2), fill(2, 2), style.highlight);
+    const int side = cell(0, 3).width();
+    // The cursor: a frame in the highlight colour, unbroken along its edges.
+    QVERIFY2(cursor.near > 2 * side, qPrintable(QString::number(cursor.near)));
+    QVERIFY2(cursor.longestRun > side / 2, qPrintable(QString::number(cursor.longestRun)));
+    // No gold mark uses the highlight colour.
+    QCOMPARE(possible.near, 0);
+    QCOMPARE(sure.near, 0);
+    // Possible: dotted (no long runs), fewer marked pixels than sure; sure: solid.
+    QVERIFY(possible.count > 0);
+    QVERIFY2(possible.longestRun < side / 4, qPrintable(QString::number(possible.longestRun)));
+    QVERIFY2(sure.longestRun > side / 2, qPrintable(QString::number(sure.longestRun)));
+    QVERIFY(possible.count < sure.count);
+    // An unmarked cell without the cursor shows nothing but its fill.
+    QCOMPARE(marksIn(image, cell(3, 0), fill(3, 0), style.highlight).count, 0);
 }
 
 QTEST_MAIN(TestAlignmentRenderer)

@@ -42,6 +42,9 @@ private slots:
     void refusedSet_data();
     void refusedSet();
     void dropEverything();
+    void setLinksBelongToTheirSentenceAndModel();
+    void onlyRealChangesAreUnsaved();
+    void oneSentenceWithoutAReferenceReopens();
 };
 
 void TestAlignmentSession::score_data()
@@ -164,9 +167,12 @@ void TestAlignmentSession::openAndStepThroughASet()
     QCOMPARE(session.goldAlignment()->sure, (std::set<Link> {{0, 1}, {1, 2}, {2, 0}}));
     QCOMPARE(session.statusText(), QStringLiteral("Sentence 1 of %1").arg(session.size()));
     QVERIFY(!session.hasPrevious() && session.hasNext());
-    // Typing does not leave the set.
+    // Typing does not leave the set: it hides its links until the sentence is back.
     session.followInput(QStringLiteral("something else"), QString());
     QCOMPARE(session.index(), 0);
+    QVERIFY(!session.goldAlignment());
+    session.followInput(QStringLiteral("october 14th 2012"), QStringLiteral("2012 10 14"));
+    QVERIFY(session.goldAlignment());
 
     session.showSentence(1);
     QCOMPARE(chosen.count(), 2);
@@ -240,6 +246,129 @@ void TestAlignmentSession::dropEverything()
     session.setGoldAlignment(pharaoh(QStringLiteral("0-0")));
     QCOMPARE(session.size(), 1);
     QVERIFY(session.isModified());
+}
+
+// Issue #22: after moving to sentence 23 of the dates set, another model and another sentence
+// still showed sentence 23's links and scored against them.
+void TestAlignmentSession::setLinksBelongToTheirSentenceAndModel()
+{
+    ResultSelection selection;
+    AlignmentSession session(&selection);
+    session.followModel(QStringLiteral(ATTNVIZ_SOURCE_DIR "/sample_models/dates.safetensors"));
+    QString error;
+    QVERIFY(session.open(datesTest + QStringLiteral(".src"), datesTest + QStringLiteral(".ref"),
+                         datesTest + QStringLiteral(".gold"), &error));
+    session.showSentence(2);
+    const std::optional<GoldAlignment> third = session.goldAlignment();
+    QVERIFY(third);
+    QSignalSpy gold(&session, &AlignmentSession::goldChanged);
+    QSignalSpy scores(&session, &AlignmentSession::scoreChanged);
+
+    // Another model: hidden, with no score, and the status says why.
+    session.followModel(QStringLiteral("legacy.json"));
+    QVERIFY(!session.goldAlignment());
+    QVERIFY(session.isHidden());
+    QCOMPARE(gold.count(), 1);
+    QCOMPARE(scores.count(), 1);
+    selection.setOutput(test::datesOutput("the 3rd of may 1999"));
+    QCOMPARE(session.scoreText(), QString());
+    QVERIFY2(session.statusText().contains(QStringLiteral("another model")),
+             qPrintable(session.statusText()));
+    QVERIFY(!session.toggle({0, 0})); // a hidden set is not changed
+    QVERIFY(!session.isModified());
+    // Another sentence as well, then the first model again (by another spelling of its path):
+    // still hidden.
+    session.followInput(QStringLiteral("the 3rd of may 1999"), QString());
+    session.followModel(QStringLiteral(ATTNVIZ_SOURCE_DIR "/sample_models/../sample_models/dates.safetensors"));
+    QVERIFY(!session.goldAlignment());
+    QVERIFY2(session.statusText().contains(QStringLiteral("another sentence")),
+             qPrintable(session.statusText()));
+    // Back to the set's sentence and reference: shown and scored again.
+    const int before = gold.count();
+    session.followInput(QStringLiteral("the 14 of december , 2023"), QStringLiteral("2023 12 14"));
+    QVERIFY(session.goldAlignment());
+    QCOMPARE(session.goldAlignment()->sure, third->sure);
+    QVERIFY(!session.isHidden());
+    QCOMPARE(gold.count(), before + 1);
+    QVERIFY(!session.scoreText().isEmpty());
+    // Stepping through the set under another model takes the set to that model.
+    session.followModel(QStringLiteral("legacy.json"));
+    QVERIFY(!session.goldAlignment());
+    session.showSentence(3);
+    QVERIFY(session.goldAlignment());
+    // Closing the set drops it.
+    session.close();
+    QCOMPARE(session.size(), 0);
+    QVERIFY(!session.goldAlignment());
+}
+
+// Issue #22: toggling one link on and off made Quit claim that every annotated sentence of
+// the set was unsaved.
+void TestAlignmentSession::onlyRealChangesAreUnsaved()
+{
+    ResultSelection selection;
+    AlignmentSession session(&selection);
+    QString error;
+    QVERIFY(session.open(datesTest + QStringLiteral(".src"), datesTest + QStringLiteral(".ref"),
+                         datesTest + QStringLiteral(".gold"), &error));
+    QVERIFY(session.annotatedSentences() >= 5);
+    QVERIFY(session.toggle({5, 5}));
+    QVERIFY(session.isModified());
+    QCOMPARE(session.changedSentences(), 1);
+    QVERIFY(session.toggle({5, 5}));
+    QVERIFY(!session.isModified());
+    QCOMPARE(session.changedSentences(), 0);
+    session.showSentence(1);
+    QVERIFY(session.toggle({0, 0})); // a sure link removed
+    session.showSentence(3);
+    QVERIFY(session.toggle({4, 4}));
+    QCOMPARE(session.changedSentences(), 2);
+    QTemporaryDir dir;
+    QVERIFY2(session.save(dir.filePath(QStringLiteral("x.gold")), &error), qPrintable(error));
+    QCOMPARE(session.changedSentences(), 0);
+
+    // Annotations: a sentence whose links were made and removed again is no change.
+    AlignmentSession notes(&selection);
+    notes.followInput(QStringLiteral("the 3rd of may 1999"), QString());
+    notes.toggle({3, 1});
+    notes.toggle({3, 1});
+    QVERIFY(!notes.isModified());
+    QCOMPARE(notes.statusText(), QStringLiteral("Annotated: 0 sentence(s)"));
+    notes.toggle({4, 0});
+    QVERIFY(notes.isModified());
+    QVERIFY2(notes.save(dir.filePath(QStringLiteral("notes.gold")), &error), qPrintable(error));
+    notes.followInput(QStringLiteral("the 21st of december 2031"), QString());
+    notes.toggle({4, 0});
+    QCOMPARE(notes.changedSentences(), 1);
+    notes.toggle({4, 0});
+    QVERIFY(!notes.isModified());
+}
+
+// Issue #22: one sentence without a reference saved a .ref of "\n" that did not open again.
+void TestAlignmentSession::oneSentenceWithoutAReferenceReopens()
+{
+    ResultSelection selection;
+    AlignmentSession session(&selection);
+    session.followInput(QStringLiteral("the 3rd of may 1999"), QString());
+    session.toggle({4, 0});
+    QTemporaryDir dir;
+    QString error;
+    const QString gold = dir.filePath(QStringLiteral("one.gold"));
+    QVERIFY2(session.save(gold, &error), qPrintable(error));
+    QCOMPARE(readFileBytes(dir.filePath(QStringLiteral("one.ref"))), QByteArray("\n"));
+    AlignmentSession reopened(&selection);
+    QVERIFY2(reopened.open(dir.filePath(QStringLiteral("one.src")),
+                           dir.filePath(QStringLiteral("one.ref")), gold, &error),
+             qPrintable(error));
+    QCOMPARE(reopened.size(), 1);
+    QCOMPARE(reopened.goldAlignment()->sure, (std::set<Link> {{4, 0}}));
+    // A sentence without links saves an empty line of links, which opens too.
+    session.toggle({4, 0});
+    QVERIFY2(session.save(gold, &error), qPrintable(error));
+    QVERIFY2(reopened.open(dir.filePath(QStringLiteral("one.src")),
+                           dir.filePath(QStringLiteral("one.ref")), gold, &error),
+             qPrintable(error));
+    QVERIFY(reopened.goldAlignment()->sure.empty());
 }
 
 QTEST_GUILESS_MAIN(TestAlignmentSession)

@@ -6,14 +6,17 @@
 #include "filesizelimit.h"
 #include "mainwindow.h"
 
+#include <QApplication>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QLabel>
+#include <QMessageBox>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 using attnviz::MainWindow;
 
@@ -40,6 +43,7 @@ private slots:
     void saveModelKeepsThePreviousModel();
     void saveAlignmentsKeepsThePreviousFile();
     void settingsWriteFailureIsReported();
+    void settingsWriteFailureAtCloseIsShown();
 
 private:
     attnviz::test::IsolatedSettings m_settings;
@@ -168,6 +172,32 @@ void TestAtomicSave::settingsWriteFailureIsReported()
     QVERIFY(window.syncSettings());
     QVERIFY(status->isHidden());
     QVERIFY(readAll(file).contains("magma"));
+}
+
+// The settings written as the window closes: a failure is said in a box, even when the status
+// bar had said so already (before, its having said so kept the box from showing).
+void TestAtomicSave::settingsWriteFailureAtCloseIsShown()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(window.loadModel(datesModel));
+    window.setSentence(QStringLiteral("the 3rd of may 1999"));
+    QVERIFY(window.syncSettings());
+    QString shown;
+    const attnviz::test::FileSizeLimit limit(16);
+    window.setSentence(QStringLiteral("the 21st of december 2031")); // a setting
+    QVERIFY(!window.syncSettings()); // the status bar says so
+    QTimer::singleShot(0, &window, [&shown]() {
+        auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+        if (!box)
+            return;
+        QCOMPARE(box->objectName(), QStringLiteral("settingsErrorBox"));
+        shown = box->text();
+        box->accept();
+    });
+    QVERIFY(window.close());
+    QVERIFY2(shown.contains(QSettings().fileName()), qPrintable(shown));
 }
 
 QTEST_MAIN(TestAtomicSave)

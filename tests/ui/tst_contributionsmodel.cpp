@@ -88,18 +88,42 @@ void TestContributionsModel::colours()
     double largest = 0;
     for (const Contribution &part : parts)
         largest = std::max(largest, part.norm);
+    std::vector<double> alpha;
+    for (int j = 0; j < model.rowCount(); ++j)
+        alpha.push_back(double(result.best().attention(1, j)));
+    const double strongest = *std::max_element(alpha.begin(), alpha.end());
+    double faintest = 1;
     for (int j = 0; j < model.rowCount(); ++j) {
         // The bar: the bar colour, more opaque the larger the part against the largest.
         const QColor bar = model.index(j, 1).data(Qt::BackgroundRole).value<QColor>();
         QCOMPARE(bar.rgb(), QColor(0, 0, 255).rgb());
         QVERIFY(std::abs(bar.alphaF() - (0.15 + 0.6 * parts[size_t(j)].norm / largest)) < 0.01);
-        // The cosine: the diverging scale, with text that reads on it.
+        // The cosine: the diverging scale, faded by the row's α against the step's largest
+        // (issue #22: words with α near 0 showed strong red cells), with text that reads on it.
+        const double share = alpha[j] / strongest;
+        QVERIFY(std::abs(model.index(j, 2).data(ContributionsModel::ShareRole).toDouble() - share)
+                < 1e-9);
         const QColor sign = model.index(j, 2).data(Qt::BackgroundRole).value<QColor>();
-        QCOMPARE(sign, divergingColor(parts[size_t(j)].cosine));
-        QCOMPARE(model.index(j, 2).data(Qt::ForegroundRole).value<QColor>(),
-                 contrastingTextColor(sign));
+        QCOMPARE(sign.rgb(), divergingColor(parts[size_t(j)].cosine).rgb());
+        QVERIFY2(std::abs(sign.alphaF() - (0.06 + 0.94 * share)) < 0.01,
+                 qPrintable(QString::number(sign.alphaF())));
+        if (share >= 0.5)
+            QCOMPARE(model.index(j, 2).data(Qt::ForegroundRole).value<QColor>(),
+                     contrastingTextColor(divergingColor(parts[size_t(j)].cosine)));
+        else
+            QVERIFY(!model.index(j, 2).data(Qt::ForegroundRole).isValid());
         QVERIFY(!model.index(j, 0).data(Qt::BackgroundRole).isValid());
+        faintest = std::min(faintest, double(sign.alphaF()));
+        QCOMPARE(model.index(j, 0).data(ContributionsModel::ShareRole).toDouble(),
+                 model.index(j, 2).data(ContributionsModel::ShareRole).toDouble());
     }
+    // The strongest word is drawn in full, a word the step hardly attends to faintly.
+    QCOMPARE(model.index(int(std::max_element(alpha.begin(), alpha.end()) - alpha.begin()), 2)
+                 .data(Qt::BackgroundRole)
+                 .value<QColor>()
+                 .alphaF(),
+             1.0);
+    QVERIFY2(faintest < 0.2, qPrintable(QString::number(faintest)));
 }
 
 void TestContributionsModel::headers()

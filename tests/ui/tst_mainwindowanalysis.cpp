@@ -68,6 +68,8 @@ private slots:
     void annotationsFollowTheSentence();
     void closingAsksAboutUnsavedLinks();
     void alignmentSet();
+    void setLinksLeaveWithTheirSentenceAndModel();
+    void noLinkCellSaysWhy();
     void referenceLogProbs();
     void mouseClicks();
     void keyboardCells();
@@ -355,6 +357,73 @@ void TestMainWindowAnalysis::alignmentSet()
     QCOMPARE(window.alignmentScoreText().left(7), QStringLiteral("P 1.00 "));
     window.showSetSentence(window.alignmentSetSize()); // past the end: stays
     QCOMPARE(window.alignmentSetIndex(), 1);
+}
+
+// Issue #22: sentence 23's gold boxes stayed on every heatmap after switching model and typing
+// another sentence, and were scored ("P 0.00 R 0.00 AER 1.00").
+void TestMainWindowAnalysis::setLinksLeaveWithTheirSentenceAndModel()
+{
+    MainWindow window;
+    QVERIFY(window.loadModel(datesModel));
+    QString error;
+    QVERIFY2(window.openAlignmentSet(datesTest + QStringLiteral(".src"),
+                                     datesTest + QStringLiteral(".ref"),
+                                     datesTest + QStringLiteral(".gold"), &error),
+             qPrintable(error));
+    window.showSetSentence(2);
+    QVERIFY(window.waitForTranslation());
+    QVERIFY(window.alignmentModel()->goldAlignment());
+    QVERIFY(!window.alignmentScoreText().isEmpty());
+
+    QVERIFY(window.loadModel(QStringLiteral(ATTNVIZ_SOURCE_DIR "/sample_models/tiny.safetensors")));
+    window.setReference(QString());
+    window.setSentence(QStringLiteral("i am cold"));
+    QVERIFY(window.waitForTranslation());
+    QVERIFY(!window.goldAlignment());
+    QVERIFY(!window.alignmentModel()->goldAlignment()); // no boxes
+    QCOMPARE(window.alignmentScoreText(), QString());   // no score
+    QCOMPARE(window.alignmentSetIndex(), 2);             // the set stays open
+
+    // The set's model and sentence again: its links come back.
+    QVERIFY(window.loadModel(datesModel));
+    window.setReference(QStringLiteral("2023 12 14"));
+    window.setSentence(QStringLiteral("the 14 of december , 2023"));
+    QVERIFY(window.waitForTranslation());
+    QVERIFY(window.alignmentModel()->goldAlignment());
+    QVERIFY(!window.alignmentScoreText().isEmpty());
+
+    // File → Close alignment set drops it.
+    auto *close = window.findChild<QAction *>(QStringLiteral("closeAlignmentSet"));
+    QVERIFY(close && close->isEnabled());
+    close->trigger();
+    QCOMPARE(window.alignmentSetSize(), 0);
+    QVERIFY(!window.alignmentModel()->goldAlignment());
+    QVERIFY(!close->isEnabled());
+}
+
+// Issue #22: Space on the EOS column did nothing, silently; and toggling a link on and off made
+// Quit ask about 500 unsaved sentences.
+void TestMainWindowAnalysis::noLinkCellSaysWhy()
+{
+    MainWindow window;
+    QVERIFY(open(window, QStringLiteral("the 3rd of may 1999")));
+    const int eos = window.alignmentModel()->columns() - 1;
+    QVERIFY(!window.toggleGoldLink(1, eos));
+    QVERIFY2(window.statusBar()->currentMessage().contains(QStringLiteral("EOS column")),
+             qPrintable(window.statusBar()->currentMessage()));
+    QString error;
+    QVERIFY(window.openAlignmentSet(datesTest + QStringLiteral(".src"),
+                                    datesTest + QStringLiteral(".ref"),
+                                    datesTest + QStringLiteral(".gold"), &error));
+    QVERIFY(window.waitForTranslation());
+    QVERIFY(window.toggleGoldLink(0, 0));
+    QVERIFY(window.annotationsModified());
+    QVERIFY(window.toggleGoldLink(0, 0));
+    QVERIFY(!window.annotationsModified()); // Quit asks nothing
+    window.setSentence(QStringLiteral("another sentence"));
+    QVERIFY(!window.toggleGoldLink(0, 0)); // the set's links are hidden: it says so
+    QVERIFY2(window.statusBar()->currentMessage().contains(QStringLiteral("hidden")),
+             qPrintable(window.statusBar()->currentMessage()));
 }
 
 void TestMainWindowAnalysis::referenceLogProbs()

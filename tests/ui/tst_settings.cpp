@@ -32,6 +32,8 @@ private slots:
     void roundTrip();
     void writtenWhenIdle();
     void failedWriteIsSignalled();
+    void startDirectory_data();
+    void startDirectory();
 
 private:
     test::IsolatedSettings m_settings;
@@ -54,8 +56,8 @@ void TestSettings::defaults()
     QVERIFY(!settings.showValues());
     QVERIFY(settings.recentModels().isEmpty());
     QCOMPARE(settings.lastSentence(), QString());
-    QCOMPARE(settings.exportDirectory(), QDir::homePath());
-    QCOMPARE(settings.alignmentDirectory(), QDir::homePath());
+    QCOMPARE(settings.startDirectory(Settings::FileKind::Export, QString()), QDir::homePath());
+    QCOMPARE(settings.lastDirectory(Settings::FileKind::Alignment), QString());
     QVERIFY(!settings.isWritePending());
 }
 
@@ -68,7 +70,9 @@ void TestSettings::roundTrip()
         settings.setRecentModels({QStringLiteral("/a.json"), QStringLiteral("/b.json")});
         settings.setLastModel(QStringLiteral("/a.json"));
         settings.setLastSentence(QStringLiteral("i am cold"));
-        settings.setExportDirectory(QStringLiteral("/tmp/out"));
+        settings.setLastDirectory(Settings::FileKind::Export, QStringLiteral("/tmp/out"));
+        settings.rememberDirectoryOf(Settings::FileKind::Checkpoint,
+                                     QStringLiteral("/data/tutorial/encoder.pt"));
         settings.setWindowGeometry(QByteArray("geometry"));
     } // written when it goes
     Settings settings;
@@ -78,7 +82,10 @@ void TestSettings::roundTrip()
              (QStringList {QStringLiteral("/a.json"), QStringLiteral("/b.json")}));
     QCOMPARE(settings.lastModel(), QStringLiteral("/a.json"));
     QCOMPARE(settings.lastSentence(), QStringLiteral("i am cold"));
-    QCOMPARE(settings.exportDirectory(), QStringLiteral("/tmp/out"));
+    QCOMPARE(settings.lastDirectory(Settings::FileKind::Export), QStringLiteral("/tmp/out"));
+    QCOMPARE(settings.lastDirectory(Settings::FileKind::Checkpoint),
+             QStringLiteral("/data/tutorial"));
+    QCOMPARE(settings.lastDirectory(Settings::FileKind::Vocabulary), QString()); // one per kind
     QCOMPARE(settings.windowGeometry(), QByteArray("geometry"));
 }
 
@@ -127,6 +134,40 @@ void TestSettings::failedWriteIsSignalled()
     QVERIFY(settings.sync());
     QCOMPARE(written.count(), 1);
     QVERIFY(readAll(file).contains("a sentence that does not fit"));
+}
+
+// Issue #22: every file question started in the working or the home folder.
+void TestSettings::startDirectory_data()
+{
+    QTest::addColumn<QString>("remembered");
+    QTest::addColumn<QString>("currentModel");
+    QTest::addColumn<QString>("fallback");
+    QTest::addColumn<QString>("expected");
+    const QString samples = QStringLiteral(ATTNVIZ_SOURCE_DIR "/sample_models");
+    const QString data = QStringLiteral(ATTNVIZ_SOURCE_DIR "/data");
+    const QString model = samples + QStringLiteral("/dates.safetensors");
+    QTest::newRow("remembered") << data << model << QString() << data;
+    QTest::newRow("beside the model") << QString() << model << QString() << samples;
+    QTest::newRow("remembered folder gone")
+        << QStringLiteral("/no/such/folder") << model << QString() << samples;
+    QTest::newRow("imported model: a label") << QString() << QStringLiteral("encoder.pt (imported)")
+                                             << data << data;
+    QTest::newRow("nothing: the fallback") << QString() << QString() << data << data;
+    QTest::newRow("nothing: home") << QString() << QString() << QString() << QDir::homePath();
+}
+
+void TestSettings::startDirectory()
+{
+    QFETCH(QString, remembered);
+    QFETCH(QString, currentModel);
+    QFETCH(QString, fallback);
+    QFETCH(QString, expected);
+    QCOMPARE(QDir(Settings::startDirectory(remembered, currentModel, fallback)).canonicalPath(),
+             QDir(expected).canonicalPath());
+    Settings settings;
+    settings.setLastDirectory(Settings::FileKind::Model, remembered);
+    QCOMPARE(settings.startDirectory(Settings::FileKind::Model, currentModel, fallback),
+             Settings::startDirectory(remembered, currentModel, fallback));
 }
 
 QTEST_GUILESS_MAIN(TestSettings)

@@ -28,6 +28,28 @@ QString formatWeight(double value)
     return QString::number(value, 'f', 2);
 }
 
+void showUnknownWords(QStringList &labels, const std::vector<int> &wordIndex,
+                      const std::vector<std::string> &words,
+                      const std::vector<std::string> &unknown)
+{
+    for (size_t i = 0; i < wordIndex.size() && int(i) < labels.size(); ++i) {
+        const int w = wordIndex[i];
+        if (w < 0 || size_t(w) >= words.size()
+            || std::find(unknown.begin(), unknown.end(), words[size_t(w)]) == unknown.end())
+            continue;
+        const QString word = QString::fromStdString(words[size_t(w)]);
+        if (word != labels[int(i)])
+            labels[int(i)] = word + QStringLiteral("→") + labels[int(i)];
+    }
+}
+
+QStringList sourceLabels(const TranslationResult &result)
+{
+    QStringList labels = toQStringList(result.sourceTokens);
+    showUnknownWords(labels, result.sourceWordIndex, result.sourceWords, result.unknownWords);
+    return labels;
+}
+
 AlignmentModel::AlignmentModel(QObject *parent)
     : QAbstractTableModel(parent)
 {
@@ -48,6 +70,10 @@ void AlignmentModel::setResult(std::shared_ptr<const TranslationResult> result, 
         m_paddingColumn = hasPaddingSlots(*m_result, m_hypothesis);
         m_rowLabels = toQStringList(m_result->hypotheses[size_t(m_hypothesis)].targetTokens);
         m_columnLabels = toQStringList(m_result->sourceTokens);
+        m_columnLabels = sourceLabels(*m_result);
+        if (m_result->forced)
+            showUnknownWords(m_rowLabels, m_result->targetWordIndex, m_result->targetWords,
+                             m_result->unknownTargetWords);
         if (m_paddingColumn)
             m_columnLabels << (paddingSlots() == 1 ? tr("pad (1 slot)")
                                                    : tr("pad (%1 slots)").arg(paddingSlots()));
@@ -219,6 +245,21 @@ std::optional<Link> AlignmentModel::linkAt(int row, int column) const
     return Link {r.sourceWordIndex[size_t(column)], target};
 }
 
+QString AlignmentModel::whyNoLink(int row, int column) const
+{
+    if (!m_result || row < 0 || row >= rows() || column < 0 || column >= columns()
+        || linkAt(row, column))
+        return {};
+    // Gold links are written as Pharaoh "i-j" pairs of word positions (writePharaoh), and EOS
+    // and the padding slots are no words of either sentence.
+    // Short: the status bar shares its width with the score at 800 px.
+    if (isPaddingColumn(column))
+        return tr("Padding column: no gold link (it stands for slots past the input)");
+    if (size_t(column) >= m_result->sourceWordIndex.size())
+        return tr("EOS column: no gold link (Pharaoh files index words only)");
+    return tr("EOS row: no gold link (Pharaoh files index words only)");
+}
+
 GoldMark AlignmentModel::goldMark(int row, int column) const
 {
     if (!m_gold)
@@ -329,7 +370,7 @@ QString AlignmentModel::columnToolTip(int column) const
         return tr("Attention on the %1 slots past the input of this tutorial_legacy model")
             .arg(paddingSlots());
     const auto &words = m_result->sourceWords;
-    const QString token = columnLabel(column);
+    const QString token = QString::fromStdString(m_result->sourceTokens[size_t(column)]);
     // Shows the typed word behind an UNK token when the two line up one to one.
     if (m_result->sourceTokens.size() == words.size() + 1 && size_t(column) < words.size()
         && QString::fromStdString(words[size_t(column)]) != token)

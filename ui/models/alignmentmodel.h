@@ -27,6 +27,13 @@ enum class HeatmapMode { Attention, Energies };
 // A gold link drawn on a cell: sure (solid outline) or possible (dashed).
 enum class GoldMark { None, Sure, Possible };
 
+// Labels of tokens, an unknown word shown by its own text beside the token read for it
+// ("rd→UNK"): per token but EOS, wordIndex gives its word in `words`.
+void showUnknownWords(QStringList &labels, const std::vector<int> &wordIndex,
+                      const std::vector<std::string> &words,
+                      const std::vector<std::string> &unknown);
+QStringList sourceLabels(const TranslationResult &result); // the source tokens, so labelled
+
 class AlignmentModel : public QAbstractTableModel
 {
     Q_OBJECT
@@ -83,6 +90,8 @@ public:
     const std::optional<GoldAlignment> &goldAlignment() const { return m_gold; }
     // The word link a cell stands for: none for EOS, the padding column or out of range.
     std::optional<Link> linkAt(int row, int column) const;
+    // Why a cell holds no gold link, for the person who tried to add one; empty when it can.
+    QString whyNoLink(int row, int column) const;
     GoldMark goldMark(int row, int column) const;
 
     // Cells whose attention was forced (what-if): drawn with a pin.

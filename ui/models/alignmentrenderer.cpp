@@ -358,7 +358,8 @@ void AlignmentRenderer::paintExposed(QPainter *painter, const QRectF &exposedAre
         painter->restore();
     }
 
-    // Gold links: sure solid, possible dashed, inset so that neighbours stay apart.
+    // Gold links: sure solid, possible dotted and thinner (printed figures tell them apart), inset
+    // so that neighbours stay apart. The keyboard cursor (paintCursor) is neither.
     if (m_model.goldAlignment()) {
         for (int row = firstRow; row < endRow; ++row) {
             for (int column = firstColumn; column < endColumn; ++column) {
@@ -366,8 +367,10 @@ void AlignmentRenderer::paintExposed(QPainter *painter, const QRectF &exposedAre
                 if (mark == GoldMark::None)
                     continue;
                 const QColor fill = m_model.cellColor(row, column);
-                QPen pen(contrastingTextColor(fill), std::max(1.5, 1.2 * m_unit),
-                         mark == GoldMark::Sure ? Qt::SolidLine : Qt::DashLine);
+                const bool sure = mark == GoldMark::Sure;
+                QPen pen(contrastingTextColor(fill),
+                         sure ? std::max(1.5, 1.2 * m_unit) : std::max(1.0, 0.8 * m_unit),
+                         sure ? Qt::SolidLine : Qt::DotLine);
                 pen.setJoinStyle(Qt::MiterJoin);
                 painter->setPen(pen);
                 painter->setBrush(Qt::NoBrush);
@@ -525,6 +528,29 @@ void AlignmentLinesRenderer::paint(QPainter *painter) const
         painter->setPen(row == selected ? m_style.highlight : m_style.foreground);
         painter->drawText(m_targetBoxes[row], Qt::AlignCenter, m_targetLabels[row]);
     }
+    painter->restore();
+}
+
+void AlignmentRenderer::paintCursor(QPainter *painter, int row, int column) const
+{
+    if (row < 0 || row >= m_model.rows() || column < 0 || column >= m_model.columns())
+        return;
+    painter->save();
+    painter->setBrush(Qt::NoBrush);
+    const double width = std::max(2.0, 2 * m_unit);
+    // Just inside the cell's edge, so that it is never taken for a gold mark (inset further).
+    const QRectF frame = cellRect(row, column).adjusted(width / 2, width / 2, -width / 2, -width / 2);
+    QPen pen(m_style.highlight, width, Qt::SolidLine);
+    pen.setJoinStyle(Qt::MiterJoin);
+    painter->setPen(pen);
+    painter->drawRect(frame);
+    // The halo: the frame reads on dark and on light cells alike.
+    const double halo = std::max(1.0, m_unit);
+    const double in = width / 2 + halo / 2;
+    pen = QPen(QColor(255, 255, 255, 220), halo, Qt::SolidLine);
+    pen.setJoinStyle(Qt::MiterJoin);
+    painter->setPen(pen);
+    painter->drawRect(frame.adjusted(in, in, -in, -in));
     painter->restore();
 }
 

@@ -74,6 +74,10 @@ public:
     int columnLabelAt(const QPointF &point) const;
     int rowLabelAt(const QPointF &point) const;
     QRectF cellRect(int row, int column) const;
+    // The keyboard's cell cursor (the window only, never in exports): a solid frame in the
+    // highlight colour with a light halo inside, unlike any gold mark (sure: a solid thin frame
+    // in the text colour; possible: a dotted one).
+    void paintCursor(QPainter *painter, int row, int column) const;
 
 private:
     double columnX(int column) const;

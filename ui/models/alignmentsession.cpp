@@ -12,7 +12,8 @@ namespace attnviz {
 
 namespace {
 
-// The lines of a text file, without the empty one after a final newline.
+// The lines of a text file, without the empty one after a final newline. "\n" is one empty line
+// (what save() writes for one sentence without a reference); only an empty file has none.
 std::optional<QStringList> readLines(const QString &path, QString *error)
 {
     QFile file(path);
@@ -22,9 +23,16 @@ std::optional<QStringList> readLines(const QString &path, QString *error)
     }
     QString text = QString::fromUtf8(file.readAll());
     text.remove(QLatin1Char('\r'));
+    if (text.isEmpty())
+        return QStringList();
     if (text.endsWith(QLatin1Char('\n')))
         text.chop(1);
-    return text.isEmpty() ? QStringList() : text.split(QLatin1Char('\n'));
+    return text.split(QLatin1Char('\n'));
+}
+
+bool sameLinks(const GoldAlignment &a, const GoldAlignment &b)
+{
+    return a.sure == b.sure && a.possible == b.possible;
 }
 
 QByteArray lines(const QStringList &texts)
@@ -52,10 +60,16 @@ void AlignmentSession::changed()
 
 void AlignmentSession::followInput(const QString &sentence, const QString &reference)
 {
+    if (m_fromFiles) {
+        const QString before = statusText();
+        m_sentence = sentence;
+        m_reference = reference;
+        if (statusText() != before) // shown or hidden, and why
+            changed();
+        return;
+    }
     m_sentence = sentence;
     m_reference = reference;
-    if (m_fromFiles)
-        return;
     const int before = m_index;
     m_index = -1;
     for (int i = 0; i < m_sentences.size(); ++i) {
@@ -68,6 +82,43 @@ void AlignmentSession::followInput(const QString &sentence, const QString &refer
         changed();
 }
 
+namespace {
+
+// One model opened by two spellings of its path ("sample_models/x", "/work/…/x") is one model.
+QString modelKey(const QString &model)
+{
+    const QString canonical = QFileInfo(model).canonicalFilePath();
+    return canonical.isEmpty() ? model : canonical;
+}
+
+} // namespace
+
+void AlignmentSession::followModel(const QString &path)
+{
+    const QString model = modelKey(path);
+    const QString before = statusText();
+    m_model = model;
+    if (m_fromFiles && m_setModel.isEmpty()) // opened before any model: the first one
+        m_setModel = model;
+    if (m_fromFiles && statusText() != before)
+        changed();
+}
+
+void AlignmentSession::renameModel(const QString &path)
+{
+    const QString model = modelKey(path);
+    if (m_fromFiles && m_setModel == m_model)
+        m_setModel = model;
+    m_model = model;
+}
+
+bool AlignmentSession::isHidden() const
+{
+    return m_fromFiles && m_index >= 0
+        && (m_sentences[m_index] != m_sentence || m_references[m_index] != m_reference
+            || m_setModel != m_model);
+}
+
 void AlignmentSession::setGoldAlignment(std::optional<GoldAlignment> gold)
 {
     if (!gold) {
@@ -76,33 +127,69 @@ void AlignmentSession::setGoldAlignment(std::optional<GoldAlignment> gold)
         m_references.clear();
         m_index = -1;
         m_fromFiles = false;
-        m_modified = false;
+        m_setModel.clear();
+        keepSaved();
+    } else if (isHidden()) {
+        return;
     } else if (m_index < 0) {
         // The first links for this sentence (and reference): a new entry of the annotations.
         m_gold.push_back(*gold);
         m_sentences << m_sentence;
         m_references << m_reference;
         m_index = int(m_gold.size()) - 1;
-        m_modified = true;
     } else {
         m_gold[size_t(m_index)] = *gold;
-        m_modified = true;
     }
     changed();
 }
 
 std::optional<GoldAlignment> AlignmentSession::goldAlignment() const
 {
-    if (m_index < 0)
+    if (m_index < 0 || isHidden())
         return std::nullopt;
     return m_gold[size_t(m_index)];
 }
 
-void AlignmentSession::toggle(const Link &link)
+bool AlignmentSession::toggle(const Link &link)
 {
+    if (isHidden())
+        return false;
     GoldAlignment gold = goldAlignment().value_or(GoldAlignment {});
     gold.toggle(link);
     setGoldAlignment(gold);
+    return true;
+}
+
+void AlignmentSession::keepSaved()
+{
+    m_savedGold = m_gold;
+    m_savedSentences = m_sentences;
+    m_savedReferences = m_references;
+}
+
+int AlignmentSession::changedSentences() const
+{
+    int changed = 0;
+    for (size_t i = 0; i < m_gold.size(); ++i) {
+        // The saved entry at the same place (a set, or annotations saved since); annotations
+        // gain entries as sentences are typed: else the saved one of the same input, or none.
+        const int at = int(i);
+        const bool samePlace = at < m_savedSentences.size() && m_savedSentences[at] == m_sentences[at]
+            && m_savedReferences[at] == m_references[at];
+        GoldAlignment saved;
+        if (samePlace)
+            saved = m_savedGold[i];
+        for (int j = 0; !samePlace && j < m_savedSentences.size(); ++j) {
+            if (m_savedSentences[j] == m_sentences[int(i)]
+                && m_savedReferences[j] == m_references[int(i)]) {
+                saved = m_savedGold[size_t(j)];
+                break;
+            }
+        }
+        if (!sameLinks(saved, m_gold[i]))
+            ++changed;
+    }
+    return changed;
 }
 
 bool AlignmentSession::open(const QString &sentencesPath, const QString &referencesPath,
@@ -142,7 +229,8 @@ bool AlignmentSession::open(const QString &sentencesPath, const QString &referen
     m_sentences = *sentences;
     m_references = *references;
     m_fromFiles = true;
-    m_modified = false;
+    m_setModel = m_model;
+    keepSaved();
     m_index = 0;
     showSentence(0);
     return true;
@@ -152,7 +240,11 @@ void AlignmentSession::showSentence(int index)
 {
     if (!m_fromFiles || index < 0 || index >= size())
         return;
+    // Stepping through the set is using it with the model now in use.
+    m_setModel = m_model;
     m_index = index;
+    m_sentence = m_sentences[index];
+    m_reference = m_references[index];
     emit sentenceChosen(m_sentences[index], m_references[index]);
     changed();
 }
@@ -189,7 +281,7 @@ bool AlignmentSession::save(const QString &path, QString *error)
         return false;
     if (!writeFileAtomically(paths.last(), QByteArray::fromStdString(writePharaoh(m_gold)), error))
         return false;
-    m_modified = false;
+    keepSaved();
     emit goldChanged();
     return true;
 }
@@ -203,12 +295,19 @@ int AlignmentSession::annotatedSentences() const
 
 QString AlignmentSession::statusText() const
 {
-    if (m_fromFiles)
-        return tr("Sentence %1 of %2").arg(m_index + 1).arg(m_gold.size());
+    if (m_fromFiles) {
+        const QString where = tr("Sentence %1 of %2").arg(m_index + 1).arg(m_gold.size());
+        if (!isHidden())
+            return where;
+        // Short: the status bar's permanent part sets the window's minimum width.
+        if (m_setModel != m_model)
+            return tr("%1 (hidden: another model)").arg(where);
+        return tr("%1 (hidden: another sentence)").arg(where);
+    }
     if (m_gold.empty())
         return {};
     return tr("Annotated: %n sentence(s)%1", nullptr, annotatedSentences())
-        .arg(m_modified ? tr(", not saved") : QString());
+        .arg(isModified() ? tr(", not saved") : QString());
 }
 
 void AlignmentSession::setThreshold(double threshold)

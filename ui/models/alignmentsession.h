@@ -24,14 +24,24 @@ public:
     // The score follows the selection's hypothesis (not owned).
     explicit AlignmentSession(const ResultSelection *selection, QObject *parent = nullptr);
 
-    // The sentence and reference now in the boxes. Without a set from files, annotations belong
-    // to the input they were made for: another input shows none, and coming back shows them again.
+    // The sentence and reference now in the boxes. Links belong to the input they were made or
+    // opened for: another input shows none (nor a score), and coming back shows them again.
     void followInput(const QString &sentence, const QString &reference);
+    // The model in use (its path, or an imported model's label). A set from files belongs to the
+    // model it was opened (or last stepped through) with: another model hides its links, going
+    // back shows them. renameModel: the model in use was saved as `model`.
+    void followModel(const QString &path);
+    void renameModel(const QString &path);
 
-    // Links of the current input (word positions, EOS excluded); nullopt drops every link and set.
+    // Links of the current input (word positions, EOS excluded); nullopt drops every link and set
+    // (close()). While a set from files is hidden (another sentence or model) nothing changes.
     void setGoldAlignment(std::optional<GoldAlignment> gold);
-    std::optional<GoldAlignment> goldAlignment() const;
-    void toggle(const Link &link); // none -> sure -> none, on the current input's links
+    void close() { setGoldAlignment(std::nullopt); }
+    std::optional<GoldAlignment> goldAlignment() const; // nullopt while hidden
+    // none -> sure -> none, on the current input's links; false while a set is hidden
+    bool toggle(const Link &link);
+    // A set from files whose sentence, reference or model is not the one in use.
+    bool isHidden() const;
 
     // Sentences, references and gold links, one sentence per line; false with *error on
     // mismatched line counts or a Pharaoh syntax error. Chooses the first sentence.
@@ -49,7 +59,9 @@ public:
     // from files, are saved as a set: NAME.src and NAME.ref beside the links.
     bool save(const QString &path, QString *error);
     QStringList files(const QString &path) const; // what save(path) writes
-    bool isModified() const { return m_modified; } // changed since opened or saved
+    // Links that differ from those opened or saved (toggling one on and off again is none).
+    bool isModified() const { return changedSentences() > 0; }
+    int changedSentences() const; // sentences whose links differ from the saved ones
     int annotatedSentences() const; // with at least one link
     QString statusText() const; // "Sentence 2 of 5", "Annotated: 3 sentence(s), not saved"
 
@@ -65,14 +77,18 @@ signals:
 
 private:
     void changed();
+    void keepSaved(); // what is there now is what the files hold
 
     const ResultSelection *m_selection;
     std::vector<GoldAlignment> m_gold;
     QStringList m_sentences, m_references;
     QString m_sentence, m_reference; // the input now typed
+    QString m_model, m_setModel;      // the model in use; the one a set from files is for
+    // As opened or last saved, to tell real changes.
+    std::vector<GoldAlignment> m_savedGold;
+    QStringList m_savedSentences, m_savedReferences;
     int m_index = -1;
     bool m_fromFiles = false;
-    bool m_modified = false;
     double m_threshold = 0;
 };
 

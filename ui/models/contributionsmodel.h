@@ -19,6 +19,7 @@ class ContributionsModel : public QAbstractTableModel
     Q_OBJECT
 public:
     enum Column { WordColumn, NormColumn, CosineColumn, ColumnCount };
+    enum Role { ShareRole = Qt::UserRole + 1 };
 
     explicit ContributionsModel(const ResultSelection *selection, QObject *parent = nullptr);
 
@@ -29,7 +30,8 @@ public:
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     // Qt::UserRole: the norm or cosine as a double; BackgroundRole: the bar (norm) or the
-    // diverging scale (cosine).
+    // diverging scale (cosine), faded by the row's α against the step's largest (a word with
+    // α near 0 adds nothing to c_i, whatever its direction); ShareRole: that share in [0, 1].
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
@@ -40,6 +42,7 @@ private:
     const ResultSelection *m_selection;
     QStringList m_words;
     std::vector<Contribution> m_parts;
+    std::vector<double> m_shares; // per row: α_ij / max_j α_ij
     double m_largest = 0;
     QColor m_barColor = QColor(0x30, 0x8c, 0xc6);
 };

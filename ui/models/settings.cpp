@@ -1,6 +1,7 @@
 #include "settings.h"
 
 #include <QDir>
+#include <QFileInfo>
 
 namespace attnviz {
 
@@ -14,9 +15,27 @@ const QString colorMap = QStringLiteral("view/colorMap");
 const QString showValues = QStringLiteral("view/showValues");
 const QString geometry = QStringLiteral("window/geometry");
 const QString state = QStringLiteral("window/state");
-const QString exportDirectory = QStringLiteral("exportDirectory");
-const QString alignmentDirectory = QStringLiteral("alignmentDirectory");
 } // namespace Key
+
+// Export and Alignment keep the keys they had before the other kinds were remembered.
+QString directoryKey(Settings::FileKind kind)
+{
+    switch (kind) {
+    case Settings::FileKind::Model:
+        return QStringLiteral("folders/model");
+    case Settings::FileKind::Checkpoint:
+        return QStringLiteral("folders/checkpoint");
+    case Settings::FileKind::Vocabulary:
+        return QStringLiteral("folders/vocabulary");
+    case Settings::FileKind::TrainingPairs:
+        return QStringLiteral("folders/trainingPairs");
+    case Settings::FileKind::Export:
+        return QStringLiteral("exportDirectory");
+    case Settings::FileKind::Alignment:
+        return QStringLiteral("alignmentDirectory");
+    }
+    return {};
+}
 
 } // namespace
 
@@ -117,24 +136,38 @@ void Settings::setWindowState(const QByteArray &state)
     setValue(Key::state, state);
 }
 
-QString Settings::exportDirectory() const
+QString Settings::lastDirectory(FileKind kind) const
 {
-    return value(Key::exportDirectory, QDir::homePath()).toString();
+    return value(directoryKey(kind)).toString();
 }
 
-void Settings::setExportDirectory(const QString &directory)
+void Settings::setLastDirectory(FileKind kind, const QString &directory)
 {
-    setValue(Key::exportDirectory, directory);
+    if (directory != lastDirectory(kind))
+        setValue(directoryKey(kind), directory);
 }
 
-QString Settings::alignmentDirectory() const
+void Settings::rememberDirectoryOf(FileKind kind, const QString &file)
 {
-    return value(Key::alignmentDirectory, QDir::homePath()).toString();
+    if (!file.isEmpty())
+        setLastDirectory(kind, QFileInfo(file).absolutePath());
 }
 
-void Settings::setAlignmentDirectory(const QString &directory)
+QString Settings::startDirectory(FileKind kind, const QString &currentModel,
+                                 const QString &fallback) const
 {
-    setValue(Key::alignmentDirectory, directory);
+    return startDirectory(lastDirectory(kind), currentModel, fallback);
+}
+
+QString Settings::startDirectory(const QString &remembered, const QString &currentModel,
+                                 const QString &fallback)
+{
+    if (!remembered.isEmpty() && QFileInfo(remembered).isDir())
+        return remembered;
+    const QFileInfo model(currentModel);
+    if (!currentModel.isEmpty() && model.isFile())
+        return model.absolutePath();
+    return fallback.isEmpty() ? QDir::homePath() : fallback;
 }
 
 void Settings::setWriteDelay(int milliseconds)

@@ -34,10 +34,17 @@ public:
     void setWindowGeometry(const QByteArray &geometry);
     QByteArray windowState() const;
     void setWindowState(const QByteArray &state);
-    QString exportDirectory() const; // the home folder when unset
-    void setExportDirectory(const QString &directory);
-    QString alignmentDirectory() const; // the home folder when unset
-    void setAlignmentDirectory(const QString &directory);
+    // The folder a file question of each kind last ended in (empty when never), and where the
+    // next one starts: that folder while it exists, else beside the current model (a file on
+    // disk, not an imported model's label), else `fallback` (the home folder when empty).
+    enum class FileKind { Model, Checkpoint, Vocabulary, TrainingPairs, Export, Alignment };
+    QString lastDirectory(FileKind kind) const;
+    void setLastDirectory(FileKind kind, const QString &directory);
+    void rememberDirectoryOf(FileKind kind, const QString &file); // the folder `file` is in
+    QString startDirectory(FileKind kind, const QString &currentModel,
+                           const QString &fallback = {}) const;
+    static QString startDirectory(const QString &remembered, const QString &currentModel,
+                                  const QString &fallback);
 
     // How long after the last change the settings are written (default 500 ms).
     void setWriteDelay(int milliseconds);

@@ -243,15 +243,8 @@ void AlignmentView::paintEvent(QPaintEvent *event)
     const AlignmentRenderer &renderer = heatmapRenderer();
     renderer.paintExposed(&painter, QRectF(event->rect()).translated(-origin()));
     // The cell cursor, only while the keyboard is here (exports never show it).
-    if (hasFocus() && m_currentColumn >= 0 && m_style.selectedRow >= 0) {
-        const QRectF cell = renderer.cellRect(m_style.selectedRow, m_currentColumn);
-        QPen pen(contrastingTextColor(m_model->cellColor(m_style.selectedRow, m_currentColumn)),
-                 std::max(1.0, cell.width() / 14), Qt::DotLine);
-        painter.setPen(pen);
-        painter.setBrush(Qt::NoBrush);
-        const double inset = cell.width() / 5;
-        painter.drawRect(cell.adjusted(inset, inset, -inset, -inset));
-    }
+    if (hasFocus() && m_currentColumn >= 0 && m_style.selectedRow >= 0)
+        renderer.paintCursor(&painter, m_style.selectedRow, m_currentColumn);
 }
 
 void AlignmentView::mousePressEvent(QMouseEvent *event)

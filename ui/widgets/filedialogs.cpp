@@ -23,12 +23,10 @@ QString openModel(QWidget *parent, const QString &start)
                                         tr("attnviz models (*.safetensors *.json);;All files (*)"));
 }
 
-QString saveModel(QWidget *parent, const QString &currentPath)
+QString saveModel(QWidget *parent, const QString &directory)
 {
-    const QFileInfo current(currentPath);
-    const QString start = current.exists() ? current.absolutePath() : QDir::homePath();
     QString path = QFileDialog::getSaveFileName(
-        parent, tr("Save model as"), start + QStringLiteral("/model.safetensors"),
+        parent, tr("Save model as"), directory + QStringLiteral("/model.safetensors"),
         tr("attnviz models (*.safetensors);;JSON models (*.json)"));
     if (!path.isEmpty() && QFileInfo(path).suffix().isEmpty())
         path += QStringLiteral(".safetensors");

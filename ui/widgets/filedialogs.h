@@ -11,9 +11,10 @@ class QWidget;
 
 namespace attnviz::filedialogs {
 
+// `start`, `directory`: the folder the question starts in (Settings::startDirectory).
 QString openModel(QWidget *parent, const QString &start);
 // ".safetensors" is added to a name without a suffix.
-QString saveModel(QWidget *parent, const QString &currentPath);
+QString saveModel(QWidget *parent, const QString &directory);
 
 struct ExportTarget
 {

@@ -25,8 +25,10 @@ std::string local(const QLineEdit *edit)
 
 } // namespace
 
-ImportDialog::ImportDialog(QWidget *parent)
+ImportDialog::ImportDialog(QWidget *parent, Settings *settings, const QString &currentModel)
     : QDialog(parent)
+    , m_settings(settings)
+    , m_currentModel(currentModel)
 {
     setWindowTitle(tr("Import PyTorch checkpoint"));
     const QString torchFilter = tr("PyTorch checkpoints (*.pt *.pth);;All files (*)");
@@ -38,10 +40,11 @@ ImportDialog::ImportDialog(QWidget *parent)
     m_oneFile = new QRadioButton(tr("One &checkpoint with encoder.* and decoder.*"), weights);
     m_twoFiles->setChecked(true);
     weightsGrid->addWidget(m_twoFiles, 0, 0, 1, 3);
-    m_encoder = addFileRow(weightsGrid, 1, tr("Encoder:"), torchFilter);
-    m_decoder = addFileRow(weightsGrid, 2, tr("Decoder:"), torchFilter);
+    m_encoder = addFileRow(weightsGrid, 1, tr("Encoder:"), torchFilter, Settings::FileKind::Checkpoint);
+    m_decoder = addFileRow(weightsGrid, 2, tr("Decoder:"), torchFilter, Settings::FileKind::Checkpoint);
     weightsGrid->addWidget(m_oneFile, 3, 0, 1, 3);
-    m_checkpoint = addFileRow(weightsGrid, 4, tr("Checkpoint:"), torchFilter);
+    m_checkpoint = addFileRow(weightsGrid, 4, tr("Checkpoint:"), torchFilter,
+                              Settings::FileKind::Checkpoint);
 
     auto *vocab = new QGroupBox(tr("Vocabularies (the tutorial does not save them)"), this);
     auto *vocabGrid = new QGridLayout(vocab);
@@ -49,10 +52,11 @@ ImportDialog::ImportDialog(QWidget *parent)
     m_fromPairs = new QRadioButton(tr("Rebuild from the training &pairs file with the tutorial's Lang rules"), vocab);
     m_fromVocabFiles->setChecked(true);
     vocabGrid->addWidget(m_fromVocabFiles, 0, 0, 1, 3);
-    m_sourceVocab = addFileRow(vocabGrid, 1, tr("Source:"), vocabFilter);
-    m_targetVocab = addFileRow(vocabGrid, 2, tr("Target:"), vocabFilter);
+    m_sourceVocab = addFileRow(vocabGrid, 1, tr("Source:"), vocabFilter, Settings::FileKind::Vocabulary);
+    m_targetVocab = addFileRow(vocabGrid, 2, tr("Target:"), vocabFilter, Settings::FileKind::Vocabulary);
     vocabGrid->addWidget(m_fromPairs, 3, 0, 1, 3);
-    m_pairs = addFileRow(vocabGrid, 4, tr("Pairs:"), tr("Text files (*.txt *.tsv);;All files (*)"));
+    m_pairs = addFileRow(vocabGrid, 4, tr("Pairs:"), tr("Text files (*.txt *.tsv);;All files (*)"),
+                         Settings::FileKind::TrainingPairs);
     m_reverse = new QCheckBox(tr("&Reverse the pairs (the tutorial's fra → eng)"), vocab);
     m_filter = new QCheckBox(tr("&Filter as the tutorial does (fewer than 10 words, English prefixes)"), vocab);
     vocabGrid->addWidget(m_reverse, 5, 1, 1, 2);
@@ -102,17 +106,23 @@ ImportDialog::ImportDialog(QWidget *parent)
     updatePreview();
 }
 
-QLineEdit *ImportDialog::addFileRow(QGridLayout *grid, int row, const QString &label, const QString &filter)
+QLineEdit *ImportDialog::addFileRow(QGridLayout *grid, int row, const QString &label, const QString &filter,
+                                     Settings::FileKind kind)
 {
     auto *edit = new QLineEdit(this);
     auto *text = new QLabel(label, this);
     text->setBuddy(edit);
     auto *browse = new QPushButton(tr("Browse…"), this);
-    connect(browse, &QPushButton::clicked, this, [this, edit, filter]() {
-        const QString start = edit->text().isEmpty() ? QString() : QFileInfo(edit->text()).absolutePath();
+    connect(browse, &QPushButton::clicked, this, [this, edit, filter, kind]() {
+        QString start = edit->text().isEmpty() ? QString() : QFileInfo(edit->text()).absolutePath();
+        if (start.isEmpty() && m_settings)
+            start = m_settings->startDirectory(kind, m_currentModel);
         const QString path = QFileDialog::getOpenFileName(this, tr("Choose a file"), start, filter);
-        if (!path.isEmpty())
-            edit->setText(path);
+        if (path.isEmpty())
+            return;
+        edit->setText(path);
+        if (m_settings)
+            m_settings->rememberDirectoryOf(kind, path);
     });
     grid->addWidget(text, row, 0);
     grid->addWidget(edit, row, 1);

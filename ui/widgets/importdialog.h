@@ -5,6 +5,8 @@
 #include <attnviz/io/model_file.h>
 #include <attnviz/io/torch_import.h>
 
+#include "settings.h"
+
 #include <QDialog>
 
 #include <optional>
@@ -23,7 +25,10 @@ class ImportDialog : public QDialog
 {
     Q_OBJECT
 public:
-    explicit ImportDialog(QWidget *parent = nullptr);
+    // With settings, each Browse starts in the folder last used for its kind of file (else
+    // beside currentModel) and remembers where it ended.
+    explicit ImportDialog(QWidget *parent = nullptr, Settings *settings = nullptr,
+                          const QString &currentModel = {});
 
     TorchImportOptions options() const;
     // The architecture line of the preview, or the reason there is none.
@@ -53,7 +58,8 @@ public:
 private:
     void updatePreview();
     void updateEnabled();
-    QLineEdit *addFileRow(QGridLayout *grid, int row, const QString &label, const QString &filter);
+    QLineEdit *addFileRow(QGridLayout *grid, int row, const QString &label, const QString &filter,
+                          Settings::FileKind kind);
 
     QRadioButton *m_twoFiles, *m_oneFile, *m_fromVocabFiles, *m_fromPairs;
     QLineEdit *m_encoder, *m_decoder, *m_checkpoint, *m_sourceVocab, *m_targetVocab, *m_pairs, *m_name;
@@ -62,6 +68,8 @@ private:
     QLabel *m_preview, *m_error;
     QDialogButtonBox *m_buttons;
     bool m_legacy = false;
+    Settings *m_settings;
+    QString m_currentModel;
     std::optional<ModelFile> m_model;
 };
 

@@ -1,5 +1,7 @@
 #include "sentenceedit.h"
 
+#include "textnormalisation.h"
+
 #include <attnviz/io/text.h>
 
 #include <QKeyEvent>
@@ -45,19 +47,25 @@ public:
         m_format.setUnderlineStyle(QTextCharFormat::WaveUnderline);
         m_format.setUnderlineColor(QColor(0xd0, 0x20, 0x20));
         m_format.setBackground(QColor(0xff, 0x30, 0x30, 48));
+        m_dropped.setFontStrikeOut(true);
+        QColor faint = edit->palette().color(QPalette::Text);
+        faint.setAlphaF(0.45);
+        m_dropped.setForeground(faint);
     }
 
 protected:
     void highlightBlock(const QString &) override
     {
         const int offset = currentBlock().position();
+        for (const auto &[start, length] : m_edit->struckRanges())
+            setFormat(start - offset, length, m_dropped);
         for (const auto &[start, length] : m_edit->underlinedRanges())
             setFormat(start - offset, length, m_format);
     }
 
 private:
     SentenceEdit *m_edit;
-    QTextCharFormat m_format;
+    QTextCharFormat m_format, m_dropped;
 };
 
 SentenceEdit::SentenceEdit(QWidget *parent)
@@ -106,6 +114,12 @@ void SentenceEdit::setUnknownWords(const QStringList &words, Normalization norma
 void SentenceEdit::applyHighlight()
 {
     m_ranges = unknownWordRanges(toPlainText(), m_unknownWords, m_normalization);
+    m_dropped = droppedCharacterRanges(toPlainText(), m_normalization);
+    const QString normalised = normalisationText(toPlainText(), m_normalization);
+    setToolTip(normalised.isEmpty()
+                   ? QString()
+                   : normalised + QLatin1Char('\n')
+                       + tr("Struck through: what this model's normalization drops"));
     m_highlighter->rehighlight();
 }
 

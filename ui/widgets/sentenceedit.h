@@ -1,5 +1,6 @@
 // The one-line sentence box: a QPlainTextEdit so that unknown words can carry a red wavy
-// underline, which QLineEdit cannot draw.
+// underline and the characters the model's normalization drops a faint strikethrough, which
+// QLineEdit cannot draw.
 #pragma once
 
 #include <attnviz/io/model_file.h>
@@ -29,6 +30,8 @@ public:
     void setText(const QString &text);
     void setUnknownWords(const QStringList &words, Normalization normalization);
     QList<std::pair<int, int>> underlinedRanges() const { return m_ranges; }
+    // What the normalization drops (droppedCharacterRanges): struck through, faint.
+    QList<std::pair<int, int>> struckRanges() const { return m_dropped; }
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
 
@@ -44,7 +47,7 @@ private:
 
     QStringList m_unknownWords;
     Normalization m_normalization = Normalization::Tutorial;
-    QList<std::pair<int, int>> m_ranges;
+    QList<std::pair<int, int>> m_ranges, m_dropped;
     QString m_lastText;
     QSyntaxHighlighter *m_highlighter;
 };

@@ -5,6 +5,7 @@
 #include "resultselection.h"
 #include "resultstatus.h"
 #include "settings.h"
+#include "textnormalisation.h"
 #include "translationcontroller.h"
 
 #include <QLabel>
@@ -33,8 +34,14 @@ StatusBar::StatusBar(const ResultSelection *selection, const ModelSession *model
     m_referenceStatus->setObjectName(QStringLiteral("referenceLogProbs"));
     m_referenceStatus->setToolTip(
         tr("The log-probability the model gives each token of the reference"));
+    m_normalisedStatus = new QLabel(this);
+    m_normalisedStatus->setObjectName(QStringLiteral("normalisedText"));
+    // As long as the sentence: it takes the room there is and never widens the window (the
+    // whole text is in the tooltip).
+    m_normalisedStatus->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     addWidget(m_modelStatus);
     addWidget(m_unknownStatus);
+    addWidget(m_normalisedStatus, 1);
     addWidget(m_referenceStatus, 1);
     m_settingsStatus = new QLabel(this);
     m_settingsStatus->setObjectName(QStringLiteral("settingsStatus"));
@@ -77,6 +84,17 @@ void StatusBar::showResult()
     m_unknownStatus->setStyleSheet(unknown.isEmpty() ? QString()
                                                      : QStringLiteral("color: #c62828"));
     m_referenceStatus->setText(referenceLogProbText(*m_selection));
+    const auto &model = m_selection->output().model;
+    const QString normalised = m_selection->result() && model
+        ? normalisationText(m_selection->output().sentence, model->config().normalization)
+        : QString();
+    m_normalisedStatus->setText(normalised);
+    m_normalisedStatus->setToolTip(
+        normalised.isEmpty()
+            ? QString()
+            : normalised + QLatin1Char('\n')
+                + tr("The words the model reads: its normalization dropped or changed some of "
+                     "the text typed (struck through in the sentence box)"));
     m_timeStatus->setText(translationTimeText(*m_selection));
 }
 

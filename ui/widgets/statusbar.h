@@ -28,7 +28,6 @@ public:
     QString referenceText() const;
     QString alignmentScoreText() const;
     void showStopped(); // after a translation was stopped
-    bool settingsFailureShown() const { return m_settingsWarningShown; }
 
 signals:
     // The translation has run for a while (300 ms): it can be stopped.
@@ -40,7 +39,7 @@ private:
 
     const ResultSelection *m_selection;
     const ModelSession *m_models;
-    QLabel *m_modelStatus, *m_unknownStatus, *m_referenceStatus, *m_settingsStatus, *m_setStatus,
+    QLabel *m_modelStatus, *m_unknownStatus, *m_normalisedStatus, *m_referenceStatus, *m_settingsStatus, *m_setStatus,
         *m_scoreStatus, *m_timeStatus;
     QTimer m_busyTimer; // how long a translation runs before the window says so
     bool m_settingsWarningShown = false;
