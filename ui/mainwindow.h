@@ -158,6 +158,7 @@ signals:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
     void dragEnterEvent(QDragEnterEvent *event) override;
     void dropEvent(QDropEvent *event) override;
 
@@ -200,6 +201,7 @@ private:
     QTextBrowser *m_info = nullptr;
     StatusBar *m_status = nullptr;
 
+    bool m_defaultDockSizes = true; // no saved window state: size the docks at the first resize
     QMenu *m_recentMenu = nullptr;
     QMenu *m_sampleMenu = nullptr;
     QAction *m_stopAction = nullptr; // Edit → Stop translation (Esc), while one takes long
@@ -208,7 +210,7 @@ private:
     QAction *m_saveModelAction = nullptr; // enabled with a model
     QActionGroup *m_colorMapActions = nullptr;
     QAction *m_energiesAction = nullptr, *m_annotateAction = nullptr,
-            *m_resetAttentionAction = nullptr;
+            *m_forceAttentionAction = nullptr, *m_resetAttentionAction = nullptr;
     QAction *m_saveAlignmentsAction = nullptr, *m_previousSentenceAction = nullptr,
             *m_nextSentenceAction = nullptr;
 };
