@@ -52,6 +52,7 @@ QScrollArea *scrollable(QWidget *widget)
     area->setWidget(widget);
     area->setWidgetResizable(true);
     area->setFrameShape(QFrame::NoFrame);
+    area->setFocusPolicy(Qt::NoFocus); // Tab goes from the tab bar straight to the view
     return area;
 }
 

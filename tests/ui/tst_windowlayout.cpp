@@ -419,6 +419,10 @@ void TestWindowLayout::tabReachesTheHeatmap()
     }
     QVERIFY2(QApplication::focusWidget() == window.heatmapView(),
              qPrintable(chain.join(QStringLiteral(" → "))));
+    // Straight from the tab bar, with no stop on the scroll area around it.
+    QVERIFY2(chain.last().endsWith(QStringLiteral("QTabBar")), qPrintable(chain.join(QStringLiteral(" → "))));
+    // Its cell cursor shows where the keyboard is.
+    QVERIFY(window.heatmapView()->currentColumn() >= 0);
 }
 
 void TestWindowLayout::editMenuForcesAndResets()

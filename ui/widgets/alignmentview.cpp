@@ -422,6 +422,10 @@ bool AlignmentView::eventFilter(QObject *watched, QEvent *event)
 
 void AlignmentView::focusInEvent(QFocusEvent *event)
 {
+    // Reached by Tab: show the cell cursor at once, so the person sees where the keyboard is.
+    // (Ctrl+G leaves it to the first arrow key.)
+    if (event->reason() == Qt::TabFocusReason || event->reason() == Qt::BacktabFocusReason)
+        ensureCurrentCell();
     update(); // the cell cursor appears
     QWidget::focusInEvent(event);
 }
