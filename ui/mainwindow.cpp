@@ -325,7 +325,7 @@ void MainWindow::createMenus()
     QAction *zoomOut = viewMenu->addAction(tr("Zoom &out"), m_heatmapView, &AlignmentView::zoomOut);
     zoomOut->setShortcuts({QKeySequence(tr("Ctrl+-")), QKeySequence::ZoomOut});
     QAction *zoomReset =
-        viewMenu->addAction(tr("&Actual size"), this, [this]() { m_heatmapView->setZoom(1); });
+        viewMenu->addAction(tr("&Fit to view"), this, [this]() { m_heatmapView->setZoom(1); });
     zoomReset->setShortcut(QKeySequence(tr("Ctrl+0")));
     viewMenu->addSeparator();
     QAction *heatmapTab =
