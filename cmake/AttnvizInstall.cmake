@@ -69,7 +69,8 @@ install(FILES ${completionFile} DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-comple
 # Documentation, the licences and the data attribution.
 install(FILES README.md LICENSE resources/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES data/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR} RENAME DATA.md)
-install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs)
+# Help → Documentation opens share/doc/attnviz/gui.md (ui/models/helptext.cpp).
+install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 # cpack -G DEB: a Debian package whose dependencies dpkg-shlibdeps computes from the binaries.
 set(CPACK_PACKAGE_NAME attnviz)

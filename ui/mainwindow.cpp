@@ -8,6 +8,8 @@
 #include "exportwriter.h"
 #include "figureexport.h"
 #include "filedialogs.h"
+#include "helpdialogs.h"
+#include "helptext.h"
 #include "importdialog.h"
 #include "resultselection.h"
 #include "resultstatus.h"
@@ -21,6 +23,7 @@
 #include <QAction>
 #include <QActionGroup>
 #include <QClipboard>
+#include <QCoreApplication>
 #include <QCloseEvent>
 #include <QDir>
 #include <QDockWidget>
@@ -37,6 +40,8 @@
 #include <QTextBrowser>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace attnviz {
 
 namespace {
@@ -47,6 +52,7 @@ QScrollArea *scrollable(QWidget *widget)
     area->setWidget(widget);
     area->setWidgetResizable(true);
     area->setFrameShape(QFrame::NoFrame);
+    area->setFocusPolicy(Qt::NoFocus); // Tab goes from the tab bar straight to the view
     return area;
 }
 
@@ -75,7 +81,7 @@ MainWindow::MainWindow(QWidget *parent)
     setShowValues(m_settings->showValues());
     resize(1280, 820);
     restoreGeometry(m_settings->windowGeometry());
-    restoreState(m_settings->windowState());
+    m_defaultDockSizes = !restoreState(m_settings->windowState());
     updateModelView();
     showHypothesis();
 }
@@ -124,6 +130,22 @@ void MainWindow::createDocks()
     QDockWidget *infoDock = addDock(tr("Model"), QStringLiteral("modelDock"), m_info);
     tabifyDockWidget(comparisonDock, infoDock);
     comparisonDock->raise();
+}
+
+void MainWindow::resizeEvent(QResizeEvent *event)
+{
+    QMainWindow::resizeEvent(event);
+    // Without a saved state, the docks get a third of the width and the comparison about 40 % of
+    // the height (ten steps at the default size); and when the window is made smaller, the docks
+    // give back what they hold over 45 % of its width, so the views keep their room (#22).
+    auto *context = findChild<QDockWidget *>(QStringLiteral("contextDock"));
+    if (m_defaultDockSizes || context->width() > width() * 45 / 100)
+        resizeDocks({context}, {std::max(300, width() / 3)}, Qt::Horizontal);
+    if (m_defaultDockSizes) {
+        m_defaultDockSizes = false;
+        resizeDocks({context, findChild<QDockWidget *>(QStringLiteral("comparisonDock"))},
+                    {height() * 57 / 100, height() * 43 / 100}, Qt::Vertical);
+    }
 }
 
 void MainWindow::connectParts()
@@ -249,6 +271,17 @@ void MainWindow::createMenus()
                                                   &TranslationController::translateNow);
     translateAgain->setShortcut(QKeySequence(Qt::Key_F5));
     editMenu->addSeparator();
+    // F on the heatmap's cell cursor (the view's action, so the sentence box keeps its F).
+    m_forceAttentionAction = editMenu->addAction(tr("&Force attention here"), this, [this]() {
+        const auto [step, column] = m_heatmapView->ensureCurrentCell();
+        forceAttention(step, column);
+    });
+    m_forceAttentionAction->setShortcut(QKeySequence(Qt::Key_F));
+    m_forceAttentionAction->setShortcutContext(Qt::WidgetShortcut);
+    m_forceAttentionAction->setStatusTip(
+        tr("Put the Force share of this step's attention on the heatmap's cell cursor"));
+    m_forceAttentionAction->setEnabled(false);
+    m_heatmapView->addAction(m_forceAttentionAction);
     m_resetAttentionAction =
         editMenu->addAction(tr("Reset a&ttention"), this, &MainWindow::resetAttention);
     m_resetAttentionAction->setShortcut(QKeySequence(tr("Ctrl+Shift+R")));
@@ -299,7 +332,7 @@ void MainWindow::createMenus()
     QAction *zoomOut = viewMenu->addAction(tr("Zoom &out"), m_heatmapView, &AlignmentView::zoomOut);
     zoomOut->setShortcuts({QKeySequence(tr("Ctrl+-")), QKeySequence::ZoomOut});
     QAction *zoomReset =
-        viewMenu->addAction(tr("&Actual size"), this, [this]() { m_heatmapView->setZoom(1); });
+        viewMenu->addAction(tr("&Fit to view"), this, [this]() { m_heatmapView->setZoom(1); });
     zoomReset->setShortcut(QKeySequence(tr("Ctrl+0")));
     viewMenu->addSeparator();
     QAction *heatmapTab =
@@ -311,6 +344,29 @@ void MainWindow::createMenus()
     viewMenu->addSeparator();
     for (QDockWidget *dock : findChildren<QDockWidget *>())
         viewMenu->addAction(dock->toggleViewAction());
+
+    QMenu *helpMenu = menuBar()->addMenu(tr("&Help"));
+    QAction *shortcutsAction = helpMenu->addAction(tr("&Keyboard shortcuts"), this, [this]() {
+        ShortcutsDialog dialog(shortcutEntries(findChildren<QAction *>(), AlignmentView::keyHelp()),
+                               this);
+        dialog.exec();
+    });
+    shortcutsAction->setShortcut(QKeySequence(tr("Ctrl+/")));
+    QAction *docsAction = helpMenu->addAction(tr("&Documentation"), this, [this]() {
+        const QString path = documentationPath(QCoreApplication::applicationDirPath());
+        if (path.isEmpty()) {
+            QMessageBox::information(this, tr("Documentation"),
+                                     tr("docs/gui.md is not installed beside the program."));
+            return;
+        }
+        auto *window = new DocumentationWindow(path, this);
+        window->setAttribute(Qt::WA_DeleteOnClose);
+        window->show();
+    });
+    docsAction->setShortcut(QKeySequence::HelpContents);
+    helpMenu->addSeparator();
+    helpMenu->addAction(tr("&About attnviz"), this,
+                        [this]() { QMessageBox::about(this, tr("About attnviz"), aboutHtml()); });
 }
 
 void MainWindow::rebuildSampleMenu()
@@ -445,10 +501,12 @@ void MainWindow::showHypothesis()
     m_exportAction->setEnabled(haveResult);
     m_copyImageAction->setEnabled(haveResult);
     if (!haveResult) {
+        m_forceAttentionAction->setEnabled(false);
         m_comparison->clear();
         return;
     }
     m_resetAttentionAction->setEnabled(!m_selection->output().attentionOverrides.empty());
+    m_forceAttentionAction->setEnabled(true);
     m_comparison->setHtml(comparisonHtml(m_selection->output(), m_selection->hypothesisIndex()));
 }
 

@@ -161,6 +161,7 @@ signals:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
     void dragEnterEvent(QDragEnterEvent *event) override;
     void dropEvent(QDropEvent *event) override;
 
@@ -204,6 +205,7 @@ private:
     QTextBrowser *m_info = nullptr;
     StatusBar *m_status = nullptr;
 
+    bool m_defaultDockSizes = true; // no saved window state: size the docks at the first resize
     QMenu *m_recentMenu = nullptr;
     QMenu *m_sampleMenu = nullptr;
     QAction *m_stopAction = nullptr; // Edit → Stop translation (Esc), while one takes long
@@ -212,7 +214,7 @@ private:
     QAction *m_saveModelAction = nullptr; // enabled with a model
     QActionGroup *m_colorMapActions = nullptr;
     QAction *m_energiesAction = nullptr, *m_annotateAction = nullptr,
-            *m_resetAttentionAction = nullptr;
+            *m_forceAttentionAction = nullptr, *m_resetAttentionAction = nullptr;
     QAction *m_saveAlignmentsAction = nullptr, *m_closeSetAction = nullptr,
             *m_previousSentenceAction = nullptr,
             *m_nextSentenceAction = nullptr;

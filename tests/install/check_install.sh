@@ -22,7 +22,7 @@ for file in bin/attnviz bin/attnviz-cli share/applications/$app_id.desktop \
     share/icons/hicolor/scalable/apps/$app_id.svg share/icons/hicolor/16x16/apps/$app_id.png \
     share/icons/hicolor/256x256/apps/$app_id.png share/man/man1/attnviz.1 share/man/man1/attnviz-cli.1 \
     share/bash-completion/completions/attnviz-cli share/doc/attnviz/LICENSE share/doc/attnviz/DATA.md \
-    share/doc/attnviz/docs/gui.md share/attnviz/sample_models/dates.safetensors share/attnviz/sample_models/dates.md; do
+    share/doc/attnviz/gui.md share/attnviz/sample_models/dates.safetensors share/attnviz/sample_models/dates.md; do
     [[ -f $prefix/$file ]] || fail "not installed: $file"
 done
 

@@ -131,8 +131,8 @@ void TestContributionsModel::headers()
     ResultSelection selection;
     ContributionsModel model(&selection);
     QCOMPARE(model.headerData(0, Qt::Horizontal).toString(), QStringLiteral("Source word"));
-    QCOMPARE(model.headerData(1, Qt::Horizontal).toString(), QStringLiteral("‖α_ij h_j‖"));
-    QCOMPARE(model.headerData(2, Qt::Horizontal).toString(), QStringLiteral("cos(α_ij h_j, c_i)"));
+    QCOMPARE(model.headerData(1, Qt::Horizontal).toString(), QStringLiteral("‖αᵢⱼ hⱼ‖"));
+    QCOMPARE(model.headerData(2, Qt::Horizontal).toString(), QStringLiteral("cos(αᵢⱼ hⱼ, cᵢ)"));
     QVERIFY(!model.headerData(0, Qt::Vertical).isValid());
 }
 

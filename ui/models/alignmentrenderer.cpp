@@ -68,7 +68,7 @@ RendererBase::RendererBase(const AlignmentModel &model, const AlignmentStyle &st
     : m_model(model)
     , m_style(style)
     , m_unit(pixelsPerPoint(device) * style.zoom)
-    , m_font(scaledFont(style.font, style.zoom))
+    , m_font(scaledFont(style.font, style.labelZoom > 0 ? style.labelZoom : style.zoom))
     , m_boldFont(m_font)
 {
     m_boldFont.setBold(true);

@@ -26,6 +26,7 @@ struct AlignmentStyle
     QFont font = defaultFont(); // labels
     double cellSize = 20;       // points, before zoom
     double zoom = 1;
+    double labelZoom = 0;       // the labels' own zoom; 0: the same as zoom
     bool showValues = false;    // print alpha in every cell
     bool showColorBar = true;
     QColor background = Qt::white;

@@ -124,9 +124,9 @@ QVariant ContributionsModel::headerData(int section, Qt::Orientation orientation
     case WordColumn:
         return tr("Source word");
     case NormColumn:
-        return QStringLiteral("‖α_ij h_j‖");
+        return QStringLiteral("‖αᵢⱼ hⱼ‖");
     default:
-        return QStringLiteral("cos(α_ij h_j, c_i)");
+        return QStringLiteral("cos(αᵢⱼ hⱼ, cᵢ)");
     }
 }
 

@@ -6,6 +6,7 @@
 #include <attnviz/io/model_summary.h>
 
 #include <QFileInfo>
+#include <QRegularExpression>
 
 #include <algorithm>
 #include <cmath>
@@ -127,6 +128,23 @@ QString attentionDescription(const ModelConfig &config)
         .arg(config.attention.locationSlots);
 }
 
+QString typesetSubscripts(const QString &text)
+{
+    static const QRegularExpression braced(QStringLiteral("([A-Za-z\\x{3b1}-\\x{3c9}])_\\{([^}]*)\\}"));
+    static const QRegularExpression bare(QStringLiteral("([A-Za-z\\x{3b1}-\\x{3c9}])_([A-Za-z0-9]+)"));
+    QString html = text;
+    QRegularExpressionMatch match;
+    // Subscripts take the minus sign, not the hyphen.
+    while ((match = braced.match(html)).hasMatch()) {
+        QString subscript = match.captured(2);
+        subscript.replace(QLatin1Char('-'), QChar(0x2212));
+        html.replace(match.capturedStart(), match.capturedLength(),
+                     match.captured(1) + QStringLiteral("<sub>") + subscript + QStringLiteral("</sub>"));
+    }
+    html.replace(bare, QStringLiteral("\\1<sub>\\2</sub>"));
+    return html;
+}
+
 QString modelInfoHtml(const Model &model, const QString &path)
 {
     const ModelConfig &config = model.config();
@@ -135,14 +153,20 @@ QString modelInfoHtml(const Model &model, const QString &path)
                                                 : html(config.name),
                             QFileInfo(path).fileName().toHtmlEscaped());
     text += QStringLiteral("<table cellspacing=\"4\">");
-    auto addRow = [&text](const QString &label, const QString &value) {
+    auto addRow = [&text](const QString &label, const QString &valueHtml) {
         text += QStringLiteral("<tr><td valign=\"top\"><b>%1</b></td><td>%2</td></tr>")
-                    .arg(label.toHtmlEscaped(), value.toHtmlEscaped());
+                    .arg(label.toHtmlEscaped(), valueHtml);
     };
     for (const ModelSummaryField &field : modelSummary(model.file())) {
-        addRow(QString::fromStdString(field.label), QString::fromStdString(field.value));
-        if (field.label == "Architecture")
-            addRow(QObject::tr("Attention"), attentionDescription(config));
+        const QString value = QString::fromStdString(field.value).toHtmlEscaped();
+        // Only these two hold formulas; elsewhere an underscore is a file name's.
+        if (field.label == "Architecture") {
+            addRow(QString::fromStdString(field.label), typesetSubscripts(value));
+            addRow(QObject::tr("Attention"),
+                   typesetSubscripts(attentionDescription(config).toHtmlEscaped()));
+        } else {
+            addRow(QString::fromStdString(field.label), value);
+        }
     }
     text += QStringLiteral("</table>");
     return text;

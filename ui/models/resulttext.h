@@ -24,6 +24,8 @@ QStringList hypothesisTitles(const TranslationOutput &output);
 QString comparisonHtml(const TranslationOutput &output, int hypothesis);
 // How this model's attention scores the source positions, in a line.
 QString attentionDescription(const ModelConfig &config);
+// "s_{i-1} · h_j" (HTML-escaped) as HTML with subscripts: s<sub>i−1</sub> · h<sub>j</sub>.
+QString typesetSubscripts(const QString &text);
 // Name, architecture, sizes, languages and description.
 QString modelInfoHtml(const Model &model, const QString &path);
 

@@ -3,17 +3,23 @@
 #include "colormap.h"
 #include "alignmentmodel.h"
 #include "resultselection.h"
+#include "zoomfit.h"
 
+#include <QAbstractScrollArea>
+#include <QAction>
+#include <QCoreApplication>
 #include <QHelpEvent>
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QPaintEvent>
 #include <QRegion>
+#include <QScrollBar>
 #include <QPainter>
 #include <QToolTip>
 #include <QWheelEvent>
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace attnviz {
 
@@ -45,24 +51,33 @@ AlignmentView::AlignmentView(Kind kind, AlignmentModel *model, QWidget *parent)
 
 void AlignmentView::relayout()
 {
-    // Small alignments grow to fill the viewport (up to 2x); large ones keep their size and
-    // scroll. Fitting uses the viewport, not this widget, which is never smaller than the drawing.
+    // "Fit" (zoom 1): the drawing fills the viewport, within the limits of zoomfit.h; the person's
+    // zoom multiplies it, so the fit is found at zoom 1. Fitting uses the viewport, not this
+    // widget, which is never smaller than the drawing.
     double fit = 1;
     if (m_viewport && m_model->rows() > 0) {
-        AlignmentStyle natural = m_style;
-        natural.zoom = m_zoom;
-        const QSizeF size = m_kind == Kind::Heatmap
-            ? AlignmentRenderer(*m_model, natural, this).size()
-            : AlignmentLinesRenderer(*m_model, natural, this).size();
-        const QSize available = m_viewport->size();
-        fit = std::clamp(std::min(available.width() / size.width(), available.height() / size.height()),
-                         1.0, 2.0);
+        const auto sizeAt = [this](double zoom) {
+            const AlignmentStyle style = fittedStyle(zoom, 1);
+            return m_kind == Kind::Heatmap ? AlignmentRenderer(*m_model, style, this).size()
+                                           : AlignmentLinesRenderer(*m_model, style, this).size();
+        };
+        fit = fitZoom(sizeAt, m_viewport->size(), minFitZoom, maxFitCellPoints / m_style.cellSize);
     }
-    m_style.zoom = m_zoom * fit;
+    const AlignmentStyle fitted = fittedStyle(fit, m_zoom);
+    m_style.zoom = fitted.zoom;
+    m_style.labelZoom = fitted.labelZoom;
     invalidate();
     setMinimumSize(sizeHint());
     updateGeometry();
     update();
+}
+
+AlignmentStyle AlignmentView::fittedStyle(double fit, double zoom) const
+{
+    AlignmentStyle style = m_style;
+    style.zoom = zoom * fit;
+    style.labelZoom = zoom * std::clamp(fit, 1.0, maxFitLabelZoom);
+    return style;
 }
 
 QSize AlignmentView::sizeHint() const
@@ -145,6 +160,32 @@ void AlignmentView::moveCursor(int column)
     setCurrentColumn(column);
     if (m_currentColumn != before && m_style.selectedRow >= 0)
         emit currentCellChanged(m_style.selectedRow, m_currentColumn);
+}
+
+std::pair<int, int> AlignmentView::ensureCurrentCell()
+{
+    if (m_kind != Kind::Heatmap || m_model->rows() == 0)
+        return {-1, -1};
+    if (m_style.selectedRow < 0)
+        select(0);
+    if (m_currentColumn < 0)
+        moveCursor(strongestColumn(m_style.selectedRow));
+    return {m_style.selectedRow, m_currentColumn};
+}
+
+QList<ShortcutEntry> AlignmentView::keyHelp()
+{
+    // What keyPressEvent and wheelEvent below handle; the actions' own keys are read from them.
+    const QString heatmap = tr("Heatmap"), views = tr("Heatmap and lines");
+    return {
+        {tr("Up, Down"), tr("Previous / next decoder step (the cell cursor keeps its column)"), views},
+        {tr("Left, Right"), tr("Move the cell cursor along the step's row (lines view: the step)"), heatmap},
+        {tr("Home, End"), tr("First / last decoder step"), views},
+        {tr("Space, Enter"), tr("What a click on the cell cursor does (annotating: toggle a gold link)"), heatmap},
+        {tr("Wheel, Shift+Wheel"), tr("Scroll up and down, left and right"), views},
+        {tr("Ctrl+Wheel"), tr("Zoom in or out"), views},
+        {tr("Alt+Click"), tr("Force the step's attention on that word"), heatmap},
+    };
 }
 
 int AlignmentView::strongestColumn(int row) const
@@ -284,17 +325,21 @@ void AlignmentView::keyPressEvent(QKeyEvent *event)
         }
         case Qt::Key_Space:
         case Qt::Key_Return:
-        case Qt::Key_Enter:
-        case Qt::Key_F:
-            if (step < 0)
-                select(0);
-            if (m_currentColumn < 0)
-                moveCursor(strongestColumn(row));
-            emit cellClicked(row, m_currentColumn,
-                             event->key() == Qt::Key_F ? Qt::AltModifier : Qt::NoModifier);
+        case Qt::Key_Enter: {
+            const auto [cellRow, column] = ensureCurrentCell();
+            emit cellClicked(cellRow, column, Qt::NoModifier);
             return;
+        }
         default:
             break;
+        }
+    }
+    // The keys of this view's actions (Edit → Force attention here: F) when the shortcut did not
+    // reach them, as when the window is not active.
+    for (QAction *action : actions()) {
+        if (action->isEnabled() && action->shortcut() == QKeySequence(event->keyCombination())) {
+            action->trigger();
+            return;
         }
     }
     switch (event->key()) {
@@ -328,7 +373,27 @@ void AlignmentView::wheelEvent(QWheelEvent *event)
         event->accept();
         return;
     }
-    QWidget::wheelEvent(event); // the scroll area scrolls
+    // The wheel scrolls, and only scrolls: handed to the scroll area's bars here, so that it
+    // never reaches anything else (Qt does not pass on a wheel event the widget did not get
+    // from the window system). Shift+wheel scrolls sideways.
+    auto *area = m_viewport ? qobject_cast<QAbstractScrollArea *>(m_viewport->parentWidget())
+                            : nullptr;
+    if (!area) {
+        QWidget::wheelEvent(event);
+        return;
+    }
+    QPoint angle = event->angleDelta(), pixels = event->pixelDelta();
+    const bool sideways = (event->modifiers() & Qt::ShiftModifier) || std::abs(angle.x()) > std::abs(angle.y());
+    if (sideways && std::abs(angle.x()) < std::abs(angle.y())) {
+        angle = angle.transposed();
+        pixels = pixels.transposed();
+    }
+    QScrollBar *bar = sideways ? area->horizontalScrollBar() : area->verticalScrollBar();
+    QWheelEvent scroll(bar->mapFromGlobal(event->globalPosition()), event->globalPosition(),
+                       pixels, angle, event->buttons(), event->modifiers() & ~Qt::ShiftModifier,
+                       event->phase(), event->inverted());
+    QCoreApplication::sendEvent(bar, &scroll);
+    event->accept();
 }
 
 void AlignmentView::showEvent(QShowEvent *event)
@@ -350,6 +415,10 @@ bool AlignmentView::eventFilter(QObject *watched, QEvent *event)
 
 void AlignmentView::focusInEvent(QFocusEvent *event)
 {
+    // Reached by Tab: show the cell cursor at once, so the person sees where the keyboard is.
+    // (Ctrl+G leaves it to the first arrow key.)
+    if (event->reason() == Qt::TabFocusReason || event->reason() == Qt::BacktabFocusReason)
+        ensureCurrentCell();
     update(); // the cell cursor appears
     QWidget::focusInEvent(event);
 }

@@ -4,10 +4,11 @@
 // The keyboard: Up/Down (and in the lines view Left/Right) select the decoder step. The heatmap
 // also has a cell cursor, drawn while the view has focus: Left/Right move it along the selected
 // step's row, and it starts on the step's strongest source. Space or Enter on the cursor does what
-// a click does, F what an Alt+click does (both through cellClicked).
+// a click does (cellClicked); F is the window's Edit → Force attention here, an action of this view.
 #pragma once
 
 #include "alignmentrenderer.h"
+#include "helptext.h"
 
 #include <QWidget>
 
@@ -29,7 +30,8 @@ public:
     Kind kind() const { return m_kind; }
     int selectedStep() const { return m_style.selectedRow; }
     int currentColumn() const { return m_currentColumn; } // the heatmap's cell cursor, -1 when none
-    double zoom() const { return m_zoom; } // the person's zoom; the drawing also fits the view
+    double zoom() const { return m_zoom; } // the person's zoom, 1 = fit the view
+    double drawingZoom() const { return m_style.zoom; } // the cells' zoom: fit x zoom()
     bool showValues() const { return m_style.showValues; }
     QString toolTipAt(const QPoint &position) const; // what hovering there shows
     QRect cellRect(int row, int column) const;         // heatmap only, widget coordinates
@@ -40,6 +42,11 @@ public:
     void setSelection(ResultSelection *selection);
     void setSelectedStep(int step); // clamped; does not emit stepSelected
     void setCurrentColumn(int column); // clamped, -1 for none; does not emit currentCellChanged
+    // The heatmap's cell cursor, put on the selected step's strongest word when there is none
+    // (emitting what moving it does); {-1, -1} without cells.
+    std::pair<int, int> ensureCurrentCell();
+    // The keys this view handles itself, for Help → Keyboard shortcuts.
+    static QList<ShortcutEntry> keyHelp();
     void setZoom(double zoom);      // 0.4 .. 4
     void zoomIn() { setZoom(zoom() * 1.25); }
     void zoomOut() { setZoom(zoom() / 1.25); }
@@ -75,6 +82,7 @@ private:
     const AlignmentLinesRenderer &linesRenderer() const;
     void invalidate(); // after any change to the model or m_style
     void relayout();
+    AlignmentStyle fittedStyle(double fit, double zoom) const; // m_style at zoom x fit
     void select(int step);
     void moveCursor(int column); // the heatmap's cell cursor, emits currentCellChanged
     int strongestColumn(int row) const;
@@ -82,7 +90,7 @@ private:
     Kind m_kind;
     AlignmentModel *m_model;
     ResultSelection *m_selection = nullptr;
-    AlignmentStyle m_style; // m_style.zoom = m_zoom x the factor that fills the viewport
+    AlignmentStyle m_style; // m_style.zoom = m_zoom x the fit zoom (zoomfit.h)
     double m_zoom = 1;
     int m_currentColumn = -1;
     QString m_placeholder;

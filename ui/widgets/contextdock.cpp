@@ -26,7 +26,7 @@ ContextDock::ContextDock(ResultSelection *selection, QWidget *parent)
     m_contributions->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     m_contributions->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     m_contributions->setToolTip(
-        tr("c_i = Σ_j α_ij h_j: how much each source word adds to the context "
+        tr("cᵢ = Σⱼ αᵢⱼ hⱼ: how much each source word adds to the context "
            "of the selected step, and how far it points the same way"));
     auto *splitter = new QSplitter(Qt::Vertical, this);
     splitter->addWidget(m_contextView);

@@ -1,5 +1,6 @@
 #include "decodingpanel.h"
 
+#include "flowlayout.h"
 #include "resultselection.h"
 #include "resultstatus.h"
 #include "resulttext.h"
@@ -7,6 +8,7 @@
 
 #include <attnviz/models/model.h>
 
+#include <QAbstractItemView>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
@@ -44,7 +46,21 @@ DecodingPanel::DecodingPanel(ResultSelection *selection, QWidget *parent)
     form->addRow(referenceLabel, m_reference);
     layout->addLayout(form);
 
-    auto *controls = new QHBoxLayout;
+    // Each label stays with its field; the groups wrap to a second row on a narrow window.
+    auto *controls = new FlowLayout;
+    auto addGroup = [this, controls](QLabel *label, std::initializer_list<QWidget *> fields) {
+        auto *group = new QWidget(this);
+        auto *row = new QHBoxLayout(group);
+        row->setContentsMargins(0, 0, 0, 0);
+        label->setParent(group);
+        row->addWidget(label);
+        for (QWidget *field : fields) {
+            field->setParent(group);
+            row->addWidget(field);
+        }
+        controls->addWidget(group);
+        return group;
+    };
     m_decoding = new QComboBox(this);
     m_decoding->setObjectName(QStringLiteral("decoding"));
     m_decoding->addItems({tr("Greedy"), tr("Beam search")});
@@ -64,22 +80,16 @@ DecodingPanel::DecodingPanel(ResultSelection *selection, QWidget *parent)
     maxLengthLabel->setBuddy(m_maxLength);
     m_hypotheses = new QComboBox(this);
     m_hypotheses->setObjectName(QStringLiteral("hypotheses"));
-    m_hypotheses->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    // A width of its own, not the longest hypothesis's: the list appearing with a beam must not
+    // widen the window (#22). The popup is as wide as the longest entry.
+    m_hypotheses->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_hypotheses->setMinimumContentsLength(26);
+    m_hypotheses->setMinimumWidth(m_hypotheses->fontMetrics().averageCharWidth() * 12);
     m_hypotheses->setToolTip(tr("Beam hypotheses, best first, with their log-probability"));
-    m_hypotheses->setVisible(false);
     auto *hypothesesLabel = new QLabel(tr("&Hypothesis:"), this);
     hypothesesLabel->setBuddy(m_hypotheses);
-    hypothesesLabel->setVisible(false);
-    controls->addWidget(decodingLabel);
-    controls->addWidget(m_decoding);
-    controls->addWidget(m_beamWidth);
-    controls->addSpacing(12);
-    controls->addWidget(maxLengthLabel);
-    controls->addWidget(m_maxLength);
-    controls->addSpacing(12);
-    controls->addWidget(hypothesesLabel);
-    controls->addWidget(m_hypotheses);
-    controls->addStretch(1);
+    addGroup(decodingLabel, {m_decoding, m_beamWidth});
+    addGroup(maxLengthLabel, {m_maxLength});
     m_temperature = new QDoubleSpinBox(this);
     m_temperature->setObjectName(QStringLiteral("temperature"));
     m_temperature->setRange(0.1, 5.0);
@@ -112,14 +122,12 @@ DecodingPanel::DecodingPanel(ResultSelection *selection, QWidget *parent)
            "argmax source word, and every weight above this threshold"));
     auto *thresholdLabel = new QLabel(tr("Lin&k threshold:"), this);
     thresholdLabel->setBuddy(m_threshold);
-    controls->addWidget(temperatureLabel);
-    controls->addWidget(m_temperature);
-    controls->addSpacing(12);
-    controls->addWidget(shareLabel);
-    controls->addWidget(m_share);
-    controls->addSpacing(12);
-    controls->addWidget(thresholdLabel);
-    controls->addWidget(m_threshold);
+    addGroup(temperatureLabel, {m_temperature});
+    addGroup(shareLabel, {m_share});
+    addGroup(thresholdLabel, {m_threshold});
+    QWidget *hypothesesGroup = addGroup(hypothesesLabel, {m_hypotheses});
+    hypothesesGroup->setVisible(false);
+    m_hypotheses->setVisible(false);
     layout->addLayout(controls);
 
     m_outputLabel = new QLabel(this);
@@ -147,14 +155,17 @@ DecodingPanel::DecodingPanel(ResultSelection *selection, QWidget *parent)
             &DecodingPanel::linkThresholdChanged);
     connect(m_hypotheses, qOverload<int>(&QComboBox::activated), selection,
             &ResultSelection::selectHypothesis);
-    connect(m_hypotheses, &QComboBox::currentIndexChanged, this, [this, hypothesesLabel](int) {
-        hypothesesLabel->setVisible(m_hypotheses->count() > 1);
+    connect(m_hypotheses, &QComboBox::currentIndexChanged, this, [this, hypothesesGroup](int) {
+        hypothesesGroup->setVisible(m_hypotheses->count() > 1);
         m_hypotheses->setVisible(m_hypotheses->count() > 1);
+        m_hypotheses->setToolTip(m_hypotheses->currentText());
     });
     connect(selection, &ResultSelection::outputChanged, this, [this]() {
         m_hypotheses->clear();
         if (m_selection->result()) {
             m_hypotheses->addItems(hypothesisTitles(m_selection->output()));
+            m_hypotheses->view()->setMinimumWidth(m_hypotheses->view()->sizeHintForColumn(0)
+                                                  + m_hypotheses->view()->frameWidth() * 2);
             m_hypotheses->setCurrentIndex(0);
         }
     });
