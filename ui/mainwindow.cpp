@@ -521,10 +521,10 @@ void MainWindow::showTranslationStopped()
     m_linesView->setPlaceholderText(stopped);
 }
 
-FigureOptions MainWindow::figureOptions(int pngScale) const
+FigureOptions MainWindow::figureOptions(int pngDpi) const
 {
     FigureOptions options;
-    options.scale = pngScale;
+    options.dpi = pngDpi;
     options.showValues = showValues();
     if (const auto &model = m_selection->output().model) {
         const std::string &name = model->config().name;
@@ -535,10 +535,10 @@ FigureOptions MainWindow::figureOptions(int pngScale) const
     return options;
 }
 
-bool MainWindow::exportAlignment(const QString &path, int pngScale, QString *error)
+bool MainWindow::exportAlignment(const QString &path, int pngDpi, QString *error)
 {
     const AlignmentExport what {*m_alignment, m_selection->output(), m_selection->hypothesisIndex(),
-                                figureOptions(pngScale), m_panel->reference().toStdString()};
+                                figureOptions(pngDpi), m_panel->reference().toStdString()};
     return attnviz::exportAlignment(path, what, error);
 }
 
@@ -546,7 +546,7 @@ bool MainWindow::copyImage()
 {
     if (!m_selection->hasResult())
         return false;
-    QGuiApplication::clipboard()->setImage(renderFigureImage(*m_alignment, figureOptions(2)));
+    QGuiApplication::clipboard()->setImage(renderFigureImage(*m_alignment, figureOptions(defaultFigureDpi)));
     return true;
 }
 
@@ -558,7 +558,7 @@ void MainWindow::exportAlignmentDialog()
         return;
     m_settings->rememberDirectoryOf(Settings::FileKind::Export, target->path);
     QString error;
-    if (!exportAlignment(target->path, target->pngScale, &error))
+    if (!exportAlignment(target->path, target->pngDpi, &error))
         QMessageBox::warning(this, tr("Export alignment"), error);
     else
         statusBar()->showMessage(tr("Exported %1").arg(QDir::toNativeSeparators(target->path)),

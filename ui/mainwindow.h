@@ -145,10 +145,10 @@ public:
     QString referenceText() const { return m_status->referenceText(); }
 
     // Writes what the views show (the selected beam, or the forced reference) to path, in the
-    // format its extension names: .png (pngScale pixels per point), .svg, .pdf, .csv, .json.
+    // format its extension names: .png (at pngDpi), .svg, .pdf, .csv, .json.
     // Atomic: on failure *error says why and no file is left. The same figure as attnviz-cli
     // export draws.
-    bool exportAlignment(const QString &path, int pngScale, QString *error);
+    bool exportAlignment(const QString &path, int pngDpi, QString *error);
     bool copyImage(); // the figure at 2x on the clipboard; false when there is nothing to copy
 
     static QString sampleModelsDirectory() { return ModelSession::sampleModelsDirectory(); }
@@ -188,7 +188,7 @@ private:
     void showGold();
     void onCellClicked(int row, int column, Qt::KeyboardModifiers modifiers);
     void describeCell(int row, int column); // in the status bar
-    FigureOptions figureOptions(int pngScale) const; // title: the sentence and the model name
+    FigureOptions figureOptions(int pngDpi) const; // title: the sentence and the model name
 
     Settings *m_settings;
     TranslationController *m_controller;

@@ -29,6 +29,13 @@ double parseThreshold(const ParsedCommand &command)
     return value;
 }
 
+nlohmann::json scoresJson(const AlignmentCounts &counts)
+{
+    return {{"precision", counts.precision()}, {"recall", counts.recall()}, {"aer", counts.alignmentErrorRate()},
+            {"model_links", counts.a}, {"sure_links", counts.s}, {"model_and_sure", counts.aAndS},
+            {"model_and_possible", counts.aAndP}};
+}
+
 int run(const ParsedCommand &command)
 {
     const double threshold = parseThreshold(command);
@@ -42,6 +49,7 @@ int run(const ParsedCommand &command)
                                  + " lines, " + targetsPath + " " + std::to_string(targets.size()) + ", " + goldPath + " "
                                  + std::to_string(gold.size()));
     AlignmentCounts total;
+    std::vector<AlignmentCounts> perSentence;
     for (size_t n = 0; n < sources.size(); ++n) {
         DecodeOptions options;
         options.target = targets[n];
@@ -54,17 +62,36 @@ int run(const ParsedCommand &command)
                                              + "-" + std::to_string(l.second) + " is outside the sentence ("
                                              + std::to_string(result.sourceWords.size()) + " source words, "
                                              + std::to_string(result.targetWords.size()) + " target words)");
-        total += countAgreement(hardLinks(result, result.best(), threshold), gold[n]);
+        perSentence.push_back(countAgreement(hardLinks(result, result.best(), threshold), gold[n]));
+        total += perSentence.back();
     }
+    const bool each = command.has("per-sentence");
     if (command.has("json")) {
-        const nlohmann::json j = {{"sentences", sources.size()}, {"precision", total.precision()},
-                                  {"recall", total.recall()}, {"aer", total.alignmentErrorRate()},
-                                  {"model_links", total.a}, {"sure_links", total.s},
-                                  {"model_and_sure", total.aAndS}, {"model_and_possible", total.aAndP},
-                                  {"threshold", threshold}};
+        nlohmann::json j = scoresJson(total);
+        j["sentences"] = sources.size();
+        j["threshold"] = threshold;
+        if (each) {
+            j["per_sentence"] = nlohmann::json::array();
+            for (size_t n = 0; n < perSentence.size(); ++n) {
+                nlohmann::json sentence = scoresJson(perSentence[n]);
+                sentence["line"] = n + 1;
+                j["per_sentence"].push_back(std::move(sentence));
+            }
+        }
         std::cout << j.dump() << '\n';
     } else {
         char line[160];
+        if (each) {
+            // A table to sort: `sort -k4 -g` puts the worst sentences last.
+            std::cout << "line  precision  recall  AER     model  sure\n";
+            for (size_t n = 0; n < perSentence.size(); ++n) {
+                const AlignmentCounts &c = perSentence[n];
+                std::snprintf(line, sizeof line, "%-5zu %-10.4f %-7.4f %-7.4f %-6lld %lld\n", n + 1, c.precision(),
+                              c.recall(), c.alignmentErrorRate(), c.a, c.s);
+                std::cout << line;
+            }
+            std::cout << '\n';
+        }
         std::snprintf(line, sizeof line, "sentences: %zu\nprecision: %.4f\nrecall:    %.4f\nAER:       %.4f\n",
                       sources.size(), total.precision(), total.recall(), total.alignmentErrorRate());
         std::cout << line;
@@ -83,6 +110,7 @@ CommandSpec alignCommand()
              {"targets", "FILE", "Reference translations, one per line (decoded with forcing)", true},
              {"gold", "FILE", "Gold alignments in Pharaoh format: 'i-j' sure, 'i?j' possible, from 0", true},
              {"threshold", "X", "Also count every link whose weight exceeds X (0 < X < 1)"},
+             {"per-sentence", "", "Also the scores of each sentence, by line number (in --json: per_sentence)"},
              {"json", "", "Print the scores as one JSON object"}},
             run,
             {}};

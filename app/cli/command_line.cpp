@@ -16,12 +16,16 @@ std::string optionSynopsis(const OptionSpec &option)
     return "--" + option.name + (option.valueName.empty() ? "" : " " + option.valueName);
 }
 
-// "  name" padded to the description column, then the description.
-std::string helpRow(const std::string &name, const std::string &description, size_t column)
+// Rows of "  name  description", the descriptions in one column two spaces past the longest name.
+std::string helpRows(const std::vector<std::pair<std::string, std::string>> &rows)
 {
-    std::string line = "  " + name;
-    line.resize(std::max(line.size() + 2, column), ' ');
-    return line + description + "\n";
+    size_t column = 0;
+    for (const auto &row : rows)
+        column = std::max(column, row.first.size());
+    std::string text;
+    for (const auto &[name, description] : rows)
+        text += "  " + name + std::string(column - name.size() + 2, ' ') + description + "\n";
+    return text;
 }
 
 } // namespace
@@ -121,8 +125,10 @@ ParsedCommand parseCommandLine(const std::vector<std::string> &args,
 std::string usageText(const std::string &program, const std::vector<CommandSpec> &commands)
 {
     std::string text = "Usage: " + program + " COMMAND [OPTIONS]\n\nCommands:\n";
+    std::vector<std::pair<std::string, std::string>> rows;
     for (const CommandSpec &command : commands)
-        text += helpRow(command.name, command.summary, 14);
+        rows.emplace_back(command.name, command.summary);
+    text += helpRows(rows);
     text += "\nRun '" + program + " COMMAND --help' for the options of a command.\n";
     return text;
 }
@@ -136,9 +142,11 @@ std::string commandUsageText(const std::string &program, const CommandSpec &comm
     if (!command.positionalName.empty())
         text += " [--] " + command.positionalName;
     text += "\n\n" + command.summary + "\n\nOptions:\n";
+    std::vector<std::pair<std::string, std::string>> rows;
     for (const OptionSpec &option : command.options)
-        text += helpRow(optionSynopsis(option), option.help, 22);
-    text += helpRow("--help", "Show this help", 22);
+        rows.emplace_back(optionSynopsis(option), option.help);
+    rows.emplace_back("--help", "Show this help");
+    text += helpRows(rows);
     return text;
 }
 

@@ -10,13 +10,17 @@
 
 namespace attnviz::cli {
 
+// PNG resolution at the figure's natural size in points: 300 dpi prints sharply in one column of
+// a paper (the window exports the same; ui/models/figureexport.h).
+constexpr int defaultFigureDpi = 300, minimumFigureDpi = 72, maximumFigureDpi = 1200;
+
 struct FigureRequest
 {
     const Model &model;
     const std::string &sentence;
     const TranslationResult &result;
     std::string format; // "png", "svg" or "pdf"
-    int scale = 1;      // png only: 1, 2 or 4
+    int dpi = defaultFigureDpi; // png only
     bool title = false; // the sentence and the model's name above the figure
     bool values = false; // alpha printed in each cell
 };

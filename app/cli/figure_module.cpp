@@ -17,6 +17,8 @@ namespace attnviz::cli {
 
 namespace {
 
+static_assert(defaultFigureDpi == attnviz::defaultFigureDpi, "the window and the CLI export PNG at one resolution");
+
 std::unique_ptr<QGuiApplication> application;
 
 std::string renderFigureForCli(const FigureRequest &request)
@@ -28,7 +30,7 @@ std::string renderFigureForCli(const FigureRequest &request)
     // A non-owning pointer: the result outlives the heatmap.
     heatmap.setResult(std::shared_ptr<const TranslationResult>(std::shared_ptr<void>(), &request.result), 0);
     FigureOptions options;
-    options.scale = request.scale;
+    options.dpi = request.dpi;
     options.showValues = request.values;
     if (request.title) {
         const ModelConfig &config = request.model.config();

@@ -2,10 +2,32 @@
 
 #include <attnviz/io/torch_import.h>
 
+#include <filesystem>
 #include <iostream>
 
 namespace attnviz::cli {
 namespace {
+
+// The name a model gets without --name: the checkpoint's stem ("eng-fra.pt" -> "eng-fra"); for an
+// encoder and decoder, what their stems share ("eng-fra-encoder.pt", "eng-fra-decoder.pt" ->
+// "eng-fra"), or, when that is nothing (the tutorial's "encoder.pt", "decoder.pt"), their folder's name.
+std::string defaultModelName(const TorchImportOptions &options)
+{
+    namespace fs = std::filesystem;
+    if (!options.checkpointPath.empty())
+        return fs::path(options.checkpointPath).stem().string();
+    const std::string encoder = fs::path(options.encoderPath).stem().string(),
+                      decoder = fs::path(options.decoderPath).stem().string();
+    size_t shared = 0;
+    while (shared < encoder.size() && shared < decoder.size() && encoder[shared] == decoder[shared])
+        ++shared;
+    // Up to the last separator in what they share: "enc" and "embed" share no name.
+    const size_t cut = encoder.find_last_of("-_. ", shared == 0 ? 0 : shared - 1);
+    if (shared > 0 && cut != std::string::npos && cut > 0)
+        return encoder.substr(0, cut);
+    const fs::path folder = fs::absolute(fs::path(options.encoderPath)).lexically_normal().parent_path();
+    return folder.filename().empty() ? encoder : folder.filename().string();
+}
 
 TorchImportOptions importOptions(const ParsedCommand &command)
 {
@@ -29,7 +51,7 @@ TorchImportOptions importOptions(const ParsedCommand &command)
     options.pairsPath = command.value("pairs");
     options.reversePairs = command.has("reverse");
     options.filterPairs = command.has("filter");
-    options.name = command.value("name");
+    options.name = command.has("name") ? command.value("name") : defaultModelName(options);
     if (command.has("combine-activation")) {
         const std::string activation = command.value("combine-activation");
         if (activation == "none")
@@ -70,7 +92,7 @@ CommandSpec importCommand()
              {"reverse", "", "With --pairs: lines are target<TAB>source (the tutorial's fra -> eng)"},
              {"filter", "", "With --pairs: the tutorial's filterPairs (under 10 words, English prefixes)"},
              {"combine-activation", "KIND", "Original tutorial: 'relu' after attn_combine (default) or 'none'"},
-             {"name", "TEXT", "Model name shown to the user"},
+             {"name", "TEXT", "Model name shown to the user (default: from the file names)"},
              {"out", "FILE", "Model file to write (.safetensors, or .json)", true}},
             run,
             {}};

@@ -165,11 +165,21 @@ void TestCommandLine::usageText()
     const std::vector<CommandSpec> commands = testCommands();
     const QString global = QString::fromStdString(attnviz::cli::usageText("prog", commands));
     QVERIFY(global.startsWith(QStringLiteral("Usage: prog COMMAND [OPTIONS]")));
-    QVERIFY(global.contains(QStringLiteral("  info        Show a model.\n")));
+    // Two spaces past the longest name ("export"), whatever its length.
+    QVERIFY2(global.contains(QStringLiteral("  info    Show a model.\n  export  Export something.\n")), qPrintable(global));
     const QString command = QString::fromStdString(commandUsageText("prog", commands[1]));
     QVERIFY2(command.startsWith(QStringLiteral("Usage: prog export --model FILE [--verbose]\n")),
              qPrintable(command));
-    QVERIFY(command.contains(QStringLiteral("  --model FILE        Model file\n")));
+    QVERIFY2(command.contains(QStringLiteral("  --model FILE  Model file\n  --verbose     More output\n"
+                                             "  --help        Show this help\n")),
+             qPrintable(command));
+    // An option longer than any fixed column (issue 22: import's --combine-activation KIND).
+    CommandSpec longOption = commands[0];
+    longOption.options.push_back({"a-very-long-option-name", "VALUE", "Long", false});
+    const QString aligned = QString::fromStdString(commandUsageText("prog", longOption));
+    QVERIFY2(aligned.contains(QStringLiteral("  --model FILE                     Model file\n"
+                                             "  --a-very-long-option-name VALUE  Long\n")),
+             qPrintable(aligned));
 }
 
 QTEST_APPLESS_MAIN(TestCommandLine)

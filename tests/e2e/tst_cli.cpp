@@ -24,6 +24,7 @@ private slots:
     void malformedModel();
     void usage_data();
     void usage();
+    void helpColumnsLineUp();
 
 private:
     QTemporaryDir m_dir;
@@ -127,6 +128,45 @@ void TestCli::usage()
              qPrintable(result.out));
     QVERIFY2(QRegularExpression(stderrPattern).match(result.err).hasMatch(),
              qPrintable(result.err));
+}
+
+// Issue 22: in every command's help (and the list of commands) the descriptions start in one
+// column, two spaces or more past the longest option.
+void TestCli::helpColumnsLineUp()
+{
+    const RunResult global = runCli({QStringLiteral("--help")});
+    QCOMPARE(global.exitCode, 0);
+    const auto checkRows = [](const QString &text, const QString &heading) {
+        const QStringList lines = text.section(heading + QLatin1Char('\n'), 1).split(QLatin1Char('\n'));
+        const QRegularExpression row(QStringLiteral("^  (\\S.*?\\S)( {2,})\\S"));
+        int column = -1, rows = 0;
+        for (const QString &line : lines) {
+            if (line.isEmpty())
+                break;
+            const QRegularExpressionMatch m = row.match(line);
+            QVERIFY2(m.hasMatch(), qPrintable(line + u'\n' + text));
+            const int start = int(m.capturedEnd(2));
+            QVERIFY2(column < 0 || start == column, qPrintable(line + u'\n' + text));
+            column = start;
+            ++rows;
+        }
+        QVERIFY2(rows >= 2, qPrintable(text));
+    };
+    checkRows(global.out, QStringLiteral("Commands:"));
+    if (QTest::currentTestFailed())
+        return;
+    QStringList names;
+    const QRegularExpression command(QStringLiteral("^  (\\S+)  "), QRegularExpression::MultilineOption);
+    for (auto it = command.globalMatch(global.out); it.hasNext();)
+        names << it.next().captured(1);
+    QVERIFY2(names.contains(QStringLiteral("import")) && names.contains(QStringLiteral("export")), qPrintable(global.out));
+    for (const QString &name : names) {
+        const RunResult help = runCli({name, QStringLiteral("--help")});
+        QCOMPARE(help.exitCode, 0);
+        checkRows(help.out, QStringLiteral("Options:"));
+        if (QTest::currentTestFailed())
+            return;
+    }
 }
 
 QTEST_GUILESS_MAIN(TestCli)

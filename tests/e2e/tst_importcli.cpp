@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <QDir>
+#include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -36,6 +38,8 @@ private slots:
     void importsAndTranslates();
     void refuses_data();
     void refuses();
+    void nameDefaultsToTheInputFile_data();
+    void nameDefaultsToTheInputFile();
 };
 
 void TestImportCli::importsAndTranslates_data()
@@ -124,6 +128,44 @@ void TestImportCli::refuses()
     QCOMPARE(r.exitCode, exitCode);
     QVERIFY2(r.err.contains(message), qPrintable(r.err));
     QVERIFY(!QFile::exists(out));
+}
+
+void TestImportCli::nameDefaultsToTheInputFile_data()
+{
+    QTest::addColumn<QString>("encoder"); // copied under these names; empty: --checkpoint combined.pt
+    QTest::addColumn<QString>("decoder");
+    QTest::addColumn<QString>("name");
+    QTest::newRow("checkpoint") << QString() << QString() << QStringLiteral("combined");
+    QTest::newRow("pair with a shared prefix")
+        << QStringLiteral("eng-fra-encoder.pt") << QStringLiteral("eng-fra-decoder.pt") << QStringLiteral("eng-fra");
+    QTest::newRow("the tutorial's names: the folder")
+        << QStringLiteral("encoder.pt") << QStringLiteral("decoder.pt") << QStringLiteral("my-run");
+    QTest::newRow("a shared letter is no name")
+        << QStringLiteral("enc.pt") << QStringLiteral("embed.pt") << QStringLiteral("my-run");
+}
+
+// Issue 22: without --name the model was nameless, and the window and figures showed "".
+void TestImportCli::nameDefaultsToTheInputFile()
+{
+    QFETCH(QString, encoder);
+    QFETCH(QString, decoder);
+    QFETCH(QString, name);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QStringList args;
+    if (encoder.isEmpty()) {
+        args = {QStringLiteral("--checkpoint"), data("combined.pt")};
+    } else {
+        const QString folder = dir.filePath(QStringLiteral("my-run"));
+        QVERIFY(QDir().mkpath(folder));
+        QVERIFY(QFile::copy(data("bahdanau/encoder.pt"), folder + u'/' + encoder));
+        QVERIFY(QFile::copy(data("bahdanau/decoder.pt"), folder + u'/' + decoder));
+        args = {QStringLiteral("--encoder"), folder + u'/' + encoder, QStringLiteral("--decoder"), folder + u'/' + decoder};
+    }
+    const QString out = dir.filePath(QStringLiteral("model.safetensors"));
+    const RunResult r = runCli(QStringList {QStringLiteral("import"), QStringLiteral("--out"), out} + args + vocabArgs());
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(QString::fromStdString(attnviz::Model::fromFile(out.toStdString())->config().name), name);
 }
 
 QTEST_GUILESS_MAIN(TestImportCli)

@@ -3,6 +3,9 @@
 // the output words of its held-out test set.
 #include "clirunner.h"
 
+#include <attnviz/analysis/alignment.h>
+#include <attnviz/decoding/translate.h>
+
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -26,6 +29,7 @@ private slots:
     void loadsAndTranslates();
     void datesAttentionHitsGoldAlignment();
     void datesAlignmentErrorRateIsNearZero();
+    void alignPerSentence();
 };
 
 void TestSampleModels::loadsAndTranslates_data()
@@ -127,6 +131,73 @@ void TestSampleModels::datesAlignmentErrorRateIsNearZero()
     QCOMPARE(refused.exitCode, 1);
     QVERIFY2(refused.err.contains(bad.fileName() + QStringLiteral(":2: link 9-0 is outside the sentence")),
              qPrintable(refused.err));
+}
+
+// Issue 22: `align --per-sentence` finds the misaligned sentences without a script; each row is
+// that sentence's own score (as the engine counts it), and the rows add up to the totals.
+void TestSampleModels::alignPerSentence()
+{
+    const QString data = sourceDir + QStringLiteral("/data/dates/dates-test");
+    const QString modelPath = sourceDir + QStringLiteral("/sample_models/dates.safetensors");
+    const QStringList args = {QStringLiteral("align"), QStringLiteral("--model"), modelPath, QStringLiteral("--input"),
+                              data + QStringLiteral(".src"), QStringLiteral("--targets"), data + QStringLiteral(".ref"),
+                              QStringLiteral("--gold"), data + QStringLiteral(".gold"), QStringLiteral("--per-sentence")};
+    const RunResult json = runCli(args + QStringList {QStringLiteral("--json")});
+    QCOMPARE(json.exitCode, 0);
+    const QJsonObject j = QJsonDocument::fromJson(json.out.toUtf8()).object();
+    const QJsonArray rows = j[QStringLiteral("per_sentence")].toArray();
+    QCOMPARE(rows.size(), 500);
+    int modelLinks = 0, sureLinks = 0;
+    QList<int> misaligned;
+    for (int n = 0; n < rows.size(); ++n) {
+        const QJsonObject row = rows[n].toObject();
+        QCOMPARE(row[QStringLiteral("line")].toInt(), n + 1);
+        modelLinks += row[QStringLiteral("model_links")].toInt();
+        sureLinks += row[QStringLiteral("sure_links")].toInt();
+        if (row[QStringLiteral("aer")].toDouble() > 0)
+            misaligned << n;
+    }
+    QCOMPARE(modelLinks, j[QStringLiteral("model_links")].toInt());
+    QCOMPARE(sureLinks, j[QStringLiteral("sure_links")].toInt());
+    QVERIFY2(!misaligned.isEmpty() && misaligned.size() < 50, qPrintable(QString::number(misaligned.size())));
+
+    // The rows with errors, and one without, are the engine's count for that sentence alone.
+    const auto model = attnviz::Model::fromFile(modelPath.toStdString());
+    const auto lines = [](const QString &path) {
+        QFile file(path);
+        file.open(QIODevice::ReadOnly);
+        return QString::fromUtf8(file.readAll()).split(QLatin1Char('\n'));
+    };
+    const QStringList sources = lines(data + QStringLiteral(".src")), targets = lines(data + QStringLiteral(".ref"));
+    QFile goldFile(data + QStringLiteral(".gold"));
+    QVERIFY(goldFile.open(QIODevice::ReadOnly));
+    const auto gold = attnviz::parsePharaoh(goldFile.readAll().toStdString(), "gold");
+    QList<int> checked = misaligned;
+    checked << (misaligned.first() == 0 ? 1 : 0);
+    for (int n : checked) {
+        attnviz::DecodeOptions options;
+        options.target = targets[n].toStdString();
+        const auto result = attnviz::translate(*model, sources[n].toStdString(), options);
+        const attnviz::AlignmentCounts counts = attnviz::countAgreement(attnviz::hardLinks(result, result.best()), gold[size_t(n)]);
+        const QJsonObject row = rows[n].toObject();
+        QCOMPARE(row[QStringLiteral("model_links")].toInt(), int(counts.a));
+        QCOMPARE(row[QStringLiteral("model_and_sure")].toInt(), int(counts.aAndS));
+        QCOMPARE(row[QStringLiteral("aer")].toDouble(), counts.alignmentErrorRate());
+    }
+
+    // The text table: a header, one row per line in order, then the totals.
+    const RunResult text = runCli(args);
+    QCOMPARE(text.exitCode, 0);
+    const QStringList out = text.out.split(QLatin1Char('\n'));
+    QVERIFY2(out[0].startsWith(QStringLiteral("line  precision  recall  AER")), qPrintable(out[0]));
+    for (int n = 0; n < 500; ++n) {
+        const QStringList fields = out[n + 1].split(QLatin1Char(' '), Qt::SkipEmptyParts);
+        QCOMPARE(fields.size(), 6);
+        QCOMPARE(fields[0].toInt(), n + 1);
+        QCOMPARE(fields[3].toDouble() > 0, misaligned.contains(n));
+        QCOMPARE(fields[4].toInt(), rows[n].toObject()[QStringLiteral("model_links")].toInt());
+    }
+    QVERIFY2(text.out.contains(QStringLiteral("\n\nsentences: 500\n")), qPrintable(text.out.right(200)));
 }
 
 QTEST_GUILESS_MAIN(TestSampleModels)

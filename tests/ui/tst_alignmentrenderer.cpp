@@ -44,6 +44,7 @@ private slots:
     void cellsSitWhereCellRectSays();
     void viewFillsAroundTheDrawing();
     void cursorIsNoGoldMark();
+    void colorBarLabelsStandClearOfTheTicks();
 };
 
 void TestAlignmentRenderer::exposedMatchesWhole_data()
@@ -236,6 +237,39 @@ void TestAlignmentRenderer::cursorIsNoGoldMark()
     QVERIFY(possible.count < sure.count);
     // An unmarked cell without the cursor shows nothing but its fill.
     QCOMPARE(marksIn(image, cell(3, 0), fill(3, 0), style.highlight).count, 0);
+}
+
+// Issue 22: the labels sat 1 pt from the ticks, so that at 150 dpi "0" read "-0". Now 3.5 pt,
+// and the pixels between a tick's end and its label are background.
+void TestAlignmentRenderer::colorBarLabelsStandClearOfTheTicks()
+{
+    AlignmentModel model;
+    model.setResult(test::syntheticResult(4, 5), 0);
+    QImage device(1, 1, QImage::Format_RGB32);
+    device.setDotsPerMeterX(qRound(150 / 0.0254));
+    device.setDotsPerMeterY(qRound(150 / 0.0254));
+    const AlignmentRenderer renderer(model, AlignmentStyle(), &device);
+    const double pixelsPerPoint = 150.0 / 72;
+    const AlignmentRenderer::ColorBarLayout bar = renderer.colorBarLayout();
+    QVERIFY2((bar.labelLeft - bar.tickEnd) / pixelsPerPoint >= 3, qPrintable(QString::number(bar.labelLeft - bar.tickEnd)));
+    QVERIFY(bar.tickEnd > bar.bar.right());
+    QVERIFY(renderer.size().width() > bar.labelLeft);
+
+    QImage image(renderer.size().toSize(), QImage::Format_RGB32);
+    image.setDotsPerMeterX(device.dotsPerMeterX());
+    image.setDotsPerMeterY(device.dotsPerMeterY());
+    QPainter painter(&image);
+    renderer.paint(&painter);
+    painter.end();
+    const QColor background = AlignmentStyle().background;
+    for (const auto &tick : model.colorBarTicks()) {
+        const int y = qRound(bar.bar.top() + bar.bar.height() * (1 - tick.first));
+        // The tick's own pixels reach it, the label's text starts after the gap.
+        for (int x = int(std::ceil(bar.tickEnd)) + 1; x < int(bar.labelLeft) - 1; ++x)
+            for (int dy = -2; dy <= 2; ++dy)
+                QVERIFY2(image.pixelColor(x, std::clamp(y + dy, 0, image.height() - 1)) == background,
+                         qPrintable(QStringLiteral("tick %1 at %2,%3").arg(tick.second).arg(x).arg(y + dy)));
+    }
 }
 
 QTEST_MAIN(TestAlignmentRenderer)

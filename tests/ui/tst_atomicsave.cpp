@@ -71,7 +71,7 @@ void TestAtomicSave::exportKeepsThePreviousFile()
     window.setSentence(QStringLiteral("the 3rd of may 1999"));
     QVERIFY(window.waitForTranslation());
     QString error;
-    QVERIFY2(window.exportAlignment(path, 1, &error), qPrintable(error));
+    QVERIFY2(window.exportAlignment(path, 72, &error), qPrintable(error));
     const QByteArray before = readAll(path);
     QVERIFY(before.size() > 64);
 
@@ -80,7 +80,7 @@ void TestAtomicSave::exportKeepsThePreviousFile()
     bool wrote = true;
     {
         const attnviz::test::FileSizeLimit limit(64);
-        wrote = window.exportAlignment(path, 1, &error);
+        wrote = window.exportAlignment(path, 72, &error);
     }
     QVERIFY(!wrote);
     QVERIFY2(error.startsWith(QStringLiteral("Could not write “") + path), qPrintable(error));

@@ -55,14 +55,14 @@ void TestExportAlignment::exportsEveryFormat()
 {
     MainWindow window;
     QString error;
-    QVERIFY(!window.exportAlignment(m_out.filePath(QStringLiteral("none.png")), 1, &error)); // nothing yet
+    QVERIFY(!window.exportAlignment(m_out.filePath(QStringLiteral("none.png")), 72, &error)); // nothing yet
     QVERIFY(error.contains(QStringLiteral("type a sentence")));
     QVERIFY(window.loadModel(datesModel));
     window.setSentence(QStringLiteral("the 3rd of may 1999"));
     QVERIFY(window.waitForTranslation());
 
     const QString svg = m_out.filePath(QStringLiteral("a.svg"));
-    QVERIFY2(window.exportAlignment(svg, 1, &error), qPrintable(error));
+    QVERIFY2(window.exportAlignment(svg, 72, &error), qPrintable(error));
     QFile svgFile(svg);
     QVERIFY(svgFile.open(QIODevice::ReadOnly));
     const QByteArray svgBytes = svgFile.readAll();
@@ -71,17 +71,17 @@ void TestExportAlignment::exportsEveryFormat()
     QVERIFY(svgBytes.contains("Dates (synthetic)")); // the title names the model
 
     QImage one, two;
-    QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("a1.png")), 1, &error));
-    QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("a2.PNG")), 2, &error));
+    QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("a1.png")), 72, &error));
+    QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("a2.PNG")), 144, &error));
     QVERIFY(one.load(m_out.filePath(QStringLiteral("a1.png"))) && two.load(m_out.filePath(QStringLiteral("a2.PNG"))));
     QVERIFY(std::abs(two.width() - 2 * one.width()) <= 2);
 
-    QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("a.pdf")), 1, &error));
+    QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("a.pdf")), 72, &error));
     QFile pdf(m_out.filePath(QStringLiteral("a.pdf")));
     QVERIFY(pdf.open(QIODevice::ReadOnly) && pdf.read(4) == "%PDF");
 
     // CSV: the heatmap's own numbers, to 6 decimals.
-    QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("a.csv")), 1, &error));
+    QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("a.csv")), 72, &error));
     const QStringList rows = readTextLines(m_out.filePath(QStringLiteral("a.csv")));
     const attnviz::AlignmentModel &heatmap = *window.alignmentModel();
     QCOMPARE(rows.size(), heatmap.rows() + 1);
@@ -93,7 +93,7 @@ void TestExportAlignment::exportsEveryFormat()
             QVERIFY(std::abs(cells[j + 1].toDouble() - heatmap.value(i, j)) <= 5e-7);
     }
 
-    QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("a.json")), 1, &error));
+    QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("a.json")), 72, &error));
     QFile json(m_out.filePath(QStringLiteral("a.json")));
     QVERIFY(json.open(QIODevice::ReadOnly));
     const QJsonObject j = QJsonDocument::fromJson(json.readAll()).object();
@@ -109,11 +109,11 @@ void TestExportAlignment::exportFollowsTheForcedReference()
     window.setReference(QStringLiteral("1999 05 04"));
     QVERIFY(window.waitForTranslation());
     QString error;
-    QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("forced.csv")), 1, &error));
+    QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("forced.csv")), 72, &error));
     const QStringList rows = readTextLines(m_out.filePath(QStringLiteral("forced.csv")));
     QCOMPARE(rows.size(), 5);
     QVERIFY(rows[3].startsWith(QStringLiteral("04,"))); // the reference, not the model's "03"
-    QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("forced.json")), 1, &error));
+    QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("forced.json")), 72, &error));
     QFile json(m_out.filePath(QStringLiteral("forced.json")));
     QVERIFY(json.open(QIODevice::ReadOnly));
     const QJsonObject j = QJsonDocument::fromJson(json.readAll()).object();
@@ -134,7 +134,7 @@ void TestExportAlignment::exportFollowsTheSelectedBeam()
     emit hypotheses->activated(2);
     QCOMPARE(window.alignmentModel()->hypothesis(), 2);
     QString error;
-    QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("beam.csv")), 1, &error));
+    QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("beam.csv")), 72, &error));
     const QStringList rows = readTextLines(m_out.filePath(QStringLiteral("beam.csv")));
     const auto &third = window.alignmentModel()->result()->hypotheses[2];
     QCOMPARE(rows.size(), third.steps() + 1);
@@ -161,11 +161,11 @@ void TestExportAlignment::csvFollowsTheHeatmapValues()
     window.setSentence(QStringLiteral("the 3rd of may 1999"));
     QVERIFY(window.waitForTranslation());
     QString error;
-    QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("alpha.csv")), 1, &error));
+    QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("alpha.csv")), 72, &error));
     window.setEnergiesShown(energies);
     window.setTemperature(temperature);
     const QString path = m_out.filePath(QStringLiteral("shown.csv"));
-    QVERIFY2(window.exportAlignment(path, 1, &error), qPrintable(error));
+    QVERIFY2(window.exportAlignment(path, 72, &error), qPrintable(error));
     const QStringList alpha = readTextLines(m_out.filePath(QStringLiteral("alpha.csv")));
     const QStringList rows = readTextLines(path);
     const attnviz::AlignmentModel &heatmap = *window.alignmentModel();
@@ -189,19 +189,19 @@ void TestExportAlignment::failuresLeaveNoFile()
     window.setSentence(QStringLiteral("may 3 1999"));
     QVERIFY(window.waitForTranslation());
     QString error;
-    QVERIFY(!window.exportAlignment(m_out.filePath(QStringLiteral("a.jpg")), 1, &error));
+    QVERIFY(!window.exportAlignment(m_out.filePath(QStringLiteral("a.jpg")), 72, &error));
     QVERIFY(error.contains(QStringLiteral(".png, .svg, .pdf, .csv or .json")));
     QVERIFY(!QFile::exists(m_out.filePath(QStringLiteral("a.jpg"))));
     // procfs refuses new files even to root.
-    QVERIFY(!window.exportAlignment(QStringLiteral("/proc/self/alignment.svg"), 1, &error));
+    QVERIFY(!window.exportAlignment(QStringLiteral("/proc/self/alignment.svg"), 72, &error));
     QVERIFY2(error.startsWith(QStringLiteral("Could not write “/proc/self/alignment.svg”")), qPrintable(error));
-    QVERIFY(!window.exportAlignment(m_out.filePath(QStringLiteral("missing/dir/a.csv")), 1, &error));
+    QVERIFY(!window.exportAlignment(m_out.filePath(QStringLiteral("missing/dir/a.csv")), 72, &error));
     QVERIFY(!QFile::exists(m_out.filePath(QStringLiteral("missing"))));
     // An existing file is replaced only by a complete new one: a failed write keeps it.
-    QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("keep.csv")), 1, &error));
+    QVERIFY(window.exportAlignment(m_out.filePath(QStringLiteral("keep.csv")), 72, &error));
     const QStringList before = readTextLines(m_out.filePath(QStringLiteral("keep.csv")));
     QVERIFY(QFile::setPermissions(m_out.path(), QFileDevice::ReadOwner | QFileDevice::ExeOwner));
-    const bool wrote = window.exportAlignment(m_out.filePath(QStringLiteral("keep.csv")), 1, &error);
+    const bool wrote = window.exportAlignment(m_out.filePath(QStringLiteral("keep.csv")), 72, &error);
     QFile::setPermissions(m_out.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
     if (!wrote) // as root the directory stays writable
         QCOMPARE(readTextLines(m_out.filePath(QStringLiteral("keep.csv"))), before);

@@ -20,6 +20,9 @@ namespace {
 
 constexpr double maxLabelPoints = 90; // longer labels are elided; the tooltip has the word
 constexpr double labelAngle = 45;     // degrees; column labels rise to the right
+// The colour bar, in points: its distance from the grid, its width, its ticks and the space
+// between a tick and its label.
+constexpr double colorBarSpacing = 12, colorBarWidth = 10, tickLength = 3, tickLabelGap = 3.5;
 
 double pixelsPerPoint(const QPaintDevice *device)
 {
@@ -117,15 +120,23 @@ AlignmentRenderer::AlignmentRenderer(const AlignmentModel &model, const Alignmen
         double tickWidth = textWidth(QStringLiteral("0.50"), m_font, device);
         for (const auto &tick : model.colorBarTicks())
             tickWidth = std::max(tickWidth, textWidth(tick.second, m_font, device));
-        const double barRight = m_left + m_gridWidth + 12 * m_unit + 10 * m_unit + 4 * m_unit + tickWidth;
         // The title goes under the bar, clear of the column labels that rise over it.
-        right = std::max(right, m_left + m_gridWidth + 12 * m_unit
-                                    + textWidth(model.colorBarTitle(), m_font, device));
-        right = std::max(right, barRight);
+        right = std::max(right, colorBarLayout().bar.left() + textWidth(model.colorBarTitle(), m_font, device));
+        right = std::max(right, colorBarLayout().labelLeft + tickWidth);
         bottom = std::max(bottom, m_top + std::max(m_gridHeight, 80 * m_unit) + m_labelHeight * 1.6);
     }
     m_width = std::ceil(right + pad);
     m_height = std::ceil(bottom + pad);
+}
+
+AlignmentRenderer::ColorBarLayout AlignmentRenderer::colorBarLayout() const
+{
+    ColorBarLayout layout;
+    layout.bar = QRectF(m_left + m_gridWidth + colorBarSpacing * m_unit, m_top, colorBarWidth * m_unit,
+                        std::max(m_gridHeight, 80 * m_unit));
+    layout.tickEnd = layout.bar.right() + tickLength * m_unit;
+    layout.labelLeft = layout.tickEnd + tickLabelGap * m_unit;
+    return layout;
 }
 
 double AlignmentRenderer::columnX(int column) const
@@ -409,8 +420,8 @@ void AlignmentRenderer::paintExposed(QPainter *painter, const QRectF &exposedAre
 
     // Colour bar: 0 at the bottom, 1 at the top.
     if (m_style.showColorBar && rows > 0) {
-        const double barX = m_left + m_gridWidth + 12 * m_unit, barWidth = 10 * m_unit;
-        const double barHeight = std::max(m_gridHeight, 80 * m_unit);
+        const ColorBarLayout bar = colorBarLayout();
+        const double barX = bar.bar.left(), barWidth = bar.bar.width(), barHeight = bar.bar.height();
         // A step a pixel, up to 512 (finer than 8-bit colour can show), and only those in view.
         const int steps = std::clamp(int(barHeight), 2, 512);
         painter->setRenderHint(QPainter::Antialiasing, false);
@@ -428,9 +439,8 @@ void AlignmentRenderer::paintExposed(QPainter *painter, const QRectF &exposedAre
         painter->setFont(m_font);
         for (const auto &[tick, label] : m_model.colorBarTicks()) {
             const double y = m_top + barHeight * (1 - tick);
-            painter->drawLine(QPointF(barX + barWidth, y), QPointF(barX + barWidth + 3 * m_unit, y));
-            const QRectF box(barX + barWidth + 4 * m_unit, y - m_labelHeight / 2,
-                             m_width - barX - barWidth, m_labelHeight);
+            painter->drawLine(QPointF(barX + barWidth, y), QPointF(bar.tickEnd, y));
+            const QRectF box(bar.labelLeft, y - m_labelHeight / 2, m_width - bar.labelLeft, m_labelHeight);
             painter->drawText(box, Qt::AlignLeft | Qt::AlignVCenter, label);
         }
         painter->drawText(QRectF(barX, m_top + barHeight + 0.5 * m_labelHeight, m_width - barX, m_labelHeight),

@@ -80,6 +80,15 @@ public:
     // in the text colour; possible: a dotted one).
     void paintCursor(QPainter *painter, int row, int column) const;
 
+    // The colour bar, in device pixels: the bar, where its ticks end and where their labels start
+    // (a few points further, so that a tick does not read as a minus sign: "0", not "-0").
+    struct ColorBarLayout
+    {
+        QRectF bar;
+        double tickEnd = 0, labelLeft = 0;
+    };
+    ColorBarLayout colorBarLayout() const;
+
 private:
     double columnX(int column) const;
     std::pair<int, int> visibleRows(const QRectF &exposed) const;          // [first, end)

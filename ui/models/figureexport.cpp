@@ -9,6 +9,7 @@
 #include <QPainter>
 #include <QPdfWriter>
 #include <QSvgGenerator>
+#include <QTextLayout>
 
 #include <cmath>
 
@@ -32,31 +33,57 @@ QFont titleFont()
     return font;
 }
 
-// The layout of one figure on one device: margins, the title line, then the heatmap.
+constexpr int maxTitleLines = 3;
+
+QStringList wrapTitle(const QString &title, QPaintDevice *device, double width)
+{
+    if (title.isEmpty())
+        return {};
+    const QFontMetricsF metrics(titleFont(), device);
+    QTextLayout layout(title, titleFont(), device);
+    QTextOption option;
+    option.setWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
+    layout.setTextOption(option);
+    QStringList lines;
+    layout.beginLayout();
+    for (QTextLine line = layout.createLine(); line.isValid(); line = layout.createLine()) {
+        line.setLineWidth(width);
+        if (lines.size() == maxTitleLines - 1) {
+            lines << metrics.elidedText(title.mid(line.textStart()).trimmed(), Qt::ElideRight, width);
+            break;
+        }
+        lines << title.mid(line.textStart(), line.textLength()).trimmed();
+    }
+    layout.endLayout();
+    return lines;
+}
+
+// The layout of one figure on one device: margins, the title's lines, then the heatmap. The
+// title never widens the figure (a long sentence would leave the heatmap stranded on the left).
+// Margins and title are whole device pixels, so that the heatmap's cells fall on pixels.
 struct FigureLayout
 {
     FigureLayout(const AlignmentModel &heatmap, const FigureOptions &options, QPaintDevice *device)
         : renderer(heatmap, figureStyle(options), device)
-        , title(options.title)
+        , titleLines(wrapTitle(options.title, device, renderer.size().width()))
     {
-        unit = device->logicalDpiY() / 72.0;
+        const double unit = device->logicalDpiY() / 72.0;
         const QFontMetricsF metrics(titleFont(), device);
-        titleHeight = title.isEmpty() ? 0 : metrics.height() + 4 * unit;
-        const double titleWidth = title.isEmpty() ? 0 : metrics.horizontalAdvance(title);
-        const double margin = marginPoints * unit;
-        width = std::ceil(std::max(renderer.size().width(), titleWidth) + 2 * margin);
+        lineHeight = metrics.lineSpacing();
+        titleHeight = titleLines.isEmpty() ? 0 : std::ceil(titleLines.size() * lineHeight + 4 * unit);
+        margin = std::round(marginPoints * unit);
+        width = std::ceil(renderer.size().width() + 2 * margin);
         height = std::ceil(renderer.size().height() + titleHeight + 2 * margin);
     }
 
     void paint(QPainter &painter) const
     {
-        const double margin = marginPoints * unit;
         painter.fillRect(QRectF(0, 0, width, height), Qt::white);
-        if (!title.isEmpty()) {
-            painter.setFont(titleFont());
-            painter.setPen(Qt::black);
-            painter.drawText(QRectF(margin, margin, width - 2 * margin, titleHeight), Qt::AlignLeft | Qt::AlignTop, title);
-        }
+        painter.setFont(titleFont());
+        painter.setPen(Qt::black);
+        for (int i = 0; i < titleLines.size(); ++i)
+            painter.drawText(QRectF(margin, margin + i * lineHeight, width - 2 * margin, lineHeight),
+                             Qt::AlignLeft | Qt::AlignTop, titleLines[i]);
         painter.save();
         painter.translate(margin, margin + titleHeight);
         renderer.paint(&painter);
@@ -64,8 +91,8 @@ struct FigureLayout
     }
 
     AlignmentRenderer renderer;
-    QString title;
-    double unit = 1, titleHeight = 0, width = 0, height = 0;
+    QStringList titleLines;
+    double lineHeight = 0, titleHeight = 0, margin = 0, width = 0, height = 0;
 };
 
 void setDpi(QImage &image, double dpi)
@@ -94,14 +121,19 @@ std::optional<FigureFormat> figureFormatFromName(const QString &name)
     return std::nullopt;
 }
 
+QStringList figureTitleLines(const AlignmentModel &heatmap, const FigureOptions &options, QPaintDevice *device)
+{
+    return FigureLayout(heatmap, options, device).titleLines;
+}
+
 QImage renderFigureImage(const AlignmentModel &heatmap, const FigureOptions &options)
 {
-    // The image's resolution makes one point options.scale pixels.
+    // The image's resolution makes one point options.dpi / 72 pixels.
     QImage probe(1, 1, QImage::Format_ARGB32);
-    setDpi(probe, 72.0 * options.scale);
+    setDpi(probe, options.dpi);
     const FigureLayout layout(heatmap, options, &probe);
     QImage image(static_cast<int>(layout.width), static_cast<int>(layout.height), QImage::Format_ARGB32);
-    setDpi(image, 72.0 * options.scale);
+    setDpi(image, options.dpi);
     image.fill(Qt::white);
     QPainter painter(&image);
     painter.setRenderHint(QPainter::Antialiasing);
@@ -130,6 +162,13 @@ QByteArray renderFigure(const AlignmentModel &heatmap, FigureFormat format, cons
         svg.setViewBox(QRectF(0, 0, layout.width, layout.height));
         QPainter painter(&svg);
         layout.paint(painter);
+        painter.end();
+        // Where two antialiased cell edges meet, rsvg and browsers show a faint seam of background
+        // between the cells; crisp edges fill each pixel from one cell. QSvgGenerator cannot say
+        // so, hence the attribute on the root, for every shape (text keeps its antialiasing).
+        const int root = bytes.indexOf("<svg ");
+        if (root >= 0)
+            bytes.insert(root + 5, "shape-rendering=\"crispEdges\" ");
         break;
     }
     case FigureFormat::Pdf: {

@@ -11,8 +11,11 @@
 #include <QByteArray>
 #include <QImage>
 #include <QString>
+#include <QStringList>
 
 #include <optional>
+
+class QPaintDevice;
 
 namespace attnviz {
 
@@ -20,11 +23,15 @@ class AlignmentModel;
 
 enum class FigureFormat { Png, Svg, Pdf };
 
+// PNG resolution at the figure's natural size in points: 300 dpi prints sharply as one column of
+// a paper. The window and attnviz-cli export (--dpi, app/cli/export_command.h) share it.
+constexpr int defaultFigureDpi = 300;
+
 struct FigureOptions
 {
-    QString title;          // drawn above the heatmap when not empty
+    QString title;           // above the heatmap when not empty, wrapped to its width
     bool showValues = false; // alpha printed in each cell
-    int scale = 1;          // png: pixels per point (1, 2 or 4)
+    int dpi = defaultFigureDpi; // png: pixels per inch, also written in the file (pHYs)
 };
 
 // The title the window and attnviz-cli export give a figure: "the sentence  —  model name".
@@ -36,6 +43,10 @@ std::optional<FigureFormat> figureFormatFromName(const QString &name);
 // The bytes of a file in the format. Fonts: DejaVu Sans. Sizes in points, so the figure reads
 // well as one column of a paper (about 3.3 inches wide for a 10-word sentence).
 QByteArray renderFigure(const AlignmentModel &heatmap, FigureFormat format, const FigureOptions &options);
+
+// The title's lines as the figure draws them: wrapped at words (or inside a word longer than the
+// heatmap) to the heatmap's width, at most three lines, the last elided ("…").
+QStringList figureTitleLines(const AlignmentModel &heatmap, const FigureOptions &options, QPaintDevice *device);
 
 // The figure as an image (for the clipboard and PNG).
 QImage renderFigureImage(const AlignmentModel &heatmap, const FigureOptions &options);

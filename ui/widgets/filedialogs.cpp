@@ -35,9 +35,9 @@ QString saveModel(QWidget *parent, const QString &directory)
 
 std::optional<ExportTarget> exportAlignment(QWidget *parent, const QString &directory)
 {
-    const QStringList filters = {tr("PNG image, 2 pixels per point (*.png)"),
-                                 tr("PNG image, 1 pixel per point (*.png)"),
-                                 tr("PNG image, 4 pixels per point (*.png)"),
+    const QStringList filters = {tr("PNG image, %1 dpi: print (*.png)").arg(defaultFigureDpi),
+                                 tr("PNG image, 150 dpi: screen (*.png)"),
+                                 tr("PNG image, 600 dpi (*.png)"),
                                  tr("SVG vector image (*.svg)"),
                                  tr("PDF document (*.pdf)"),
                                  tr("CSV: the matrix (*.csv)"),
@@ -51,7 +51,7 @@ std::optional<ExportTarget> exportAlignment(QWidget *parent, const QString &dire
         return std::nullopt;
     if (QFileInfo(target.path).suffix().isEmpty()) // the chosen filter gives the extension
         target.path += QLatin1Char('.') + filter.section(QStringLiteral("(*."), 1).chopped(1);
-    target.pngScale = filter == filters[1] ? 1 : filter == filters[2] ? 4 : 2;
+    target.pngDpi = filter == filters[1] ? 150 : filter == filters[2] ? 600 : defaultFigureDpi;
     return target;
 }
 

@@ -3,6 +3,8 @@
 // and what to do with the answer.
 #pragma once
 
+#include "figureexport.h"
+
 #include <QString>
 
 #include <optional>
@@ -19,7 +21,7 @@ QString saveModel(QWidget *parent, const QString &directory);
 struct ExportTarget
 {
     QString path; // with the suffix of the chosen type when the name had none
-    int pngScale = 2;
+    int pngDpi = defaultFigureDpi;
 };
 std::optional<ExportTarget> exportAlignment(QWidget *parent, const QString &directory);
 
