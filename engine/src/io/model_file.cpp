@@ -183,6 +183,8 @@ void validateModel(const ModelFile &model, const std::string &displayName)
     checkToken(config.eosToken, "eos_token", model.targetVocab, "target", displayName);
     if (config.unkToken)
         checkToken(*config.unkToken, "unk_token", model.sourceVocab, "source", displayName);
+    for (const std::string &token : config.search.neverGenerate)
+        checkToken(token, "search.never_generate", model.targetVocab, "target", displayName);
 
     // Before the generic shape check, which would only say "wrong shape".
     checkEmbeddingRows(model, "encoder.embedding.weight", model.sourceVocab, "source", displayName);
