@@ -2,17 +2,19 @@
 // config.yaml and vocabulary files that tools/make_toolkit_fixtures.py saved with Joey's own
 // code, on the options OpenNMT-py's own parser wrote into those checkpoints, and on state dicts
 // built here with the toolkits' tensor names; plus the search rules and the lowercase
-// normalization the mapping needs. (The goldens in tests/data/{joey,onmt}/*/golden.json need the
-// widened torch reader to open the checkpoints themselves.)
+// normalization the mapping needs; and the checkpoints themselves, opened through TorchFile,
+// against the toolkits' own outputs (tests/data/{joey,onmt}/*/golden.json) to 1e-5.
 #include <attnviz/decoding/translate.h>
 #include <attnviz/io/text.h>
 #include <attnviz/io/toolkit_import.h>
+#include <attnviz/io/torch_file.h>
 #include <attnviz/models/model.h>
 
 #include <nlohmann/json.hpp>
 
 #include <QTest>
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -95,6 +97,41 @@ json onmtOptions(const std::string &encoder, const std::string &cell, int layers
                 {"copy_attn", false},           {"coverage_attn", false},  {"n_src_feats", 0}};
 }
 
+constexpr double tolerance = 1e-5;
+
+// The engine's forced decoding and greedy output against the toolkit's, sentence by sentence.
+void compareWithGolden(const Model &model, const json &golden)
+{
+    for (const json &sentence : golden["sentences"]) {
+        const std::string source = sentence["source"].get<std::string>();
+        DecodeOptions forcedOptions;
+        forcedOptions.target = sentence["target"].get<std::string>();
+        const TranslationResult forced = translate(model, source, forcedOptions);
+        QCOMPARE(forced.sourceTokens, sentence["source_tokens"].get<std::vector<std::string>>());
+        const Hypothesis &h = forced.hypotheses.front();
+        const json &f = sentence["forced"];
+        QCOMPARE(h.targetTokens, f["tokens"].get<std::vector<std::string>>());
+        for (size_t t = 0; t < h.logProbs.size(); ++t) {
+            QVERIFY(std::abs(h.logProbs[t] - f["log_probs"][t].get<double>()) < tolerance);
+            QCOMPARE(size_t(h.attention.cols()), f["attention"][t].size());
+            for (size_t j = 0; j < f["attention"][t].size(); ++j)
+                QVERIFY(std::abs(h.attention(Eigen::Index(t), Eigen::Index(j)) - f["attention"][t][j].get<double>())
+                        < tolerance);
+        }
+        const TranslationResult greedy = translate(model, source, DecodeOptions{});
+        const Hypothesis &g = greedy.hypotheses.front();
+        const json &gg = sentence["greedy"];
+        QCOMPARE(g.targetTokens, gg["tokens"].get<std::vector<std::string>>());
+        for (size_t t = 0; t < gg["attention"].size(); ++t)
+            for (size_t j = 0; j < gg["attention"][t].size(); ++j)
+                QVERIFY(std::abs(g.attention(Eigen::Index(t), Eigen::Index(j)) - gg["attention"][t][j].get<double>())
+                        < tolerance);
+        if (gg.contains("log_probs"))
+            for (size_t t = 0; t < gg["log_probs"].size(); ++t)
+                QVERIFY(std::abs(g.logProbs[t] - gg["log_probs"][t].get<double>()) < tolerance);
+    }
+}
+
 } // namespace
 
 class TestToolkitImport : public QObject
@@ -102,6 +139,48 @@ class TestToolkitImport : public QObject
     Q_OBJECT
 
 private slots:
+    void joeyGolden_data()
+    {
+        QTest::addColumn<QByteArray>("path"); // the directory, or a checkpoint in it
+        QTest::addRow("gru-bahdanau-bridge") << QByteArray("gru-bahdanau-bridge");
+        QTest::addRow("lstm-luong-last-2layers best.ckpt") << QByteArray("lstm-luong-last-2layers/best.ckpt");
+        QTest::addRow("gru-luong-zero-nofeed 300.ckpt") << QByteArray("gru-luong-zero-nofeed/300.ckpt");
+        QTest::addRow("lstm-bahdanau-tied latest.ckpt") << QByteArray("lstm-bahdanau-tied/latest.ckpt");
+        QTest::addRow("specials") << QByteArray("lstm-bahdanau-last-nofeed-specials");
+    }
+
+    void joeyGolden()
+    {
+        QFETCH(QByteArray, path);
+        const std::string full = joeyDir(path.toStdString());
+        QVERIFY(isJoeyModelPath(full));
+        const Model model(openJoeyModel(full));
+        const std::string dir = full.size() > 5 && full.substr(full.size() - 5) == ".ckpt"
+                                    ? full.substr(0, full.rfind('/'))
+                                    : full;
+        compareWithGolden(model, json::parse(readText(dir + "/golden.json")));
+    }
+
+    void onmtGolden_data()
+    {
+        QTest::addColumn<QByteArray>("path");
+        QTest::addRow("lstm-general-feed") << QByteArray("lstm-general-feed/model_step_100.pt");
+        QTest::addRow("brnn-gru-dot-bridge") << QByteArray("brnn-gru-dot-bridge/model_step_200.pt");
+        QTest::addRow("brnn-lstm-mlp-nofeed") << QByteArray("brnn-lstm-mlp-nofeed/model_step_300.pt");
+        QTest::addRow("safetensors") << QByteArray("lstm-general-bridge-safetensors/model_step_400.pt");
+        QTest::addRow("gru-mlp-nofeed-3layers") << QByteArray("gru-mlp-nofeed-3layers/model_step_500.pt");
+        QTest::addRow("brnn-lstm-general-bridge") << QByteArray("brnn-lstm-general-bridge/model_step_600.pt");
+    }
+
+    void onmtGolden()
+    {
+        QFETCH(QByteArray, path);
+        const std::string full = ATTNVIZ_TEST_DATA_DIR "/onmt/" + path.toStdString();
+        QVERIFY(isOnmtCheckpoint(TorchFile::open(full)));
+        const Model model(openOnmtModel(full));
+        compareWithGolden(model, json::parse(readText(full.substr(0, full.rfind('/')) + "/golden.json")));
+    }
+
     void joeyConfigs_data()
     {
         QTest::addColumn<QByteArray>("name");

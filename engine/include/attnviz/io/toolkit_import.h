@@ -81,4 +81,21 @@ ModelConfig onmtConfig(const nlohmann::json &opt, const std::string &displayName
 ModelFile onmtModel(const ModelConfig &config, std::vector<std::string> sourceVocab,
                     std::vector<std::string> targetVocab, const StateDict &weights, const std::string &displayName);
 
+// --- From disk (checkpoints read with TorchFile) ---
+
+class TorchFile;
+
+// A Joey NMT model directory, or one of its .ckpt files (best.ckpt, latest.ckpt, N.ckpt): a
+// directory or .ckpt with config.yaml beside it.
+bool isJoeyModelPath(const std::string &path);
+// The directory's best.ckpt, else latest.ckpt, else its last N.ckpt; config.yaml and the
+// vocabulary files beside it. Throws ModelError.
+ModelFile openJoeyModel(const std::string &path);
+
+// A torch.save file with 'opt' (a Namespace record) and 'vocab': OpenNMT-py's *_step_N.pt.
+bool isOnmtCheckpoint(const TorchFile &file);
+// model + generator from the .pt, or, for save_format safetensors, from the .safetensors file
+// beside it. Throws ModelError.
+ModelFile openOnmtModel(const std::string &path);
+
 } // namespace attnviz
