@@ -7,7 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 packages=(
     cmake g++ ninja-build
     qt6-base-dev qt6-svg-dev
-    libeigen3-dev nlohmann-json3-dev libzip-dev libsentencepiece-dev libicu-dev pkg-config
+    libeigen3-dev nlohmann-json3-dev libzip-dev libyaml-cpp-dev libsentencepiece-dev libicu-dev pkg-config
     fonts-dejavu-core xvfb xauth
     clang libclang-rt-14-dev # the libFuzzer targets in fuzz/, run by scripts/test.sh
     help2man # the man page attnviz(1), made by the build

@@ -136,20 +136,79 @@ def one_tensor_pickle(numel, size, stride, offset=0, storage="FloatStorage"):
             + b"\x89" + op_global("collections", "OrderedDict") + b")Rt" + b"Ru.")
 
 
+MARKER = "attnviz-pwned"
+
+
+class Evil:
+    """The __reduce__ trick: unpickling calls os.system."""
+    def __reduce__(self):
+        return (os.system, ("touch " + MARKER,))
+
+
+def hostile():
+    """Pickles that run code when Python unpickles them; each is checked to do so."""
+    import copyreg
+    import pickle
+    import subprocess
+    import tempfile
+    inst = PROTO + b"(" + op_unicode("touch " + MARKER) + b"ios\nsystem\n."
+    obj = PROTO + b"(" + op_global("os", "system") + op_unicode("touch " + MARKER) + b"o."
+    popen = PROTO + op_global("subprocess", "Popen") + b"(" + op_unicode("touch") + op_unicode(MARKER) + b"l\x85R."
+    # BUILD on the state of a record, twice, then on a record inside: only described
+    nested_build = (PROTO + op_global("__main__", "Thing") + b")\x81" + b"}" + op_unicode("a") + b"K\x01sb"
+                    + b"}" + op_unicode("b") + op_global("os", "system") + op_unicode("touch " + MARKER)
+                    + b"\x85Rsb.")
+    # BUILD on a class: would set os.system's attributes (setattr on a module-level name)
+    build_on_class = PROTO + op_global("os", "system") + b"}" + op_unicode("x") + b"K\x01sb."
+    # NEWOBJ_EX with keyword arguments
+    newobj_ex = (b"\x80\x04" + op_global("subprocess", "Popen") + b"(" + op_unicode("touch") + op_unicode(MARKER)
+                 + b"l\x85}" + b"\x92.")
+    # copyreg's _reconstructor, as protocols 0 and 1 write objects, with os.system's name inside
+    reconstructor = (PROTO + op_global("copyreg", "_reconstructor") + b"(" + op_global("__main__", "Thing")
+                     + op_global("builtins", "object") + b"N" + b"tR" + b"}" + op_unicode("cmd")
+                     + op_global("os", "system") + op_unicode("touch " + MARKER) + b"\x85Rsb.")
+    reduce_trick = pickle.dumps({"x": Evil()}, protocol=2)
+    module = os.system.__module__  # "posix"
+    copyreg.add_extension(module, "system", 0xf1)
+    try:
+        extension = pickle.dumps(Evil(), protocol=2)  # os.system as EXT1 0xf1
+    finally:
+        copyreg.remove_extension(module, "system", 0xf1)
+    assert b"\x82\xf1" in extension
+    files = {"inst-os-system.pt": inst, "obj-os-system.pt": obj, "subprocess-popen.pt": popen,
+             "nested-build.pt": nested_build, "build-on-class.pt": build_on_class, "newobj-ex.pt": newobj_ex,
+             "copyreg-reconstructor.pt": reconstructor, "reduce-trick.pt": reduce_trick,
+             "copyreg-extension.pt": extension}
+    runs = ["inst-os-system.pt", "obj-os-system.pt", "subprocess-popen.pt", "reduce-trick.pt"]
+    for name in runs:  # these are real attacks: Python's pickle runs them
+        with tempfile.TemporaryDirectory() as tmp:
+            cwd = os.getcwd()
+            os.chdir(tmp)
+            try:
+                pickle.loads(files[name])
+                subprocess.run(["sleep", "0.2"])  # Popen returns before touch ends
+                assert os.path.exists(MARKER), name
+            finally:
+                os.chdir(cwd)
+    return files
+
+
 def malicious(good_archive):
     version = b"3\n"
     files = {
-        # the classic: os.system("...") on load
+        # the classics: each would create the file attnviz-pwned in the current directory if run
+        # (hostile() below proves it with Python's own pickle); attnviz must only describe them
         "os-system.pt": zip_bytes({"data.pkl": PROTO + op_global("os", "system")
-                                   + op_unicode("echo pwned") + b"\x85R.", "version": version}),
+                                   + op_unicode("touch " + MARKER) + b"\x85R.", "version": version}),
         "builtins-eval.pt": zip_bytes({"data.pkl": PROTO + op_global("builtins", "eval")
-                                       + op_unicode("print(1)") + b"\x85R.", "version": version}),
+                                       + op_unicode("open(%r, 'w')" % MARKER) + b"\x85R.", "version": version}),
+        **{name: zip_bytes({"data.pkl": data, "version": version}) for name, data in hostile().items()},
         # 1000 nested MARKs, then as many TUPLEs
         "deep-marks.pt": zip_bytes({"data.pkl": PROTO + b"(" * 1000 + b"t" * 1000 + b".", "version": version}),
         # 1000 nested one-element tuples, without any MARK
         "deep-tuples.pt": zip_bytes({"data.pkl": PROTO + b")" + b"\x85" * 1000 + b".", "version": version}),
-        # INST (protocol 0) is not one of the opcodes a state dict needs
-        "unknown-opcode.pt": zip_bytes({"data.pkl": PROTO + b"ios\nsystem\n.", "version": version}),
+        # 0xff is no pickle opcode
+        "unknown-opcode.pt": zip_bytes({"data.pkl": PROTO + b"\xff.", "version": version}),
         # storage '0' claims 1000 floats, the entry holds 4
         "storage-too-large.pt": zip_bytes({"data.pkl": one_tensor_pickle(1000, [1000], [1]),
                                            "data/0": b"\0" * 16, "version": version}),
@@ -164,9 +223,12 @@ def malicious(good_archive):
                                                 "data/0": b"\0" * 16, "version": version}),
         # the persistent id names an entry that is not there
         "missing-storage.pt": zip_bytes({"data.pkl": one_tensor_pickle(4, [4], [1]), "version": version}),
-        # a LongStorage (e.g. BatchNorm's num_batches_tracked) is not a float tensor
+        # a LongStorage (e.g. BatchNorm's num_batches_tracked): read, widened to float
         "long-storage.pt": zip_bytes({"data.pkl": one_tensor_pickle(1, [1], [1], storage="LongStorage"),
-                                      "data/0": b"\0" * 8, "version": version}),
+                                      "data/0": struct.pack("<q", -3), "version": version}),
+        # complex numbers are not read
+        "complex-storage.pt": zip_bytes({"data.pkl": one_tensor_pickle(1, [1], [1], storage="ComplexFloatStorage"),
+                                         "data/0": b"\0" * 8, "version": version}),
         "no-data-pkl.pt": zip_bytes({"version": version}),
         "truncated.pt": good_archive[:len(good_archive) // 2],
         # {'a': <itself>}: a cycle through the memo
@@ -174,13 +236,139 @@ def malicious(good_archive):
                                      "version": version}),
         # not a state dict: a list
         "not-a-dict.pt": zip_bytes({"data.pkl": PROTO + b"]." , "version": version}),
-        # the pre-1.6 format (_use_new_zipfile_serialization=False): a bare pickle stream
-        "legacy-format.pt": PROTO + b"\x8a\x0a" + b"\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19" + b".",
+        # the pre-1.6 format (_use_new_zipfile_serialization=False), cut after its magic number
+        "legacy-truncated.pt": PROTO + b"\x8a\x0a" + b"\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19" + b".",
     }
     os.makedirs(os.path.join(OUT, "malicious"), exist_ok=True)
     for name, data in files.items():
         with open(os.path.join(OUT, "malicious", name), "wb") as f:
             f.write(data)
+
+
+# ---------------------------------------------------------------- the ways users save
+
+class Lang:
+    """The tutorial's Lang, as users pickle it beside (or inside) their checkpoints."""
+    def __init__(self, name):
+        self.name = name
+        self.word2index = {}
+        self.word2count = {}
+        self.index2word = {0: "SOS", 1: "EOS"}
+        self.n_words = 2
+
+    def addWord(self, word):
+        if word not in self.word2index:
+            self.word2index[word] = self.n_words
+            self.word2count[word] = 1
+            self.index2word[self.n_words] = word
+            self.n_words += 1
+        else:
+            self.word2count[word] += 1
+
+
+def make_lang(name, words):
+    lang = Lang(name)
+    for w in words[2:]:  # SOS and EOS are there from the start
+        lang.addWord(w)
+    return lang
+
+
+class EncoderRNN(torch.nn.Module):  # the tutorial's classes, in __main__ as in the tutorial
+    def __init__(self, input_size, hidden_size, dropout_p=0.1):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.embedding = torch.nn.Embedding(input_size, hidden_size)
+        self.gru = torch.nn.GRU(hidden_size, hidden_size, batch_first=True)
+        self.dropout = torch.nn.Dropout(dropout_p)
+
+
+class BahdanauAttention(torch.nn.Module):
+    def __init__(self, hidden_size):
+        super().__init__()
+        self.Wa = torch.nn.Linear(hidden_size, hidden_size)
+        self.Ua = torch.nn.Linear(hidden_size, hidden_size)
+        self.Va = torch.nn.Linear(hidden_size, 1)
+
+
+class AttnDecoderRNN(torch.nn.Module):
+    def __init__(self, hidden_size, output_size, dropout_p=0.1):
+        super().__init__()
+        self.embedding = torch.nn.Embedding(output_size, hidden_size)
+        self.attention = BahdanauAttention(hidden_size)
+        self.gru = torch.nn.GRU(2 * hidden_size, hidden_size, batch_first=True)
+        self.out = torch.nn.Linear(hidden_size, output_size)
+        self.dropout = torch.nn.Dropout(dropout_p)
+
+
+def save_legacy(obj, path):
+    torch.save(obj, path, _use_new_zipfile_serialization=False)
+
+
+def saved_variants(model, sv, tv):
+    """The Bahdanau model of bahdanau/ saved each way users save it (its reference.json applies)."""
+    import pickle
+    directory = os.path.join(OUT, "saved")
+    os.makedirs(directory, exist_ok=True)
+    encoder = EncoderRNN(len(sv), 4)
+    decoder = AttnDecoderRNN(4, len(tv))
+    encoder.load_state_dict(model.encoder.state_dict())
+    decoder.load_state_dict(model.decoder.state_dict())
+    input_lang, output_lang = make_lang("fra", sv), make_lang("eng", tv)
+    optimizer = torch.optim.SGD(list(encoder.parameters()) + list(decoder.parameters()), lr=0.1, momentum=0.9)
+    loss = (encoder.embedding.weight.sum() + decoder.out.weight.sum()) ** 2
+    loss.backward()
+    optimizer.step()  # momentum buffers: tensors in the optimizer's state
+    optimizer.zero_grad()
+    encoder.load_state_dict(model.encoder.state_dict())
+    decoder.load_state_dict(model.decoder.state_dict())
+    path = lambda name: os.path.join(directory, name)  # noqa: E731
+    # PyTorch's "saving a general checkpoint" recipe
+    general = {"epoch": 12, "encoder_state_dict": encoder.state_dict(), "decoder_state_dict": decoder.state_dict(),
+               "optimizer_state_dict": optimizer.state_dict(), "loss": 0.75}
+    torch.save(general, path("general-checkpoint.tar"))
+    save_legacy(general, path("legacy-checkpoint.pt"))
+    # whole modules, one per file, with the Langs pickled beside them
+    torch.save(encoder, path("encoder-module.pt"))
+    torch.save(decoder, path("decoder-module.pt"))
+    save_legacy(encoder, path("legacy-encoder-module.pt"))
+    save_legacy(decoder, path("legacy-decoder-module.pt"))
+    with open(path("langs.pkl"), "wb") as f:
+        pickle.dump((input_lang, output_lang), f)
+    # everything in one file: modules and Langs
+    torch.save({"encoder": encoder, "decoder": decoder, "input_lang": input_lang, "output_lang": output_lang,
+                "epoch": 3}, path("modules-and-langs.pt"))
+    # one state dict with encoder./decoder. prefixes under "model_state_dict"
+    torch.save({"model_state_dict": {**{"encoder." + k: v for k, v in encoder.state_dict().items()},
+                                     **{"decoder." + k: v for k, v in decoder.state_dict().items()}},
+                "scheduler": {"last_epoch": 3}}, path("model-state-dict.pt"))
+    # saved on a GPU: torch.save writes the storage's location; on this CPU-only machine the
+    # location function is replaced, which is all a GPU changes in the file
+    location_tag = torch.serialization.location_tag
+    try:
+        torch.serialization.location_tag = lambda storage: "cuda:0"
+        torch.save(general, path("cuda-checkpoint.tar"))
+        torch.serialization.location_tag = lambda storage: "mps"
+        save_legacy(general, path("mps-legacy-checkpoint.pt"))
+    finally:
+        torch.serialization.location_tag = location_tag
+    # every storage type, with the values as float64 to compare with
+    values = [0.0, 1.0, -2.0, 3.0, 100.0, -7.0]
+    tensors = {"float64": torch.tensor([0.1, -2.5e-3, 1e30, -3.0, 7.25, 1e-300], dtype=torch.float64),
+               "float32": torch.tensor([0.1, -2.5e-3, 1e30, -3.0, 7.25, 1e-30], dtype=torch.float32),
+               "float16": torch.tensor([0.1, -2.5e-3, 6e4, -3.0, 7.25, 1e-5], dtype=torch.float16),
+               "bfloat16": torch.tensor([0.1, -2.5e-3, 1e30, -3.0, 7.25, 1e-30], dtype=torch.bfloat16),
+               "int64": torch.tensor([0, 2**40, -2**40, 3, 100, -7], dtype=torch.int64),
+               "int32": torch.tensor([0, 2**30, -2**30, 3, 100, -7], dtype=torch.int32),
+               "int16": torch.tensor([0, 2**14, -2**14, 3, 100, -7], dtype=torch.int16),
+               "int8": torch.tensor([0, 1, -2, 3, 100, -7], dtype=torch.int8),
+               "uint8": torch.tensor([0, 1, 2, 3, 100, 255], dtype=torch.uint8),
+               "bool": torch.tensor([False, True, True, False, True, False]),
+               "matrix": torch.arange(6, dtype=torch.float32).reshape(2, 3)[1:]}  # a view at offset 3
+    assert len(values) == 6
+    torch.save(tensors, path("dtypes.pt"))
+    save_legacy(tensors, path("legacy-dtypes.pt"))
+    write_json(path("dtypes.json"), {k: {"shape": list(v.shape), "data": [float(x) for x in v.double().flatten()]}
+                                     for k, v in tensors.items()})
 
 
 def main():
@@ -212,6 +400,9 @@ def main():
         if name == "bahdanau":
             torch.save({k: v.half() for k, v in model.encoder.state_dict().items()},
                        os.path.join(directory, "encoder-half.pt"))
+
+        if name == "bahdanau":
+            saved_variants(model, sv, tv)
 
     model = make_model({"architecture": "luong", "luong_score": "dot"}, 7, sv, tv)
     torch.save(model.state_dict(), os.path.join(OUT, "combined.pt"))

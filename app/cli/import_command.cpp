@@ -64,8 +64,9 @@ TorchImportOptions importOptions(const ParsedCommand &command)
 
 int run(const ParsedCommand &command)
 {
-    const TorchImportOptions options = importOptions(command);
-    const ModelFile model = importTorchCheckpoint(options);
+    // A toolkit's own model (docs/toolkits.md) carries its configuration and vocabularies.
+    const ModelFile model = command.has("model") ? loadModelFile(command.value("model"))
+                                                 : importTorchCheckpoint(importOptions(command));
     const std::string out = command.value("out");
     saveModelFile(model, out);
     const ModelConfig &config = model.config;
@@ -82,8 +83,9 @@ int run(const ParsedCommand &command)
 CommandSpec importCommand()
 {
     return {"import",
-            "Convert the PyTorch tutorial's torch.save checkpoints into an attnviz model file.",
-            {{"encoder", "FILE", "torch.save(encoder.state_dict(), FILE)"},
+            "Convert the PyTorch tutorial's torch.save checkpoints, or a Joey NMT or OpenNMT-py model, into an attnviz model file.",
+            {{"model", "PATH", "Instead: a Joey NMT model directory or .ckpt, or an OpenNMT-py *_step_N.pt"},
+             {"encoder", "FILE", "torch.save(encoder.state_dict(), FILE)"},
              {"decoder", "FILE", "torch.save(decoder.state_dict(), FILE)"},
              {"checkpoint", "FILE", "Instead of the two: one state dict with encoder.* and decoder.* tensors"},
              {"source-vocab", "FILE", "Source words, index = id: a JSON list (.json) or one word per line"},

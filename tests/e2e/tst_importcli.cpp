@@ -101,7 +101,7 @@ void TestImportCli::refuses_data()
     QTest::newRow("malicious pickle")
         << (QStringList {QStringLiteral("--encoder"), data("malicious/os-system.pt"), QStringLiteral("--decoder"),
                          data("bahdanau/decoder.pt")} + vocabArgs())
-        << 1 << QStringLiteral("os-system.pt: data.pkl: refusing GLOBAL 'os system'");
+        << 1 << QStringLiteral("os-system.pt: holds an object of class 'os.system' (a record: nothing in the file was run)");
     QTest::newRow("truncated archive")
         << (QStringList {QStringLiteral("--checkpoint"), data("malicious/truncated.pt")} + vocabArgs()) << 1
         << QStringLiteral("truncated.pt: not a readable ZIP archive");

@@ -4,6 +4,7 @@
 #include <attnviz/analysis/alignment.h>
 #include <attnviz/io/model_file.h>
 #include <attnviz/io/text.h>
+#include <attnviz/io/torch_file.h>
 #include <attnviz/io/torch_import.h>
 
 #include "fuzz_model.h"
@@ -103,6 +104,11 @@ void TestFuzzCorpus::pharaoh()
 void TestFuzzCorpus::torch()
 {
     const int count = replay("fuzz_torch", [](const std::string &bytes) {
+        try {
+            const TorchFile file = TorchFile::fromBytes(bytes, "corpus.pt");
+            collectTensors(file, file.root());
+        } catch (const ModelError &) {
+        }
         try {
             readTorchStateDictFromBytes(bytes, "corpus.pt");
         } catch (const ModelError &) {

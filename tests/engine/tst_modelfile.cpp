@@ -393,7 +393,7 @@ void TestModelFile::malformedInput_data()
            "config: decoder.init: unknown value 'brige' (expected zero, final, last, bridge, onmt_bridge or "
            "first_layers)");
     addRow("unknown normalization", withConfig([](json &c) { c["normalization"] = "lower"; }),
-           "config: normalization: unknown value 'lower' (expected tutorial or none)");
+           "config: normalization: unknown value 'lower' (expected tutorial, none or lowercase)");
     addRow("lstm decoder without cell_init", withConfig([](json &c) { c["decoder"]["cell"] = "lstm"; }),
            "config: missing required key 'decoder.cell_init'");
     // Options that do not fit together.

@@ -245,22 +245,26 @@ void TestTorchImport::refusesMaliciousFiles_data()
     const auto row = [](const char *file, const char *message) {
         QTest::newRow(file) << QString::fromLatin1(file) << QString::fromLatin1(message);
     };
-    row("os-system.pt", "data.pkl: refusing GLOBAL 'os system' (only the tensor-rebuild functions are allowed)");
-    row("builtins-eval.pt", "data.pkl: refusing GLOBAL 'builtins eval' (only the tensor-rebuild functions are allowed)");
-    row("deep-marks.pt", "data.pkl: MARKs nested deeper than 32 levels at byte 34");
-    row("deep-tuples.pt", "data.pkl: nesting deeper than 32 levels at byte 34");
-    row("unknown-opcode.pt", "data.pkl: unsupported opcode 'i' (0x69) at byte 2");
+    // Code-execution pickles are read as records, never run: not a state dict.
+    row("os-system.pt", "holds an object of class 'os.system' (a record: nothing in the file was run), not a state dict");
+    row("builtins-eval.pt", "holds an object of class 'builtins.eval' (a record: nothing in the file was run)");
+    row("reduce-trick.pt", "'x' is an object of class 'posix.system' (a record: nothing in the file was run), not a tensor");
+    row("build-on-class.pt", "data.pkl: BUILD on the name 'os.system' at byte 23 (setting attributes of a class is refused)");
+    row("copyreg-extension.pt", "data.pkl: refusing extension code 241 at byte 2");
+    row("deep-marks.pt", "data.pkl: MARKs nested deeper than 64 levels at byte 66");
+    row("deep-tuples.pt", "data.pkl: nesting deeper than 64 levels at byte 66");
+    row("unknown-opcode.pt", "data.pkl: unknown opcode 0xff at byte 2");
     row("storage-too-large.pt", "storage '0' claims 1000 float32 elements, but 'archive/data/0' holds 16 bytes");
     row("tensor-outside-storage.pt", "tensor 'w' of shape [5, 2] at offset 0 does not fit in storage '0' of 4 elements");
     row("non-contiguous.pt", "tensor 'w': strides [1, 2] of shape [2, 2] are not contiguous (row-major)");
     row("element-count-overflow.pt", "tensor 'w': the element count of [1099511627776, 1099511627776] overflows");
     row("missing-storage.pt", "tensor 'w': its storage 'archive/data/0' is not in the archive");
-    row("long-storage.pt", "data.pkl: refusing GLOBAL 'torch LongStorage': only float32, float16 and bfloat16");
+    row("complex-storage.pt", "data.pkl: storage type 'torch.ComplexFloatStorage' is not one attnviz reads");
     row("no-data-pkl.pt", "a ZIP archive without '<name>/data.pkl': not written by torch.save");
     row("truncated.pt", "not a readable ZIP archive (truncated or damaged?)");
-    row("cyclic-dict.pt", "data.pkl: dicts nested deeper than 32 levels");
-    row("not-a-dict.pt", "holds no state dict");
-    row("legacy-format.pt", "the format before PyTorch 1.6");
+    row("cyclic-dict.pt", "data.pkl: dicts nested deeper than 64 levels");
+    row("not-a-dict.pt", "holds a list, not a state dict");
+    row("legacy-truncated.pt", "the object pickle: ends in the middle of an opcode at byte 15");
 }
 
 void TestTorchImport::refusesMaliciousFiles()

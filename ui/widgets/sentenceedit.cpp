@@ -23,7 +23,7 @@ QList<std::pair<int, int>> unknownWordRanges(const QString &text, const QStringL
     static const QRegularExpression tutorialWord(QStringLiteral("[\\w]+"),
                                                  QRegularExpression::UseUnicodePropertiesOption);
     static const QRegularExpression anyWord(QStringLiteral("\\S+"));
-    auto matches = (normalization == Normalization::None ? anyWord : tutorialWord).globalMatch(text);
+    auto matches = (normalization == Normalization::Tutorial ? tutorialWord : anyWord).globalMatch(text);
     while (matches.hasNext()) {
         const QRegularExpressionMatch match = matches.next();
         const std::string word = match.captured().toStdString();

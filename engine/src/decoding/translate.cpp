@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace attnviz {
@@ -108,6 +109,12 @@ std::vector<Hypothesis> beamSearch(const Model &model, Session &session, const V
         session.step(liveToken.data(), liveStates.topRows(liveCount), control, stepEnergies.topRows(liveCount),
                      stepAttention.topRows(liveCount), stepContexts.topRows(liveCount),
                      stepStates.topRows(liveCount), logProbs.topRows(liveCount));
+        // The toolkit's rules: the token is not picked, its log-probability is not renormalized
+        // away (Joey NMT sets it to -inf after the log-softmax).
+        for (int id : model.neverGenerateIds())
+            logProbs.col(id).head(liveCount).setConstant(-std::numeric_limits<float>::infinity());
+        if (t < model.config().search.minLength)
+            logProbs.col(eos).head(liveCount).setConstant(-std::numeric_limits<float>::infinity());
         for (int k = 0; k < liveCount; ++k) {
             topK(logProbs.row(k).transpose(), width, best);
             for (int tok : best)
@@ -276,6 +283,17 @@ int defaultMaxLength(int sourceWords)
     return 2 * sourceWords + 10;
 }
 
+int defaultMaxLength(const ModelConfig &config, int sourcePositions, int sourceWords)
+{
+    const SearchConfig &s = config.search;
+    if (s.maxLengthRatio == 0.0 && s.maxLengthOffset == 0)
+        return std::min(defaultMaxLength(sourceWords), maxOutputSteps);
+    double steps = std::floor(s.maxLengthRatio * sourcePositions + s.maxLengthOffset);
+    if (s.maxLengthCap > 0)
+        steps = std::min(steps, static_cast<double>(s.maxLengthCap));
+    return static_cast<int>(std::clamp(steps, 1.0, static_cast<double>(maxOutputSteps)));
+}
+
 namespace {
 
 int sourceWords(const TranslationResult &r)
@@ -361,7 +379,7 @@ TranslationResult translate(const Model &model, const std::string &sentence, con
     if (!options.attentionOverrides.empty())
         control.overrides = &options.attentionOverrides;
     control.cancelled = &options.cancelled;
-    const int maxLength = options.maxLength > 0 ? options.maxLength : defaultMaxLength(sourceWords(r)); // >= 10
+    const int maxLength = options.maxLength > 0 ? options.maxLength : defaultMaxLength(config, T, sourceWords(r));
 
     if (options.target) {
         std::vector<int> target;
@@ -405,7 +423,9 @@ AblationResult decodeAblation(const Model &model, const TranslationResult &resul
     if (kind == Ablation::None)
         throw std::invalid_argument("decodeAblation: the kind must be summed or mean");
     Session session(model, result.encoderOutputs, 1);
-    return ablate(model, session, result, kind, maxLength > 0 ? maxLength : defaultMaxLength(sourceWords(result)),
+    return ablate(model, session, result, kind,
+                  maxLength > 0 ? maxLength
+                                : defaultMaxLength(model.config(), result.sourceLength(), sourceWords(result)),
                   &cancelled);
 }
 

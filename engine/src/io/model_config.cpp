@@ -19,6 +19,7 @@ struct EnumName
 constexpr EnumName<Normalization> normalizationNames[] = {
     {Normalization::Tutorial, "tutorial"},
     {Normalization::None, "none"},
+    {Normalization::Lowercase, "lowercase"},
 };
 constexpr EnumName<Cell> cellNames[] = {{Cell::Gru, "gru"}, {Cell::Lstm, "lstm"}};
 constexpr EnumName<DirectionMerge> mergeNames[] = {{DirectionMerge::Concat, "concat"}, {DirectionMerge::Sum, "sum"}};
@@ -150,6 +151,46 @@ public:
                  + ", found " + detail::describeJson(*value));
         return static_cast<int>(*number);
     }
+
+    // An integer from 0 to limit.
+    int optionalCount(const char *key, int limit) const
+    {
+        const nlohmann::json *value = find(key);
+        if (!value)
+            return 0;
+        const std::optional<uint64_t> number = detail::nonNegativeInteger(*value);
+        if (!number || *number > uint64_t(limit))
+            fail("config: '" + pathOf(key) + "' must be an integer from 0 to " + std::to_string(limit) + ", found "
+                 + detail::describeJson(*value));
+        return static_cast<int>(*number);
+    }
+
+    // A number from 0 to limit.
+    double optionalRatio(const char *key, double limit) const
+    {
+        const nlohmann::json *value = find(key);
+        if (!value)
+            return 0.0;
+        if (!value->is_number() || !(value->get<double>() >= 0.0 && value->get<double>() <= limit))
+            fail("config: '" + pathOf(key) + "' must be a number from 0 to " + std::to_string(static_cast<int>(limit))
+                 + ", found " + detail::describeJson(*value));
+        return value->get<double>();
+    }
+
+    std::vector<std::string> optionalStrings(const char *key) const
+    {
+        const nlohmann::json *value = find(key);
+        if (!value)
+            return {};
+        if (!value->is_array())
+            fail("config: '" + pathOf(key) + "' must be a list of strings, found " + detail::describeJson(*value));
+        std::vector<std::string> strings;
+        for (const nlohmann::json &item : *value)
+            strings.push_back(string(key, item));
+        return strings;
+    }
+
+    bool has(const char *key) const { return find(key) != nullptr; }
 
     template<typename Enum, size_t N>
     Enum choice(const char *key, const EnumName<Enum> (&table)[N], const nlohmann::json &value) const
@@ -314,6 +355,24 @@ nlohmann::json configToJson(const ModelConfig &config)
         {"decoder", decoder},
         {"attention", attention},
     };
+    if (!config.search.isDefault()) {
+        const SearchConfig &r = config.search;
+        nlohmann::json search = nlohmann::json::object();
+        if (!r.neverGenerate.empty())
+            search["never_generate"] = r.neverGenerate;
+        const std::pair<const char *, int> counts[] = {
+            {"min_length", r.minLength},
+            {"max_length_offset", r.maxLengthOffset},
+            {"max_length_cap", r.maxLengthCap},
+        };
+        for (const auto &[key, count] : counts) {
+            if (count != 0)
+                search[key] = count;
+        }
+        if (r.maxLengthRatio != 0.0)
+            search["max_length_ratio"] = r.maxLengthRatio;
+        json["search"] = search;
+    }
     writeTexts(config, json);
     return json;
 }
@@ -374,6 +433,17 @@ ModelConfig configFromJson(const nlohmann::json &json, const std::string &displa
         break;
     case Score::Dot:
         break;
+    }
+    if (reader.has("search")) {
+        // Sanity bounds only: translate() caps every run at maxOutputSteps.
+        constexpr int maxSearchValue = 1 << 20;
+        const ConfigReader search = reader.object("search");
+        SearchConfig &r = config.search;
+        r.neverGenerate = search.optionalStrings("never_generate");
+        r.minLength = search.optionalCount("min_length", maxSearchValue);
+        r.maxLengthRatio = search.optionalRatio("max_length_ratio", maxSearchValue);
+        r.maxLengthOffset = search.optionalCount("max_length_offset", maxSearchValue);
+        r.maxLengthCap = search.optionalCount("max_length_cap", maxSearchValue);
     }
     checkConfig(config, displayName);
     return config;

@@ -1,5 +1,6 @@
 #include "io/file_io.h"
 #include "io/json_model.h"
+#include <attnviz/io/toolkit_import.h>
 #include "io/load_helpers.h"
 #include "io/safetensors.h"
 
@@ -183,6 +184,8 @@ void validateModel(const ModelFile &model, const std::string &displayName)
     checkToken(config.eosToken, "eos_token", model.targetVocab, "target", displayName);
     if (config.unkToken)
         checkToken(*config.unkToken, "unk_token", model.sourceVocab, "source", displayName);
+    for (const std::string &token : config.search.neverGenerate)
+        checkToken(token, "search.never_generate", model.targetVocab, "target", displayName);
 
     // Before the generic shape check, which would only say "wrong shape".
     checkEmbeddingRows(model, "encoder.embedding.weight", model.sourceVocab, "source", displayName);
@@ -220,6 +223,11 @@ ModelFile loadModelFromBytes(std::string_view bytes, const std::string &displayN
 
 ModelFile loadModelFile(const std::string &path, WeightAccess access)
 {
+    // The toolkits' own files open directly (docs/toolkits.md).
+    if (isJoeyModelPath(path))
+        return openJoeyModel(path);
+    if (path.size() > 3 && path.compare(path.size() - 3, 3, ".pt") == 0)
+        return openOnmtModel(path);
     if (detail::isJsonPath(path))
         return loadModelFromBytes(detail::readWholeFile(path), path, true);
     if (access == WeightAccess::Map)

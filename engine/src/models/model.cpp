@@ -43,6 +43,8 @@ Model::Model(ModelFile file, std::string displayName)
         m_sourceUnk = sourceId(*c.unkToken);
         m_targetUnk = targetId(*c.unkToken);
     }
+    for (const std::string &token : c.search.neverGenerate)
+        m_neverGenerate.push_back(*targetId(token));
 }
 
 Model::~Model() = default;

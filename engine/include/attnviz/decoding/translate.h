@@ -40,6 +40,9 @@ std::vector<TranslationResult> translateBatch(const Model &model, const std::vec
 // The default step limit for a source of n words (the positions fed to the encoder, EOS not
 // counted): 2 n + 10.
 int defaultMaxLength(int sourceWords);
+// The model's own rule when its config has one (ModelConfig::search, for a source of that many
+// positions), else defaultMaxLength(sourceWords); never more than maxOutputSteps.
+int defaultMaxLength(const ModelConfig &config, int sourcePositions, int sourceWords);
 
 
 } // namespace attnviz

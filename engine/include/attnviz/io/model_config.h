@@ -17,7 +17,9 @@
 
 namespace attnviz {
 
-enum class Normalization { Tutorial, None };
+// Tutorial: the PyTorch tutorial's folding; None: the text as it is; Lowercase: Python's
+// str.lower() (Joey NMT's lowercase: true). See attnviz/io/text.h.
+enum class Normalization { Tutorial, None, Lowercase };
 enum class Cell { Gru, Lstm };
 enum class DirectionMerge { Concat, Sum };
 enum class DecoderInput { Embedding, EmbeddingContext, ContextEmbedding, InputFeeding, Combine };
@@ -74,11 +76,32 @@ struct AttentionConfig
     int locationSlots = 0; // location: L ("slots" in the file; Qt reserves the word)
 };
 
+// How the toolkit that trained the model searches ("search" in the file): what greedy and beam
+// search never pick, and how many steps they take when the caller does not say. The defaults
+// are attnviz's own rules (every token allowed; 2 x source words + 10 steps).
+struct SearchConfig
+{
+    std::vector<std::string> neverGenerate; // target tokens (Joey NMT: its BOS and PAD)
+    int minLength = 0; // EOS is not picked at steps before this one (Joey NMT: 1)
+    // Default steps: int(ratio x source positions + offset) (positions: the words, and EOS
+    // when framed), at most cap when cap > 0. ratio 0 and offset 0: attnviz's rule.
+    double maxLengthRatio = 0.0;
+    int maxLengthOffset = 0;
+    int maxLengthCap = 0;
+
+    bool isDefault() const
+    {
+        return neverGenerate.empty() && minLength == 0 && maxLengthRatio == 0.0 && maxLengthOffset == 0
+            && maxLengthCap == 0;
+    }
+};
+
 struct ModelConfig
 {
     EncoderConfig encoder;
     DecoderConfig decoder;
     AttentionConfig attention;
+    SearchConfig search;
     bool sourceEos = true; // EOS appended to the source
     std::string sosToken, eosToken;
     std::optional<std::string> unkToken;

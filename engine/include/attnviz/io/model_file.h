@@ -66,7 +66,8 @@ public:
 // which is why the window copies.
 enum class WeightAccess { Copy, Map };
 
-// Files ending in ".json" are read as the JSON variant, anything else as safetensors.
+// Files ending in ".json" are read as the JSON variant, anything else as safetensors; a Joey NMT
+// model directory or .ckpt, and an OpenNMT-py *.pt, are imported (attnviz/io/toolkit_import.h).
 ModelFile loadModelFile(const std::string &path, WeightAccess access = WeightAccess::Copy);
 ModelFile loadModelFromBytes(std::string_view bytes, const std::string &displayName, bool asJson);
 

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <attnviz/io/model_file.h>
+#include <attnviz/io/torch_file.h>
 
 #include <map>
 #include <string>
@@ -21,12 +22,10 @@
 
 namespace attnviz {
 
-using StateDict = std::map<std::string, Tensor>; // "gru.weight_ih_l0" -> [3H, H]
-
-// Reads a file written by torch.save (PyTorch >= 1.6 ZIP format) that holds a state dict of
-// float32, float16 or bfloat16 tensors (widened to float32). Nested dicts of tensors are
-// flattened with "." ({"encoder": {"gru.bias_ih_l0": t}} -> "encoder.gru.bias_ih_l0"). Nothing
-// in the pickle is executed: it is refused unless it only rebuilds tensors. Throws ModelError
+// Reads a file written by torch.save (either format, see TorchFile) that holds a state dict of
+// tensors of any storage type (widened to float32). Nested dicts of tensors are
+// flattened with "." ({"encoder": {"gru.bias_ih_l0": t}} -> "encoder.gru.bias_ih_l0"); anything
+// else in it is refused. Nothing in the pickle is executed. Throws ModelError
 // "<path>: <problem>".
 StateDict readTorchStateDict(const std::string &path);
 StateDict readTorchStateDictFromBytes(std::string_view bytes, const std::string &displayName);

@@ -60,6 +60,8 @@ public:
     int targetEosId() const { return m_targetEos; }
     std::optional<int> sourceUnkId() const { return m_sourceUnk; }
     std::optional<int> targetUnkId() const { return m_targetUnk; }
+    // config().search.neverGenerate as target ids.
+    const std::vector<int> &neverGenerateIds() const { return m_neverGenerate; }
     // Attention columns for a source of T positions: T, or the slots of the location score.
     int attentionColumns(int sourceLength) const;
 
@@ -77,6 +79,7 @@ private:
     std::unordered_map<std::string, int> m_sourceIndex, m_targetIndex;
     int m_sos = 0, m_sourceEos = 0, m_targetEos = 0;
     std::optional<int> m_sourceUnk, m_targetUnk;
+    std::vector<int> m_neverGenerate;
 };
 
 } // namespace attnviz

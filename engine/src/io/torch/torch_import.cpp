@@ -5,8 +5,6 @@
 
 #include "io/file_io.h"
 #include "io/load_helpers.h"
-#include "io/torch/torch_zip.h"
-#include "io/torch/unpickler.h"
 
 #include <nlohmann/json.hpp>
 
@@ -17,101 +15,34 @@
 
 namespace attnviz {
 
-using detail::PickleValue;
 using detail::throwModelError;
 
 namespace {
 
-std::string storageRecord(const PickleValue &storage)
+// A state dict, strictly: string keys, tensors or nested dicts of them, nothing else.
+void flattenStateDict(const TorchFile &file, const TorchValue &dict, const std::string &prefix, int level,
+                      StateDict &result)
 {
-    return "data/" + storage.text;
-}
-
-// A tensor is a contiguous (row-major) run of its storage; views with other strides are
-// refused rather than gathered, since state_dict() never saves them.
-Tensor materialize(const PickleValue &tensor, const std::string &name, const detail::TorchArchive &archive,
-                   std::map<std::string, std::string> &storageBytes, const std::string &displayName)
-{
-    const std::string what = "tensor '" + name + "'";
-    const auto count = detail::checkedElementCount(tensor.size);
-    if (!count)
-        throwModelError(displayName, what + ": the element count of " + shapeToString(tensor.size) + " overflows");
-    int64_t expectedStride = 1;
-    for (size_t i = tensor.size.size(); i-- > 0;) {
-        if (tensor.size[i] != 1 && tensor.stride[i] != expectedStride)
-            throwModelError(displayName, what + ": strides " + shapeToString(tensor.stride) + " of shape "
-                                + shapeToString(tensor.size)
-                                + " are not contiguous (row-major); save tensor.contiguous() instead");
-        expectedStride *= tensor.size[i];
-    }
-
-    const PickleValue &storage = *tensor.storage;
-    const int elementSize = detail::dtypeSize(storage.dtype);
-    const std::string record = storageRecord(storage);
-    const auto recordSize = archive.recordSize(record);
-    if (!recordSize)
-        throwModelError(displayName, what + ": its storage '" + archive.recordPath(record) + "' is not in the archive");
-    if (storage.integer > std::numeric_limits<int64_t>::max() / elementSize
-        || static_cast<uint64_t>(storage.integer * elementSize) != *recordSize)
-        throwModelError(displayName, "storage '" + storage.text + "' claims " + std::to_string(storage.integer) + " "
-                            + detail::dtypeName(storage.dtype) + " elements, but '" + archive.recordPath(record)
-                            + "' holds " + std::to_string(*recordSize) + " bytes");
-    if (*count > 0 && (tensor.storageOffset > storage.integer || *count > storage.integer - tensor.storageOffset))
-        throwModelError(displayName, what + " of shape " + shapeToString(tensor.size) + " at offset "
-                            + std::to_string(tensor.storageOffset) + " does not fit in storage '" + storage.text
-                            + "' of " + std::to_string(storage.integer) + " elements");
-
-    auto it = storageBytes.find(storage.text);
-    if (it == storageBytes.end())
-        it = storageBytes.emplace(storage.text, archive.readRecord(record)).first;
-    const char *data = it->second.data() + tensor.storageOffset * elementSize;
-
-    Tensor out;
-    out.shape = tensor.size;
-    out.values.resize(static_cast<size_t>(*count));
-    for (size_t i = 0; i < out.values.size(); ++i) {
-        if (storage.dtype == detail::TorchDType::Float32) {
-            std::memcpy(&out.values[i], data + 4 * i, 4); // little-endian, as the archive is
+    if (level > TorchFile::maxDepth)
+        throwModelError(file.displayName(), "data.pkl: dicts nested deeper than " + std::to_string(TorchFile::maxDepth)
+                                                + " levels");
+    for (const auto &[key, value] : dict.dictItems()) {
+        if (!key->isString())
+            throwModelError(file.displayName(), "data.pkl: a state dict key that is not a string");
+        const std::string name = prefix + key->text();
+        if (value->isDict()) {
+            flattenStateDict(file, *value, name + ".", level + 1, result);
+        } else if (value->isTensor()) {
+            if (result.count(name))
+                throwModelError(file.displayName(), "data.pkl: tensor '" + name + "' appears twice");
+            result.emplace(name, file.tensor(*value, name));
         } else {
-            const auto *b = reinterpret_cast<const unsigned char *>(data + 2 * i);
-            const auto bits = static_cast<uint16_t>(b[0] | (b[1] << 8));
-            out.values[i] = storage.dtype == detail::TorchDType::Float16 ? halfToFloat(bits) : bfloat16ToFloat(bits);
+            throwModelError(file.displayName(), "'" + name + "' is " + value->describe()
+                                                    + ", not a tensor: a state dict, as saved by "
+                                                      "torch.save(module.state_dict(), path), holds only tensors");
         }
     }
-    return out;
 }
-
-struct Flattener
-{
-    const detail::TorchArchive &archive;
-    const std::string &displayName;
-    std::map<std::string, std::string> storageBytes;
-    StateDict result;
-
-    void add(const PickleValue &dict, const std::string &prefix, int level)
-    {
-        if (level > detail::Unpickler::maxDepth)
-            throwModelError(displayName, "data.pkl: dicts nested deeper than "
-                                             + std::to_string(detail::Unpickler::maxDepth) + " levels");
-        for (size_t i = 0; i + 1 < dict.items.size(); i += 2) {
-            const PickleValue &key = *dict.items[i];
-            const PickleValue &value = *dict.items[i + 1];
-            if (key.kind != PickleValue::Kind::String)
-                throwModelError(displayName, "data.pkl: a state dict key that is not a string");
-            const std::string name = prefix + key.text;
-            if (value.kind == PickleValue::Kind::Dict) {
-                add(value, name + ".", level + 1);
-            } else if (value.kind == PickleValue::Kind::Tensor) {
-                if (result.count(name))
-                    throwModelError(displayName, "data.pkl: tensor '" + name + "' appears twice");
-                result.emplace(name, materialize(value, name, archive, storageBytes, displayName));
-            } else {
-                throwModelError(displayName, "'" + name + "' is not a tensor: attnviz reads a state dict, "
-                                                 "as saved by torch.save(module.state_dict(), path)");
-            }
-        }
-    }
-};
 
 const Tensor *find(const StateDict &dict, const char *name, size_t rank)
 {
@@ -202,15 +133,13 @@ StateDict withoutPrefix(const StateDict &dict, const std::string &prefix)
 
 StateDict readTorchStateDictFromBytes(std::string_view bytes, const std::string &displayName)
 {
-    const detail::TorchArchive archive(bytes, displayName);
-    const std::string pickle = archive.readRecord("data.pkl");
-    detail::Unpickler unpickler(pickle, displayName);
-    const PickleValue &root = unpickler.load();
-    if (root.kind != PickleValue::Kind::Dict)
-        throwModelError(displayName, "holds no state dict (save it with torch.save(module.state_dict(), path))");
-    Flattener flattener {archive, displayName, {}, {}};
-    flattener.add(root, "", 1);
-    return std::move(flattener.result);
+    const TorchFile file = TorchFile::fromBytes(std::string(bytes), displayName);
+    if (!file.root().isDict())
+        throwModelError(displayName, "holds " + file.root().describe()
+                                         + ", not a state dict (save it with torch.save(module.state_dict(), path))");
+    StateDict result;
+    flattenStateDict(file, file.root(), "", 1, result);
+    return result;
 }
 
 StateDict readTorchStateDict(const std::string &path)

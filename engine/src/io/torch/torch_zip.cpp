@@ -10,9 +10,6 @@ namespace attnviz::detail {
 
 namespace {
 
-// data.pkl of a state dict is a few hundred bytes per tensor; this is far more than any needs.
-constexpr uint64_t maxPickleSize = uint64_t(64) << 20;
-
 std::string zipErrorText(zip_error_t *error)
 {
     const std::string text = zip_error_strerror(error);
@@ -25,12 +22,6 @@ std::string zipErrorText(zip_error_t *error)
 TorchArchive::TorchArchive(std::string_view bytes, std::string displayName)
     : m_displayName(std::move(displayName))
 {
-    if (bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x80)
-        fail("a pickle in the format before PyTorch 1.6, which attnviz does not read: load it in PyTorch "
-             "and save it again with torch.save (the ZIP format is the default since 1.6)");
-    if (bytes.size() < 4 || bytes.substr(0, 4) != std::string_view("PK\3\4", 4))
-        fail("not a PyTorch checkpoint: torch.save writes a ZIP archive, which starts with 'PK'");
-
     zip_error_t error;
     zip_error_init(&error);
     zip_source_t *source = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
@@ -99,8 +90,6 @@ std::string TorchArchive::readRecord(const std::string &record) const
     const auto size = recordSize(record);
     if (!size)
         fail("the archive has no '" + m_prefix + record + "'");
-    if (record == "data.pkl" && *size > maxPickleSize)
-        fail("'" + m_prefix + record + "' is " + std::to_string(*size) + " bytes, more than a state dict needs");
     std::unique_ptr<zip_file_t, int (*)(zip_file_t *)> file(zip_fopen_index(m_archive.get(), *indexOf(record), 0),
                                                              zip_fclose);
     if (!file)

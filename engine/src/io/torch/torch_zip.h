@@ -16,7 +16,7 @@ class TorchArchive
 {
 public:
     // Throws ModelError ("<displayName>: ...") unless the bytes are a ZIP archive holding one
-    // "<name>/data.pkl". The bytes must outlive the archive.
+    // "<name>/data.pkl". The bytes must outlive the archive. TorchFile tells the formats apart.
     TorchArchive(std::string_view bytes, std::string displayName);
     ~TorchArchive();
     TorchArchive(const TorchArchive &) = delete;

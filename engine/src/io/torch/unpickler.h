@@ -1,8 +1,11 @@
-// A strict unpickler for the data.pkl of a torch.save'd state dict. It knows the few opcodes
-// such a pickle uses and the few globals it names (OrderedDict, the tensor-rebuild functions,
-// the float storage types); anything else is refused. Nothing is ever imported or called: the
-// "calls" a state dict makes are recognised and turned into plain descriptions.
+// An unpickler that runs nothing. It knows every opcode of pickle protocols 0 to 5 (but the
+// extension registry and out-of-band buffers, which it refuses) and builds TorchValues: a
+// GLOBAL is a name, and a call (REDUCE, NEWOBJ, NEWOBJ_EX, INST, OBJ) is a record of the name
+// and its arguments, except for the few names whose meaning is data (OrderedDict, set,
+// torch.Size, the tensor-rebuild functions...). Every size is bounded by TorchFile's limits.
 #pragma once
+
+#include <attnviz/io/torch_file.h>
 
 #include <cstdint>
 #include <deque>
@@ -13,61 +16,63 @@
 
 namespace attnviz::detail {
 
-enum class TorchDType { Float32, Float16, BFloat16 };
-
-struct PickleValue
-{
-    enum class Kind { None, Bool, Int, Float, String, Tuple, List, Dict, Global, Storage, Tensor };
-    Kind kind = Kind::None;
-    int64_t integer = 0; // Int, Bool; Storage: its element count
-    double real = 0;
-    std::string text; // String; Global: "module name"; Storage: its archive key
-    std::vector<PickleValue *> items; // Tuple, List; Dict: key, value, key, value...
-    TorchDType dtype = TorchDType::Float32; // Storage, Tensor
-    // Tensor: _rebuild_tensor_v2(storage, offset, size, stride, ...)
-    const PickleValue *storage = nullptr;
-    int64_t storageOffset = 0;
-    std::vector<int64_t> size, stride;
-    int depth = 1; // containers: 1 + the deepest item
-};
-
 class Unpickler
 {
 public:
-    // Messages are "<displayName>: data.pkl: <problem>".
-    Unpickler(std::string_view bytes, std::string displayName);
+    // Messages are "<displayName>: <what>: <problem>", what = "data.pkl" or "the object pickle".
+    // The bytes must outlive load(); the values live as long as the Unpickler.
+    Unpickler(std::string_view bytes, std::string displayName, std::string what = "data.pkl");
 
-    // The unpickled object; it lives as long as the Unpickler. Throws ModelError.
-    const PickleValue &load();
+    // Reads one pickle from `offset` to its STOP; where the next one starts is end().
+    const TorchValue &load(size_t offset = 0);
+    size_t end() const { return m_pos; }
+    // Every storage the persistent ids described, in order.
+    const std::vector<const TorchValue *> &storages() const { return m_storages; }
 
-    static constexpr int maxDepth = 32;
+    using Kind = TorchValue::Kind;
 
 private:
     [[noreturn]] void fail(const std::string &message) const;
+    std::string at() const;
     const char *take(size_t count);
     uint64_t readUnsigned(size_t bytes);
-    std::string readLine();
-    PickleValue *make(PickleValue::Kind kind);
-    PickleValue *pop();
-    std::vector<PickleValue *> popToMark();
-    void push(PickleValue *value);
-    void addItem(PickleValue *container, PickleValue *item);
-    PickleValue *makeTuple(std::vector<PickleValue *> items);
-    PickleValue *global(const std::string &module, const std::string &name);
-    PickleValue *persistentLoad(const PickleValue &pid);
-    PickleValue *reduce(const PickleValue &callable, const PickleValue &args);
+    std::string readLine(const char *what);
+    int64_t parseDecimal(const std::string &line, const char *what);
+    TorchValue *make(Kind kind);
+    TorchValue *makeText(Kind kind, std::string text);
+    TorchValue *pop();
+    std::vector<TorchValue *> popToMark();
+    TorchValue *top();
+    void push(TorchValue *value);
+    void account(uint64_t bytes);
+    void grow(TorchValue *container, const TorchValue *item);
+    void addItem(TorchValue *container, const TorchValue *item);
+    void addPair(TorchValue *container, const TorchValue *key, const TorchValue *value);
+    TorchValue *makeSequence(Kind kind, const std::vector<TorchValue *> &items);
+    TorchValue *global(const std::string &module, const std::string &name);
+    // torch.save's persistent ids: ('storage', type, key, location, count[, view]), and in the
+    // legacy format ('module', class, source file, source).
+    TorchValue *persistentLoad(const TorchValue &pid);
+    TorchValue *call(const TorchValue &callable, const TorchValue &args, const TorchValue *kwargs, bool functions);
+    TorchValue *record(const TorchValue &callable, const std::vector<const TorchValue *> &args);
+    TorchValue *rebuildTensor(const std::vector<const TorchValue *> &a, const std::string &function);
+    void build(TorchValue *target, const TorchValue *state);
+    void memoPut(uint64_t index);
+    TorchValue *memoGet(uint64_t index);
 
     std::string_view m_bytes;
-    std::string m_displayName;
+    std::string m_displayName, m_what;
     size_t m_pos = 0;
     size_t m_opcodeAt = 0;
-    std::deque<PickleValue> m_arena; // owns every value; deque keeps their addresses stable
-    std::vector<PickleValue *> m_stack;
+    uint64_t m_allocated = 0;
+    std::deque<TorchValue> m_arena; // owns every value; deque keeps their addresses stable
+    std::vector<TorchValue *> m_stack;
     std::vector<size_t> m_marks; // stack sizes at each MARK
-    std::unordered_map<uint32_t, PickleValue *> m_memo;
+    std::unordered_map<uint64_t, TorchValue *> m_memo;
+    std::vector<const TorchValue *> m_storages;
 };
 
-std::string dtypeName(TorchDType dtype); // "float32"
-int dtypeSize(TorchDType dtype);
+std::string dtypeName(TorchValue::DType dtype); // "float32"
+int dtypeSize(TorchValue::DType dtype);
 
 } // namespace attnviz::detail
