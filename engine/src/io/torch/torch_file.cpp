@@ -183,6 +183,22 @@ TorchFile TorchFile::open(const std::string &path)
     return fromBytes(detail::readWholeFile(path), path);
 }
 
+TorchFile TorchFile::openPickle(const std::string &path)
+{
+    auto data = std::make_unique<Data>();
+    data->displayName = path;
+    data->bytes = detail::readWholeFile(path);
+    if (data->bytes.compare(0, 4, "PK\3\4", 4) == 0 || data->bytes.compare(0, legacyMagic.size(), legacyMagic) == 0)
+        return fromBytes(std::move(data->bytes), path); // torch.save'd: read as such
+    if (data->bytes.size() > maxPickleBytes)
+        throwModelError(path, "is " + std::to_string(data->bytes.size()) + " bytes, more than the limit of "
+                                  + std::to_string(maxPickleBytes >> 20) + " MB for a pickle");
+    data->format = "pickle";
+    data->unpickler.emplace(data->bytes, path, "pickle");
+    data->root = &data->unpickler->load();
+    return TorchFile(std::move(data));
+}
+
 TorchFile TorchFile::fromBytes(std::string bytes, std::string displayName)
 {
     auto data = std::make_unique<Data>();
