@@ -89,6 +89,16 @@ struct TorchImportReport
 // mismatch is reported as the loader would. Throws ModelError.
 ModelFile importTorchCheckpoint(const TorchImportOptions &options, TorchImportReport *report = nullptr);
 
+// The encoder's and decoder's tensors wherever the options' files hold them, what else is in
+// them, and the paths of the Lang-like objects found ("input_lang"): for previews.
+struct TutorialWeights
+{
+    StateDict encoder, decoder; // without their encoder./decoder. prefixes
+    std::vector<std::string> ignored;
+    std::vector<std::string> vocabularies;
+};
+TutorialWeights findTutorialWeights(const TorchImportOptions &options);
+
 // Whether the checkpoint carries its own vocabularies (two Lang-like objects).
 bool hasTutorialVocabularies(const std::string &checkpointPath);
 

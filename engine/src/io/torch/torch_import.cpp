@@ -437,16 +437,11 @@ Located locateInOne(const TorchFile &file)
     return located;
 }
 
-} // namespace
-
-ModelFile importTorchCheckpoint(const TorchImportOptions &options, TorchImportReport *report)
+// Reads the files the options name and finds the two halves and the Langs in them; the Langs
+// point into `files`.
+Located locate(const TorchImportOptions &options, std::vector<TorchFile> &files)
 {
     const bool pair = !options.encoderPath.empty() || !options.decoderPath.empty();
-    const std::string displayName = pair ? options.encoderPath + " + " + options.decoderPath : options.checkpointPath;
-    if (pair == !options.checkpointPath.empty() || (pair && (options.encoderPath.empty() || options.decoderPath.empty())))
-        throw ModelError("import: give the encoder and decoder files, or one checkpoint holding both");
-
-    std::vector<TorchFile> files;
     Located located;
     if (pair) {
         files.push_back(TorchFile::open(options.encoderPath));
@@ -471,6 +466,30 @@ ModelFile importTorchCheckpoint(const TorchImportOptions &options, TorchImportRe
                                                          + " Lang-like objects (index2word/word2index), not two");
     }
 
+    return located;
+}
+
+} // namespace
+
+TutorialWeights findTutorialWeights(const TorchImportOptions &options)
+{
+    std::vector<TorchFile> files;
+    Located located = locate(options, files);
+    TutorialWeights weights {std::move(located.encoder), std::move(located.decoder), std::move(located.ignored), {}};
+    for (const auto &lang : located.langs)
+        weights.vocabularies.push_back(lang.first);
+    return weights;
+}
+
+ModelFile importTorchCheckpoint(const TorchImportOptions &options, TorchImportReport *report)
+{
+    const bool pair = !options.encoderPath.empty() || !options.decoderPath.empty();
+    const std::string displayName = pair ? options.encoderPath + " + " + options.decoderPath : options.checkpointPath;
+    if (pair == !options.checkpointPath.empty() || (pair && (options.encoderPath.empty() || options.decoderPath.empty())))
+        throw ModelError("import: give the encoder and decoder files, or one checkpoint holding both");
+
+    std::vector<TorchFile> files;
+    Located located = locate(options, files);
     ModelFile model;
     model.config = detectArchitecture(located.encoder, located.decoder, displayName);
     if (model.config.decoder.input == DecoderInput::Combine)
