@@ -349,13 +349,14 @@ Tensor TorchFile::tensor(const TorchValue &value, const std::string &name) const
                                          + storage.storageKey() + "' of " + std::to_string(storage.elementCount())
                                          + " elements");
 
-    const char *data = base + value.m_offset * elementSize;
     Tensor out;
     out.shape = size;
     out.values.resize(static_cast<size_t>(*count));
+    if (*count == 0)
+        return out; // its offset may be anything: never used
+    const char *data = base + value.m_offset * elementSize;
     if (storage.m_dtype == DType::Float32) {
-        if (*count > 0)
-            std::memcpy(out.values.data(), data, static_cast<size_t>(*count) * 4);
+        std::memcpy(out.values.data(), data, static_cast<size_t>(*count) * 4);
     } else {
         for (size_t i = 0; i < out.values.size(); ++i)
             out.values[i] = widen(data + i * static_cast<size_t>(elementSize), storage.m_dtype);
