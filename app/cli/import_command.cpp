@@ -1,5 +1,6 @@
 #include "import_command.h"
 
+#include <attnviz/io/model_import.h>
 #include <attnviz/io/torch_import.h>
 
 #include <filesystem>
@@ -32,11 +33,12 @@ std::string defaultModelName(const TorchImportOptions &options)
 TorchImportOptions importOptions(const ParsedCommand &command)
 {
     const bool pair = command.has("encoder") || command.has("decoder");
-    if (pair == command.has("checkpoint") || (pair && !(command.has("encoder") && command.has("decoder"))))
-        throw UsageError("give --encoder FILE and --decoder FILE, or --checkpoint FILE holding both", command.command);
+    const int paths = int(command.has("checkpoint")) + int(command.has("model")) + int(!command.positionals.empty());
+    if (pair == (paths > 0) || (pair && !(command.has("encoder") && command.has("decoder"))) || command.positionals.size() > 1
+        || paths > 1)
+        throw UsageError("give PATH (or --model PATH), or --encoder FILE and --decoder FILE", command.command);
     const bool vocabFiles = command.has("source-vocab") || command.has("target-vocab");
-    if (vocabFiles == command.has("pairs")
-        || (vocabFiles && !(command.has("source-vocab") && command.has("target-vocab"))))
+    if ((vocabFiles && command.has("pairs")) || (vocabFiles && !(command.has("source-vocab") && command.has("target-vocab"))))
         throw UsageError("give --source-vocab FILE and --target-vocab FILE, or --pairs FILE to rebuild them",
                          command.command);
     if (!command.has("pairs") && (command.has("reverse") || command.has("filter")))
@@ -45,7 +47,10 @@ TorchImportOptions importOptions(const ParsedCommand &command)
     TorchImportOptions options;
     options.encoderPath = command.value("encoder");
     options.decoderPath = command.value("decoder");
-    options.checkpointPath = command.value("checkpoint");
+    options.checkpointPath = !command.positionals.empty() ? command.positionals.front()
+                             : command.has("model")      ? command.value("model")
+                                                         : command.value("checkpoint");
+    options.vocabPicklePath = command.value("vocab");
     options.sourceVocabPath = command.value("source-vocab");
     options.targetVocabPath = command.value("target-vocab");
     options.pairsPath = command.value("pairs");
@@ -64,9 +69,24 @@ TorchImportOptions importOptions(const ParsedCommand &command)
 
 int run(const ParsedCommand &command)
 {
-    // A toolkit's own model (docs/toolkits.md) carries its configuration and vocabularies.
-    const ModelFile model = command.has("model") ? loadModelFile(command.value("model"))
-                                                 : importTorchCheckpoint(importOptions(command));
+    const TorchImportOptions torch = importOptions(command);
+    ModelFile model;
+    std::vector<std::string> ignored;
+    if (torch.checkpointPath.empty()) {
+        TorchImportReport report;
+        model = importTorchCheckpoint(torch, &report);
+        ignored = report.ignored;
+    } else { // one path: whatever it is, through the front door
+        ImportOptions options;
+        static_cast<TorchImportOptions &>(options) = torch;
+        ImportedModel imported = openModel(torch.checkpointPath, options);
+        model = std::move(imported.model);
+        ignored = imported.report.ignored;
+        if (model.config.name.empty() || command.has("name")) // a toolkit's model has its own
+            model.config.name = torch.name;
+    }
+    for (const std::string &entry : ignored)
+        std::cout << "ignored: " << entry << '\n';
     const std::string out = command.value("out");
     saveModelFile(model, out);
     const ModelConfig &config = model.config;
@@ -83,11 +103,12 @@ int run(const ParsedCommand &command)
 CommandSpec importCommand()
 {
     return {"import",
-            "Convert the PyTorch tutorial's torch.save checkpoints, or a Joey NMT or OpenNMT-py model, into an attnviz model file.",
-            {{"model", "PATH", "Instead: a Joey NMT model directory or .ckpt, or an OpenNMT-py *_step_N.pt"},
-             {"encoder", "FILE", "torch.save(encoder.state_dict(), FILE)"},
-             {"decoder", "FILE", "torch.save(decoder.state_dict(), FILE)"},
-             {"checkpoint", "FILE", "Instead of the two: one state dict with encoder.* and decoder.* tensors"},
+            "Convert a checkpoint (PATH: the PyTorch tutorial's model however saved, a Joey NMT model directory or .ckpt, an OpenNMT-py *_step_N.pt) into an attnviz model file.",
+            {{"model", "PATH", "The same as PATH"},
+             {"encoder", "FILE", "Instead of PATH: torch.save(encoder.state_dict() or encoder, FILE)"},
+             {"decoder", "FILE", "torch.save(decoder.state_dict() or decoder, FILE)"},
+             {"checkpoint", "FILE", "The same as PATH"},
+             {"vocab", "FILE", "A pickle of the tutorial's Lang objects (input_lang, output_lang)"},
              {"source-vocab", "FILE", "Source words, index = id: a JSON list (.json) or one word per line"},
              {"target-vocab", "FILE", "Target words, likewise"},
              {"pairs", "FILE", "Instead of the vocabularies: the training pairs, rebuilt with the tutorial's Lang"},
@@ -97,7 +118,7 @@ CommandSpec importCommand()
              {"name", "TEXT", "Model name shown to the user (default: from the file names)"},
              {"out", "FILE", "Model file to write (.safetensors, or .json)", true}},
             run,
-            {}};
+            "PATH"};
 }
 
 } // namespace attnviz::cli

@@ -8,6 +8,7 @@
 #include "translate_command.h"
 
 #include <attnviz/io/model_file.h>
+#include <attnviz/io/model_import.h>
 #include <attnviz/io/model_summary.h>
 
 #include <algorithm>
@@ -21,8 +22,18 @@ constexpr const char *programName = "attnviz-cli";
 
 int runInfo(const attnviz::cli::ParsedCommand &command)
 {
-    const attnviz::ModelFile model = attnviz::loadModelFile(command.value("model"), attnviz::WeightAccess::Map);
-    const std::vector<attnviz::ModelSummaryField> fields = attnviz::modelSummary(model);
+    attnviz::ImportOptions options;
+    options.access = attnviz::WeightAccess::Map;
+    const attnviz::ImportedModel imported = attnviz::openModel(command.value("model"), options);
+    std::vector<attnviz::ModelSummaryField> fields = attnviz::modelSummary(imported.model);
+    if (imported.report.toolkit != "attnviz") { // what was found in a checkpoint
+        fields.insert(fields.begin(), {"Imported from", imported.report.toolkit + " (" + imported.report.format + ")"});
+        fields.push_back({"Vocabularies from", imported.report.vocabularies});
+        std::string ignored;
+        for (const std::string &entry : imported.report.ignored)
+            ignored += (ignored.empty() ? "" : ", ") + entry;
+        fields.push_back({"Ignored entries", ignored.empty() ? "none" : ignored});
+    }
     size_t width = 0;
     for (const auto &field : fields)
         width = std::max(width, field.label.size());
@@ -44,7 +55,7 @@ std::vector<attnviz::cli::CommandSpec> commands(const attnviz::cli::FigureRender
     return {
         {"info",
          "Print what a model file contains: architecture, sizes, vocabularies.",
-         {{"model", "FILE", "Model file (.safetensors, or .json)", true}},
+         {{"model", "FILE", "Model file (.safetensors, .json) or a PyTorch checkpoint", true}},
          runInfo,
          {}},
         attnviz::cli::translateCommand(),

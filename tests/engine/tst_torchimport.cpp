@@ -80,7 +80,13 @@ class TestTorchImport : public QObject
 {
     Q_OBJECT
 
+    void matchesReference(ModelFile file, const std::string &dir);
+
 private slots:
+    void everyWayOfSaving_data();
+    void everyWayOfSaving();
+    void langPickleBeside();
+    void vocabPickleRefusals();
     void matchesPyTorch_data();
     void matchesPyTorch();
     void detectsArchitecture_data();
@@ -107,8 +113,12 @@ void TestTorchImport::matchesPyTorch_data()
 void TestTorchImport::matchesPyTorch()
 {
     QFETCH(QString, dir);
-    const json reference = readJson(dataPath(dir.toStdString() + "/reference.json"));
-    ModelFile file = importTorchCheckpoint(pairOptions(dir.toStdString()));
+    matchesReference(importTorchCheckpoint(pairOptions(dir.toStdString())), dir.toStdString());
+}
+
+void TestTorchImport::matchesReference(ModelFile file, const std::string &dir)
+{
+    const json reference = readJson(dataPath(dir + "/reference.json"));
 
     QCOMPARE(file.tensors.size(), reference["tensors"].size());
     for (const auto &[name, expected] : reference["tensors"].items()) {
@@ -122,7 +132,7 @@ void TestTorchImport::matchesPyTorch()
             QCOMPARE(it->second.values[i], static_cast<float>(values[i]));
     }
 
-    const Model model(std::move(file), dir.toStdString());
+    const Model model(std::move(file), dir);
     for (const json &c : reference["cases"]) {
         const std::string sentence = c["sentence"].get<std::string>();
         compareHypothesis(translate(model, sentence, {}).best(), c["greedy"]);
@@ -134,6 +144,87 @@ void TestTorchImport::matchesPyTorch()
         if (QTest::currentTestFailed())
             return;
     }
+}
+
+void TestTorchImport::everyWayOfSaving_data()
+{
+    QTest::addColumn<QString>("checkpoint"); // one file...
+    QTest::addColumn<QString>("encoder");    // ...or two
+    QTest::addColumn<QString>("decoder");
+    QTest::addColumn<bool>("langsInside");
+    QTest::addColumn<QString>("ignored");
+    QTest::newRow("general checkpoint (.tar)") << QStringLiteral("saved/general-checkpoint.tar") << QString() << QString()
+                                               << false << QStringLiteral("epoch (12), optimizer_state_dict (a dict), loss (0.750000)");
+    QTest::newRow("general checkpoint, legacy format") << QStringLiteral("saved/legacy-checkpoint.pt") << QString()
+                                                       << QString() << false << QStringLiteral("epoch (12)");
+    QTest::newRow("general checkpoint, cuda:0") << QStringLiteral("saved/cuda-checkpoint.tar") << QString() << QString()
+                                                << false << QStringLiteral("loss");
+    QTest::newRow("general checkpoint, mps, legacy") << QStringLiteral("saved/mps-legacy-checkpoint.pt") << QString()
+                                                     << QString() << false << QStringLiteral("loss");
+    QTest::newRow("model_state_dict with prefixes") << QStringLiteral("saved/model-state-dict.pt") << QString()
+                                                    << QString() << false << QStringLiteral("scheduler (a dict)");
+    QTest::newRow("modules and Langs in one file") << QStringLiteral("saved/modules-and-langs.pt") << QString()
+                                                   << QString() << true << QStringLiteral("epoch (3)");
+    QTest::newRow("whole modules, two files") << QString() << QStringLiteral("saved/encoder-module.pt")
+                                              << QStringLiteral("saved/decoder-module.pt") << false << QString();
+    QTest::newRow("whole modules, two legacy files") << QString() << QStringLiteral("saved/legacy-encoder-module.pt")
+                                                     << QStringLiteral("saved/legacy-decoder-module.pt") << false << QString();
+    QTest::newRow("general checkpoint as both files") << QString() << QStringLiteral("saved/general-checkpoint.tar")
+                                                      << QStringLiteral("saved/general-checkpoint.tar") << false
+                                                      << QStringLiteral("epoch (12)");
+}
+
+// Each way users save the tutorial's model imports and translates as PyTorch did (1e-5).
+void TestTorchImport::everyWayOfSaving()
+{
+    QFETCH(QString, checkpoint);
+    QFETCH(QString, encoder);
+    QFETCH(QString, decoder);
+    QFETCH(bool, langsInside);
+    QFETCH(QString, ignored);
+    TorchImportOptions options = pairOptions("bahdanau");
+    options.encoderPath = encoder.isEmpty() ? std::string() : dataPath(encoder.toStdString());
+    options.decoderPath = decoder.isEmpty() ? std::string() : dataPath(decoder.toStdString());
+    options.checkpointPath = checkpoint.isEmpty() ? std::string() : dataPath(checkpoint.toStdString());
+    if (langsInside)
+        options.sourceVocabPath = options.targetVocabPath = {};
+    TorchImportReport report;
+    ModelFile file = importTorchCheckpoint(options, &report);
+    QString listed;
+    for (const std::string &entry : report.ignored)
+        listed += QString::fromStdString(entry) + QStringLiteral(", ");
+    QVERIFY2(listed.contains(ignored), qPrintable(listed));
+    if (langsInside)
+        QVERIFY2(report.vocabularies.find("'input_lang' (source, 19 words)") != std::string::npos, report.vocabularies.c_str());
+    matchesReference(std::move(file), "bahdanau");
+}
+
+// pickle.dump((input_lang, output_lang)) beside two module files: --vocab.
+void TestTorchImport::langPickleBeside()
+{
+    TorchImportOptions options;
+    options.encoderPath = dataPath("saved/encoder-module.pt");
+    options.decoderPath = dataPath("saved/decoder-module.pt");
+    options.vocabPicklePath = dataPath("saved/langs.pkl");
+    TorchImportReport report;
+    ModelFile file = importTorchCheckpoint(options, &report);
+    QCOMPARE(file.sourceVocab, readVocabularyFile(dataPath("source_vocab.json")));
+    QVERIFY2(report.vocabularies.find("langs.pkl") != std::string::npos, report.vocabularies.c_str());
+    matchesReference(std::move(file), "bahdanau");
+}
+
+// --vocab with a pickle that holds no Lang: the message says what it holds.
+void TestTorchImport::vocabPickleRefusals()
+{
+    TorchImportOptions options;
+    options.encoderPath = dataPath("saved/encoder-module.pt");
+    options.decoderPath = dataPath("saved/decoder-module.pt");
+    options.vocabPicklePath = dataPath("saved/langs.pkl");
+    QCOMPARE(importError(options), std::string("(no error)"));
+    options.vocabPicklePath = dataPath("malicious/os-system.pt");
+    QVERIFY2(importError(options).find("os-system.pt: holds 0 Lang-like objects (index2word/word2index), not two")
+                 != std::string::npos,
+             importError(options).c_str());
 }
 
 void TestTorchImport::detectsArchitecture_data()

@@ -49,6 +49,7 @@ private slots:
     void previewNamesTheArchitecture_data();
     void previewNamesTheArchitecture();
     void refusedFileShowsWhy();
+    void previewListsWhatWasFound();
     void importedModelTranslatesLikePyTorchAndSaves();
 
 private:
@@ -81,6 +82,16 @@ void TestImportDialog::previewNamesTheArchitecture()
     QVERIFY2(dialog.previewText().contains(expected), qPrintable(dialog.previewText()));
     QVERIFY(dialog.previewText().contains(QStringLiteral("hidden size 4")));
     QCOMPARE(dialog.findChild<QComboBox *>()->isEnabled(), activationChoice);
+}
+
+// Whole modules with Langs beside them in one file: the preview names the Langs and the rest.
+void TestImportDialog::previewListsWhatWasFound()
+{
+    ImportDialog dialog;
+    dialog.encoderEdit()->setText(torchDir + QStringLiteral("/saved/general-checkpoint.tar"));
+    dialog.decoderEdit()->setText(torchDir + QStringLiteral("/saved/decoder-module.pt"));
+    QVERIFY2(dialog.previewText().contains(QStringLiteral("Bahdanau")), qPrintable(dialog.previewText()));
+    QVERIFY2(dialog.previewText().contains(QStringLiteral("Ignored: epoch (12)")), qPrintable(dialog.previewText()));
 }
 
 void TestImportDialog::refusedFileShowsWhy()

@@ -31,6 +31,7 @@ private slots:
     void loads();
     void refusedFileKeepsTheModel_data();
     void refusedFileKeepsTheModel();
+    void opensCheckpoints();
     void recentModels();
     void openFiles();
     void modelInMemoryIsNotRecent();
@@ -66,6 +67,22 @@ void TestModelSession::loads()
     QCOMPARE(session.name(), QStringLiteral("tiny-bahdanau"));
     QCOMPARE(settings.lastModel(), QFileInfo(tinyModelPath).absoluteFilePath());
     QCOMPARE(session.recentModels(), QStringList {QFileInfo(tinyModelPath).absoluteFilePath()});
+}
+
+// File > Open, drag and drop and recent files all load through here: a checkpoint with its
+// Langs opens directly, and is recent; a wrong file says what it is.
+void TestModelSession::opensCheckpoints()
+{
+    Settings settings;
+    ModelSession session(&settings);
+    const QString checkpoint = QStringLiteral(ATTNVIZ_TORCH_DATA_DIR "/saved/modules-and-langs.pt");
+    QVERIFY(session.load(checkpoint));
+    QCOMPARE(session.model()->file().sourceVocab.size(), size_t(19));
+    QCOMPARE(session.recentModels().size(), 1);
+    QSignalSpy failed(&session, &ModelSession::loadFailed);
+    QVERIFY(!session.load(QStringLiteral(ATTNVIZ_TORCH_DATA_DIR "/pairs.txt")));
+    QVERIFY2(failed.first().first().toString().contains(QStringLiteral("pairs.txt is a text file, not a model")),
+             qPrintable(failed.first().first().toString()));
 }
 
 void TestModelSession::refusedFileKeepsTheModel_data()

@@ -20,7 +20,7 @@ QString tr(const char *text)
 QString openModel(QWidget *parent, const QString &start)
 {
     return QFileDialog::getOpenFileName(parent, tr("Open model"), start,
-                                        tr("attnviz models (*.safetensors *.json);;All files (*)"));
+                                        tr("Models and checkpoints (*.safetensors *.json *.pt *.pth *.tar *.ckpt *.bin);;All files (*)"));
 }
 
 QString saveModel(QWidget *parent, const QString &directory)

@@ -179,19 +179,8 @@ void ImportDialog::updatePreview()
         return;
     }
     try {
-        StateDict encoder, decoder;
-        if (!o.checkpointPath.empty()) {
-            for (auto &[name, tensor] : readTorchStateDict(o.checkpointPath)) {
-                if (name.rfind("encoder.", 0) == 0)
-                    encoder.emplace(name.substr(8), std::move(tensor));
-                else if (name.rfind("decoder.", 0) == 0)
-                    decoder.emplace(name.substr(8), std::move(tensor));
-            }
-        } else {
-            encoder = readTorchStateDict(o.encoderPath);
-            decoder = readTorchStateDict(o.decoderPath);
-        }
-        const ModelConfig config = detectArchitecture(encoder, decoder, "weights");
+        const TutorialWeights weights = findTutorialWeights(o);
+        const ModelConfig config = detectArchitecture(weights.encoder, weights.decoder, "weights");
         const std::optional<Architecture> architecture = architectureOf(config);
         m_legacy = architecture == Architecture::TutorialLegacy;
         QString kind;
@@ -206,7 +195,17 @@ void ImportDialog::updatePreview()
             kind = tr("the original tutorial's location attention over %1 slots").arg(config.attention.locationSlots);
             break;
         }
-        m_preview->setText(tr("Recognised: %1, hidden size %2.").arg(kind).arg(config.decoder.hiddenSize));
+        QString text = tr("Recognised: %1, hidden size %2.").arg(kind).arg(config.decoder.hiddenSize);
+        QStringList langs, ignored;
+        for (const std::string &path : weights.vocabularies)
+            langs << QString::fromStdString(path);
+        for (const std::string &entry : weights.ignored)
+            ignored << QString::fromStdString(entry);
+        if (langs.size() >= 2)
+            text += QLatin1Char(' ') + tr("Vocabularies in the file: %1.").arg(langs.join(QStringLiteral(", ")));
+        if (!ignored.isEmpty())
+            text += QLatin1Char(' ') + tr("Ignored: %1.").arg(ignored.join(QStringLiteral(", ")));
+        m_preview->setText(text);
     } catch (const std::exception &error) {
         m_preview->setText(tr("Not recognised: %1").arg(QString::fromStdString(error.what())));
     }

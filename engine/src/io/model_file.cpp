@@ -1,6 +1,5 @@
 #include "io/file_io.h"
 #include "io/json_model.h"
-#include <attnviz/io/toolkit_import.h>
 #include "io/load_helpers.h"
 #include "io/safetensors.h"
 
@@ -223,11 +222,6 @@ ModelFile loadModelFromBytes(std::string_view bytes, const std::string &displayN
 
 ModelFile loadModelFile(const std::string &path, WeightAccess access)
 {
-    // The toolkits' own files open directly (docs/toolkits.md).
-    if (isJoeyModelPath(path))
-        return openJoeyModel(path);
-    if (path.size() > 3 && path.compare(path.size() - 3, 3, ".pt") == 0)
-        return openOnmtModel(path);
     if (detail::isJsonPath(path))
         return loadModelFromBytes(detail::readWholeFile(path), path, true);
     if (access == WeightAccess::Map)

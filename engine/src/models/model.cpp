@@ -1,5 +1,7 @@
 #include <attnviz/models/model.h>
 
+#include <attnviz/io/model_import.h>
+
 #include "models/decoder.h"
 #include "models/encoder.h"
 #include "models/factory.h"
@@ -51,7 +53,9 @@ Model::~Model() = default;
 
 std::shared_ptr<const Model> Model::fromFile(const std::string &path, WeightAccess access)
 {
-    return std::make_shared<const Model>(loadModelFile(path, access), path);
+    ImportOptions options;
+    options.access = access;
+    return std::make_shared<const Model>(openModel(path, options).model, path);
 }
 
 std::optional<int> Model::sourceId(const std::string &word) const

@@ -134,6 +134,9 @@ public:
     // ZIP (>= 1.6) or legacy, told by the first bytes. Throws ModelError "<path>: ...".
     static TorchFile open(const std::string &path);
     static TorchFile fromBytes(std::string bytes, std::string displayName);
+    // A plain pickle (pickle.dump, e.g. the tutorial's Lang objects): format "pickle", no tensors.
+    // A file torch.save wrote is read as open() reads it.
+    static TorchFile openPickle(const std::string &path);
 
     TorchFile(TorchFile &&) noexcept;
     TorchFile &operator=(TorchFile &&) noexcept;
@@ -143,7 +146,7 @@ public:
     // The tensor's elements, contiguous (row-major), widened to float32 whatever the storage
     // type (ints and bools too). Throws ModelError naming the file and `name`.
     Tensor tensor(const TorchValue &value, const std::string &name) const;
-    std::string format() const; // "zip" or "legacy"
+    std::string format() const; // "zip", "legacy" or "pickle"
     const std::string &displayName() const;
 
     // The documented limits (docs/pytorch-import.md).

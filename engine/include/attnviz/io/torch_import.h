@@ -56,8 +56,18 @@ TutorialVocabularies tutorialVocabularies(const std::string &pairsPath, bool rev
 
 struct TorchImportOptions
 {
-    std::string encoderPath, decoderPath; // the tutorial's two files...
-    std::string checkpointPath;           // ...or one holding encoder.* and decoder.* tensors
+    // The tutorial's two files (each a state dict, a whole module saved with torch.save(encoder),
+    // or a checkpoint dict holding one under a usual key)...
+    std::string encoderPath, decoderPath;
+    // ...or one file holding both: a checkpoint dict with encoder/encoder_state_dict/enc/en and
+    // decoder/decoder_state_dict/dec/de (state dicts or modules), or model/model_state_dict/
+    // state_dict, or tensors named encoder.*/decoder.*, or a whole Seq2Seq module. Other entries
+    // (epoch, loss, optimizer...) are ignored and listed in the report.
+    std::string checkpointPath;
+    // Vocabularies, the first that is there: Lang-like objects (index2word/word2index/n_words)
+    // in the checkpoint; a pickle holding two of them (pickle.dump((input_lang, output_lang)));
+    // the vocabulary files; the training pairs.
+    std::string vocabPicklePath;
     std::string sourceVocabPath, targetVocabPath; // readVocabularyFile...
     std::string pairsPath;                        // ...or rebuilt by tutorialVocabularies
     bool reversePairs = false;
@@ -66,8 +76,30 @@ struct TorchImportOptions
     std::string name; // shown to the user; empty: none
 };
 
+// What the importer found, for `info` and the import dialog.
+struct TorchImportReport
+{
+    std::string format;        // of the (first) file: "zip" or "legacy"
+    std::string configuration; // describeArchitecture
+    std::string vocabularies;  // where they came from
+    std::vector<std::string> ignored; // "epoch (12)", "optimizer_state_dict (a dict)"
+};
+
 // Reads, detects and assembles, then runs validateModel, so that every shape or vocabulary
 // mismatch is reported as the loader would. Throws ModelError.
-ModelFile importTorchCheckpoint(const TorchImportOptions &options);
+ModelFile importTorchCheckpoint(const TorchImportOptions &options, TorchImportReport *report = nullptr);
+
+// The encoder's and decoder's tensors wherever the options' files hold them, what else is in
+// them, and the paths of the Lang-like objects found ("input_lang"): for previews.
+struct TutorialWeights
+{
+    StateDict encoder, decoder; // without their encoder./decoder. prefixes
+    std::vector<std::string> ignored;
+    std::vector<std::string> vocabularies;
+};
+TutorialWeights findTutorialWeights(const TorchImportOptions &options);
+
+// Whether the checkpoint carries its own vocabularies (two Lang-like objects).
+bool hasTutorialVocabularies(const std::string &checkpointPath);
 
 } // namespace attnviz

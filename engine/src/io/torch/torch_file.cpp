@@ -183,6 +183,22 @@ TorchFile TorchFile::open(const std::string &path)
     return fromBytes(detail::readWholeFile(path), path);
 }
 
+TorchFile TorchFile::openPickle(const std::string &path)
+{
+    auto data = std::make_unique<Data>();
+    data->displayName = path;
+    data->bytes = detail::readWholeFile(path);
+    if (data->bytes.compare(0, 4, "PK\3\4", 4) == 0 || data->bytes.compare(0, legacyMagic.size(), legacyMagic) == 0)
+        return fromBytes(std::move(data->bytes), path); // torch.save'd: read as such
+    if (data->bytes.size() > maxPickleBytes)
+        throwModelError(path, "is " + std::to_string(data->bytes.size()) + " bytes, more than the limit of "
+                                  + std::to_string(maxPickleBytes >> 20) + " MB for a pickle");
+    data->format = "pickle";
+    data->unpickler.emplace(data->bytes, path, "pickle");
+    data->root = &data->unpickler->load();
+    return TorchFile(std::move(data));
+}
+
 TorchFile TorchFile::fromBytes(std::string bytes, std::string displayName)
 {
     auto data = std::make_unique<Data>();
@@ -333,13 +349,14 @@ Tensor TorchFile::tensor(const TorchValue &value, const std::string &name) const
                                          + storage.storageKey() + "' of " + std::to_string(storage.elementCount())
                                          + " elements");
 
-    const char *data = base + value.m_offset * elementSize;
     Tensor out;
     out.shape = size;
     out.values.resize(static_cast<size_t>(*count));
+    if (*count == 0)
+        return out; // its offset may be anything: never used
+    const char *data = base + value.m_offset * elementSize;
     if (storage.m_dtype == DType::Float32) {
-        if (*count > 0)
-            std::memcpy(out.values.data(), data, static_cast<size_t>(*count) * 4);
+        std::memcpy(out.values.data(), data, static_cast<size_t>(*count) * 4);
     } else {
         for (size_t i = 0; i < out.values.size(); ++i)
             out.values[i] = widen(data + i * static_cast<size_t>(elementSize), storage.m_dtype);

@@ -236,59 +236,330 @@ TutorialVocabularies tutorialVocabularies(const std::string &pairsPath, bool rev
     return vocabs;
 }
 
-ModelFile importTorchCheckpoint(const TorchImportOptions &options)
+namespace {
+
+bool oneOf(const std::string &key, std::initializer_list<const char *> names)
+{
+    for (const char *name : names)
+        if (key == name)
+            return true;
+    return false;
+}
+
+const char *const encoderKeys[] = {"encoder", "encoder_state_dict", "enc", "en", "encoder_model"};
+const char *const decoderKeys[] = {"decoder", "decoder_state_dict", "dec", "de", "decoder_model"};
+const char *const modelKeys[] = {"model", "model_state_dict", "state_dict", "net", "seq2seq"};
+
+const TorchValue *findFirst(const TorchValue &dict, const char *const (&keys)[5], std::string &found)
+{
+    for (const char *key : keys)
+        if (const TorchValue *value = dict.find(key); value && (value->isDict() || isModuleRecord(*value))) {
+            found = key;
+            return value;
+        }
+    return nullptr;
+}
+
+std::string shortDescription(const TorchValue &value)
+{
+    if (value.isInt() && !value.isBool())
+        return std::to_string(value.integer());
+    if (value.isFloat()) {
+        std::string text = std::to_string(value.real());
+        return text;
+    }
+    if (value.isRecord())
+        return value.className();
+    return value.describe();
+}
+
+bool isLangLike(const TorchValue &value)
+{
+    if (!value.isRecord() && !value.isDict())
+        return false;
+    const TorchValue *index2word = value.find("index2word");
+    const TorchValue *word2index = value.find("word2index");
+    return (index2word && index2word->isDict()) || (word2index && word2index->isDict());
+}
+
+// Lang-like objects anywhere in the file (not inside modules), with their dotted paths.
+void findLangs(const TorchValue &value, const std::string &path, int level,
+               std::vector<std::pair<std::string, const TorchValue *>> &out)
+{
+    if (level > 6 || isModuleRecord(value))
+        return;
+    if (isLangLike(value)) {
+        out.emplace_back(path, &value);
+        return;
+    }
+    if (value.isDict() || value.isRecord())
+        for (const auto &[key, item] : value.entries())
+            findLangs(*item, path.empty() ? key : path + "." + key, level + 1, out);
+    else if (value.isSequence())
+        for (size_t i = 0; i < value.items().size(); ++i)
+            findLangs(*value.items()[i], path + "[" + std::to_string(i) + "]", level + 1, out);
+}
+
+// A Lang's words by id: index2word {id: word} (n_words or num_words of them), else word2index.
+std::vector<std::string> langWords(const TorchValue &lang, const std::string &path, const std::string &displayName)
+{
+    std::map<int64_t, std::string> byId;
+    if (const TorchValue *index2word = lang.find("index2word"); index2word && index2word->isDict()) {
+        for (const auto &[key, word] : index2word->dictItems())
+            if (key->isInt() && word->isString())
+                byId[key->integer()] = word->text();
+    } else if (const TorchValue *word2index = lang.find("word2index")) {
+        for (const auto &[word, key] : word2index->dictItems())
+            if (key->isInt() && word->isString())
+                byId[key->integer()] = word->text();
+    }
+    int64_t count = static_cast<int64_t>(byId.size());
+    for (const char *field : {"n_words", "num_words"})
+        if (const TorchValue *n = lang.find(field); n && n->isInt())
+            count = n->integer();
+    std::vector<std::string> words;
+    for (int64_t id = 0; id < count; ++id) {
+        const auto it = byId.find(id);
+        if (it == byId.end())
+            throwModelError(displayName, "vocabulary '" + path + "' has n_words " + std::to_string(count)
+                                             + " but no word for id " + std::to_string(id));
+        words.push_back(it->second);
+    }
+    return words;
+}
+
+bool hints(const std::string &path, std::initializer_list<const char *> words)
+{
+    for (const char *word : words)
+        if (path.find(word) != std::string::npos)
+            return true;
+    return false;
+}
+
+int64_t embeddingRows(const StateDict &dict)
+{
+    const auto it = dict.find("embedding.weight");
+    return it != dict.end() && it->second.shape.size() == 2 ? it->second.shape[0] : -1;
+}
+
+struct Located
+{
+    StateDict encoder, decoder;
+    std::vector<std::string> ignored;
+    std::vector<std::pair<std::string, const TorchValue *>> langs;
+};
+
+void splitPrefixes(const StateDict &all, Located &out, const std::string &displayName, const std::string &where)
+{
+    out.encoder = withoutPrefix(all, "encoder.");
+    out.decoder = withoutPrefix(all, "decoder.");
+    for (const auto &entry : all)
+        if (entry.first.compare(0, 8, "encoder.") != 0 && entry.first.compare(0, 8, "decoder.") != 0)
+            throwModelError(displayName, "tensor '" + entry.first + "'" + where
+                                             + " is neither encoder.* nor decoder.*; for the tutorial's two "
+                                               "files, give the encoder and the decoder separately");
+}
+
+// The tensors of one side given in its own file: a state dict, a whole module, or a checkpoint
+// dict holding one of them under a usual key.
+StateDict sideTensors(const TorchFile &file, const char *const (&keys)[5], Located &located)
+{
+    const TorchValue &root = file.root();
+    if (!root.isDict() && !isModuleRecord(root))
+        throwModelError(file.displayName(), "holds " + root.describe()
+                                                + ", not a state dict or a module (torch.save(module.state_dict(), path))");
+    if (!root.isDict())
+        return collectTensors(file, root);
+    std::string key;
+    const TorchValue *side = findFirst(root, keys, key);
+    if (!side)
+        side = findFirst(root, modelKeys, key);
+    if (!side) {
+        StateDict tensors;
+        for (const auto &[name, value] : root.entries()) {
+            if (value->isTensor() || value->isDict())
+                for (auto &entry : collectTensors(file, *value, name))
+                    tensors.insert(std::move(entry));
+            else if (!isLangLike(*value))
+                located.ignored.push_back(name + " (" + shortDescription(*value) + ")");
+        }
+        return tensors;
+    }
+    for (const auto &[name, value] : root.entries())
+        if (name != key && !isLangLike(*value))
+            located.ignored.push_back(name + " (" + shortDescription(*value) + ")");
+    return collectTensors(file, *side);
+}
+
+Located locateInOne(const TorchFile &file)
+{
+    Located located;
+    const TorchValue &root = file.root();
+    const std::string &displayName = file.displayName();
+    findLangs(root, "", 1, located.langs);
+    if (!root.isDict() && !isModuleRecord(root))
+        throwModelError(displayName, "holds " + root.describe() + ", not a checkpoint, a state dict or a module");
+    if (!root.isDict()) {
+        splitPrefixes(collectTensors(file, root), located, displayName, "");
+        return located;
+    }
+    std::string encoderKey, decoderKey, modelKey;
+    const TorchValue *encoder = findFirst(root, encoderKeys, encoderKey);
+    const TorchValue *decoder = findFirst(root, decoderKeys, decoderKey);
+    const TorchValue *model = encoder && decoder ? nullptr : findFirst(root, modelKeys, modelKey);
+    if (encoder && decoder) {
+        located.encoder = collectTensors(file, *encoder);
+        located.decoder = collectTensors(file, *decoder);
+    } else if (model) {
+        splitPrefixes(collectTensors(file, *model), located, displayName, " (in '" + modelKey + "')");
+    }
+    StateDict prefixed;
+    for (const auto &[key, value] : root.entries()) {
+        if (key == encoderKey || key == decoderKey || key == modelKey || isLangLike(*value))
+            continue;
+        if (!encoder && !model && value->isTensor()) {
+            prefixed.emplace(key, file.tensor(*value, key));
+            continue;
+        }
+        if (!encoder && !model && value->isDict() && (key == "encoder" || key == "decoder")) {
+            for (auto &entry : collectTensors(file, *value, key))
+                prefixed.insert(std::move(entry));
+            continue;
+        }
+        located.ignored.push_back(key + " (" + shortDescription(*value) + ")");
+    }
+    if (!encoder && !model)
+        splitPrefixes(prefixed, located, displayName, "");
+    if (located.encoder.empty() && located.decoder.empty())
+        throwModelError(displayName, "holds no encoder and decoder: looked for the keys encoder/encoder_state_dict/"
+                                     "enc/en and decoder/decoder_state_dict/dec/de, model/model_state_dict/state_dict, "
+                                     "and tensors named encoder.*/decoder.*");
+    return located;
+}
+
+// Reads the files the options name and finds the two halves and the Langs in them; the Langs
+// point into `files`.
+Located locate(const TorchImportOptions &options, std::vector<TorchFile> &files)
+{
+    const bool pair = !options.encoderPath.empty() || !options.decoderPath.empty();
+    Located located;
+    if (pair) {
+        files.push_back(TorchFile::open(options.encoderPath));
+        files.push_back(TorchFile::open(options.decoderPath));
+        located.encoder = sideTensors(files[0], encoderKeys, located);
+        located.decoder = sideTensors(files[1], decoderKeys, located);
+        for (const auto &[path, dict] : {std::pair(&options.encoderPath, &located.encoder), std::pair(&options.decoderPath, &located.decoder)})
+            if (!withoutPrefix(*dict, "encoder.").empty() && !withoutPrefix(*dict, "decoder.").empty())
+                throwModelError(*path, "holds both encoder.* and decoder.* tensors: give it as the one checkpoint");
+        for (const TorchFile &file : files)
+            findLangs(file.root(), "", 1, located.langs);
+    } else {
+        files.push_back(TorchFile::open(options.checkpointPath));
+        located = locateInOne(files[0]);
+    }
+    if (!options.vocabPicklePath.empty()) {
+        files.push_back(TorchFile::openPickle(options.vocabPicklePath));
+        located.langs.clear();
+        findLangs(files.back().root(), "", 1, located.langs);
+        if (located.langs.size() < 2)
+            throwModelError(options.vocabPicklePath, "holds " + std::to_string(located.langs.size())
+                                                         + " Lang-like objects (index2word/word2index), not two");
+    }
+
+    return located;
+}
+
+} // namespace
+
+TutorialWeights findTutorialWeights(const TorchImportOptions &options)
+{
+    std::vector<TorchFile> files;
+    Located located = locate(options, files);
+    TutorialWeights weights {std::move(located.encoder), std::move(located.decoder), std::move(located.ignored), {}};
+    for (const auto &lang : located.langs)
+        weights.vocabularies.push_back(lang.first);
+    return weights;
+}
+
+ModelFile importTorchCheckpoint(const TorchImportOptions &options, TorchImportReport *report)
 {
     const bool pair = !options.encoderPath.empty() || !options.decoderPath.empty();
     const std::string displayName = pair ? options.encoderPath + " + " + options.decoderPath : options.checkpointPath;
     if (pair == !options.checkpointPath.empty() || (pair && (options.encoderPath.empty() || options.decoderPath.empty())))
         throw ModelError("import: give the encoder and decoder files, or one checkpoint holding both");
 
-    StateDict encoder, decoder;
-    if (pair) {
-        encoder = readTorchStateDict(options.encoderPath);
-        decoder = readTorchStateDict(options.decoderPath);
-        for (const auto &[path, dict] : {std::pair(&options.encoderPath, &encoder), std::pair(&options.decoderPath, &decoder)})
-            if (!withoutPrefix(*dict, "encoder.").empty() && !withoutPrefix(*dict, "decoder.").empty())
-                throwModelError(*path, "holds both encoder.* and decoder.* tensors: give it as the one checkpoint");
-    } else {
-        const StateDict both = readTorchStateDict(options.checkpointPath);
-        for (const auto &entry : both)
-            if (entry.first.compare(0, 8, "encoder.") != 0 && entry.first.compare(0, 8, "decoder.") != 0)
-                throwModelError(displayName, "tensor '" + entry.first
-                                                 + "' is neither encoder.* nor decoder.*; for the tutorial's two "
-                                                   "files, give the encoder and the decoder separately");
-        encoder = withoutPrefix(both, "encoder.");
-        decoder = withoutPrefix(both, "decoder.");
-    }
-
+    std::vector<TorchFile> files;
+    Located located = locate(options, files);
     ModelFile model;
-    model.config = detectArchitecture(encoder, decoder, displayName);
+    model.config = detectArchitecture(located.encoder, located.decoder, displayName);
     if (model.config.decoder.input == DecoderInput::Combine)
         model.config.decoder.combineActivation = options.combineRelu ? Activation::Relu : Activation::Identity;
     model.config.name = options.name;
 
+    TorchImportReport found;
+    found.ignored = located.ignored;
     const bool vocabFiles = !options.sourceVocabPath.empty() || !options.targetVocabPath.empty();
-    if (vocabFiles == !options.pairsPath.empty())
-        throwModelError(displayName, "give the source and target vocabulary files, or the training pairs file "
-                                     "to rebuild them from (not both)");
-    if (vocabFiles) {
-        if (options.sourceVocabPath.empty() || options.targetVocabPath.empty())
-            throwModelError(displayName, "give both the source and the target vocabulary files");
-        model.sourceVocab = readVocabularyFile(options.sourceVocabPath);
-        model.targetVocab = readVocabularyFile(options.targetVocabPath);
+    if (located.langs.size() >= 2) {
+        // Source and target by their names (input_lang/output_lang, src/tgt...), else in order;
+        // swapped when only the other way fits the embeddings.
+        size_t source = 0, target = 1;
+        for (size_t i = 0; i < located.langs.size(); ++i) {
+            if (hints(located.langs[i].first, {"input", "src", "source"}))
+                source = i;
+            if (hints(located.langs[i].first, {"output", "tgt", "trg", "target"}))
+                target = i;
+        }
+        if (source == target)
+            target = source == 0 ? 1 : 0;
+        model.sourceVocab = langWords(*located.langs[source].second, located.langs[source].first, displayName);
+        model.targetVocab = langWords(*located.langs[target].second, located.langs[target].first, displayName);
+        const int64_t sourceRows = embeddingRows(located.encoder), targetRows = embeddingRows(located.decoder);
+        if (int64_t(model.sourceVocab.size()) != sourceRows && int64_t(model.targetVocab.size()) == sourceRows
+            && int64_t(model.sourceVocab.size()) == targetRows) {
+            std::swap(model.sourceVocab, model.targetVocab);
+            std::swap(source, target);
+        }
+        found.vocabularies = "'" + located.langs[source].first + "' (source, " + std::to_string(model.sourceVocab.size())
+                             + " words) and '" + located.langs[target].first + "' (target, "
+                             + std::to_string(model.targetVocab.size()) + " words)"
+                             + (options.vocabPicklePath.empty() ? "" : " from " + options.vocabPicklePath);
     } else {
-        TutorialVocabularies vocabs = tutorialVocabularies(options.pairsPath, options.reversePairs, options.filterPairs);
-        model.sourceVocab = std::move(vocabs.source);
-        model.targetVocab = std::move(vocabs.target);
+        if (vocabFiles == !options.pairsPath.empty())
+            throwModelError(displayName, "give the source and target vocabulary files, or the training pairs file "
+                                         "to rebuild them from (not both)");
+        if (vocabFiles) {
+            if (options.sourceVocabPath.empty() || options.targetVocabPath.empty())
+                throwModelError(displayName, "give both the source and the target vocabulary files");
+            model.sourceVocab = readVocabularyFile(options.sourceVocabPath);
+            model.targetVocab = readVocabularyFile(options.targetVocabPath);
+            found.vocabularies = options.sourceVocabPath + " and " + options.targetVocabPath;
+        } else {
+            TutorialVocabularies vocabs = tutorialVocabularies(options.pairsPath, options.reversePairs, options.filterPairs);
+            model.sourceVocab = std::move(vocabs.source);
+            model.targetVocab = std::move(vocabs.target);
+            found.vocabularies = "rebuilt from " + options.pairsPath;
+        }
     }
+    found.format = files.front().format();
+    found.configuration = describeArchitecture(model.config);
 
     // The tutorial's modules have the names of attnviz-seq2seq/1.
-    for (auto &[name, tensor] : encoder)
+    for (auto &[name, tensor] : located.encoder)
         model.tensors.emplace(tensorNameFromV1("encoder." + name), std::move(tensor));
-    for (auto &[name, tensor] : decoder)
+    for (auto &[name, tensor] : located.decoder)
         model.tensors.emplace(tensorNameFromV1("decoder." + name), std::move(tensor));
     validateModel(model, displayName);
+    if (report)
+        *report = std::move(found);
     return model;
+}
+
+bool hasTutorialVocabularies(const std::string &checkpointPath)
+{
+    const TorchFile file = TorchFile::open(checkpointPath);
+    std::vector<std::pair<std::string, const TorchValue *>> langs;
+    findLangs(file.root(), "", 1, langs);
+    return langs.size() >= 2;
 }
 
 } // namespace attnviz

@@ -1,0 +1,238 @@
+#include <attnviz/io/model_import.h>
+
+#include <attnviz/io/toolkit_import.h>
+#include <attnviz/io/torch_file.h>
+#include <attnviz/io/torch_import.h>
+
+#include "io/file_io.h"
+#include "io/load_helpers.h"
+
+#include <cctype>
+#include <fstream>
+#include <sys/stat.h>
+
+namespace attnviz {
+
+namespace {
+
+std::string firstBytes(const std::string &path, size_t count)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        detail::readWholeFile(path); // throws the loaders' own "cannot open file: <reason>"
+    std::string bytes(count, '\0');
+    in.read(bytes.data(), static_cast<std::streamsize>(count));
+    bytes.resize(static_cast<size_t>(in.gcount()));
+    return bytes;
+}
+
+bool isPharaohLine(const std::string &line)
+{
+    bool any = false;
+    size_t i = 0;
+    while (i < line.size()) {
+        if (line[i] == ' ' || line[i] == '\t' || line[i] == '\r') {
+            ++i;
+            continue;
+        }
+        size_t digits = 0;
+        while (i < line.size() && std::isdigit(static_cast<unsigned char>(line[i])))
+            ++i, ++digits;
+        if (digits == 0 || i >= line.size() || (line[i] != '-' && line[i] != '?' && line[i] != 'p'))
+            return false;
+        if (line[i] != '-' && (++i >= line.size() || line[i] != '-'))
+            return false;
+        ++i;
+        digits = 0;
+        while (i < line.size() && std::isdigit(static_cast<unsigned char>(line[i])))
+            ++i, ++digits;
+        if (digits == 0)
+            return false;
+        any = true;
+    }
+    return any;
+}
+
+FileKind sniffText(const std::string &head)
+{
+    size_t start = head.compare(0, 3, "\xef\xbb\xbf") == 0 ? 3 : 0;
+    while (start < head.size() && std::isspace(static_cast<unsigned char>(head[start])))
+        ++start;
+    if (start < head.size() && (head[start] == '{' || head[start] == '['))
+        return head.find("attnviz-seq2seq/") != std::string::npos ? FileKind::AttnvizJson : FileKind::Json;
+    std::vector<std::string> lines;
+    size_t pos = start;
+    while (pos < head.size() && lines.size() < 20) {
+        size_t end = head.find('\n', pos);
+        if (end == std::string::npos) {
+            if (head.size() - pos < 200 && !lines.empty())
+                break; // the last line may be cut by the sniff
+            end = head.size();
+        }
+        lines.push_back(head.substr(pos, end - pos));
+        pos = end + 1;
+    }
+    bool pharaoh = !lines.empty(), yaml = head.compare(start, 3, "---") == 0, keyValues = !lines.empty();
+    for (const std::string &line : lines) {
+        if (line.empty() || line == "\r")
+            continue;
+        pharaoh = pharaoh && isPharaohLine(line);
+        const size_t colon = line.find(": ");
+        const bool comment = line[0] == '#';
+        keyValues = keyValues && (comment || line[0] == ' ' || line[0] == '-'
+                                  || (colon != std::string::npos && colon > 0 && line.find(' ') >= colon)
+                                  || (line.back() == ':' && line.find(' ') == std::string::npos));
+    }
+    if (pharaoh)
+        return FileKind::Pharaoh;
+    if (yaml || keyValues)
+        return FileKind::Yaml;
+    return FileKind::Text;
+}
+
+bool looksLikeText(const std::string &head)
+{
+    for (unsigned char c : head)
+        if (c == 0 || (c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f'))
+            return false;
+    return true;
+}
+
+std::optional<ImportedModel> importTutorial(const std::string &path, FileKind kind, const ImportOptions &options)
+{
+    if (kind != FileKind::TorchZip && kind != FileKind::TorchLegacy)
+        return std::nullopt;
+    TorchImportOptions torch = options;
+    torch.encoderPath = torch.decoderPath = {};
+    torch.checkpointPath = path;
+    TorchImportReport found;
+    ImportedModel imported;
+    imported.model = importTorchCheckpoint(torch, &found);
+    imported.report = {"PyTorch tutorial", found.format, found.configuration, found.vocabularies, found.ignored};
+    return imported;
+}
+
+ImportedModel toolkitModel(ModelFile model, const char *toolkit, const std::string &format)
+{
+    ImportedModel imported;
+    imported.report = {toolkit, format, describeArchitecture(model.config), "beside the checkpoint (docs/toolkits.md)", {}};
+    imported.model = std::move(model);
+    return imported;
+}
+
+// Joey NMT: a model directory, or a .ckpt with config.yaml beside it.
+std::optional<ImportedModel> importJoey(const std::string &path, FileKind kind, const ImportOptions &)
+{
+    if ((kind != FileKind::Directory && kind != FileKind::TorchZip && kind != FileKind::TorchLegacy)
+        || !isJoeyModelPath(path))
+        return std::nullopt;
+    return toolkitModel(openJoeyModel(path), "Joey NMT", kind == FileKind::Directory ? "model directory" : "checkpoint");
+}
+
+// OpenNMT-py: a torch file holding model, generator, vocab and opt.
+std::optional<ImportedModel> importOnmt(const std::string &path, FileKind kind, const ImportOptions &)
+{
+    if (kind != FileKind::TorchZip && kind != FileKind::TorchLegacy)
+        return std::nullopt;
+    if (!isOnmtCheckpoint(TorchFile::open(path)))
+        return std::nullopt;
+    return toolkitModel(openOnmtModel(path), "OpenNMT-py", kind == FileKind::TorchZip ? "zip" : "legacy");
+}
+
+// Toolkit importers, tried in order: the first that recognises the file reads it. Joey NMT and
+// OpenNMT-py go before the tutorial's, which takes any torch file.
+const ToolkitImporter toolkitImporters[] = {
+    importJoey,
+    importOnmt,
+    importTutorial,
+};
+
+} // namespace
+
+FileKind sniffFile(const std::string &path)
+{
+    struct stat info;
+    if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode))
+        return FileKind::Directory;
+    const std::string head = firstBytes(path, 4096);
+    const auto byte = [&](size_t i) { return i < head.size() ? static_cast<unsigned char>(head[i]) : 0u; };
+    if (head.empty())
+        return FileKind::Empty;
+    if (head.compare(0, 4, "PK\3\4") == 0) {
+        // The first entry's name (offset 30, length at 26): torch.save writes "<name>/data.pkl" first.
+        const size_t nameLength = byte(26) | (byte(27) << 8);
+        const std::string name = head.substr(std::min<size_t>(30, head.size()), nameLength);
+        return name.size() >= 8 && name.compare(name.size() - 8, 8, "data.pkl") == 0 ? FileKind::TorchZip
+                                                                                      : FileKind::Zip;
+    }
+    if (head.size() >= 9 && head[8] == '{' && byte(5) == 0 && byte(6) == 0 && byte(7) == 0)
+        return FileKind::Safetensors; // an 8-byte little-endian header length, then the JSON header
+    if (byte(0) == 0x80)
+        return head.compare(0, 4, "\x80\x02\x8a\x0a") == 0 ? FileKind::TorchLegacy : FileKind::Pickle;
+    if (head.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0)
+        return FileKind::Png;
+    if (looksLikeText(head))
+        return sniffText(head);
+    return FileKind::Binary;
+}
+
+std::string fileKindName(FileKind kind)
+{
+    switch (kind) {
+    case FileKind::Safetensors: return "a safetensors file";
+    case FileKind::AttnvizJson: return "an attnviz JSON model";
+    case FileKind::TorchZip: return "a PyTorch checkpoint (torch.save)";
+    case FileKind::TorchLegacy: return "a PyTorch checkpoint (torch.save before 1.6)";
+    case FileKind::Pickle: return "a Python pickle";
+    case FileKind::Zip: return "a ZIP archive";
+    case FileKind::Png: return "a PNG image";
+    case FileKind::Json: return "a JSON file";
+    case FileKind::Yaml: return "a YAML file";
+    case FileKind::Pharaoh: return "a Pharaoh alignment file";
+    case FileKind::Text: return "a text file";
+    case FileKind::Directory: return "a directory";
+    case FileKind::Empty: return "an empty file";
+    case FileKind::Binary: return "a binary file";
+    }
+    return "a file";
+}
+
+ImportedModel openModel(const std::string &path, const ImportOptions &options)
+{
+    FileKind kind = sniffFile(path);
+    std::string json;
+    if (detail::isJsonPath(path) && kind != FileKind::TorchZip && kind != FileKind::TorchLegacy)
+        kind = FileKind::AttnvizJson; // named .json: the JSON loader's messages are the precise ones
+    if (kind == FileKind::Json) { // the format name may lie past the sniffed bytes
+        json = detail::readWholeFile(path);
+        if (json.find("attnviz-seq2seq/") != std::string::npos)
+            kind = FileKind::AttnvizJson;
+    }
+    if (kind == FileKind::Safetensors || kind == FileKind::AttnvizJson) {
+        ImportedModel imported;
+        imported.model = kind == FileKind::AttnvizJson
+                             ? loadModelFromBytes(json.empty() ? detail::readWholeFile(path) : json, path, true)
+                             : loadModelFile(path, options.access); // the fast mapped path, unchanged
+        imported.report.toolkit = "attnviz";
+        imported.report.format = kind == FileKind::AttnvizJson ? "json" : "safetensors";
+        imported.report.configuration = describeArchitecture(imported.model.config);
+        imported.report.vocabularies = "in the file";
+        return imported;
+    }
+    for (const ToolkitImporter importer : toolkitImporters)
+        if (std::optional<ImportedModel> imported = importer(path, kind, options))
+            return std::move(*imported);
+
+    std::string hint = "attnviz opens its .safetensors and .json models and PyTorch checkpoints (torch.save)";
+    if (kind == FileKind::Zip)
+        hint = "it holds no '<name>/data.pkl', so torch.save did not write it; " + hint;
+    else if (kind == FileKind::Pharaoh)
+        hint = "open it as gold alignments (File > Open Alignments, or --gold); " + hint;
+    else if (kind == FileKind::Pickle)
+        hint = "torch.save's pickles start with its magic number; give a pickle of Lang objects with --vocab; " + hint;
+    const size_t slash = path.find_last_of('/');
+    const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+    throw ModelError(path + ": " + name + " is " + fileKindName(kind) + ", not a model: " + hint);
+}
+
+} // namespace attnviz
