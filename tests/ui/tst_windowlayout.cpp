@@ -99,6 +99,7 @@ private slots:
     void initTestCase();
     void init();
     void beamKeepsTheWindowWidth();
+    void statusKeepsTheWindowWidth();
     void controlsAreReadable_data();
     void controlsAreReadable();
     void heatmapFillsTheView_data();
@@ -153,6 +154,28 @@ void TestWindowLayout::beamKeepsTheWindowWidth()
     QApplication::processEvents();
     QCOMPARE(window.width(), 1280);
     QCOMPARE(panel->minimumSizeHint().width(), panelMinimum.width());
+}
+
+// At 800x600 a forced reference put every token's log p in the status bar, which widened the
+// window to 1417 px (#22); the status texts now take the room there is (their whole text is in
+// the tooltip).
+void TestWindowLayout::statusKeepsTheWindowWidth()
+{
+    MainWindow window;
+    window.resize(800, 600);
+    QVERIFY(showTranslation(window, datesModelPath, QStringLiteral("the twenty third of september 1999")));
+    QApplication::processEvents();
+    QCOMPARE(window.width(), 800);
+    window.setReference(QStringLiteral("1999 09 23 1999 09 23 1999 09 23 1999 09 23"));
+    QVERIFY(window.waitForTranslation());
+    auto *reference = window.findChild<QLabel *>(QStringLiteral("referenceLogProbs"));
+    QVERIFY(reference);
+    QTRY_VERIFY(!reference->text().isEmpty());
+    QVERIFY(reference->fontMetrics().horizontalAdvance(reference->text()) > 800); // long enough to matter
+    QApplication::processEvents();
+    QCOMPARE(window.width(), 800);
+    QVERIFY(window.minimumSizeHint().width() <= 800);
+    QCOMPARE(reference->toolTip().contains(reference->text()), true);
 }
 
 void TestWindowLayout::controlsAreReadable_data()

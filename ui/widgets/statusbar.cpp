@@ -32,8 +32,8 @@ StatusBar::StatusBar(const ResultSelection *selection, const ModelSession *model
     m_setStatus->setObjectName(QStringLiteral("alignmentSet"));
     m_referenceStatus = new QLabel(this);
     m_referenceStatus->setObjectName(QStringLiteral("referenceLogProbs"));
-    m_referenceStatus->setToolTip(
-        tr("The log-probability the model gives each token of the reference"));
+    // As long as the reference: like the normalised text, it never widens the window.
+    m_referenceStatus->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     m_normalisedStatus = new QLabel(this);
     m_normalisedStatus->setObjectName(QStringLiteral("normalisedText"));
     // As long as the sentence: it takes the room there is and never widens the window (the
@@ -84,6 +84,8 @@ void StatusBar::showResult()
     m_unknownStatus->setStyleSheet(unknown.isEmpty() ? QString()
                                                      : QStringLiteral("color: #c62828"));
     m_referenceStatus->setText(referenceLogProbText(*m_selection));
+    m_referenceStatus->setToolTip(tr("The log-probability the model gives each token of the reference")
+                                  + (m_referenceStatus->text().isEmpty() ? QString() : QStringLiteral(":\n") + m_referenceStatus->text()));
     const auto &model = m_selection->output().model;
     const QString normalised = m_selection->result() && model
         ? normalisationText(m_selection->output().sentence, model->config().normalization)
