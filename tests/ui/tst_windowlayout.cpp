@@ -422,6 +422,7 @@ void TestWindowLayout::helpShowsDocsAndAbout()
     const QString about = attnviz::aboutHtml();
     QVERIFY(about.contains(QStringLiteral("Tatoeba")));
     QVERIFY(about.contains(QStringLiteral("CC BY 2.0 FR")));
+    QVERIFY(about.contains(QStringLiteral("MIT licence"))); // the LICENSE file, installed beside the docs
     QVERIFY(about.contains(QString::fromLatin1(qVersion())));
     QVERIFY(!about.contains(QStringLiteral("version not set")));
     QVERIFY(QRegularExpression(QStringLiteral("attnviz \\d+\\.\\d+")).match(about).hasMatch());
