@@ -5,6 +5,7 @@
 // normalization the mapping needs; and the checkpoints themselves, opened through TorchFile,
 // against the toolkits' own outputs (tests/data/{joey,onmt}/*/golden.json) to 1e-5.
 #include <attnviz/decoding/translate.h>
+#include <attnviz/io/model_import.h>
 #include <attnviz/io/text.h>
 #include <attnviz/io/toolkit_import.h>
 #include <attnviz/io/torch_file.h>
@@ -14,6 +15,7 @@
 
 #include <QTest>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -521,6 +523,62 @@ private slots:
         bad["search"]["min_length"] = -1;
         QVERIFY(errorOf([&] { configFromJson(bad, "m"); }).find("'search.min_length' must be an integer") != std::string::npos);
         QVERIFY(!configToJson(bahdanauConfig(2)).contains("search"));
+    }
+
+    // The PyTorch chatbot tutorial's .tar, written by its own trainIters, opened by the front
+    // door and compared with the tutorial's own decoder (tools/make_chatbot_fixtures.py).
+    void chatbotGolden_data()
+    {
+        QTest::addColumn<QByteArray>("name");
+        QTest::addColumn<int>("score");
+        QTest::addColumn<int>("encoderLayers");
+        QTest::addColumn<int>("decoderLayers");
+        QTest::addRow("dot") << QByteArray("dot-2layers") << int(Score::Dot) << 2 << 2;
+        QTest::addRow("general") << QByteArray("general-1layer") << int(Score::Bilinear) << 1 << 1;
+        QTest::addRow("concat") << QByteArray("concat-2-1layers") << int(Score::Concat) << 2 << 1;
+    }
+
+    void chatbotGolden()
+    {
+        QFETCH(QByteArray, name);
+        QFETCH(int, score);
+        QFETCH(int, encoderLayers);
+        QFETCH(int, decoderLayers);
+        const std::string dir = ATTNVIZ_TEST_DATA_DIR "/chatbot/" + name.toStdString();
+        const ImportedModel imported = openModel(dir + "/1_checkpoint.tar");
+        QCOMPARE(imported.report.toolkit, std::string("PyTorch chatbot tutorial"));
+        std::vector<std::string> ignored = imported.report.ignored;
+        std::sort(ignored.begin(), ignored.end());
+        QCOMPARE(ignored.size(), size_t(5));
+        for (size_t i = 0; i < ignored.size(); ++i) // de_opt, embedding, en_opt, iteration, loss
+            QVERIFY2(ignored[i].rfind(std::vector<std::string>{"de_opt", "embedding", "en_opt", "iteration", "loss"}[i], 0) == 0,
+                     ignored[i].c_str());
+        const ModelConfig &c = imported.model.config;
+        QCOMPARE(int(c.attention.score), score);
+        QCOMPARE(c.encoder.layers, encoderLayers);
+        QCOMPARE(c.decoder.layers, decoderLayers);
+        QVERIFY(c.encoder.bidirectional);
+        QCOMPARE(int(c.encoder.merge), int(DirectionMerge::Sum));
+        QCOMPARE(int(c.decoder.init), int(InitRule::FirstLayers));
+        QCOMPARE(imported.model.sourceVocab, imported.model.targetVocab);
+        QCOMPARE(imported.model.sourceVocab.front(), std::string("PAD"));
+        const json golden = json::parse(readText(dir + "/golden.json"));
+        QCOMPARE(c.encoder.hiddenSize, golden["hidden_size"].get<int>());
+        compareWithGolden(Model(imported.model), golden);
+    }
+
+    void chatbotRefusals()
+    {
+        const TorchFile file = TorchFile::open(ATTNVIZ_TEST_DATA_DIR "/chatbot/dot-2layers/1_checkpoint.tar");
+        QVERIFY(isChatbotCheckpoint(file));
+        QVERIFY(!isOnmtCheckpoint(file));
+        // The same weights with a voc_dict that lacks a word: the id is named.
+        QCOMPARE(errorOf([] { openModel(ATTNVIZ_TEST_DATA_DIR "/chatbot/bad-voc.tar"); }),
+                 std::string(ATTNVIZ_TEST_DATA_DIR "/chatbot/bad-voc.tar: voc_dict['index2word'] has no word for id 5 "
+                             "(num_words is 19)"));
+        const TorchFile onmt = TorchFile::open(ATTNVIZ_TEST_DATA_DIR "/onmt/brnn-gru-dot-bridge/model_step_200.pt");
+        QVERIFY(!isChatbotCheckpoint(onmt));
+        QVERIFY(errorOf([&] { chatbotModel(onmt, "x.tar"); }).find("x.tar") != std::string::npos);
     }
 
     void lowercase()

@@ -98,52 +98,75 @@ bool looksLikeText(const std::string &head)
     return true;
 }
 
-std::optional<ImportedModel> importTutorial(const std::string &path, FileKind kind, const ImportOptions &options)
+bool isTorchKind(FileKind kind)
 {
-    if (kind != FileKind::TorchZip && kind != FileKind::TorchLegacy)
+    return kind == FileKind::TorchZip || kind == FileKind::TorchLegacy;
+}
+
+std::optional<ImportedModel> importTutorial(const std::string &path, FileKind kind, const TorchFile *torch,
+                                            const ImportOptions &options)
+{
+    if (!isTorchKind(kind))
         return std::nullopt;
-    TorchImportOptions torch = options;
-    torch.encoderPath = torch.decoderPath = {};
-    torch.checkpointPath = path;
+    TorchImportOptions tutorial = options;
+    tutorial.encoderPath = tutorial.decoderPath = {};
+    tutorial.checkpointPath = path;
+    tutorial.checkpoint = torch;
     TorchImportReport found;
     ImportedModel imported;
-    imported.model = importTorchCheckpoint(torch, &found);
+    imported.model = importTorchCheckpoint(tutorial, &found);
     imported.report = {"PyTorch tutorial", found.format, found.configuration, found.vocabularies, found.ignored};
     return imported;
 }
 
-ImportedModel toolkitModel(ModelFile model, const char *toolkit, const std::string &format)
+ImportedModel toolkitModel(ModelFile model, const char *toolkit, const std::string &format,
+                           const char *vocabularies = "beside the checkpoint (docs/toolkits.md)")
 {
     ImportedModel imported;
-    imported.report = {toolkit, format, describeArchitecture(model.config), "beside the checkpoint (docs/toolkits.md)", {}};
+    imported.report = {toolkit, format, describeArchitecture(model.config), vocabularies, {}};
     imported.model = std::move(model);
     return imported;
 }
 
 // Joey NMT: a model directory, or a .ckpt with config.yaml beside it.
-std::optional<ImportedModel> importJoey(const std::string &path, FileKind kind, const ImportOptions &)
+std::optional<ImportedModel> importJoey(const std::string &path, FileKind kind, const TorchFile *torch,
+                                        const ImportOptions &)
 {
-    if ((kind != FileKind::Directory && kind != FileKind::TorchZip && kind != FileKind::TorchLegacy)
-        || !isJoeyModelPath(path))
+    if ((kind != FileKind::Directory && !isTorchKind(kind)) || !isJoeyModelPath(path))
         return std::nullopt;
-    return toolkitModel(openJoeyModel(path), "Joey NMT", kind == FileKind::Directory ? "model directory" : "checkpoint");
+    return toolkitModel(openJoeyModel(path, torch), "Joey NMT", kind == FileKind::Directory ? "model directory" : "checkpoint");
 }
 
 // OpenNMT-py: a torch file holding model, generator, vocab and opt.
-std::optional<ImportedModel> importOnmt(const std::string &path, FileKind kind, const ImportOptions &)
+std::optional<ImportedModel> importOnmt(const std::string &path, FileKind kind, const TorchFile *torch,
+                                        const ImportOptions &)
 {
-    if (kind != FileKind::TorchZip && kind != FileKind::TorchLegacy)
+    if (!torch || !isOnmtCheckpoint(*torch))
         return std::nullopt;
-    if (!isOnmtCheckpoint(TorchFile::open(path)))
-        return std::nullopt;
-    return toolkitModel(openOnmtModel(path), "OpenNMT-py", kind == FileKind::TorchZip ? "zip" : "legacy");
+    return toolkitModel(openOnmtModel(*torch, path), "OpenNMT-py", kind == FileKind::TorchZip ? "zip" : "legacy");
 }
 
-// Toolkit importers, tried in order: the first that recognises the file reads it. Joey NMT and
-// OpenNMT-py go before the tutorial's, which takes any torch file.
+// The PyTorch chatbot tutorial: en, de and voc_dict in one .tar.
+std::optional<ImportedModel> importChatbot(const std::string &path, FileKind, const TorchFile *torch,
+                                           const ImportOptions &)
+{
+    if (!torch || !isChatbotCheckpoint(*torch))
+        return std::nullopt;
+    ImportedModel imported = toolkitModel(chatbotModel(*torch, path), "PyTorch chatbot tutorial", torch->format(),
+                                          "in the checkpoint (voc_dict)");
+    for (const auto &[key, value] : torch->root().entries())
+        if (key != "en" && key != "de" && key != "voc_dict")
+            imported.report.ignored.push_back(key + " (" + value->describe() + ")");
+    return imported;
+}
+
+// Toolkit importers, tried in order: the first that recognises the file reads it. Joey NMT,
+// OpenNMT-py and the chatbot tutorial go before the translation tutorial's, which takes any
+// torch file.
 const ToolkitImporter toolkitImporters[] = {
     importJoey,
     importOnmt,
+    importChatbot,
     importTutorial,
 };
 
@@ -219,8 +242,12 @@ ImportedModel openModel(const std::string &path, const ImportOptions &options)
         imported.report.vocabularies = "in the file";
         return imported;
     }
+    // A torch file is unpickled once, here, and every importer reads that.
+    std::optional<TorchFile> torch;
+    if (isTorchKind(kind))
+        torch.emplace(TorchFile::open(path));
     for (const ToolkitImporter importer : toolkitImporters)
-        if (std::optional<ImportedModel> imported = importer(path, kind, options))
+        if (std::optional<ImportedModel> imported = importer(path, kind, torch ? &*torch : nullptr, options))
             return std::move(*imported);
 
     std::string hint = "attnviz opens its .safetensors and .json models and PyTorch checkpoints (torch.save)";

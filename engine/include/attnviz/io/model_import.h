@@ -82,7 +82,8 @@ ImportedModel openModel(const std::string &path, const ImportOptions &options = 
 // The extension point: one function per toolkit, tried in order on torch files and
 // directories; each returns nothing when the file is not its toolkit's, and throws ModelError
 // when it is but cannot be read. See engine/src/io/model_import.cpp.
+// `torch` is the file unpickled once by openModel (torch files only; null otherwise).
 using ToolkitImporter = std::optional<ImportedModel> (*)(const std::string &path, FileKind kind,
-                                                          const ImportOptions &options);
+                                                          const TorchFile *torch, const ImportOptions &options);
 
 } // namespace attnviz

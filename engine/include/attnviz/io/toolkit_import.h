@@ -90,12 +90,20 @@ class TorchFile;
 bool isJoeyModelPath(const std::string &path);
 // The directory's best.ckpt, else latest.ckpt, else its last N.ckpt; config.yaml and the
 // vocabulary files beside it. Throws ModelError.
-ModelFile openJoeyModel(const std::string &path);
+// `checkpoint`: the .ckpt of `path` already opened (openModel reads a file once), or null.
+ModelFile openJoeyModel(const std::string &path, const TorchFile *checkpoint = nullptr);
 
 // A torch.save file with 'opt' (a Namespace record) and 'vocab': OpenNMT-py's *_step_N.pt.
 bool isOnmtCheckpoint(const TorchFile &file);
 // model + generator from the .pt, or, for save_format safetensors, from the .safetensors file
 // beside it. Throws ModelError.
 ModelFile openOnmtModel(const std::string &path);
+ModelFile openOnmtModel(const TorchFile &file, const std::string &path); // `file`: `path`, opened
+
+// The PyTorch chatbot tutorial's checkpoint (trainIters: en, de, voc_dict, embedding, ... in a
+// .tar): a 1..N-layer bidirectional GRU encoder with the directions summed, Luong's dot,
+// general or concat attention, one vocabulary and one embedding for both sides.
+bool isChatbotCheckpoint(const TorchFile &file);
+ModelFile chatbotModel(const TorchFile &file, const std::string &displayName);
 
 } // namespace attnviz

@@ -64,6 +64,8 @@ struct TorchImportOptions
     // state_dict, or tensors named encoder.*/decoder.*, or a whole Seq2Seq module. Other entries
     // (epoch, loss, optimizer...) are ignored and listed in the report.
     std::string checkpointPath;
+    // checkpointPath already opened (openModel reads a file once); not owned, may be null.
+    const TorchFile *checkpoint = nullptr;
     // Vocabularies, the first that is there: Lang-like objects (index2word/word2index/n_words)
     // in the checkpoint; a pickle holding two of them (pickle.dump((input_lang, output_lang)));
     // the vocabulary files; the training pairs.

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <optional>
 
 namespace attnviz {
 
@@ -101,7 +102,7 @@ bool isJoeyModelPath(const std::string &path)
     return (fs::is_directory(p, error) || p.extension() == ".ckpt") && fs::is_regular_file(dir / "config.yaml", error);
 }
 
-ModelFile openJoeyModel(const std::string &path)
+ModelFile openJoeyModel(const std::string &path, const TorchFile *opened)
 {
     const fs::path p(path);
     const fs::path dir = fs::is_directory(p) ? p : p.parent_path();
@@ -110,7 +111,10 @@ ModelFile openJoeyModel(const std::string &path)
     const JoeyConfig joey = joeyConfigFromYaml(detail::readWholeFile(configPath), configPath);
     std::vector<std::string> source = joeyVocabFile(dir, joey.sourceVocabFile, "src_vocab.txt", joey.specials);
     std::vector<std::string> target = joeyVocabFile(dir, joey.targetVocabFile, "trg_vocab.txt", joey.specials);
-    const TorchFile file = TorchFile::open(checkpoint.string());
+    std::optional<TorchFile> own;
+    if (!opened || fs::is_directory(p))
+        opened = &own.emplace(TorchFile::open(checkpoint.string()));
+    const TorchFile &file = *opened;
     const TorchValue *state = file.root().find("model_state");
     if (!state)
         throwModelError(checkpoint.string(), "no 'model_state' entry (a Joey NMT checkpoint holds model_state, "
@@ -127,7 +131,11 @@ bool isOnmtCheckpoint(const TorchFile &file)
 
 ModelFile openOnmtModel(const std::string &path)
 {
-    const TorchFile file = TorchFile::open(path);
+    return openOnmtModel(TorchFile::open(path), path);
+}
+
+ModelFile openOnmtModel(const TorchFile &file, const std::string &path)
+{
     const TorchValue &root = file.root();
     const TorchValue *opt = root.find("opt");
     const TorchValue *vocab = root.find("vocab");

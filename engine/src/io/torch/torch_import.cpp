@@ -238,14 +238,6 @@ TutorialVocabularies tutorialVocabularies(const std::string &pairsPath, bool rev
 
 namespace {
 
-bool oneOf(const std::string &key, std::initializer_list<const char *> names)
-{
-    for (const char *name : names)
-        if (key == name)
-            return true;
-    return false;
-}
-
 const char *const encoderKeys[] = {"encoder", "encoder_state_dict", "enc", "en", "encoder_model"};
 const char *const decoderKeys[] = {"decoder", "decoder_state_dict", "dec", "de", "decoder_model"};
 const char *const modelKeys[] = {"model", "model_state_dict", "state_dict", "net", "seq2seq"};
@@ -453,6 +445,8 @@ Located locate(const TorchImportOptions &options, std::vector<TorchFile> &files)
                 throwModelError(*path, "holds both encoder.* and decoder.* tensors: give it as the one checkpoint");
         for (const TorchFile &file : files)
             findLangs(file.root(), "", 1, located.langs);
+    } else if (options.checkpoint) {
+        located = locateInOne(*options.checkpoint);
     } else {
         files.push_back(TorchFile::open(options.checkpointPath));
         located = locateInOne(files[0]);
@@ -540,7 +534,7 @@ ModelFile importTorchCheckpoint(const TorchImportOptions &options, TorchImportRe
             found.vocabularies = "rebuilt from " + options.pairsPath;
         }
     }
-    found.format = files.front().format();
+    found.format = (options.checkpoint ? *options.checkpoint : files.front()).format();
     found.configuration = describeArchitecture(model.config);
 
     // The tutorial's modules have the names of attnviz-seq2seq/1.
