@@ -6,6 +6,9 @@
 
 #include <attnviz/decoding/translate.h>
 #include <attnviz/io/model_file.h>
+#include <attnviz/io/toolkit_import.h>
+#include <attnviz/io/torch_file.h>
+#include <attnviz/io/torch_import.h>
 
 #include <string_view>
 
@@ -33,6 +36,36 @@ inline void loadAndTranslate(std::string_view bytes, const std::string &displayN
         options.target = sentence;
         translate(model, sentence, options);
     } catch (const InputError &) {
+    }
+}
+
+// What fuzz_torch does with bytes: unpickle them (nothing may run), read every tensor, and hand
+// what unpickles to the importers that would take it (OpenNMT-py, the chatbot tutorial, a
+// state dict of the translation tutorial), then translate whatever they accept.
+inline void readTorchBytes(const std::string &bytes, const std::string &displayName)
+{
+    try {
+        const TorchFile file = TorchFile::fromBytes(bytes, displayName);
+        for (const auto &entry : file.root().entries())
+            (void)entry.second->describe();
+        collectTensors(file, file.root());
+        ModelFile model;
+        if (isOnmtCheckpoint(file))
+            model = openOnmtModel(file, displayName);
+        else if (isChatbotCheckpoint(file))
+            model = chatbotModel(file, displayName);
+        if (!model.tensors.empty()) {
+            DecodeOptions options;
+            options.maxLength = 4;
+            const Model loaded(std::move(model), displayName);
+            translate(loaded, loaded.sourceWord(0), options);
+        }
+    } catch (const ModelError &) {
+    } catch (const InputError &) {
+    }
+    try {
+        readTorchStateDictFromBytes(bytes, displayName);
+    } catch (const ModelError &) {
     }
 }
 

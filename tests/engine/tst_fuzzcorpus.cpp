@@ -103,18 +103,15 @@ void TestFuzzCorpus::pharaoh()
 
 void TestFuzzCorpus::torch()
 {
-    const int count = replay("fuzz_torch", [](const std::string &bytes) {
-        try {
-            const TorchFile file = TorchFile::fromBytes(bytes, "corpus.pt");
-            collectTensors(file, file.root());
-        } catch (const ModelError &) {
-        }
-        try {
-            readTorchStateDictFromBytes(bytes, "corpus.pt");
-        } catch (const ModelError &) {
-        }
-    });
+    const int count = replay("fuzz_torch", [](const std::string &bytes) { fuzz::readTorchBytes(bytes, "corpus.pt"); });
     QVERIFY(count > 0);
+    // The toolkit seeds are whole models, so the fuzzer starts inside the importers.
+    for (const char *seed : {"onmt-brnn-gru-dot-bridge.pt", "chatbot-general.tar"}) {
+        const std::string path = std::string(ATTNVIZ_SOURCE_DIR "/fuzz/corpus/fuzz_torch/") + seed;
+        const TorchFile file = TorchFile::open(path);
+        QVERIFY2(isOnmtCheckpoint(file) || isChatbotCheckpoint(file), seed);
+        QVERIFY(!(isOnmtCheckpoint(file) ? openOnmtModel(file, path) : chatbotModel(file, path)).tensors.empty());
+    }
 }
 
 QTEST_GUILESS_MAIN(TestFuzzCorpus)
