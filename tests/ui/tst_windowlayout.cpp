@@ -107,6 +107,7 @@ private slots:
     void wheelScrollsAndCtrlWheelZooms();
     void docksShowTypesetMath();
     void docksHaveRoom();
+    void contextViewKeepsItsMargin();
     void shortcutsListEveryAction();
     void helpShowsDocsAndAbout();
     void tabReachesTheHeatmap();
@@ -369,6 +370,26 @@ void TestWindowLayout::docksHaveRoom()
     QVERIFY(context->width() >= 360);
     QVERIFY(context->height() >= 300);
     QVERIFY(window.centralWidget()->width() >= window.width() / 2);
+}
+
+void TestWindowLayout::contextViewKeepsItsMargin()
+{
+    // At 800x600 the dock is narrow: the scale's "±bound" label once ran past the right edge.
+    // Whatever the width, nothing is painted in the view's right margin (8 px).
+    MainWindow window;
+    QVERIFY(showTranslation(window, bahdanauModelPath, QStringLiteral("i am cold .")));
+    auto *context = window.findChild<QWidget *>(QStringLiteral("contextView"));
+    for (const int width : {300, 340, 420}) {
+        context->setParent(nullptr);
+        context->resize(width, 360);
+        const QImage image = context->grab().toImage();
+        const QColor background = image.pixelColor(image.width() - 1, 0);
+        int painted = 0;
+        for (int y = 0; y < image.height(); ++y)
+            for (int x = image.width() - 6; x < image.width(); ++x)
+                painted += image.pixelColor(x, y) != background;
+        QVERIFY2(painted == 0, qPrintable(QStringLiteral("%1 px painted in the margin at width %2").arg(painted).arg(width)));
+    }
 }
 
 void TestWindowLayout::shortcutsListEveryAction()

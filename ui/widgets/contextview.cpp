@@ -128,7 +128,10 @@ void ContextView::paintEvent(QPaintEvent *)
     drawStrip(tr("c / T"), mean);
     // The legend of the scale.
     {
-        const double legendWidth = std::min(160.0, stripWidth);
+        // The bar leaves room for its "±bound" label inside the view, however narrow the dock.
+        const QString label = tr("±%1").arg(QString::number(scale, 'g', 3));
+        const double labelRoom = metrics.horizontalAdvance(label) + 6;
+        const double legendWidth = std::max(16.0, std::min(160.0, stripWidth - labelRoom));
         const double x0 = margin + labelWidth;
         painter.setRenderHint(QPainter::Antialiasing, false);
         for (int i = 0; i < 64; ++i)
@@ -136,9 +139,7 @@ void ContextView::paintEvent(QPaintEvent *)
                              divergingColor(-1 + 2 * (i + 0.5) / 64));
         painter.setRenderHint(QPainter::Antialiasing, true);
         painter.setPen(pal.color(QPalette::Text));
-        const QString bound = QString::number(scale, 'g', 3);
-        painter.drawText(QRectF(x0 + legendWidth + 6, y - 4, 200, 16), Qt::AlignLeft | Qt::AlignVCenter,
-                         tr("±%1").arg(bound));
+        painter.drawText(QRectF(x0 + legendWidth + 6, y - 4, labelRoom, 16), Qt::AlignLeft | Qt::AlignVCenter, label);
         y += stripHeight + 6;
     }
     painter.drawText(QRect(margin, y, width() - 2 * margin, metrics.height()), Qt::AlignLeft,
