@@ -205,7 +205,7 @@ void MainWindow::createMenus()
     QMenu *fileMenu = menuBar()->addMenu(tr("&File"));
     QAction *openAction = fileMenu->addAction(tr("&Open model…"), this, &MainWindow::openModel);
     openAction->setShortcut(QKeySequence::Open);
-    QAction *importAction = fileMenu->addAction(tr("&Import PyTorch checkpoint…"), this,
+    QAction *importAction = fileMenu->addAction(tr("&Import checkpoint…"), this,
                                                 &MainWindow::importCheckpointDialog);
     importAction->setShortcut(QKeySequence(tr("Ctrl+I")));
     m_saveModelAction =
