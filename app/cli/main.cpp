@@ -2,6 +2,7 @@
 #include "command_docs.h"
 #include "command_line.h"
 #include "align_command.h"
+#include "attribute_command.h"
 #include "import_command.h"
 #include "export_command.h"
 #include "figure_renderer.h"
@@ -60,6 +61,7 @@ std::vector<attnviz::cli::CommandSpec> commands(const attnviz::cli::FigureRender
          {}},
         attnviz::cli::translateCommand(),
         attnviz::cli::alignCommand(),
+        attnviz::cli::attributeCommand(),
         attnviz::cli::importCommand(),
         attnviz::cli::exportCommand(renderer, exportThreads(), figureError),
     };
@@ -68,7 +70,7 @@ std::vector<attnviz::cli::CommandSpec> commands(const attnviz::cli::FigureRender
 attnviz::cli::ProgramInfo programInfo()
 {
     return {programName, ATTNVIZ_VERSION, ATTNVIZ_RELEASE_DATE,
-            "translate, align and export with attention translation models, without a window",
+            "translate, align, attribute and export with attention translation models, without a window",
             "attnviz-cli runs the models that attnviz(1) shows: it translates sentences and prints the "
             "attention of each output word over the source words, scores alignments against gold "
             "links, converts PyTorch checkpoints into attnviz model files, and exports alignment "
