@@ -147,13 +147,13 @@ QString walkthroughStageTitle(WalkthroughStage stage)
 {
     switch (stage) {
     case WalkthroughStage::Encoder:
-        return tr("1 Encoder");
+        return tr("Encoder");
     case WalkthroughStage::Scores:
-        return tr("2 Scores → weights");
+        return tr("Scores → weights");
     case WalkthroughStage::Context:
-        return tr("3 Context");
+        return tr("Context");
     case WalkthroughStage::Output:
-        return tr("4 Output");
+        return tr("Output");
     }
     return {};
 }

@@ -23,7 +23,7 @@ struct TranslationOutput;
 enum class WalkthroughStage { Encoder, Scores, Context, Output };
 constexpr int walkthroughStageCount = 4;
 
-QString walkthroughStageTitle(WalkthroughStage stage); // "Encoder", "Scores → weights", ...
+QString walkthroughStageTitle(WalkthroughStage stage); // "Encoder", "Scores → weights", "Context", "Output"
 
 struct WalkthroughFrame
 {

@@ -83,7 +83,7 @@ double rowHeight(int rows, double top, double bottom, double most)
 void drawHeader(QPainter *p, const WalkthroughData &data, WalkthroughFrame frame)
 {
     drawText(p, QRectF(margin, 14, 560, 30),
-             QCoreApplication::translate("attnviz::Walkthrough", "Step %1 of %2: %3")
+             QCoreApplication::translate("attnviz::Walkthrough", "Step %1 of %2 · %3")
                  .arg(frame.step + 1)
                  .arg(data.steps())
                  .arg(walkthroughStageTitle(frame.stage)),
@@ -96,7 +96,7 @@ void drawHeader(QPainter *p, const WalkthroughData &data, WalkthroughFrame frame
         p->setPen(QPen(current ? accent : QColor(0xc8, 0xc8, 0xc8), 1));
         p->setBrush(current ? accent : QColor(Qt::white));
         p->drawRoundedRect(box, 4, 4);
-        drawText(p, box, walkthroughStageTitle(static_cast<WalkthroughStage>(s)).section(QLatin1Char(' '), 1, 1), 11,
+        drawText(p, box, QStringLiteral("%1 ").arg(s + 1) + walkthroughStageTitle(static_cast<WalkthroughStage>(s)).section(QLatin1Char(' '), 0, 0), 11,
                  current ? QColor(Qt::white) : faint, Qt::AlignCenter);
     }
     // The sentence, and the output so far: the step's word appears when it is chosen.
@@ -110,7 +110,7 @@ void drawHeader(QPainter *p, const WalkthroughData &data, WalkthroughFrame frame
     const QString tr2 = QCoreApplication::translate("attnviz::Walkthrough", "Output");
     QString line = QStringLiteral("<b>%1:</b> %2 &nbsp;&nbsp; <b>%3:</b> %4")
                        .arg(tr1, data.sourceLabels.join(QLatin1Char(' ')).toHtmlEscaped(), tr2, output);
-    drawHtml(p, QPointF(margin, 50), panelRight - margin - 180, line, 14);
+    drawHtml(p, QPointF(margin, 50), panelRight - margin - 310, line, 14);
     QString right = data.modelName.toHtmlEscaped();
     if (data.forced)
         right += QCoreApplication::translate("attnviz::Walkthrough", ", forced");
@@ -118,7 +118,9 @@ void drawHeader(QPainter *p, const WalkthroughData &data, WalkthroughFrame frame
         right += QCoreApplication::translate("attnviz::Walkthrough", ", beam %1 of %2")
                      .arg(data.hypothesis + 1)
                      .arg(data.hypothesisCount);
-    drawText(p, QRectF(panelRight - 180, 50, 180, 20), right, 11, faint, Qt::AlignRight | Qt::AlignVCenter);
+    p->setFont(font(11));
+    const double rightWidth = std::min(300.0, QFontMetricsF(p->font()).horizontalAdvance(right) + 2);
+    drawText(p, QRectF(panelRight - rightWidth, 50, rightWidth, 20), right, 11, faint, Qt::AlignLeft | Qt::AlignVCenter);
     p->setPen(QPen(QColor(0xdd, 0xdd, 0xdd), 1));
     p->drawLine(QPointF(margin, 84), QPointF(panelRight, 84));
 }
@@ -127,7 +129,9 @@ void drawHeader(QPainter *p, const WalkthroughData &data, WalkthroughFrame frame
 void drawHeatmap(QPainter *p, const WalkthroughData &data, WalkthroughFrame frame)
 {
     const Hypothesis &h = data.hypothesisResult();
-    const int rows = data.steps(), cols = data.columns();
+    const int T = data.sourceLength();
+    const bool padding = data.columns() > T; // the location score's slots: one column, their sum
+    const int rows = data.steps(), cols = T + (padding ? 1 : 0);
     const double labelWidth = 64, labelHeight = 56;
     const double left = panelLeft + labelWidth, top = contentTop + 18 + labelHeight;
     const double cell = std::min({24.0, (panelRight - left) / cols, (contentBottom - top) / std::max(1, rows)});
@@ -137,8 +141,9 @@ void drawHeatmap(QPainter *p, const WalkthroughData &data, WalkthroughFrame fram
         p->save();
         p->translate(left + (j + 0.5) * cell, top - 4);
         p->rotate(-60);
-        drawText(p, QRectF(0, -7, labelHeight + 8, 14), data.columnLabels[j], 10,
-                 j >= data.sourceLength() ? faint : ink);
+        drawText(p, QRectF(0, -7, labelHeight + 8, 14),
+                 j < T ? data.columnLabels[j] : QCoreApplication::translate("attnviz::Walkthrough", "pad"), 10,
+                 j >= T ? faint : ink);
         p->restore();
     }
     for (int i = 0; i < rows; ++i) {
@@ -148,8 +153,9 @@ void drawHeatmap(QPainter *p, const WalkthroughData &data, WalkthroughFrame fram
                  std::min(11.0, cell * 0.7), i == frame.step ? accent : ink, Qt::AlignRight | Qt::AlignVCenter);
         for (int j = 0; j < cols; ++j) {
             const QRectF box(left + j * cell, top + i * cell, cell, cell);
+            const double value = j < T ? double(h.attention(i, j)) : double(h.attention.row(i).tail(h.attention.cols() - T).sum());
             if (filled)
-                p->fillRect(box, colorMapColor(ColorMap::Viridis, h.attention(i, j)));
+                p->fillRect(box, colorMapColor(ColorMap::Viridis, value));
             else
                 p->fillRect(box.adjusted(0.5, 0.5, -0.5, -0.5), QColor(0xf2, 0xf2, 0xf2));
         }
@@ -207,29 +213,61 @@ void drawScores(QPainter *p, const WalkthroughData &data, int step)
     drawHtml(p, QPointF(eLeft, y), eWidth, QStringLiteral("<i>e</i><sub><i>ij</i></sub> (score)"), 12, faint);
     drawHtml(p, QPointF(aLeft, y), aWidth, QStringLiteral("<i>α</i><sub><i>ij</i></sub> = softmax(<i>e</i><sub><i>i</i></sub>)<sub><i>j</i></sub>"), 12, faint);
     y += 20;
-    const int cols = data.columns();
-    const double row = rowHeight(cols, y, contentBottom, 26);
+    // Every source position; of the location score's padding slots the first two, then the rest
+    // as one row (their summed weight and the range of their scores).
+    struct Row
+    {
+        QString label;
+        double e, a, eHigh;
+        bool pad, many;
+    };
+    std::vector<Row> rows;
+    const int T = data.sourceLength(), C = data.columns();
+    constexpr int padShown = 2;
+    for (int j = 0; j < C; ++j) {
+        if (j >= T + padShown && C - j > 1) {
+            double a = 0, low = h.energies(step, j), high = low;
+            for (int k = j; k < C; ++k) {
+                a += h.attention(step, k);
+                low = std::min(low, double(h.energies(step, k)));
+                high = std::max(high, double(h.energies(step, k)));
+            }
+            rows.push_back({QCoreApplication::translate("attnviz::Walkthrough", "pad %1–%2").arg(j + 1).arg(C), low, a,
+                            high, true, true});
+            break;
+        }
+        rows.push_back({data.columnLabels[j], h.energies(step, j), h.attention(step, j), 0, j >= T, false});
+    }
+    const int count = int(rows.size());
+    const double row = rowHeight(count, y, contentBottom, 26);
     double eScale = 1e-12;
-    for (int j = 0; j < cols; ++j)
-        eScale = std::max(eScale, double(std::abs(h.energies(step, j))));
+    for (const Row &r : rows)
+        eScale = std::max({eScale, std::abs(r.e), r.many ? std::abs(r.eHigh) : 0.0});
     const double zero = eLeft + eWidth / 2;
     const double text = std::min(12.0, row * 0.62);
-    for (int j = 0; j < cols; ++j) {
+    for (int j = 0; j < count; ++j) {
+        const Row &r = rows[size_t(j)];
         const double top = y + j * row, bar = row * 0.62;
-        const bool pad = j >= data.sourceLength();
-        drawText(p, QRectF(margin, top, 92, row), data.columnLabels[j], text, pad ? faint : ink, Qt::AlignRight | Qt::AlignVCenter);
-        const double e = h.energies(step, j), a = h.attention(step, j);
-        const double w = e / eScale * (eWidth / 2 - 34);
-        p->fillRect(QRectF(std::min(zero, zero + w), top + (row - bar) / 2, std::abs(w), bar),
-                    e >= 0 ? QColor(0xd6, 0x60, 0x4d) : QColor(0x43, 0x93, 0xc3));
-        drawText(p, QRectF(e >= 0 ? zero + w + 3 : zero + w - 46, top, 43, row), walkthroughNumber(e), text, ink,
-                 (e >= 0 ? Qt::AlignLeft : Qt::AlignRight) | Qt::AlignVCenter);
-        p->fillRect(QRectF(aLeft, top + (row - bar) / 2, a * aWidth, bar), pad ? faint : barBlue);
-        drawText(p, QRectF(aLeft + a * aWidth + 3, top, 44, row), walkthroughNumber(a), text);
+        drawText(p, QRectF(margin - 20, top, 112, row), r.label, text, r.pad ? faint : ink, Qt::AlignRight | Qt::AlignVCenter);
+        if (r.many) {
+            drawText(p, QRectF(eLeft, top, eWidth, row),
+                     QStringLiteral("%1 … %2").arg(walkthroughNumber(r.e), walkthroughNumber(r.eHigh)), text, faint,
+                     Qt::AlignCenter);
+        } else {
+            const double w = r.e / eScale * (eWidth / 2 - 34);
+            p->fillRect(QRectF(std::min(zero, zero + w), top + (row - bar) / 2, std::abs(w), bar),
+                        r.e >= 0 ? QColor(0xd6, 0x60, 0x4d) : QColor(0x43, 0x93, 0xc3));
+            drawText(p, QRectF(r.e >= 0 ? zero + w + 3 : zero + w - 46, top, 43, row), walkthroughNumber(r.e), text, ink,
+                     (r.e >= 0 ? Qt::AlignLeft : Qt::AlignRight) | Qt::AlignVCenter);
+        }
+        p->fillRect(QRectF(aLeft, top + (row - bar) / 2, r.a * aWidth, bar), r.pad ? faint : barBlue);
+        drawText(p, QRectF(aLeft + r.a * aWidth + 3, top, 60, row),
+                 walkthroughNumber(r.a) + (r.many ? QCoreApplication::translate("attnviz::Walkthrough", " in all") : QString()),
+                 text);
     }
     p->setPen(QPen(faint, 0.8));
-    p->drawLine(QPointF(zero, y), QPointF(zero, y + cols * row));
-    p->drawLine(QPointF(aLeft, y), QPointF(aLeft, y + cols * row));
+    p->drawLine(QPointF(zero, y), QPointF(zero, y + count * row));
+    p->drawLine(QPointF(aLeft, y), QPointF(aLeft, y + count * row));
 }
 
 void drawContext(QPainter *p, const WalkthroughData &data, int step)
