@@ -13,6 +13,8 @@
 #include <QMessageBox>
 #include <QPainter>
 #include <QSpinBox>
+#include <QScreen>
+#include <QStyle>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -56,10 +58,12 @@ private:
     WalkthroughModel *m_model;
 };
 
-QToolButton *button(const QString &text, const QString &tip, QWidget *parent)
+QToolButton *button(QStyle::StandardPixmap icon, const QString &text, const QString &tip, QWidget *parent)
 {
     auto *b = new QToolButton(parent);
+    b->setIcon(parent->style()->standardIcon(icon));
     b->setText(text);
+    b->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     b->setToolTip(tip);
     b->setFocusPolicy(Qt::NoFocus); // the keys go to the page
     b->setAutoRaise(true);
@@ -77,12 +81,11 @@ WalkthroughWindow::WalkthroughWindow(ResultSelection *selection, QWidget *parent
 {
     setWindowTitle(tr("Walkthrough — attnviz"));
     m_canvas = new Canvas(m_model, this);
-    m_first = button(tr("⏮"), tr("First page (Home)"), this);
-    m_previous = button(tr("◀"), tr("Previous stage (Left, Backspace)"), this);
-    m_play = button(tr("▶"), tr("Play / pause (P)"), this);
-    m_next = button(tr("▶|"), tr("Next stage (Right, Space)"), this);
-    m_last = button(tr("⏭"), tr("Last page (End)"), this);
-    m_next->setText(tr("▷"));
+    m_first = button(QStyle::SP_MediaSkipBackward, tr("First"), tr("First page (Home)"), this);
+    m_previous = button(QStyle::SP_MediaSeekBackward, tr("Previous"), tr("Previous stage (Left, Backspace)"), this);
+    m_play = button(QStyle::SP_MediaPlay, tr("Play"), tr("Play / pause (P)"), this);
+    m_next = button(QStyle::SP_MediaSeekForward, tr("Next"), tr("Next stage (Right, Space)"), this);
+    m_last = button(QStyle::SP_MediaSkipForward, tr("Last"), tr("Last page (End)"), this);
     m_speed = new QComboBox(this);
     for (double s : speeds)
         m_speed->addItem(tr("%1× speed").arg(s), s);
@@ -106,7 +109,10 @@ WalkthroughWindow::WalkthroughWindow(ResultSelection *selection, QWidget *parent
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addLayout(controls);
     layout->addWidget(m_canvas, 1);
-    resize(1000, 620);
+    QSize size(1000, 620);
+    if (const QScreen *screen = this->screen()) // a small screen: the window still fits
+        size = size.boundedTo(screen->availableSize());
+    resize(size);
 
     connect(m_first, &QToolButton::clicked, m_model, &WalkthroughModel::first);
     connect(m_previous, &QToolButton::clicked, m_model, &WalkthroughModel::previous);
@@ -158,7 +164,8 @@ void WalkthroughWindow::updateControls()
     m_next->setEnabled(m_model->position() < frames - 1);
     m_last->setEnabled(m_model->position() < frames - 1);
     m_play->setEnabled(frames > 0);
-    m_play->setText(m_model->isPlaying() ? tr("⏸") : tr("▶"));
+    m_play->setText(m_model->isPlaying() ? tr("Pause") : tr("Play"));
+    m_play->setIcon(style()->standardIcon(m_model->isPlaying() ? QStyle::SP_MediaPause : QStyle::SP_MediaPlay));
 }
 
 void WalkthroughWindow::keyPressEvent(QKeyEvent *event)
