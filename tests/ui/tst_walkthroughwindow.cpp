@@ -5,6 +5,7 @@
 #include "sentenceedit.h"
 #include "walkthroughwindow.h"
 
+#include <QAction>
 #include <QTest>
 
 using namespace attnviz;
@@ -31,6 +32,14 @@ void TestWalkthroughWindow::f5OpensAndKeysNavigate()
     QVERIFY(window.waitForTranslation());
     WalkthroughWindow *walkthrough = window.walkthroughWindow();
     QVERIFY(!walkthrough->isVisible());
+    // File → Export walkthrough is there, with its keys, now that there is a result.
+    QAction *exportAction = nullptr;
+    for (QAction *action : window.findChildren<QAction *>())
+        if (action->text() == QStringLiteral("Export &walkthrough…"))
+            exportAction = action;
+    QVERIFY(exportAction);
+    QVERIFY(exportAction->isEnabled());
+    QCOMPARE(exportAction->shortcut(), QKeySequence(QStringLiteral("Ctrl+Shift+W")));
     QTest::keyClick(&window, Qt::Key_F5);
     QVERIFY(walkthrough->isVisible());
     WalkthroughModel *model = walkthrough->model();

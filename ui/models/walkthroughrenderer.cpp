@@ -250,9 +250,9 @@ void drawScores(QPainter *p, const WalkthroughData &data, int step)
         const double top = y + j * row, bar = row * 0.62;
         drawText(p, QRectF(margin - 20, top, 112, row), r.label, text, r.pad ? faint : ink, Qt::AlignRight | Qt::AlignVCenter);
         if (r.many) {
-            drawText(p, QRectF(eLeft, top, eWidth, row),
+            drawText(p, QRectF(eLeft - 10, top, eWidth / 2 + 4, row),
                      QStringLiteral("%1 … %2").arg(walkthroughNumber(r.e), walkthroughNumber(r.eHigh)), text, faint,
-                     Qt::AlignCenter);
+                     Qt::AlignRight | Qt::AlignVCenter);
         } else {
             const double w = r.e / eScale * (eWidth / 2 - 34);
             p->fillRect(QRectF(std::min(zero, zero + w), top + (row - bar) / 2, std::abs(w), bar),
