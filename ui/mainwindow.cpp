@@ -17,6 +17,7 @@
 #include "sentenceedit.h"
 #include "settings.h"
 #include "statusbar.h"
+#include "walkthroughwindow.h"
 
 #include <attnviz/models/model.h>
 
@@ -114,6 +115,7 @@ void MainWindow::createCentralWidget()
 void MainWindow::createDocks()
 {
     addDockWidget(Qt::RightDockWidgetArea, new ContextDock(m_selection, this));
+    m_walkthrough = new WalkthroughWindow(m_selection, this);
     auto addDock = [this](const QString &title, const QString &name, QWidget *widget) {
         auto *dock = new QDockWidget(title, this);
         dock->setObjectName(name);
@@ -219,6 +221,10 @@ void MainWindow::createMenus()
         fileMenu->addAction(tr("&Export alignment…"), this, &MainWindow::exportAlignmentDialog);
     m_exportAction->setShortcut(QKeySequence(tr("Ctrl+E")));
     m_exportAction->setEnabled(false);
+    m_exportWalkthroughAction =
+        fileMenu->addAction(tr("Export &walkthrough…"), this, &MainWindow::exportWalkthroughDialog);
+    m_exportWalkthroughAction->setShortcut(QKeySequence(tr("Ctrl+Shift+W")));
+    m_exportWalkthroughAction->setEnabled(false);
     fileMenu->addSeparator();
     QAction *openSetAction =
         fileMenu->addAction(tr("Open alignment se&t…"), this, &MainWindow::openAlignmentSetDialog);
@@ -269,7 +275,7 @@ void MainWindow::createMenus()
     m_stopAction->setEnabled(false);
     QAction *translateAgain = editMenu->addAction(tr("Translate a&gain"), m_controller,
                                                   &TranslationController::translateNow);
-    translateAgain->setShortcut(QKeySequence(Qt::Key_F5));
+    translateAgain->setShortcut(QKeySequence(tr("Ctrl+T"))); // F5 is the walkthrough, as in slide programs
     editMenu->addSeparator();
     // F on the heatmap's cell cursor (the view's action, so the sentence box keeps its F).
     m_forceAttentionAction = editMenu->addAction(tr("&Force attention here"), this, [this]() {
@@ -341,6 +347,18 @@ void MainWindow::createMenus()
     QAction *linesTab =
         viewMenu->addAction(tr("&Lines"), this, [this]() { m_tabs->setCurrentIndex(1); });
     linesTab->setShortcut(QKeySequence(tr("Ctrl+2")));
+    viewMenu->addSeparator();
+    QAction *walkthrough = viewMenu->addAction(tr("&Walkthrough"), this, [this]() {
+        if (m_walkthrough->isVisible() && m_walkthrough->isActiveWindow()) {
+            m_walkthrough->close();
+            return;
+        }
+        m_walkthrough->show();
+        m_walkthrough->raise();
+        m_walkthrough->activateWindow();
+    });
+    walkthrough->setShortcut(QKeySequence(Qt::Key_F5));
+    walkthrough->setStatusTip(tr("Play the translation one decoder step at a time, in four stages"));
     viewMenu->addSeparator();
     for (QDockWidget *dock : findChildren<QDockWidget *>())
         viewMenu->addAction(dock->toggleViewAction());
@@ -499,6 +517,7 @@ void MainWindow::showHypothesis()
     m_heatmapView->setPlaceholderText(placeholder);
     m_linesView->setPlaceholderText(placeholder);
     m_exportAction->setEnabled(haveResult);
+    m_exportWalkthroughAction->setEnabled(haveResult);
     m_copyImageAction->setEnabled(haveResult);
     if (!haveResult) {
         m_forceAttentionAction->setEnabled(false);
@@ -514,7 +533,7 @@ void MainWindow::showTranslationStopped()
 {
     m_selection->clear();
     const QString stopped =
-        tr("Translation stopped. Edit the sentence, or press F5, to translate again.");
+        tr("Translation stopped. Edit the sentence, or press Ctrl+T, to translate again.");
     m_panel->setOutputText(stopped);
     m_status->showStopped();
     m_heatmapView->setPlaceholderText(stopped);
@@ -548,6 +567,16 @@ bool MainWindow::copyImage()
         return false;
     QGuiApplication::clipboard()->setImage(renderFigureImage(*m_alignment, figureOptions(defaultFigureDpi)));
     return true;
+}
+
+void MainWindow::exportWalkthroughDialog()
+{
+    const QString path =
+        m_walkthrough->exportDialog(m_settings->startDirectory(Settings::FileKind::Export, modelPath()));
+    if (path.isEmpty())
+        return;
+    m_settings->rememberDirectoryOf(Settings::FileKind::Export, path);
+    statusBar()->showMessage(tr("Exported %1").arg(QDir::toNativeSeparators(path)), 5000);
 }
 
 void MainWindow::exportAlignmentDialog()

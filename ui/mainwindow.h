@@ -33,6 +33,7 @@ namespace attnviz {
 
 class Model;
 struct FigureOptions;
+class WalkthroughWindow;
 
 class MainWindow : public QMainWindow
 {
@@ -50,6 +51,7 @@ public:
     AlignmentModel *alignmentModel() const { return m_alignment; }
     AlignmentView *heatmapView() const { return m_heatmapView; }
     QAction *stopAction() const { return m_stopAction; }
+    WalkthroughWindow *walkthroughWindow() const { return m_walkthrough; }
 
     // Loads a model; on failure keeps the current one, emits modelLoadFailed() and shows the
     // message in a window-modal box that does not block the caller.
@@ -174,6 +176,7 @@ private:
     void importCheckpointDialog();
     void saveModelDialog();
     void exportAlignmentDialog();
+    void exportWalkthroughDialog();
     void openAlignmentSetDialog();
     bool saveAlignmentsDialog();
     void closeAlignmentSet(); // File → Close alignment set
@@ -211,6 +214,8 @@ private:
     QAction *m_stopAction = nullptr; // Edit → Stop translation (Esc), while one takes long
     QAction *m_valuesAction = nullptr;
     QAction *m_exportAction = nullptr, *m_copyImageAction = nullptr; // enabled with a result
+    QAction *m_exportWalkthroughAction = nullptr; // enabled with a result
+    WalkthroughWindow *m_walkthrough = nullptr; // View → Walkthrough
     QAction *m_saveModelAction = nullptr; // enabled with a model
     QActionGroup *m_colorMapActions = nullptr;
     QAction *m_energiesAction = nullptr, *m_annotateAction = nullptr,
