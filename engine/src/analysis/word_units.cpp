@@ -136,6 +136,20 @@ const char *pieceMarkingName(PieceMarking marking)
     return "none";
 }
 
+const char *tokenUnitsName(TokenUnits units)
+{
+    return units == TokenUnits::Words ? "words" : "pieces";
+}
+
+std::optional<TokenUnits> parseTokenUnits(const std::string &name)
+{
+    if (name == "pieces")
+        return TokenUnits::Pieces;
+    if (name == "words")
+        return TokenUnits::Words;
+    return std::nullopt;
+}
+
 bool isSpecialToken(const std::string &token, const std::vector<std::string> &specials)
 {
     if (std::find(specials.begin(), specials.end(), token) != specials.end())

@@ -26,7 +26,12 @@ enum class PieceMarking {
     Joiner,             // OpenNMT Tokenizer: "￭" (U+FFED) on a side that attaches ("a￭", "￭b")
 };
 
-const char *pieceMarkingName(PieceMarking marking); // "none", "word-start", "continuation-suffix", "joiner"
+const char *pieceMarkingName(PieceMarking marking);
+
+// The units a result is read in: the model's tokens, or the words they form.
+enum class TokenUnits { Pieces, Words };
+const char *tokenUnitsName(TokenUnits units); // "pieces", "words"
+std::optional<TokenUnits> parseTokenUnits(const std::string &name); // "none", "word-start", "continuation-suffix", "joiner"
 
 // A token that is always a word of its own and never joins a neighbour: one of `specials`, or
 // one spelled like "<unk>", "</s>", "<pad>" ('<', at least one character, '>').
