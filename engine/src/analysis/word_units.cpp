@@ -97,25 +97,17 @@ std::vector<std::string> withEos(std::vector<std::string> specials, const std::s
     return specials;
 }
 
-// Words, their positions and the unknown words among them, for a result's word fields.
-void wordFields(const WordGrouping &g, const std::vector<std::string> &strings,
-                const std::vector<std::string> &unknownPieces, int nonEosTokens,
-                std::vector<std::string> &words, std::vector<int> &index, std::vector<std::string> &unknown)
+// The words but EOS and their positions, for a result's word fields.
+void wordFields(const WordGrouping &g, int nonEosTokens, std::vector<std::string> &words, std::vector<int> &index)
 {
     words.clear();
     index.clear();
-    unknown.clear();
     for (int w = 0; w < g.size(); ++w) {
         const WordUnit &word = g.words[size_t(w)];
         if (word.pieces.front() >= nonEosTokens)
             break; // EOS and after
         index.push_back(int(words.size()));
         words.push_back(word.text);
-        for (int p : word.pieces)
-            if (std::find(unknownPieces.begin(), unknownPieces.end(), strings[size_t(p)]) != unknownPieces.end()) {
-                unknown.push_back(word.text);
-                break;
-            }
     }
 }
 
@@ -280,8 +272,8 @@ WordMerge mergeToWords(const TranslationResult &pieces, PieceMarkings markings, 
     w.forced = pieces.forced;
     w.summedContext = pieces.summedContext;
     w.initialState = pieces.initialState;
-    wordFields(src, sourceStrings, pieces.unknownWords, nonEosSource, w.sourceWords, w.sourceWordIndex,
-               w.unknownWords);
+    wordFields(src, nonEosSource, w.sourceWords, w.sourceWordIndex);
+    w.unknownWords = pieces.unknownWords; // what was typed: some never reached the encoder
     w.encoderOutputs = MatrixRM::Zero(src.size(), pieces.encoderOutputs.cols());
     for (int k = 0; k < src.size(); ++k) {
         const WordUnit &word = src.words[size_t(k)];
@@ -302,8 +294,10 @@ WordMerge mergeToWords(const TranslationResult &pieces, PieceMarkings markings, 
         merge.target.push_back(groupPieces(targetStrings, markings.target, all));
         const WordGrouping &tgt = merge.target.back();
         if (pieces.forced && hi == 0)
-            wordFields(tgt, targetStrings, pieces.unknownTargetWords, nonEosTarget, w.targetWords,
-                       w.targetWordIndex, w.unknownTargetWords);
+        {
+            wordFields(tgt, nonEosTarget, w.targetWords, w.targetWordIndex);
+            w.unknownTargetWords = pieces.unknownTargetWords;
+        }
 
         Hypothesis h;
         h.attention = mergeMatrix(ph.attention, tgt, src);

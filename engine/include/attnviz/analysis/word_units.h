@@ -112,7 +112,7 @@ struct WordMerge
 // scores have no merged meaning (a sum or mean of e_ij before the softmax is not the score of a
 // word), so `energies` is empty. Ids are the first piece's; sourceWords / targetWords are the
 // words, sourceWordIndex / targetWordIndex their positions, so gold links are word indices.
-// Unknown words are the words that hold an unknown piece. The source is grouped on the typed
+// unknownWords / unknownTargetWords are kept as typed (some never reached the encoder). The source is grouped on the typed
 // pieces when they match the tokens one to one (an UNK token keeps the marker it was typed
 // with), else on the tokens.
 WordMerge mergeToWords(const TranslationResult &pieces, PieceMarkings markings,
