@@ -204,6 +204,27 @@ void TestTranslateCli::unitsWords()
     text.removeAll(QStringLiteral("--json"));
     const RunResult t = runCli(text + QStringList {QStringLiteral("--units"), QStringLiteral("words")});
     QVERIFY2(t.out.startsWith(QStringLiteral("units:       words\nsource:      the cats sleep EOS\n")), qPrintable(t.out));
+
+    // export writes the same words: the CSV's header and rows, the JSON's units.
+    QTemporaryDir dir;
+    QFile input(dir.filePath(QStringLiteral("in.txt")));
+    QVERIFY(input.open(QIODevice::WriteOnly));
+    input.write("▁the ▁c at s ▁sleep\n");
+    input.close();
+    for (const QString format : {QStringLiteral("csv"), QStringLiteral("json")}) {
+        const RunResult e = runCli({QStringLiteral("export"), QStringLiteral("--model"),
+                                    QStringLiteral(ATTNVIZ_TEST_DATA_DIR "/pieces.json"), QStringLiteral("--input"),
+                                    input.fileName(), QStringLiteral("--out"), dir.filePath(format),
+                                    QStringLiteral("--format"), format, QStringLiteral("--units"), QStringLiteral("words")});
+        QCOMPARE(e.exitCode, 0);
+        QFile out(dir.filePath(format + QStringLiteral("/0001.") + format));
+        QVERIFY(out.open(QIODevice::ReadOnly));
+        const QByteArray bytes = out.readAll();
+        if (format == QStringLiteral("csv"))
+            QVERIFY2(bytes.startsWith(",the,cats,sleep,EOS\n"), bytes.constData());
+        else
+            QCOMPARE(QJsonDocument::fromJson(bytes).object()[QStringLiteral("units")].toString(), QStringLiteral("words"));
+    }
 }
 
 // align on words or pieces: said in the output; without --units, detected from the gold file.
