@@ -153,6 +153,8 @@ void TestWordsMode::toolTipListsPieces()
     }
     expected += QStringLiteral("\n(the mean of the word's 3 rows)");
     QCOMPARE(m.toolTip(1, 1), expected);
+    QCOMPARE(m.columnToolTip(1), QString::fromUtf8("cats (pieces: ▁c at s)"));
+    QCOMPARE(m.columnToolTip(0), QStringLiteral("the"));
     // One piece on the row, one on the column: the weight alone.
     QCOMPARE(m.toolTip(0, 0), QStringLiteral("α(les ← the) = %1").arg(w(p.attention(0, 0))));
     // A row of one piece and a column of three: one line, summed.

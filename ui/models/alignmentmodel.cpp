@@ -430,6 +430,13 @@ QString AlignmentModel::columnToolTip(int column) const
             .arg(paddingSlots());
     const auto &words = m_result->sourceWords;
     const QString token = QString::fromStdString(m_result->sourceTokens[size_t(column)]);
+    if (m_merge && m_pieces && column < m_merge->source.size()) {
+        // A word: the pieces the model read for it.
+        QStringList pieces;
+        for (int p : m_merge->source.words[size_t(column)].pieces)
+            pieces << QString::fromStdString(m_pieces->sourceTokens[size_t(p)]);
+        return pieces.size() > 1 ? tr("%1 (pieces: %2)").arg(token, pieces.join(QLatin1Char(' '))) : token;
+    }
     // Shows the typed word behind an UNK token when the two line up one to one.
     if (m_result->sourceTokens.size() == words.size() + 1 && size_t(column) < words.size()
         && QString::fromStdString(words[size_t(column)]) != token)
