@@ -18,6 +18,7 @@
 #include "settings.h"
 #include "statusbar.h"
 #include "walkthroughwindow.h"
+#include "unitsswitch.h"
 
 #include <attnviz/models/model.h>
 
@@ -78,6 +79,7 @@ MainWindow::MainWindow(QWidget *parent)
     setStatusBar(m_status);
     connectParts();
 
+    m_selection->setUnits(m_settings->showWords() ? TokenUnits::Words : TokenUnits::Pieces);
     setColorMap(m_settings->colorMap());
     setShowValues(m_settings->showValues());
     resize(1280, 820);
@@ -102,6 +104,8 @@ void MainWindow::createCentralWidget()
     m_linesView->setObjectName(QStringLiteral("lines"));
     m_tabs->addTab(scrollable(m_heatmapView), tr("&Heatmap"));
     m_tabs->addTab(scrollable(m_linesView), tr("&Lines"));
+    m_unitsSwitch = new UnitsSwitch(m_selection, m_tabs);
+    m_tabs->setCornerWidget(m_unitsSwitch, Qt::TopRightCorner);
     layout->addWidget(m_tabs, 1);
     setCentralWidget(central);
     for (AlignmentView *view : {m_heatmapView, m_linesView})
@@ -175,6 +179,11 @@ void MainWindow::connectParts()
 
     connect(m_selection, &ResultSelection::hypothesisChanged, this, &MainWindow::showHypothesis);
     connect(m_selection, &ResultSelection::stepChanged, this, &MainWindow::stepSelected);
+    connect(m_selection, &ResultSelection::unitsChanged, this, [this](TokenUnits units) {
+        m_wordsAction->setChecked(units == TokenUnits::Words);
+        m_settings->setShowWords(units == TokenUnits::Words);
+        updateUnitsActions();
+    });
 
     connect(m_panel, &DecodingPanel::sentenceEdited, this, [this](const QString &text) {
         // Links made for another sentence are kept for it.
@@ -323,6 +332,14 @@ void MainWindow::createMenus()
     m_energiesAction->setStatusTip(
         tr("Show the scores e_ij instead of α_ij, centred on each row's mean"));
     connect(m_energiesAction, &QAction::toggled, this, &MainWindow::setEnergiesShown);
+    m_wordsAction = viewMenu->addAction(tr("Read pieces as &words"));
+    m_wordsAction->setObjectName(QStringLiteral("wordsAction"));
+    m_wordsAction->setCheckable(true);
+    m_wordsAction->setShortcut(QKeySequence(tr("Ctrl+Shift+U")));
+    m_unitsSwitch->setShortcutText(m_wordsAction->shortcut().toString(QKeySequence::NativeText));
+    connect(m_wordsAction, &QAction::toggled, this, [this](bool words) {
+        m_selection->setUnits(words ? TokenUnits::Words : TokenUnits::Pieces);
+    });
     QMenu *colorMenu = viewMenu->addMenu(tr("&Colour map"));
     m_colorMapActions = new QActionGroup(this);
     for (ColorMap map : allColorMaps()) {
@@ -518,6 +535,7 @@ void MainWindow::showHypothesis()
     m_linesView->setPlaceholderText(placeholder);
     m_exportAction->setEnabled(haveResult);
     m_exportWalkthroughAction->setEnabled(haveResult);
+    updateUnitsActions();
     m_copyImageAction->setEnabled(haveResult);
     if (!haveResult) {
         m_forceAttentionAction->setEnabled(false);
@@ -525,7 +543,7 @@ void MainWindow::showHypothesis()
         return;
     }
     m_resetAttentionAction->setEnabled(!m_selection->output().attentionOverrides.empty());
-    m_forceAttentionAction->setEnabled(true);
+    m_forceAttentionAction->setEnabled(!m_selection->showsWords());
     m_comparison->setHtml(comparisonHtml(m_selection->output(), m_selection->hypothesisIndex()));
 }
 
@@ -630,6 +648,19 @@ void MainWindow::dropEvent(QDropEvent *event)
     loadModel(urls.first().toLocalFile());
 }
 
+void MainWindow::updateUnitsActions()
+{
+    // Words have no raw scores nor temperature, and attention is forced on pieces.
+    const bool words = m_selection->showsWords();
+    m_wordsAction->setEnabled(m_selection->canShowWords());
+    m_wordsAction->setStatusTip(unitsSwitchToolTip(*m_selection, QString()));
+    m_energiesAction->setEnabled(!words);
+    m_energiesAction->setToolTip(words ? tr("Raw scores are per piece: switch to Pieces to see them")
+                                       : m_energiesAction->text());
+    m_panel->setTemperatureEnabled(!words && !m_energiesAction->isChecked());
+    m_forceAttentionAction->setEnabled(m_selection->hasResult() && !words);
+}
+
 void MainWindow::setEnergiesShown(bool shown)
 {
     m_alignment->setMode(shown ? HeatmapMode::Energies : HeatmapMode::Attention);
@@ -642,6 +673,12 @@ void MainWindow::forceAttention(int step, int column)
     const TranslationResult *result = m_selection->result();
     if (!result || column < 0 || column >= result->sourceLength() || step < 0)
         return;
+    if (m_selection->showsWords()) {
+        statusBar()->showMessage(tr("Attention is forced on pieces: switch to Pieces (%1) to force it")
+                                     .arg(m_wordsAction->shortcut().toString(QKeySequence::NativeText)),
+                                 6000);
+        return;
+    }
     m_controller->setAttentionOverride({step, column, attentionShare() / 100.0});
     statusBar()->showMessage(tr("Attention at step %1 forced to “%2”; Ctrl+Shift+R resets it")
                                  .arg(step + 1)
@@ -660,7 +697,8 @@ void MainWindow::onCellClicked(int row, int column, Qt::KeyboardModifiers modifi
 void MainWindow::describeCell(int row, int column)
 {
     // What a hover tooltip says, for whoever moves with the keyboard; and what the keys do.
-    const QString what = m_alignment->toolTip(row, column);
+    QString what = m_alignment->toolTip(row, column);
+    what.replace(QLatin1Char('\n'), QStringLiteral("; "));
     if (what.isEmpty())
         return;
     const QString keys = m_annotateAction->isChecked() ? tr("Space: add or remove a gold link")

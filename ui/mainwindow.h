@@ -32,6 +32,7 @@ class QTextBrowser;
 namespace attnviz {
 
 class Model;
+class UnitsSwitch;
 struct FigureOptions;
 class WalkthroughWindow;
 
@@ -90,6 +91,7 @@ public:
     // raw scores e_ij (before the softmax) instead of α
     bool energiesShown() const { return m_alignment->mode() == HeatmapMode::Energies; }
     void setEnergiesShown(bool shown);
+    QAction *wordsAction() const { return m_wordsAction; } // View → Read pieces as words
     // α = softmax(e / τ) in the heatmap
     double temperature() const { return m_alignment->temperature(); }
     void setTemperature(double temperature) { m_panel->setTemperature(temperature); }
@@ -187,6 +189,7 @@ private:
     void rebuildRecentMenu();
     void rebuildSampleMenu();
     void showHypothesis();
+    void updateUnitsActions(); // the Words action and what words disable
     void showTranslationStopped();
     void showGold();
     void onCellClicked(int row, int column, Qt::KeyboardModifiers modifiers);
@@ -207,6 +210,8 @@ private:
     QTextBrowser *m_comparison = nullptr;
     QTextBrowser *m_info = nullptr;
     StatusBar *m_status = nullptr;
+    UnitsSwitch *m_unitsSwitch = nullptr;
+    QAction *m_wordsAction = nullptr;
 
     bool m_defaultDockSizes = true; // no saved window state: size the docks at the first resize
     QMenu *m_recentMenu = nullptr;

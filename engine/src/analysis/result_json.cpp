@@ -158,6 +158,27 @@ json resultToJson(const Model &model, const std::string &sentence, const Transla
     return j;
 }
 
+void addUnitsToJson(json &j, const TranslationResult &pieces, const WordMerge *merge, size_t hypothesis)
+{
+    j["units"] = merge ? "words" : "pieces";
+    if (!merge)
+        return;
+    j.erase("energies"); // a sum or mean of scores before the softmax is no word's score
+    const auto piecesOf = [](const WordGrouping &g, const std::vector<std::string> &tokens) {
+        json list = json::array();
+        for (const WordUnit &w : g.words) {
+            std::vector<std::string> word;
+            for (int p : w.pieces)
+                word.push_back(tokens[size_t(p)]);
+            list.push_back(validUtf8(word));
+        }
+        return list;
+    };
+    j["source_pieces"] = piecesOf(merge->source, pieces.sourceTokens);
+    if (hypothesis < merge->target.size() && hypothesis < pieces.hypotheses.size())
+        j["target_pieces"] = piecesOf(merge->target[hypothesis], pieces.hypotheses[hypothesis].targetTokens);
+}
+
 namespace {
 
 // Columns a token takes in a terminal: its code points (UTF-8 continuation bytes take none), so
