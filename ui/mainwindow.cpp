@@ -19,6 +19,7 @@
 #include "statusbar.h"
 #include "walkthroughwindow.h"
 #include "unitsswitch.h"
+#include "attributionview.h"
 
 #include <attnviz/models/model.h>
 
@@ -104,6 +105,7 @@ void MainWindow::createCentralWidget()
     m_linesView->setObjectName(QStringLiteral("lines"));
     m_tabs->addTab(scrollable(m_heatmapView), tr("&Heatmap"));
     m_tabs->addTab(scrollable(m_linesView), tr("&Lines"));
+    m_tabs->addTab(new AttributionPanel(m_selection, m_tabs), tr("Attri&bution"));
     m_unitsSwitch = new UnitsSwitch(m_selection, m_tabs);
     m_tabs->setCornerWidget(m_unitsSwitch, Qt::TopRightCorner);
     layout->addWidget(m_tabs, 1);

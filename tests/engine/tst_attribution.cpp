@@ -9,6 +9,7 @@
 
 #include <QTest>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -170,6 +171,28 @@ private slots:
             previous = error;
         }
         QVERIFY2(previous < first / 8, qPrintable(QStringLiteral("%1 at 4 steps, %2 at 64").arg(first).arg(previous)));
+    }
+
+    void cancelAndProgress()
+    {
+        const auto model = Model::fromFile(ATTNVIZ_SOURCE_DIR "/tests/golden/family-joey.safetensors");
+        const TranslationResult r = translate(*model, "i am cold .", {});
+        AttributionOptions options;
+        options.steps = 10;
+        std::vector<double> seen;
+        options.progress = [&](double done) { seen.push_back(done); };
+        options.cancelled = [&] { return seen.size() > 3; };
+        const Attribution stopped = attribute(*model, r.sourceIds, r.best().targetIds, options);
+        QVERIFY(stopped.cancelled);
+        QCOMPARE(seen.size(), size_t(4));
+        QVERIFY(stopped.completenessSum.empty());
+        seen.clear();
+        options.cancelled = {};
+        const Attribution done = attribute(*model, r.sourceIds, r.best().targetIds, options);
+        QVERIFY(!done.cancelled);
+        QCOMPARE(seen.size(), size_t(11)); // before each of the 10 steps, and 1 at the end
+        QVERIFY(std::is_sorted(seen.begin(), seen.end()));
+        QCOMPARE(seen.back(), 1.0);
     }
 
     void agreementByHand()

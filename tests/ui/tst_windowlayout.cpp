@@ -2,6 +2,7 @@
 // change the window's width by itself, and every control stays readable.
 #include "testsettings.h"
 #include "mainwindow.h"
+#include "showtranslation.h"
 
 #include "alignmentview.h"
 #include "decodingpanel.h"
@@ -80,14 +81,7 @@ std::optional<std::pair<QString, int>> shownText(QWidget *widget)
 }
 
 // Shows the window and translates `sentence` with `model`.
-bool showTranslation(MainWindow &window, const QString &model, const QString &sentence)
-{
-    window.show();
-    if (!QTest::qWaitForWindowExposed(&window) || !window.loadModel(model))
-        return false;
-    window.setSentence(sentence);
-    return window.waitForTranslation();
-}
+using attnviz::test::showTranslation;
 
 } // namespace
 

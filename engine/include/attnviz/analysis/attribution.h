@@ -17,6 +17,7 @@
 
 #include <Eigen/Core>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,10 @@ struct AttributionOptions
 {
     AttributionMethod method = AttributionMethod::IntegratedGradients;
     int steps = 50; // integrated gradients: m, the Riemann sum's steps
+    // Asked between passes (an IG step, an occluded token): true stops the work, and attribute()
+    // returns with Attribution::cancelled set. progress gets the share done, 0 to 1.
+    std::function<bool()> cancelled;
+    std::function<void(double)> progress;
 };
 
 struct Attribution
@@ -50,6 +55,7 @@ struct Attribution
     // Integrated gradients: per step sum_j IG_ij, and log p_i(x) - log p_i(0) that it should
     // approach as the steps grow (the completeness check).
     std::vector<double> completenessSum, completenessTarget;
+    bool cancelled = false; // AttributionOptions::cancelled stopped it: values are incomplete
 };
 
 // The fixed output is targetIds (the EOS included when the output has one); sourceIds as the

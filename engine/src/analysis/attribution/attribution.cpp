@@ -444,6 +444,16 @@ Attribution attribute(const Model &model, const std::vector<int> &sourceIds, con
     const Eigen::Index I = Eigen::Index(targetIds.size()), T = Eigen::Index(sourceIds.size());
     Attribution a;
     a.method = options.method;
+    // Between passes: false when the caller asked to stop.
+    const auto proceed = [&](double done) {
+        if (options.progress)
+            options.progress(done);
+        if (options.cancelled && options.cancelled()) {
+            a.cancelled = true;
+            return false;
+        }
+        return true;
+    };
     a.values = Eigen::MatrixXd::Zero(I, T);
     const bool gradients = options.method == AttributionMethod::Gradient || options.method == AttributionMethod::InputXGradient;
     const SourceGradients base = run(model, weights, targetIds, rows, gradients);
@@ -459,6 +469,8 @@ Attribution attribute(const Model &model, const std::vector<int> &sourceIds, con
         break;
     case AttributionMethod::Occlusion:
         for (Eigen::Index j = 0; j < T; ++j) {
+            if (!proceed(double(j) / T))
+                return a;
             MatrixD occluded = rows;
             occluded.row(j).setZero();
             const SourceGradients r = run(model, weights, targetIds, occluded, false);
@@ -472,6 +484,8 @@ Attribution attribute(const Model &model, const std::vector<int> &sourceIds, con
             break;
         }
         for (Eigen::Index j = 0; j < T; ++j) {
+            if (!proceed(double(j) / T))
+                return a;
             MatrixD without(T - 1, rows.cols());
             without.topRows(j) = rows.topRows(j);
             without.bottomRows(T - 1 - j) = rows.bottomRows(T - 1 - j);
@@ -484,6 +498,8 @@ Attribution attribute(const Model &model, const std::vector<int> &sourceIds, con
         const int m = std::max(1, options.steps);
         std::vector<Eigen::MatrixXd> total(size_t(I), Eigen::MatrixXd::Zero(T, rows.cols()));
         for (int k = 1; k <= m; ++k) {
+            if (!proceed(double(k - 1) / m))
+                return a;
             const SourceGradients r = run(model, weights, targetIds, MatrixD(rows * (double(k) / m)), true);
             for (Eigen::Index i = 0; i < I; ++i)
                 total[size_t(i)] += r.gradients[size_t(i)];
@@ -498,6 +514,8 @@ Attribution attribute(const Model &model, const std::vector<int> &sourceIds, con
         break;
     }
     }
+    if (options.progress)
+        options.progress(1.0);
     return a;
 }
 

@@ -1,0 +1,80 @@
+// The Attribution view's state (issue #20), without widgets: the method and IG steps chosen,
+// the attribution of the selected hypothesis computed on a worker thread with progress and
+// cancel, cached per result, hypothesis, method and steps, and the agreement with attention.
+// It computes only while active (the view shown), so typing never waits for it.
+#pragma once
+
+#include <attnviz/analysis/attribution.h>
+
+#include <QObject>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <tuple>
+
+namespace attnviz {
+
+class ResultSelection;
+
+struct AttributionView
+{
+    Attribution attribution;
+    std::vector<RowAgreement> rows; // per output step, against the hypothesis' attention
+    RowAgreement mean;              // the means (top1: share of rows, as 0 or 1 each)
+    double meanTop1 = 0;
+    std::vector<std::string> sourceTokens, targetTokens; // pieces, as attributed
+};
+
+class AttributionModel : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit AttributionModel(ResultSelection *selection, QObject *parent = nullptr);
+    ~AttributionModel() override;
+
+    AttributionMethod method() const { return m_method; }
+    void setMethod(AttributionMethod method);
+    int steps() const { return m_steps; }
+    void setSteps(int steps);
+
+    // Computes only while active; activating computes what the selection shows now.
+    void setActive(bool active);
+    bool isActive() const { return m_active; }
+
+    // The attribution of the current selection in the current method, when it is computed.
+    const AttributionView *current() const;
+    bool isComputing() const { return m_worker != nullptr; }
+    double progress() const { return m_progress; }
+    void cancel(); // stops the computation; current() stays empty until asked again
+    // Blocks until the running computation ends (tests; the window never waits).
+    bool waitForComputed(int milliseconds = 30000);
+
+signals:
+    void changed();                 // current() changed, or computing started or stopped
+    void progressChanged(double done);
+
+private:
+    using Key = std::tuple<quint64, int, int, int>; // result serial, hypothesis, method, steps
+    Key currentKey() const;
+    void refresh();
+    void start(const Key &key);
+    void finished(quint64 job, std::shared_ptr<AttributionView> view);
+    void stopWorker();
+
+    ResultSelection *m_selection;
+    AttributionMethod m_method = AttributionMethod::IntegratedGradients;
+    int m_steps = 50;
+    bool m_active = false;
+    std::map<Key, std::shared_ptr<const AttributionView>> m_cache;
+    std::unique_ptr<std::thread> m_worker;
+    std::shared_ptr<std::atomic_bool> m_cancel;
+    quint64 m_job = 0;
+    std::optional<Key> m_running;
+    double m_progress = 0;
+};
+
+} // namespace attnviz
