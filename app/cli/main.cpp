@@ -3,6 +3,8 @@
 #include "command_line.h"
 #include "align_command.h"
 #include "import_command.h"
+#include "model_options.h"
+#include "tokenize_command.h"
 #include "export_command.h"
 #include "figure_renderer.h"
 #include "translate_command.h"
@@ -24,6 +26,7 @@ int runInfo(const attnviz::cli::ParsedCommand &command)
 {
     attnviz::ImportOptions options;
     options.access = attnviz::WeightAccess::Map;
+    options.subwords = attnviz::cli::subwordFiles(command);
     const attnviz::ImportedModel imported = attnviz::openModel(command.value("model"), options);
     std::vector<attnviz::ModelSummaryField> fields = attnviz::modelSummary(imported.model);
     if (imported.report.toolkit != "attnviz") { // what was found in a checkpoint
@@ -52,13 +55,18 @@ int exportThreads()
 std::vector<attnviz::cli::CommandSpec> commands(const attnviz::cli::FigureRenderer &renderer,
                                                 const std::string &figureError)
 {
+    std::vector<attnviz::cli::OptionSpec> infoOptions = {
+        {"model", "FILE", "Model file (.safetensors, .json) or a PyTorch checkpoint", true}};
+    for (attnviz::cli::OptionSpec &option : attnviz::cli::subwordOptions())
+        infoOptions.push_back(std::move(option));
     return {
         {"info",
-         "Print what a model file contains: architecture, sizes, vocabularies.",
-         {{"model", "FILE", "Model file (.safetensors, .json) or a PyTorch checkpoint", true}},
+         "Print what a model file contains: architecture, sizes, vocabularies, tokenizer.",
+         infoOptions,
          runInfo,
          {}},
         attnviz::cli::translateCommand(),
+        attnviz::cli::tokenizeCommand(),
         attnviz::cli::alignCommand(),
         attnviz::cli::importCommand(),
         attnviz::cli::exportCommand(renderer, exportThreads(), figureError),

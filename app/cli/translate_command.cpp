@@ -1,5 +1,6 @@
 #include "translate_command.h"
 
+#include "model_options.h"
 #include "text_files.h"
 
 #include <attnviz/analysis/result_json.h>
@@ -50,7 +51,7 @@ int run(const ParsedCommand &command)
         throw UsageError("--targets goes with --input FILE; for one SENTENCE, use --target TEXT", command.command);
     const DecodeOptions options = decodeOptions(command);
     const bool asJson = command.has("json");
-    const auto model = Model::fromFile(command.value("model"), WeightAccess::Map);
+    const auto model = loadModel(command);
     if (!fromFile) {
         print(*model, command.positionals.front(), options, asJson);
         return 0;
@@ -86,17 +87,18 @@ int run(const ParsedCommand &command)
 
 CommandSpec translateCommand()
 {
-    return {"translate",
-            "Translate a sentence (or each line of a file) and print the alignment.",
-            {{"model", "FILE", "Model file (.safetensors, or .json)", true},
+    std::vector<OptionSpec> options = {
+             {"model", "FILE", "Model file (.safetensors, or .json)", true},
              {"input", "FILE", "Translate each line of FILE (JSON Lines with --json)"},
              {"beam", "K", "Beam search with K hypotheses (default 1: greedy)"},
              {"max-length", "N", "At most N output tokens (default: 2 x source words + 10)"},
              {"target", "TEXT", "Forced decoding: the alignment while reading this translation"},
              {"targets", "FILE", "With --input: forced decoding of line n of FILE for line n"},
              {"ablation", "KIND", "Also decode without attention: 'summed' (c = sum h_j) or 'mean' (c / T)"},
-             {"json", "", "One JSON object per sentence"}},
-            run,
+             {"json", "", "One JSON object per sentence"}};
+    for (OptionSpec &option : subwordOptions())
+        options.push_back(std::move(option));
+    return {"translate", "Translate a sentence (or each line of a file) and print the alignment.", options, run,
             "SENTENCE"};
 }
 

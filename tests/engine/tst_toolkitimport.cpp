@@ -5,7 +5,9 @@
 // normalization the mapping needs; and the checkpoints themselves, opened through TorchFile,
 // against the toolkits' own outputs (tests/data/{joey,onmt}/*/golden.json) to 1e-5.
 #include <attnviz/decoding/translate.h>
+#include <attnviz/io/model_import.h>
 #include <attnviz/io/text.h>
+#include <attnviz/io/tokenizer.h>
 #include <attnviz/io/toolkit_import.h>
 #include <attnviz/io/torch_file.h>
 #include <attnviz/models/model.h>
@@ -161,6 +163,50 @@ private slots:
         compareWithGolden(model, json::parse(readText(dir + "/golden.json")));
     }
 
+    // #16 done-means: typed (raw) text through openModel, the record importJoey embeds and the
+    // Tokenizer gives Joey's pieces, log-probs, attention and translation line
+    // (tools/make_joey_subword_fixtures.py).
+    void joeySubword_data()
+    {
+        QTest::addColumn<QByteArray>("name");
+        QTest::addColumn<int>("kind");
+        QTest::addRow("subword-nmt-bpe") << QByteArray("subword-nmt-bpe") << int(TokenizerKind::Bpe);
+        QTest::addRow("sentencepiece") << QByteArray("sentencepiece") << int(TokenizerKind::SentencePiece);
+    }
+
+    void joeySubword()
+    {
+        QFETCH(QByteArray, name);
+        QFETCH(int, kind);
+        const std::string dir = joeyDir(name.toStdString());
+        ImportedModel imported = openModel(dir);
+        QVERIFY(imported.model.tokenizer);
+        const TokenizerRecord &record = *imported.model.tokenizer;
+        QCOMPARE(int(record.source.kind), kind);
+        QCOMPARE(int(record.source.toolkit), int(TokenizerToolkit::JoeyNmt));
+        QVERIFY(record.source.restrictToModelVocabulary);
+        // config.yaml names data/..., relative to where Joey ran: the copy in the model directory is read.
+        QVERIFY(!std::ifstream("data/codes.bpe") && !std::ifstream("data/spm.en.model"));
+        if (kind == int(TokenizerKind::Bpe))
+            QVERIFY(record.source.codes == readText(dir + "/codes.bpe") && record.source.lowercase);
+        else
+            QVERIFY(record.target.sentencePieceModel == readText(dir + "/spm.fr.model") && record.target.normalize);
+        // Kept through a save and a load, as import writes it.
+        const std::string bytes = serializeSafetensors(imported.model);
+        const Model model(loadModelFromBytes(bytes, "converted.safetensors", false), "converted");
+        const json golden = json::parse(readText(dir + "/golden.json"));
+        compareWithGolden(model, golden);
+        for (const json &sentence : golden["sentences"]) {
+            const TranslationResult r = translate(model, sentence["source"].get<std::string>(), DecodeOptions{});
+            QCOMPARE(r.sourceWords, sentence["source_pieces"].get<std::vector<std::string>>());
+            QCOMPARE(r.best().translation, sentence["greedy"]["translation"].get<std::string>());
+            DecodeOptions forced;
+            forced.target = sentence["target"].get<std::string>();
+            QCOMPARE(translate(model, sentence["source"].get<std::string>(), forced).targetWords,
+                     sentence["target_pieces"].get<std::vector<std::string>>());
+        }
+    }
+
     void onmtGolden_data()
     {
         QTest::addColumn<QByteArray>("path");
@@ -310,8 +356,14 @@ private slots:
             << QByteArray("model.decoder.type 'transformer': Joey NMT transformers are not supported yet");
         QTest::addRow("one direction") << rnn("recurrent", "false", "recurrent", "bahdanau", "word")
                                        << QByteArray("model.encoder.bidirectional false");
-        QTest::addRow("bpe") << rnn("recurrent", "true", "recurrent", "bahdanau", "bpe")
-                             << QByteArray("data.src.level 'bpe': only word-level models are supported yet");
+        QTest::addRow("bpe without a model") << rnn("recurrent", "true", "recurrent", "bahdanau", "bpe")
+                                             << QByteArray("data.src.tokenizer_cfg.model_file is missing");
+        QTest::addRow("unknown level") << rnn("recurrent", "true", "recurrent", "bahdanau", "morpheme")
+                                       << QByteArray("data.src.level 'morpheme': unknown");
+        QTest::addRow("unknown tokenizer") << rnn("recurrent", "true", "recurrent", "bahdanau", "bpe, tokenizer_type: wordpiece")
+                                           << QByteArray("data.src.tokenizer_type 'wordpiece': unknown");
+        QTest::addRow("moses") << rnn("recurrent", "true", "recurrent", "bahdanau", "word, tokenizer_cfg: {pretokenizer: moses}")
+                               << QByteArray("data.src.tokenizer_cfg.pretokenizer 'moses': Moses pre-tokenization");
         QTest::addRow("attention") << rnn("recurrent", "true", "recurrent", "multihead", "word")
                                    << QByteArray("model.decoder.attention: unknown value 'multihead'");
         QTest::addRow("not yaml") << QByteArray("model: [unclosed") << QByteArray("not a YAML file");
