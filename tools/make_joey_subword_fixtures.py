@@ -37,7 +37,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_toolkit_fixtures import JOEY_COMMIT, _StubFinder, joey_config, rows, write_golden  # noqa: E402
+from make_toolkit_fixtures import JOEY_COMMIT, _StubFinder, decode_joey, joey_config, save_joey_model, write_golden  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,16 +73,11 @@ def training_pairs():
     return pairs[3000:3150]
 
 
-def make_case(name, index, level_cfg, out_root, prepare):
-    from joeynmt.batch import Batch
-    from joeynmt.builders import build_optimizer, build_scheduler
+def make_case(name, index, out_root, prepare):
     from joeynmt.config import _check_special_symbols
     from joeynmt.model import build_model
-    from joeynmt.search import search
     from joeynmt.tokenizers import build_tokenizer
-    from joeynmt.training import TrainManager
     from joeynmt.vocabulary import Vocabulary
-    import yaml
 
     torch.manual_seed(3000 + index)
     model_dir = out_root / "joey" / name
@@ -118,52 +113,18 @@ def make_case(name, index, level_cfg, out_root, prepare):
 
     model = build_model(cfg["model"], src_vocab=src_vocab, trg_vocab=trg_vocab)
     model.eval()
-    optimizer = build_optimizer(cfg["training"], model.parameters())
-    scheduler, _ = build_scheduler(cfg["training"], optimizer, "min", hidden_size=8)
-    stats = TrainManager.TrainStatistics(minimize_metric=True)
-    stats.steps = stats.best_ckpt_iter = 100 * (index + 1)
-    trainer = types.SimpleNamespace(
-        rank=0, model_dir=model_dir, model=model, optimizer=optimizer, scaler=None,
-        scheduler=scheduler, stats=stats, ckpt_queue=[],
-        train_iter=types.SimpleNamespace(batch_sampler=types.SimpleNamespace(get_state=lambda: {})),
-        args=types.SimpleNamespace(keep_best_ckpts=2, minimize_metric=True))
-    TrainManager._save_checkpoint(trainer, new_best=True, score=1.0)
-    config_for_file = dict(cfg)
-    config_for_file["model_dir"] = "."
-    config_for_file["training"] = dict(cfg["training"], model_dir=".")
-    with open(model_dir / "config.yaml", "w", encoding="utf-8") as f:
-        yaml.safe_dump(config_for_file, f, sort_keys=False, allow_unicode=True)
+    save_joey_model(model, cfg, model_dir, index)
     shutil.rmtree(scratch)
 
     sentences = []
     for source, target in SENTENCES:
         src_tokens = tokenizer["en"](tokenizer["en"].pre_process(source))
         trg_tokens = tokenizer["fr"](tokenizer["fr"].pre_process(target))
-        src, src_length, _ = src_vocab.sentences_to_ids([src_tokens], bos=False, eos=True)
-        trg, _, _ = trg_vocab.sentences_to_ids([trg_tokens], bos=True, eos=True)
-        batch = Batch(torch.tensor(src), torch.tensor(src_length), None, torch.tensor(trg), None,
-                      torch.tensor([0]), torch.device("cpu"), src_vocab.pad_index, src_vocab.eos_index,
-                      is_train=False)
-        with torch.no_grad():
-            encoder_output, encoder_hidden, _, _ = model(return_type="encode", **vars(batch))
-            outputs, _, att_probs, _ = model(
-                return_type="decode", trg_input=batch.trg_input, encoder_output=encoder_output,
-                encoder_hidden=encoder_hidden, src_mask=batch.src_mask, unroll_steps=batch.trg_input.size(1))
-            log_probs = torch.log_softmax(outputs, dim=-1)[0]
-        gold = batch.trg[0]
-        forced = {"tokens": [trg_vocab._itos[i] for i in gold.tolist()],
-                  "log_probs": [float(log_probs[t, i]) for t, i in enumerate(gold.tolist())],
-                  "attention": rows(att_probs[0])}
-        output, scores, attention = search(model, batch, max_output_length=-1, beam_size=1, beam_alpha=-1,
-                                           return_prob="hyp", min_output_length=1)
-        greedy_tokens = [trg_vocab._itos[i] for i in output[0].tolist()]
+        source_tokens, forced, greedy, output = decode_joey(model, src_vocab, trg_vocab, src_tokens, trg_tokens)
         # prediction.predict: arrays_to_sentences cuts at EOS, then the tokenizer's post_process.
         hyp = trg_vocab.arrays_to_sentences(arrays=output, cut_at_eos=True)[0]
-        greedy = {"tokens": greedy_tokens, "log_probs": [float(x) for x in scores[0].tolist()],
-                  "attention": rows(torch.tensor(attention[0])),
-                  "translation": tokenizer["fr"].post_process(hyp, generate_unk=True)}
-        sentences.append({"source": source, "target": target,
-                          "source_tokens": [src_vocab._itos[i] for i in src[0]],
+        greedy["translation"] = tokenizer["fr"].post_process(hyp, generate_unk=True)
+        sentences.append({"source": source, "target": target, "source_tokens": source_tokens,
                           "source_pieces": src_tokens, "target_pieces": trg_tokens,
                           "forced": forced, "greedy": greedy})
     write_golden(model_dir, {"toolkit": "joeynmt", "version": "2.3.0", "commit": JOEY_COMMIT, "case": name,
@@ -221,7 +182,7 @@ def main():
             return sides
 
         try:
-            make_case(name, index, None, out, prepared)
+            make_case(name, index, out, prepared)
         finally:
             if "cwd" in state:
                 os.chdir(state["cwd"])

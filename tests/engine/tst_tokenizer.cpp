@@ -5,6 +5,7 @@
 // reads typed text through the model's tokenizer.
 #include <attnviz/decoding/translate.h>
 #include <attnviz/io/model_file.h>
+#include <attnviz/io/model_summary.h>
 #include <attnviz/io/tokenizer.h>
 #include <attnviz/models/model.h>
 
@@ -119,6 +120,7 @@ private slots:
     void bpeDetokenization();
     void translateThroughTokenizer();
     void markings();
+    void summary();
 };
 
 void TestTokenizer::roundTrip_data()
@@ -381,6 +383,24 @@ void TestTokenizer::markings()
     QCOMPARE(Tokenizer(bpe, {}, {}, "", "bpe").marking().marker, std::string("\xef\xbf\xad"));
     TokenizerSide word;
     QCOMPARE(Tokenizer(word, {}, {}, "", "word").marking().style, PieceMarking::Words);
+}
+
+void TestTokenizer::summary()
+{
+    TokenizerRecord record;
+    record.source = sentencePieceSide();
+    record.target = bpeSide();
+    bool found = false;
+    for (const ModelSummaryField &field : modelSummary(tinyModel(record))) {
+        if (field.label == "Tokenizer") {
+            QCOMPARE(QString::fromStdString(field.value),
+                     QStringLiteral("source sentencepiece; target bpe (Joey NMT, lowercase, separator @@, vocabulary-restricted)"));
+            found = true;
+        }
+    }
+    QVERIFY(found);
+    for (const ModelSummaryField &field : modelSummary(tinyModel(std::nullopt)))
+        QVERIFY(field.label != "Tokenizer");
 }
 
 QTEST_GUILESS_MAIN(TestTokenizer)

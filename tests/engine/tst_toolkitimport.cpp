@@ -207,6 +207,40 @@ private slots:
         }
     }
 
+    // OpenNMT-py keeps no transform: the subword files given to openModel become the record.
+    void onmtSubwordFiles()
+    {
+        const std::string path = ATTNVIZ_TEST_DATA_DIR "/onmt/lstm-general-feed/model_step_100.pt";
+        const std::string codes = ATTNVIZ_TEST_DATA_DIR "/subword/codes.bpe";
+        const std::string spm = ATTNVIZ_TEST_DATA_DIR "/subword/joey/spm-bpe-identity.model";
+        QVERIFY(!openModel(path).model.tokenizer);
+        ImportOptions options;
+        options.subwords.bpeCodes = codes;
+        ImportedModel imported = openModel(path, options);
+        QVERIFY(imported.model.tokenizer);
+        const TokenizerRecord &record = *imported.model.tokenizer;
+        QCOMPARE(int(record.source.kind), int(TokenizerKind::Bpe));
+        QCOMPARE(int(record.source.toolkit), int(TokenizerToolkit::OpenNmtPy));
+        QVERIFY(record.source.codes == readText(codes));
+        QVERIFY(record.target == record.source); // the target side takes the source side's
+        options.subwords.targetSentencePiece = spm;
+        const TokenizerRecord mixed = *openModel(path, options).model.tokenizer;
+        QCOMPARE(int(mixed.target.kind), int(TokenizerKind::SentencePiece));
+        QVERIFY(mixed.target.sentencePieceModel == readText(spm));
+        options.subwords.sentencePiece = spm; // two on the source side
+        QVERIFY(errorOf([&] { openModel(path, options); }).find("--bpe-codes and --sentencepiece") != std::string::npos);
+        ImportOptions targetOnly;
+        targetOnly.subwords.targetBpeCodes = codes;
+        QVERIFY(errorOf([&] { openModel(path, targetOnly); }).find("go with --bpe-codes or --sentencepiece")
+                != std::string::npos);
+        ImportOptions missing;
+        missing.subwords.sentencePiece = "/nonexistent/source.model";
+        QVERIFY(errorOf([&] { openModel(path, missing); }).find("/nonexistent/source.model") != std::string::npos);
+        ImportOptions notSpm;
+        notSpm.subwords.sentencePiece = codes;
+        QVERIFY(errorOf([&] { openModel(path, notSpm); }).find(codes + ": not a SentencePiece model") != std::string::npos);
+    }
+
     void onmtGolden_data()
     {
         QTest::addColumn<QByteArray>("path");
@@ -581,6 +615,10 @@ private slots:
         QCOMPARE(normalizeText("  \xc3\x84\xc3\x96\xc3\x9c \xc4\xb0x \xce\xa3" "A\xc3\xbf ", Normalization::Lowercase),
                  std::string("\xc3\xa4\xc3\xb6\xc3\xbc i\xcc\x87x \xcf\x83" "a\xc3\xbf"));
         QCOMPARE(normalizeText("Ab\xff", Normalization::Lowercase), std::string("ab\xff")); // invalid bytes kept
+        QCOMPARE(normalizeText("\xc3\x84\xff\xc3\x96\xc0", Normalization::Lowercase), std::string("\xc3\xa4\xff\xc3\xb6\xc0"));
+        // Python: 'ΟΔΟΣ ΣA'.lower() == 'οδος σa': a word's last sigma is final (ς), as in ICU.
+        QCOMPARE(normalizeText("\xce\x9f\xce\x94\xce\x9f\xce\xa3 \xce\xa3" "A", Normalization::Lowercase),
+                 std::string("\xce\xbf\xce\xb4\xce\xbf\xcf\x82 \xcf\x83" "a"));
     }
 };
 

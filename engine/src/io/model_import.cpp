@@ -1,4 +1,5 @@
 #include <attnviz/io/model_import.h>
+#include <attnviz/io/sentencepiece.h>
 
 #include <attnviz/io/toolkit_import.h>
 #include <attnviz/io/torch_file.h>
@@ -248,9 +249,10 @@ TokenizerSide subwordSide(const std::string &codes, const std::string &sentenceP
     if (!codes.empty()) {
         side.kind = TokenizerKind::Bpe;
         side.codes = detail::readWholeFile(codes);
+        BpeSegmenter::fromText(side.codes, codes); // refused naming the file, not the record's key
     } else {
         side.kind = TokenizerKind::SentencePiece;
-        side.sentencePieceModel = detail::readWholeFile(sentencePiece);
+        side.sentencePieceModel = SentencePieceSegmenter::fromFile(sentencePiece).serialized();
     }
     return side;
 }
