@@ -106,7 +106,7 @@ int run(const ParsedCommand &command)
 
 CommandSpec importCommand()
 {
-    std::vector<OptionSpec> options = {
+    std::vector<OptionSpec> options = withSubwordOptions({
              {"model", "PATH", "The same as PATH"},
              {"encoder", "FILE", "Instead of PATH: torch.save(encoder.state_dict() or encoder, FILE)"},
              {"decoder", "FILE", "torch.save(decoder.state_dict() or decoder, FILE)"},
@@ -119,9 +119,7 @@ CommandSpec importCommand()
              {"filter", "", "With --pairs: the tutorial's filterPairs (under 10 words, English prefixes)"},
              {"combine-activation", "KIND", "Original tutorial: 'relu' after attn_combine (default) or 'none'"},
              {"name", "TEXT", "Model name shown to the user (default: from the file names)"},
-             {"out", "FILE", "Model file to write (.safetensors, or .json)", true}};
-    for (OptionSpec &option : subwordOptions())
-        options.push_back(std::move(option));
+             {"out", "FILE", "Model file to write (.safetensors, or .json)", true}});
     return {"import",
             "Convert a checkpoint (PATH: the PyTorch tutorial's model however saved, a Joey NMT model directory or .ckpt, an OpenNMT-py *_step_N.pt) into an attnviz model file.",
             options, run, "PATH"};

@@ -55,10 +55,8 @@ int exportThreads()
 std::vector<attnviz::cli::CommandSpec> commands(const attnviz::cli::FigureRenderer &renderer,
                                                 const std::string &figureError)
 {
-    std::vector<attnviz::cli::OptionSpec> infoOptions = {
-        {"model", "FILE", "Model file (.safetensors, .json) or a PyTorch checkpoint", true}};
-    for (attnviz::cli::OptionSpec &option : attnviz::cli::subwordOptions())
-        infoOptions.push_back(std::move(option));
+    const std::vector<attnviz::cli::OptionSpec> infoOptions = attnviz::cli::withSubwordOptions(
+        {{"model", "FILE", "Model file (.safetensors, .json) or a PyTorch checkpoint", true}});
     return {
         {"info",
          "Print what a model file contains: architecture, sizes, vocabularies, tokenizer.",

@@ -10,6 +10,13 @@ std::vector<OptionSpec> subwordOptions()
             {"target-sentencepiece", "FILE", "The target side's SentencePiece model, likewise"}};
 }
 
+std::vector<OptionSpec> withSubwordOptions(std::vector<OptionSpec> options)
+{
+    for (OptionSpec &option : subwordOptions())
+        options.push_back(std::move(option));
+    return options;
+}
+
 SubwordFiles subwordFiles(const ParsedCommand &command)
 {
     SubwordFiles files;

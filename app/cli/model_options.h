@@ -14,6 +14,8 @@ namespace attnviz::cli {
 
 // --bpe-codes FILE, --sentencepiece FILE, --target-bpe-codes FILE, --target-sentencepiece FILE.
 std::vector<OptionSpec> subwordOptions();
+// `options` followed by those.
+std::vector<OptionSpec> withSubwordOptions(std::vector<OptionSpec> options);
 SubwordFiles subwordFiles(const ParsedCommand &command);
 
 // --model through openModel (mapped weights), with the subword files if given.

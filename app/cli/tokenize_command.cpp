@@ -40,12 +40,10 @@ int run(const ParsedCommand &command)
 
 CommandSpec tokenizeCommand()
 {
-    std::vector<OptionSpec> options = {
+    std::vector<OptionSpec> options = withSubwordOptions({
         {"model", "FILE", "Model file (.safetensors, .json) or a toolkit's checkpoint", true},
         {"input", "FILE", "Tokenize each line of FILE"},
-        {"target-side", "", "Use the target side's tokenizer (what forced decoding reads)"}};
-    for (OptionSpec &option : subwordOptions())
-        options.push_back(std::move(option));
+        {"target-side", "", "Use the target side's tokenizer (what forced decoding reads)"}});
     return {"tokenize",
             "Print the pieces the model reads for TEXT (or each line of a file), one line each, separated by spaces.",
             options, run, "TEXT"};

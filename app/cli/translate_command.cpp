@@ -87,7 +87,7 @@ int run(const ParsedCommand &command)
 
 CommandSpec translateCommand()
 {
-    std::vector<OptionSpec> options = {
+    std::vector<OptionSpec> options = withSubwordOptions({
              {"model", "FILE", "Model file (.safetensors, or .json)", true},
              {"input", "FILE", "Translate each line of FILE (JSON Lines with --json)"},
              {"beam", "K", "Beam search with K hypotheses (default 1: greedy)"},
@@ -95,9 +95,7 @@ CommandSpec translateCommand()
              {"target", "TEXT", "Forced decoding: the alignment while reading this translation"},
              {"targets", "FILE", "With --input: forced decoding of line n of FILE for line n"},
              {"ablation", "KIND", "Also decode without attention: 'summed' (c = sum h_j) or 'mean' (c / T)"},
-             {"json", "", "One JSON object per sentence"}};
-    for (OptionSpec &option : subwordOptions())
-        options.push_back(std::move(option));
+             {"json", "", "One JSON object per sentence"}});
     return {"translate", "Translate a sentence (or each line of a file) and print the alignment.", options, run,
             "SENTENCE"};
 }
