@@ -121,6 +121,7 @@ private slots:
     void translateThroughTokenizer();
     void markings();
     void summary();
+    void joeyWordAndCharLevels();
 };
 
 void TestTokenizer::roundTrip_data()
@@ -401,6 +402,36 @@ void TestTokenizer::summary()
     QVERIFY(found);
     for (const ModelSummaryField &field : modelSummary(tinyModel(std::nullopt)))
         QVERIFY(field.label != "Tokenizer");
+}
+
+// What Joey NMT 2.3's BasicTokenizer gave (level char with lowercase and normalize, level word
+// with normalize; run with its own code, the vocabulary's specials set):
+//   char: pre_process("  Été  là !") -> ['é','t','é','▁','l','à','!'], post_process(+ '</s>') -> 'été là!'
+//   word: pre_process('  Tom  a ”vu” ! ') -> ['Tom','a','"vu"!'], post_process(+ '<pad>') -> 'Tom a "vu"!'
+void TestTokenizer::joeyWordAndCharLevels()
+{
+    const std::vector<std::string> specials = {"<unk>", "<pad>", "<s>", "</s>"};
+    TokenizerSide chars;
+    chars.kind = TokenizerKind::Character;
+    chars.toolkit = TokenizerToolkit::JoeyNmt;
+    chars.lowercase = chars.normalize = true;
+    const Tokenizer c(chars, {}, specials, "<unk>", "char");
+    const std::vector<std::string> pieces = c.encode("  \xc3\x89t\xc3\xa9  l\xc3\xa0 !");
+    QCOMPARE(joined(pieces), QStringLiteral("\u00e9 t \u00e9 \u2581 l \u00e0 !"));
+    std::vector<std::string> withEos = pieces;
+    withEos.push_back("</s>");
+    QCOMPARE(QString::fromStdString(c.decode(withEos)), QStringLiteral("\u00e9t\u00e9 l\u00e0!"));
+    QCOMPARE(c.marking().style, PieceMarking::Characters);
+
+    TokenizerSide words;
+    words.toolkit = TokenizerToolkit::JoeyNmt;
+    words.normalize = true;
+    const Tokenizer w(words, {}, specials, "<unk>", "word");
+    const std::vector<std::string> tokens = w.encode("  Tom  a \xe2\x80\x9dvu\xe2\x80\x9d ! ");
+    QCOMPARE(joined(tokens), QStringLiteral("Tom a \"vu\"!"));
+    std::vector<std::string> withPad = tokens;
+    withPad.push_back("<pad>");
+    QCOMPARE(w.decode(withPad), std::string("Tom a \"vu\"!"));
 }
 
 QTEST_GUILESS_MAIN(TestTokenizer)
