@@ -376,14 +376,14 @@ void TestTokenizer::translateThroughTokenizer()
 void TestTokenizer::markings()
 {
     const Tokenizer spm(sentencePieceSide(), {}, {}, "", "spm");
-    QCOMPARE(spm.marking().style, PieceMarking::WordStartPrefix);
+    QCOMPARE(spm.marking().style, SubwordMarking::WordStartPrefix);
     QCOMPARE(spm.marking().marker, std::string("\u2581"));
     TokenizerSide bpe = bpeSide();
     bpe.bpe.separator = "\xef\xbf\xad";
-    QCOMPARE(Tokenizer(bpe, {}, {}, "", "bpe").marking().style, PieceMarking::ContinuationSuffix);
+    QCOMPARE(Tokenizer(bpe, {}, {}, "", "bpe").marking().style, SubwordMarking::ContinuationSuffix);
     QCOMPARE(Tokenizer(bpe, {}, {}, "", "bpe").marking().marker, std::string("\xef\xbf\xad"));
     TokenizerSide word;
-    QCOMPARE(Tokenizer(word, {}, {}, "", "word").marking().style, PieceMarking::Words);
+    QCOMPARE(Tokenizer(word, {}, {}, "", "word").marking().style, SubwordMarking::Words);
 }
 
 void TestTokenizer::summary()
@@ -421,7 +421,7 @@ void TestTokenizer::joeyWordAndCharLevels()
     std::vector<std::string> withEos = pieces;
     withEos.push_back("</s>");
     QCOMPARE(QString::fromStdString(c.decode(withEos)), QStringLiteral("\u00e9t\u00e9 l\u00e0!"));
-    QCOMPARE(c.marking().style, PieceMarking::Characters);
+    QCOMPARE(c.marking().style, SubwordMarking::Characters);
 
     TokenizerSide words;
     words.toolkit = TokenizerToolkit::JoeyNmt;

@@ -463,15 +463,15 @@ std::string Tokenizer::decode(const std::vector<std::string> &output) const
     return text;
 }
 
-PieceMarking Tokenizer::marking() const
+SubwordMarking Tokenizer::marking() const
 {
     switch (m_impl->side.kind) {
     case TokenizerKind::SentencePiece:
-        return {PieceMarking::WordStartPrefix, spaceEscape};
+        return {SubwordMarking::WordStartPrefix, spaceEscape};
     case TokenizerKind::Bpe:
-        return {PieceMarking::ContinuationSuffix, m_impl->side.bpe.separator};
+        return {SubwordMarking::ContinuationSuffix, m_impl->side.bpe.separator};
     case TokenizerKind::Character:
-        return {PieceMarking::Characters, spaceEscape};
+        return {SubwordMarking::Characters, spaceEscape};
     case TokenizerKind::Word:
         break;
     }

@@ -90,7 +90,7 @@ std::string base64Encode(std::string_view bytes);
 std::optional<std::string> base64Decode(std::string_view text);
 
 // How a piece says where words start, for reading pieces as words.
-struct PieceMarking
+struct SubwordMarking
 {
     enum Style {
         Words,              // every piece is a word (word-level)
@@ -121,7 +121,7 @@ public:
     // Output pieces (without the final EOS) to the text of the toolkit's translation line.
     std::string decode(const std::vector<std::string> &pieces) const;
 
-    PieceMarking marking() const;
+    SubwordMarking marking() const;
     const TokenizerSide &side() const;
 
 private:
