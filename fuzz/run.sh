@@ -16,7 +16,7 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 if ((${#targets[@]} == 0)); then
-    targets=(fuzz_model_safetensors fuzz_model_json fuzz_text fuzz_pharaoh fuzz_torch)
+    targets=(fuzz_model_safetensors fuzz_model_json fuzz_text fuzz_pharaoh fuzz_torch fuzz_bpe_codes fuzz_tokenizer)
 fi
 
 if [[ ! -f build-fuzz/CMakeCache.txt ]]; then

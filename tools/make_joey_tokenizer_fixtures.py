@@ -17,7 +17,8 @@ SentencePiece models are trained (SentencePieceTrainer, 120 pieces) on French li
 data/eng-fra.txt; a Joey Vocabulary is built from the pieces of fewer lines, so that some of the
 model's pieces are outside it, and Joey's SentencePieceTokenizer / SubwordNMTTokenizer with
 set_vocab (SetVocabulary, bpe.vocab) tokenize 40 other lines after its pre_process
-(lowercase, normalize). The lowercase case reuses the nfkc model. cases.json: each case's settings and the pieces of every line.
+(lowercase, normalize). The lowercase case reuses the nfkc model. cases.json: each case's settings, the pieces of every
+line and what Joey's post_process (its translation line) makes of the restricted pieces.
 """
 
 import json
@@ -89,7 +90,8 @@ def main():
         cases.append({"name": name, "kind": "sentencepiece", "model": model + ".model",
                       "vocabulary": name + ".vocab.txt", "lowercase": lowercase, "normalize": normalize,
                       "preprocessed": [tokenizer.pre_process(line) for line in test],
-                      "unrestricted": unrestricted, "restricted": restricted})
+                      "unrestricted": unrestricted, "restricted": restricted,
+                      "detokenized": [tokenizer.post_process(pieces) for pieces in restricted]})
 
     codes = os.path.join(ROOT, "tests", "data", "subword", "codes.bpe")
     tokenizer = SubwordNMTTokenizer(level="bpe", codes=codes, lowercase=False, normalize=False)
@@ -102,7 +104,8 @@ def main():
     vocab.to_file(Path(OUT) / "bpe.vocab.txt")
     cases.append({"name": "subword-nmt", "kind": "bpe", "codes": "../codes.bpe", "vocabulary": "bpe.vocab.txt",
                   "lowercase": False, "normalize": False,
-                  "preprocessed": [tokenizer.pre_process(line) for line in test], "unrestricted": unrestricted, "restricted": restricted})
+                  "preprocessed": [tokenizer.pre_process(line) for line in test], "unrestricted": unrestricted, "restricted": restricted,
+                  "detokenized": [tokenizer.post_process(pieces) for pieces in restricted]})
     os.remove(os.path.join(OUT, "train.txt"))
     with open(os.path.join(OUT, "input.txt"), "w", encoding="utf-8") as f:
         f.write("\n".join(test) + "\n")

@@ -338,17 +338,65 @@ def joey_config(name, case, model_dir):
     }
 
 
+def save_joey_model(model, cfg, model_dir, index):
+    """TrainManager._save_checkpoint on the parts of a trainer it reads, and config.yaml."""
+    from joeynmt.builders import build_optimizer, build_scheduler
+    from joeynmt.training import TrainManager
+    import yaml
+
+    optimizer = build_optimizer(cfg["training"], model.parameters())
+    scheduler, _ = build_scheduler(cfg["training"], optimizer, "min", hidden_size=8)
+    stats = TrainManager.TrainStatistics(minimize_metric=True)
+    stats.steps = stats.best_ckpt_iter = 100 * (index + 1)
+    trainer = types.SimpleNamespace(
+        rank=0, model_dir=model_dir, model=model, optimizer=optimizer, scaler=None,
+        scheduler=scheduler, stats=stats, ckpt_queue=[],
+        train_iter=types.SimpleNamespace(batch_sampler=types.SimpleNamespace(get_state=lambda: {})),
+        args=types.SimpleNamespace(keep_best_ckpts=2, minimize_metric=True))
+    TrainManager._save_checkpoint(trainer, new_best=True, score=1.0)
+    config_for_file = dict(cfg)
+    config_for_file["model_dir"] = "."  # the directory moves into the repository
+    config_for_file["training"] = dict(cfg["training"], model_dir=".")
+    with open(model_dir / "config.yaml", "w", encoding="utf-8") as f:
+        yaml.safe_dump(config_for_file, f, sort_keys=False, allow_unicode=True)
+
+
+def decode_joey(model, src_vocab, trg_vocab, src_tokens, trg_tokens):
+    """Joey's forced decoding (Model.forward) and greedy search of one sentence: the source's
+    vocabulary tokens, the forced and greedy records of golden.json, and the output ids."""
+    from joeynmt.batch import Batch
+    from joeynmt.search import search
+
+    src, src_length, _ = src_vocab.sentences_to_ids([src_tokens], bos=False, eos=True)
+    trg, _, _ = trg_vocab.sentences_to_ids([trg_tokens], bos=True, eos=True)
+    batch = Batch(torch.tensor(src), torch.tensor(src_length), None, torch.tensor(trg), None,
+                  torch.tensor([0]), torch.device("cpu"), src_vocab.pad_index, src_vocab.eos_index,
+                  is_train=False)
+    with torch.no_grad():
+        encoder_output, encoder_hidden, _, _ = model(return_type="encode", **vars(batch))
+        outputs, _, att_probs, _ = model(
+            return_type="decode", trg_input=batch.trg_input, encoder_output=encoder_output,
+            encoder_hidden=encoder_hidden, src_mask=batch.src_mask,
+            unroll_steps=batch.trg_input.size(1))
+        log_probs = torch.log_softmax(outputs, dim=-1)[0]
+    gold = batch.trg[0]
+    forced = {"tokens": [trg_vocab._itos[i] for i in gold.tolist()],
+              "log_probs": [float(log_probs[t, i]) for t, i in enumerate(gold.tolist())],
+              "attention": rows(att_probs[0])}
+    output, scores, attention = search(model, batch, max_output_length=-1, beam_size=1, beam_alpha=-1,
+                                       return_prob="hyp", min_output_length=1)
+    greedy = {"tokens": [trg_vocab._itos[i] for i in output[0].tolist()],
+              "log_probs": [float(x) for x in scores[0].tolist()],
+              "attention": rows(torch.tensor(attention[0]))}
+    return [src_vocab._itos[i] for i in src[0]], forced, greedy, output
+
+
 def make_joey(joey_root, out_root):
     sys.path.insert(0, str(joey_root))
-    from joeynmt.batch import Batch
-    from joeynmt.builders import build_optimizer, build_scheduler
     from joeynmt.config import _check_special_symbols
     from joeynmt.model import build_model
-    from joeynmt.search import search
     from joeynmt.tokenizers import BasicTokenizer
-    from joeynmt.training import TrainManager
     from joeynmt.vocabulary import Vocabulary
-    import yaml
 
     for index, (name, case) in enumerate(JOEY_CASES.items()):
         torch.manual_seed(1000 + index)
@@ -367,22 +415,7 @@ def make_joey(joey_root, out_root):
         model = build_model(cfg["model"], src_vocab=src_vocab, trg_vocab=trg_vocab)
         model.eval()
 
-        # TrainManager._save_checkpoint on the parts of a trainer it reads.
-        optimizer = build_optimizer(cfg["training"], model.parameters())
-        scheduler, _ = build_scheduler(cfg["training"], optimizer, "min", hidden_size=8)
-        stats = TrainManager.TrainStatistics(minimize_metric=True)
-        stats.steps = stats.best_ckpt_iter = 100 * (index + 1)
-        trainer = types.SimpleNamespace(
-            rank=0, model_dir=model_dir, model=model, optimizer=optimizer, scaler=None,
-            scheduler=scheduler, stats=stats, ckpt_queue=[],
-            train_iter=types.SimpleNamespace(batch_sampler=types.SimpleNamespace(get_state=lambda: {})),
-            args=types.SimpleNamespace(keep_best_ckpts=2, minimize_metric=True))
-        TrainManager._save_checkpoint(trainer, new_best=True, score=1.0)
-        config_for_file = dict(cfg)
-        config_for_file["model_dir"] = "."  # the directory moves into the repository
-        config_for_file["training"] = dict(cfg["training"], model_dir=".")
-        with open(model_dir / "config.yaml", "w", encoding="utf-8") as f:
-            yaml.safe_dump(config_for_file, f, sort_keys=False)
+        save_joey_model(model, cfg, model_dir, index)
 
         tokenizer = BasicTokenizer(level="word", lowercase=cfg["data"]["src"]["lowercase"])
         sentences = []
@@ -391,29 +424,9 @@ def make_joey(joey_root, out_root):
                 source, target = source.capitalize(), target.capitalize()  # lowercased by Joey
             src_tokens = tokenizer(tokenizer.pre_process(source))
             trg_tokens = tokenizer(tokenizer.pre_process(target))
-            src, src_length, _ = src_vocab.sentences_to_ids([src_tokens], bos=False, eos=True)
-            trg, _, _ = trg_vocab.sentences_to_ids([trg_tokens], bos=True, eos=True)
-            batch = Batch(torch.tensor(src), torch.tensor(src_length), None, torch.tensor(trg), None,
-                          torch.tensor([0]), torch.device("cpu"), src_vocab.pad_index, src_vocab.eos_index,
-                          is_train=False)
-            with torch.no_grad():
-                encoder_output, encoder_hidden, _, _ = model(return_type="encode", **vars(batch))
-                outputs, _, att_probs, _ = model(
-                    return_type="decode", trg_input=batch.trg_input, encoder_output=encoder_output,
-                    encoder_hidden=encoder_hidden, src_mask=batch.src_mask,
-                    unroll_steps=batch.trg_input.size(1))
-                log_probs = torch.log_softmax(outputs, dim=-1)[0]
-            gold = batch.trg[0]
-            forced = {"tokens": [trg_vocab._itos[i] for i in gold.tolist()],
-                      "log_probs": [float(log_probs[t, i]) for t, i in enumerate(gold.tolist())],
-                      "attention": rows(att_probs[0])}
-            output, scores, attention = search(model, batch, max_output_length=-1, beam_size=1, beam_alpha=-1,
-                                               return_prob="hyp", min_output_length=1)
-            greedy = {"tokens": [trg_vocab._itos[i] for i in output[0].tolist()],
-                      "log_probs": [float(x) for x in scores[0].tolist()],
-                      "attention": rows(torch.tensor(attention[0]))}
-            sentences.append({"source": source, "target": target, "source_tokens":
-                              [src_vocab._itos[i] for i in src[0]], "forced": forced, "greedy": greedy})
+            source_tokens, forced, greedy, _ = decode_joey(model, src_vocab, trg_vocab, src_tokens, trg_tokens)
+            sentences.append({"source": source, "target": target, "source_tokens": source_tokens,
+                              "forced": forced, "greedy": greedy})
         write_golden(model_dir, {"toolkit": "joeynmt", "version": "2.3.0", "commit": JOEY_COMMIT,
                                  "case": name, "sentences": sentences})
         print("joey", name, [s["greedy"]["tokens"] for s in sentences])

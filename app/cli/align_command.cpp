@@ -1,5 +1,6 @@
 #include "align_command.h"
 
+#include "model_options.h"
 #include "text_files.h"
 #include "units_option.h"
 
@@ -40,7 +41,7 @@ nlohmann::json scoresJson(const AlignmentCounts &counts)
 int run(const ParsedCommand &command)
 {
     const double threshold = parseThreshold(command);
-    const auto model = Model::fromFile(command.value("model"), WeightAccess::Map);
+    const auto model = loadModel(command);
     const std::string inputPath = command.value("input"), targetsPath = command.value("targets"),
                       goldPath = command.value("gold");
     const std::vector<std::string> sources = readLines(inputPath), targets = readLines(targetsPath);
@@ -137,7 +138,7 @@ CommandSpec alignCommand()
 {
     return {"align",
             "Score the model's attention against gold word alignments (precision, recall, AER).",
-            {{"model", "FILE", "Model file (.safetensors, or .json)", true},
+            withSubwordOptions({{"model", "FILE", "Model file (.safetensors, or .json)", true},
              {"input", "FILE", "Source sentences, one per line", true},
              {"targets", "FILE", "Reference translations, one per line (decoded with forcing)", true},
              {"gold", "FILE", "Gold alignments in Pharaoh format: 'i-j' sure, 'i?j' possible, from 0", true},
@@ -145,7 +146,7 @@ CommandSpec alignCommand()
              {"per-sentence", "", "Also the scores of each sentence, by line number (in --json: per_sentence)"},
              {"units", "UNITS", "What the gold indices count: words (pieces merged) or pieces; default: words when every "
                                 "gold link lies within its sentence's words, else pieces"},
-             {"json", "", "Print the scores as one JSON object"}},
+             {"json", "", "Print the scores as one JSON object"}}),
             run,
             {}};
 }

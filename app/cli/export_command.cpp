@@ -1,5 +1,6 @@
 #include "export_command.h"
 
+#include "model_options.h"
 #include "text_files.h"
 #include "units_option.h"
 
@@ -147,7 +148,7 @@ CommandSpec exportCommand(FigureRenderer renderer, int threads, std::string unav
                 throw std::runtime_error(command.value("targets") + ": has " + std::to_string(targets.size())
                                          + " lines, but " + inputPath + " has " + std::to_string(lines.size()));
         }
-        const auto model = Model::fromFile(command.value("model"), WeightAccess::Map);
+        const auto model = loadModel(command);
 
         // Made only now, so that a bad model or input leaves no new directory behind.
         const std::string outDir = command.value("out");
@@ -248,7 +249,7 @@ CommandSpec exportCommand(FigureRenderer renderer, int threads, std::string unav
     };
     return {"export",
             "Write the alignment of each input line as an image or data file, plus index.csv.",
-            {{"model", "FILE", "Model file (.safetensors, or .json)", true},
+            withSubwordOptions({{"model", "FILE", "Model file (.safetensors, or .json)", true},
              {"input", "FILE", "Sentences, one per line", true},
              {"out", "DIR", "Directory for the files (created if missing); index.csv there keeps earlier rows", true},
              {"format", "FORMAT", "png, svg, pdf, csv or json", true},
@@ -259,7 +260,7 @@ CommandSpec exportCommand(FigureRenderer renderer, int threads, std::string unav
              {"title", "", "Images: the sentence and the model name above the figure"},
              {"values", "", "Images: print each weight in its cell"},
              unitsOptionSpec,
-             {"skip-existing", "", "Keep files that are already there (they still appear in index.csv)"}},
+             {"skip-existing", "", "Keep files that are already there (they still appear in index.csv)"}}),
             run,
             {}};
 }

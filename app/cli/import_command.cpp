@@ -1,4 +1,5 @@
 #include "import_command.h"
+#include "model_options.h"
 
 #include <attnviz/io/model_import.h>
 #include <attnviz/io/torch_import.h>
@@ -76,9 +77,12 @@ int run(const ParsedCommand &command)
         TorchImportReport report;
         model = importTorchCheckpoint(torch, &report);
         ignored = report.ignored;
+        if (std::optional<TokenizerRecord> record = subwordRecord(subwordFiles(command), TokenizerToolkit::Plain))
+            model.tokenizer = std::move(record);
     } else { // one path: whatever it is, through the front door
         ImportOptions options;
         static_cast<TorchImportOptions &>(options) = torch;
+        options.subwords = subwordFiles(command);
         ImportedModel imported = openModel(torch.checkpointPath, options);
         model = std::move(imported.model);
         ignored = imported.report.ignored;
@@ -102,9 +106,8 @@ int run(const ParsedCommand &command)
 
 CommandSpec importCommand()
 {
-    return {"import",
-            "Convert a checkpoint (PATH: the PyTorch tutorial's model however saved, a Joey NMT model directory or .ckpt, an OpenNMT-py *_step_N.pt) into an attnviz model file.",
-            {{"model", "PATH", "The same as PATH"},
+    std::vector<OptionSpec> options = withSubwordOptions({
+             {"model", "PATH", "The same as PATH"},
              {"encoder", "FILE", "Instead of PATH: torch.save(encoder.state_dict() or encoder, FILE)"},
              {"decoder", "FILE", "torch.save(decoder.state_dict() or decoder, FILE)"},
              {"checkpoint", "FILE", "The same as PATH"},
@@ -116,9 +119,10 @@ CommandSpec importCommand()
              {"filter", "", "With --pairs: the tutorial's filterPairs (under 10 words, English prefixes)"},
              {"combine-activation", "KIND", "Original tutorial: 'relu' after attn_combine (default) or 'none'"},
              {"name", "TEXT", "Model name shown to the user (default: from the file names)"},
-             {"out", "FILE", "Model file to write (.safetensors, or .json)", true}},
-            run,
-            "PATH"};
+             {"out", "FILE", "Model file to write (.safetensors, or .json)", true}});
+    return {"import",
+            "Convert a checkpoint (PATH: the PyTorch tutorial's model however saved, a Joey NMT model directory or .ckpt, an OpenNMT-py *_step_N.pt) into an attnviz model file.",
+            options, run, "PATH"};
 }
 
 } // namespace attnviz::cli

@@ -4,6 +4,8 @@
 #include "align_command.h"
 #include "attribute_command.h"
 #include "import_command.h"
+#include "model_options.h"
+#include "tokenize_command.h"
 #include "export_command.h"
 #include "figure_renderer.h"
 #include "translate_command.h"
@@ -26,6 +28,7 @@ int runInfo(const attnviz::cli::ParsedCommand &command)
 {
     attnviz::ImportOptions options;
     options.access = attnviz::WeightAccess::Map;
+    options.subwords = attnviz::cli::subwordFiles(command);
     const attnviz::ImportedModel imported = attnviz::openModel(command.value("model"), options);
     std::vector<attnviz::ModelSummaryField> fields = attnviz::modelSummary(imported.model);
     if (imported.report.toolkit != "attnviz") { // what was found in a checkpoint
@@ -55,13 +58,16 @@ std::vector<attnviz::cli::CommandSpec> commands(const attnviz::cli::FigureRender
                                                 const attnviz::cli::WalkthroughWriter &walkthrough,
                                                 const std::string &figureError)
 {
+    const std::vector<attnviz::cli::OptionSpec> infoOptions = attnviz::cli::withSubwordOptions(
+        {{"model", "FILE", "Model file (.safetensors, .json) or a PyTorch checkpoint", true}});
     return {
         {"info",
-         "Print what a model file contains: architecture, sizes, vocabularies.",
-         {{"model", "FILE", "Model file (.safetensors, .json) or a PyTorch checkpoint", true}},
+         "Print what a model file contains: architecture, sizes, vocabularies, tokenizer.",
+         infoOptions,
          runInfo,
          {}},
         attnviz::cli::translateCommand(),
+        attnviz::cli::tokenizeCommand(),
         attnviz::cli::alignCommand(),
         attnviz::cli::attributeCommand(),
         attnviz::cli::importCommand(),

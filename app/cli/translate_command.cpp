@@ -1,5 +1,6 @@
 #include "translate_command.h"
 
+#include "model_options.h"
 #include "text_files.h"
 #include "units_option.h"
 
@@ -58,7 +59,7 @@ int run(const ParsedCommand &command)
     const DecodeOptions options = decodeOptions(command);
     const bool asJson = command.has("json");
     const std::optional<TokenUnits> units = unitsOption(command);
-    const auto model = Model::fromFile(command.value("model"), WeightAccess::Map);
+    const auto model = loadModel(command);
     if (!fromFile) {
         print(*model, command.positionals.front(), options, asJson, units);
         return 0;
@@ -94,9 +95,8 @@ int run(const ParsedCommand &command)
 
 CommandSpec translateCommand()
 {
-    return {"translate",
-            "Translate a sentence (or each line of a file) and print the alignment.",
-            {{"model", "FILE", "Model file (.safetensors, or .json)", true},
+    std::vector<OptionSpec> options = withSubwordOptions({
+             {"model", "FILE", "Model file (.safetensors, or .json)", true},
              {"input", "FILE", "Translate each line of FILE (JSON Lines with --json)"},
              {"beam", "K", "Beam search with K hypotheses (default 1: greedy)"},
              {"max-length", "N", "At most N output tokens (default: 2 x source words + 10)"},
@@ -104,8 +104,8 @@ CommandSpec translateCommand()
              {"targets", "FILE", "With --input: forced decoding of line n of FILE for line n"},
              {"ablation", "KIND", "Also decode without attention: 'summed' (c = sum h_j) or 'mean' (c / T)"},
              unitsOptionSpec,
-             {"json", "", "One JSON object per sentence"}},
-            run,
+             {"json", "", "One JSON object per sentence"}});
+    return {"translate", "Translate a sentence (or each line of a file) and print the alignment.", options, run,
             "SENTENCE"};
 }
 

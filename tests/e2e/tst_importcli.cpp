@@ -56,6 +56,9 @@ void TestImportCli::toolkitModels_data()
     const QString dir = QStringLiteral(ATTNVIZ_TEST_DATA_DIR);
     QTest::newRow("Joey directory") << dir + QStringLiteral("/joey/gru-bahdanau-bridge") << QStringLiteral("Joey NMT");
     QTest::newRow("Joey best.ckpt") << dir + QStringLiteral("/joey/gru-bahdanau-bridge/best.ckpt") << QStringLiteral("Joey NMT");
+    // #16: raw text through the tokenizer record (pieces, translation line, tokenize).
+    QTest::newRow("Joey subword-nmt") << dir + QStringLiteral("/joey/subword-nmt-bpe") << QStringLiteral("Joey NMT");
+    QTest::newRow("Joey sentencepiece") << dir + QStringLiteral("/joey/sentencepiece/best.ckpt") << QStringLiteral("Joey NMT");
     QTest::newRow("OpenNMT-py") << dir + QStringLiteral("/onmt/lstm-general-feed/model_step_100.pt") << QStringLiteral("OpenNMT-py");
 }
 
@@ -86,7 +89,29 @@ void TestImportCli::toolkitModels()
         QVERIFY2(translated.exitCode == 0, qPrintable(translated.err));
         const nlohmann::json result = nlohmann::json::parse(translated.out.toStdString());
         QCOMPARE(result["target_tokens"].get<std::vector<std::string>>(), expected);
+        if (sentence["greedy"].contains("translation"))
+            QCOMPARE(result["translation"].get<std::string>(), sentence["greedy"]["translation"].get<std::string>());
     }
+    if (!sentence.contains("source_pieces"))
+        return;
+    QString pieces;
+    for (const auto &piece : sentence["source_pieces"])
+        pieces += (pieces.isEmpty() ? QString() : QStringLiteral(" ")) + QString::fromStdString(piece.get<std::string>());
+    for (const QString &model : {path, out}) {
+        const RunResult tokenized = runCli({QStringLiteral("tokenize"), QStringLiteral("--model"), model, source});
+        QVERIFY2(tokenized.exitCode == 0, qPrintable(tokenized.err));
+        QCOMPARE(tokenized.out, pieces + QLatin1Char('\n'));
+    }
+    const QString input = dir.filePath(QStringLiteral("input.txt"));
+    QFile file(input);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write((source + QLatin1Char('\n') + source + QLatin1Char('\n')).toUtf8());
+    file.close();
+    const RunResult lines = runCli({QStringLiteral("tokenize"), QStringLiteral("--model"), out, QStringLiteral("--input"), input});
+    QCOMPARE(lines.out, pieces + QLatin1Char('\n') + pieces + QLatin1Char('\n'));
+    const RunResult info2 = runCli({QStringLiteral("info"), QStringLiteral("--model"), out});
+    QVERIFY2(info2.out.contains(QStringLiteral("Tokenizer:")) && info2.out.contains(QStringLiteral("Joey NMT")),
+             qPrintable(info2.out));
 }
 
 // A checkpoint with its Langs opens directly as --model; info says what was found; import PATH

@@ -8,6 +8,7 @@
 #include <attnviz/io/torch_import.h>
 
 #include "fuzz_model.h"
+#include "fuzz_subword.h"
 
 #include <QDir>
 #include <QFile>
@@ -57,6 +58,8 @@ private slots:
     void text();
     void pharaoh();
     void torch();
+    void bpeCodes();
+    void tokenizer();
 };
 
 void TestFuzzCorpus::modelSafetensors()
@@ -112,6 +115,25 @@ void TestFuzzCorpus::torch()
         QVERIFY2(isOnmtCheckpoint(file) || isChatbotCheckpoint(file), seed);
         QVERIFY(!(isOnmtCheckpoint(file) ? openOnmtModel(file, path) : chatbotModel(file, path)).tensors.empty());
     }
+}
+
+void TestFuzzCorpus::bpeCodes()
+{
+    const int count = replay("fuzz_bpe_codes", [](const std::string &bytes) {
+        try {
+            fuzz::segmentWithCodes(bytes);
+        } catch (const ModelError &) {
+        }
+    });
+    QVERIFY(count > 0);
+}
+
+// The seeds are valid records: each must build and encode (a ModelError would be a seed that
+// tests only the refusal).
+void TestFuzzCorpus::tokenizer()
+{
+    const int count = replay("fuzz_tokenizer", [](const std::string &bytes) { fuzz::tokenizeWithRecord(bytes); });
+    QVERIFY(count > 0);
 }
 
 QTEST_GUILESS_MAIN(TestFuzzCorpus)

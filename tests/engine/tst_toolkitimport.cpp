@@ -7,6 +7,7 @@
 #include <attnviz/decoding/translate.h>
 #include <attnviz/io/model_import.h>
 #include <attnviz/io/text.h>
+#include <attnviz/io/tokenizer.h>
 #include <attnviz/io/toolkit_import.h>
 #include <attnviz/io/torch_file.h>
 #include <attnviz/models/model.h>
@@ -163,6 +164,84 @@ private slots:
         compareWithGolden(model, json::parse(readText(dir + "/golden.json")));
     }
 
+    // #16 done-means: typed (raw) text through openModel, the record importJoey embeds and the
+    // Tokenizer gives Joey's pieces, log-probs, attention and translation line
+    // (tools/make_joey_subword_fixtures.py).
+    void joeySubword_data()
+    {
+        QTest::addColumn<QByteArray>("name");
+        QTest::addColumn<int>("kind");
+        QTest::addRow("subword-nmt-bpe") << QByteArray("subword-nmt-bpe") << int(TokenizerKind::Bpe);
+        QTest::addRow("sentencepiece") << QByteArray("sentencepiece") << int(TokenizerKind::SentencePiece);
+    }
+
+    void joeySubword()
+    {
+        QFETCH(QByteArray, name);
+        QFETCH(int, kind);
+        const std::string dir = joeyDir(name.toStdString());
+        ImportedModel imported = openModel(dir);
+        QVERIFY(imported.model.tokenizer);
+        const TokenizerRecord &record = *imported.model.tokenizer;
+        QCOMPARE(int(record.source.kind), kind);
+        QCOMPARE(int(record.source.toolkit), int(TokenizerToolkit::JoeyNmt));
+        QVERIFY(record.source.restrictToModelVocabulary);
+        // config.yaml names data/..., relative to where Joey ran: the copy in the model directory is read.
+        QVERIFY(!std::ifstream("data/codes.bpe") && !std::ifstream("data/spm.en.model"));
+        if (kind == int(TokenizerKind::Bpe))
+            QVERIFY(record.source.codes == readText(dir + "/codes.bpe") && record.source.lowercase);
+        else
+            QVERIFY(record.target.sentencePieceModel == readText(dir + "/spm.fr.model") && record.target.normalize);
+        // Kept through a save and a load, as import writes it.
+        const std::string bytes = serializeSafetensors(imported.model);
+        const Model model(loadModelFromBytes(bytes, "converted.safetensors", false), "converted");
+        const json golden = json::parse(readText(dir + "/golden.json"));
+        compareWithGolden(model, golden);
+        for (const json &sentence : golden["sentences"]) {
+            const TranslationResult r = translate(model, sentence["source"].get<std::string>(), DecodeOptions{});
+            QCOMPARE(r.sourceWords, sentence["source_pieces"].get<std::vector<std::string>>());
+            QCOMPARE(r.best().translation, sentence["greedy"]["translation"].get<std::string>());
+            DecodeOptions forced;
+            forced.target = sentence["target"].get<std::string>();
+            QCOMPARE(translate(model, sentence["source"].get<std::string>(), forced).targetWords,
+                     sentence["target_pieces"].get<std::vector<std::string>>());
+        }
+    }
+
+    // OpenNMT-py keeps no transform: the subword files given to openModel become the record.
+    void onmtSubwordFiles()
+    {
+        const std::string path = ATTNVIZ_TEST_DATA_DIR "/onmt/lstm-general-feed/model_step_100.pt";
+        const std::string codes = ATTNVIZ_TEST_DATA_DIR "/subword/codes.bpe";
+        const std::string spm = ATTNVIZ_TEST_DATA_DIR "/subword/joey/spm-bpe-identity.model";
+        QVERIFY(!openModel(path).model.tokenizer);
+        ImportOptions options;
+        options.subwords.bpeCodes = codes;
+        ImportedModel imported = openModel(path, options);
+        QVERIFY(imported.model.tokenizer);
+        const TokenizerRecord &record = *imported.model.tokenizer;
+        QCOMPARE(int(record.source.kind), int(TokenizerKind::Bpe));
+        QCOMPARE(int(record.source.toolkit), int(TokenizerToolkit::OpenNmtPy));
+        QVERIFY(record.source.codes == readText(codes));
+        QVERIFY(record.target == record.source); // the target side takes the source side's
+        options.subwords.targetSentencePiece = spm;
+        const TokenizerRecord mixed = *openModel(path, options).model.tokenizer;
+        QCOMPARE(int(mixed.target.kind), int(TokenizerKind::SentencePiece));
+        QVERIFY(mixed.target.sentencePieceModel == readText(spm));
+        options.subwords.sentencePiece = spm; // two on the source side
+        QVERIFY(errorOf([&] { openModel(path, options); }).find("--bpe-codes and --sentencepiece") != std::string::npos);
+        ImportOptions targetOnly;
+        targetOnly.subwords.targetBpeCodes = codes;
+        QVERIFY(errorOf([&] { openModel(path, targetOnly); }).find("go with --bpe-codes or --sentencepiece")
+                != std::string::npos);
+        ImportOptions missing;
+        missing.subwords.sentencePiece = "/nonexistent/source.model";
+        QVERIFY(errorOf([&] { openModel(path, missing); }).find("/nonexistent/source.model") != std::string::npos);
+        ImportOptions notSpm;
+        notSpm.subwords.sentencePiece = codes;
+        QVERIFY(errorOf([&] { openModel(path, notSpm); }).find(codes + ": not a SentencePiece model") != std::string::npos);
+    }
+
     void onmtGolden_data()
     {
         QTest::addColumn<QByteArray>("path");
@@ -312,8 +391,14 @@ private slots:
             << QByteArray("model.decoder.type 'transformer': Joey NMT transformers are not supported yet");
         QTest::addRow("one direction") << rnn("recurrent", "false", "recurrent", "bahdanau", "word")
                                        << QByteArray("model.encoder.bidirectional false");
-        QTest::addRow("bpe") << rnn("recurrent", "true", "recurrent", "bahdanau", "bpe")
-                             << QByteArray("data.src.level 'bpe': only word-level models are supported yet");
+        QTest::addRow("bpe without a model") << rnn("recurrent", "true", "recurrent", "bahdanau", "bpe")
+                                             << QByteArray("data.src.tokenizer_cfg.model_file is missing");
+        QTest::addRow("unknown level") << rnn("recurrent", "true", "recurrent", "bahdanau", "morpheme")
+                                       << QByteArray("data.src.level 'morpheme': unknown");
+        QTest::addRow("unknown tokenizer") << rnn("recurrent", "true", "recurrent", "bahdanau", "bpe, tokenizer_type: wordpiece")
+                                           << QByteArray("data.src.tokenizer_type 'wordpiece': unknown");
+        QTest::addRow("moses") << rnn("recurrent", "true", "recurrent", "bahdanau", "word, tokenizer_cfg: {pretokenizer: moses}")
+                               << QByteArray("data.src.tokenizer_cfg.pretokenizer 'moses': Moses pre-tokenization");
         QTest::addRow("attention") << rnn("recurrent", "true", "recurrent", "multihead", "word")
                                    << QByteArray("model.decoder.attention: unknown value 'multihead'");
         QTest::addRow("not yaml") << QByteArray("model: [unclosed") << QByteArray("not a YAML file");
@@ -587,6 +672,10 @@ private slots:
         QCOMPARE(normalizeText("  \xc3\x84\xc3\x96\xc3\x9c \xc4\xb0x \xce\xa3" "A\xc3\xbf ", Normalization::Lowercase),
                  std::string("\xc3\xa4\xc3\xb6\xc3\xbc i\xcc\x87x \xcf\x83" "a\xc3\xbf"));
         QCOMPARE(normalizeText("Ab\xff", Normalization::Lowercase), std::string("ab\xff")); // invalid bytes kept
+        QCOMPARE(normalizeText("\xc3\x84\xff\xc3\x96\xc0", Normalization::Lowercase), std::string("\xc3\xa4\xff\xc3\xb6\xc0"));
+        // Python: 'ΟΔΟΣ ΣA'.lower() == 'οδος σa': a word's last sigma is final (ς), as in ICU.
+        QCOMPARE(normalizeText("\xce\x9f\xce\x94\xce\x9f\xce\xa3 \xce\xa3" "A", Normalization::Lowercase),
+                 std::string("\xce\xbf\xce\xb4\xce\xbf\xcf\x82 \xcf\x83" "a"));
     }
 };
 

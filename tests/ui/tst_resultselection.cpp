@@ -1,7 +1,10 @@
 // ResultSelection: the one owner of the output, hypothesis and step the window shows.
 #include "resultselection.h"
+#include "resultstatus.h"
+#include "translationcontroller.h"
 
 #include "syntheticresult.h"
+#include "testmodels.h"
 
 #include <attnviz/decoding/translate.h>
 
@@ -42,6 +45,7 @@ private slots:
     void failureKeepsNoResult();
     void paddingSlotsFromTheResult_data();
     void paddingSlotsFromTheResult();
+    void outputLineDetokenizes();
 };
 
 void TestResultSelection::startsEmpty()
@@ -185,6 +189,32 @@ void TestResultSelection::paddingSlotsFromTheResult()
     h.attention.conservativeResize(3, attentionColumns);
     QCOMPARE(hasPaddingSlots(*result, 0), padded);
     QVERIFY(!hasPaddingSlots(*result, 1)); // no such hypothesis
+}
+
+// The output line of a subword model is its pieces joined back as text (#16); a word-level
+// model's is its tokens without EOS.
+void TestResultSelection::outputLineDetokenizes()
+{
+    for (const bool subword : {false, true}) {
+        ModelFile file = test::makeRandomModel(Architecture::Bahdanau);
+        file.targetVocab = {"SOS", "EOS", "UNK", "je", "su@@", "is", "froid"};
+        if (subword) {
+            TokenizerRecord record;
+            record.target.kind = TokenizerKind::Bpe;
+            record.target.codes = "#version: 0.2\ns u\n";
+            file.tokenizer = record;
+        }
+        TranslationOutput output;
+        output.model = std::make_shared<const Model>(std::move(file));
+        auto result = std::make_shared<TranslationResult>(translate(*output.model, "i am cold", {}));
+        Hypothesis &h = result->hypotheses.front();
+        h.targetTokens = {"je", "su@@", "is", "froid", "EOS"};
+        h.translation = detokenize(*output.model, h.targetTokens);
+        output.result = std::move(result);
+        ResultSelection selection;
+        selection.setOutput(output);
+        QCOMPARE(outputLineText(selection), subword ? QStringLiteral("je suis froid") : QStringLiteral("je su@@ is froid"));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestResultSelection)

@@ -25,7 +25,10 @@ QString outputLineText(const ResultSelection &selection)
     const Hypothesis *h = selection.hypothesis();
     if (!h)
         return {};
-    QString text = joinTokens(h->targetTokens, selection.output().model->config().eosToken);
+    // A subword model's line is its pieces joined back as its toolkit detokenizes them.
+    const Model &model = *selection.output().model;
+    QString text = model.targetTokenizer() ? QString::fromStdString(h->translation)
+                                           : joinTokens(h->targetTokens, model.config().eosToken);
     if (text.isEmpty())
         text = tr("(no words: only EOS)");
     return selection.result()->forced

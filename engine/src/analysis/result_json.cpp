@@ -118,6 +118,7 @@ json resultToJson(const Model &model, const std::string &sentence, const Transla
     j["source_tokens"] = validUtf8(result.sourceTokens);
     j["unknown_words"] = validUtf8(result.unknownWords);
     j["target_tokens"] = validUtf8(h.targetTokens);
+    j["translation"] = validUtf8(h.translation);
     j["attention"] = matrixToJson(h.attention, T);
     j["energies"] = matrixToJson(h.energies, T);
     j["contexts"] = matrixToJson(h.contexts, h.contexts.cols());
@@ -143,6 +144,7 @@ json resultToJson(const Model &model, const std::string &sentence, const Transla
         json beams = json::array();
         for (const Hypothesis &b : result.hypotheses)
             beams.push_back({{"target_tokens", validUtf8(b.targetTokens)},
+                             {"translation", validUtf8(b.translation)},
                              {"attention", matrixToJson(b.attention, T)},
                              {"log_probs", b.logProbs},
                              {"score", b.score},
@@ -214,6 +216,12 @@ std::string resultToText(const TranslationResult &result, size_t hypothesis)
     if (!result.unknownWords.empty())
         out << "unknown:     " << join(result.unknownWords) << '\n';
     out << (result.forced ? "forced:      " : "translation: ") << join(h.targetTokens) << '\n';
+    // A subword model's pieces joined back into text (a word-level model's would repeat the line).
+    std::vector<std::string> withoutEos = h.targetTokens;
+    if (!withoutEos.empty() && withoutEos.back() == result.eosToken)
+        withoutEos.pop_back();
+    if (h.translation != join(withoutEos))
+        out << "text:        " << h.translation << '\n';
     char buffer[64];
     std::snprintf(buffer, sizeof buffer, "%.4f (%.4f per token)", h.score, h.normalizedScore);
     out << "score:       " << buffer << '\n';

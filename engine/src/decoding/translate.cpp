@@ -247,6 +247,12 @@ void computeStatistics(Hypothesis &h, const Vector &summed, int sourceLength)
             h.coverage[j] += h.attention(i, j);
 }
 
+// The pieces of a typed text: the model's tokenizer, or the words of its normalization.
+std::vector<std::string> textUnits(const Model &model, const std::string &text, const Tokenizer *tokenizer)
+{
+    return tokenizer ? tokenizer->encode(text) : tokenize(text, model.config().normalization);
+}
+
 void fillTokens(const Model &model, std::vector<std::string> &tokens, const std::vector<int> &ids)
 {
     tokens.clear();
@@ -277,6 +283,19 @@ AblationResult ablate(const Model &model, Session &session, const TranslationRes
 }
 
 } // namespace
+
+std::string detokenize(const Model &model, const std::vector<std::string> &targetTokens)
+{
+    std::vector<std::string> tokens = targetTokens;
+    if (!tokens.empty() && tokens.back() == model.config().eosToken)
+        tokens.pop_back();
+    if (const Tokenizer *tokenizer = model.targetTokenizer())
+        return tokenizer->decode(tokens);
+    std::string text;
+    for (const std::string &token : tokens)
+        text += (text.empty() ? "" : " ") + token;
+    return text;
+}
 
 int defaultMaxLength(int sourceWords)
 {
@@ -320,7 +339,7 @@ TranslationResult translate(const Model &model, const std::string &sentence, con
 {
     const ModelConfig &config = model.config();
     TranslationResult r;
-    r.sourceWords = tokenize(sentence, config.normalization);
+    r.sourceWords = textUnits(model, sentence, model.sourceTokenizer());
     if (r.sourceWords.size() > static_cast<size_t>(maxSourceWords))
         throw InputError("the sentence has " + std::to_string(r.sourceWords.size())
                          + " words; attnviz translates at most " + std::to_string(maxSourceWords)
@@ -383,7 +402,7 @@ TranslationResult translate(const Model &model, const std::string &sentence, con
 
     if (options.target) {
         std::vector<int> target;
-        r.targetWords = tokenize(*options.target, config.normalization);
+        r.targetWords = textUnits(model, *options.target, model.targetTokenizer());
         if (r.targetWords.size() >= static_cast<size_t>(maxOutputSteps))
             throw InputError("the target has " + std::to_string(r.targetWords.size())
                              + " words; forced decoding takes at most " + std::to_string(maxOutputSteps - 1));
@@ -409,6 +428,7 @@ TranslationResult translate(const Model &model, const std::string &sentence, con
     }
     for (Hypothesis &h : r.hypotheses) {
         fillTokens(model, h.targetTokens, h.targetIds);
+        h.translation = detokenize(model, h.targetTokens);
         computeStatistics(h, r.summedContext, T);
     }
 

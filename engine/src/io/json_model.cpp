@@ -83,6 +83,8 @@ ModelParts readJsonModel(std::string_view bytes, const std::string &displayName)
     parts.config = member(document, "config", false, displayName);
     parts.sourceVocab = member(document, "source_vocab", true, displayName);
     parts.targetVocab = member(document, "target_vocab", true, displayName);
+    if (const auto tokenizer = document.find("tokenizer"); tokenizer != document.end())
+        parts.tokenizer = *tokenizer;
     for (const auto &[name, value] : member(document, "tensors", false, displayName).items())
         parts.tensors.emplace(name, readTensor(name, value, displayName));
     return parts;
@@ -96,6 +98,8 @@ std::string writeJsonModel(const ModelFile &model)
     out += "  \"config\": " + configToJson(model.config).dump() + ",\n";
     out += "  \"source_vocab\": " + nlohmann::json(model.sourceVocab).dump() + ",\n";
     out += "  \"target_vocab\": " + nlohmann::json(model.targetVocab).dump() + ",\n";
+    if (model.tokenizer)
+        out += "  \"tokenizer\": " + tokenizerRecordToJson(*model.tokenizer).dump() + ",\n";
     out += "  \"tensors\": {";
     const char *separator = "\n";
     for (const auto &[name, tensor] : model.tensors) {

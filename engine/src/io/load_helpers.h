@@ -48,6 +48,7 @@ struct ModelParts
     nlohmann::json config;
     nlohmann::json sourceVocab, targetVocab;
     std::map<std::string, Tensor> tensors;
+    std::optional<nlohmann::json> tokenizer; // the record, when the file has one
 };
 
 bool isJsonPath(const std::string &path);

@@ -71,6 +71,8 @@ ModelFile assembleModel(detail::ModelParts parts, const std::string &displayName
         model.config = configFromJson(parts.config, displayName);
         model.tensors = std::move(parts.tensors);
     }
+    if (parts.tokenizer)
+        model.tokenizer = tokenizerRecordFromJson(*parts.tokenizer, displayName);
     validateModel(model, displayName);
     return model;
 }
@@ -94,6 +96,8 @@ detail::ModelParts partsFromSafetensors(const detail::ByteSource &source, const 
     parts.sourceVocab = detail::parseJsonStrict(entry("source_vocab"), displayName, "source_vocab");
     parts.targetVocab = detail::parseJsonStrict(entry("target_vocab"), displayName, "target_vocab");
     parts.tensors = std::move(contents.tensors);
+    if (const auto it = contents.metadata->find("tokenizer"); it != contents.metadata->end())
+        parts.tokenizer = detail::parseJsonStrict(it->second, displayName, "tokenizer");
     return parts;
 }
 
@@ -211,6 +215,7 @@ void validateModel(const ModelFile &model, const std::string &displayName)
                                 + describeArchitecture(config) + ")");
         checkValues(name, tensor, displayName);
     }
+    makeTokenizers(model, displayName); // the SentencePiece models load, the codes parse
 }
 
 ModelFile loadModelFromBytes(std::string_view bytes, const std::string &displayName, bool asJson)
@@ -232,12 +237,14 @@ ModelFile loadModelFile(const std::string &path, WeightAccess access)
 
 std::string serializeSafetensors(const ModelFile &model)
 {
-    const std::map<std::string, std::string> metadata = {
+    std::map<std::string, std::string> metadata = {
         {"format", std::string(modelFormatName)},
         {"config", configToJson(model.config).dump()},
         {"source_vocab", nlohmann::json(model.sourceVocab).dump()},
         {"target_vocab", nlohmann::json(model.targetVocab).dump()},
     };
+    if (model.tokenizer)
+        metadata["tokenizer"] = tokenizerRecordToJson(*model.tokenizer).dump();
     return detail::writeSafetensors(model.tensors, metadata);
 }
 

@@ -1,4 +1,5 @@
 #include <attnviz/io/model_import.h>
+#include <attnviz/io/sentencepiece.h>
 
 #include <attnviz/io/toolkit_import.h>
 #include <attnviz/io/torch_file.h>
@@ -220,7 +221,9 @@ std::string fileKindName(FileKind kind)
     return "a file";
 }
 
-ImportedModel openModel(const std::string &path, const ImportOptions &options)
+namespace {
+
+ImportedModel openWithoutSubwordFiles(const std::string &path, const ImportOptions &options)
 {
     FileKind kind = sniffFile(path);
     std::string json;
@@ -260,6 +263,60 @@ ImportedModel openModel(const std::string &path, const ImportOptions &options)
     const size_t slash = path.find_last_of('/');
     const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
     throw ModelError(path + ": " + name + " is " + fileKindName(kind) + ", not a model: " + hint);
+}
+
+TokenizerSide subwordSide(const std::string &codes, const std::string &sentencePiece, TokenizerToolkit toolkit,
+                          const char *codesOption, const char *sentencePieceOption)
+{
+    if (!codes.empty() && !sentencePiece.empty())
+        throw ModelError(std::string(codesOption) + " and " + sentencePieceOption
+                         + ": give one tokenizer per side, BPE codes or a SentencePiece model");
+    TokenizerSide side;
+    side.toolkit = toolkit;
+    if (!codes.empty()) {
+        side.kind = TokenizerKind::Bpe;
+        side.codes = detail::readWholeFile(codes);
+        BpeSegmenter::fromText(side.codes, codes); // refused naming the file, not the record's key
+    } else {
+        side.kind = TokenizerKind::SentencePiece;
+        side.sentencePieceModel = SentencePieceSegmenter::fromFile(sentencePiece).serialized();
+    }
+    return side;
+}
+
+} // namespace
+
+bool SubwordFiles::empty() const
+{
+    return bpeCodes.empty() && sentencePiece.empty() && targetBpeCodes.empty() && targetSentencePiece.empty();
+}
+
+std::optional<TokenizerRecord> subwordRecord(const SubwordFiles &files, TokenizerToolkit toolkit)
+{
+    if (files.empty())
+        return {};
+    if (files.bpeCodes.empty() && files.sentencePiece.empty())
+        throw ModelError("--target-bpe-codes and --target-sentencepiece go with --bpe-codes or --sentencepiece "
+                         "(the source side's)");
+    TokenizerRecord record;
+    record.source = subwordSide(files.bpeCodes, files.sentencePiece, toolkit, "--bpe-codes", "--sentencepiece");
+    record.target = files.targetBpeCodes.empty() && files.targetSentencePiece.empty()
+                        ? record.source
+                        : subwordSide(files.targetBpeCodes, files.targetSentencePiece, toolkit, "--target-bpe-codes",
+                                      "--target-sentencepiece");
+    return record;
+}
+
+ImportedModel openModel(const std::string &path, const ImportOptions &options)
+{
+    ImportedModel imported = openWithoutSubwordFiles(path, options);
+    if (options.subwords.empty())
+        return imported;
+    const TokenizerToolkit toolkit =
+        imported.report.toolkit == "OpenNMT-py" ? TokenizerToolkit::OpenNmtPy : TokenizerToolkit::Plain;
+    imported.model.tokenizer = subwordRecord(options.subwords, toolkit);
+    makeTokenizers(imported.model, path); // the given files load
+    return imported;
 }
 
 std::string recognizeToolkit(const std::string &path)

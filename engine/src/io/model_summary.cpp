@@ -3,6 +3,35 @@
 
 namespace attnviz {
 
+namespace {
+
+// "bpe (Joey NMT, lowercase, separator @@, vocabulary-restricted)".
+std::string describeTokenizer(const TokenizerSide &side)
+{
+    std::vector<std::string> notes;
+    if (side.toolkit == TokenizerToolkit::JoeyNmt)
+        notes.push_back("Joey NMT");
+    else if (side.toolkit == TokenizerToolkit::OpenNmtPy)
+        notes.push_back("OpenNMT-py");
+    if (side.normalize)
+        notes.push_back("normalize");
+    if (side.lowercase)
+        notes.push_back("lowercase");
+    if (side.kind == TokenizerKind::Bpe) {
+        notes.push_back("separator " + side.bpe.separator);
+        if (side.bpe.merges >= 0)
+            notes.push_back(std::to_string(side.bpe.merges) + " merges");
+    }
+    if (side.restrictToModelVocabulary || !side.bpeVocabulary.empty())
+        notes.push_back("vocabulary-restricted");
+    std::string text = tokenizerKindName(side.kind);
+    for (size_t i = 0; i < notes.size(); ++i)
+        text += (i ? ", " : " (") + notes[i];
+    return notes.empty() ? text : text + ")";
+}
+
+} // namespace
+
 std::vector<ModelSummaryField> modelSummary(const ModelFile &model)
 {
     const ModelConfig &config = model.config;
@@ -49,6 +78,9 @@ std::vector<ModelSummaryField> modelSummary(const ModelFile &model)
     if (!config.sourceEos)
         fields.push_back({"Source EOS", "no"});
     fields.push_back({"Normalization", normalizationName(config.normalization)});
+    if (model.tokenizer)
+        fields.push_back({"Tokenizer", "source " + describeTokenizer(model.tokenizer->source) + "; target "
+                                           + describeTokenizer(model.tokenizer->target)});
     fields.push_back({"Source vocabulary", std::to_string(model.sourceVocab.size()) + " words"});
     fields.push_back({"Target vocabulary", std::to_string(model.targetVocab.size()) + " words"});
     fields.push_back({"Parameters", std::to_string(model.parameterCount())});

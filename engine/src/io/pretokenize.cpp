@@ -5,6 +5,7 @@
 #include <unicode/unistr.h>
 
 #include <stdexcept>
+#include <vector>
 
 namespace attnviz {
 
@@ -23,7 +24,7 @@ bool isPythonSpace(char32_t c)
         || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
 }
 
-std::string pythonStrip(const std::string &utf8)
+std::string pythonStripImpl(const std::string &utf8)
 {
     const icu::UnicodeString text = icu::UnicodeString::fromUTF8(utf8);
     int32_t start = 0, end = text.length();
@@ -60,6 +61,28 @@ std::string unicodeLower(std::string_view utf8)
     return out;
 }
 
+std::string joeyRemoveExtraSpaces(std::string_view utf8)
+{
+    std::string text(utf8);
+    replaceAll(text, "\u200b", "");
+    std::string collapsed;
+    for (size_t i = 0; i < text.size();) {
+        const bool space = text[i] == ' ';
+        const bool ideographic = text.compare(i, 3, "\u3000") == 0;
+        if (space || ideographic) {
+            collapsed += ' ';
+            while (i < text.size() && (text[i] == ' ' || text.compare(i, 3, "\u3000") == 0))
+                i += text[i] == ' ' ? 1 : 3;
+            continue;
+        }
+        collapsed += text[i++];
+    }
+    text = std::move(collapsed);
+    for (const char *mark : {" ?", " !", " ,", " .", " :"})
+        replaceAll(text, mark, std::string_view(mark + 1));
+    return pythonStripImpl(text);
+}
+
 std::string joeyPreprocess(std::string_view utf8, bool lowercase, bool normalize)
 {
     std::string text(utf8);
@@ -68,27 +91,35 @@ std::string joeyPreprocess(std::string_view utf8, bool lowercase, bool normalize
         replaceAll(text, "\u2019", "'");
         replaceAll(text, "\u201c", "\"");
         replaceAll(text, "\u201d", "\"");
-        replaceAll(text, "\u200b", "");
-        std::string collapsed;
-        for (size_t i = 0; i < text.size();) {
-            const bool space = text[i] == ' ';
-            const bool ideographic = text.compare(i, 3, "\u3000") == 0;
-            if (space || ideographic) {
-                collapsed += ' ';
-                while (i < text.size() && (text[i] == ' ' || text.compare(i, 3, "\u3000") == 0))
-                    i += text[i] == ' ' ? 1 : 3;
-                continue;
-            }
-            collapsed += text[i++];
-        }
-        text = std::move(collapsed);
-        for (const char *mark : {" ?", " !", " ,", " .", " :"})
-            replaceAll(text, mark, std::string_view(mark + 1));
-        text = pythonStrip(text);
+        text = joeyRemoveExtraSpaces(text);
     }
     if (lowercase)
         text = unicodeLower(text);
     return text;
+}
+
+std::vector<std::string> pythonSplit(std::string_view utf8)
+{
+    const icu::UnicodeString text = icu::UnicodeString::fromUTF8(icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
+    std::vector<std::string> out;
+    const int32_t n = text.length();
+    for (int32_t i = 0; i < n;) {
+        while (i < n && isPythonSpace(text.char32At(i)))
+            i = text.moveIndex32(i, 1);
+        const int32_t start = i;
+        while (i < n && !isPythonSpace(text.char32At(i)))
+            i = text.moveIndex32(i, 1);
+        if (i > start) {
+            out.emplace_back();
+            text.tempSubStringBetween(start, i).toUTF8String(out.back());
+        }
+    }
+    return out;
+}
+
+std::string pythonStrip(std::string_view utf8)
+{
+    return pythonStripImpl(std::string(utf8));
 }
 
 } // namespace attnviz

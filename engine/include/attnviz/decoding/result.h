@@ -15,6 +15,7 @@ struct Hypothesis
 {
     std::vector<int> targetIds;          // EOS included when emitted
     std::vector<std::string> targetTokens;
+    std::string translation;             // targetTokens as text (detokenize)
     MatrixRM attention;                  // [steps x columns]: source positions (with EOS), or L slots
     MatrixRM energies;                   // [steps x columns]: the scores e_ij before the softmax
     MatrixRM contexts;                   // [steps x A]: c_i
@@ -41,7 +42,7 @@ struct AblationResult
 
 struct TranslationResult
 {
-    std::vector<std::string> sourceWords;  // the normalized input words
+    std::vector<std::string> sourceWords;  // the normalized input words, or the tokenizer's pieces
     std::vector<int> sourceIds;            // encoder input, EOS last when the model frames the source with it
     bool sourceEos = true;                 // whether sourceIds ends with EOS
     std::string eosToken;                  // the EOS word of both vocabularies

@@ -37,6 +37,10 @@ AblationResult decodeAblation(const Model &model, const TranslationResult &resul
 std::vector<TranslationResult> translateBatch(const Model &model, const std::vector<std::string> &sentences,
                                               const DecodeOptions &options, int threads = 0);
 
+// The text of an output: the target tokens (a final EOS left out) detokenized as the model's
+// toolkit does for its translation line, or joined by spaces for a word-level model.
+std::string detokenize(const Model &model, const std::vector<std::string> &targetTokens);
+
 // The default step limit for a source of n words (the positions fed to the encoder, EOS not
 // counted): 2 n + 10.
 int defaultMaxLength(int sourceWords);

@@ -28,6 +28,7 @@
 
 #include <attnviz/io/float_buffer.h>
 #include <attnviz/io/model_config.h>
+#include <attnviz/io/tokenizer.h>
 
 namespace attnviz {
 
@@ -48,6 +49,8 @@ struct ModelFile
     ModelConfig config;
     std::vector<std::string> sourceVocab, targetVocab; // index = token id
     std::map<std::string, Tensor> tensors;
+    // How typed text becomes pieces (metadata "tokenizer"); none: a word-level model.
+    std::optional<TokenizerRecord> tokenizer;
 
     int64_t parameterCount() const;
 };
@@ -73,7 +76,7 @@ ModelFile loadModelFromBytes(std::string_view bytes, const std::string &displayN
 
 // Throws ModelError (prefixed with displayName) unless the model satisfies every rule of the
 // format: known tensors with the right shapes, vocabularies that match the embeddings, special
-// tokens present, finite weights. The loaders call it; so does saveModelFile.
+// tokens present, finite weights, a tokenizer record whose models and codes load. The loaders call it; so does saveModelFile.
 void validateModel(const ModelFile &model, const std::string &displayName);
 
 // Serializers do not validate. Both are deterministic (tensors sorted by name).

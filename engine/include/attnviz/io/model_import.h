@@ -53,11 +53,27 @@ enum class FileKind {
 FileKind sniffFile(const std::string &path);
 std::string fileKindName(FileKind kind); // "a text file", "a PNG image"...
 
+// Subword files for a model whose checkpoint records no tokenizer (OpenNMT-py keeps its
+// transforms out of the checkpoint): subword-nmt codes or a SentencePiece model per side; the
+// target side takes the source side's unless given. They replace a record the model has.
+struct SubwordFiles
+{
+    std::string bpeCodes, sentencePiece;             // the source side (both: one of them)
+    std::string targetBpeCodes, targetSentencePiece; // the target side, if it differs
+
+    bool empty() const;
+};
+
+// The record for those files (read and embedded), following `toolkit`'s conventions; none when
+// no file is given. Throws ModelError for a file that cannot be read or two on one side.
+std::optional<TokenizerRecord> subwordRecord(const SubwordFiles &files, TokenizerToolkit toolkit);
+
 // The vocabularies and choices of TorchImportOptions, for checkpoints that lack them (its
 // encoder/decoder/checkpoint paths are not used: the path is openModel's).
 struct ImportOptions : TorchImportOptions
 {
     WeightAccess access = WeightAccess::Copy; // attnviz's safetensors files: mapped or copied
+    SubwordFiles subwords;
 };
 
 struct ImportReport

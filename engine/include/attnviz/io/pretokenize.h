@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace attnviz {
 
@@ -17,5 +18,11 @@ std::string unicodeLower(std::string_view utf8);
 // to ' " ", zero-width spaces removed, runs of spaces and ideographic spaces to one space, no
 // space before ? ! , . : and white space stripped at both ends; then, with lowercase, lowercase.
 std::string joeyPreprocess(std::string_view utf8, bool lowercase, bool normalize);
+// Joey NMT's remove_extra_spaces (post_process with normalize, and the second half of the above).
+std::string joeyRemoveExtraSpaces(std::string_view utf8);
+
+// Python's str.split() and str.strip() without arguments: on Unicode white space.
+std::vector<std::string> pythonSplit(std::string_view utf8);
+std::string pythonStrip(std::string_view utf8);
 
 } // namespace attnviz

@@ -15,7 +15,7 @@ namespace attnviz {
 // "tutorial": lowercase, Unicode NFD without combining marks (so "été" -> "ete"), a space
 // before each of . ! ?, every run of other characters than a-z A-Z . ! ? to one space, trim.
 // "none": the text as it is, trimmed. "lowercase": trimmed and lowercased as Python's
-// str.lower() does, code point by code point (Joey NMT's lowercase: true). Invalid UTF-8
+// str.lower() does (unicodeLower, ICU; Joey NMT's lowercase: true). Invalid UTF-8
 // bytes count as characters outside a-z (so they become spaces with "tutorial"; the other two
 // keep them).
 std::string normalizeText(std::string_view utf8, Normalization normalization);

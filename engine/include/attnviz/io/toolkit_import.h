@@ -48,6 +48,11 @@ struct JoeyConfig
     std::string sourceVocabFile, targetVocabFile;
     bool tiedEmbeddings = false, tiedSoftmax = false;
     bool version1 = false; // the 1.x layout (data.src is a language name)
+    // data.src / data.trg's tokenizer (level bpe or char, or normalize), without the file it
+    // names: tokenizerFiles[0] / [1] is tokenizer_cfg.model_file or codes as config.yaml gives
+    // it (openJoeyModel reads it and embeds it). None: Joey's plain word level.
+    std::optional<TokenizerRecord> tokenizer;
+    std::string tokenizerFiles[2];
 };
 
 // Reads config.yaml (yaml-cpp) and maps its model section. Throws ModelError "<displayName>:

@@ -71,6 +71,11 @@ public:
     Vector initialDecoderState(const Encoding &encoding) const;
     const Decoder &decoder() const { return *m_decoder; }
 
+    // The model file's tokenizer of each side; null for a word-level model (no record), whose
+    // text is split by config().normalization.
+    const Tokenizer *sourceTokenizer() const { return m_tokenizers.source ? &*m_tokenizers.source : nullptr; }
+    const Tokenizer *targetTokenizer() const { return m_tokenizers.target ? &*m_tokenizers.target : nullptr; }
+
 private:
     ModelFile m_file;
     std::string m_displayName;
@@ -80,6 +85,7 @@ private:
     int m_sos = 0, m_sourceEos = 0, m_targetEos = 0;
     std::optional<int> m_sourceUnk, m_targetUnk;
     std::vector<int> m_neverGenerate;
+    ModelTokenizers m_tokenizers;
 };
 
 } // namespace attnviz

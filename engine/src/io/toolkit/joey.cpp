@@ -141,6 +141,8 @@ JoeyConfig joeyConfigFromYaml(const std::string &yamlText, const std::string &di
     joey.version1 = data.has("src") && !data.isMap("src");
     std::vector<std::pair<std::string, std::string>> levels; // key, value
     bool lowercase = false;
+    TokenizerSide sides[2];
+    bool record = false;
     if (joey.version1) {
         joey.sourceVocabFile = data.string("src_vocab", "");
         joey.targetVocabFile = data.string("trg_vocab", "");
@@ -148,22 +150,55 @@ JoeyConfig joeyConfigFromYaml(const std::string &yamlText, const std::string &di
         lowercase = data.boolean("lowercase", false);
     } else {
         readSpecials(data, joey.specials);
-        for (const char *side : {"src", "trg"}) {
-            const YamlReader s = data.object(side);
-            (side[0] == 's' ? joey.sourceVocabFile : joey.targetVocabFile) = s.string("voc_file", "");
-            levels.emplace_back(s.pathOf("level"), s.string("level", "word"));
+        for (int index = 0; index < 2; ++index) {
+            const YamlReader s = data.object(index == 0 ? "src" : "trg");
+            (index == 0 ? joey.sourceVocabFile : joey.targetVocabFile) = s.string("voc_file", "");
             lowercase = lowercase || s.boolean("lowercase", false);
-            if (s.boolean("normalize", false))
-                s.fail(s.pathOf("normalize") + ": Joey's Unicode and Moses normalization is not supported yet");
-            const YamlReader tokenizer = s.object("tokenizer_cfg");
-            if (tokenizer.string("pretokenizer", "none") != "none")
-                tokenizer.fail(tokenizer.pathOf("pretokenizer") + " '" + tokenizer.string("pretokenizer", "")
-                               + "': pre-tokenized input (Moses) is not supported yet");
+            // tokenizers._build_tokenizer: the level picks the tokenizer, tokenizer_cfg its options.
+            TokenizerSide &side = sides[index];
+            side.toolkit = TokenizerToolkit::JoeyNmt;
+            side.lowercase = s.boolean("lowercase", false);
+            side.normalize = s.boolean("normalize", false);
+            const YamlReader cfg = s.object("tokenizer_cfg");
+            const std::string pretokenizer = cfg.string("pretokenizer", "none");
+            if (pretokenizer != "none")
+                cfg.fail(cfg.pathOf("pretokenizer") + " '" + pretokenizer
+                         + "': Moses pre-tokenization (sacremoses) is not supported yet");
+            const std::string level = s.string("level", "word");
+            if (level == "word") {
+                side.kind = TokenizerKind::Word;
+                record = record || side.normalize; // else the config's normalization does the same
+            } else if (level == "char") {
+                side.kind = TokenizerKind::Character;
+                record = true;
+            } else if (level == "bpe") {
+                record = true;
+                side.restrictToModelVocabulary = true; // set_vocab, which data.load_data always calls
+                const std::string type = s.string("tokenizer_type", s.string("bpe_type", "sentencepiece"));
+                const char *key = type == "sentencepiece" ? "model_file" : "codes";
+                if (type == "sentencepiece") {
+                    side.kind = TokenizerKind::SentencePiece;
+                } else if (type == "subword-nmt") {
+                    side.kind = TokenizerKind::Bpe;
+                    side.bpe.separator = cfg.string("separator", "@@");
+                } else {
+                    s.fail(s.pathOf("tokenizer_type") + " '" + type
+                           + "': unknown (Joey NMT knows sentencepiece and subword-nmt)");
+                }
+                joey.tokenizerFiles[index] = cfg.string(key, "");
+                if (joey.tokenizerFiles[index].empty())
+                    cfg.fail(cfg.pathOf(key) + " is missing (level bpe with " + type + " needs it)");
+            } else {
+                s.fail(s.pathOf("level") + " '" + level + "': unknown (Joey NMT knows word, bpe and char)");
+            }
         }
     }
+    if (record)
+        joey.tokenizer = TokenizerRecord {sides[0], sides[1]};
     for (const auto &[key, level] : levels) {
         if (level != "word")
-            top.fail(key + " '" + level + "': only word-level models are supported yet (subwords and characters are not)");
+            top.fail(key + " '" + level + "': only word-level models are supported in Joey NMT 1.x configurations "
+                     "(whose subword data was segmented before training)");
     }
     c.normalization = lowercase ? Normalization::Lowercase : Normalization::None;
 

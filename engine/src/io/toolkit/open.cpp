@@ -44,17 +44,46 @@ fs::path joeyCheckpoint(const fs::path &dir)
     return best;
 }
 
-std::vector<std::string> joeyVocabFile(const fs::path &dir, const std::string &named, const char *fallback,
-                                       const JoeySpecials &specials)
+// A file config.yaml names: relative to where Joey ran, so the copy Joey saved in the model
+// directory (as `fallback`) when that is not there.
+fs::path joeyFile(const fs::path &dir, const std::string &named, const std::string &fallback, const std::string &what)
 {
-    // voc_file is relative to where Joey ran; the copy in the model directory is what it saved.
     fs::path path = named.empty() ? dir / fallback : fs::path(named);
     if (!fs::is_regular_file(path) && fs::is_regular_file(dir / fallback))
         path = dir / fallback;
     if (!fs::is_regular_file(path))
-        throwModelError((dir / "config.yaml").string(), "the vocabulary file '" + path.string()
+        throwModelError((dir / "config.yaml").string(), "the " + what + " '" + path.string()
                                                             + "' is missing (nor is there " + fallback + ")");
+    return path;
+}
+
+std::vector<std::string> joeyVocabFile(const fs::path &dir, const std::string &named, const char *fallback,
+                                       const JoeySpecials &specials)
+{
+    const fs::path path = joeyFile(dir, named, fallback, "vocabulary file");
     return joeyVocabulary(detail::readWholeFile(path.string()), specials, path.string());
+}
+
+// The SentencePiece models and codes the tokenizer names, embedded in the record. Joey's
+// copy_cfg_file saves them in the model directory under their own names.
+void embedJoeyTokenizerFiles(const fs::path &dir, JoeyConfig &joey)
+{
+    if (!joey.tokenizer)
+        return;
+    const char *keys[2] = {"data.src.tokenizer_cfg", "data.trg.tokenizer_cfg"};
+    for (int index = 0; index < 2; ++index) {
+        TokenizerSide &side = index == 0 ? joey.tokenizer->source : joey.tokenizer->target;
+        const std::string &named = joey.tokenizerFiles[index];
+        if (side.kind == TokenizerKind::SentencePiece) {
+            const fs::path path = joeyFile(dir, named, fs::path(named).filename().string(),
+                                           std::string("SentencePiece model (") + keys[index] + ".model_file)");
+            side.sentencePieceModel = detail::readWholeFile(path.string());
+        } else if (side.kind == TokenizerKind::Bpe) {
+            const fs::path path = joeyFile(dir, named, fs::path(named).filename().string(),
+                                           std::string("codes file (") + keys[index] + ".codes)");
+            side.codes = detail::readWholeFile(path.string());
+        }
+    }
 }
 
 // The fields of an argparse.Namespace record that are numbers, strings, booleans or None.
@@ -108,7 +137,8 @@ ModelFile openJoeyModel(const std::string &path, const TorchFile *opened)
     const fs::path dir = fs::is_directory(p) ? p : p.parent_path();
     const fs::path checkpoint = fs::is_directory(p) ? joeyCheckpoint(dir) : p;
     const std::string configPath = (dir / "config.yaml").string();
-    const JoeyConfig joey = joeyConfigFromYaml(detail::readWholeFile(configPath), configPath);
+    JoeyConfig joey = joeyConfigFromYaml(detail::readWholeFile(configPath), configPath);
+    embedJoeyTokenizerFiles(dir, joey);
     std::vector<std::string> source = joeyVocabFile(dir, joey.sourceVocabFile, "src_vocab.txt", joey.specials);
     std::vector<std::string> target = joeyVocabFile(dir, joey.targetVocabFile, "trg_vocab.txt", joey.specials);
     std::optional<TorchFile> own;
@@ -119,7 +149,10 @@ ModelFile openJoeyModel(const std::string &path, const TorchFile *opened)
     if (!state)
         throwModelError(checkpoint.string(), "no 'model_state' entry (a Joey NMT checkpoint holds model_state, "
                                              "optimizer_state, ...)");
-    return joeyModel(joey, std::move(source), std::move(target), collectTensors(file, *state), checkpoint.string());
+    ModelFile model = joeyModel(joey, std::move(source), std::move(target), collectTensors(file, *state), checkpoint.string());
+    model.tokenizer = joey.tokenizer;
+    makeTokenizers(model, configPath); // the embedded model and codes load
+    return model;
 }
 
 bool isOnmtCheckpoint(const TorchFile &file)

@@ -1,0 +1,14 @@
+// The tokenizer entry: a record (JSON) -> Tokenizer -> encode and decode: any bytes must work or throw ModelError (fuzz_subword.h).
+#include "fuzz_subword.h"
+
+#include <cstddef>
+#include <cstdint>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    try {
+        attnviz::fuzz::tokenizeWithRecord(std::string_view(reinterpret_cast<const char *>(data), size));
+    } catch (const attnviz::ModelError &) {
+    }
+    return 0;
+}
