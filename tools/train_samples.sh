@@ -1,6 +1,6 @@
 #!/bin/bash
 # Reproduce the sample models in sample_models/ (and their model cards).
-#   tools/train_samples.sh [eng-fra-bahdanau|eng-fra-luong|eng-fra-legacy|dates|tiny]...
+#   tools/train_samples.sh [eng-fra-bahdanau|eng-fra-luong|eng-fra-legacy|dates|tiny|tiny-run]...
 # With no argument, trains all of them one after another. Needs Debian's python3-torch.
 # Checkpoints go to $ATTNVIZ_CKPT (default ~/attnviz-train/<model>); a run started again
 # with the same arguments resumes after the last finished epoch.
@@ -38,6 +38,12 @@ one() {
     tiny) train "$1" "${dates[@]}" --arch bahdanau --hidden 16 --epochs 15 --dtype F16 \
         --name "Tiny dates model (for fast tests)" \
         --description "A hidden-size-16 version of the dates model, small enough for quick tests." ;;
+    tiny-run) # the tiny model again, saved every 500 batches: sample_runs/dates-tiny (#19)
+        $PY tools/train.py "${dates[@]}" --arch bahdanau --hidden 16 --epochs 15 --dtype F16 \
+            --name "Tiny dates model (for fast tests)" \
+            --description "A hidden-size-16 version of the dates model, small enough for quick tests." \
+            --save-every 500 --run-dir sample_runs/dates-tiny \
+            --out "$CKPT/tiny-run/tiny.safetensors" --ckpt-dir "$CKPT/tiny-run" ;;
     *) echo "unknown sample model: $1" >&2; exit 2 ;;
     esac
 }

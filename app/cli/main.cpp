@@ -2,6 +2,7 @@
 #include "command_docs.h"
 #include "command_line.h"
 #include "align_command.h"
+#include "compare_command.h"
 #include "import_command.h"
 #include "export_command.h"
 #include "figure_renderer.h"
@@ -62,6 +63,8 @@ std::vector<attnviz::cli::CommandSpec> commands(const attnviz::cli::FigureRender
         attnviz::cli::alignCommand(),
         attnviz::cli::importCommand(),
         attnviz::cli::exportCommand(renderer, exportThreads(), figureError),
+        attnviz::cli::compareCommand(),
+        attnviz::cli::timelineCommand(),
     };
 }
 
