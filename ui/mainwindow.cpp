@@ -3,6 +3,8 @@
 #include "alignmentmodel.h"
 #include "alignmentsession.h"
 #include "alignmentview.h"
+#include "comparewindow.h"
+#include "comparisoncontroller.h"
 #include "contextdock.h"
 #include "decodingpanel.h"
 #include "exportwriter.h"
@@ -18,6 +20,7 @@
 #include "settings.h"
 #include "statusbar.h"
 
+#include <attnviz/io/model_import.h>
 #include <attnviz/models/model.h>
 
 #include <QAction>
@@ -212,6 +215,7 @@ void MainWindow::createMenus()
         fileMenu->addAction(tr("Save model &as…"), this, &MainWindow::saveModelDialog);
     m_saveModelAction->setShortcut(QKeySequence(tr("Ctrl+Shift+S")));
     m_saveModelAction->setEnabled(false);
+    fileMenu->addAction(tr("Co&mpare with…"), this, &MainWindow::compareWithDialog);
     m_recentMenu = fileMenu->addMenu(tr("&Recent models"));
     m_sampleMenu = fileMenu->addMenu(tr("&Sample models"));
     fileMenu->addSeparator();
@@ -450,6 +454,36 @@ void MainWindow::openModel()
         loadModel(path);
 }
 
+void MainWindow::compareWithDialog()
+{
+    const QString path = filedialogs::openModel(
+        this, m_settings->startDirectory(Settings::FileKind::Model, modelPath(), sampleModelsDirectory()));
+    if (!path.isEmpty())
+        compareWith(path);
+}
+
+CompareWindow *MainWindow::compareWith(const QString &path)
+{
+    if (!m_models->model()) {
+        showLoadError(tr("Open a model first: it is model A, the one at %1 model B.").arg(path));
+        return nullptr;
+    }
+    std::shared_ptr<const Model> b;
+    try {
+        ImportedModel imported = attnviz::openModel(path.toStdString());
+        b = std::make_shared<const Model>(std::move(imported.model), path.toStdString());
+    } catch (const std::exception &error) {
+        showLoadError(QString::fromStdString(error.what()));
+        return nullptr;
+    }
+    auto *controller = new ComparisonController;
+    controller->setModels(m_models->model(), m_models->name(), b, QFileInfo(path).completeBaseName());
+    controller->setSentence(m_panel->sentence(), m_panel->reference());
+    auto *window = new CompareWindow(controller, this);
+    window->show();
+    return window;
+}
+
 void MainWindow::showLoadError(const QString &message)
 {
     auto *box = new QMessageBox(QMessageBox::Warning, tr("Cannot open model"), message,
@@ -598,7 +632,10 @@ void MainWindow::dropEvent(QDropEvent *event)
     if (urls.isEmpty() || !urls.first().isLocalFile())
         return;
     event->acceptProposedAction();
-    loadModel(urls.first().toLocalFile());
+    if (event->modifiers() & Qt::ShiftModifier) // Shift: compare with the model in use
+        compareWith(urls.first().toLocalFile());
+    else
+        loadModel(urls.first().toLocalFile());
 }
 
 void MainWindow::setEnergiesShown(bool shown)

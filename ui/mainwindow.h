@@ -31,6 +31,7 @@ class QTextBrowser;
 
 namespace attnviz {
 
+class CompareWindow;
 class Model;
 struct FigureOptions;
 
@@ -55,6 +56,10 @@ public:
     // message in a window-modal box that does not block the caller.
     bool loadModel(const QString &path) { return m_models->load(path); }
     bool openFiles(const QStringList &paths) { return m_models->openFiles(paths); }
+    // File → Compare with…: the model in use (A) and the model at `path` (B) on the sentence and
+    // reference of the panel, in a window of their own; null (and a message box) when B cannot
+    // be opened or no model is loaded.
+    CompareWindow *compareWith(const QString &path);
     // A model made in memory (the PyTorch import): shown like a loaded one, not yet saved.
     void useModel(std::shared_ptr<const Model> model, const QString &label)
     {
@@ -171,6 +176,7 @@ private:
     void createMenus();
     void connectParts();
     void openModel();
+    void compareWithDialog();
     void importCheckpointDialog();
     void saveModelDialog();
     void exportAlignmentDialog();
