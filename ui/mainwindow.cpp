@@ -6,6 +6,8 @@
 #include "comparewindow.h"
 #include "comparisoncontroller.h"
 #include "contextdock.h"
+#include "timelinecontroller.h"
+#include "timelinewindow.h"
 #include "decodingpanel.h"
 #include "exportwriter.h"
 #include "figureexport.h"
@@ -32,6 +34,7 @@
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QGuiApplication>
 #include <QLineEdit>
@@ -216,6 +219,7 @@ void MainWindow::createMenus()
     m_saveModelAction->setShortcut(QKeySequence(tr("Ctrl+Shift+S")));
     m_saveModelAction->setEnabled(false);
     fileMenu->addAction(tr("Co&mpare with…"), this, &MainWindow::compareWithDialog);
+    fileMenu->addAction(tr("Open trainin&g run…"), this, &MainWindow::openTrainingRunDialog);
     m_recentMenu = fileMenu->addMenu(tr("&Recent models"));
     m_sampleMenu = fileMenu->addMenu(tr("&Sample models"));
     fileMenu->addSeparator();
@@ -480,6 +484,37 @@ CompareWindow *MainWindow::compareWith(const QString &path)
     controller->setModels(m_models->model(), m_models->name(), b, QFileInfo(path).completeBaseName());
     controller->setSentence(m_panel->sentence(), m_panel->reference());
     auto *window = new CompareWindow(controller, this);
+    window->show();
+    return window;
+}
+
+void MainWindow::openTrainingRunDialog()
+{
+    const QString directory = QFileDialog::getExistingDirectory(
+        this, tr("Open training run (a folder of checkpoints)"),
+        m_settings->startDirectory(Settings::FileKind::Model, modelPath(), sampleModelsDirectory()));
+    if (!directory.isEmpty())
+        openTrainingRun(directory);
+}
+
+TimelineWindow *MainWindow::openTrainingRun(const QString &directory)
+{
+    auto *controller = new TimelineController;
+    QString failure;
+    connect(controller, &TimelineController::timelineFailed, this, [&failure](const QString &m) { failure = m; });
+    try {
+        if (!controller->open(TrainingRun::fromDirectory(directory.toStdString()), QFileInfo(directory).fileName(),
+                              m_panel->sentence(), m_panel->reference())) {
+            delete controller;
+            showLoadError(failure);
+            return nullptr;
+        }
+    } catch (const std::exception &error) { // the folder holds no run
+        delete controller;
+        showLoadError(QString::fromStdString(error.what()));
+        return nullptr;
+    }
+    auto *window = new TimelineWindow(controller, this);
     window->show();
     return window;
 }

@@ -32,6 +32,7 @@ class QTextBrowser;
 namespace attnviz {
 
 class CompareWindow;
+class TimelineWindow;
 class Model;
 struct FigureOptions;
 
@@ -60,6 +61,9 @@ public:
     // reference of the panel, in a window of their own; null (and a message box) when B cannot
     // be opened or no model is loaded.
     CompareWindow *compareWith(const QString &path);
+    // File → Open training run…: a folder of checkpoints on the panel's sentence and reference;
+    // null (and a message box) when the run cannot be opened.
+    TimelineWindow *openTrainingRun(const QString &directory);
     // A model made in memory (the PyTorch import): shown like a loaded one, not yet saved.
     void useModel(std::shared_ptr<const Model> model, const QString &label)
     {
@@ -177,6 +181,7 @@ private:
     void connectParts();
     void openModel();
     void compareWithDialog();
+    void openTrainingRunDialog();
     void importCheckpointDialog();
     void saveModelDialog();
     void exportAlignmentDialog();

@@ -1,0 +1,115 @@
+// File → Open training run…: the timeline's state (TimelineController) and its window, a slider
+// and Play over the checkpoints of sample_runs/dates-tiny (#19).
+#include "testsettings.h"
+#include "mainwindow.h"
+#include "timelinecontroller.h"
+#include "timelinewindow.h"
+
+#include <QApplication>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSlider>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+
+using namespace attnviz;
+
+namespace {
+
+const QString runDirectory = QStringLiteral(ATTNVIZ_SOURCE_DIR "/sample_runs/dates-tiny");
+const QString sentence = QStringLiteral("the 3rd of may 1999");
+
+} // namespace
+
+class TestTimelineWindow : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase() { QVERIFY(m_settings.isValid()); }
+    void controllerFollowsTheRun();
+    void sliderAndPlay();
+    void withReference();
+    void notARun();
+
+private:
+    test::IsolatedSettings m_settings;
+};
+
+void TestTimelineWindow::controllerFollowsTheRun()
+{
+    TimelineController controller;
+    QSignalSpy moved(&controller, &TimelineController::currentChanged);
+    QVERIFY(controller.open(TrainingRun::fromDirectory(runDirectory.toStdString()), QStringLiteral("dates-tiny"),
+                            sentence, QString()));
+    QCOMPARE(controller.count(), 11);
+    QCOMPARE(controller.current(), 10); // the trained model first
+    QCOMPARE(moved.count(), 1);
+    controller.setCurrent(2);
+    QCOMPARE(moved.count(), 2);
+    QCOMPARE(controller.timeline().points[2].checkpoint.step, 1000LL);
+    // The heatmap shows that checkpoint's rows, forced on the fixed output.
+    const AlignmentModel *heatmap = controller.heatmap();
+    const TimelinePoint &p = controller.timeline().points[2];
+    QCOMPARE(heatmap->rows(), int(controller.timeline().targetTokens.size()));
+    QCOMPARE(heatmap->rowLabel(0), QStringLiteral("1999"));
+    QCOMPARE(heatmap->value(0, 4), double(p.attention(0, 4)));
+    controller.setCurrent(2); // no move
+    QCOMPARE(moved.count(), 2);
+    controller.setCurrent(99); // clamped
+    QCOMPARE(controller.current(), 10);
+}
+
+void TestTimelineWindow::sliderAndPlay()
+{
+    MainWindow main;
+    QVERIFY(main.loadModel(QStringLiteral(ATTNVIZ_SOURCE_DIR "/sample_models/tiny.safetensors")));
+    main.setSentence(sentence);
+    QVERIFY(main.waitForTranslation());
+    TimelineWindow *window = main.openTrainingRun(runDirectory);
+    QVERIFY(window);
+    QCOMPARE(window->slider()->maximum(), 10);
+    QCOMPARE(window->slider()->value(), 10);
+    window->slider()->setValue(0);
+    QCOMPARE(window->controller()->current(), 0);
+    QVERIFY2(window->stepLabel()->text().contains(QStringLiteral("model_step_0.safetensors")),
+             qPrintable(window->stepLabel()->text()));
+    // Play moves one checkpoint at a time and stops at the last.
+    window->setPlayInterval(1);
+    window->playButton()->setChecked(true);
+    QTRY_COMPARE(window->slider()->value(), 10);
+    QTRY_VERIFY(!window->playButton()->isChecked());
+    QCOMPARE(window->controller()->current(), 10);
+    window->close();
+}
+
+void TestTimelineWindow::withReference()
+{
+    MainWindow main;
+    main.setSentence(sentence);
+    main.setReference(QStringLiteral("1999 05 04"));
+    TimelineWindow *window = main.openTrainingRun(runDirectory);
+    QVERIFY(window);
+    QCOMPARE(window->controller()->timeline().targetTokens, (std::vector<std::string>{"1999", "05", "04", "EOS"}));
+    QCOMPARE(window->controller()->timeline().fixedOutput, std::string("target"));
+    window->close();
+}
+
+void TestTimelineWindow::notARun()
+{
+    MainWindow main;
+    main.setSentence(sentence);
+    QTemporaryDir empty;
+    QTimer::singleShot(0, []() {
+        for (QWidget *w : QApplication::topLevelWidgets())
+            if (auto *box = qobject_cast<QMessageBox *>(w))
+                box->close();
+    });
+    QVERIFY(!main.openTrainingRun(empty.path()));
+}
+
+QTEST_MAIN(TestTimelineWindow)
+#include "tst_timelinewindow.moc"
