@@ -6,6 +6,7 @@
 #include "timelinewindow.h"
 
 #include <QApplication>
+#include <QImage>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
@@ -34,6 +35,7 @@ private slots:
     void sliderAndPlay();
     void withReference();
     void notARun();
+    void exportsStripAndNumbers();
 
 private:
     test::IsolatedSettings m_settings;
@@ -109,6 +111,35 @@ void TestTimelineWindow::notARun()
                 box->close();
     });
     QVERIFY(!main.openTrainingRun(empty.path()));
+}
+
+void TestTimelineWindow::exportsStripAndNumbers()
+{
+    TimelineController controller;
+    QTemporaryDir dir;
+    QString error;
+    QVERIFY(!controller.exportTo(dir.filePath(QStringLiteral("none.png")), 300, &error)); // nothing opened
+    QVERIFY(controller.open(TrainingRun::fromDirectory(runDirectory.toStdString()), QStringLiteral("dates-tiny"),
+                            sentence, QString()));
+    // Eleven heatmaps, six to a row: two rows, wider than tall.
+    const QString png = dir.filePath(QStringLiteral("strip.png"));
+    QVERIFY2(controller.exportTo(png, 72, &error), qPrintable(error));
+    const QImage strip(png);
+    QVERIFY(!strip.isNull());
+    QVERIFY(strip.width() > strip.height());
+    const QString csv = dir.filePath(QStringLiteral("run.csv"));
+    QVERIFY(controller.exportTo(csv, 300, &error));
+    QFile csvFile(csv);
+    QVERIFY(csvFile.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = csvFile.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), 12);
+    QVERIFY(lines[1].startsWith("0,model_step_0.safetensors,"));
+    QVERIFY(lines[11].startsWith("4725,model_step_4725.safetensors,"));
+    const QString pdf = dir.filePath(QStringLiteral("strip.pdf"));
+    QVERIFY(controller.exportTo(pdf, 300, &error));
+    QFile pdfFile(pdf);
+    QVERIFY(pdfFile.open(QIODevice::ReadOnly));
+    QVERIFY(pdfFile.readAll().startsWith("%PDF"));
 }
 
 QTEST_MAIN(TestTimelineWindow)

@@ -33,13 +33,18 @@ public:
     // The current checkpoint's attention, as the heatmap shows it.
     const AlignmentModel *heatmap() const { return &m_heatmap; }
 
+    // By the path's suffix: png (at dpi), svg, pdf: the small multiples, one heatmap per
+    // checkpoint with its step, six to a row; csv, json: timelineToCsv / timelineToJson (with the
+    // sentence). Atomic; false and *error when there is nothing to export or it cannot be written.
+    bool exportTo(const QString &path, int dpi, QString *error) const;
+
 signals:
     void currentChanged(int index);
     void timelineFailed(const QString &message);
 
 private:
     Timeline m_timeline;
-    QString m_runLabel;
+    QString m_runLabel, m_sentence;
     int m_current = -1;
     AlignmentModel m_heatmap;
 };

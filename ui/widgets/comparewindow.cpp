@@ -87,6 +87,7 @@ CompareWindow::CompareWindow(ComparisonController *controller, QWidget *parent)
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     m_export = buttons->addButton(tr("&Export…"), QDialogButtonBox::ActionRole);
+    m_export->setAutoDefault(false);
     m_export->setToolTip(tr("The side-by-side figure (PNG, SVG, PDF) or the numbers (CSV, JSON)"));
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::close);
     connect(m_export, &QPushButton::clicked, this, &CompareWindow::exportDialog);

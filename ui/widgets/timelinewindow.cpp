@@ -1,11 +1,13 @@
 #include "timelinewindow.h"
 
 #include "alignmentrenderer.h"
+#include "filedialogs.h"
 #include "timelinecontroller.h"
 
 #include <QDialogButtonBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QMessageBox>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
@@ -192,6 +194,7 @@ TimelineWindow::TimelineWindow(TimelineController *controller, QWidget *parent)
 
     m_play = new QPushButton(tr("&Play"), this);
     m_play->setCheckable(true);
+    m_play->setAutoDefault(false); // Return in the window must not start playing
     m_play->setToolTip(tr("Step through the checkpoints; again to stop"));
     m_slider = new QSlider(Qt::Horizontal, this);
     m_slider->setRange(0, std::max(0, controller->count() - 1));
@@ -209,6 +212,15 @@ TimelineWindow::TimelineWindow(TimelineController *controller, QWidget *parent)
     controls->addWidget(m_step);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::close);
+    QPushButton *exportButton = buttons->addButton(tr("&Export…"), QDialogButtonBox::ActionRole);
+    exportButton->setAutoDefault(false);
+    exportButton->setToolTip(tr("Every checkpoint's heatmap as a strip (PNG, SVG, PDF), or the numbers (CSV, JSON)"));
+    connect(exportButton, &QPushButton::clicked, this, [this]() {
+        const std::optional<filedialogs::ExportTarget> target = filedialogs::exportAlignment(this, QString());
+        QString error;
+        if (target && !m_controller->exportTo(target->path, target->pngDpi, &error))
+            QMessageBox::warning(this, tr("Export failed"), error);
+    });
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_output);
     layout->addWidget(splitter, 1);
