@@ -220,6 +220,7 @@ void MainWindow::createMenus()
     m_saveModelAction->setEnabled(false);
     fileMenu->addAction(tr("Co&mpare with…"), this, &MainWindow::compareWithDialog);
     fileMenu->addAction(tr("Open trainin&g run…"), this, &MainWindow::openTrainingRunDialog);
+    fileMenu->addAction(tr("Open training run from c&heckpoint files…"), this, &MainWindow::openCheckpointsDialog);
     m_recentMenu = fileMenu->addMenu(tr("&Recent models"));
     m_sampleMenu = fileMenu->addMenu(tr("&Sample models"));
     fileMenu->addSeparator();
@@ -494,17 +495,35 @@ void MainWindow::openTrainingRunDialog()
         this, tr("Open training run (a folder of checkpoints)"),
         m_settings->startDirectory(Settings::FileKind::Model, modelPath(), sampleModelsDirectory()));
     if (!directory.isEmpty())
-        openTrainingRun(directory);
+        openTrainingRun({directory});
 }
 
-TimelineWindow *MainWindow::openTrainingRun(const QString &directory)
+void MainWindow::openCheckpointsDialog()
 {
+    const QStringList files = QFileDialog::getOpenFileNames(
+        this, tr("Open training run (the checkpoints, in any order)"),
+        m_settings->startDirectory(Settings::FileKind::Model, modelPath(), sampleModelsDirectory()),
+        tr("Models and checkpoints (*.safetensors *.json *.pt *.pth *.tar *.ckpt *.bin);;All files (*)"));
+    if (!files.isEmpty())
+        openTrainingRun(files);
+}
+
+TimelineWindow *MainWindow::openTrainingRun(const QStringList &paths)
+{
+    if (paths.isEmpty())
+        return nullptr;
+    std::vector<std::string> files;
+    for (const QString &path : paths)
+        files.push_back(path.toStdString());
+    const bool folder = paths.size() == 1 && QFileInfo(paths.front()).isDir();
     auto *controller = new TimelineController;
     QString failure;
     connect(controller, &TimelineController::timelineFailed, this, [&failure](const QString &m) { failure = m; });
     try {
-        if (!controller->open(TrainingRun::fromDirectory(directory.toStdString()), QFileInfo(directory).fileName(),
-                              m_panel->sentence(), m_panel->reference())) {
+        TrainingRun run = folder ? TrainingRun::fromDirectory(files.front()) : TrainingRun::fromFiles(files);
+        const QString label = folder ? QFileInfo(paths.front()).fileName()
+                                     : tr("%n checkpoints", nullptr, int(paths.size()));
+        if (!controller->open(std::move(run), label, m_panel->sentence(), m_panel->reference())) {
             delete controller;
             showLoadError(failure);
             return nullptr;

@@ -61,9 +61,10 @@ public:
     // reference of the panel, in a window of their own; null (and a message box) when B cannot
     // be opened or no model is loaded.
     CompareWindow *compareWith(const QString &path);
-    // File → Open training run…: a folder of checkpoints on the panel's sentence and reference;
-    // null (and a message box) when the run cannot be opened.
-    TimelineWindow *openTrainingRun(const QString &directory);
+    // File → Open training run…: a folder of checkpoints, or several checkpoint files (put in step
+    // order), on the panel's sentence and reference; null (and a message box) when the run
+    // cannot be opened.
+    TimelineWindow *openTrainingRun(const QStringList &paths);
     // A model made in memory (the PyTorch import): shown like a loaded one, not yet saved.
     void useModel(std::shared_ptr<const Model> model, const QString &label)
     {
@@ -182,6 +183,7 @@ private:
     void openModel();
     void compareWithDialog();
     void openTrainingRunDialog();
+    void openCheckpointsDialog();
     void importCheckpointDialog();
     void saveModelDialog();
     void exportAlignmentDialog();

@@ -36,6 +36,7 @@ private slots:
     void withReference();
     void notARun();
     void exportsStripAndNumbers();
+    void filesChosenByHand();
 
 private:
     test::IsolatedSettings m_settings;
@@ -71,7 +72,7 @@ void TestTimelineWindow::sliderAndPlay()
     QVERIFY(main.loadModel(QStringLiteral(ATTNVIZ_SOURCE_DIR "/sample_models/tiny.safetensors")));
     main.setSentence(sentence);
     QVERIFY(main.waitForTranslation());
-    TimelineWindow *window = main.openTrainingRun(runDirectory);
+    TimelineWindow *window = main.openTrainingRun({runDirectory});
     QVERIFY(window);
     QCOMPARE(window->slider()->maximum(), 10);
     QCOMPARE(window->slider()->value(), 10);
@@ -93,7 +94,7 @@ void TestTimelineWindow::withReference()
     MainWindow main;
     main.setSentence(sentence);
     main.setReference(QStringLiteral("1999 05 04"));
-    TimelineWindow *window = main.openTrainingRun(runDirectory);
+    TimelineWindow *window = main.openTrainingRun({runDirectory});
     QVERIFY(window);
     QCOMPARE(window->controller()->timeline().targetTokens, (std::vector<std::string>{"1999", "05", "04", "EOS"}));
     QCOMPARE(window->controller()->timeline().fixedOutput, std::string("target"));
@@ -110,7 +111,7 @@ void TestTimelineWindow::notARun()
             if (auto *box = qobject_cast<QMessageBox *>(w))
                 box->close();
     });
-    QVERIFY(!main.openTrainingRun(empty.path()));
+    QVERIFY(!main.openTrainingRun({empty.path()}));
 }
 
 void TestTimelineWindow::exportsStripAndNumbers()
@@ -140,6 +141,24 @@ void TestTimelineWindow::exportsStripAndNumbers()
     QFile pdfFile(pdf);
     QVERIFY(pdfFile.open(QIODevice::ReadOnly));
     QVERIFY(pdfFile.readAll().startsWith("%PDF"));
+}
+
+void TestTimelineWindow::filesChosenByHand()
+{
+    MainWindow main;
+    main.setSentence(sentence);
+    // Given out of order (and by name "1000" before "500"): shown in the order of their steps.
+    TimelineWindow *window = main.openTrainingRun({runDirectory + QStringLiteral("/model_step_1000.safetensors"),
+                                                   runDirectory + QStringLiteral("/model_step_4725.safetensors"),
+                                                   runDirectory + QStringLiteral("/model_step_500.safetensors")});
+    QVERIFY(window);
+    const auto &points = window->controller()->timeline().points;
+    QCOMPARE(points.size(), size_t(3));
+    QCOMPARE(points[0].checkpoint.step, 500LL);
+    QCOMPARE(points[1].checkpoint.step, 1000LL);
+    QCOMPARE(points[2].checkpoint.step, 4725LL);
+    QVERIFY(window->windowTitle().contains(QStringLiteral("3 checkpoints")));
+    window->close();
 }
 
 QTEST_MAIN(TestTimelineWindow)
