@@ -4,6 +4,7 @@
 
 #include "testmodels.h"
 
+#include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -63,6 +64,7 @@ private slots:
     void directoryRun();
     void directoryWithoutCheckpoints();
     void timelineOnRandomRun();
+    void toolkitRuns();
 };
 
 void TestCompare::jensenShannonByHand()
@@ -340,6 +342,30 @@ void TestCompare::timelineOnRandomRun()
         QVERIFY(std::abs(p.logProb - p.result.best().score) < 1e-12);
         QCOMPARE(p.entropy.size(), t.targetTokens.size());
     }
+}
+
+void TestCompare::toolkitRuns()
+{
+    // A Joey NMT model directory: its N.ckpt, in step order; best.ckpt and latest.ckpt repeat one
+    // of them and are left out. Each opens through openModel as a Joey checkpoint.
+    const QString joey = QStringLiteral(ATTNVIZ_SOURCE_DIR "/tests/data/joey/gru-bahdanau-bridge");
+    QTemporaryDir dir;
+    for (const QString &name : {QStringLiteral("config.yaml"), QStringLiteral("src_vocab.txt"), QStringLiteral("trg_vocab.txt"),
+                                QStringLiteral("best.ckpt"), QStringLiteral("100.ckpt")})
+        QVERIFY(QFile::copy(joey + QLatin1Char('/') + name, dir.filePath(name)));
+    QVERIFY(QFile::copy(joey + QStringLiteral("/100.ckpt"), dir.filePath(QStringLiteral("20.ckpt"))));
+    const attnviz::TrainingRun run = attnviz::TrainingRun::fromDirectory(dir.path().toStdString());
+    QCOMPARE(run.size(), 2);
+    QCOMPARE(run.checkpoints()[0].file, std::string("20.ckpt"));
+    QCOMPARE(run.checkpoints()[1].step, 100LL);
+    QCOMPARE(run.model(1)->targetVocabSize(), run.model(0)->targetVocabSize());
+    QCOMPARE(run.model(0)->displayName(), std::string("20.ckpt"));
+    // OpenNMT-py: model_step_N.pt.
+    const attnviz::TrainingRun onmt =
+        attnviz::TrainingRun::fromDirectory(ATTNVIZ_SOURCE_DIR "/tests/data/onmt/brnn-gru-dot-bridge");
+    QCOMPARE(onmt.size(), 1);
+    QCOMPARE(onmt.checkpoints()[0].step, 200LL);
+    QVERIFY(onmt.model(0)->sourceVocabSize() > 0);
 }
 
 QTEST_GUILESS_MAIN(TestCompare)
