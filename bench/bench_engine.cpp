@@ -9,6 +9,7 @@
 //     bench_engine --roofline build/bench-models    greedy step against plain Eigen GEMVs and memory
 #include "timing.h"
 
+#include <attnviz/analysis/attribution.h>
 #include <attnviz/models/model.h>
 #include <attnviz/io/text.h>
 #include <attnviz/decoding/translate.h>
@@ -76,6 +77,14 @@ json runCase(const json &c, const std::string &dir)
                     tokens += r.best().steps();
             });
             extra["tokens"] = tokens;
+        } else if (kind.rfind("attribute-", 0) == 0) {
+            // The model's own translation, attributed (the translation is not timed).
+            const TranslationResult r = translate(*model, sentences.front(), options);
+            AttributionOptions attribution;
+            attribution.method = kind == "attribute-ig50" ? AttributionMethod::IntegratedGradients : AttributionMethod::Gradient;
+            attribution.steps = 50;
+            timing = measure([&] { attribute(*model, r.sourceIds, r.best().targetIds, attribution); });
+            extra["tokens"] = r.best().steps();
         } else {
             int tokens = 0;
             timing = measure([&] { tokens = translate(*model, sentences.front(), options).best().steps(); });

@@ -9,6 +9,7 @@ packages=(
     qt6-base-dev qt6-svg-dev
     libeigen3-dev nlohmann-json3-dev libzip-dev libyaml-cpp-dev libsentencepiece-dev libicu-dev pkg-config
     fonts-dejavu-core xvfb xauth
+    poppler-utils # pdftotext: tests/ui/tst_walkthroughexport reads the walkthrough PDF's text
     clang libclang-rt-14-dev # the libFuzzer targets in fuzz/, run by scripts/test.sh
     help2man # the man page attnviz(1), made by the build
     # checking the installation and the .deb (tests/install/)

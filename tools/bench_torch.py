@@ -64,6 +64,8 @@ def run_case(case, directory):
         return out
     model, sv, tv = load_model(path)
     sentences = case["sentences"]
+    if kind.startswith("attribute-"):
+        return attribution_case(out, kind, model, sv, tv, sentences[0])
     if kind == "encode":
         out.update(measure(lambda: ref._run_encoder(model, ref.encode_source(model, sv, sentences[0])[0])))
         return out
@@ -79,6 +81,27 @@ def run_case(case, directory):
 
     out.update(measure(run))
     out["tokens"] = tokens[0]
+    return out
+
+
+def attribution_case(out, kind, model, sv, tv, sentence):
+    """PyTorch autograd doing what attnviz's attribute() does for the model's own translation:
+    one backward pass per output token (gradient), or that at 50 scaled inputs (IG)."""
+    import make_golden_attribution as mga
+    family = fam.as_family(model)
+    family.sos_id = tv.index[family.config["sos_token"]]
+    ids = ref.encode_source(model, sv, sentence)[0]
+    target = ref.greedy(model, sv, tv, sentence)["target_ids"]
+    rows = family.encoder.embedding.weight.detach()[torch.tensor(ids)]
+    steps = 50 if kind == "attribute-ig50" else 1
+
+    def run():
+        with torch.enable_grad():
+            for k in range(1, steps + 1):
+                mga.gradients(family, rows * (k / steps), target)
+
+    out.update(measure(run))
+    out["tokens"] = len(target)
     return out
 
 

@@ -15,6 +15,7 @@ Run with Debian's interpreter: /usr/bin/python3 tools/make_bench_models.py [OUT_
 import json
 import os
 import random
+import shutil
 import sys
 
 import torch
@@ -118,12 +119,31 @@ def main():
             fam.save_model(path, model, source_vocab, target_vocab)
         print("wrote %s (%.1f MB)" % (path, os.path.getsize(path) / 1e6), flush=True)
 
+    # The default model (the sample the window opens), for the attribution cases.
+    default = os.path.join(out_dir, DEFAULT_MODEL + ".safetensors")
+    if not os.path.exists(default):
+        shutil.copyfile(os.path.join(os.path.dirname(__file__), "..", "sample_models", "eng-fra-bahdanau.safetensors"),
+                        default)
+    _, default_sv, _ = at.load_model(default)
+
     rng = random.Random(1)
     words = source_vocab[2:]
     single = {n: " ".join(rng.choice(words) for _ in range(n)) for n in LENGTHS}
     batch = [" ".join(rng.choice(words) for _ in range(rng.randint(*BATCH_LENGTHS))) for _ in range(BATCH_SENTENCES)]
     with open(os.path.join(out_dir, "cases.json"), "w") as f:
-        json.dump({"cases": cases(models(small), single, batch)}, f, indent=1)
+        real = [w for w in default_sv.words if w not in ("SOS", "EOS", "UNK")]
+        sentence20 = " ".join(rng.choice(real) for _ in range(20))
+        json.dump({"cases": cases(models(small), single, batch) + attribution_cases(sentence20)}, f, indent=1)
+
+
+DEFAULT_MODEL = "default-eng-fra-bahdanau"
+
+
+def attribution_cases(sentence):
+    """Attribution of the default model's own translation of a 20-word sentence: the gradient
+    method, and integrated gradients with 50 steps (issue #20)."""
+    return [{"name": "attribute-%s/%s/len20" % (kind, DEFAULT_MODEL), "kind": "attribute-" + kind,
+             "model": DEFAULT_MODEL, "sentences": [sentence]} for kind in ("gradient", "ig50")]
 
 
 def cases(all_models, single, batch):

@@ -21,6 +21,8 @@
 #include "sentenceedit.h"
 #include "settings.h"
 #include "statusbar.h"
+#include "walkthroughwindow.h"
+#include "unitsswitch.h"
 
 #include <attnviz/io/model_import.h>
 #include <attnviz/models/model.h>
@@ -83,6 +85,7 @@ MainWindow::MainWindow(QWidget *parent)
     setStatusBar(m_status);
     connectParts();
 
+    m_selection->setUnits(m_settings->showWords() ? TokenUnits::Words : TokenUnits::Pieces);
     setColorMap(m_settings->colorMap());
     setShowValues(m_settings->showValues());
     resize(1280, 820);
@@ -107,6 +110,8 @@ void MainWindow::createCentralWidget()
     m_linesView->setObjectName(QStringLiteral("lines"));
     m_tabs->addTab(scrollable(m_heatmapView), tr("&Heatmap"));
     m_tabs->addTab(scrollable(m_linesView), tr("&Lines"));
+    m_unitsSwitch = new UnitsSwitch(m_selection, m_tabs);
+    m_tabs->setCornerWidget(m_unitsSwitch, Qt::TopRightCorner);
     layout->addWidget(m_tabs, 1);
     setCentralWidget(central);
     for (AlignmentView *view : {m_heatmapView, m_linesView})
@@ -120,6 +125,7 @@ void MainWindow::createCentralWidget()
 void MainWindow::createDocks()
 {
     addDockWidget(Qt::RightDockWidgetArea, new ContextDock(m_selection, this));
+    m_walkthrough = new WalkthroughWindow(m_selection, this);
     auto addDock = [this](const QString &title, const QString &name, QWidget *widget) {
         auto *dock = new QDockWidget(title, this);
         dock->setObjectName(name);
@@ -179,6 +185,11 @@ void MainWindow::connectParts()
 
     connect(m_selection, &ResultSelection::hypothesisChanged, this, &MainWindow::showHypothesis);
     connect(m_selection, &ResultSelection::stepChanged, this, &MainWindow::stepSelected);
+    connect(m_selection, &ResultSelection::unitsChanged, this, [this](TokenUnits units) {
+        m_wordsAction->setChecked(units == TokenUnits::Words);
+        m_settings->setShowWords(units == TokenUnits::Words);
+        updateUnitsActions();
+    });
 
     connect(m_panel, &DecodingPanel::sentenceEdited, this, [this](const QString &text) {
         // Links made for another sentence are kept for it.
@@ -211,7 +222,7 @@ void MainWindow::createMenus()
     QMenu *fileMenu = menuBar()->addMenu(tr("&File"));
     QAction *openAction = fileMenu->addAction(tr("&Open model…"), this, &MainWindow::openModel);
     openAction->setShortcut(QKeySequence::Open);
-    QAction *importAction = fileMenu->addAction(tr("&Import PyTorch checkpoint…"), this,
+    QAction *importAction = fileMenu->addAction(tr("&Import checkpoint…"), this,
                                                 &MainWindow::importCheckpointDialog);
     importAction->setShortcut(QKeySequence(tr("Ctrl+I")));
     m_saveModelAction =
@@ -228,6 +239,10 @@ void MainWindow::createMenus()
         fileMenu->addAction(tr("&Export alignment…"), this, &MainWindow::exportAlignmentDialog);
     m_exportAction->setShortcut(QKeySequence(tr("Ctrl+E")));
     m_exportAction->setEnabled(false);
+    m_exportWalkthroughAction =
+        fileMenu->addAction(tr("Export &walkthrough…"), this, &MainWindow::exportWalkthroughDialog);
+    m_exportWalkthroughAction->setShortcut(QKeySequence(tr("Ctrl+Shift+W")));
+    m_exportWalkthroughAction->setEnabled(false);
     fileMenu->addSeparator();
     QAction *openSetAction =
         fileMenu->addAction(tr("Open alignment se&t…"), this, &MainWindow::openAlignmentSetDialog);
@@ -278,7 +293,7 @@ void MainWindow::createMenus()
     m_stopAction->setEnabled(false);
     QAction *translateAgain = editMenu->addAction(tr("Translate a&gain"), m_controller,
                                                   &TranslationController::translateNow);
-    translateAgain->setShortcut(QKeySequence(Qt::Key_F5));
+    translateAgain->setShortcut(QKeySequence(tr("Ctrl+T"))); // F5 is the walkthrough, as in slide programs
     editMenu->addSeparator();
     // F on the heatmap's cell cursor (the view's action, so the sentence box keeps its F).
     m_forceAttentionAction = editMenu->addAction(tr("&Force attention here"), this, [this]() {
@@ -326,6 +341,14 @@ void MainWindow::createMenus()
     m_energiesAction->setStatusTip(
         tr("Show the scores e_ij instead of α_ij, centred on each row's mean"));
     connect(m_energiesAction, &QAction::toggled, this, &MainWindow::setEnergiesShown);
+    m_wordsAction = viewMenu->addAction(tr("Read pieces as &words"));
+    m_wordsAction->setObjectName(QStringLiteral("wordsAction"));
+    m_wordsAction->setCheckable(true);
+    m_wordsAction->setShortcut(QKeySequence(tr("Ctrl+Shift+U")));
+    m_unitsSwitch->setShortcutText(m_wordsAction->shortcut().toString(QKeySequence::NativeText));
+    connect(m_wordsAction, &QAction::toggled, this, [this](bool words) {
+        m_selection->setUnits(words ? TokenUnits::Words : TokenUnits::Pieces);
+    });
     QMenu *colorMenu = viewMenu->addMenu(tr("&Colour map"));
     m_colorMapActions = new QActionGroup(this);
     for (ColorMap map : allColorMaps()) {
@@ -350,6 +373,18 @@ void MainWindow::createMenus()
     QAction *linesTab =
         viewMenu->addAction(tr("&Lines"), this, [this]() { m_tabs->setCurrentIndex(1); });
     linesTab->setShortcut(QKeySequence(tr("Ctrl+2")));
+    viewMenu->addSeparator();
+    QAction *walkthrough = viewMenu->addAction(tr("&Walkthrough"), this, [this]() {
+        if (m_walkthrough->isVisible() && m_walkthrough->isActiveWindow()) {
+            m_walkthrough->close();
+            return;
+        }
+        m_walkthrough->show();
+        m_walkthrough->raise();
+        m_walkthrough->activateWindow();
+    });
+    walkthrough->setShortcut(QKeySequence(Qt::Key_F5));
+    walkthrough->setStatusTip(tr("Play the translation one decoder step at a time, in four stages"));
     viewMenu->addSeparator();
     for (QDockWidget *dock : findChildren<QDockWidget *>())
         viewMenu->addAction(dock->toggleViewAction());
@@ -587,6 +622,8 @@ void MainWindow::showHypothesis()
     m_heatmapView->setPlaceholderText(placeholder);
     m_linesView->setPlaceholderText(placeholder);
     m_exportAction->setEnabled(haveResult);
+    m_exportWalkthroughAction->setEnabled(haveResult);
+    updateUnitsActions();
     m_copyImageAction->setEnabled(haveResult);
     if (!haveResult) {
         m_forceAttentionAction->setEnabled(false);
@@ -594,7 +631,7 @@ void MainWindow::showHypothesis()
         return;
     }
     m_resetAttentionAction->setEnabled(!m_selection->output().attentionOverrides.empty());
-    m_forceAttentionAction->setEnabled(true);
+    m_forceAttentionAction->setEnabled(!m_selection->showsWords());
     m_comparison->setHtml(comparisonHtml(m_selection->output(), m_selection->hypothesisIndex()));
 }
 
@@ -602,7 +639,7 @@ void MainWindow::showTranslationStopped()
 {
     m_selection->clear();
     const QString stopped =
-        tr("Translation stopped. Edit the sentence, or press F5, to translate again.");
+        tr("Translation stopped. Edit the sentence, or press Ctrl+T, to translate again.");
     m_panel->setOutputText(stopped);
     m_status->showStopped();
     m_heatmapView->setPlaceholderText(stopped);
@@ -636,6 +673,16 @@ bool MainWindow::copyImage()
         return false;
     QGuiApplication::clipboard()->setImage(renderFigureImage(*m_alignment, figureOptions(defaultFigureDpi)));
     return true;
+}
+
+void MainWindow::exportWalkthroughDialog()
+{
+    const QString path =
+        m_walkthrough->exportDialog(m_settings->startDirectory(Settings::FileKind::Export, modelPath()));
+    if (path.isEmpty())
+        return;
+    m_settings->rememberDirectoryOf(Settings::FileKind::Export, path);
+    statusBar()->showMessage(tr("Exported %1").arg(QDir::toNativeSeparators(path)), 5000);
 }
 
 void MainWindow::exportAlignmentDialog()
@@ -692,6 +739,19 @@ void MainWindow::dropEvent(QDropEvent *event)
         loadModel(urls.first().toLocalFile());
 }
 
+void MainWindow::updateUnitsActions()
+{
+    // Words have no raw scores nor temperature, and attention is forced on pieces.
+    const bool words = m_selection->showsWords();
+    m_wordsAction->setEnabled(m_selection->canShowWords());
+    m_wordsAction->setStatusTip(unitsSwitchToolTip(*m_selection, QString()));
+    m_energiesAction->setEnabled(!words);
+    m_energiesAction->setToolTip(words ? tr("Raw scores are per piece: switch to Pieces to see them")
+                                       : m_energiesAction->text());
+    m_panel->setTemperatureEnabled(!words && !m_energiesAction->isChecked());
+    m_forceAttentionAction->setEnabled(m_selection->hasResult() && !words);
+}
+
 void MainWindow::setEnergiesShown(bool shown)
 {
     m_alignment->setMode(shown ? HeatmapMode::Energies : HeatmapMode::Attention);
@@ -704,6 +764,12 @@ void MainWindow::forceAttention(int step, int column)
     const TranslationResult *result = m_selection->result();
     if (!result || column < 0 || column >= result->sourceLength() || step < 0)
         return;
+    if (m_selection->showsWords()) {
+        statusBar()->showMessage(tr("Attention is forced on pieces: switch to Pieces (%1) to force it")
+                                     .arg(m_wordsAction->shortcut().toString(QKeySequence::NativeText)),
+                                 6000);
+        return;
+    }
     m_controller->setAttentionOverride({step, column, attentionShare() / 100.0});
     statusBar()->showMessage(tr("Attention at step %1 forced to “%2”; Ctrl+Shift+R resets it")
                                  .arg(step + 1)
@@ -722,7 +788,8 @@ void MainWindow::onCellClicked(int row, int column, Qt::KeyboardModifiers modifi
 void MainWindow::describeCell(int row, int column)
 {
     // What a hover tooltip says, for whoever moves with the keyboard; and what the keys do.
-    const QString what = m_alignment->toolTip(row, column);
+    QString what = m_alignment->toolTip(row, column);
+    what.replace(QLatin1Char('\n'), QStringLiteral("; "));
     if (what.isEmpty())
         return;
     const QString keys = m_annotateAction->isChecked() ? tr("Space: add or remove a gold link")

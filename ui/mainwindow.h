@@ -34,7 +34,9 @@ namespace attnviz {
 class CompareWindow;
 class TimelineWindow;
 class Model;
+class UnitsSwitch;
 struct FigureOptions;
+class WalkthroughWindow;
 
 class MainWindow : public QMainWindow
 {
@@ -52,6 +54,7 @@ public:
     AlignmentModel *alignmentModel() const { return m_alignment; }
     AlignmentView *heatmapView() const { return m_heatmapView; }
     QAction *stopAction() const { return m_stopAction; }
+    WalkthroughWindow *walkthroughWindow() const { return m_walkthrough; }
 
     // Loads a model; on failure keeps the current one, emits modelLoadFailed() and shows the
     // message in a window-modal box that does not block the caller.
@@ -98,6 +101,7 @@ public:
     // raw scores e_ij (before the softmax) instead of α
     bool energiesShown() const { return m_alignment->mode() == HeatmapMode::Energies; }
     void setEnergiesShown(bool shown);
+    QAction *wordsAction() const { return m_wordsAction; } // View → Read pieces as words
     // α = softmax(e / τ) in the heatmap
     double temperature() const { return m_alignment->temperature(); }
     void setTemperature(double temperature) { m_panel->setTemperature(temperature); }
@@ -187,6 +191,7 @@ private:
     void importCheckpointDialog();
     void saveModelDialog();
     void exportAlignmentDialog();
+    void exportWalkthroughDialog();
     void openAlignmentSetDialog();
     bool saveAlignmentsDialog();
     void closeAlignmentSet(); // File → Close alignment set
@@ -197,6 +202,7 @@ private:
     void rebuildRecentMenu();
     void rebuildSampleMenu();
     void showHypothesis();
+    void updateUnitsActions(); // the Words action and what words disable
     void showTranslationStopped();
     void showGold();
     void onCellClicked(int row, int column, Qt::KeyboardModifiers modifiers);
@@ -217,6 +223,8 @@ private:
     QTextBrowser *m_comparison = nullptr;
     QTextBrowser *m_info = nullptr;
     StatusBar *m_status = nullptr;
+    UnitsSwitch *m_unitsSwitch = nullptr;
+    QAction *m_wordsAction = nullptr;
 
     bool m_defaultDockSizes = true; // no saved window state: size the docks at the first resize
     QMenu *m_recentMenu = nullptr;
@@ -224,6 +232,8 @@ private:
     QAction *m_stopAction = nullptr; // Edit → Stop translation (Esc), while one takes long
     QAction *m_valuesAction = nullptr;
     QAction *m_exportAction = nullptr, *m_copyImageAction = nullptr; // enabled with a result
+    QAction *m_exportWalkthroughAction = nullptr; // enabled with a result
+    WalkthroughWindow *m_walkthrough = nullptr; // View → Walkthrough
     QAction *m_saveModelAction = nullptr; // enabled with a model
     QActionGroup *m_colorMapActions = nullptr;
     QAction *m_energiesAction = nullptr, *m_annotateAction = nullptr,

@@ -1,6 +1,7 @@
 #include "align_command.h"
 
 #include "text_files.h"
+#include "units_option.h"
 
 #include <attnviz/analysis/alignment.h>
 
@@ -48,20 +49,46 @@ int run(const ParsedCommand &command)
         throw std::runtime_error("the files differ in length: " + inputPath + " has " + std::to_string(sources.size())
                                  + " lines, " + targetsPath + " " + std::to_string(targets.size()) + ", " + goldPath + " "
                                  + std::to_string(gold.size()));
-    AlignmentCounts total;
-    std::vector<AlignmentCounts> perSentence;
+    // Gold files index words as a rule; a subword model's result is read as words unless
+    // --units says pieces. Without --units: words when every gold link lies within its
+    // sentence's words, else pieces (docs/subword.md).
+    const std::optional<TokenUnits> asked = unitsOption(command);
+    std::vector<UnitsResult> results;
     for (size_t n = 0; n < sources.size(); ++n) {
         DecodeOptions options;
         options.target = targets[n];
-        const TranslationResult result = translate(*model, sources[n], options);
+        results.push_back(inUnits(*model, translate(*model, sources[n], options), TokenUnits::Words));
+    }
+    const auto outside = [&](size_t n, const TranslationResult &result) -> std::optional<Link> {
         for (const std::set<Link> *set : {&gold[n].sure, &gold[n].possible})
             for (const Link &l : *set)
                 if (l.first >= static_cast<int>(result.sourceWords.size())
                     || l.second >= static_cast<int>(result.targetWords.size()))
-                    throw std::runtime_error(goldPath + ":" + std::to_string(n + 1) + ": link " + std::to_string(l.first)
-                                             + "-" + std::to_string(l.second) + " is outside the sentence ("
-                                             + std::to_string(result.sourceWords.size()) + " source words, "
-                                             + std::to_string(result.targetWords.size()) + " target words)");
+                    return l;
+        return std::nullopt;
+    };
+    TokenUnits units = asked.value_or(TokenUnits::Words);
+    std::string detected;
+    if (!asked && pieceMarkings(*model).any()) {
+        for (size_t n = 0; n < sources.size() && units == TokenUnits::Words; ++n)
+            if (const std::optional<Link> l = outside(n, results[n].shown())) {
+                units = TokenUnits::Pieces;
+                detected = goldPath + ":" + std::to_string(n + 1) + " links " + std::to_string(l->first) + "-"
+                    + std::to_string(l->second) + ", past the sentence's words";
+            }
+        if (detected.empty())
+            detected = "every gold link lies within its sentence's words";
+    }
+    AlignmentCounts total;
+    std::vector<AlignmentCounts> perSentence;
+    for (size_t n = 0; n < sources.size(); ++n) {
+        const TranslationResult &result = units == TokenUnits::Words ? results[n].shown() : results[n].pieces;
+        if (const std::optional<Link> l = outside(n, result))
+            throw std::runtime_error(goldPath + ":" + std::to_string(n + 1) + ": link " + std::to_string(l->first)
+                                     + "-" + std::to_string(l->second) + " is outside the sentence ("
+                                     + std::to_string(result.sourceWords.size()) + " source "
+                                     + tokenUnitsName(units) + ", " + std::to_string(result.targetWords.size())
+                                     + " target " + tokenUnitsName(units) + ")");
         perSentence.push_back(countAgreement(hardLinks(result, result.best(), threshold), gold[n]));
         total += perSentence.back();
     }
@@ -70,6 +97,9 @@ int run(const ParsedCommand &command)
         nlohmann::json j = scoresJson(total);
         j["sentences"] = sources.size();
         j["threshold"] = threshold;
+        j["units"] = tokenUnitsName(units);
+        if (!detected.empty())
+            j["units_detected"] = detected;
         if (each) {
             j["per_sentence"] = nlohmann::json::array();
             for (size_t n = 0; n < perSentence.size(); ++n) {
@@ -95,6 +125,8 @@ int run(const ParsedCommand &command)
         std::snprintf(line, sizeof line, "sentences: %zu\nprecision: %.4f\nrecall:    %.4f\nAER:       %.4f\n",
                       sources.size(), total.precision(), total.recall(), total.alignmentErrorRate());
         std::cout << line;
+        std::cout << "units:     " << tokenUnitsName(units) << (detected.empty() ? "" : " (detected: " + detected + ")")
+                  << '\n';
     }
     return 0;
 }
@@ -111,6 +143,8 @@ CommandSpec alignCommand()
              {"gold", "FILE", "Gold alignments in Pharaoh format: 'i-j' sure, 'i?j' possible, from 0", true},
              {"threshold", "X", "Also count every link whose weight exceeds X (0 < X < 1)"},
              {"per-sentence", "", "Also the scores of each sentence, by line number (in --json: per_sentence)"},
+             {"units", "UNITS", "What the gold indices count: words (pieces merged) or pieces; default: words when every "
+                                "gold link lies within its sentence's words, else pieces"},
              {"json", "", "Print the scores as one JSON object"}},
             run,
             {}};

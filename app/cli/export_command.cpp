@@ -1,6 +1,7 @@
 #include "export_command.h"
 
 #include "text_files.h"
+#include "units_option.h"
 
 #include <attnviz/analysis/result_json.h>
 
@@ -135,6 +136,7 @@ CommandSpec exportCommand(FigureRenderer renderer, int threads, std::string unav
         DecodeOptions options;
         options.beamWidth = command.intValue("beam", 1, 1, 64);
         const bool skipExisting = command.has("skip-existing");
+        const TokenUnits units = unitsOption(command).value_or(TokenUnits::Pieces);
 
         const std::string inputPath = command.value("input");
         const std::vector<std::string> lines = readLines(inputPath);
@@ -175,14 +177,19 @@ CommandSpec exportCommand(FigureRenderer renderer, int threads, std::string unav
                     DecodeOptions lineOptions = options;
                     if (!targets.empty())
                         lineOptions.target = targets[n];
-                    const TranslationResult result = translate(*model, lines[n], lineOptions);
+                    const UnitsResult inUnitsResult = inUnits(*model, translate(*model, lines[n], lineOptions), units);
+                    const TranslationResult &result = inUnitsResult.shown();
                     out.translation = join(result.best().targetTokens);
                     if (!(skipExisting && fs::exists(path))) {
                         std::string bytes;
                         if (format == "csv")
                             bytes = alignmentToCsv(result);
                         else if (format == "json")
-                            bytes = resultToJson(*model, lines[n], result, lineOptions).dump(1) + "\n";
+                        {
+                            nlohmann::json j = resultToJson(*model, lines[n], result, lineOptions);
+                            inUnitsResult.addToJson(j);
+                            bytes = j.dump(1) + "\n";
+                        }
                         else
                             bytes = renderer(FigureRequest{*model, lines[n], result, format, dpi,
                                                            command.has("title"), command.has("values")});
@@ -251,6 +258,7 @@ CommandSpec exportCommand(FigureRenderer renderer, int threads, std::string unav
              {"scale", "N", "png: 1, 2 or 4 pixels per point (--dpi 72, 144 or 288)"},
              {"title", "", "Images: the sentence and the model name above the figure"},
              {"values", "", "Images: print each weight in its cell"},
+             unitsOptionSpec,
              {"skip-existing", "", "Keep files that are already there (they still appear in index.csv)"}},
             run,
             {}};

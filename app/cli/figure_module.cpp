@@ -3,6 +3,7 @@
 
 #include <alignmentmodel.h>
 #include <figureexport.h>
+#include <walkthroughexport.h>
 
 #include <QDir>
 #include <QFile>
@@ -43,6 +44,20 @@ std::string renderFigureForCli(const FigureRequest &request)
     return bytes.toStdString();
 }
 
+int writeWalkthroughForCli(const WalkthroughRequest &request)
+{
+    // A non-owning pointer: the result outlives the pages.
+    const WalkthroughData data = makeWalkthroughData(
+        request.model, std::shared_ptr<const TranslationResult>(std::shared_ptr<void>(), &request.result),
+        request.hypothesis, request.topK, QString::fromStdString(request.sentence));
+    const QList<WalkthroughFrame> frames = walkthroughFrames(data.steps(), request.firstStep, request.lastStep);
+    QString error;
+    int files = 0;
+    if (!exportWalkthrough(QString::fromStdString(request.out), data, frames, {}, &error, &files))
+        throw std::runtime_error(error.toStdString());
+    return int(frames.size());
+}
+
 } // namespace
 
 extern "C" {
@@ -60,6 +75,11 @@ __attribute__((visibility("default"))) RenderFigure attnvizStartFigures(int &arg
     }
     application = std::make_unique<QGuiApplication>(argc, argv);
     return renderFigureForCli;
+}
+
+__attribute__((visibility("default"))) int attnvizWriteWalkthrough(const WalkthroughRequest &request)
+{
+    return writeWalkthroughForCli(request);
 }
 
 __attribute__((visibility("default"))) void attnvizFinishFigures()

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "export_command.h"
+#include "walkthrough_command.h"
 
 #include <string>
 
@@ -15,6 +16,8 @@ namespace attnviz::cli {
 using RenderFigure = std::string (*)(const FigureRequest &);
 using StartFigures = RenderFigure (*)(int &argc, char **argv);
 using FinishFigures = void (*)();
+// attnvizWriteWalkthrough: attnviz-cli walkthrough's pages (walkthrough_command.h).
+using WriteWalkthrough = int (*)(const WalkthroughRequest &);
 
 // Loads the module from beside the executable (ATTNVIZ_FIGURES_MODULE_PATH, relative to it) and
 // starts it, on the main thread, before any figure is drawn. Throws std::runtime_error naming
@@ -28,11 +31,13 @@ public:
     FigureModule &operator=(const FigureModule &) = delete;
 
     FigureRenderer renderer() const { return m_render; }
+    WalkthroughWriter walkthroughWriter() const { return m_walkthrough; }
 
 private:
     void *m_handle = nullptr;
     RenderFigure m_render = nullptr;
     FinishFigures m_finish = nullptr;
+    WriteWalkthrough m_walkthrough = nullptr;
 };
 
 } // namespace attnviz::cli

@@ -3,10 +3,12 @@
 #include "command_line.h"
 #include "align_command.h"
 #include "compare_command.h"
+#include "attribute_command.h"
 #include "import_command.h"
 #include "export_command.h"
 #include "figure_renderer.h"
 #include "translate_command.h"
+#include "walkthrough_command.h"
 
 #include <attnviz/io/model_file.h>
 #include <attnviz/io/model_import.h>
@@ -51,6 +53,7 @@ int exportThreads()
 }
 
 std::vector<attnviz::cli::CommandSpec> commands(const attnviz::cli::FigureRenderer &renderer,
+                                                const attnviz::cli::WalkthroughWriter &walkthrough,
                                                 const std::string &figureError)
 {
     return {
@@ -61,21 +64,25 @@ std::vector<attnviz::cli::CommandSpec> commands(const attnviz::cli::FigureRender
          {}},
         attnviz::cli::translateCommand(),
         attnviz::cli::alignCommand(),
+        attnviz::cli::attributeCommand(),
         attnviz::cli::importCommand(),
         attnviz::cli::exportCommand(renderer, exportThreads(), figureError),
         attnviz::cli::compareCommand(),
         attnviz::cli::timelineCommand(),
+        attnviz::cli::walkthroughCommand(walkthrough, figureError),
     };
 }
 
 attnviz::cli::ProgramInfo programInfo()
 {
     return {programName, ATTNVIZ_VERSION, ATTNVIZ_RELEASE_DATE,
-            "translate, align and export with attention translation models, without a window",
+            "translate, align, attribute and export with attention translation models, without a window",
             "attnviz-cli runs the models that attnviz(1) shows: it translates sentences and prints the "
             "attention of each output word over the source words, scores alignments against gold "
-            "links, converts PyTorch checkpoints into attnviz model files, and exports alignment "
-            "figures (PNG, SVG, PDF) and data (CSV, JSON) for many sentences at once.\n\n"
+            "links, attributes each output word to the source words (attribute), converts PyTorch "
+            "checkpoints into attnviz model files, exports alignment figures (PNG, SVG, PDF) and "
+            "data (CSV, JSON) for many sentences at once, and draws the decoder's steps of one "
+            "sentence as slides (walkthrough).\n\n"
             "Each command is one word followed by its options; COMMAND --help lists them. Models "
             "are attnviz model files (.safetensors or .json); sample models are installed in "
             "share/attnviz/sample_models.",
@@ -86,10 +93,10 @@ attnviz::cli::ProgramInfo programInfo()
 
 int main(int argc, char *argv[])
 {
-    // Only `export` loads Qt (for its figures), on this thread, before it starts its workers.
+    // Only `export` and `walkthrough` load Qt (for their figures), on this thread, before any worker.
     std::unique_ptr<attnviz::cli::FigureModule> figures;
     std::string figureError;
-    if (argc > 1 && std::string(argv[1]) == "export") {
+    if (argc > 1 && (std::string(argv[1]) == "export" || std::string(argv[1]) == "walkthrough")) {
         try {
             figures = std::make_unique<attnviz::cli::FigureModule>(argc, argv);
         } catch (const std::exception &error) {
@@ -98,7 +105,8 @@ int main(int argc, char *argv[])
     }
     const attnviz::cli::FigureRenderer renderer = figures ? figures->renderer() : attnviz::cli::FigureRenderer();
     using namespace attnviz::cli;
-    const std::vector<CommandSpec> specs = commands(renderer, figureError);
+    const WalkthroughWriter walkthrough = figures ? figures->walkthroughWriter() : WalkthroughWriter();
+    const std::vector<CommandSpec> specs = commands(renderer, walkthrough, figureError);
     // --manpage and --bash-completion are for the build (app/CMakeLists.txt), which installs
     // what they print; they are documented for packagers in docs/install.md.
     if (argc == 2 && std::string(argv[1]) == "--version") {

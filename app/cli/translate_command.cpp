@@ -1,6 +1,7 @@
 #include "translate_command.h"
 
 #include "text_files.h"
+#include "units_option.h"
 
 #include <attnviz/analysis/result_json.h>
 
@@ -28,13 +29,19 @@ DecodeOptions decodeOptions(const ParsedCommand &command)
     return options;
 }
 
-void print(const Model &model, const std::string &sentence, const DecodeOptions &options, bool asJson)
+void print(const Model &model, const std::string &sentence, const DecodeOptions &options, bool asJson,
+           std::optional<TokenUnits> units)
 {
-    const TranslationResult result = translate(model, sentence, options);
-    if (asJson)
-        std::cout << resultToJson(model, sentence, result, options).dump() << '\n';
-    else
-        std::cout << resultToText(result);
+    const UnitsResult result = inUnits(model, translate(model, sentence, options), units.value_or(TokenUnits::Pieces));
+    if (asJson) {
+        nlohmann::json j = resultToJson(model, sentence, result.shown(), options);
+        result.addToJson(j);
+        std::cout << j.dump() << '\n';
+    } else {
+        if (units)
+            std::cout << "units:       " << tokenUnitsName(*units) << '\n';
+        std::cout << resultToText(result.shown());
+    }
 }
 
 int run(const ParsedCommand &command)
@@ -50,9 +57,10 @@ int run(const ParsedCommand &command)
         throw UsageError("--targets goes with --input FILE; for one SENTENCE, use --target TEXT", command.command);
     const DecodeOptions options = decodeOptions(command);
     const bool asJson = command.has("json");
+    const std::optional<TokenUnits> units = unitsOption(command);
     const auto model = Model::fromFile(command.value("model"), WeightAccess::Map);
     if (!fromFile) {
-        print(*model, command.positionals.front(), options, asJson);
+        print(*model, command.positionals.front(), options, asJson, units);
         return 0;
     }
     const std::string path = command.value("input");
@@ -71,7 +79,7 @@ int run(const ParsedCommand &command)
         try {
             if (!asJson && i > 0)
                 std::cout << '\n';
-            print(*model, lines[i], lineOptions, asJson);
+            print(*model, lines[i], lineOptions, asJson, units);
         } catch (const InputError &error) {
             std::cerr << path << ':' << i + 1 << ": " << error.what() << '\n';
             ++failures;
@@ -93,6 +101,7 @@ CommandSpec translateCommand()
              {"target", "TEXT", "Forced decoding: the alignment while reading this translation"},
              {"targets", "FILE", "With --input: forced decoding of line n of FILE for line n"},
              {"ablation", "KIND", "Also decode without attention: 'summed' (c = sum h_j) or 'mean' (c / T)"},
+             unitsOptionSpec,
              {"json", "", "One JSON object per sentence"}},
             run,
             "SENTENCE"};

@@ -1,6 +1,7 @@
 // attnviz-cli translate, run for real: its JSON against the engine's rules, and its exit codes.
 #include "clirunner.h"
 
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -35,6 +36,8 @@ private slots:
     void inputFileWithTargets();
     void usageErrors_data();
     void usageErrors();
+    void unitsWords();
+    void alignUnits();
 };
 
 // The first case of tests/golden/tiny-bahdanau.json, through the CLI instead of the library.
@@ -149,6 +152,121 @@ void TestTranslateCli::usageErrors()
     const RunResult r = runCli(args);
     QCOMPARE(r.exitCode, 2);
     QVERIFY2(r.err.contains(message), qPrintable(r.err));
+}
+
+// #16: --units words on the hand-made piece model tests/data/pieces.json, checked against the
+// same command's pieces: columns summed, rows averaged, log p summed, no raw scores.
+void TestTranslateCli::unitsWords()
+{
+    const QStringList args {QStringLiteral("translate"), QStringLiteral("--model"),
+                            QStringLiteral(ATTNVIZ_TEST_DATA_DIR "/pieces.json"), QStringLiteral("--target"),
+                            QStringLiteral("▁les ▁ch at s ▁dorm ent"), QStringLiteral("--json"),
+                            QStringLiteral("▁the ▁c at s ▁sleep")};
+    const RunResult p = runCli(args);
+    const RunResult w = runCli(args + QStringList {QStringLiteral("--units"), QStringLiteral("words")});
+    QCOMPARE(p.exitCode, 0);
+    QCOMPARE(w.exitCode, 0);
+    const QJsonObject pieces = QJsonDocument::fromJson(p.out.toUtf8()).object();
+    const QJsonObject words = QJsonDocument::fromJson(w.out.toUtf8()).object();
+    QCOMPARE(pieces[QStringLiteral("units")].toString(), QStringLiteral("pieces"));
+    QCOMPARE(words[QStringLiteral("units")].toString(), QStringLiteral("words"));
+    QCOMPARE(::words(words[QStringLiteral("source_tokens")]),
+             QString::fromUtf8("the cats sleep EOS").split(QLatin1Char(' ')));
+    QCOMPARE(::words(words[QStringLiteral("target_tokens")]),
+             QString::fromUtf8("les chats dorment EOS").split(QLatin1Char(' ')));
+    QCOMPARE(::words(words[QStringLiteral("target_pieces")].toArray()[1]),
+             QString::fromUtf8("▁ch at s").split(QLatin1Char(' ')));
+    QCOMPARE(::words(words[QStringLiteral("source_pieces")].toArray()[3]), QStringList {QStringLiteral("EOS")});
+    QVERIFY(!words.contains(QStringLiteral("energies")));
+    QVERIFY(pieces.contains(QStringLiteral("energies")));
+    const QList<QList<int>> sourceGroups {{0}, {1, 2, 3}, {4}, {5}}, targetGroups {{0}, {1, 2, 3}, {4, 5}, {6}};
+    const QJsonArray pa = pieces[QStringLiteral("attention")].toArray(), wa = words[QStringLiteral("attention")].toArray();
+    const QJsonArray pl = pieces[QStringLiteral("log_probs")].toArray(), wl = words[QStringLiteral("log_probs")].toArray();
+    QCOMPARE(wa.size(), 4);
+    for (int r = 0; r < 4; ++r) {
+        double rowSum = 0, logProb = 0;
+        for (int i : targetGroups[r])
+            logProb += pl[i].toDouble();
+        QVERIFY(std::abs(wl[r].toDouble() - logProb) < 1e-9);
+        for (int c = 0; c < 4; ++c) {
+            double expected = 0;
+            for (int i : targetGroups[r])
+                for (int j : sourceGroups[c])
+                    expected += pa[i].toArray()[j].toDouble() / targetGroups[r].size();
+            const double value = wa[r].toArray()[c].toDouble();
+            QVERIFY2(std::abs(value - expected) < 1e-6, qPrintable(QStringLiteral("%1,%2").arg(r).arg(c)));
+            rowSum += value;
+        }
+        QVERIFY(std::abs(rowSum - 1) < 1e-5);
+    }
+    // The text table says its units.
+    QStringList text = args;
+    text.removeAll(QStringLiteral("--json"));
+    const RunResult t = runCli(text + QStringList {QStringLiteral("--units"), QStringLiteral("words")});
+    QVERIFY2(t.out.startsWith(QStringLiteral("units:       words\nsource:      the cats sleep EOS\n")), qPrintable(t.out));
+
+    // export writes the same words: the CSV's header and rows, the JSON's units.
+    QTemporaryDir dir;
+    QFile input(dir.filePath(QStringLiteral("in.txt")));
+    QVERIFY(input.open(QIODevice::WriteOnly));
+    input.write("▁the ▁c at s ▁sleep\n");
+    input.close();
+    for (const QString format : {QStringLiteral("csv"), QStringLiteral("json")}) {
+        const RunResult e = runCli({QStringLiteral("export"), QStringLiteral("--model"),
+                                    QStringLiteral(ATTNVIZ_TEST_DATA_DIR "/pieces.json"), QStringLiteral("--input"),
+                                    input.fileName(), QStringLiteral("--out"), dir.filePath(format),
+                                    QStringLiteral("--format"), format, QStringLiteral("--units"), QStringLiteral("words")});
+        QCOMPARE(e.exitCode, 0);
+        QFile out(dir.filePath(format + QStringLiteral("/0001.") + format));
+        QVERIFY(out.open(QIODevice::ReadOnly));
+        const QByteArray bytes = out.readAll();
+        if (format == QStringLiteral("csv"))
+            QVERIFY2(bytes.startsWith(",the,cats,sleep,EOS\n"), bytes.constData());
+        else
+            QCOMPARE(QJsonDocument::fromJson(bytes).object()[QStringLiteral("units")].toString(), QStringLiteral("words"));
+    }
+}
+
+// align on words or pieces: said in the output; without --units, detected from the gold file.
+void TestTranslateCli::alignUnits()
+{
+    QTemporaryDir dir;
+    const auto write = [&](const QString &name, const QByteArray &text) {
+        QFile f(dir.filePath(name));
+        if (!f.open(QIODevice::WriteOnly))
+            return QString();
+        f.write(text);
+        return f.fileName();
+    };
+    const QString src = write(QStringLiteral("s.txt"), "▁the ▁c at s ▁sleep\n");
+    const QString ref = write(QStringLiteral("r.txt"), "▁les ▁ch at s ▁dorm ent\n");
+    const QString wordsGold = write(QStringLiteral("w.gold"), "0-0 1-1 2-2\n");   // 3 words each side
+    const QString piecesGold = write(QStringLiteral("p.gold"), "0-0 3-3 4-4\n");  // past the words
+    const auto align = [&](const QString &gold, const QStringList &more) {
+        const RunResult r = runCli(QStringList {QStringLiteral("align"), QStringLiteral("--model"),
+                                                QStringLiteral(ATTNVIZ_TEST_DATA_DIR "/pieces.json"),
+                                                QStringLiteral("--input"), src, QStringLiteral("--targets"), ref,
+                                                QStringLiteral("--gold"), gold, QStringLiteral("--json")}
+                                   + more);
+        return std::make_pair(r.exitCode, QJsonDocument::fromJson(r.out.toUtf8()).object());
+    };
+    auto [code, j] = align(wordsGold, {});
+    QCOMPARE(code, 0);
+    QCOMPARE(j[QStringLiteral("units")].toString(), QStringLiteral("words"));
+    QVERIFY(j[QStringLiteral("units_detected")].toString().contains(QStringLiteral("within")));
+    QCOMPARE(j[QStringLiteral("model_links")].toInt(), 3); // one per output word, EOS excluded
+    std::tie(code, j) = align(piecesGold, {});
+    QCOMPARE(code, 0);
+    QCOMPARE(j[QStringLiteral("units")].toString(), QStringLiteral("pieces"));
+    QVERIFY(j[QStringLiteral("units_detected")].toString().contains(QStringLiteral("p.gold:1 links 3-3")));
+    QCOMPARE(j[QStringLiteral("model_links")].toInt(), 6); // one per output piece
+    // Said explicitly: no detection, and a pieces file read as words is refused with its line.
+    std::tie(code, j) = align(wordsGold, {QStringLiteral("--units"), QStringLiteral("pieces")});
+    QCOMPARE(code, 0);
+    QVERIFY(!j.contains(QStringLiteral("units_detected")));
+    QCOMPARE(j[QStringLiteral("units")].toString(), QStringLiteral("pieces"));
+    std::tie(code, j) = align(piecesGold, {QStringLiteral("--units"), QStringLiteral("words")});
+    QCOMPARE(code, 1);
 }
 
 QTEST_GUILESS_MAIN(TestTranslateCli)

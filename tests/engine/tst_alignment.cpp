@@ -1,5 +1,6 @@
 // Pharaoh alignments, the model's hard links and precision / recall / AER.
 #include <attnviz/analysis/alignment.h>
+#include <attnviz/analysis/result_json.h>
 
 #include <QTest>
 
@@ -11,6 +12,7 @@ class TestAlignment : public QObject
     Q_OBJECT
 
 private slots:
+    void textTableLinesUpPieces();
     void parse();
     void parseErrors_data();
     void parseErrors();
@@ -133,6 +135,37 @@ void TestAlignment::hardLinksOnDatesModel()
     const auto r = attnviz::translate(*model, "the 3rd of may 1999", options);
     // 1999 <- 1999 (word 4), 05 <- may (3), 03 <- 3rd (1)
     QCOMPARE(attnviz::hardLinks(r, r.best()), (std::set<Link>{{4, 0}, {3, 1}, {1, 2}}));
+}
+
+// The CLI's table pads by characters, not bytes: SentencePiece's "▁" is three bytes.
+void TestAlignment::textTableLinesUpPieces()
+{
+    attnviz::TranslationResult result;
+    result.sourceTokens = {"\xe2\x96\x81I", "\xe2\x96\x81" "froid", "</s>"};
+    result.sourceIds = {4, 5, 2};
+    attnviz::Hypothesis h;
+    h.targetIds = {7, 2};
+    h.targetTokens = {"\xe2\x96\x81J'ai", "</s>"};
+    h.attention = Eigen::MatrixXf::Constant(2, 3, 1.0f / 3);
+    h.logProbs = {-0.5, -0.25};
+    result.hypotheses = {h};
+    const std::string text = attnviz::resultToText(result, 0);
+    std::vector<std::string> table;
+    size_t start = text.find("\n\n") + 2;
+    for (size_t end; (end = text.find('\n', start)) != std::string::npos && end > start; start = end + 1)
+        table.push_back(text.substr(start, end - start));
+    QCOMPARE(table.size(), size_t(3)); // header and two rows
+    const auto columns = [](const std::string &line) {
+        size_t n = 0;
+        for (unsigned char c : line)
+            n += (c & 0xC0) != 0x80;
+        return n;
+    };
+    QCOMPARE(columns(table[1]), columns(table[0]));
+    QCOMPARE(columns(table[2]), columns(table[0]));
+    // "▁froid" ends where its column of numbers ends.
+    QCOMPARE(columns(table[0].substr(0, table[0].find("froid") + 5)),
+             columns(table[1].substr(0, table[1].find("0.333", table[1].find("0.333") + 1) + 5)));
 }
 
 QTEST_GUILESS_MAIN(TestAlignment)

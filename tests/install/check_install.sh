@@ -75,6 +75,9 @@ mkdir "$work/figures"
 "$cli" export --model "$sample" --input "$work/input.txt" --out "$work/figures" --format png > /dev/null \
     || fail "the installed attnviz-cli cannot export (figure module not found?)"
 [[ $(head -c 8 "$work/figures"/*.png | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]] || fail "export wrote no PNG"
+"$cli" walkthrough --model "$sample" --out "$work/walkthrough.gif" --steps 1 "march 3 2011" > /dev/null \
+    || fail "the installed attnviz-cli cannot draw a walkthrough (figure module not found?)"
+[[ $(head -c 6 "$work/walkthrough.gif") == GIF89a ]] || fail "walkthrough wrote no GIF"
 QT_QPA_PLATFORM=offscreen "$prefix/bin/attnviz" --list-sample-models > "$work/samples.txt" || fail "attnviz --list-sample-models"
 [[ $(head -n 1 "$work/samples.txt") == "$(cd "$share/attnviz/sample_models" && pwd -P)" ]] \
     || fail "the installed window does not find the installed sample models: $(head -n 1 "$work/samples.txt")"

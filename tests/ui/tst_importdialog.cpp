@@ -1,5 +1,6 @@
-// File → Import PyTorch checkpoint: the dialog's preview, the import, and the imported model
+// File → Import checkpoint: the dialog's preview, the import, and the imported model
 // in the window (translating like PyTorch did, and saved as an attnviz file).
+#include <attnviz/io/model_import.h>
 #include "testsettings.h"
 #include "alignmentmodel.h"
 #include "importdialog.h"
@@ -51,6 +52,8 @@ private slots:
     void refusedFileShowsWhy();
     void previewListsWhatWasFound();
     void importedModelTranslatesLikePyTorchAndSaves();
+    void toolkitCheckpointsNeedNoVocabularies_data();
+    void toolkitCheckpointsNeedNoVocabularies();
 
 private:
     attnviz::test::IsolatedSettings m_settings;
@@ -144,6 +147,41 @@ void TestImportDialog::importedModelTranslatesLikePyTorchAndSaves()
     QCOMPARE(window.modelPath(), saved);
     QVERIFY(!window.saveModelAs(QStringLiteral("/proc/self/m.safetensors"), &error));
     QVERIFY(error.contains(QStringLiteral("/proc/self/m.safetensors")));
+}
+
+// A Joey NMT directory, an OpenNMT-py checkpoint and the chatbot tutorial's .tar carry their
+// vocabularies: the preview names the toolkit and what was found, the vocabulary rows are
+// disabled, and the import gives the model openModel gives.
+void TestImportDialog::toolkitCheckpointsNeedNoVocabularies_data()
+{
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<QString>("toolkit");
+    const QString data = QStringLiteral(ATTNVIZ_TEST_DATA_DIR);
+    QTest::addRow("joey directory") << data + QStringLiteral("/joey/gru-bahdanau-bridge") << QStringLiteral("Joey NMT");
+    QTest::addRow("onmt") << data + QStringLiteral("/onmt/brnn-gru-dot-bridge/model_step_200.pt") << QStringLiteral("OpenNMT-py");
+    QTest::addRow("chatbot") << data + QStringLiteral("/chatbot/general-1layer/1_checkpoint.tar")
+                             << QStringLiteral("PyTorch chatbot tutorial");
+}
+
+void TestImportDialog::toolkitCheckpointsNeedNoVocabularies()
+{
+    QFETCH(QString, path);
+    QFETCH(QString, toolkit);
+    ImportDialog dialog;
+    dialog.oneFileButton()->setChecked(true);
+    dialog.checkpointEdit()->setText(path);
+    QVERIFY2(dialog.previewText().startsWith(QStringLiteral("Recognised: a %1 model").arg(toolkit)),
+             qPrintable(dialog.previewText()));
+    QVERIFY(!dialog.sourceVocabEdit()->isEnabled());
+    QVERIFY(!dialog.pairsButton()->isEnabled());
+    QVERIFY2(dialog.runImport(), qPrintable(dialog.errorText()));
+    const attnviz::ModelFile expected = attnviz::openModel(path.toStdString()).model;
+    QCOMPARE(dialog.model()->sourceVocab, expected.sourceVocab);
+    QCOMPARE(dialog.model()->tensors.size(), expected.tensors.size());
+    QCOMPARE(attnviz::describeArchitecture(dialog.model()->config), attnviz::describeArchitecture(expected.config));
+    // Back to a tutorial file: the vocabularies are asked for again.
+    dialog.checkpointEdit()->setText(torchDir + QStringLiteral("/saved/general-checkpoint.tar"));
+    QVERIFY(dialog.sourceVocabEdit()->isEnabled());
 }
 
 QTEST_MAIN(TestImportDialog)

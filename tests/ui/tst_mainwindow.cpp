@@ -164,9 +164,11 @@ void TestMainWindow::fileMenu()
             shortcuts << action->shortcut().toString(QKeySequence::PortableText);
     }
     // Open, Import, Save as, Compare with, Open training run (a folder, files), Recent models,
-    // Sample models, Export alignment, Open alignment set, Save alignments, Close alignment set, Quit
+    // Sample models, Export alignment, Export walkthrough, Open alignment set, Save alignments,
+    // Close alignment set, Quit
     QCOMPARE(shortcuts, (QStringList {QStringLiteral("Ctrl+O"), QStringLiteral("Ctrl+I"), QStringLiteral("Ctrl+Shift+S"),
-                                      QString(), QString(), QString(), QString(), QString(), QStringLiteral("Ctrl+E"), QStringLiteral("Ctrl+Shift+O"),
+                                      QString(), QString(), QString(), QString(), QString(), QStringLiteral("Ctrl+E"),
+                                      QStringLiteral("Ctrl+Shift+W"), QStringLiteral("Ctrl+Shift+O"),
                                       QStringLiteral("Ctrl+Alt+S"), QString(), QStringLiteral("Ctrl+Q")}));
     QCOMPARE(menu->title(), QStringLiteral("&File"));
 }
@@ -427,7 +429,7 @@ void TestMainWindow::ctrlLFocusesSentence()
 }
 
 // A translation that takes long says so after 300 ms; Esc stops it and the window says how to
-// go on; F5 translates again. (The test hook's delay stands in for a long translation.)
+// go on; Ctrl+T translates again. (The test hook's delay stands in for a long translation.)
 void TestMainWindow::escapeStopsALongTranslation()
 {
     MainWindow window;
@@ -446,8 +448,8 @@ void TestMainWindow::escapeStopsALongTranslation()
     QVERIFY(!window.stopAction()->isEnabled());
     QVERIFY2(window.outputText().startsWith(QStringLiteral("Translation stopped")), qPrintable(window.outputText()));
     QCOMPARE(window.alignmentModel()->rows(), 0);
-    // F5: the same sentence again, at once (the worker is not still asleep).
-    QTest::keyClick(&window, Qt::Key_F5);
+    // Ctrl+T: the same sentence again, at once (the worker is not still asleep).
+    QTest::keyClick(&window, Qt::Key_T, Qt::ControlModifier);
     QVERIFY(window.waitForTranslation());
     QVERIFY2(clock.elapsed() < 4000, qPrintable(QString::number(clock.elapsed())));
     QVERIFY(window.alignmentModel()->rows() > 0);

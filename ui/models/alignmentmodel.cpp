@@ -57,6 +57,31 @@ AlignmentModel::AlignmentModel(QObject *parent)
 
 AlignmentModel::~AlignmentModel() = default;
 
+bool AlignmentModel::hasEnergies() const
+{
+    if (!m_result)
+        return true;
+    const Hypothesis &h = m_result->hypotheses[size_t(m_hypothesis)];
+    return h.energies.rows() == h.attention.rows() && h.energies.cols() == h.attention.cols();
+}
+
+bool AlignmentModel::showsEnergies() const
+{
+    return m_mode == HeatmapMode::Energies && hasEnergies();
+}
+
+bool AlignmentModel::usesTemperature() const
+{
+    return m_temperature != 1.0 && hasEnergies();
+}
+
+void AlignmentModel::setWordMerge(std::shared_ptr<const WordMerge> merge,
+                                  std::shared_ptr<const TranslationResult> pieces)
+{
+    m_merge = std::move(merge);
+    m_pieces = m_merge ? std::move(pieces) : nullptr;
+}
+
 void AlignmentModel::setResult(std::shared_ptr<const TranslationResult> result, int hypothesis)
 {
     beginResetModel();
@@ -101,7 +126,7 @@ void AlignmentModel::recompute()
     double largest = 0;
     for (int row = 0; row < rowCount; ++row) {
         double *out = m_values.data() + size_t(row) * size_t(columnCount);
-        if (m_mode == HeatmapMode::Energies && haveEnergies) {
+        if (showsEnergies() && haveEnergies) {
             for (int j = 0; j < sourceLength && j < slotCount; ++j)
                 out[j] = double(h.energies(row, j));
             if (m_paddingColumn) {
@@ -148,7 +173,7 @@ void AlignmentModel::recompute()
             }
         }
     }
-    if (m_mode == HeatmapMode::Energies)
+    if (showsEnergies())
         m_energyScale = largest > 0 ? largest : 1;
 }
 
@@ -179,32 +204,32 @@ void AlignmentModel::setTemperature(double temperature)
 
 double AlignmentModel::rowMean(int row) const
 {
-    return m_mode == HeatmapMode::Energies && row >= 0 && size_t(row) < m_rowMeans.size()
+    return showsEnergies() && row >= 0 && size_t(row) < m_rowMeans.size()
         ? m_rowMeans[size_t(row)]
         : 0.0;
 }
 
 double AlignmentModel::energyScale() const
 {
-    return m_mode == HeatmapMode::Energies ? m_energyScale : 1.0;
+    return showsEnergies() ? m_energyScale : 1.0;
 }
 
 QColor AlignmentModel::cellColor(int row, int column) const
 {
     const double v = value(row, column);
-    if (m_mode == HeatmapMode::Energies)
+    if (showsEnergies())
         return divergingColor((v - rowMean(row)) / m_energyScale);
     return colorForValue(v);
 }
 
 QColor AlignmentModel::colorBarColor(double t) const
 {
-    return m_mode == HeatmapMode::Energies ? divergingColor(2 * t - 1) : colorForValue(t);
+    return showsEnergies() ? divergingColor(2 * t - 1) : colorForValue(t);
 }
 
 QList<std::pair<double, QString>> AlignmentModel::colorBarTicks() const
 {
-    if (m_mode == HeatmapMode::Energies) {
+    if (showsEnergies()) {
         const QString scale = QString::number(m_energyScale, 'g', 2);
         return {{0.0, QStringLiteral("−") + scale}, {0.5, tr("mean")}, {1.0, QStringLiteral("+") + scale}};
     }
@@ -213,9 +238,9 @@ QList<std::pair<double, QString>> AlignmentModel::colorBarTicks() const
 
 QString AlignmentModel::colorBarTitle() const
 {
-    if (m_mode == HeatmapMode::Energies)
+    if (showsEnergies())
         return tr("e − row mean");
-    if (m_temperature != 1.0)
+    if (usesTemperature())
         return QStringLiteral("α, τ = %1").arg(QString::number(m_temperature, 'g', 3));
     return QStringLiteral("α");
 }
@@ -293,6 +318,7 @@ void AlignmentModel::clear()
 void AlignmentModel::follow(const ResultSelection *selection)
 {
     connect(selection, &ResultSelection::hypothesisChanged, this, [this, selection]() {
+        setWordMerge(selection->sharedWordMerge(), selection->pieceOutput().result);
         setResult(selection->output().result, selection->hypothesisIndex());
         setAttentionOverrides(selection->output().attentionOverrides);
     });
@@ -350,15 +376,48 @@ QString AlignmentModel::toolTip(int row, int column) const
     const QString source = isPaddingColumn(column)
         ? tr("padding, %1 slots").arg(paddingSlots())
         : columnLabel(column);
-    if (m_mode == HeatmapMode::Energies)
+    if (showsEnergies())
         return QStringLiteral("e(%1 ← %2) = %3   (row mean %4)")
             .arg(rowLabel(row), source, formatWeight(value(row, column)), formatWeight(rowMean(row)));
     QString text = QStringLiteral("α(%1 ← %2) = %3")
                        .arg(rowLabel(row), source, formatWeight(value(row, column)));
-    if (m_temperature != 1.0)
+    if (usesTemperature())
         text += QStringLiteral("   (τ = %1)").arg(QString::number(m_temperature, 'g', 3));
     if (isOverridden(row, column))
         text += tr("   (forced)");
+    return text + piecesToolTip(row, column);
+}
+
+QString AlignmentModel::piecesToolTip(int row, int column) const
+{
+    if (!m_merge || !m_pieces || isPaddingColumn(column) || size_t(m_hypothesis) >= m_merge->target.size()
+        || size_t(m_hypothesis) >= m_pieces->hypotheses.size() || column >= m_merge->source.size())
+        return {};
+    const WordGrouping &rows = m_merge->target[size_t(m_hypothesis)];
+    if (row >= rows.size())
+        return {};
+    const std::vector<int> &steps = rows.words[size_t(row)].pieces;
+    const std::vector<int> &positions = m_merge->source.words[size_t(column)].pieces;
+    if (steps.size() == 1 && positions.size() == 1)
+        return {}; // one piece each: the weight itself
+    const Hypothesis &h = m_pieces->hypotheses[size_t(m_hypothesis)];
+    QString text;
+    for (int i : steps) {
+        QStringList parts;
+        double sum = 0;
+        for (int j : positions) {
+            const double a = i < h.attention.rows() && j < h.attention.cols() ? double(h.attention(i, j)) : 0.0;
+            sum += a;
+            parts << QString::fromStdString(m_pieces->sourceTokens[size_t(j)]) + QLatin1Char(' ')
+                    + formatWeight(a);
+        }
+        text += QLatin1Char('\n') + QString::fromStdString(h.targetTokens[size_t(i)]) + QStringLiteral(" ← ")
+            + parts.join(QStringLiteral(" + "));
+        if (positions.size() > 1)
+            text += QStringLiteral(" = ") + formatWeight(sum);
+    }
+    if (steps.size() > 1)
+        text += QLatin1Char('\n') + tr("(the mean of the word's %1 rows)").arg(steps.size());
     return text;
 }
 
@@ -371,6 +430,13 @@ QString AlignmentModel::columnToolTip(int column) const
             .arg(paddingSlots());
     const auto &words = m_result->sourceWords;
     const QString token = QString::fromStdString(m_result->sourceTokens[size_t(column)]);
+    if (m_merge && m_pieces && column < m_merge->source.size()) {
+        // A word: the pieces the model read for it.
+        QStringList pieces;
+        for (int p : m_merge->source.words[size_t(column)].pieces)
+            pieces << QString::fromStdString(m_pieces->sourceTokens[size_t(p)]);
+        return pieces.size() > 1 ? tr("%1 (pieces: %2)").arg(token, pieces.join(QLatin1Char(' '))) : token;
+    }
     // Shows the typed word behind an UNK token when the two line up one to one.
     if (m_result->sourceTokens.size() == words.size() + 1 && size_t(column) < words.size()
         && QString::fromStdString(words[size_t(column)]) != token)

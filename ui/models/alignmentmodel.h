@@ -6,6 +6,7 @@
 #include "colormap.h"
 
 #include <attnviz/analysis/alignment.h>
+#include <attnviz/analysis/word_units.h>
 
 #include <QAbstractTableModel>
 #include <QStringList>
@@ -47,6 +48,11 @@ public:
     // which the first T are the source), the rest is summed into one padding column.
     void setResult(std::shared_ptr<const TranslationResult> result, int hypothesis);
     void clear();
+    // When the result is read as words: how its words are made of the pieces of `pieces`, for
+    // the tooltips (which list a cell's pieces and their weights). Set before setResult.
+    void setWordMerge(std::shared_ptr<const WordMerge> merge, std::shared_ptr<const TranslationResult> pieces);
+    const WordMerge *wordMerge() const { return m_merge.get(); }       // nullptr for pieces
+    const TranslationResult *pieceResult() const { return m_pieces.get(); } // the same
     // Shows the selection's hypothesis, with the attention overrides its output was decoded
     // with, whenever it changes (not owned).
     void follow(const ResultSelection *selection);
@@ -64,6 +70,9 @@ public:
     int paddingSlots() const; // L - T when there are slots past the input, else 0
     QString toolTip(int row, int column) const; // "α(t'aime ← love) = 0.83"
     QString columnToolTip(int column) const;
+    // Words: "\n▁ch ← ▁c 0.20 + at 0.10 = 0.30" per piece of the output word, and the mean
+    // said when there are several; empty for pieces, or a word of one piece on both sides.
+    QString piecesToolTip(int row, int column) const;
 
     ColorMap colorMap() const { return m_colorMap; }
     void setColorMap(ColorMap map);
@@ -73,6 +82,11 @@ public:
     QColor cellColor(int row, int column) const;
 
     HeatmapMode mode() const { return m_mode; }
+    // Whether the result has raw scores and so a temperature: not when read as words (a sum or
+    // mean of scores before the softmax is no word's score). Without them the cells show α at
+    // τ = 1 in either mode.
+    bool hasEnergies() const;
+    bool showsEnergies() const;
     void setMode(HeatmapMode mode);
     // α = softmax(e / τ); 1 shows the model's own weights. Clamped to [0.05, 20].
     double temperature() const { return m_temperature; }
@@ -110,9 +124,12 @@ signals:
 
 private:
     void recompute();
+    bool usesTemperature() const;
     void valuesChanged();
 
     std::shared_ptr<const TranslationResult> m_result;
+    std::shared_ptr<const WordMerge> m_merge;
+    std::shared_ptr<const TranslationResult> m_pieces;
     int m_hypothesis = 0;
     bool m_paddingColumn = false;
     ColorMap m_colorMap = ColorMap::Viridis;

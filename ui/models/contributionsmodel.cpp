@@ -49,7 +49,11 @@ void ContributionsModel::update()
     const Hypothesis *h = m_selection->hypothesis();
     const int step = m_selection->step();
     if (result && h && step >= 0 && step < h->steps() && h->contexts.rows() > step) {
-        m_parts = contextContributions(*result, *h, step);
+        // Words: each word's part is made from its pieces' α_ij h_j (wordContextContributions).
+        const WordMerge *merge = m_selection->wordMerge();
+        m_parts = merge ? wordContextContributions(*m_selection->pieceOutput().result,
+                                                   m_selection->hypothesisIndex(), *merge, step)
+                        : contextContributions(*result, *h, step);
         m_words = sourceLabels(*result).mid(0, int(m_parts.size()));
         for (const Contribution &part : m_parts)
             m_largest = std::max(m_largest, part.norm);

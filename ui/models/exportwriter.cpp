@@ -48,19 +48,21 @@ std::optional<QByteArray> alignmentExportBytes(const QString &suffix, const Alig
         return renderFigure(what.alignment, *format, what.figure);
     if (name == QLatin1String("csv")) {
         CsvValues values;
-        values.energies = what.alignment.mode() == HeatmapMode::Energies;
-        values.temperature = what.alignment.temperature();
+        // In words there are no raw scores and no temperature (AlignmentModel::hasEnergies).
+        values.energies = what.alignment.showsEnergies();
+        values.temperature = what.alignment.hasEnergies() ? what.alignment.temperature() : 1.0;
         return QByteArray::fromStdString(alignmentToCsv(result, what.hypothesis, values));
     }
     if (name == QLatin1String("json")) {
         DecodeOptions options;
         if (result.forced)
             options.target = what.target;
-        return QByteArray::fromStdString(resultToJson(*what.output.model,
-                                                      what.output.sentence.toStdString(), result,
-                                                      options, what.hypothesis)
-                                             .dump(1)
-                                         + "\n");
+        nlohmann::json j = resultToJson(*what.output.model, what.output.sentence.toStdString(),
+                                        result, options, what.hypothesis);
+        const TranslationResult *pieces = what.alignment.pieceResult();
+        addUnitsToJson(j, pieces ? *pieces : result, pieces ? what.alignment.wordMerge() : nullptr,
+                       size_t(what.hypothesis));
+        return QByteArray::fromStdString(j.dump(1) + "\n");
     }
     fail(error, tr("the file name must end in .png, .svg, .pdf, .csv or .json."));
     return std::nullopt;

@@ -1,6 +1,7 @@
 #include "resultselection.h"
 
 #include <attnviz/decoding/translate.h>
+#include <attnviz/models/model.h>
 
 #include <algorithm>
 
@@ -35,9 +36,76 @@ int ResultSelection::steps() const
     return h ? int(h->targetTokens.size()) : 0;
 }
 
+void ResultSelection::convertOutput()
+{
+    m_output = m_pieceOutput;
+    m_merge.reset();
+    const Model *model = m_pieceOutput.model.get();
+    if (model != m_markingsModel) {
+        m_markingsModel = model;
+        m_markings = model ? pieceMarkings(*model) : PieceMarkings {};
+        m_specials = model ? specialTokens(*model) : std::vector<std::string> {};
+    }
+    if (m_units != TokenUnits::Words || !m_markings.any() || !m_pieceOutput.result)
+        return;
+    auto merge = std::make_shared<WordMerge>(mergeToWords(*m_pieceOutput.result, m_markings, m_specials));
+    std::vector<std::string> specials = m_specials;
+    specials.push_back(m_pieceOutput.result->eosToken);
+    if (m_pieceOutput.summed)
+        m_output.summed = mergeAblationToWords(*m_pieceOutput.summed, m_markings.target, specials);
+    if (m_pieceOutput.mean)
+        m_output.mean = mergeAblationToWords(*m_pieceOutput.mean, m_markings.target, specials);
+    // A forced piece cell shows on the word cell that holds it (the overrides are of the first
+    // hypothesis' steps).
+    m_output.attentionOverrides.clear();
+    if (!merge->target.empty())
+        for (AttentionOverride o : m_pieceOutput.attentionOverrides) {
+            const WordGrouping &rows = merge->target.front();
+            if (o.step < 0 || size_t(o.step) >= rows.wordOf.size() || o.position < 0
+                || size_t(o.position) >= merge->source.wordOf.size())
+                continue;
+            o.step = rows.wordOf[size_t(o.step)];
+            o.position = merge->source.wordOf[size_t(o.position)];
+            m_output.attentionOverrides.push_back(o);
+        }
+    m_output.result = std::shared_ptr<const TranslationResult>(merge, &merge->words);
+    m_merge = std::move(merge);
+}
+
+void ResultSelection::setUnits(TokenUnits units)
+{
+    if (units == m_units)
+        return;
+    // The step stays on the same output: a piece's word, or a word's first piece.
+    int step = m_step;
+    if (m_merge && size_t(m_hypothesis) < m_merge->target.size() && step >= 0) {
+        const WordGrouping &rows = m_merge->target[size_t(m_hypothesis)];
+        if (step < rows.size())
+            step = rows.words[size_t(step)].pieces.front();
+    }
+    m_units = units;
+    convertOutput();
+    if (m_merge && size_t(m_hypothesis) < m_merge->target.size() && step >= 0) {
+        const WordGrouping &rows = m_merge->target[size_t(m_hypothesis)];
+        if (size_t(step) < rows.wordOf.size())
+            step = rows.wordOf[size_t(step)];
+    }
+    emit unitsChanged(units);
+    if (!hasResult())
+        return;
+    const int hypothesis = m_hypothesis;
+    m_step = step;
+    emit outputChanged();
+    const int before = m_step;
+    showHypothesis(hypothesis);
+    if (m_step == before)
+        emit stepChanged(m_step); // the same index may stand for another token now
+}
+
 void ResultSelection::setOutput(const TranslationOutput &output)
 {
-    m_output = output;
+    m_pieceOutput = output;
+    convertOutput();
     m_error.clear();
     emit outputChanged();
     showHypothesis(0);
@@ -45,7 +113,9 @@ void ResultSelection::setOutput(const TranslationOutput &output)
 
 void ResultSelection::setFailure(const QString &message)
 {
+    m_pieceOutput = {};
     m_output = {};
+    m_merge.reset();
     m_error = message;
     emit outputChanged();
     emit hypothesisChanged(m_hypothesis);

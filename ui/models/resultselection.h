@@ -9,6 +9,8 @@
 
 #include "translationcontroller.h"
 
+#include <attnviz/analysis/word_units.h>
+
 #include <QObject>
 #include <QString>
 
@@ -28,7 +30,23 @@ public:
     void setFailure(const QString &message); // no output; error() says why
     void clear(); // no output, no error
 
+    // What the views show: the translation output in the units chosen (setUnits). In words,
+    // its result and ablations are merged from the pieces (mergeToWords) and its attention
+    // overrides are on the word cells that hold the forced pieces.
     const TranslationOutput &output() const { return m_output; }
+    // The output as decoded, in pieces.
+    const TranslationOutput &pieceOutput() const { return m_pieceOutput; }
+    // How the pieces form words, when words are shown; else nullptr.
+    const WordMerge *wordMerge() const { return m_merge.get(); }
+    std::shared_ptr<const WordMerge> sharedWordMerge() const { return m_merge; }
+
+    // Pieces or words. Kept when the output changes; words are shown only when the output's
+    // model marks its pieces (pieceMarkings), so a word-level model shows its tokens.
+    TokenUnits units() const { return m_units; }
+    void setUnits(TokenUnits units);
+    // Whether the current output's model has pieces that form words.
+    bool canShowWords() const { return m_markings.any(); }
+    bool showsWords() const { return m_merge != nullptr; }
     const TranslationResult *result() const { return m_output.result.get(); } // nullptr when none
     bool hasResult() const; // a result with at least one hypothesis
     QString error() const { return m_error; }
@@ -44,6 +62,7 @@ public:
     void selectStep(int step); // clamped to the hypothesis' steps
 
 signals:
+    void unitsChanged(attnviz::TokenUnits units); // before the output is shown again in them
     void outputChanged();
     void hypothesisChanged(int index);
     void stepChanged(int step);
@@ -51,7 +70,14 @@ signals:
 private:
     void showHypothesis(int index);
 
-    TranslationOutput m_output;
+    void convertOutput(); // m_output from m_pieceOutput in m_units
+
+    TranslationOutput m_pieceOutput, m_output;
+    std::shared_ptr<const WordMerge> m_merge;
+    TokenUnits m_units = TokenUnits::Pieces;
+    PieceMarkings m_markings;
+    const Model *m_markingsModel = nullptr;
+    std::vector<std::string> m_specials;
     QString m_error;
     int m_hypothesis = 0;
     int m_step = -1;

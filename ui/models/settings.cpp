@@ -13,6 +13,7 @@ const QString lastSentence = QStringLiteral("session/lastSentence");
 const QString recentModels = QStringLiteral("session/recentModels");
 const QString colorMap = QStringLiteral("view/colorMap");
 const QString showValues = QStringLiteral("view/showValues");
+const QString showWords = QStringLiteral("view/units"); // "pieces" or "words"
 const QString geometry = QStringLiteral("window/geometry");
 const QString state = QStringLiteral("window/state");
 } // namespace Key
@@ -104,6 +105,16 @@ ColorMap Settings::colorMap() const
 void Settings::setColorMap(ColorMap map)
 {
     setValue(Key::colorMap, colorMapName(map));
+}
+
+bool Settings::showWords() const
+{
+    return value(Key::showWords, QStringLiteral("pieces")).toString() == QStringLiteral("words");
+}
+
+void Settings::setShowWords(bool words)
+{
+    setValue(Key::showWords, words ? QStringLiteral("words") : QStringLiteral("pieces"));
 }
 
 bool Settings::showValues() const

@@ -30,6 +30,9 @@ public:
     void setColorMap(ColorMap map);
     bool showValues() const;
     void setShowValues(bool show);
+    // Pieces or words in the views (View → Words); pieces by default.
+    bool showWords() const;
+    void setShowWords(bool words);
     QByteArray windowGeometry() const;
     void setWindowGeometry(const QByteArray &geometry);
     QByteArray windowState() const;

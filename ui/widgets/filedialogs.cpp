@@ -55,6 +55,25 @@ std::optional<ExportTarget> exportAlignment(QWidget *parent, const QString &dire
     return target;
 }
 
+QString exportWalkthrough(QWidget *parent, const QString &directory)
+{
+    const QStringList filters = {tr("PDF, one page per stage and step (*.pdf)"),
+                                 tr("Animated GIF (*.gif)"),
+                                 tr("PNG images, one per page, in a folder of this name (*.png)")};
+    QString filter = filters.front();
+    QString path = QFileDialog::getSaveFileName(parent, tr("Export walkthrough"),
+                                                directory + QStringLiteral("/walkthrough.pdf"),
+                                                filters.join(QStringLiteral(";;")), &filter);
+    if (path.isEmpty())
+        return {};
+    const QFileInfo info(path);
+    if (filter == filters[2])
+        return info.suffix().isEmpty() ? path : info.absolutePath() + QLatin1Char('/') + info.completeBaseName();
+    if (info.suffix().isEmpty())
+        path += filter == filters[1] ? QStringLiteral(".gif") : QStringLiteral(".pdf");
+    return path;
+}
+
 std::optional<AlignmentSetFiles> openAlignmentSet(QWidget *parent, const QString &directory)
 {
     AlignmentSetFiles files;

@@ -25,6 +25,10 @@ struct ExportTarget
 };
 std::optional<ExportTarget> exportAlignment(QWidget *parent, const QString &directory);
 
+// File → Export walkthrough: a .pdf or .gif file, or (the PNG choice) a folder of PNG files,
+// named after the name typed without its suffix.
+QString exportWalkthrough(QWidget *parent, const QString &directory);
+
 struct AlignmentSetFiles
 {
     QString sentences, references, gold;

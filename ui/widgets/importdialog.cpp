@@ -1,5 +1,7 @@
 #include "importdialog.h"
 
+#include <attnviz/io/model_import.h>
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -30,21 +32,36 @@ ImportDialog::ImportDialog(QWidget *parent, Settings *settings, const QString &c
     , m_settings(settings)
     , m_currentModel(currentModel)
 {
-    setWindowTitle(tr("Import PyTorch checkpoint"));
+    setWindowTitle(tr("Import checkpoint"));
     const QString torchFilter = tr("PyTorch checkpoints (*.pt *.pth);;All files (*)");
     const QString vocabFilter = tr("Vocabularies (*.json *.txt);;All files (*)");
 
-    auto *weights = new QGroupBox(tr("Weights, as torch.save(module.state_dict(), …) wrote them"), this);
+    auto *weights = new QGroupBox(tr("Weights: the tutorial's torch.save files, or a toolkit's checkpoint"), this);
     auto *weightsGrid = new QGridLayout(weights);
     m_twoFiles = new QRadioButton(tr("&Encoder and decoder files (the tutorial's)"), weights);
-    m_oneFile = new QRadioButton(tr("One &checkpoint with encoder.* and decoder.*"), weights);
+    m_oneFile = new QRadioButton(tr("One &checkpoint: encoder.* and decoder.*, or a Joey NMT, OpenNMT-py or chatbot-tutorial model"), weights);
     m_twoFiles->setChecked(true);
     weightsGrid->addWidget(m_twoFiles, 0, 0, 1, 3);
     m_encoder = addFileRow(weightsGrid, 1, tr("Encoder:"), torchFilter, Settings::FileKind::Checkpoint);
     m_decoder = addFileRow(weightsGrid, 2, tr("Decoder:"), torchFilter, Settings::FileKind::Checkpoint);
     weightsGrid->addWidget(m_oneFile, 3, 0, 1, 3);
-    m_checkpoint = addFileRow(weightsGrid, 4, tr("Checkpoint:"), torchFilter,
-                              Settings::FileKind::Checkpoint);
+    m_checkpoint = addFileRow(weightsGrid, 4, tr("Checkpoint:"),
+                              tr("Checkpoints (*.pt *.pth *.tar *.ckpt);;All files (*)"), Settings::FileKind::Checkpoint);
+    // A Joey NMT model is a directory (config.yaml, vocabularies, N.ckpt).
+    m_directory = new QPushButton(tr("Joey NMT &directory…"), weights);
+    m_directory->setToolTip(tr("Choose a Joey NMT model directory: its config.yaml, vocabulary files and best checkpoint"));
+    connect(m_directory, &QPushButton::clicked, this, [this]() {
+        QString start = m_checkpoint->text().isEmpty() ? QString() : QFileInfo(m_checkpoint->text()).absolutePath();
+        if (start.isEmpty() && m_settings)
+            start = m_settings->startDirectory(Settings::FileKind::Checkpoint, m_currentModel);
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Choose a Joey NMT model directory"), start);
+        if (dir.isEmpty())
+            return;
+        m_checkpoint->setText(dir);
+        if (m_settings)
+            m_settings->rememberDirectoryOf(Settings::FileKind::Checkpoint, dir + QStringLiteral("/config.yaml"));
+    });
+    weightsGrid->addWidget(m_directory, 5, 1, 1, 2, Qt::AlignLeft);
 
     auto *vocab = new QGroupBox(tr("Vocabularies (the tutorial does not save them)"), this);
     auto *vocabGrid = new QGridLayout(vocab);
@@ -136,11 +153,16 @@ void ImportDialog::updateEnabled()
     for (QLineEdit *edit : {m_encoder, m_decoder})
         edit->setEnabled(two);
     m_checkpoint->setEnabled(!two);
+    m_directory->setEnabled(!two);
+    // A toolkit's checkpoint carries its vocabularies: nothing to fix there.
+    const bool vocabularies = m_toolkit.isEmpty();
+    m_fromVocabFiles->setEnabled(vocabularies);
+    m_fromPairs->setEnabled(vocabularies);
     for (QLineEdit *edit : {m_sourceVocab, m_targetVocab})
-        edit->setEnabled(files);
-    m_pairs->setEnabled(!files);
-    m_reverse->setEnabled(!files);
-    m_filter->setEnabled(!files);
+        edit->setEnabled(vocabularies && files);
+    m_pairs->setEnabled(vocabularies && !files);
+    m_reverse->setEnabled(vocabularies && !files);
+    m_filter->setEnabled(vocabularies && !files);
     m_activation->setEnabled(m_legacy);
 }
 
@@ -166,15 +188,41 @@ TorchImportOptions ImportDialog::options() const
     return o;
 }
 
+// " Ignored: epoch (12), loss (0.75)." for the preview, or nothing.
+QString ImportDialog::ignoredText(const std::vector<std::string> &entries)
+{
+    QStringList ignored;
+    for (const std::string &entry : entries)
+        ignored << QString::fromStdString(entry);
+    return ignored.isEmpty() ? QString() : QLatin1Char(' ') + tr("Ignored: %1.").arg(ignored.join(QStringLiteral(", ")));
+}
+
 // Reads the weights alone and names the architecture, so a wrong file shows before importing.
 void ImportDialog::updatePreview()
 {
     m_legacy = false;
+    m_toolkit.clear();
     const TorchImportOptions o = options();
     const bool ready = m_oneFile->isChecked() ? !o.checkpointPath.empty()
                                               : !o.encoderPath.empty() && !o.decoderPath.empty();
     if (!ready) {
         m_preview->setText(tr("Choose the weights to see which architecture they are."));
+        updateEnabled();
+        return;
+    }
+    if (m_oneFile->isChecked())
+        m_toolkit = QString::fromStdString(recognizeToolkit(o.checkpointPath));
+    if (!m_toolkit.isEmpty()) {
+        try {
+            const ImportedModel imported = openModel(o.checkpointPath);
+            QString text = tr("Recognised: a %1 model (%2), %3. Vocabularies: %4.")
+                               .arg(m_toolkit, QString::fromStdString(imported.report.format),
+                                    QString::fromStdString(imported.report.configuration),
+                                    QString::fromStdString(imported.report.vocabularies));
+            m_preview->setText(text + ignoredText(imported.report.ignored));
+        } catch (const std::exception &error) {
+            m_preview->setText(tr("Not recognised: %1").arg(QString::fromStdString(error.what())));
+        }
         updateEnabled();
         return;
     }
@@ -196,16 +244,12 @@ void ImportDialog::updatePreview()
             break;
         }
         QString text = tr("Recognised: %1, hidden size %2.").arg(kind).arg(config.decoder.hiddenSize);
-        QStringList langs, ignored;
+        QStringList langs;
         for (const std::string &path : weights.vocabularies)
             langs << QString::fromStdString(path);
-        for (const std::string &entry : weights.ignored)
-            ignored << QString::fromStdString(entry);
         if (langs.size() >= 2)
             text += QLatin1Char(' ') + tr("Vocabularies in the file: %1.").arg(langs.join(QStringLiteral(", ")));
-        if (!ignored.isEmpty())
-            text += QLatin1Char(' ') + tr("Ignored: %1.").arg(ignored.join(QStringLiteral(", ")));
-        m_preview->setText(text);
+        m_preview->setText(text + ignoredText(weights.ignored));
     } catch (const std::exception &error) {
         m_preview->setText(tr("Not recognised: %1").arg(QString::fromStdString(error.what())));
     }
@@ -226,7 +270,14 @@ bool ImportDialog::runImport()
 {
     m_model.reset();
     try {
-        m_model = importTorchCheckpoint(options());
+        const TorchImportOptions o = options();
+        if (!m_toolkit.isEmpty()) {
+            m_model = openModel(o.checkpointPath).model;
+            if (!o.name.empty())
+                m_model->config.name = o.name;
+        } else {
+            m_model = importTorchCheckpoint(o);
+        }
         m_error->clear();
         return true;
     } catch (const std::exception &error) {

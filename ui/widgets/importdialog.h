@@ -1,5 +1,7 @@
-// File → Import PyTorch checkpoint…: the tutorial's torch.save files and vocabularies in, an
-// attnviz model out, with a preview of the architecture recognised from the tensors.
+// File → Import checkpoint…: the tutorial's torch.save files and vocabularies in, an
+// attnviz model out, with a preview of the architecture recognised from the tensors. One
+// checkpoint may also be a Joey NMT model directory or .ckpt, an OpenNMT-py *_step_N.pt or the
+// chatbot tutorial's .tar: those carry their vocabularies, which the dialog then does not ask for.
 #pragma once
 
 #include <attnviz/io/model_file.h>
@@ -17,6 +19,7 @@ class QComboBox;
 class QDialogButtonBox;
 class QLabel;
 class QLineEdit;
+class QPushButton;
 class QRadioButton;
 
 namespace attnviz {
@@ -57,6 +60,7 @@ public:
 
 private:
     void updatePreview();
+    static QString ignoredText(const std::vector<std::string> &entries);
     void updateEnabled();
     QLineEdit *addFileRow(QGridLayout *grid, int row, const QString &label, const QString &filter,
                           Settings::FileKind kind);
@@ -68,6 +72,8 @@ private:
     QLabel *m_preview, *m_error;
     QDialogButtonBox *m_buttons;
     bool m_legacy = false;
+    QString m_toolkit; // the one checkpoint is this toolkit's (Joey NMT, OpenNMT-py...): it holds everything
+    QPushButton *m_directory;
     Settings *m_settings;
     QString m_currentModel;
     std::optional<ModelFile> m_model;

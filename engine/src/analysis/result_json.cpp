@@ -158,6 +158,47 @@ json resultToJson(const Model &model, const std::string &sentence, const Transla
     return j;
 }
 
+void addUnitsToJson(json &j, const TranslationResult &pieces, const WordMerge *merge, size_t hypothesis)
+{
+    j["units"] = merge ? "words" : "pieces";
+    if (!merge)
+        return;
+    j.erase("energies"); // a sum or mean of scores before the softmax is no word's score
+    const auto piecesOf = [](const WordGrouping &g, const std::vector<std::string> &tokens) {
+        json list = json::array();
+        for (const WordUnit &w : g.words) {
+            std::vector<std::string> word;
+            for (int p : w.pieces)
+                word.push_back(tokens[size_t(p)]);
+            list.push_back(validUtf8(word));
+        }
+        return list;
+    };
+    j["source_pieces"] = piecesOf(merge->source, pieces.sourceTokens);
+    if (hypothesis < merge->target.size() && hypothesis < pieces.hypotheses.size())
+        j["target_pieces"] = piecesOf(merge->target[hypothesis], pieces.hypotheses[hypothesis].targetTokens);
+}
+
+namespace {
+
+// Columns a token takes in a terminal: its code points (UTF-8 continuation bytes take none), so
+// that "▁froid" (8 bytes) lines up as the 6 characters it shows.
+size_t displayWidth(const std::string &text)
+{
+    size_t width = 0;
+    for (unsigned char c : text)
+        width += (c & 0xC0) != 0x80;
+    return width;
+}
+
+std::string spacesBefore(size_t width, const std::string &text)
+{
+    const size_t shown = displayWidth(text);
+    return std::string(width > shown ? width - shown : 0, ' ');
+}
+
+} // namespace
+
 std::string resultToText(const TranslationResult &result, size_t hypothesis)
 {
     const Hypothesis &h = result.hypotheses.at(hypothesis);
@@ -186,18 +227,18 @@ std::string resultToText(const TranslationResult &result, size_t hypothesis)
 
     size_t rowLabel = 6;
     for (const std::string &t : h.targetTokens)
-        rowLabel = std::max(rowLabel, t.size());
+        rowLabel = std::max(rowLabel, displayWidth(t));
     std::vector<size_t> widths;
     out << '\n' << std::string(rowLabel, ' ');
     for (int j = 0; j < T; ++j) {
-        widths.push_back(std::max<size_t>(5, result.sourceTokens[j].size()));
-        out << "  " << std::string(widths.back() - result.sourceTokens[j].size(), ' ') << result.sourceTokens[j];
+        widths.push_back(std::max<size_t>(5, displayWidth(result.sourceTokens[j])));
+        out << "  " << spacesBefore(widths.back(), result.sourceTokens[j]) << result.sourceTokens[j];
     }
     if (padding)
         out << "  padding";
     out << "  log-prob\n";
     for (int i = 0; i < h.steps(); ++i) {
-        out << h.targetTokens[i] << std::string(rowLabel - h.targetTokens[i].size(), ' ');
+        out << h.targetTokens[i] << spacesBefore(rowLabel, h.targetTokens[i]);
         for (int j = 0; j < T; ++j) {
             std::snprintf(buffer, sizeof buffer, "%*.3f", static_cast<int>(widths[j]), h.attention(i, j));
             out << "  " << buffer;

@@ -262,4 +262,22 @@ ImportedModel openModel(const std::string &path, const ImportOptions &options)
     throw ModelError(path + ": " + name + " is " + fileKindName(kind) + ", not a model: " + hint);
 }
 
+std::string recognizeToolkit(const std::string &path)
+{
+    const FileKind kind = sniffFile(path);
+    if ((kind == FileKind::Directory || isTorchKind(kind)) && isJoeyModelPath(path))
+        return "Joey NMT";
+    if (!isTorchKind(kind))
+        return {};
+    try {
+        const TorchFile file = TorchFile::open(path);
+        if (isOnmtCheckpoint(file))
+            return "OpenNMT-py";
+        if (isChatbotCheckpoint(file))
+            return "PyTorch chatbot tutorial";
+    } catch (const ModelError &) {
+    }
+    return {};
+}
+
 } // namespace attnviz

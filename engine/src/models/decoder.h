@@ -65,6 +65,7 @@ public:
     ~Decoder();
 
     int stateSize() const { return m_stateSize; }
+    const DecoderConfig &config() const { return m_config; }
     // The state before the first step, from the encoder [S].
     Vector initialState(const Encoding &encoding) const;
     void prepare(DecoderWorkspace &ws, int rows) const;

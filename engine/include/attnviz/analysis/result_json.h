@@ -2,6 +2,7 @@
 #pragma once
 
 #include <attnviz/decoding/translate.h>
+#include <attnviz/analysis/word_units.h>
 
 #include <nlohmann/json.hpp>
 
@@ -19,6 +20,11 @@ namespace attnviz {
 // by U+FFFD, so that dump() never throws.
 nlohmann::json resultToJson(const Model &model, const std::string &sentence, const TranslationResult &result,
                             const DecodeOptions &options, size_t hypothesis = 0);
+
+// The JSON keys a result read as words adds (result_json.h's resultToJson of merge.words):
+// "units": "words", "source_pieces" and "target_pieces" (per word, its pieces as the model
+// read them), and no "energies". For a result of pieces, {"units": "pieces"}.
+void addUnitsToJson(nlohmann::json &j, const TranslationResult &pieces, const WordMerge *merge, size_t hypothesis = 0);
 
 // A readable translation and its alignment as a text table (rows: output tokens).
 std::string resultToText(const TranslationResult &result, size_t hypothesis = 0);

@@ -79,6 +79,11 @@ struct ImportedModel
 // a model: ...".
 ImportedModel openModel(const std::string &path, const ImportOptions &options = {});
 
+// The toolkit whose files carry everything a model needs ("Joey NMT", "OpenNMT-py", "PyTorch
+// chatbot tutorial"), or "" for any other path (the translation tutorial's checkpoints, which
+// may need vocabularies, attnviz's own files, unreadable files). Reads the torch file.
+std::string recognizeToolkit(const std::string &path);
+
 // The extension point: one function per toolkit, tried in order on torch files and
 // directories; each returns nothing when the file is not its toolkit's, and throws ModelError
 // when it is but cannot be read. See engine/src/io/model_import.cpp.

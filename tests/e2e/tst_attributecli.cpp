@@ -1,0 +1,142 @@
+// attnviz-cli attribute, run for real: its JSON against the PyTorch autograd references
+// (tests/golden/attribution.json), the agreement it reports, --input's corpus means, and its
+// usage errors.
+#include "clirunner.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cmath>
+
+namespace {
+
+QJsonObject goldenCase(const QString &model)
+{
+    QFile file(QStringLiteral(ATTNVIZ_GOLDEN_DIR "/attribution.json"));
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    for (const QJsonValue &c : QJsonDocument::fromJson(file.readAll()).object()[QStringLiteral("cases")].toArray())
+        if (c.toObject()[QStringLiteral("model")].toString() == model)
+            return c.toObject();
+    return {};
+}
+
+QJsonObject familyCase(const QString &name)
+{
+    QFile file(QStringLiteral(ATTNVIZ_GOLDEN_DIR "/") + name + QStringLiteral(".json"));
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    return QJsonDocument::fromJson(file.readAll()).object()[QStringLiteral("cases")].toArray()[0].toObject();
+}
+
+} // namespace
+
+class TestAttributeCli : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void jsonMatchesAutograd_data()
+    {
+        QTest::addColumn<QString>("method");
+        for (const char *m : {"occlusion", "leave-one-out", "gradient", "input-x-gradient", "integrated-gradients"})
+            QTest::newRow(m) << QString::fromLatin1(m);
+    }
+
+    // The golden case's sentence and forced target, through the CLI: the same values as
+    // PyTorch's, and the agreement columns computed from the attention the CLI printed.
+    void jsonMatchesAutograd()
+    {
+        QFETCH(QString, method);
+        const QString name = QStringLiteral("family-opennmt-brnn");
+        const QJsonObject golden = goldenCase(QStringLiteral("tests/golden/") + name + QStringLiteral(".safetensors"));
+        const QJsonObject family = familyCase(name);
+        QVERIFY(!golden.isEmpty() && !family.isEmpty());
+        const RunResult r = runCli({QStringLiteral("attribute"), QStringLiteral("--model"),
+                                    QStringLiteral(ATTNVIZ_GOLDEN_DIR "/") + name + QStringLiteral(".safetensors"),
+                                    QStringLiteral("--method"), method, QStringLiteral("--steps"), QStringLiteral("8"),
+                                    QStringLiteral("--target"), family[QStringLiteral("forced")].toObject()[QStringLiteral("target")].toString(),
+                                    QStringLiteral("--json"), family[QStringLiteral("sentence")].toString()});
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(j[QStringLiteral("method")].toString(), method);
+        const QJsonArray values = j[QStringLiteral("attribution")].toArray();
+        const QJsonArray expected = golden[method].toArray();
+        QCOMPARE(values.size(), expected.size());
+        for (int i = 0; i < values.size(); ++i)
+            for (int k = 0; k < values[i].toArray().size(); ++k) {
+                const double v = values[i].toArray()[k].toDouble(), e = expected[i].toArray()[k].toDouble();
+                QVERIFY2(std::abs(v - e) <= 1e-8 * std::max(1.0, std::abs(e)), qPrintable(QStringLiteral("%1 vs %2").arg(v).arg(e)));
+            }
+        const QJsonArray perStep = j[QStringLiteral("agreement")].toObject()[QStringLiteral("per_step")].toArray();
+        QCOMPARE(perStep.size(), values.size());
+        double top1 = 0;
+        for (int i = 0; i < perStep.size(); ++i) {
+            // top-1 by hand: argmax of the attention row vs argmax of |attribution|
+            const QJsonArray a = j[QStringLiteral("attention")].toArray()[i].toArray(), b = values[i].toArray();
+            int ia = 0, ib = 0;
+            for (int k = 1; k < a.size(); ++k) {
+                if (a[k].toDouble() > a[ia].toDouble())
+                    ia = k;
+                if (std::abs(b[k].toDouble()) > std::abs(b[ib].toDouble()))
+                    ib = k;
+            }
+            QCOMPARE(perStep[i].toObject()[QStringLiteral("top1")].toBool(), ia == ib);
+            top1 += ia == ib;
+        }
+        QVERIFY(std::abs(j[QStringLiteral("agreement")].toObject()[QStringLiteral("top1")].toDouble() - top1 / perStep.size()) < 1e-12);
+        if (method == QStringLiteral("integrated-gradients"))
+            QCOMPARE(j[QStringLiteral("completeness")].toObject()[QStringLiteral("sum")].toArray().size(), values.size());
+    }
+
+    void inputFileGivesCorpusMeans()
+    {
+        QTemporaryDir dir;
+        const QString input = dir.filePath(QStringLiteral("in.txt"));
+        QFile file(input);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("i am cold .\nshe is happy .\n");
+        file.close();
+        const RunResult r = runCli({QStringLiteral("attribute"), QStringLiteral("--model"),
+                                    QStringLiteral(ATTNVIZ_SOURCE_DIR "/sample_models/tiny.safetensors"),
+                                    QStringLiteral("--method"), QStringLiteral("gradient"), QStringLiteral("--input"), input,
+                                    QStringLiteral("--json")});
+        QCOMPARE(r.exitCode, 0);
+        const QStringList lines = r.out.trimmed().split(QLatin1Char('\n'));
+        QCOMPARE(lines.size(), 3);
+        double spearman = 0;
+        int rows = 0;
+        for (int n = 0; n < 2; ++n) {
+            const QJsonObject j = QJsonDocument::fromJson(lines[n].toUtf8()).object();
+            for (const QJsonValue &s : j[QStringLiteral("agreement")].toObject()[QStringLiteral("per_step")].toArray()) {
+                spearman += s.toObject()[QStringLiteral("spearman")].toDouble();
+                ++rows;
+            }
+        }
+        const QJsonObject corpus = QJsonDocument::fromJson(lines[2].toUtf8()).object()[QStringLiteral("corpus")].toObject();
+        QCOMPARE(corpus[QStringLiteral("sentences")].toInt(), 2);
+        QCOMPARE(corpus[QStringLiteral("rows")].toInt(), rows);
+        QVERIFY(std::abs(corpus[QStringLiteral("spearman")].toDouble() - spearman / rows) < 1e-12);
+    }
+
+    void usageErrors()
+    {
+        const QString model = QStringLiteral(ATTNVIZ_SOURCE_DIR "/sample_models/tiny.safetensors");
+        RunResult r = runCli({QStringLiteral("attribute"), QStringLiteral("--model"), model, QStringLiteral("--method"),
+                              QStringLiteral("saliency"), QStringLiteral("x")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("--method is occlusion, leave-one-out, gradient, input-x-gradient or "
+                                               "integrated-gradients, not 'saliency'")),
+                 qPrintable(r.err));
+        r = runCli({QStringLiteral("attribute"), QStringLiteral("--model"), model});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY(r.err.contains(QStringLiteral("give the SENTENCE")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAttributeCli)
+#include "tst_attributecli.moc"
