@@ -12,6 +12,8 @@ install(TARGETS attnviz attnviz-cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS attnviz-cli-figures LIBRARY DESTINATION ${ATTNVIZ_FIGURES_DIR})
 install(DIRECTORY sample_models/ DESTINATION ${CMAKE_INSTALL_DATADIR}/attnviz/sample_models
     FILES_MATCHING PATTERN "*.safetensors" PATTERN "*.md")
+install(DIRECTORY sample_runs/ DESTINATION ${CMAKE_INSTALL_DATADIR}/attnviz/sample_runs
+    FILES_MATCHING PATTERN "*.safetensors" PATTERN "*.md")
 
 # Desktop integration: the menu entry, the icon in the hicolor theme, AppStream, MIME.
 install(FILES resources/${ATTNVIZ_APP_ID}.desktop DESTINATION ${CMAKE_INSTALL_DATADIR}/applications)

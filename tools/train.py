@@ -7,10 +7,16 @@
 Writes the model file and a model card (<model>.md) beside it. A checkpoint is
 saved after every epoch (``--ckpt-dir``, default ``<out>.ckpt/``) and a run
 started again with the same arguments resumes from it.
+
+With ``--save-every N``, an attnviz model file is also written before training,
+after every N batches and after the last, ``model_step_<batches>.safetensors`` in ``--run-dir``
+(default ``<out without .safetensors>.run/``): a training run that attnviz opens
+(File > Open training run..., ``attnviz-cli timeline --run DIR``).
 """
 
 import argparse
 import collections
+import copy
 import json
 import math
 import os
@@ -56,6 +62,9 @@ def build_parser():
     p.add_argument("--target-language", default="")
     p.add_argument("--data-note", default="", help="data source and license, for the model card")
     p.add_argument("--ckpt-dir", default="")
+    p.add_argument("--save-every", type=int, default=0,
+                   help="also write an attnviz model file every N batches (and before the first) into --run-dir")
+    p.add_argument("--run-dir", default="", help="where --save-every writes (default: <out>.run/)")
     p.add_argument("--test-data", default="", help="held-out pairs file (instead of splitting --data)")
     p.add_argument("--test-gold", default="", help="Pharaoh gold alignments of --test-data, one line per pair: "
                    "the card then reports how often the attention argmax hits the gold source word")
@@ -137,7 +146,7 @@ def bleu4(hypotheses, references):
     return bp * math.exp(log_p)
 
 
-NOT_IN_RESUME_KEY = ("epochs", "ckpt_dir", "threads")
+NOT_IN_RESUME_KEY = ("epochs", "ckpt_dir", "threads", "save_every", "run_dir")
 
 
 def resume_key(args):
@@ -159,6 +168,15 @@ def save_checkpoint(path, state):
     tmp = path + ".tmp"
     torch.save(state, tmp)
     os.replace(tmp, path)
+
+
+def save_run_step(run_dir, step, model, sv, tv, config, dtype):
+    """One checkpoint of the run as an attnviz model file, rounded as the final model is."""
+    snapshot = copy.deepcopy(model)
+    snapshot.eval()
+    at.round_to_dtype_(snapshot, dtype)
+    at.save_model(os.path.join(run_dir, "model_step_%d.safetensors" % step), snapshot.encoder, snapshot.decoder,
+                  sv.words, tv.words, config, dtype)
 
 
 def main(argv=None):
@@ -215,6 +233,12 @@ def main(argv=None):
         start_epoch, history = state["epoch"], state["history"]
         print("resumed after epoch %d" % start_epoch, flush=True)
 
+    run_dir = ""
+    if args.save_every > 0:
+        run_dir = args.run_dir or (args.out[:-len(".safetensors")] if args.out.endswith(".safetensors")
+                                   else args.out) + ".run"
+        os.makedirs(run_dir, exist_ok=True)
+    steps_done = None  # batches trained before this epoch; known once the first epoch's batches are made
     for epoch in range(start_epoch, args.epochs):
         model.train()
         rng = random.Random(args.seed * 1000 + epoch)
@@ -222,6 +246,10 @@ def main(argv=None):
         batches = make_batches(train, sv, tv, args.batch, rng)
         t0 = time.time()
         loss_sum = tokens = 0
+        if steps_done is None:
+            steps_done = epoch * len(batches)  # the batches of an epoch do not depend on the epoch
+            if run_dir and steps_done == 0:
+                save_run_step(run_dir, 0, model, sv, tv, config, args.dtype)
         for bi, (src, tgt_in, tgt_out) in enumerate(batches):
             logp = model.forward_teacher(src, tgt_in)
             loss = F.nll_loss(logp.reshape(-1, logp.shape[-1]), tgt_out.reshape(-1), ignore_index=-100)
@@ -229,6 +257,9 @@ def main(argv=None):
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             opt.step()
+            steps_done += 1
+            if run_dir and steps_done % args.save_every == 0:
+                save_run_step(run_dir, steps_done, model, sv, tv, config, args.dtype)
             n = int((tgt_out != -100).sum())
             loss_sum += float(loss) * n
             tokens += n
@@ -243,6 +274,8 @@ def main(argv=None):
             "epoch": epoch + 1, "history": history,
         })
 
+    if run_dir and steps_done and steps_done % args.save_every != 0:
+        save_run_step(run_dir, steps_done, model, sv, tv, config, args.dtype)  # the run ends with the model
     model.eval()
     at.round_to_dtype_(model, args.dtype)
     hyps, refs = [], []

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Reproduce the sample models in sample_models/ (and their model cards).
-#   tools/train_samples.sh [eng-fra-bahdanau|eng-fra-luong|eng-fra-legacy|eng-fra-subword|dates|tiny]...
+#   tools/train_samples.sh [eng-fra-bahdanau|eng-fra-luong|eng-fra-legacy|eng-fra-subword|dates|tiny|tiny-run]...
 # With no argument, trains all of them one after another. Needs Debian's python3-torch.
 # Checkpoints go to $ATTNVIZ_CKPT (default ~/attnviz-train/<model>); a run started again
 # with the same arguments resumes after the last finished epoch. eng-fra-subword: set
@@ -44,6 +44,12 @@ one() {
         OPENBLAS_NUM_THREADS=1 LD_LIBRARY_PATH=${ATTNVIZ_OPENBLAS_DIR:-} $PY tools/train_subword.py \
             --data data/eng-fra.txt --epochs 20 --threads 1 --baseline sample_models/eng-fra-bahdanau.safetensors \
             --data-note "$TATOEBA" --out "sample_models/$1.safetensors" --ckpt-dir "$CKPT/$1" ;;
+    tiny-run) # the tiny model again, saved every 500 batches: sample_runs/dates-tiny (#19)
+        $PY tools/train.py "${dates[@]}" --arch bahdanau --hidden 16 --epochs 15 --dtype F16 \
+            --name "Tiny dates model (for fast tests)" \
+            --description "A hidden-size-16 version of the dates model, small enough for quick tests." \
+            --save-every 500 --run-dir sample_runs/dates-tiny \
+            --out "$CKPT/tiny-run/tiny.safetensors" --ckpt-dir "$CKPT/tiny-run" ;;
     *) echo "unknown sample model: $1" >&2; exit 2 ;;
     esac
 }

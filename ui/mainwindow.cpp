@@ -3,7 +3,11 @@
 #include "alignmentmodel.h"
 #include "alignmentsession.h"
 #include "alignmentview.h"
+#include "comparewindow.h"
+#include "comparisoncontroller.h"
 #include "contextdock.h"
+#include "timelinecontroller.h"
+#include "timelinewindow.h"
 #include "decodingpanel.h"
 #include "exportwriter.h"
 #include "figureexport.h"
@@ -21,6 +25,7 @@
 #include "unitsswitch.h"
 #include "attributionview.h"
 
+#include <attnviz/io/model_import.h>
 #include <attnviz/models/model.h>
 
 #include <QAction>
@@ -32,6 +37,7 @@
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QGuiApplication>
 #include <QLineEdit>
@@ -225,6 +231,9 @@ void MainWindow::createMenus()
         fileMenu->addAction(tr("Save model &as…"), this, &MainWindow::saveModelDialog);
     m_saveModelAction->setShortcut(QKeySequence(tr("Ctrl+Shift+S")));
     m_saveModelAction->setEnabled(false);
+    fileMenu->addAction(tr("Co&mpare with…"), this, &MainWindow::compareWithDialog);
+    fileMenu->addAction(tr("Open trainin&g run…"), this, &MainWindow::openTrainingRunDialog);
+    fileMenu->addAction(tr("Open training run from c&heckpoint files…"), this, &MainWindow::openCheckpointsDialog);
     m_recentMenu = fileMenu->addMenu(tr("&Recent models"));
     m_sampleMenu = fileMenu->addMenu(tr("&Sample models"));
     fileMenu->addSeparator();
@@ -487,6 +496,85 @@ void MainWindow::openModel()
         loadModel(path);
 }
 
+void MainWindow::compareWithDialog()
+{
+    const QString path = filedialogs::openModel(
+        this, m_settings->startDirectory(Settings::FileKind::Model, modelPath(), sampleModelsDirectory()));
+    if (!path.isEmpty())
+        compareWith(path);
+}
+
+CompareWindow *MainWindow::compareWith(const QString &path)
+{
+    if (!m_models->model()) {
+        showLoadError(tr("Open a model first: it is model A, the one at %1 model B.").arg(path));
+        return nullptr;
+    }
+    std::shared_ptr<const Model> b;
+    try {
+        ImportedModel imported = attnviz::openModel(path.toStdString());
+        b = std::make_shared<const Model>(std::move(imported.model), path.toStdString());
+    } catch (const std::exception &error) {
+        showLoadError(QString::fromStdString(error.what()));
+        return nullptr;
+    }
+    auto *controller = new ComparisonController;
+    controller->setModels(m_models->model(), m_models->name(), b, QFileInfo(path).completeBaseName());
+    controller->setSentence(m_panel->sentence(), m_panel->reference());
+    auto *window = new CompareWindow(controller, this);
+    window->show();
+    return window;
+}
+
+void MainWindow::openTrainingRunDialog()
+{
+    const QString directory = QFileDialog::getExistingDirectory(
+        this, tr("Open training run (a folder of checkpoints)"),
+        m_settings->startDirectory(Settings::FileKind::Model, modelPath(), sampleModelsDirectory()));
+    if (!directory.isEmpty())
+        openTrainingRun({directory});
+}
+
+void MainWindow::openCheckpointsDialog()
+{
+    const QStringList files = QFileDialog::getOpenFileNames(
+        this, tr("Open training run (the checkpoints, in any order)"),
+        m_settings->startDirectory(Settings::FileKind::Model, modelPath(), sampleModelsDirectory()),
+        tr("Models and checkpoints (*.safetensors *.json *.pt *.pth *.tar *.ckpt *.bin);;All files (*)"));
+    if (!files.isEmpty())
+        openTrainingRun(files);
+}
+
+TimelineWindow *MainWindow::openTrainingRun(const QStringList &paths)
+{
+    if (paths.isEmpty())
+        return nullptr;
+    std::vector<std::string> files;
+    for (const QString &path : paths)
+        files.push_back(path.toStdString());
+    const bool folder = paths.size() == 1 && QFileInfo(paths.front()).isDir();
+    auto *controller = new TimelineController;
+    QString failure;
+    connect(controller, &TimelineController::timelineFailed, this, [&failure](const QString &m) { failure = m; });
+    try {
+        TrainingRun run = folder ? TrainingRun::fromDirectory(files.front()) : TrainingRun::fromFiles(files);
+        const QString label = folder ? QFileInfo(paths.front()).fileName()
+                                     : tr("%n checkpoints", nullptr, int(paths.size()));
+        if (!controller->open(std::move(run), label, m_panel->sentence(), m_panel->reference())) {
+            delete controller;
+            showLoadError(failure);
+            return nullptr;
+        }
+    } catch (const std::exception &error) { // the folder holds no run
+        delete controller;
+        showLoadError(QString::fromStdString(error.what()));
+        return nullptr;
+    }
+    auto *window = new TimelineWindow(controller, this);
+    window->show();
+    return window;
+}
+
 void MainWindow::showLoadError(const QString &message)
 {
     auto *box = new QMessageBox(QMessageBox::Warning, tr("Cannot open model"), message,
@@ -647,7 +735,10 @@ void MainWindow::dropEvent(QDropEvent *event)
     if (urls.isEmpty() || !urls.first().isLocalFile())
         return;
     event->acceptProposedAction();
-    loadModel(urls.first().toLocalFile());
+    if (event->modifiers() & Qt::ShiftModifier) // Shift: compare with the model in use
+        compareWith(urls.first().toLocalFile());
+    else
+        loadModel(urls.first().toLocalFile());
 }
 
 void MainWindow::updateUnitsActions()

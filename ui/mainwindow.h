@@ -31,6 +31,8 @@ class QTextBrowser;
 
 namespace attnviz {
 
+class CompareWindow;
+class TimelineWindow;
 class Model;
 class UnitsSwitch;
 struct FigureOptions;
@@ -58,6 +60,14 @@ public:
     // message in a window-modal box that does not block the caller.
     bool loadModel(const QString &path) { return m_models->load(path); }
     bool openFiles(const QStringList &paths) { return m_models->openFiles(paths); }
+    // File → Compare with…: the model in use (A) and the model at `path` (B) on the sentence and
+    // reference of the panel, in a window of their own; null (and a message box) when B cannot
+    // be opened or no model is loaded.
+    CompareWindow *compareWith(const QString &path);
+    // File → Open training run…: a folder of checkpoints, or several checkpoint files (put in step
+    // order), on the panel's sentence and reference; null (and a message box) when the run
+    // cannot be opened.
+    TimelineWindow *openTrainingRun(const QStringList &paths);
     // A model made in memory (the PyTorch import): shown like a loaded one, not yet saved.
     void useModel(std::shared_ptr<const Model> model, const QString &label)
     {
@@ -175,6 +185,9 @@ private:
     void createMenus();
     void connectParts();
     void openModel();
+    void compareWithDialog();
+    void openTrainingRunDialog();
+    void openCheckpointsDialog();
     void importCheckpointDialog();
     void saveModelDialog();
     void exportAlignmentDialog();

@@ -36,6 +36,14 @@ std::string ParsedCommand::value(const std::string &option) const
     return it == values.end() ? std::string() : it->second;
 }
 
+std::vector<std::string> ParsedCommand::valuesOf(const std::string &option) const
+{
+    const auto it = repeated.find(option);
+    if (it != repeated.end())
+        return it->second;
+    return has(option) ? std::vector<std::string>{value(option)} : std::vector<std::string>{};
+}
+
 int ParsedCommand::intValue(const std::string &option, int fallback, int low, int high) const
 {
     if (!has(option))
@@ -97,7 +105,7 @@ ParsedCommand parseCommandLine(const std::vector<std::string> &args,
         if (option == command->options.end())
             throw UsageError("unknown option '--" + name + "' for '" + command->name + "'",
                              parsed.command);
-        if (parsed.has(name))
+        if (parsed.has(name) && !option->repeatable)
             throw UsageError("option '--" + name + "' given more than once", parsed.command);
 
         std::string value;
@@ -112,7 +120,10 @@ ParsedCommand parseCommandLine(const std::vector<std::string> &args,
             throw UsageError("option '--" + name + "' needs a value (" + option->valueName + ")",
                              parsed.command);
         }
-        parsed.values[name] = value;
+        if (option->repeatable)
+            parsed.repeated[name].push_back(value);
+        if (!parsed.has(name))
+            parsed.values[name] = value;
     }
 
     for (const OptionSpec &option : command->options) {

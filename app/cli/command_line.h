@@ -18,6 +18,7 @@ struct OptionSpec
     std::string valueName; // "FILE"; empty for a flag
     std::string help;
     bool required = false;
+    bool repeatable = false; // may be given more than once (compare's --model A --model B)
 };
 
 struct CommandSpec
@@ -34,10 +35,12 @@ struct ParsedCommand
     const CommandSpec *command = nullptr; // null when --help came before any command
     std::map<std::string, std::string> values; // option name -> value ("" for flags)
     std::vector<std::string> positionals;      // plain arguments, in order (after "--" too)
+    std::map<std::string, std::vector<std::string>> repeated; // a repeatable option's values, in order
     bool helpRequested = false;
 
     bool has(const std::string &option) const { return values.count(option) != 0; }
-    std::string value(const std::string &option) const;
+    std::string value(const std::string &option) const; // a repeatable option: its first value
+    std::vector<std::string> valuesOf(const std::string &option) const; // every value given, in order
     // The option as a whole number in [low, high], or fallback when it is absent; a UsageError
     // ("--beam needs a whole number of at least 1, not 'x'") otherwise.
     int intValue(const std::string &option, int fallback, int low, int high = INT_MAX) const;

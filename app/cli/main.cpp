@@ -2,6 +2,7 @@
 #include "command_docs.h"
 #include "command_line.h"
 #include "align_command.h"
+#include "compare_command.h"
 #include "attribute_command.h"
 #include "import_command.h"
 #include "model_options.h"
@@ -72,6 +73,8 @@ std::vector<attnviz::cli::CommandSpec> commands(const attnviz::cli::FigureRender
         attnviz::cli::attributeCommand(),
         attnviz::cli::importCommand(),
         attnviz::cli::exportCommand(renderer, exportThreads(), figureError),
+        attnviz::cli::compareCommand(),
+        attnviz::cli::timelineCommand(),
         attnviz::cli::walkthroughCommand(walkthrough, figureError),
     };
 }

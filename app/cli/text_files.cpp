@@ -29,4 +29,11 @@ std::vector<std::string> readLines(const std::string &path)
     return lines;
 }
 
+void checkLineCount(const std::string &path, size_t found, const std::string &otherPath, size_t expected)
+{
+    if (found != expected)
+        throw std::runtime_error(path + ": has " + std::to_string(found) + " lines, but " + otherPath + " has "
+                                 + std::to_string(expected));
+}
+
 } // namespace attnviz::cli

@@ -69,9 +69,7 @@ int run(const ParsedCommand &command)
     std::vector<std::string> targets;
     if (command.has("targets")) {
         targets = readLines(command.value("targets"));
-        if (targets.size() != lines.size())
-            throw std::runtime_error(command.value("targets") + ": has " + std::to_string(targets.size())
-                                     + " lines, but " + path + " has " + std::to_string(lines.size()));
+        checkLineCount(command.value("targets"), targets.size(), path, lines.size());
     }
     // A bad line is reported with its number and skipped; the others are still translated.
     int failures = 0;

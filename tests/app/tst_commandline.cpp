@@ -16,6 +16,7 @@ std::vector<CommandSpec> testCommands()
          {},
          {}},
         {"say", "Say a sentence.", {{"model", "FILE", "Model file", true}}, {}, "SENTENCE"},
+        {"pair", "Two models.", {{"model", "FILE", "Model file", true, true}}, {}, {}},
     };
 }
 
@@ -41,7 +42,22 @@ private slots:
     void usageText();
     void positionals_data();
     void positionals();
+    void repeatableOption();
 };
+
+void TestCommandLine::repeatableOption()
+{
+    const auto commands = testCommands();
+    const ParsedCommand parsed = parseCommandLine(
+        toArgs({QStringLiteral("pair"), QStringLiteral("--model"), QStringLiteral("a"), QStringLiteral("--model=b")}),
+        commands);
+    QCOMPARE(parsed.valuesOf("model"), (std::vector<std::string>{"a", "b"}));
+    QCOMPARE(parsed.value("model"), std::string("a"));
+    // Given once, or an option that is not repeatable: one value.
+    const ParsedCommand once = parseCommandLine(toArgs({QStringLiteral("info"), QStringLiteral("--model"), QStringLiteral("m")}), commands);
+    QCOMPARE(once.valuesOf("model"), (std::vector<std::string>{"m"}));
+    QVERIFY(once.valuesOf("verbose").empty());
+}
 
 void TestCommandLine::positionals_data()
 {

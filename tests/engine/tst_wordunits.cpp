@@ -79,6 +79,7 @@ private slots:
     void contributionsOfWords();
     void ablation();
     void pieceModel();
+    void subwordSampleUsesItsRecord();
 };
 
 void TestWordUnits::grouping_data()
@@ -264,6 +265,24 @@ void TestWordUnits::pieceModel()
     QVERIFY(std::abs(w.logProbs[2] - (p.logProbs[4] + p.logProbs[5])) < 1e-9);
     for (int i = 0; i < w.attention.rows(); ++i)
         QVERIFY(std::abs(w.attention.row(i).sum() - 1.0f) < 1e-5);
+}
+
+// The SentencePiece sample: the marking comes from its tokenizer record, its words are the
+// typed words, and the merged result keeps the detokenized line.
+void TestWordUnits::subwordSampleUsesItsRecord()
+{
+    const auto model = attnviz::Model::fromFile(ATTNVIZ_SOURCE_DIR "/sample_models/eng-fra-subword.safetensors");
+    QVERIFY(model->sourceTokenizer());
+    const attnviz::PieceMarkings markings = attnviz::pieceMarkings(*model);
+    QCOMPARE(markings.source, PieceMarking::WordStart);
+    QCOMPARE(markings.target, PieceMarking::WordStart);
+    const attnviz::TranslationResult r = attnviz::translate(*model, "I am cold.", {});
+    const attnviz::WordMerge merge = attnviz::mergeToWords(r, markings, attnviz::specialTokens(*model));
+    QCOMPARE(merge.words.sourceTokens, (std::vector<std::string> {"I", "am", "cold.", "</s>"}));
+    QCOMPARE(merge.words.best().translation, r.best().translation);
+    QCOMPARE(r.best().translation, std::string("J'ai froid."));
+    for (Eigen::Index i = 0; i < merge.words.best().attention.rows(); ++i)
+        QVERIFY(std::abs(merge.words.best().attention.row(i).sum() - 1) < 1e-5);
 }
 
 QTEST_APPLESS_MAIN(TestWordUnits)

@@ -126,42 +126,71 @@ QStringList figureTitleLines(const AlignmentModel &heatmap, const FigureOptions 
     return FigureLayout(heatmap, options, device).titleLines;
 }
 
+namespace {
+
+PaintedFigure paintedHeatmap(const AlignmentModel &heatmap, const FigureOptions &options)
+{
+    PaintedFigure figure;
+    figure.size = [&heatmap, options](QPaintDevice *device) {
+        const FigureLayout layout(heatmap, options, device);
+        return QSizeF(layout.width, layout.height);
+    };
+    figure.paint = [&heatmap, options](QPainter &painter, QPaintDevice *device) {
+        FigureLayout(heatmap, options, device).paint(painter);
+    };
+    figure.title = options.title;
+    return figure;
+}
+
+} // namespace
+
 QImage renderFigureImage(const AlignmentModel &heatmap, const FigureOptions &options)
 {
-    // The image's resolution makes one point options.dpi / 72 pixels.
+    return renderPaintedImage(paintedHeatmap(heatmap, options), options.dpi);
+}
+
+QByteArray renderFigure(const AlignmentModel &heatmap, FigureFormat format, const FigureOptions &options)
+{
+    return renderPaintedFigure(paintedHeatmap(heatmap, options), format, options.dpi);
+}
+
+QImage renderPaintedImage(const PaintedFigure &figure, int dpi)
+{
+    // The image's resolution makes one point dpi / 72 pixels.
     QImage probe(1, 1, QImage::Format_ARGB32);
-    setDpi(probe, options.dpi);
-    const FigureLayout layout(heatmap, options, &probe);
-    QImage image(static_cast<int>(layout.width), static_cast<int>(layout.height), QImage::Format_ARGB32);
-    setDpi(image, options.dpi);
+    setDpi(probe, dpi);
+    const QSizeF size = figure.size(&probe);
+    QImage image(static_cast<int>(std::ceil(size.width())), static_cast<int>(std::ceil(size.height())),
+                 QImage::Format_ARGB32);
+    setDpi(image, dpi);
     image.fill(Qt::white);
     QPainter painter(&image);
     painter.setRenderHint(QPainter::Antialiasing);
     painter.setRenderHint(QPainter::TextAntialiasing);
-    layout.paint(painter);
+    figure.paint(painter, &image);
     return image;
 }
 
-QByteArray renderFigure(const AlignmentModel &heatmap, FigureFormat format, const FigureOptions &options)
+QByteArray renderPaintedFigure(const PaintedFigure &figure, FigureFormat format, int dpi)
 {
     QByteArray bytes;
     QBuffer buffer(&bytes);
     buffer.open(QIODevice::WriteOnly);
     switch (format) {
     case FigureFormat::Png:
-        renderFigureImage(heatmap, options).save(&buffer, "PNG");
+        renderPaintedImage(figure, dpi).save(&buffer, "PNG");
         break;
     case FigureFormat::Svg: {
         QSvgGenerator svg;
         svg.setOutputDevice(&buffer);
         svg.setResolution(72); // one unit per point
-        svg.setTitle(options.title.isEmpty() ? QStringLiteral("Attention alignment") : options.title);
+        svg.setTitle(figure.title.isEmpty() ? QStringLiteral("Attention alignment") : figure.title);
         svg.setDescription(QStringLiteral("Written by attnviz"));
-        const FigureLayout layout(heatmap, options, &svg);
-        svg.setSize(QSize(static_cast<int>(layout.width), static_cast<int>(layout.height)));
-        svg.setViewBox(QRectF(0, 0, layout.width, layout.height));
+        const QSizeF size = figure.size(&svg);
+        svg.setSize(QSize(static_cast<int>(std::ceil(size.width())), static_cast<int>(std::ceil(size.height()))));
+        svg.setViewBox(QRectF(QPointF(0, 0), size));
         QPainter painter(&svg);
-        layout.paint(painter);
+        figure.paint(painter, &svg);
         painter.end();
         // Where two antialiased cell edges meet, rsvg and browsers show a faint seam of background
         // between the cells; crisp edges fill each pixel from one cell. QSvgGenerator cannot say
@@ -175,13 +204,11 @@ QByteArray renderFigure(const AlignmentModel &heatmap, FigureFormat format, cons
         QPdfWriter pdf(&buffer);
         pdf.setResolution(72);
         pdf.setCreator(QStringLiteral("attnviz"));
-        pdf.setTitle(options.title);
-        const FigureLayout probe(heatmap, options, &pdf);
-        pdf.setPageLayout(QPageLayout(QPageSize(QSizeF(probe.width, probe.height), QPageSize::Point),
-                                      QPageLayout::Portrait, QMarginsF(0, 0, 0, 0)));
-        const FigureLayout layout(heatmap, options, &pdf);
+        pdf.setTitle(figure.title);
+        const QSizeF size = figure.size(&pdf);
+        pdf.setPageLayout(QPageLayout(QPageSize(size, QPageSize::Point), QPageLayout::Portrait, QMarginsF(0, 0, 0, 0)));
         QPainter painter(&pdf);
-        layout.paint(painter);
+        figure.paint(painter, &pdf);
         break;
     }
     }

@@ -13,9 +13,12 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
 #include <optional>
 
+class QPainter;
 class QPaintDevice;
+class QSizeF;
 
 namespace attnviz {
 
@@ -50,5 +53,16 @@ QStringList figureTitleLines(const AlignmentModel &heatmap, const FigureOptions 
 
 // The figure as an image (for the clipboard and PNG).
 QImage renderFigureImage(const AlignmentModel &heatmap, const FigureOptions &options);
+
+// Any drawing as PNG, SVG or PDF, as renderFigure writes the heatmap (the comparison figure uses
+// it): `size` in the device's pixels, `paint` from (0, 0); PNG at `dpi`, SVG and PDF in points.
+struct PaintedFigure
+{
+    std::function<QSizeF(QPaintDevice *)> size;
+    std::function<void(QPainter &, QPaintDevice *)> paint;
+    QString title; // the SVG's and PDF's title
+};
+QByteArray renderPaintedFigure(const PaintedFigure &figure, FigureFormat format, int dpi = defaultFigureDpi);
+QImage renderPaintedImage(const PaintedFigure &figure, int dpi = defaultFigureDpi);
 
 } // namespace attnviz

@@ -1,4 +1,5 @@
 #include <attnviz/analysis/word_units.h>
+#include <attnviz/io/tokenizer.h>
 
 #include <attnviz/models/model.h>
 
@@ -184,11 +185,41 @@ std::vector<std::string> specialTokens(const Model &model)
     return specials;
 }
 
+namespace {
+
+// The marking a tokenizer record gives, when word_units has one for it.
+std::optional<PieceMarking> recordedMarking(const Tokenizer *tokenizer)
+{
+    if (!tokenizer)
+        return std::nullopt;
+    const SubwordMarking m = tokenizer->marking();
+    switch (m.style) {
+    case SubwordMarking::Words: return PieceMarking::None;
+    case SubwordMarking::Characters: return PieceMarking::None; // one piece a character: no words to merge into
+    case SubwordMarking::WordStartPrefix:
+        if (m.marker == "\xe2\x96\x81")
+            return PieceMarking::WordStart;
+        break;
+    case SubwordMarking::ContinuationSuffix:
+        if (m.marker == "@@")
+            return PieceMarking::ContinuationSuffix;
+        if (m.marker == "\xef\xbf\xad") // OpenNMT's joiner as a BPE separator
+            return PieceMarking::Joiner;
+        break;
+    }
+    return std::nullopt; // another marker: read from the vocabulary
+}
+
+} // namespace
+
 PieceMarkings pieceMarkings(const Model &model)
 {
+    // The model file's tokenizer record says how its pieces mark words; a model without one
+    // (word-level, or a toolkit file opened without its subword files) is read from its
+    // vocabularies.
     const std::vector<std::string> specials = specialTokens(model);
-    return {inferPieceMarking(model.file().sourceVocab, specials),
-            inferPieceMarking(model.file().targetVocab, specials)};
+    return {recordedMarking(model.sourceTokenizer()).value_or(inferPieceMarking(model.file().sourceVocab, specials)),
+            recordedMarking(model.targetTokenizer()).value_or(inferPieceMarking(model.file().targetVocab, specials))};
 }
 
 WordGrouping groupPieces(const std::vector<std::string> &tokens, PieceMarking marking,
@@ -300,6 +331,7 @@ WordMerge mergeToWords(const TranslationResult &pieces, PieceMarkings markings, 
         }
 
         Hypothesis h;
+        h.translation = ph.translation; // the line of text is the same in either units
         h.attention = mergeMatrix(ph.attention, tgt, src);
         h.contexts = MatrixRM::Zero(tgt.size(), ph.contexts.cols());
         for (int r = 0; r < tgt.size(); ++r) {

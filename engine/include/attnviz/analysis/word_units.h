@@ -50,9 +50,9 @@ struct PieceMarkings
     bool any() const { return source != PieceMarking::None || target != PieceMarking::None; }
 };
 
-// The model's markings. Today inferred from its vocabularies (inferPieceMarking, with the
-// model's SOS, EOS and UNK as specials); the one place to take them from the model file's
-// tokenizer record instead, once it has one.
+// The model's markings: from its tokenizer record when it has one (SentencePiece "▁" word
+// starts, BPE "@@" continuations, "￭" joiners), else inferred from its vocabularies
+// (inferPieceMarking, with the model's SOS, EOS and UNK as specials).
 PieceMarkings pieceMarkings(const Model &model);
 
 // One word and the token positions it is made of (consecutive, at least one).

@@ -1,0 +1,184 @@
+#include <attnviz/analysis/compare.h>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace attnviz {
+namespace {
+
+std::string joined(const std::vector<std::string> &tokens)
+{
+    std::string text;
+    for (const std::string &token : tokens)
+        text += (text.empty() ? "" : " ") + token;
+    return text;
+}
+
+std::string listed(const std::vector<std::string> &tokens)
+{
+    return "[" + joined(tokens) + "]";
+}
+
+// p ln(p / m), with 0 ln 0 = 0.
+double klTerm(double p, double m)
+{
+    return p > 0 && m > 0 ? p * std::log(p / m) : 0.0;
+}
+
+// The source tokens without the EOS each model spells its own way.
+std::vector<std::string> sourceWords(const TranslationResult &r)
+{
+    std::vector<std::string> tokens = r.sourceTokens;
+    if (r.sourceEos && !tokens.empty())
+        tokens.pop_back();
+    return tokens;
+}
+
+std::vector<std::string> withoutEos(std::vector<std::string> tokens, const std::string &eos)
+{
+    if (!tokens.empty() && tokens.back() == eos)
+        tokens.pop_back();
+    return tokens;
+}
+
+} // namespace
+
+double jensenShannon(const Eigen::Ref<const Vector> &p, const Eigen::Ref<const Vector> &q)
+{
+    if (p.size() != q.size())
+        throw std::invalid_argument("jensenShannon: rows of " + std::to_string(p.size()) + " and "
+                                    + std::to_string(q.size()) + " values");
+    double sum = 0;
+    for (Eigen::Index j = 0; j < p.size(); ++j) {
+        const double m = 0.5 * (double(p[j]) + double(q[j]));
+        sum += 0.5 * klTerm(p[j], m) + 0.5 * klTerm(q[j], m);
+    }
+    return std::max(0.0, sum); // rounding can leave -1e-17 for identical rows
+}
+
+double rowEntropy(const Eigen::Ref<const Vector> &p)
+{
+    double entropy = 0;
+    for (Eigen::Index j = 0; j < p.size(); ++j)
+        if (p[j] > 0)
+            entropy -= double(p[j]) * std::log(double(p[j]));
+    return entropy;
+}
+
+int rowArgmax(const Eigen::Ref<const Vector> &p)
+{
+    int best = 0;
+    for (Eigen::Index j = 1; j < p.size(); ++j)
+        if (p[j] > p[best])
+            best = static_cast<int>(j);
+    return best;
+}
+
+RowComparison compareRows(const MatrixRM &a, const MatrixRM &b)
+{
+    if (a.rows() != b.rows() || a.cols() != b.cols())
+        throw std::invalid_argument("compareRows: matrices of " + std::to_string(a.rows()) + " x "
+                                    + std::to_string(a.cols()) + " and " + std::to_string(b.rows()) + " x "
+                                    + std::to_string(b.cols()));
+    RowComparison c;
+    for (Eigen::Index i = 0; i < a.rows(); ++i) {
+        const Vector p = a.row(i).transpose(), q = b.row(i).transpose();
+        c.jsd.push_back(jensenShannon(p, q));
+        c.agreement.push_back(rowArgmax(p) == rowArgmax(q) ? 1 : 0);
+        c.entropyA.push_back(rowEntropy(p));
+        c.entropyB.push_back(rowEntropy(q));
+        c.meanJsd += c.jsd.back();
+        c.meanAgreement += c.agreement.back();
+    }
+    if (a.rows() > 0) {
+        c.meanJsd /= double(a.rows());
+        c.meanAgreement /= double(a.rows());
+    }
+    return c;
+}
+
+MatrixRM sourceAttention(const TranslationResult &result)
+{
+    const MatrixRM &attention = result.best().attention;
+    const int T = result.sourceLength();
+    if (attention.cols() == T)
+        return attention;
+    MatrixRM rows = attention.leftCols(T);
+    for (Eigen::Index i = 0; i < rows.rows(); ++i) {
+        const float sum = rows.row(i).sum();
+        if (sum > 0)
+            rows.row(i) /= sum;
+    }
+    return rows;
+}
+
+TranslationResult forceTokens(const Model &model, const std::string &sentence, const std::vector<std::string> &tokens,
+                              const std::string &who)
+{
+    const std::string eos = model.config().eosToken;
+    const std::vector<std::string> words = withoutEos(tokens, eos);
+    for (const std::string &word : words)
+        if (!model.targetId(word))
+            throw ComparisonError(who + "'s target vocabulary has no '" + word + "' (the shared output is "
+                                  + listed(tokens) + "): the vocabularies differ");
+    DecodeOptions options;
+    options.target = joined(words);
+    TranslationResult result = translate(model, sentence, options);
+    const std::vector<std::string> read = withoutEos(result.best().targetTokens, eos);
+    if (read != words)
+        throw ComparisonError(who + " reads the shared output " + listed(words) + " as " + listed(read)
+                              + ": its normalization splits the tokens differently");
+    return result;
+}
+
+ModelComparison compareModels(const Model &a, const Model &b, const std::string &sentence, const CompareOptions &options)
+{
+    ModelComparison c;
+    std::vector<std::string> shared;
+    if (options.target) {
+        DecodeOptions forced;
+        forced.target = options.target;
+        shared = translate(a, sentence, forced).best().targetTokens;
+        c.sharedOutput = "target";
+    } else {
+        DecodeOptions greedy;
+        greedy.maxLength = options.maxLength;
+        const Model &from = options.use == SharedOutput::A ? a : b;
+        shared = translate(from, sentence, greedy).best().targetTokens;
+        c.sharedOutput = options.use == SharedOutput::A ? "a" : "b";
+    }
+    c.a = forceTokens(a, sentence, shared, "model A");
+    c.b = forceTokens(b, sentence, shared, "model B");
+    const std::vector<std::string> sourceA = sourceWords(c.a), sourceB = sourceWords(c.b);
+    if (sourceA != sourceB || c.a.sourceEos != c.b.sourceEos)
+        throw ComparisonError("the two models read the sentence as different tokens, so their attention columns "
+                              "do not line up: model A " + listed(c.a.sourceTokens) + ", model B "
+                              + listed(c.b.sourceTokens)
+                              + (sourceA.size() == sourceB.size() ? " (the vocabularies differ)"
+                                                                  : " (the segmentations differ)"));
+    c.sourceTokens = c.a.sourceTokens;
+    c.targetTokens = c.a.best().targetTokens;
+    c.attentionA = sourceAttention(c.a);
+    c.attentionB = sourceAttention(c.b);
+    c.rows = compareRows(c.attentionA, c.attentionB);
+    c.logProbA = c.a.best().score;
+    c.logProbB = c.b.best().score;
+    return c;
+}
+
+void CorpusComparison::add(const ModelComparison &comparison, const GoldAlignment *gold)
+{
+    meanJsd = (meanJsd * sentences + comparison.rows.meanJsd) / (sentences + 1);
+    agreement = (agreement * sentences + comparison.rows.meanAgreement) / (sentences + 1);
+    ++sentences;
+    if (gold) {
+        if (!countsA) {
+            countsA = AlignmentCounts();
+            countsB = AlignmentCounts();
+        }
+        *countsA += countAgreement(hardLinks(comparison.a, comparison.a.best()), *gold);
+        *countsB += countAgreement(hardLinks(comparison.b, comparison.b.best()), *gold);
+    }
+}
+
+} // namespace attnviz

@@ -1,0 +1,88 @@
+#include "comparisoncontroller.h"
+
+#include "exportwriter.h"
+
+#include <attnviz/analysis/compare_json.h>
+
+#include <QFileInfo>
+
+namespace attnviz {
+
+ComparisonController::ComparisonController(QObject *parent)
+    : QObject(parent)
+{
+}
+
+ComparisonController::~ComparisonController() = default;
+
+void ComparisonController::setModels(std::shared_ptr<const Model> a, QString labelA, std::shared_ptr<const Model> b,
+                                     QString labelB)
+{
+    m_a = std::move(a);
+    m_b = std::move(b);
+    m_labelA = std::move(labelA);
+    m_labelB = std::move(labelB);
+    recompute();
+}
+
+void ComparisonController::setSentence(const QString &sentence, const QString &reference)
+{
+    m_sentence = sentence;
+    m_reference = reference.trimmed();
+    recompute();
+}
+
+void ComparisonController::setSharedOutput(SharedOutput use)
+{
+    if (use == m_use)
+        return;
+    m_use = use;
+    recompute();
+}
+
+void ComparisonController::recompute()
+{
+    if (!m_a || !m_b || m_sentence.trimmed().isEmpty())
+        return;
+    CompareOptions options;
+    options.use = m_use;
+    if (!m_reference.isEmpty())
+        options.target = m_reference.toStdString();
+    try {
+        m_figure = std::make_unique<ComparisonFigure>(compareModels(*m_a, *m_b, m_sentence.toStdString(), options),
+                                                      m_labelA, m_labelB);
+        m_failure.clear();
+        emit comparisonChanged();
+    } catch (const std::exception &error) { // ComparisonError, InputError: the person can act on them
+        m_figure.reset();
+        m_failure = QString::fromStdString(error.what());
+        emit comparisonFailed(m_failure);
+    }
+}
+
+bool ComparisonController::exportTo(const QString &path, int dpi, QString *error) const
+{
+    if (!m_figure) {
+        *error = tr("There is no comparison to export.");
+        return false;
+    }
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    QByteArray bytes;
+    if (suffix == QLatin1String("csv")) {
+        bytes = QByteArray::fromStdString(comparisonToCsv(m_figure->comparison()));
+    } else if (suffix == QLatin1String("json")) {
+        nlohmann::json j = comparisonToJson(m_figure->comparison());
+        j["sentence"] = m_sentence.toStdString();
+        j["model_a"] = m_labelA.toStdString();
+        j["model_b"] = m_labelB.toStdString();
+        bytes = QByteArray::fromStdString(j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+    } else if (const std::optional<FigureFormat> format = figureFormatFromName(suffix)) {
+        bytes = renderComparisonFigure(*m_figure, *format, dpi);
+    } else {
+        *error = tr("%1: choose a name ending in .png, .svg, .pdf, .csv or .json.").arg(path);
+        return false;
+    }
+    return writeFileAtomically(path, bytes, error);
+}
+
+} // namespace attnviz

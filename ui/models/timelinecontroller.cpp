@@ -1,0 +1,153 @@
+#include "timelinecontroller.h"
+
+#include "alignmentrenderer.h"
+#include "exportwriter.h"
+#include "figureexport.h"
+
+#include <attnviz/analysis/compare_json.h>
+
+#include <QFileInfo>
+#include <QFontMetricsF>
+#include <QPaintDevice>
+#include <QPainter>
+
+#include <algorithm>
+#include <cmath>
+
+namespace attnviz {
+
+TimelineController::TimelineController(QObject *parent)
+    : QObject(parent)
+{
+}
+
+TimelineController::~TimelineController() = default;
+
+bool TimelineController::open(TrainingRun run, const QString &runLabel, const QString &sentence,
+                              const QString &reference)
+{
+    TimelineOptions options;
+    if (!reference.trimmed().isEmpty())
+        options.target = reference.trimmed().toStdString();
+    try {
+        m_timeline = attnviz::timeline(run, sentence.toStdString(), options);
+    } catch (const std::exception &error) { // ModelError, ComparisonError, InputError
+        m_timeline = {};
+        m_current = -1;
+        emit timelineFailed(QString::fromStdString(error.what()));
+        return false;
+    }
+    m_runLabel = runLabel;
+    m_sentence = sentence;
+    m_current = -1;
+    setCurrent(count() - 1); // the trained model first
+    return true;
+}
+
+void TimelineController::setCurrent(int index)
+{
+    if (count() == 0)
+        return;
+    index = std::clamp(index, 0, count() - 1);
+    if (index == m_current)
+        return;
+    m_current = index;
+    m_heatmap.setResult(std::make_shared<const TranslationResult>(m_timeline.points[size_t(index)].result), 0);
+    emit currentChanged(index);
+}
+
+namespace {
+
+constexpr int stripColumns = 6;
+constexpr double stripMarginPoints = 8, stripGapPoints = 12;
+
+// The small multiples: every checkpoint's heatmap (the colour bar only on the last), its step above.
+struct Strip
+{
+    Strip(const Timeline &timeline, QPaintDevice *device)
+    {
+        AlignmentStyle style;
+        for (size_t i = 0; i < timeline.points.size(); ++i) {
+            auto model = std::make_unique<AlignmentModel>();
+            model->setResult(std::make_shared<const TranslationResult>(timeline.points[i].result), 0);
+            style.showColorBar = i + 1 == timeline.points.size();
+            renderers.push_back(std::make_unique<AlignmentRenderer>(*model, style, device));
+            models.push_back(std::move(model));
+            captions.push_back(QStringLiteral("step %1").arg(timeline.points[i].checkpoint.step));
+        }
+        unit = device->logicalDpiY() / 72.0;
+        font = AlignmentStyle::defaultFont();
+        captionHeight = std::ceil(QFontMetricsF(font, device).lineSpacing() + 2 * unit);
+        // The places are as wide as the heatmaps without a colour bar; the last one's bar reaches
+        // into the space beside it.
+        const int n = int(renderers.size()), columns = std::min(n, stripColumns), rows = (n + stripColumns - 1) / stripColumns;
+        for (int i = 0; i < n; ++i) {
+            if (i + 1 < n || n == 1)
+                cellWidth = std::max(cellWidth, renderers[size_t(i)]->size().width());
+            cellHeight = std::max(cellHeight, renderers[size_t(i)]->size().height());
+        }
+        const double margin = std::round(stripMarginPoints * unit), gap = std::round(stripGapPoints * unit);
+        const double lastRight = ((n - 1) % stripColumns) * (cellWidth + gap) + renderers.back()->size().width();
+        width = std::ceil(2 * margin + std::max(columns * cellWidth + (columns - 1) * gap, lastRight));
+        height = std::ceil(2 * margin + rows * (captionHeight + cellHeight) + (rows - 1) * gap);
+        this->margin = margin;
+        this->gap = gap;
+    }
+
+    void paint(QPainter &painter) const
+    {
+        painter.fillRect(QRectF(0, 0, width, height), Qt::white);
+        painter.setFont(font);
+        painter.setPen(Qt::black);
+        for (size_t i = 0; i < renderers.size(); ++i) {
+            const double x = margin + double(i % stripColumns) * (cellWidth + gap);
+            const double y = margin + double(i / stripColumns) * (captionHeight + cellHeight + gap);
+            painter.drawText(QRectF(x, y, cellWidth, captionHeight), Qt::AlignLeft | Qt::AlignTop, captions[i]);
+            painter.save();
+            painter.translate(x, y + captionHeight);
+            renderers[i]->paint(&painter);
+            painter.restore();
+        }
+    }
+
+    std::vector<std::unique_ptr<AlignmentModel>> models;
+    std::vector<std::unique_ptr<AlignmentRenderer>> renderers;
+    QStringList captions;
+    QFont font;
+    double unit = 1, margin = 0, gap = 0, captionHeight = 0, cellWidth = 0, cellHeight = 0, width = 0, height = 0;
+};
+
+} // namespace
+
+bool TimelineController::exportTo(const QString &path, int dpi, QString *error) const
+{
+    if (count() == 0) {
+        *error = tr("There is no training run to export.");
+        return false;
+    }
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    QByteArray bytes;
+    if (suffix == QLatin1String("csv")) {
+        bytes = QByteArray::fromStdString(timelineToCsv(m_timeline));
+    } else if (suffix == QLatin1String("json")) {
+        nlohmann::json j = timelineToJson(m_timeline);
+        j["sentence"] = m_sentence.toStdString();
+        j["run"] = m_runLabel.toStdString();
+        bytes = QByteArray::fromStdString(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+    } else if (const std::optional<FigureFormat> format = figureFormatFromName(suffix)) {
+        PaintedFigure figure;
+        figure.size = [this](QPaintDevice *device) {
+            const Strip strip(m_timeline, device);
+            return QSizeF(strip.width, strip.height);
+        };
+        figure.paint = [this](QPainter &painter, QPaintDevice *device) { Strip(m_timeline, device).paint(painter); };
+        figure.title = tr("Attention over the training run %1").arg(m_runLabel);
+        bytes = renderPaintedFigure(figure, *format, dpi);
+    } else {
+        *error = tr("%1: choose a name ending in .png, .svg, .pdf, .csv or .json.").arg(path);
+        return false;
+    }
+    return writeFileAtomically(path, bytes, error);
+}
+
+} // namespace attnviz

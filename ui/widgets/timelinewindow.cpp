@@ -1,0 +1,285 @@
+#include "timelinewindow.h"
+
+#include "alignmentrenderer.h"
+#include "filedialogs.h"
+#include "timelinecontroller.h"
+
+#include <QDialogButtonBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMessageBox>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QPainterPath>
+#include <QPushButton>
+#include <QScreen>
+#include <QSlider>
+#include <QSplitter>
+#include <QTimer>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace attnviz {
+
+// The heatmap of the checkpoint under the slider, scaled to fit.
+class TimelineHeatmap : public QWidget
+{
+public:
+    TimelineHeatmap(const TimelineController *controller, QWidget *parent)
+        : QWidget(parent)
+        , m_controller(controller)
+    {
+        setMinimumSize(200, 150);
+    }
+
+protected:
+    void paintEvent(QPaintEvent *) override
+    {
+        QPainter painter(this);
+        painter.fillRect(rect(), palette().base());
+        if (m_controller->current() < 0)
+            return;
+        const AlignmentRenderer renderer(*m_controller->heatmap(), AlignmentStyle::fromPalette(palette()), this);
+        painter.setRenderHint(QPainter::TextAntialiasing);
+        const QSizeF size = renderer.size();
+        const double scale = std::min({(width() - 16) / size.width(), (height() - 16) / size.height(), 2.0});
+        const QSizeF scaled = size * scale;
+        renderer.paint(&painter, QRectF(QPointF((width() - scaled.width()) / 2, (height() - scaled.height()) / 2), scaled));
+    }
+
+private:
+    const TimelineController *m_controller;
+};
+
+// The curves over training, each scaled to its own range (printed in the legend), with the
+// checkpoint under the slider marked; a click moves the slider there.
+class TimelineCurves : public QWidget
+{
+public:
+    TimelineCurves(TimelineController *controller, QWidget *parent)
+        : QWidget(parent)
+        , m_controller(controller)
+    {
+        setMinimumSize(240, 150);
+    }
+
+protected:
+    struct Series
+    {
+        QString name;
+        QColor color;
+        std::vector<double> values;
+    };
+
+    std::vector<Series> series() const
+    {
+        std::vector<Series> all = {{tr("log p of the output"), QColor(0x1f, 0x77, 0xb4), {}},
+                                   {tr("mean attention entropy (nats)"), QColor(0xff, 0x7f, 0x0e), {}},
+                                   {tr("argmax agreement with the last"), QColor(0x2c, 0xa0, 0x2c), {}}};
+        const bool gold = !m_controller->timeline().points.empty() && m_controller->timeline().points.front().counts;
+        if (gold)
+            all.push_back({tr("AER"), QColor(0xd6, 0x27, 0x28), {}});
+        for (const TimelinePoint &p : m_controller->timeline().points) {
+            all[0].values.push_back(p.logProb);
+            all[1].values.push_back(p.meanEntropy);
+            all[2].values.push_back(p.agreementWithLast);
+            if (gold)
+                all[3].values.push_back(p.counts->alignmentErrorRate());
+        }
+        return all;
+    }
+
+    QRectF plotRect() const
+    {
+        const double legend = 4 * fontMetrics().height() + 12;
+        return QRectF(12, 12, width() - 24, height() - 24 - legend - fontMetrics().height());
+    }
+
+    double xAt(int index) const
+    {
+        const QRectF plot = plotRect();
+        const int n = m_controller->count();
+        return n <= 1 ? plot.center().x() : plot.left() + plot.width() * index / (n - 1);
+    }
+
+    void paintEvent(QPaintEvent *) override
+    {
+        QPainter painter(this);
+        painter.setRenderHint(QPainter::Antialiasing);
+        painter.fillRect(rect(), palette().base());
+        const int n = m_controller->count();
+        if (n == 0)
+            return;
+        const QRectF plot = plotRect();
+        painter.setPen(QPen(palette().mid().color(), 1));
+        painter.drawRect(plot);
+        const double x = xAt(m_controller->current());
+        painter.setPen(QPen(palette().text().color(), 1, Qt::DashLine));
+        painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()));
+        // The steps of the first and last checkpoint under the axis.
+        painter.setPen(palette().text().color());
+        const auto &points = m_controller->timeline().points;
+        const double labelTop = plot.bottom() + 2;
+        painter.drawText(QRectF(plot.left(), labelTop, plot.width(), fontMetrics().height()), Qt::AlignLeft,
+                         tr("step %1").arg(points.front().checkpoint.step));
+        painter.drawText(QRectF(plot.left(), labelTop, plot.width(), fontMetrics().height()), Qt::AlignRight,
+                         tr("step %1").arg(points.back().checkpoint.step));
+        double legendTop = labelTop + fontMetrics().height() + 6;
+        for (const Series &s : series()) {
+            const auto [low, high] = std::minmax_element(s.values.begin(), s.values.end());
+            const double range = *high - *low;
+            QPainterPath path;
+            for (int i = 0; i < n; ++i) {
+                const double t = range > 0 ? (s.values[size_t(i)] - *low) / range : 0.5;
+                const QPointF point(xAt(i), plot.bottom() - t * plot.height());
+                if (i == 0)
+                    path.moveTo(point);
+                else
+                    path.lineTo(point);
+            }
+            painter.setPen(QPen(s.color, 2));
+            painter.drawPath(path);
+            const double current = s.values[size_t(m_controller->current())];
+            painter.setBrush(s.color);
+            painter.drawEllipse(QPointF(x, plot.bottom() - (range > 0 ? (current - *low) / range : 0.5) * plot.height()),
+                                3, 3);
+            painter.setBrush(Qt::NoBrush);
+            painter.drawLine(QPointF(plot.left(), legendTop + fontMetrics().height() / 2.0),
+                             QPointF(plot.left() + 16, legendTop + fontMetrics().height() / 2.0));
+            painter.setPen(palette().text().color());
+            painter.drawText(QRectF(plot.left() + 22, legendTop, plot.width() - 22, fontMetrics().height()),
+                             Qt::AlignLeft | Qt::AlignVCenter,
+                             fontMetrics().elidedText(tr("%1: %2 (from %3 to %4)")
+                                                          .arg(s.name, QString::number(current, 'f', 3),
+                                                               QString::number(*low, 'f', 2),
+                                                               QString::number(*high, 'f', 2)),
+                                                      Qt::ElideRight, int(plot.width() - 22)));
+            legendTop += fontMetrics().height() + 2;
+        }
+    }
+
+    void mousePressEvent(QMouseEvent *event) override
+    {
+        const int n = m_controller->count();
+        if (n == 0)
+            return;
+        int best = 0;
+        for (int i = 1; i < n; ++i)
+            if (std::abs(xAt(i) - event->position().x()) < std::abs(xAt(best) - event->position().x()))
+                best = i;
+        m_controller->setCurrent(best);
+    }
+
+private:
+    TimelineController *m_controller;
+};
+
+TimelineWindow::TimelineWindow(TimelineController *controller, QWidget *parent)
+    : QDialog(parent)
+    , m_controller(controller)
+{
+    controller->setParent(this);
+    setAttribute(Qt::WA_DeleteOnClose);
+    setWindowTitle(tr("Training run: %1").arg(controller->runLabel()));
+    m_output = new QLabel(this);
+    m_output->setWordWrap(true);
+    m_heatmap = new TimelineHeatmap(controller, this);
+    m_curves = new TimelineCurves(controller, this);
+    auto *splitter = new QSplitter(Qt::Horizontal, this);
+    splitter->addWidget(m_heatmap);
+    splitter->addWidget(m_curves);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+
+    m_play = new QPushButton(tr("&Play"), this);
+    m_play->setCheckable(true);
+    m_play->setAutoDefault(false); // Return in the window must not start playing
+    m_play->setToolTip(tr("Step through the checkpoints; again to stop"));
+    m_slider = new QSlider(Qt::Horizontal, this);
+    m_slider->setRange(0, std::max(0, controller->count() - 1));
+    m_slider->setPageStep(1);
+    m_slider->setTickPosition(QSlider::TicksBelow);
+    m_slider->setToolTip(tr("The checkpoint shown (Left / Right: the previous and next)"));
+    m_step = new QLabel(this);
+    m_step->setMinimumWidth(m_step->fontMetrics().horizontalAdvance(QStringLiteral("step 00000 · 00/00 · model_step_0000.safetensors")));
+    m_timer = new QTimer(this);
+    m_timer->setInterval(600);
+
+    auto *controls = new QHBoxLayout;
+    controls->addWidget(m_play);
+    controls->addWidget(m_slider, 1);
+    controls->addWidget(m_step);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::close);
+    QPushButton *exportButton = buttons->addButton(tr("&Export…"), QDialogButtonBox::ActionRole);
+    exportButton->setAutoDefault(false);
+    exportButton->setToolTip(tr("Every checkpoint's heatmap as a strip (PNG, SVG, PDF), or the numbers (CSV, JSON)"));
+    connect(exportButton, &QPushButton::clicked, this, [this]() {
+        const std::optional<filedialogs::ExportTarget> target = filedialogs::exportAlignment(this, QString());
+        QString error;
+        if (target && !m_controller->exportTo(target->path, target->pngDpi, &error))
+            QMessageBox::warning(this, tr("Export failed"), error);
+    });
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_output);
+    layout->addWidget(splitter, 1);
+    layout->addLayout(controls);
+    layout->addWidget(buttons);
+
+    QStringList tokens;
+    for (const std::string &token : controller->timeline().targetTokens)
+        tokens << QString::fromStdString(token);
+    m_output->setText((controller->timeline().fixedOutput == "target" ? tr("Every checkpoint reads the reference: %1")
+                                                                       : tr("Every checkpoint reads the last one's translation: %1"))
+                          .arg(tokens.join(QLatin1Char(' '))));
+
+    connect(m_slider, &QSlider::valueChanged, controller, &TimelineController::setCurrent);
+    connect(controller, &TimelineController::currentChanged, this, &TimelineWindow::showCurrent);
+    connect(m_play, &QPushButton::toggled, this, &TimelineWindow::togglePlay);
+    connect(m_timer, &QTimer::timeout, this, [this]() {
+        if (m_slider->value() >= m_slider->maximum()) {
+            m_play->setChecked(false);
+            return;
+        }
+        m_slider->setValue(m_slider->value() + 1);
+    });
+    showCurrent(controller->current());
+    const QRect screen = this->screen()->availableGeometry();
+    resize(std::min(1100, screen.width() * 9 / 10), std::min(620, screen.height() * 9 / 10));
+}
+
+void TimelineWindow::setPlayInterval(int milliseconds)
+{
+    m_timer->setInterval(milliseconds);
+}
+
+void TimelineWindow::togglePlay()
+{
+    if (!m_play->isChecked()) {
+        m_timer->stop();
+        m_play->setText(tr("&Play"));
+        return;
+    }
+    if (m_slider->value() >= m_slider->maximum())
+        m_slider->setValue(0); // from the start again
+    m_play->setText(tr("&Stop"));
+    m_timer->start();
+}
+
+void TimelineWindow::showCurrent(int index)
+{
+    if (index < 0)
+        return;
+    const TimelinePoint &p = m_controller->timeline().points[size_t(index)];
+    m_slider->setValue(index);
+    m_step->setText(tr("step %1 · %2/%3 · %4")
+                        .arg(p.checkpoint.step)
+                        .arg(index + 1)
+                        .arg(m_controller->count())
+                        .arg(QString::fromStdString(p.checkpoint.file)));
+    m_heatmap->update();
+    m_curves->update();
+}
+
+} // namespace attnviz
