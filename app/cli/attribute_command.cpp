@@ -181,9 +181,7 @@ int run(const ParsedCommand &command)
     std::vector<std::string> targets;
     if (command.has("targets")) {
         targets = readLines(command.value("targets"));
-        if (targets.size() != lines.size())
-            throw std::runtime_error(command.value("targets") + ": has " + std::to_string(targets.size())
-                                     + " lines, but " + path + " has " + std::to_string(lines.size()));
+        checkLineCount(command.value("targets"), targets.size(), path, lines.size());
     }
     int failures = 0, sentences = 0;
     for (size_t i = 0; i < lines.size(); ++i) {
