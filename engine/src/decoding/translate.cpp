@@ -1,6 +1,8 @@
 #include <attnviz/io/text.h>
 #include <attnviz/decoding/translate.h>
 
+#include "decoding/beam.h"
+#include "decoding/transformer_decoding.h"
 #include "models/decoder.h"
 
 #include <algorithm>
@@ -50,147 +52,92 @@ private:
     DecoderWorkspace m_ws;
 };
 
-struct Candidate
+// The RNN decoder as beam search's stepper: the states of the live hypotheses, and the
+// attention of every kept candidate (an RNN's attention is kept as it is computed).
+class RnnStepper
 {
-    double total;  // score of the hypothesis after this token
-    int parent;    // index among the live hypotheses
-    int token;
-    float logProb;
-};
-
-// The k best entries of v, best first; ties go to the lower index (as torch.argmax does).
-void topK(const Eigen::Ref<const Vector> &v, int k, std::vector<int> &best)
-{
-    best.clear();
-    for (int i = 0; i < v.size(); ++i) {
-        if (static_cast<int>(best.size()) == k && v[i] <= v[best.back()])
-            continue;
-        if (static_cast<int>(best.size()) == k)
-            best.pop_back();
-        auto pos = best.end();
-        while (pos != best.begin() && v[*(pos - 1)] < v[i])
-            --pos;
-        best.insert(pos, i);
+public:
+    RnnStepper(const Model &model, Session &session, const Vector &initialState, int width, int maxLength,
+               StepControl control)
+        : m_session(session)
+        , m_control(control)
+        , m_width(width)
+    {
+        const int S = model.decoderStateSize(), A = model.annotationSize(), V = model.targetVocabSize();
+        const int C = session.columns();
+        m_live.resize(width, S);
+        m_next.resize(width, S);
+        m_stepStates.resize(width, S);
+        m_energies.resize(width, C);
+        m_attention.resize(width, C);
+        m_contexts.resize(width, A);
+        m_logProbs.resize(width, V);
+        const Eigen::Index reserved = static_cast<Eigen::Index>(std::min(maxLength, 64)) * width;
+        m_historyEnergies.resize(reserved, C);
+        m_historyAttention.resize(reserved, C);
+        m_historyContexts.resize(reserved, A);
+        m_live.row(0) = initialState.transpose();
     }
-}
+
+    Eigen::Ref<MatrixRM> step(const int *tokens, int K, int t)
+    {
+        m_control.step = t;
+        m_session.step(tokens, m_live.topRows(K), m_control, m_energies.topRows(K), m_attention.topRows(K),
+                       m_contexts.topRows(K), m_stepStates.topRows(K), m_logProbs.topRows(K));
+        const Eigen::Index rows = static_cast<Eigen::Index>(t + 1) * m_width;
+        ensureRows(m_historyEnergies, rows);
+        ensureRows(m_historyAttention, rows);
+        ensureRows(m_historyContexts, rows);
+        return m_logProbs.topRows(K);
+    }
+
+    void keep(int entry, int row)
+    {
+        m_historyEnergies.row(entry) = m_energies.row(row);
+        m_historyAttention.row(entry) = m_attention.row(row);
+        m_historyContexts.row(entry) = m_contexts.row(row);
+    }
+
+    void advance(const int *rows, int count)
+    {
+        for (int i = 0; i < count; ++i)
+            m_next.row(i) = m_stepStates.row(rows[i]);
+        m_live.swap(m_next);
+    }
+
+    // The hypothesis that ends at `entry`, with its attention.
+    Hypothesis hypothesis(const detail::BeamBook &book, int entry) const
+    {
+        Hypothesis h;
+        book.trace(entry, h);
+        const int n = h.steps();
+        h.energies.resize(n, m_energies.cols());
+        h.attention.resize(n, m_attention.cols());
+        h.contexts.resize(n, m_contexts.cols());
+        for (int e = entry, step = n - 1; e >= 0; e = book.parent[e], --step) {
+            h.energies.row(step) = m_historyEnergies.row(e);
+            h.attention.row(step) = m_historyAttention.row(e);
+            h.contexts.row(step) = m_historyContexts.row(e);
+        }
+        return h;
+    }
+
+private:
+    Session &m_session;
+    StepControl m_control;
+    int m_width;
+    MatrixRM m_live, m_next, m_stepStates, m_energies, m_attention, m_contexts, m_logProbs;
+    MatrixRM m_historyEnergies, m_historyAttention, m_historyContexts;
+};
 
 std::vector<Hypothesis> beamSearch(const Model &model, Session &session, const Vector &initialState, int width,
                                    int maxLength, StepControl control)
 {
-    const int S = model.decoderStateSize(), A = model.annotationSize(), V = model.targetVocabSize();
-    const int C = session.columns();
-    const int eos = model.targetEosId();
-    MatrixRM liveStates(width, S), nextStates(width, S), stepStates(width, S);
-    MatrixRM stepEnergies(width, C), stepAttention(width, C), stepContexts(width, A), logProbs(width, V);
-    // Every kept candidate of every step, as entry t * width + m, with a back pointer.
-    const Eigen::Index reserved = static_cast<Eigen::Index>(std::min(maxLength, 64)) * width;
-    MatrixRM historyEnergies(reserved, C), historyAttention(reserved, C), historyContexts(reserved, A);
-    std::vector<int> parent, token;
-    std::vector<float> logProb;
-    std::vector<double> score;
-    std::vector<int> liveEntry(width), liveToken(width), nextEntry(width), nextToken(width);
-    std::vector<double> liveScore(width), nextScore(width);
-    std::vector<Candidate> candidates;
-    candidates.reserve(static_cast<size_t>(width) * width);
-    std::vector<int> best;
-    best.reserve(width);
-    std::vector<int> finished;
-    finished.reserve(2 * width);
-
-    int liveCount = 1;
-    liveStates.row(0) = initialState.transpose();
-    liveEntry[0] = -1;
-    liveToken[0] = model.sosId();
-    liveScore[0] = 0.0;
-    for (int t = 0; t < maxLength; ++t) {
-        control.throwIfCancelled();
-        candidates.clear();
-        control.step = t;
-        session.step(liveToken.data(), liveStates.topRows(liveCount), control, stepEnergies.topRows(liveCount),
-                     stepAttention.topRows(liveCount), stepContexts.topRows(liveCount),
-                     stepStates.topRows(liveCount), logProbs.topRows(liveCount));
-        // The toolkit's rules: the token is not picked, its log-probability is not renormalized
-        // away (Joey NMT sets it to -inf after the log-softmax).
-        for (int id : model.neverGenerateIds())
-            logProbs.col(id).head(liveCount).setConstant(-std::numeric_limits<float>::infinity());
-        if (t < model.config().search.minLength)
-            logProbs.col(eos).head(liveCount).setConstant(-std::numeric_limits<float>::infinity());
-        for (int k = 0; k < liveCount; ++k) {
-            topK(logProbs.row(k).transpose(), width, best);
-            for (int tok : best)
-                candidates.push_back({liveScore[k] + logProbs(k, tok), k, tok, logProbs(k, tok)});
-        }
-        std::sort(candidates.begin(), candidates.end(), [](const Candidate &a, const Candidate &b) {
-            if (a.total != b.total)
-                return a.total > b.total;
-            return a.parent != b.parent ? a.parent < b.parent : a.token < b.token;
-        });
-        const int kept = std::min<int>(width, static_cast<int>(candidates.size()));
-        ensureRows(historyEnergies, static_cast<Eigen::Index>(t + 1) * width);
-        ensureRows(historyAttention, static_cast<Eigen::Index>(t + 1) * width);
-        ensureRows(historyContexts, static_cast<Eigen::Index>(t + 1) * width);
-        parent.resize(static_cast<size_t>(t + 1) * width);
-        token.resize(parent.size());
-        logProb.resize(parent.size());
-        score.resize(parent.size());
-        int nextCount = 0;
-        for (int m = 0; m < kept; ++m) {
-            const Candidate &c = candidates[m];
-            const int e = t * width + m;
-            historyEnergies.row(e) = stepEnergies.row(c.parent);
-            historyAttention.row(e) = stepAttention.row(c.parent);
-            historyContexts.row(e) = stepContexts.row(c.parent);
-            parent[e] = liveEntry[c.parent];
-            token[e] = c.token;
-            logProb[e] = c.logProb;
-            score[e] = c.total;
-            if (c.token == eos) {
-                finished.push_back(e);
-            } else {
-                nextStates.row(nextCount) = stepStates.row(c.parent);
-                nextEntry[nextCount] = e;
-                nextToken[nextCount] = c.token;
-                nextScore[nextCount] = c.total;
-                ++nextCount;
-            }
-        }
-        liveStates.swap(nextStates);
-        liveEntry.swap(nextEntry);
-        liveToken.swap(nextToken);
-        liveScore.swap(nextScore);
-        liveCount = nextCount;
-        if (static_cast<int>(finished.size()) >= width || liveCount == 0)
-            break;
-    }
-    if (static_cast<int>(finished.size()) < width)
-        finished.insert(finished.end(), liveEntry.begin(), liveEntry.begin() + liveCount);
-
-    const auto length = [&](int entry) { return entry / width + 1; };
-    const auto normalized = [&](int entry) { return score[entry] / length(entry); };
-    std::stable_sort(finished.begin(), finished.end(),
-                     [&](int a, int b) { return normalized(a) > normalized(b); });
-
+    RnnStepper stepper(model, session, initialState, width, maxLength, control);
+    const detail::BeamBook book = detail::beamSearch(model, stepper, width, maxLength, control.cancelled);
     std::vector<Hypothesis> hypotheses;
-    for (int i = 0; i < std::min<int>(width, static_cast<int>(finished.size())); ++i) {
-        const int last = finished[i];
-        const int n = length(last);
-        Hypothesis h;
-        h.targetIds.resize(n);
-        h.logProbs.resize(n);
-        h.energies.resize(n, C);
-        h.attention.resize(n, C);
-        h.contexts.resize(n, A);
-        for (int e = last, step = n - 1; e >= 0; e = parent[e], --step) {
-            h.targetIds[step] = token[e];
-            h.logProbs[step] = logProb[e];
-            h.energies.row(step) = historyEnergies.row(e);
-            h.attention.row(step) = historyAttention.row(e);
-            h.contexts.row(step) = historyContexts.row(e);
-        }
-        h.score = score[last];
-        h.normalizedScore = normalized(last);
-        hypotheses.push_back(std::move(h));
-    }
+    for (int entry : book.best)
+        hypotheses.push_back(stepper.hypothesis(book, entry));
     return hypotheses;
 }
 
@@ -335,6 +282,37 @@ std::string ablationName(Ablation ablation)
     return "none";
 }
 
+namespace {
+
+// The ids of a forced target (EOS last), with its words and unknown words recorded in r.
+std::vector<int> targetIds(const Model &model, const std::string &text, TranslationResult &r)
+{
+    std::vector<int> target;
+    r.targetWords = textUnits(model, text, model.targetTokenizer());
+    if (r.targetWords.size() >= static_cast<size_t>(maxOutputSteps))
+        throw InputError("the target has " + std::to_string(r.targetWords.size())
+                         + " words; forced decoding takes at most " + std::to_string(maxOutputSteps - 1));
+    for (size_t w = 0; w < r.targetWords.size(); ++w) {
+        std::optional<int> id = model.targetId(r.targetWords[w]);
+        if (!id) {
+            r.unknownTargetWords.push_back(r.targetWords[w]);
+            id = model.targetUnkId();
+        }
+        if (id) {
+            target.push_back(*id);
+            r.targetWordIndex.push_back(static_cast<int>(w));
+        }
+    }
+    if (target.empty() || target.back() != model.targetEosId())
+        target.push_back(model.targetEosId());
+    else
+        r.targetWordIndex.pop_back(); // the target's own EOS word
+    r.forced = true;
+    return target;
+}
+
+} // namespace
+
 TranslationResult translate(const Model &model, const std::string &sentence, const DecodeOptions &options)
 {
     const ModelConfig &config = model.config();
@@ -378,53 +356,41 @@ TranslationResult translate(const Model &model, const std::string &sentence, con
                          + std::to_string(sourceWords(r)) + " known words" + (r.sourceEos ? " and EOS" : "")
                          + "); shorten it to at most " + std::to_string(slots - (r.sourceEos ? 1 : 0)) + " words");
 
-    if (options.cancelled && options.cancelled())
-        throw Cancelled();
-    Encoding encoding = model.encode(r.sourceIds);
-    r.initialState = model.initialDecoderState(encoding);
-    r.encoderOutputs = std::move(encoding.annotations);
-    r.summedContext = r.encoderOutputs.colwise().sum().transpose();
-    const Vector &initialState = r.initialState;
-    const int width = std::max(1, options.beamWidth);
-    Session session(model, r.encoderOutputs, width);
     for (const AttentionOverride &o : options.attentionOverrides) {
         if (o.step < 0 || o.position < 0 || o.position >= T || !(o.share >= 0.0 && o.share <= 1.0))
             throw InputError("attention override at step " + std::to_string(o.step) + " on position "
                              + std::to_string(o.position) + " with share " + std::to_string(o.share)
                              + ": the step must be >= 0, the position a source position from 0 to "
                              + std::to_string(T - 1) + " and the share between 0 and 1");
+        if (model.isTransformer() && (o.layer < -1 || o.layer >= model.layers() || o.head < -1 || o.head >= model.heads()))
+            throw InputError("attention override of layer " + std::to_string(o.layer + 1) + ", head "
+                             + std::to_string(o.head + 1) + ": this model has " + std::to_string(model.layers())
+                             + " decoder layers of " + std::to_string(model.heads()) + " heads");
     }
-    StepControl control;
-    if (!options.attentionOverrides.empty())
-        control.overrides = &options.attentionOverrides;
-    control.cancelled = &options.cancelled;
     const int maxLength = options.maxLength > 0 ? options.maxLength : defaultMaxLength(config, T, sourceWords(r));
+    std::optional<std::vector<int>> target;
+    if (options.target)
+        target = targetIds(model, *options.target, r);
 
-    if (options.target) {
-        std::vector<int> target;
-        r.targetWords = textUnits(model, *options.target, model.targetTokenizer());
-        if (r.targetWords.size() >= static_cast<size_t>(maxOutputSteps))
-            throw InputError("the target has " + std::to_string(r.targetWords.size())
-                             + " words; forced decoding takes at most " + std::to_string(maxOutputSteps - 1));
-        for (size_t w = 0; w < r.targetWords.size(); ++w) {
-            std::optional<int> id = model.targetId(r.targetWords[w]);
-            if (!id) {
-                r.unknownTargetWords.push_back(r.targetWords[w]);
-                id = model.targetUnkId();
-            }
-            if (id) {
-                target.push_back(*id);
-                r.targetWordIndex.push_back(static_cast<int>(w));
-            }
-        }
-        if (target.empty() || target.back() != model.targetEosId())
-            target.push_back(model.targetEosId());
-        else
-            r.targetWordIndex.pop_back(); // the target's own EOS word
-        r.forced = true;
-        r.hypotheses.push_back(forcedDecode(model, session, initialState, target, control));
+    if (options.cancelled && options.cancelled())
+        throw Cancelled();
+    if (model.isTransformer()) {
+        detail::decodeTransformer(model, r, options, maxLength, target ? &*target : nullptr);
     } else {
-        r.hypotheses = beamSearch(model, session, initialState, width, maxLength, control);
+        Encoding encoding = model.encode(r.sourceIds);
+        r.initialState = model.initialDecoderState(encoding);
+        r.encoderOutputs = std::move(encoding.annotations);
+        r.summedContext = r.encoderOutputs.colwise().sum().transpose();
+        const int width = std::max(1, options.beamWidth);
+        Session session(model, r.encoderOutputs, width);
+        StepControl control;
+        if (!options.attentionOverrides.empty())
+            control.overrides = &options.attentionOverrides;
+        control.cancelled = &options.cancelled;
+        if (target)
+            r.hypotheses.push_back(forcedDecode(model, session, r.initialState, *target, control));
+        else
+            r.hypotheses = beamSearch(model, session, r.initialState, width, maxLength, control);
     }
     for (Hypothesis &h : r.hypotheses) {
         fillTokens(model, h.targetTokens, h.targetIds);
@@ -433,7 +399,7 @@ TranslationResult translate(const Model &model, const std::string &sentence, con
     }
 
     if (options.ablation != Ablation::None)
-        r.ablation = ablate(model, session, r, options.ablation, maxLength, &options.cancelled);
+        r.ablation = decodeAblation(model, r, options.ablation, maxLength, options.cancelled);
     return r;
 }
 
@@ -442,6 +408,11 @@ AblationResult decodeAblation(const Model &model, const TranslationResult &resul
 {
     if (kind == Ablation::None)
         throw std::invalid_argument("decodeAblation: the kind must be summed or mean");
+    if (model.isTransformer())
+        return detail::ablateTransformer(
+            model, result, kind,
+            maxLength > 0 ? maxLength : defaultMaxLength(model.config(), result.sourceLength(), sourceWords(result)),
+            &cancelled);
     Session session(model, result.encoderOutputs, 1);
     return ablate(model, session, result, kind,
                   maxLength > 0 ? maxLength

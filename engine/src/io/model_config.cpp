@@ -61,6 +61,12 @@ constexpr EnumName<Architecture> architectureNames[] = {
     {Architecture::Luong, "luong"},
     {Architecture::TutorialLegacy, "tutorial_legacy"},
 };
+constexpr EnumName<Family> familyNames[] = {{Family::Rnn, "rnn"}, {Family::Transformer, "transformer"}};
+constexpr EnumName<NormPosition> normNames[] = {{NormPosition::Pre, "pre"}, {NormPosition::Post, "post"}};
+constexpr EnumName<Positions> positionsNames[] = {
+    {Positions::Interleaved, "interleaved"}, {Positions::Halves, "halves"}, {Positions::Learned, "learned"}};
+constexpr EnumName<FeedForwardActivation> feedForwardNames[] = {
+    {FeedForwardActivation::Relu, "relu"}, {FeedForwardActivation::Gelu, "gelu"}, {FeedForwardActivation::Swish, "swish"}};
 constexpr EnumName<LuongScore> luongScoreNames[] = {{LuongScore::Dot, "dot"}, {LuongScore::General, "general"}};
 
 template<typename Enum, size_t N>
@@ -192,6 +198,16 @@ public:
 
     bool has(const char *key) const { return find(key) != nullptr; }
 
+    // A number in (0, limit).
+    double requiredSmallPositive(const char *key, double limit) const
+    {
+        const nlohmann::json &value = require(key);
+        if (!value.is_number() || !(value.get<double>() > 0.0 && value.get<double>() < limit))
+            fail("config: '" + pathOf(key) + "' must be a number above 0 and below " + std::to_string(limit)
+                 + ", found " + detail::describeJson(value));
+        return value.get<double>();
+    }
+
     template<typename Enum, size_t N>
     Enum choice(const char *key, const EnumName<Enum> (&table)[N], const nlohmann::json &value) const
     {
@@ -287,9 +303,114 @@ std::string attentionalName(Attentional attentional) { return nameOf(attentional
 std::string scoreName(Score score) { return nameOf(scoreNames, score); }
 std::string normalizationName(Normalization normalization) { return nameOf(normalizationNames, normalization); }
 std::string architectureName(Architecture architecture) { return nameOf(architectureNames, architecture); }
+std::string normPositionName(NormPosition norm) { return nameOf(normNames, norm); }
+std::string positionsName(Positions positions) { return nameOf(positionsNames, positions); }
+std::string feedForwardActivationName(FeedForwardActivation activation) { return nameOf(feedForwardNames, activation); }
+
+namespace {
+
+nlohmann::json transformerToJson(const TransformerConfig &t)
+{
+    nlohmann::json json = {
+        {"encoder_layers", t.encoderLayers},
+        {"decoder_layers", t.decoderLayers},
+        {"model_size", t.modelSize},
+        {"heads", t.heads},
+        {"feed_forward_size", t.feedForwardSize},
+        {"norm", normPositionName(t.norm)},
+        {"norm_epsilon", t.normEpsilon},
+        {"positions", positionsName(t.positions)},
+        {"embedding_scale", t.embeddingScale},
+        {"attention_bias", t.attentionBias},
+        {"feed_forward_bias", t.feedForwardBias},
+        {"activation", feedForwardActivationName(t.activation)},
+        {"shared_embeddings", t.sharedEmbeddings},
+        {"tied_output", t.tiedOutput},
+        {"output_bias", t.outputBias},
+    };
+    if (t.positions == Positions::Learned)
+        json["max_positions"] = t.maxPositions;
+    if (!t.toolkit.empty())
+        json["toolkit"] = t.toolkit;
+    return json;
+}
+
+TransformerConfig transformerFromJson(const ConfigReader &r)
+{
+    TransformerConfig t;
+    t.encoderLayers = r.optionalLayers("encoder_layers");
+    t.decoderLayers = r.optionalLayers("decoder_layers");
+    t.modelSize = r.requiredPositiveInt("model_size");
+    t.heads = r.requiredPositiveInt("heads");
+    t.feedForwardSize = r.requiredPositiveInt("feed_forward_size");
+    t.norm = r.requiredChoice("norm", normNames);
+    t.normEpsilon = r.requiredSmallPositive("norm_epsilon", 1.0);
+    t.positions = r.requiredChoice("positions", positionsNames);
+    if (t.positions == Positions::Learned)
+        t.maxPositions = r.requiredPositiveInt("max_positions");
+    t.embeddingScale = r.optionalBool("embedding_scale", true);
+    t.attentionBias = r.optionalBool("attention_bias", true);
+    t.feedForwardBias = r.optionalBool("feed_forward_bias", true);
+    t.activation = r.optionalChoice("activation", feedForwardNames, FeedForwardActivation::Relu);
+    t.sharedEmbeddings = r.optionalBool("shared_embeddings", false);
+    t.tiedOutput = r.optionalBool("tied_output", false);
+    t.outputBias = r.optionalBool("output_bias", false);
+    t.toolkit = r.optionalString("toolkit").value_or("");
+    return t;
+}
+
+} // namespace
+
+namespace {
+
+nlohmann::json searchToJson(const SearchConfig &r)
+{
+    nlohmann::json search = nlohmann::json::object();
+    if (!r.neverGenerate.empty())
+        search["never_generate"] = r.neverGenerate;
+    const std::pair<const char *, int> counts[] = {
+        {"min_length", r.minLength},
+        {"max_length_offset", r.maxLengthOffset},
+        {"max_length_cap", r.maxLengthCap},
+    };
+    for (const auto &[key, count] : counts) {
+        if (count != 0)
+            search[key] = count;
+    }
+    if (r.maxLengthRatio != 0.0)
+        search["max_length_ratio"] = r.maxLengthRatio;
+    return search;
+}
+
+void readSearch(const ConfigReader &reader, SearchConfig &r)
+{
+    if (!reader.has("search"))
+        return;
+    // Sanity bounds only: translate() caps every run at maxOutputSteps.
+    constexpr int maxSearchValue = 1 << 20;
+    const ConfigReader search = reader.object("search");
+    r.neverGenerate = search.optionalStrings("never_generate");
+    r.minLength = search.optionalCount("min_length", maxSearchValue);
+    r.maxLengthRatio = search.optionalRatio("max_length_ratio", maxSearchValue);
+    r.maxLengthOffset = search.optionalCount("max_length_offset", maxSearchValue);
+    r.maxLengthCap = search.optionalCount("max_length_cap", maxSearchValue);
+}
+
+} // namespace
 
 nlohmann::json configToJson(const ModelConfig &config)
 {
+    if (config.isTransformer()) {
+        nlohmann::json json = {
+            {"family", "transformer"},
+            {"source_eos", config.sourceEos},
+            {"transformer", transformerToJson(config.transformer)},
+        };
+        if (!config.search.isDefault())
+            json["search"] = searchToJson(config.search);
+        writeTexts(config, json);
+        return json;
+    }
     const EncoderConfig &e = config.encoder;
     const DecoderConfig &d = config.decoder;
     const AttentionConfig &a = config.attention;
@@ -355,24 +476,8 @@ nlohmann::json configToJson(const ModelConfig &config)
         {"decoder", decoder},
         {"attention", attention},
     };
-    if (!config.search.isDefault()) {
-        const SearchConfig &r = config.search;
-        nlohmann::json search = nlohmann::json::object();
-        if (!r.neverGenerate.empty())
-            search["never_generate"] = r.neverGenerate;
-        const std::pair<const char *, int> counts[] = {
-            {"min_length", r.minLength},
-            {"max_length_offset", r.maxLengthOffset},
-            {"max_length_cap", r.maxLengthCap},
-        };
-        for (const auto &[key, count] : counts) {
-            if (count != 0)
-                search[key] = count;
-        }
-        if (r.maxLengthRatio != 0.0)
-            search["max_length_ratio"] = r.maxLengthRatio;
-        json["search"] = search;
-    }
+    if (!config.search.isDefault())
+        json["search"] = searchToJson(config.search);
     writeTexts(config, json);
     return json;
 }
@@ -383,6 +488,13 @@ ModelConfig configFromJson(const nlohmann::json &json, const std::string &displa
     ModelConfig config;
     readTexts(reader, config);
     config.sourceEos = reader.optionalBool("source_eos", true);
+    config.family = reader.optionalChoice("family", familyNames, Family::Rnn);
+    if (config.isTransformer()) {
+        config.transformer = transformerFromJson(reader.object("transformer"));
+        readSearch(reader, config.search);
+        checkConfig(config, displayName);
+        return config;
+    }
 
     const ConfigReader enc = reader.object("encoder");
     EncoderConfig &e = config.encoder;
@@ -434,17 +546,7 @@ ModelConfig configFromJson(const nlohmann::json &json, const std::string &displa
     case Score::Dot:
         break;
     }
-    if (reader.has("search")) {
-        // Sanity bounds only: translate() caps every run at maxOutputSteps.
-        constexpr int maxSearchValue = 1 << 20;
-        const ConfigReader search = reader.object("search");
-        SearchConfig &r = config.search;
-        r.neverGenerate = search.optionalStrings("never_generate");
-        r.minLength = search.optionalCount("min_length", maxSearchValue);
-        r.maxLengthRatio = search.optionalRatio("max_length_ratio", maxSearchValue);
-        r.maxLengthOffset = search.optionalCount("max_length_offset", maxSearchValue);
-        r.maxLengthCap = search.optionalCount("max_length_cap", maxSearchValue);
-    }
+    readSearch(reader, config.search);
     checkConfig(config, displayName);
     return config;
 }
@@ -489,6 +591,8 @@ ModelConfig tutorialLegacyConfig(int hiddenSize, int slots, bool combineRelu)
 
 std::optional<Architecture> architectureOf(const ModelConfig &config)
 {
+    if (config.isTransformer())
+        return std::nullopt;
     const int h = config.decoder.hiddenSize;
     // Everything but the texts and tokens.
     const auto structure = [](const ModelConfig &c) {

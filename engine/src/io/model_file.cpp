@@ -190,6 +190,9 @@ void validateModel(const ModelFile &model, const std::string &displayName)
     for (const std::string &token : config.search.neverGenerate)
         checkToken(token, "search.never_generate", model.targetVocab, "target", displayName);
 
+    if (config.isTransformer() && config.transformer.sharedEmbeddings && model.sourceVocab != model.targetVocab)
+        throwModelError(displayName, "config: transformer.shared_embeddings needs one vocabulary for both sides, but "
+                                     "source_vocab and target_vocab differ");
     // Before the generic shape check, which would only say "wrong shape".
     checkEmbeddingRows(model, "encoder.embedding.weight", model.sourceVocab, "source", displayName);
     checkEmbeddingRows(model, "decoder.embedding.weight", model.targetVocab, "target", displayName);

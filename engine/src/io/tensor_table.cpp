@@ -128,14 +128,102 @@ private:
 
 } // namespace
 
+void checkTransformer(const ModelConfig &config, const std::string &displayName)
+{
+    const TransformerConfig &t = config.transformer;
+    const auto require = [&](bool condition, const std::string &message) {
+        if (!condition)
+            detail::throwModelError(displayName, "config: " + message);
+    };
+    for (const auto &[key, value] : {std::pair{"transformer.encoder_layers", t.encoderLayers},
+                                     {"transformer.decoder_layers", t.decoderLayers},
+                                     {"transformer.model_size", t.modelSize},
+                                     {"transformer.heads", t.heads},
+                                     {"transformer.feed_forward_size", t.feedForwardSize}})
+        require(value > 0, std::string(key) + " must be positive, found " + std::to_string(value));
+    require(t.modelSize % t.heads == 0, "transformer.model_size (" + std::to_string(t.modelSize)
+                                            + ") must be a multiple of transformer.heads (" + std::to_string(t.heads)
+                                            + ")");
+    require(t.positions != Positions::Interleaved || t.modelSize % 2 == 0,
+            "transformer.positions 'interleaved' needs an even transformer.model_size, found "
+                + std::to_string(t.modelSize));
+    require(t.positions != Positions::Halves || t.modelSize % 2 == 0,
+            "transformer.positions 'halves' needs an even transformer.model_size, found " + std::to_string(t.modelSize));
+    require(t.positions != Positions::Learned || t.maxPositions > 0,
+            "transformer.positions 'learned' needs transformer.max_positions > 0");
+    require(t.normEpsilon > 0 && t.normEpsilon < 1, "transformer.norm_epsilon must be above 0 and below 1");
+}
+
 void checkConfig(const ModelConfig &config, const std::string &displayName)
 {
-    ConfigCheck(config, displayName).run();
+    if (config.isTransformer())
+        checkTransformer(config, displayName);
+    else
+        ConfigCheck(config, displayName).run();
 }
+
+namespace {
+
+std::map<std::string, std::vector<int64_t>>
+transformerTensorShapes(const TransformerConfig &t, int64_t sourceVocabSize, int64_t targetVocabSize)
+{
+    const int64_t d = t.modelSize, ff = t.feedForwardSize;
+    std::map<std::string, std::vector<int64_t>> shapes;
+    const auto linear = [&](const std::string &prefix, int64_t out, int64_t in, bool bias) {
+        shapes[prefix + ".weight"] = {out, in};
+        if (bias)
+            shapes[prefix + ".bias"] = {out};
+    };
+    const auto norm = [&](const std::string &prefix) {
+        shapes[prefix + ".weight"] = {d};
+        shapes[prefix + ".bias"] = {d};
+    };
+    const auto attention = [&](const std::string &prefix) {
+        for (const char *name : {"query", "key", "value", "output"})
+            linear(prefix + "." + name, d, d, t.attentionBias);
+        norm(prefix + "_norm");
+    };
+    const auto feedForward = [&](const std::string &prefix) {
+        linear(prefix + ".feed_forward.input", ff, d, t.feedForwardBias);
+        linear(prefix + ".feed_forward.output", d, ff, t.feedForwardBias);
+        norm(prefix + ".feed_forward_norm");
+    };
+    shapes["encoder.embedding.weight"] = {sourceVocabSize, d};
+    if (!t.sharedEmbeddings)
+        shapes["decoder.embedding.weight"] = {targetVocabSize, d};
+    if (t.positions == Positions::Learned) {
+        shapes["encoder.positions.weight"] = {t.maxPositions, d};
+        shapes["decoder.positions.weight"] = {t.maxPositions, d};
+    }
+    for (int l = 0; l < t.encoderLayers; ++l) {
+        const std::string layer = "encoder.layers." + std::to_string(l);
+        attention(layer + ".self_attention");
+        feedForward(layer);
+    }
+    for (int l = 0; l < t.decoderLayers; ++l) {
+        const std::string layer = "decoder.layers." + std::to_string(l);
+        attention(layer + ".self_attention");
+        attention(layer + ".cross_attention");
+        feedForward(layer);
+    }
+    if (t.norm == NormPosition::Pre) {
+        norm("encoder.final_norm");
+        norm("decoder.final_norm");
+    }
+    if (!t.tiedOutput)
+        shapes["decoder.output.weight"] = {targetVocabSize, d};
+    if (t.outputBias)
+        shapes["decoder.output.bias"] = {targetVocabSize};
+    return shapes;
+}
+
+} // namespace
 
 std::map<std::string, std::vector<int64_t>>
 expectedTensorShapes(const ModelConfig &config, int64_t sourceVocabSize, int64_t targetVocabSize)
 {
+    if (config.isTransformer())
+        return transformerTensorShapes(config.transformer, sourceVocabSize, targetVocabSize);
     const EncoderConfig &e = config.encoder;
     const DecoderConfig &d = config.decoder;
     const AttentionConfig &a = config.attention;
@@ -228,6 +316,20 @@ expectedTensorShapes(const ModelConfig &config, int64_t sourceVocabSize, int64_t
 
 std::string describeArchitecture(const ModelConfig &config)
 {
+    if (config.isTransformer()) {
+        const TransformerConfig &t = config.transformer;
+        std::string text = "transformer, " + std::to_string(t.encoderLayers) + "+" + std::to_string(t.decoderLayers)
+            + " layers, d " + std::to_string(t.modelSize) + ", " + std::to_string(t.heads) + " heads, feed-forward "
+            + std::to_string(t.feedForwardSize) + " (" + feedForwardActivationName(t.activation) + "), "
+            + (t.norm == NormPosition::Pre ? "pre-norm" : "post-norm") + ", "
+            + (t.positions == Positions::Learned ? "learned" : positionsName(t.positions) + " sinusoidal")
+            + " positions";
+        if (t.sharedEmbeddings)
+            text += ", shared embeddings";
+        if (t.tiedOutput)
+            text += ", tied output";
+        return text;
+    }
     const EncoderConfig &e = config.encoder;
     const DecoderConfig &d = config.decoder;
     const auto upper = [](Cell cell) { return cell == Cell::Gru ? std::string("GRU") : std::string("LSTM"); };

@@ -2,6 +2,7 @@
 
 #include "models/decoder.h"
 #include "models/encoder.h"
+#include "models/transformer.h"
 #include "models/weights.h"
 
 namespace attnviz {
@@ -36,6 +37,11 @@ std::unique_ptr<Encoder> makeEncoder(const ModelFile &file)
 std::unique_ptr<Decoder> makeDecoder(const ModelFile &file)
 {
     return std::make_unique<Decoder>(file);
+}
+
+std::unique_ptr<Transformer> makeTransformer(const ModelFile &file)
+{
+    return std::make_unique<Transformer>(file);
 }
 
 } // namespace attnviz

@@ -11,9 +11,11 @@ namespace attnviz {
 
 class Encoder;
 class Decoder;
+class Transformer;
 
 std::unique_ptr<Scorer> makeScorer(const ModelFile &file);
 std::unique_ptr<Encoder> makeEncoder(const ModelFile &file);
 std::unique_ptr<Decoder> makeDecoder(const ModelFile &file);
+std::unique_ptr<Transformer> makeTransformer(const ModelFile &file);
 
 } // namespace attnviz

@@ -5,6 +5,9 @@
 #include "models/decoder.h"
 #include "models/encoder.h"
 #include "models/factory.h"
+#include "models/transformer.h"
+
+#include <stdexcept>
 
 namespace attnviz {
 namespace {
@@ -33,8 +36,12 @@ Model::Model(ModelFile file, std::string displayName)
     , m_displayName(std::move(displayName))
 {
     validateModel(m_file, m_displayName);
-    m_encoder = makeEncoder(m_file);
-    m_decoder = makeDecoder(m_file);
+    if (m_file.config.isTransformer()) {
+        m_transformer = makeTransformer(m_file);
+    } else {
+        m_encoder = makeEncoder(m_file);
+        m_decoder = makeDecoder(m_file);
+    }
     m_sourceIndex = indexOf(m_file.sourceVocab);
     m_targetIndex = indexOf(m_file.targetVocab);
     const ModelConfig &c = m_file.config;
@@ -71,7 +78,31 @@ std::optional<int> Model::targetId(const std::string &word) const
 
 int Model::decoderStateSize() const
 {
-    return m_decoder->stateSize();
+    return m_decoder ? m_decoder->stateSize() : 0;
+}
+
+int Model::layers() const
+{
+    return m_transformer ? m_transformer->layers() : 0;
+}
+
+int Model::heads() const
+{
+    return m_transformer ? m_transformer->heads() : 0;
+}
+
+const Decoder &Model::decoder() const
+{
+    if (!m_decoder)
+        throw std::logic_error("Model::decoder(): " + m_displayName + " is a transformer");
+    return *m_decoder;
+}
+
+const Transformer &Model::transformer() const
+{
+    if (!m_transformer)
+        throw std::logic_error("Model::transformer(): " + m_displayName + " is an RNN");
+    return *m_transformer;
 }
 
 int Model::attentionColumns(int sourceLength) const
@@ -81,12 +112,14 @@ int Model::attentionColumns(int sourceLength) const
 
 Encoding Model::encode(const std::vector<int> &sourceIds) const
 {
+    if (!m_encoder)
+        throw std::logic_error("Model::encode(): " + m_displayName + " is a transformer");
     return m_encoder->encode(sourceIds);
 }
 
 Vector Model::initialDecoderState(const Encoding &encoding) const
 {
-    return m_decoder->initialState(encoding);
+    return decoder().initialState(encoding);
 }
 
 } // namespace attnviz

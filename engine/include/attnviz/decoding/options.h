@@ -40,11 +40,30 @@ enum class Ablation { None, Summed, Mean };
 // What-if: at output step `step` (from 0), put `share` of the attention on source position
 // `position` (from 0; EOS is the last) and scale the model's own weights by 1 - share. The
 // context and everything after it follow from the changed weights.
+//
+// A transformer has an attention per decoder layer and head: the override replaces the weights
+// of layer `layer` and head `head` (-1: every layer, every head) before they multiply the values.
 struct AttentionOverride
 {
     int step = 0;
     int position = 0;
     double share = 1.0;
+    int layer = -1, head = -1; // transformers only
+};
+
+// Which of a transformer's cross-attentions Hypothesis::attention (and energies, contexts)
+// shows: the mean of `heads` of decoder layer `layer` (-1: the last layer; no heads: all of
+// them), or with allLayers the mean over every layer and head. See attnviz/analysis/heads.h.
+struct HeadSelection
+{
+    int layer = -1;
+    std::vector<int> heads;
+    bool allLayers = false;
+
+    bool operator==(const HeadSelection &o) const
+    {
+        return layer == o.layer && heads == o.heads && allLayers == o.allLayers;
+    }
 };
 
 struct DecodeOptions
@@ -56,6 +75,10 @@ struct DecodeOptions
     // (teacher-forced, so that its log p with and without attention compare).
     Ablation ablation = Ablation::None;
     std::vector<AttentionOverride> attentionOverrides; // applied in greedy, beam and forced decoding
+    // Transformers: the view of Hypothesis::attention (default: the last layer's mean over its
+    // heads), and whether to keep the encoder's and the decoder's self-attention too.
+    HeadSelection view;
+    bool selfAttention = false;
     // Asked before encoding and before every decoder step (from the decoding thread); when it
     // returns true, translate() stops and throws Cancelled. The GUI stops a translation whose
     // input has changed this way.

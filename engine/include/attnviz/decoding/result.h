@@ -10,6 +10,18 @@
 
 namespace attnviz {
 
+// A transformer's attention of every layer and head: maps[layer * heads + head], each
+// [queries x keys]. Empty for an RNN.
+struct HeadAttention
+{
+    int layers = 0, heads = 0;
+    std::vector<MatrixRM> maps;
+
+    bool empty() const { return maps.empty(); }
+    const MatrixRM &at(int layer, int head) const { return maps[static_cast<size_t>(layer) * heads + head]; }
+    MatrixRM &at(int layer, int head) { return maps[static_cast<size_t>(layer) * heads + head]; }
+};
+
 // One output sequence with everything the views show.
 struct Hypothesis
 {
@@ -27,6 +39,10 @@ struct Hypothesis
     std::vector<double> entropy;         // per step: -sum_j a_ij ln a_ij (nats)
     std::vector<double> paddingMass;     // per step: mass on slots past the input (tutorial_legacy)
     std::vector<double> coverage;        // per source position: sum_i a_ij
+    // Transformers: the cross-attention of every decoder layer and head [steps x T] (attention
+    // above is the view chosen of them), its scores before the softmax, and, when asked, the
+    // decoder's self-attention [steps x steps] (row i: the inputs BOS, y_1 .. y_{i-1} up to i).
+    HeadAttention crossAttention, crossEnergies, selfAttention;
 
     int steps() const { return static_cast<int>(targetIds.size()); }
 };
@@ -58,6 +74,10 @@ struct TranslationResult
     bool forced = false;
     std::vector<Hypothesis> hypotheses;    // best first: one for greedy and forced, K for beam
     std::optional<AblationResult> ablation;
+    // Transformers: the encoder's self-attention [T x T] of every layer and head, when asked;
+    // the view that Hypothesis::attention shows.
+    HeadAttention encoderSelfAttention;
+    HeadSelection view;
 
     const Hypothesis &best() const { return hypotheses.front(); }
     int sourceLength() const { return static_cast<int>(sourceIds.size()); }

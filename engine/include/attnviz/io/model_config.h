@@ -96,8 +96,46 @@ struct SearchConfig
     }
 };
 
+// Which half of the family a model is ("family" in the file; absent: rnn).
+enum class Family { Rnn, Transformer };
+// Where a transformer layer normalizes: before each sublayer with a final norm on the stack
+// (OpenNMT-py; Joey NMT "pre"), or after each residual sum (Marian; Joey NMT "post").
+enum class NormPosition { Pre, Post };
+// Sinusoidal tables: sin/cos interleaved over the dimensions (Joey NMT, OpenNMT-py), or sin in
+// the first half and cos in the second (Marian, OpenNMT-py "SinusoidalConcat"); Learned: a
+// stored table "<side>.positions.weight".
+enum class Positions { Interleaved, Halves, Learned };
+enum class FeedForwardActivation { Relu, Gelu, Swish };
+
+// A transformer encoder-decoder (docs/transformers.md): the sizes, and every switch on which the
+// three toolkits differ.
+struct TransformerConfig
+{
+    int encoderLayers = 0, decoderLayers = 0;
+    int modelSize = 0;   // d
+    int heads = 0;       // d % heads == 0
+    int feedForwardSize = 0;
+    NormPosition norm = NormPosition::Pre;
+    double normEpsilon = 1e-6;
+    Positions positions = Positions::Interleaved;
+    int maxPositions = 0; // Learned: the table's rows; sinusoidal: 0 (generated as long as needed)
+    bool embeddingScale = true; // x sqrt(d) before the positions are added
+    bool attentionBias = true;  // q, k, v and output projections
+    bool feedForwardBias = true;
+    FeedForwardActivation activation = FeedForwardActivation::Relu;
+    bool sharedEmbeddings = false; // one table for both sides (source vocabulary = target vocabulary)
+    bool tiedOutput = false;       // the output layer's weight is the target embedding
+    bool outputBias = false;       // "decoder.output.bias" (OpenNMT-py's generator, Marian's final_logits_bias)
+    // Which toolkit trained it, for its "tool default" attention view: "joey", "onmt", "marian" or "".
+    std::string toolkit;
+
+    int headSize() const { return heads > 0 ? modelSize / heads : 0; }
+};
+
 struct ModelConfig
 {
+    Family family = Family::Rnn;
+    TransformerConfig transformer; // family transformer: encoder, decoder and attention unused
     EncoderConfig encoder;
     DecoderConfig decoder;
     AttentionConfig attention;
@@ -109,7 +147,8 @@ struct ModelConfig
     std::string name, description, sourceLanguage, targetLanguage;
 
     // The size A of an annotation h_j, and so of a context c_i.
-    int annotationSize() const { return encoder.outputSize(); }
+    int annotationSize() const { return family == Family::Transformer ? transformer.modelSize : encoder.outputSize(); }
+    bool isTransformer() const { return family == Family::Transformer; }
 };
 
 // The three architectures of attnviz-seq2seq/1, as points of the family.
@@ -140,6 +179,9 @@ std::string activationName(Activation activation);
 std::string attentionalName(Attentional attentional);
 std::string scoreName(Score score);
 std::string normalizationName(Normalization normalization);
+std::string normPositionName(NormPosition norm);
+std::string positionsName(Positions positions);
+std::string feedForwardActivationName(FeedForwardActivation activation);
 
 // Throws ModelError (prefixed with displayName) when sizes are not positive or the options do
 // not fit together, naming the key: "config: decoder.init 'final' needs decoder.layers (1) =

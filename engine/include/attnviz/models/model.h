@@ -18,6 +18,7 @@ namespace attnviz {
 
 class Decoder;
 class Encoder;
+class Transformer;
 
 // What the encoder makes of a source sentence.
 struct Encoding
@@ -65,11 +66,19 @@ public:
     // Attention columns for a source of T positions: T, or the slots of the location score.
     int attentionColumns(int sourceLength) const;
 
-    // The annotations and final states for source ids (EOS included by the caller when framed).
+    bool isTransformer() const { return m_file.config.isTransformer(); }
+    // The decoder layers and heads of a transformer; 0 for an RNN.
+    int layers() const;
+    int heads() const;
+
+    // RNNs only (std::logic_error for a transformer; translate() takes both):
+    // the annotations and final states for source ids (EOS included by the caller when framed).
     Encoding encode(const std::vector<int> &sourceIds) const;
     // The decoder's state before the first step [S].
     Vector initialDecoderState(const Encoding &encoding) const;
-    const Decoder &decoder() const { return *m_decoder; }
+    const Decoder &decoder() const;
+    // Transformers only (std::logic_error for an RNN).
+    const Transformer &transformer() const;
 
     // The model file's tokenizer of each side; null for a word-level model (no record), whose
     // text is split by config().normalization.
@@ -81,6 +90,7 @@ private:
     std::string m_displayName;
     std::unique_ptr<Encoder> m_encoder;
     std::unique_ptr<Decoder> m_decoder;
+    std::unique_ptr<Transformer> m_transformer;
     std::unordered_map<std::string, int> m_sourceIndex, m_targetIndex;
     int m_sos = 0, m_sourceEos = 0, m_targetEos = 0;
     std::optional<int> m_sourceUnk, m_targetUnk;

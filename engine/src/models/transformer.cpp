@@ -1,0 +1,316 @@
+#include "models/transformer.h"
+
+#include "models/weights.h"
+
+#include <attnviz/layers/transformer.h>
+
+#include <cmath>
+
+namespace attnviz {
+namespace {
+
+NormView normView(const ModelFile &file, const std::string &prefix)
+{
+    return {file.tensors.at(prefix + ".weight").values.data(), file.tensors.at(prefix + ".bias").values.data()};
+}
+
+MultiHeadView multiHeadView(const ModelFile &file, const std::string &prefix)
+{
+    MultiHeadView view;
+    view.query = linearView(file, prefix + ".query");
+    view.key = linearView(file, prefix + ".key");
+    view.value = linearView(file, prefix + ".value");
+    view.output = linearView(file, prefix + ".output");
+    view.norm = normView(file, prefix + "_norm");
+    return view;
+}
+
+TransformerLayerView layerView(const ModelFile &file, const std::string &prefix, bool decoder)
+{
+    TransformerLayerView view;
+    view.self = multiHeadView(file, prefix + ".self_attention");
+    if (decoder)
+        view.cross = multiHeadView(file, prefix + ".cross_attention");
+    view.feedForwardIn = linearView(file, prefix + ".feed_forward.input");
+    view.feedForwardOut = linearView(file, prefix + ".feed_forward.output");
+    view.feedForwardNorm = normView(file, prefix + ".feed_forward_norm");
+    return view;
+}
+
+// Enough rows for the longest source (words and EOS) and the longest output.
+constexpr int positionRows = maxOutputSteps + 2;
+
+MatrixRM positionTable(const ModelFile &file, const TransformerConfig &c, const char *side)
+{
+    if (c.positions == Positions::Learned)
+        return matrixView(file, std::string(side) + ".positions.weight");
+    return sinusoidalPositions(positionRows, c.modelSize, c.positions);
+}
+
+} // namespace
+
+void normRows(const TransformerConfig &config, const NormView &norm, const Eigen::Ref<const MatrixRM> &x,
+              Eigen::Ref<MatrixRM> y)
+{
+    layerNormRows(x, norm.weight, norm.bias, static_cast<float>(config.normEpsilon), y);
+}
+
+Transformer::Transformer(const ModelFile &file)
+    : m_config(file.config.transformer)
+    , m_scale(m_config.embeddingScale ? std::sqrt(static_cast<float>(m_config.modelSize)) : 1.0f)
+    , m_epsilon(static_cast<float>(m_config.normEpsilon))
+{
+    new (&m_sourceEmbedding) MatrixView(matrixView(file, "encoder.embedding.weight"));
+    new (&m_targetEmbedding)
+        MatrixView(matrixView(file, m_config.sharedEmbeddings ? "encoder.embedding.weight" : "decoder.embedding.weight"));
+    m_encoderPositions = positionTable(file, m_config, "encoder");
+    m_decoderPositions = positionTable(file, m_config, "decoder");
+    for (int l = 0; l < m_config.encoderLayers; ++l)
+        m_encoder.push_back(layerView(file, "encoder.layers." + std::to_string(l), false));
+    for (int l = 0; l < m_config.decoderLayers; ++l)
+        m_decoder.push_back(layerView(file, "decoder.layers." + std::to_string(l), true));
+    if (m_config.norm == NormPosition::Pre) {
+        m_encoderNorm = normView(file, "encoder.final_norm");
+        m_decoderNorm = normView(file, "decoder.final_norm");
+    }
+    if (m_config.tiedOutput) {
+        m_output.weightData = m_targetEmbedding.data();
+        m_output.outFeatures = static_cast<int>(m_targetEmbedding.rows());
+        m_output.inFeatures = static_cast<int>(m_targetEmbedding.cols());
+        const auto bias = file.tensors.find("decoder.output.bias");
+        if (bias != file.tensors.end())
+            m_output.biasData = bias->second.values.data();
+    } else {
+        m_output = linearView(file, "decoder.output");
+    }
+}
+
+void Transformer::embed(const MatrixView &table, const MatrixRM &positions, const int *ids, int count,
+                        int position, bool consecutive, Eigen::Ref<MatrixRM> x) const
+{
+    const int last = consecutive ? position + count - 1 : position;
+    if (last >= positions.rows())
+        throw InputError("this model's learned positions cover " + std::to_string(positions.rows())
+                         + " tokens; the input needs " + std::to_string(last + 1));
+    for (int i = 0; i < count; ++i)
+        x.row(i) = table.row(ids[i]) * m_scale + positions.row(consecutive ? position + i : position);
+}
+
+void Transformer::feedForward(const TransformerLayerView &layer, Eigen::Ref<MatrixRM> x, MatrixRM &normed,
+                              MatrixRM &hidden, MatrixRM &projected) const
+{
+    const auto n = x.rows();
+    const bool pre = m_config.norm == NormPosition::Pre;
+    auto in = normed.topRows(n);
+    if (pre)
+        normRows(m_config, layer.feedForwardNorm, x, in);
+    else
+        in = x;
+    auto h = hidden.topRows(n);
+    linearRows(in, layer.feedForwardIn, h);
+    activateInPlace(h.data(), h.size(), m_config.activation);
+    auto p = projected.topRows(n);
+    linearRows(h, layer.feedForwardOut, p);
+    x += p;
+    if (!pre) {
+        normRows(m_config, layer.feedForwardNorm, x, in);
+        x = in;
+    }
+}
+
+void Transformer::encoderLayer(int l, MatrixRM &x, MatrixRM *selfAttention) const
+{
+    const TransformerLayerView &layer = m_encoder[l];
+    const int T = static_cast<int>(x.rows()), d = m_config.modelSize, H = m_config.heads, dh = m_config.headSize();
+    const bool pre = m_config.norm == NormPosition::Pre;
+    MatrixRM normed(T, d), q(T, d), k(T, d), v(T, d), mixed(T, d), projected(T, d), hidden(T, m_config.feedForwardSize);
+    if (pre)
+        normRows(m_config, layer.self.norm, x, normed);
+    else
+        normed = x;
+    linearRows(normed, layer.self.query, q);
+    linearRows(normed, layer.self.key, k);
+    linearRows(normed, layer.self.value, v);
+    const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
+    Eigen::VectorXf energies(T), weights(T);
+    for (int h = 0; h < H; ++h) {
+        const HeadBlock keys = std::as_const(k).middleCols(h * dh, dh);
+        for (int i = 0; i < T; ++i) {
+            attendHead(q.row(i).data() + h * dh, keys, scale, energies.data(), weights.data());
+            mixed.row(i).segment(h * dh, dh).noalias() = weights.transpose() * v.middleCols(h * dh, dh);
+            if (selfAttention)
+                selfAttention[h].row(i) = weights.transpose();
+        }
+    }
+    linearRows(mixed, layer.self.output, projected);
+    x += projected;
+    if (!pre) {
+        normRows(m_config, layer.self.norm, x, normed);
+        x = normed;
+    }
+    feedForward(layer, x, normed, hidden, projected);
+}
+
+TransformerEncoding Transformer::encode(const std::vector<int> &sourceIds, bool keepSelfAttention) const
+{
+    const int T = static_cast<int>(sourceIds.size()), d = m_config.modelSize, H = m_config.heads;
+    TransformerEncoding encoding;
+    MatrixRM x(T, d);
+    embed(m_sourceEmbedding, m_encoderPositions, sourceIds.data(), T, 0, true, x);
+    if (keepSelfAttention)
+        encoding.selfAttention.assign(static_cast<size_t>(m_config.encoderLayers) * H, MatrixRM(T, T));
+    for (int l = 0; l < m_config.encoderLayers; ++l)
+        encoderLayer(l, x, keepSelfAttention ? &encoding.selfAttention[static_cast<size_t>(l) * H] : nullptr);
+    if (m_config.norm == NormPosition::Pre) {
+        encoding.memory.resize(T, d);
+        normRows(m_config, m_encoderNorm, x, encoding.memory);
+    } else {
+        encoding.memory = std::move(x);
+    }
+    return encoding;
+}
+
+Transformer::Run::Run(const Transformer &model, const MatrixRM &memory, int rows, int capacity)
+    : m_model(model)
+    , m_rows(rows)
+    , m_capacity(capacity)
+    , m_sourceLength(static_cast<int>(memory.rows()))
+{
+    const TransformerConfig &c = model.m_config;
+    const int d = c.modelSize, L = c.decoderLayers;
+    for (int l = 0; l < L; ++l) {
+        MatrixRM k(m_sourceLength, d), v(m_sourceLength, d);
+        linearRows(memory, model.m_decoder[l].cross.key, k);
+        linearRows(memory, model.m_decoder[l].cross.value, v);
+        m_crossKeys.push_back(std::move(k));
+        m_crossValues.push_back(std::move(v));
+        m_keys.emplace_back(static_cast<Eigen::Index>(rows) * capacity, d);
+        m_values.emplace_back(static_cast<Eigen::Index>(rows) * capacity, d);
+    }
+    m_spare.assign(1, MatrixRM(static_cast<Eigen::Index>(rows) * capacity, d));
+    for (MatrixRM *m : {&m_x, &m_normed, &m_query, &m_key, &m_value, &m_mixed, &m_projected})
+        m->resize(rows, d);
+    m_hidden.resize(rows, c.feedForwardSize);
+    m_energies.resize(std::max(m_sourceLength, capacity));
+    m_weights.resize(m_energies.size());
+}
+
+void Transformer::Run::attention(int l, bool cross, int K, const TransformerControl &control,
+                                 TransformerStepOutput &out)
+{
+    const TransformerConfig &c = m_model.m_config;
+    const TransformerLayerView &layer = m_model.m_decoder[l];
+    const MultiHeadView &view = cross ? layer.cross : layer.self;
+    const int H = c.heads, dh = c.headSize(), t = m_steps;
+    const bool pre = c.norm == NormPosition::Pre;
+    auto x = m_x.topRows(K), normed = m_normed.topRows(K), q = m_query.topRows(K), mixed = m_mixed.topRows(K);
+    if (pre)
+        normRows(c, view.norm, x, normed);
+    else
+        normed = x;
+    linearRows(normed, view.query, q);
+    if (!cross) {
+        auto k = m_key.topRows(K), v = m_value.topRows(K);
+        linearRows(normed, view.key, k);
+        linearRows(normed, view.value, v);
+        for (int r = 0; r < K; ++r) {
+            m_keys[l].row(static_cast<Eigen::Index>(r) * m_capacity + t) = k.row(r);
+            m_values[l].row(static_cast<Eigen::Index>(r) * m_capacity + t) = v.row(r);
+        }
+    }
+    const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
+    const int T = cross ? m_sourceLength : t + 1;
+    for (int r = 0; r < K; ++r) {
+        const Eigen::Index first = cross ? 0 : static_cast<Eigen::Index>(r) * m_capacity;
+        const MatrixRM &keys = cross ? m_crossKeys[l] : m_keys[l];
+        const MatrixRM &values = cross ? m_crossValues[l] : m_values[l];
+        for (int h = 0; h < H; ++h) {
+            const HeadBlock keyBlock = keys.block(first, h * dh, T, dh);
+            attendHead(q.row(r).data() + h * dh, keyBlock, scale, m_energies.data(), m_weights.data());
+            auto w = m_weights.head(T);
+            if (cross) {
+                if (control.ablation == Ablation::Summed)
+                    w.setOnes();
+                else if (control.ablation == Ablation::Mean)
+                    w.setConstant(1.0f / static_cast<float>(T));
+                if (control.overrides) {
+                    for (const AttentionOverride &o : *control.overrides) {
+                        if (o.step != t || (o.layer >= 0 && o.layer != l) || (o.head >= 0 && o.head != h))
+                            continue;
+                        w *= static_cast<float>(1.0 - o.share);
+                        w[o.position] += static_cast<float>(o.share);
+                    }
+                }
+                const Eigen::Index column = (static_cast<Eigen::Index>(l) * H + h) * T;
+                if (out.crossWeights)
+                    out.crossWeights->row(r).segment(column, T) = w.transpose();
+                if (out.crossEnergies)
+                    out.crossEnergies->row(r).segment(column, T) = m_energies.head(T).transpose();
+            } else if (out.selfWeights) {
+                out.selfWeights->row(r).segment((static_cast<Eigen::Index>(l) * H + h) * T, T) = w.transpose();
+            }
+            mixed.row(r).segment(h * dh, dh).noalias() = w.transpose() * values.block(first, h * dh, T, dh);
+        }
+    }
+    auto projected = m_projected.topRows(K);
+    linearRows(mixed, view.output, projected);
+    x += projected;
+    if (!pre) {
+        normRows(c, view.norm, x, normed);
+        x = normed;
+    }
+}
+
+void Transformer::Run::step(const int *previousTokens, int K, const TransformerControl &control,
+                            TransformerStepOutput &out)
+{
+    const TransformerConfig &c = m_model.m_config;
+    if (m_steps >= m_capacity)
+        throw std::logic_error("Transformer::Run: more steps than the run was made for");
+    if (control.cancelled && *control.cancelled && (*control.cancelled)())
+        throw Cancelled();
+    const int L = c.decoderLayers, H = c.heads;
+    if (out.crossWeights)
+        out.crossWeights->resize(K, static_cast<Eigen::Index>(L) * H * m_sourceLength);
+    if (out.crossEnergies)
+        out.crossEnergies->resize(K, static_cast<Eigen::Index>(L) * H * m_sourceLength);
+    if (out.selfWeights)
+        out.selfWeights->resize(K, static_cast<Eigen::Index>(L) * H * (m_steps + 1));
+    auto x = m_x.topRows(K);
+    m_model.embed(m_model.m_targetEmbedding, m_model.m_decoderPositions, previousTokens, K, m_steps, false, x);
+    for (int l = 0; l < L; ++l) {
+        attention(l, false, K, control, out);
+        attention(l, true, K, control, out);
+        m_model.feedForward(m_model.m_decoder[l], x, m_normed, m_hidden, m_projected);
+    }
+    auto normed = m_normed.topRows(K);
+    if (c.norm == NormPosition::Pre)
+        normRows(c, m_model.m_decoderNorm, x, normed);
+    else
+        normed = x;
+    linearRows(normed, m_model.m_output, out.logProbs);
+    for (int r = 0; r < K; ++r)
+        logSoftmaxInPlace(out.logProbs.row(r).transpose());
+    ++m_steps;
+}
+
+void Transformer::Run::select(const int *parents, int count)
+{
+    bool identity = true;
+    for (int i = 0; i < count; ++i)
+        identity = identity && parents[i] == i;
+    if (identity)
+        return;
+    const int t = m_steps;
+    for (std::vector<MatrixRM> *caches : {&m_keys, &m_values}) {
+        for (MatrixRM &cache : *caches) {
+            MatrixRM &next = m_spare[0];
+            for (int i = 0; i < count; ++i)
+                next.middleRows(static_cast<Eigen::Index>(i) * m_capacity, t) =
+                    cache.middleRows(static_cast<Eigen::Index>(parents[i]) * m_capacity, t);
+            cache.swap(next);
+        }
+    }
+}
+
+} // namespace attnviz

@@ -1,0 +1,118 @@
+// The transformer encoder-decoder of the family (internal to the engine): the layers' weight
+// views, the encoder, and a decoding run that keeps each hypothesis's keys and values
+// (docs/transformers.md).
+#pragma once
+
+#include <attnviz/decoding/options.h>
+#include <attnviz/io/model_file.h>
+#include <attnviz/layers/linear.h>
+
+#include <functional>
+#include <vector>
+
+namespace attnviz {
+
+struct NormView
+{
+    const float *weight = nullptr;
+    const float *bias = nullptr;
+};
+
+struct MultiHeadView
+{
+    LinearView query, key, value, output;
+    NormView norm;
+};
+
+struct TransformerLayerView
+{
+    MultiHeadView self, cross; // cross: decoder layers only
+    LinearView feedForwardIn, feedForwardOut;
+    NormView feedForwardNorm;
+};
+
+// The encoder's output for one sentence.
+struct TransformerEncoding
+{
+    MatrixRM memory;                     // [T x d]: the last layer's output (after the final norm)
+    std::vector<MatrixRM> selfAttention; // layer * heads + head: [T x T], when asked for
+};
+
+// What a step may be told to do differently from the model.
+struct TransformerControl
+{
+    const std::vector<AttentionOverride> *overrides = nullptr;
+    Ablation ablation = Ablation::None; // every cross-attention weight 1 (summed) or 1/T (mean)
+    const std::function<bool()> *cancelled = nullptr;
+};
+
+// Where one step writes: row k for hypothesis k; null pointers are not computed.
+struct TransformerStepOutput
+{
+    Eigen::Ref<MatrixRM> logProbs;      // [K x V]
+    MatrixRM *crossWeights = nullptr;   // [K x (L H T)]: layer l, head h at columns (l H + h) T
+    MatrixRM *crossEnergies = nullptr;  // the same layout: the scaled scores before the softmax
+    MatrixRM *selfWeights = nullptr;    // [K x (L H (t + 1))] at step t
+};
+
+class Transformer
+{
+public:
+    explicit Transformer(const ModelFile &file);
+
+    const TransformerConfig &config() const { return m_config; }
+    int layers() const { return m_config.decoderLayers; }
+    int heads() const { return m_config.heads; }
+
+    TransformerEncoding encode(const std::vector<int> &sourceIds, bool keepSelfAttention) const;
+
+    // The keys and values of one sentence's decoding: the encoder's, projected once per
+    // decoder layer, and each hypothesis's own, in buffers reserved for `capacity` steps of
+    // `rows` hypotheses so that they grow without reallocating.
+    class Run
+    {
+    public:
+        Run(const Transformer &model, const MatrixRM &memory, int rows, int capacity);
+        int steps() const { return m_steps; }
+        // One step of the K live hypotheses, from their previous tokens [K].
+        void step(const int *previousTokens, int K, const TransformerControl &control, TransformerStepOutput &out);
+        // The hypotheses of the next step: parents[i] (rows of the step just taken) in order.
+        void select(const int *parents, int count);
+
+    private:
+        void attention(int layer, bool cross, int K, const TransformerControl &control, TransformerStepOutput &out);
+
+        const Transformer &m_model;
+        int m_rows, m_capacity, m_sourceLength, m_steps = 0;
+        std::vector<MatrixRM> m_crossKeys, m_crossValues; // per layer [T x d]
+        std::vector<MatrixRM> m_keys, m_values, m_spare;  // per layer [rows * capacity x d]
+        MatrixRM m_x, m_normed, m_query, m_key, m_value, m_mixed, m_projected, m_hidden;
+        Eigen::VectorXf m_energies, m_weights;
+    };
+
+private:
+    friend class Run;
+    // x [n x d] through one encoder layer (self-attention over all rows) in place.
+    void encoderLayer(int layer, MatrixRM &x, MatrixRM *selfAttention) const;
+    void feedForward(const TransformerLayerView &layer, Eigen::Ref<MatrixRM> x, MatrixRM &normed,
+                     MatrixRM &hidden, MatrixRM &projected) const;
+    // Rows of E y x scale + the position: `position` + i for row i when consecutive (a sentence),
+    // else `position` for every row (the hypotheses of one step).
+    void embed(const MatrixView &table, const MatrixRM &positions, const int *ids, int count, int position,
+               bool consecutive, Eigen::Ref<MatrixRM> x) const;
+    const MatrixRM &positions(bool decoder) const { return decoder ? m_decoderPositions : m_encoderPositions; }
+
+    TransformerConfig m_config;
+    float m_scale = 1, m_epsilon = 1e-6f;
+    MatrixView m_sourceEmbedding{nullptr, 0, 0}, m_targetEmbedding{nullptr, 0, 0};
+    MatrixRM m_encoderPositions, m_decoderPositions; // [P x d]
+    std::vector<TransformerLayerView> m_encoder, m_decoder;
+    NormView m_encoderNorm, m_decoderNorm;
+    LinearView m_output;
+};
+
+// layer norm of every row when `norm` is set (pre: before a sublayer; post: after its sum).
+void normRows(const TransformerConfig &config, const NormView &norm, const Eigen::Ref<const MatrixRM> &x,
+              Eigen::Ref<MatrixRM> y);
+
+} // namespace attnviz
