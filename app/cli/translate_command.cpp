@@ -1,5 +1,6 @@
 #include "translate_command.h"
 
+#include "head_options.h"
 #include "model_options.h"
 #include "text_files.h"
 #include "units_option.h"
@@ -27,6 +28,7 @@ DecodeOptions decodeOptions(const ParsedCommand &command)
         else
             throw UsageError("--ablation is 'summed' or 'mean', not '" + kind + "'", command.command);
     }
+    applyHeadOptions(command, options);
     return options;
 }
 
@@ -60,6 +62,7 @@ int run(const ParsedCommand &command)
     const bool asJson = command.has("json");
     const std::optional<TokenUnits> units = unitsOption(command);
     const auto model = loadModel(command);
+    checkHeadOptions(command, model->isTransformer());
     if (!fromFile) {
         print(*model, command.positionals.front(), options, asJson, units);
         return 0;
@@ -94,7 +97,7 @@ int run(const ParsedCommand &command)
 CommandSpec translateCommand()
 {
     std::vector<OptionSpec> options = withSubwordOptions({
-             {"model", "FILE", "Model file (.safetensors, or .json)", true},
+             {"model", "FILE", "Model file (.safetensors, .json), checkpoint or model folder", true},
              {"input", "FILE", "Translate each line of FILE (JSON Lines with --json)"},
              {"beam", "K", "Beam search with K hypotheses (default 1: greedy)"},
              {"max-length", "N", "At most N output tokens (default: 2 x source words + 10)"},
@@ -103,6 +106,8 @@ CommandSpec translateCommand()
              {"ablation", "KIND", "Also decode without attention: 'summed' (c = sum h_j) or 'mean' (c / T)"},
              unitsOptionSpec,
              {"json", "", "One JSON object per sentence"}});
+    for (OptionSpec &option : headOptions(true))
+        options.push_back(std::move(option));
     return {"translate", "Translate a sentence (or each line of a file) and print the alignment.", options, run,
             "SENTENCE"};
 }

@@ -1,4 +1,5 @@
 #include <attnviz/analysis/result_json.h>
+#include <attnviz/decoding/heads.h>
 #include <attnviz/analysis/statistics.h>
 
 #include "io/file_io.h"
@@ -150,6 +151,26 @@ json resultToJson(const Model &model, const std::string &sentence, const Transla
                              {"score", b.score},
                              {"normalized_score", b.normalizedScore}});
         j["beams"] = std::move(beams);
+    }
+    if (!h.crossAttention.empty()) {
+        // layers x heads x rows x columns
+        const auto heads = [](const HeadAttention &a, int columns) {
+            json layers = json::array();
+            for (int l = 0; l < a.layers; ++l) {
+                json perHead = json::array();
+                for (int k = 0; k < a.heads; ++k)
+                    perHead.push_back(matrixToJson(a.at(l, k), columns));
+                layers.push_back(std::move(perHead));
+            }
+            return layers;
+        };
+        j["layers"] = h.crossAttention.layers;
+        j["heads"] = h.crossAttention.heads;
+        j["view"] = describeSelection(result.view, h.crossAttention.layers, h.crossAttention.heads);
+        j["cross_attention"] = heads(h.crossAttention, T);
+        if (!h.selfAttention.empty() || !result.encoderSelfAttention.empty())
+            j["self_attention"] = {{"encoder", heads(result.encoderSelfAttention, T)},
+                                   {"decoder", heads(h.selfAttention, h.steps())}};
     }
     if (result.ablation) {
         j["ablation"] = {{"kind", ablationName(result.ablation->kind)},

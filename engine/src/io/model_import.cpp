@@ -138,6 +138,16 @@ std::optional<ImportedModel> importJoey(const std::string &path, FileKind kind, 
     return toolkitModel(openJoeyModel(path, torch), "Joey NMT", kind == FileKind::Directory ? "model directory" : "checkpoint");
 }
 
+// Hugging Face Marian (opus-mt): a folder with config.json of model_type marian.
+std::optional<ImportedModel> importMarian(const std::string &path, FileKind kind, const TorchFile *,
+                                          const ImportOptions &)
+{
+    if (kind != FileKind::Directory || !isMarianFolder(path))
+        return std::nullopt;
+    return toolkitModel(openMarianModel(path), "Marian (Hugging Face)", "model folder",
+                        "vocab.json, source.spm and target.spm in the folder");
+}
+
 // OpenNMT-py: a torch file holding model, generator, vocab and opt.
 std::optional<ImportedModel> importOnmt(const std::string &path, FileKind kind, const TorchFile *torch,
                                         const ImportOptions &)
@@ -165,6 +175,7 @@ std::optional<ImportedModel> importChatbot(const std::string &path, FileKind, co
 // OpenNMT-py and the chatbot tutorial go before the translation tutorial's, which takes any
 // torch file.
 const ToolkitImporter toolkitImporters[] = {
+    importMarian,
     importJoey,
     importOnmt,
     importChatbot,
@@ -322,6 +333,8 @@ ImportedModel openModel(const std::string &path, const ImportOptions &options)
 std::string recognizeToolkit(const std::string &path)
 {
     const FileKind kind = sniffFile(path);
+    if (kind == FileKind::Directory && isMarianFolder(path))
+        return "Marian (Hugging Face)";
     if ((kind == FileKind::Directory || isTorchKind(kind)) && isJoeyModelPath(path))
         return "Joey NMT";
     if (!isTorchKind(kind))

@@ -111,4 +111,18 @@ ModelFile openOnmtModel(const TorchFile &file, const std::string &path); // `fil
 bool isChatbotCheckpoint(const TorchFile &file);
 ModelFile chatbotModel(const TorchFile &file, const std::string &displayName);
 
+// --- Hugging Face Marian (opus-mt) folders, as transformers 4.2x reads them ---
+
+// A directory whose config.json says "model_type": "marian".
+bool isMarianFolder(const std::string &path);
+// config.json onto a transformer of the family (post-norm, sinusoidal halves, tied and shared
+// as the file says, final_logits_bias as the output bias, the decoder start token (pad) as SOS,
+// bad_words_ids of one token as never generated). Throws ModelError naming the key.
+ModelConfig marianConfig(const nlohmann::json &config, const std::vector<std::string> &sourceVocab,
+                         const std::vector<std::string> &targetVocab, const std::string &displayName);
+// The folder: config.json, model.safetensors or pytorch_model.bin, vocab.json (ids as the
+// model's; target_vocab.json when share_encoder_decoder_embeddings is false), source.spm and
+// target.spm as the tokenizer record. Throws ModelError.
+ModelFile openMarianModel(const std::string &path);
+
 } // namespace attnviz

@@ -104,6 +104,135 @@ void readSpecials(const YamlReader &data, JoeySpecials &s)
     s.langTags = symbols.strings("lang_tags");
 }
 
+// The recurrent encoder and decoder (encoders.RecurrentEncoder, decoders.RecurrentDecoder).
+void readRecurrent(const YamlReader &enc, const YamlReader &dec, ModelConfig &c)
+{
+    EncoderConfig &e = c.encoder;
+    e.cell = joeyCell(enc);
+    e.layers = std::min(enc.positive("num_layers", 1), 64);
+    e.hiddenSize = enc.positive("hidden_size", 1);
+    e.bidirectional = enc.boolean("bidirectional", true);
+    if (!e.bidirectional)
+        enc.fail(enc.pathOf("bidirectional") + " false: Joey NMT's recurrent encoder reads the backward direction's "
+                 "final state, so it cannot run one-directional (and attnviz does not guess what it would do)");
+    e.merge = DirectionMerge::Concat;
+    const YamlReader encEmb = enc.object("embeddings");
+    e.embeddingSize = encEmb.positive("embedding_dim", 64);
+    e.embeddingScale = encEmb.boolean("scale", false);
+
+    DecoderConfig &d = c.decoder;
+    d.cell = joeyCell(dec);
+    d.layers = std::min(dec.positive("num_layers", 1), 64);
+    d.hiddenSize = dec.positive("hidden_size", 1);
+    const YamlReader decEmb = dec.object("embeddings");
+    d.embeddingSize = decEmb.positive("embedding_dim", 64);
+    d.embeddingScale = decEmb.boolean("scale", false);
+    d.input = dec.boolean("input_feeding", true) ? DecoderInput::InputFeeding : DecoderInput::Embedding;
+    d.query = Query::Current;
+    const std::string activation = dec.string("activation", "tanh");
+    if (activation != "tanh")
+        dec.fail(dec.pathOf("activation") + " '" + activation + "': only tanh is supported (Joey NMT 2.3's recurrent "
+                 "decoder calls its other activations as classes, so they do not run there either)");
+    const std::string init = dec.string("init_hidden", "bridge");
+    if (init == "bridge") {
+        d.init = InitRule::Bridge;
+        d.bridgeActivation = Activation::Tanh;
+        d.bridgeBias = true;
+    } else if (init == "last") {
+        d.init = InitRule::Last;
+        if (e.outputSize() != d.hiddenSize && e.outputSize() != 2 * d.hiddenSize)
+            dec.fail(dec.pathOf("init_hidden") + " 'last' needs the encoder's output size (" + std::to_string(e.outputSize())
+                     + ") to be decoder.hidden_size (" + std::to_string(d.hiddenSize) + ") or twice it");
+    } else if (init == "zero") {
+        d.init = InitRule::Zero;
+    } else {
+        dec.fail(dec.pathOf("init_hidden") + ": unknown value '" + init + "' (Joey NMT knows bridge, last and zero)");
+    }
+    // Joey starts an LSTM's cell state from the same tensor as its hidden state.
+    d.cellInit = d.init == InitRule::Zero ? InitRule::Zero : InitRule::Hidden;
+    d.attentional = Attentional::StateContext;
+    d.attentionalActivation = Activation::Tanh;
+    d.attentionalBias = true;
+    d.outputBias = false;
+
+    AttentionConfig &a = c.attention;
+    const std::string attention = dec.string("attention", "bahdanau");
+    if (attention == "bahdanau") {
+        a.score = Score::Additive;
+        a.hiddenSize = d.hiddenSize;
+        a.queryBias = a.keyBias = a.energyBias = false;
+    } else if (attention == "luong") {
+        a.score = Score::Bilinear;
+        a.bias = false;
+    } else {
+        dec.fail(dec.pathOf("attention") + ": unknown value '" + attention + "' (Joey NMT knows bahdanau and luong)");
+    }
+
+}
+
+// The transformer (encoders.TransformerEncoder, decoders.TransformerDecoder,
+// transformer_layers): one size, head count and layer order for both sides.
+void readTransformer(const YamlReader &model, const YamlReader &enc, const YamlReader &dec, ModelConfig &c)
+{
+    c.family = Family::Transformer;
+    TransformerConfig &t = c.transformer;
+    t.toolkit = "joey";
+    t.encoderLayers = std::min(enc.positive("num_layers", 8), 64);
+    t.decoderLayers = std::min(dec.positive("num_layers", 8), 64);
+    t.modelSize = enc.positive("hidden_size", 512);
+    t.heads = enc.positive("num_heads", 4);
+    t.feedForwardSize = enc.positive("ff_size", 2048);
+    const auto same = [&](const char *key, int value, int fallback) {
+        if (dec.positive(key, fallback) != value)
+            dec.fail(dec.pathOf(key) + " (" + std::to_string(dec.positive(key, fallback)) + ") differs from "
+                     + enc.pathOf(key) + " (" + std::to_string(value)
+                     + "): attnviz runs transformers with one value for both sides");
+    };
+    same("hidden_size", t.modelSize, 512);
+    same("num_heads", t.heads, 4);
+    same("ff_size", t.feedForwardSize, 2048);
+    if (t.modelSize % t.heads != 0)
+        enc.fail(enc.pathOf("hidden_size") + " (" + std::to_string(t.modelSize) + ") must be a multiple of "
+                 + enc.pathOf("num_heads") + " (" + std::to_string(t.heads) + ")");
+    const std::string norm = enc.string("layer_norm", "post");
+    if (dec.string("layer_norm", "post") != norm)
+        dec.fail(dec.pathOf("layer_norm") + " differs from " + enc.pathOf("layer_norm"));
+    if (norm != "pre" && norm != "post")
+        enc.fail(enc.pathOf("layer_norm") + " '" + norm + "': unknown (Joey NMT knows pre and post)");
+    t.norm = norm == "pre" ? NormPosition::Pre : NormPosition::Post;
+    t.normEpsilon = 1e-6;
+    const std::string activation = enc.string("activation", "relu");
+    if (dec.string("activation", "relu") != activation)
+        dec.fail(dec.pathOf("activation") + " differs from " + enc.pathOf("activation"));
+    if (activation == "relu")
+        t.activation = FeedForwardActivation::Relu;
+    else if (activation == "gelu")
+        t.activation = FeedForwardActivation::Gelu;
+    else if (activation == "swish" || activation == "silu")
+        t.activation = FeedForwardActivation::Swish;
+    else
+        enc.fail(enc.pathOf("activation") + " '" + activation + "' is not supported (relu, gelu or swish)");
+    for (const YamlReader *side : {&enc, &dec}) {
+        if (side->has("alpha") && side->get<double>("alpha", 1.0, "a number") != 1.0)
+            side->fail(side->pathOf("alpha") + ": residual weights other than 1 are not supported");
+    }
+    t.positions = Positions::Interleaved;
+    const YamlReader encEmb = enc.object("embeddings"), decEmb = dec.object("embeddings");
+    t.embeddingScale = encEmb.boolean("scale", false);
+    if (decEmb.boolean("scale", false) != t.embeddingScale)
+        decEmb.fail(decEmb.pathOf("scale") + " differs from " + encEmb.pathOf("scale"));
+    for (const YamlReader *emb : {&encEmb, &decEmb}) {
+        if (emb->has("scale_factor"))
+            emb->fail(emb->pathOf("scale_factor") + ": only the default scale sqrt(embedding_dim) is supported");
+        if (emb->positive("embedding_dim", t.modelSize) != t.modelSize)
+            emb->fail(emb->pathOf("embedding_dim") + " must equal hidden_size (" + std::to_string(t.modelSize)
+                      + ") in a transformer");
+    }
+    t.attentionBias = t.feedForwardBias = true;
+    t.outputBias = false;
+    (void)model;
+}
+
 } // namespace
 
 JoeyConfig joeyConfigFromYaml(const std::string &yamlText, const std::string &displayName)
@@ -130,12 +259,15 @@ JoeyConfig joeyConfigFromYaml(const std::string &yamlText, const std::string &di
     const YamlReader training = top.object("training");
 
     // Joey builds a transformer unless told otherwise (the decoder's default type).
-    if (enc.string("type", "recurrent") != "recurrent")
-        enc.fail(enc.pathOf("type") + " '" + enc.string("type", "") + "': Joey NMT transformers are not supported yet "
-                 "(attnviz runs recurrent encoders and decoders)");
-    if (dec.string("type", "transformer") != "recurrent")
-        dec.fail(dec.pathOf("type") + " '" + dec.string("type", "transformer")
-                 + "': Joey NMT transformers are not supported yet (attnviz runs recurrent encoders and decoders)");
+    const std::string encoderType = enc.string("type", "recurrent"), decoderType = dec.string("type", "transformer");
+    for (const auto &[side, type] : {std::pair{&enc, encoderType}, std::pair{&dec, decoderType}}) {
+        if (type != "recurrent" && type != "transformer")
+            side->fail(side->pathOf("type") + " '" + type + "': unknown (Joey NMT knows recurrent and transformer)");
+    }
+    if (encoderType != decoderType)
+        dec.fail(enc.pathOf("type") + " '" + encoderType + "' with " + dec.pathOf("type") + " '" + decoderType
+                 + "': attnviz runs a recurrent or a transformer encoder-decoder, not the two mixed");
+    const bool transformer = decoderType == "transformer";
 
     // 1.x: data.src is the language and the vocabulary files are data.src_vocab / trg_vocab.
     joey.version1 = data.has("src") && !data.isMap("src");
@@ -202,66 +334,10 @@ JoeyConfig joeyConfigFromYaml(const std::string &yamlText, const std::string &di
     }
     c.normalization = lowercase ? Normalization::Lowercase : Normalization::None;
 
-    EncoderConfig &e = c.encoder;
-    e.cell = joeyCell(enc);
-    e.layers = std::min(enc.positive("num_layers", 1), 64);
-    e.hiddenSize = enc.positive("hidden_size", 1);
-    e.bidirectional = enc.boolean("bidirectional", true);
-    if (!e.bidirectional)
-        enc.fail(enc.pathOf("bidirectional") + " false: Joey NMT's recurrent encoder reads the backward direction's "
-                 "final state, so it cannot run one-directional (and attnviz does not guess what it would do)");
-    e.merge = DirectionMerge::Concat;
-    const YamlReader encEmb = enc.object("embeddings");
-    e.embeddingSize = encEmb.positive("embedding_dim", 64);
-    e.embeddingScale = encEmb.boolean("scale", false);
-
-    DecoderConfig &d = c.decoder;
-    d.cell = joeyCell(dec);
-    d.layers = std::min(dec.positive("num_layers", 1), 64);
-    d.hiddenSize = dec.positive("hidden_size", 1);
-    const YamlReader decEmb = dec.object("embeddings");
-    d.embeddingSize = decEmb.positive("embedding_dim", 64);
-    d.embeddingScale = decEmb.boolean("scale", false);
-    d.input = dec.boolean("input_feeding", true) ? DecoderInput::InputFeeding : DecoderInput::Embedding;
-    d.query = Query::Current;
-    const std::string activation = dec.string("activation", "tanh");
-    if (activation != "tanh")
-        dec.fail(dec.pathOf("activation") + " '" + activation + "': only tanh is supported (Joey NMT 2.3's recurrent "
-                 "decoder calls its other activations as classes, so they do not run there either)");
-    const std::string init = dec.string("init_hidden", "bridge");
-    if (init == "bridge") {
-        d.init = InitRule::Bridge;
-        d.bridgeActivation = Activation::Tanh;
-        d.bridgeBias = true;
-    } else if (init == "last") {
-        d.init = InitRule::Last;
-        if (e.outputSize() != d.hiddenSize && e.outputSize() != 2 * d.hiddenSize)
-            dec.fail(dec.pathOf("init_hidden") + " 'last' needs the encoder's output size (" + std::to_string(e.outputSize())
-                     + ") to be decoder.hidden_size (" + std::to_string(d.hiddenSize) + ") or twice it");
-    } else if (init == "zero") {
-        d.init = InitRule::Zero;
-    } else {
-        dec.fail(dec.pathOf("init_hidden") + ": unknown value '" + init + "' (Joey NMT knows bridge, last and zero)");
-    }
-    // Joey starts an LSTM's cell state from the same tensor as its hidden state.
-    d.cellInit = d.init == InitRule::Zero ? InitRule::Zero : InitRule::Hidden;
-    d.attentional = Attentional::StateContext;
-    d.attentionalActivation = Activation::Tanh;
-    d.attentionalBias = true;
-    d.outputBias = false;
-
-    AttentionConfig &a = c.attention;
-    const std::string attention = dec.string("attention", "bahdanau");
-    if (attention == "bahdanau") {
-        a.score = Score::Additive;
-        a.hiddenSize = d.hiddenSize;
-        a.queryBias = a.keyBias = a.energyBias = false;
-    } else if (attention == "luong") {
-        a.score = Score::Bilinear;
-        a.bias = false;
-    } else {
-        dec.fail(dec.pathOf("attention") + ": unknown value '" + attention + "' (Joey NMT knows bahdanau and luong)");
-    }
+    if (transformer)
+        readTransformer(model, enc, dec, c);
+    else
+        readRecurrent(enc, dec, c);
 
     joey.tiedEmbeddings = model.boolean("tied_embeddings", false);
     joey.tiedSoftmax = model.boolean("tied_softmax", false);
@@ -348,6 +424,57 @@ std::vector<std::string> joeyVocabulary(const std::string &fileText, const JoeyS
     return vocab;
 }
 
+namespace {
+
+// The engine's name of a transformer tensor -> Joey NMT's (transformer_layers.py).
+detail::TensorSource joeyTransformerName(const std::string &name)
+{
+    static const std::pair<const char *, const char *> parts[] = {
+        {".self_attention.query.", ".@self.q_layer."},
+        {".self_attention.key.", ".@self.k_layer."},
+        {".self_attention.value.", ".@self.v_layer."},
+        {".self_attention.output.", ".@self.output_layer."},
+        {".cross_attention.query.", ".src_trg_att.q_layer."},
+        {".cross_attention.key.", ".src_trg_att.k_layer."},
+        {".cross_attention.value.", ".src_trg_att.v_layer."},
+        {".cross_attention.output.", ".src_trg_att.output_layer."},
+        {".cross_attention_norm.", ".dec_layer_norm."},
+        {".feed_forward.input.", ".feed_forward.pwff_layer.0."},
+        {".feed_forward.output.", ".feed_forward.pwff_layer.3."},
+        {".feed_forward_norm.", ".feed_forward.layer_norm."},
+    };
+    if (name == "encoder.embedding.weight")
+        return {"src_embed.lut.weight"};
+    if (name == "decoder.embedding.weight")
+        return {"trg_embed.lut.weight"};
+    if (name == "decoder.output.weight")
+        return {"decoder.output_layer.weight"};
+    const bool decoder = detail::startsWith(name, "decoder.");
+    for (const char *norm : {"final_norm"}) {
+        const std::string prefix = (decoder ? "decoder." : "encoder.") + std::string(norm) + ".";
+        if (detail::startsWith(name, prefix))
+            return {(decoder ? "decoder.layer_norm." : "encoder.layer_norm.") + name.substr(prefix.size())};
+    }
+    std::string out = name;
+    const auto swap = [&out](const std::string &from, const std::string &to) {
+        const size_t at = out.find(from);
+        if (at == std::string::npos)
+            return false;
+        out.replace(at, from.size(), to);
+        return true;
+    };
+    for (const auto &[from, to] : parts) {
+        if (swap(from, to))
+            break;
+    }
+    if (swap(".self_attention_norm.", decoder ? ".x_layer_norm." : ".layer_norm."))
+        return {out};
+    swap("@self", decoder ? "trg_trg_att" : "src_src_att");
+    return {out};
+}
+
+} // namespace
+
 ModelFile joeyModel(const JoeyConfig &joey, std::vector<std::string> sourceVocab, std::vector<std::string> targetVocab,
                     const StateDict &modelState, const std::string &displayName)
 {
@@ -355,6 +482,13 @@ ModelFile joeyModel(const JoeyConfig &joey, std::vector<std::string> sourceVocab
         throwModelError(displayName, "model.tied_embeddings needs one vocabulary, but the source has "
                                          + std::to_string(sourceVocab.size()) + " tokens and the target "
                                          + std::to_string(targetVocab.size()) + " (or other ones)");
+    if (joey.config.isTransformer()) {
+        StateDict weights = modelState;
+        weights.erase("encoder.pe.pe"); // PositionalEncoding's table, which the engine makes itself
+        weights.erase("decoder.pe.pe");
+        return detail::assembleModel(joey.config, std::move(sourceVocab), std::move(targetVocab), weights,
+                                     joeyTransformerName, "model_state", displayName);
+    }
     const Score score = joey.config.attention.score;
     const auto joeyName = [score](const std::string &name) -> detail::TensorSource {
         using detail::startsWith;

@@ -89,6 +89,98 @@ Cell onmtCell(const OptReader &opt)
     opt.fail("rnn_type", "'" + type + "': attnviz runs LSTM and GRU cells, not " + type);
 }
 
+// The tokens and onmt_translate's defaults, for every architecture.
+void onmtTokens(ModelConfig &c)
+{
+    c.sosToken = "<s>";
+    c.eosToken = "</s>";
+    c.unkToken = "<unk>";
+    c.sourceEos = false;
+    c.normalization = Normalization::None;
+    c.description = "OpenNMT-py model";
+    // onmt_translate's defaults: -max_length 250, -max_length_ratio 1.25 over the source words
+    // (+ 5), -min_length 0; every token may be picked.
+    c.search.maxLengthRatio = 1.25;
+    c.search.maxLengthOffset = 5;
+    c.search.maxLengthCap = 250;
+}
+
+// encoders.TransformerEncoder and decoders.TransformerDecoder (modules.MultiHeadedAttention,
+// PositionwiseFeedForward, PositionalEncoding): pre-norm with a final layer norm.
+ModelConfig onmtTransformer(const OptReader &opt, const std::string &displayName)
+{
+    ModelConfig c;
+    c.family = Family::Transformer;
+    TransformerConfig &t = c.transformer;
+    t.toolkit = "onmt";
+    t.encoderLayers = opt.size({"enc_layers", "layers"});
+    t.decoderLayers = opt.size({"dec_layers", "layers"});
+    if (t.encoderLayers > 64 || t.decoderLayers > 64)
+        throwModelError(displayName, "opt.enc_layers / dec_layers: at most 64 layers are supported");
+    t.modelSize = opt.size({"hidden_size", "rnn_size", "enc_hid_size"});
+    for (const char *key : {"enc_hid_size", "dec_hid_size", "word_vec_size", "src_word_vec_size", "tgt_word_vec_size"}) {
+        if (const nlohmann::json *v = opt.find(key); v && v->is_number_integer() && v->get<int64_t>() > 0
+                                                       && v->get<int64_t>() != t.modelSize)
+            opt.fail(key, std::to_string(v->get<int64_t>()) + " differs from opt.hidden_size ("
+                              + std::to_string(t.modelSize) + "): a transformer has one size");
+    }
+    t.heads = opt.size({"heads"});
+    if (t.modelSize % t.heads != 0)
+        opt.fail("heads", std::to_string(t.heads) + " does not divide opt.hidden_size (" + std::to_string(t.modelSize) + ")");
+    t.feedForwardSize = opt.size({"transformer_ff"});
+    t.norm = NormPosition::Pre;
+    if (const nlohmann::json *eps = opt.find("norm_eps")) {
+        if (!eps->is_number() || !(eps->get<double>() > 0 && eps->get<double>() < 1))
+            opt.fail("norm_eps", "must be a number between 0 and 1, found " + detail::describeJson(*eps));
+        t.normEpsilon = eps->get<double>();
+    } else {
+        t.normEpsilon = 1e-6;
+    }
+    const std::string activation = opt.string("pos_ffn_activation_fn", "relu");
+    if (activation == "relu")
+        t.activation = FeedForwardActivation::Relu;
+    else if (activation == "gelu")
+        t.activation = FeedForwardActivation::Gelu;
+    else if (activation == "silu")
+        t.activation = FeedForwardActivation::Swish;
+    else
+        opt.fail("pos_ffn_activation_fn", "'" + activation + "' is not supported (relu, gelu or silu)");
+    if (!opt.boolean("position_encoding", true))
+        opt.fail("position_encoding", "false: attnviz runs sinusoidal positions only (not rotary, ALiBi or relative)");
+    if (const nlohmann::json *relative = opt.find("max_relative_positions");
+        relative && relative->is_number_integer() && relative->get<int64_t>() != 0)
+        opt.fail("max_relative_positions", std::to_string(relative->get<int64_t>())
+                                               + ": relative, rotary (-1) and ALiBi (-2) positions are not supported");
+    const std::string positions = opt.string("position_encoding_type", "SinusoidalInterleaved");
+    if (positions == "SinusoidalInterleaved")
+        t.positions = Positions::Interleaved;
+    else if (positions == "SinusoidalConcat")
+        t.positions = Positions::Halves;
+    else
+        opt.fail("position_encoding_type", "'" + positions + "' is not supported");
+    const std::string selfAttention = opt.string("self_attn_type", "scaled-dot");
+    if (selfAttention != "scaled-dot" && selfAttention != "scaled-dot-flash")
+        opt.fail("self_attn_type", "'" + selfAttention + "': average attention is not supported");
+    if (opt.string("layer_norm", "standard") != "standard")
+        opt.fail("layer_norm", "'" + opt.string("layer_norm", "") + "': only the standard LayerNorm is supported (not RMSNorm)");
+    if (opt.boolean("parallel_residual", false))
+        opt.fail("parallel_residual", "true: parallel residuals are not supported");
+    if (const nlohmann::json *kv = opt.find("num_kv"); kv && kv->is_number_integer() && kv->get<int64_t>() != 0
+                                                     && kv->get<int64_t>() != t.heads)
+        opt.fail("num_kv", std::to_string(kv->get<int64_t>()) + ": multi-query / grouped attention is not supported");
+    if (const nlohmann::json *experts = opt.find("num_experts"); experts && experts->is_number_integer()
+                                                               && experts->get<int64_t>() > 0)
+        opt.fail("num_experts", "mixtures of experts are not supported");
+    t.embeddingScale = true; // PositionalEncoding scales by sqrt(dim)
+    t.attentionBias = opt.boolean("add_qkvbias", false);
+    t.feedForwardBias = opt.boolean("add_ffnbias", true);
+    t.tiedOutput = opt.boolean("share_decoder_embeddings", false);
+    t.outputBias = true;
+    onmtTokens(c);
+    checkConfig(c, displayName);
+    return c;
+}
+
 } // namespace
 
 ModelConfig onmtConfig(const nlohmann::json &optJson, const std::string &displayName)
@@ -101,6 +193,8 @@ ModelConfig onmtConfig(const nlohmann::json &optJson, const std::string &display
     if (task != "seq2seq")
         opt.fail("model_task", "'" + task + "': only translation models (seq2seq) are supported");
     const std::string encoderType = opt.string("encoder_type", "rnn");
+    if (encoderType == "transformer" && opt.string("decoder_type", "rnn") == "transformer")
+        return onmtTransformer(opt, displayName);
     if (encoderType != "rnn" && encoderType != "brnn")
         opt.fail("encoder_type", "'" + encoderType + "': not supported yet (attnviz runs the rnn and brnn encoders)");
     const std::string decoderType = opt.string("decoder_type", "rnn");
@@ -165,24 +259,69 @@ ModelConfig onmtConfig(const nlohmann::json &optJson, const std::string &display
         opt.fail("global_attention", "'" + attention + "': unknown (OpenNMT-py knows dot, general and mlp)");
     }
 
-    c.sosToken = "<s>";
-    c.eosToken = "</s>";
-    c.unkToken = "<unk>";
-    c.sourceEos = false;
-    c.normalization = Normalization::None;
-    c.description = "OpenNMT-py model";
-    // onmt_translate's defaults: -max_length 250, -max_length_ratio 1.25 over the source words
-    // (+ 5), -min_length 0; every token may be picked.
-    c.search.maxLengthRatio = 1.25;
-    c.search.maxLengthOffset = 5;
-    c.search.maxLengthCap = 250;
+    onmtTokens(c);
     checkConfig(c, displayName);
     return c;
 }
 
+namespace {
+
+// The engine's name of a transformer tensor -> OpenNMT-py's.
+detail::TensorSource onmtTransformerName(const std::string &name)
+{
+    using detail::startsWith;
+    if (name == "encoder.embedding.weight")
+        return {"encoder.embeddings.make_embedding.emb_luts.0.weight"};
+    if (name == "decoder.embedding.weight")
+        return {"decoder.embeddings.make_embedding.emb_luts.0.weight"};
+    if (startsWith(name, "decoder.output."))
+        return {"generator." + name.substr(15)};
+    if (startsWith(name, "encoder.final_norm."))
+        return {"encoder.layer_norm." + name.substr(19)};
+    if (startsWith(name, "decoder.final_norm."))
+        return {"decoder.layer_norm." + name.substr(19)};
+    const bool decoder = startsWith(name, "decoder.");
+    std::string out = decoder ? "decoder.transformer_layers." + name.substr(15) : "encoder.transformer." + name.substr(15);
+    static const std::pair<const char *, const char *> parts[] = {
+        {".self_attention.query.", ".self_attn.linear_query."},
+        {".self_attention.key.", ".self_attn.linear_keys."},
+        {".self_attention.value.", ".self_attn.linear_values."},
+        {".self_attention.output.", ".self_attn.final_linear."},
+        {".cross_attention.query.", ".context_attn.linear_query."},
+        {".cross_attention.key.", ".context_attn.linear_keys."},
+        {".cross_attention.value.", ".context_attn.linear_values."},
+        {".cross_attention.output.", ".context_attn.final_linear."},
+        {".cross_attention_norm.", ".layer_norm_2."},
+        {".feed_forward.input.", ".feed_forward.w_1."},
+        {".feed_forward.output.", ".feed_forward.w_2."},
+        {".feed_forward_norm.", ".feed_forward.layer_norm."},
+    };
+    for (const auto &[from, to] : parts) {
+        const size_t at = out.find(from);
+        if (at != std::string::npos)
+            return {out.replace(at, std::string(from).size(), to)};
+    }
+    const std::string norm = ".self_attention_norm.";
+    const size_t at = out.find(norm);
+    if (at != std::string::npos)
+        out.replace(at, norm.size(), decoder ? ".layer_norm_1." : ".layer_norm.");
+    return {out};
+}
+
+} // namespace
+
 ModelFile onmtModel(const ModelConfig &config, std::vector<std::string> sourceVocab,
                     std::vector<std::string> targetVocab, const StateDict &weights, const std::string &displayName)
 {
+    if (config.isTransformer()) {
+        StateDict own = weights;
+        for (const char *table : {"encoder.embeddings.make_embedding.pe.pe", "decoder.embeddings.make_embedding.pe.pe"})
+            own.erase(table); // PositionalEncoding's table, which the engine makes itself
+        if (config.transformer.tiedOutput)
+            own.erase("generator.weight"); // the target embedding (share_decoder_embeddings)
+        return detail::assembleModel(config, std::move(sourceVocab), std::move(targetVocab), own,
+                                     onmtTransformerName, "the checkpoint", displayName);
+    }
     // The input-feeding decoder is a stack of cells (StackedLSTM / StackedGRU), the other an nn.LSTM / nn.GRU.
     const bool stacked = config.decoder.input == DecoderInput::InputFeeding;
     const bool bidirectional = config.encoder.bidirectional;
