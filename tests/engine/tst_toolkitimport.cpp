@@ -385,10 +385,10 @@ private slots:
                                           + "}, trg: {level: word}}\n");
         };
         QTest::addRow("transformer encoder") << rnn("transformer", "true", "recurrent", "bahdanau", "word")
-                                             << QByteArray("model.encoder.type 'transformer': Joey NMT transformers are not supported yet");
+                                             << QByteArray("model.encoder.type 'transformer' with model.decoder.type 'recurrent': attnviz runs a recurrent or a transformer encoder-decoder, not the two mixed");
         QTest::addRow("default decoder is a transformer")
             << QByteArray("model:\n  encoder: {hidden_size: 4}\n  decoder: {hidden_size: 4}\n")
-            << QByteArray("model.decoder.type 'transformer': Joey NMT transformers are not supported yet");
+            << QByteArray("model.encoder.type 'recurrent' with model.decoder.type 'transformer': attnviz runs a recurrent or a transformer encoder-decoder, not the two mixed");
         QTest::addRow("one direction") << rnn("recurrent", "false", "recurrent", "bahdanau", "word")
                                        << QByteArray("model.encoder.bidirectional false");
         QTest::addRow("bpe without a model") << rnn("recurrent", "true", "recurrent", "bahdanau", "bpe")
@@ -491,7 +491,7 @@ private slots:
         QTest::addRow("sparsemax") << QByteArray("global_attention_function") << QByteArray("\"sparsemax\"")
                                    << QByteArray("opt.global_attention_function 'sparsemax'");
         QTest::addRow("sru") << QByteArray("rnn_type") << QByteArray("\"SRU\"") << QByteArray("opt.rnn_type 'SRU'");
-        QTest::addRow("transformer") << QByteArray("encoder_type") << QByteArray("\"transformer\"") << QByteArray("opt.encoder_type 'transformer': not supported yet");
+        QTest::addRow("transformer") << QByteArray("encoder_type") << QByteArray("\"transformer\"") << QByteArray("opt.encoder_type 'transformer': not supported yet (attnviz runs the rnn and brnn encoders)");
         QTest::addRow("transformer decoder") << QByteArray("decoder_type") << QByteArray("\"transformer\"") << QByteArray("opt.decoder_type 'transformer'");
         QTest::addRow("features") << QByteArray("n_src_feats") << QByteArray("2") << QByteArray("opt.n_src_feats 2: source features are not supported");
         QTest::addRow("position") << QByteArray("position_encoding") << QByteArray("true") << QByteArray("opt.position_encoding true");

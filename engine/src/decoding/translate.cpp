@@ -313,6 +313,11 @@ std::vector<int> targetIds(const Model &model, const std::string &text, Translat
 
 } // namespace
 
+namespace {
+void decodeSource(const Model &model, TranslationResult &r, const DecodeOptions &options,
+                  const std::vector<int> *target);
+} // namespace
+
 TranslationResult translate(const Model &model, const std::string &sentence, const DecodeOptions &options)
 {
     const ModelConfig &config = model.config();
@@ -349,6 +354,58 @@ TranslationResult translate(const Model &model, const std::string &sentence, con
         throw InputError(r.sourceWords.empty() ? "the sentence is empty, and this model reads no EOS: type a sentence"
                                                : "none of the words is in the source vocabulary, and this model "
                                                  "has no unknown-word token to stand for them");
+    std::optional<std::vector<int>> target;
+    if (options.target)
+        target = targetIds(model, *options.target, r);
+    decodeSource(model, r, options, target ? &*target : nullptr);
+    return r;
+}
+
+TranslationResult translateIds(const Model &model, const std::vector<int> &sourceIds, const DecodeOptions &options,
+                               const std::vector<int> *targetIds)
+{
+    TranslationResult r;
+    for (int id : sourceIds) {
+        if (id < 0 || id >= model.sourceVocabSize())
+            throw InputError("source id " + std::to_string(id) + " is outside the vocabulary of "
+                             + std::to_string(model.sourceVocabSize()));
+        r.sourceIds.push_back(id);
+        r.sourceTokens.push_back(model.sourceWord(id));
+    }
+    r.sourceEos = model.config().sourceEos && !sourceIds.empty() && sourceIds.back() == model.sourceEosId();
+    r.eosToken = model.config().eosToken;
+    for (int i = 0; i < r.sourceLength() - (r.sourceEos ? 1 : 0); ++i) {
+        r.sourceWords.push_back(r.sourceTokens[i]);
+        r.sourceWordIndex.push_back(i);
+    }
+    if (r.sourceIds.empty())
+        throw InputError("no source ids");
+    if (targetIds) {
+        for (int id : *targetIds) {
+            if (id < 0 || id >= model.targetVocabSize())
+                throw InputError("target id " + std::to_string(id) + " is outside the vocabulary of "
+                                 + std::to_string(model.targetVocabSize()));
+            r.targetWords.push_back(model.targetWord(id));
+            r.targetWordIndex.push_back(static_cast<int>(r.targetWordIndex.size()));
+        }
+        if (targetIds->empty() || targetIds->back() != model.targetEosId())
+            throw InputError("the target ids must end with EOS (" + std::to_string(model.targetEosId()) + ")");
+        r.targetWords.pop_back();
+        r.targetWordIndex.pop_back();
+        r.forced = true;
+    }
+    decodeSource(model, r, options, targetIds);
+    return r;
+}
+
+namespace {
+
+// The decoding of a source that r holds (sourceIds and the rest), forced when `target` is given.
+void decodeSource(const Model &model, TranslationResult &r, const DecodeOptions &options,
+                  const std::vector<int> *target)
+{
+    const ModelConfig &config = model.config();
+    const int T = r.sourceLength();
     const int slots = config.attention.locationSlots;
     if (config.attention.score == Score::Location && T > slots)
         throw InputError("this model's location attention (tutorial_legacy) covers " + std::to_string(slots)
@@ -368,14 +425,10 @@ TranslationResult translate(const Model &model, const std::string &sentence, con
                              + " decoder layers of " + std::to_string(model.heads()) + " heads");
     }
     const int maxLength = options.maxLength > 0 ? options.maxLength : defaultMaxLength(config, T, sourceWords(r));
-    std::optional<std::vector<int>> target;
-    if (options.target)
-        target = targetIds(model, *options.target, r);
-
     if (options.cancelled && options.cancelled())
         throw Cancelled();
     if (model.isTransformer()) {
-        detail::decodeTransformer(model, r, options, maxLength, target ? &*target : nullptr);
+        detail::decodeTransformer(model, r, options, maxLength, target);
     } else {
         Encoding encoding = model.encode(r.sourceIds);
         r.initialState = model.initialDecoderState(encoding);
@@ -400,8 +453,9 @@ TranslationResult translate(const Model &model, const std::string &sentence, con
 
     if (options.ablation != Ablation::None)
         r.ablation = decodeAblation(model, r, options.ablation, maxLength, options.cancelled);
-    return r;
 }
+
+} // namespace
 
 AblationResult decodeAblation(const Model &model, const TranslationResult &result, Ablation kind, int maxLength,
                               const std::function<bool()> &cancelled)

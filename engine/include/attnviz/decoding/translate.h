@@ -24,6 +24,12 @@ namespace attnviz {
 // maxSourceWords words, or the options ask for more than maxOutputSteps steps or maxBeamWidth.
 TranslationResult translate(const Model &model, const std::string &sentence, const DecodeOptions &options);
 
+// translate() from ids, as a toolkit's own code feeds them (the tests compare with it): the
+// encoder's input (EOS included when the model frames the source with it) and, for forced
+// decoding, the target (EOS last; options.target is not read). Throws InputError.
+TranslationResult translateIds(const Model &model, const std::vector<int> &sourceIds, const DecodeOptions &options,
+                               const std::vector<int> *targetIds = nullptr);
+
 // The no-attention comparison (DecodeOptions::ablation) for a sentence translate() has already
 // encoded, without decoding it again: the GUI shows both ablations, and a second translate()
 // call for the other one would repeat the encoder and the attention decoding. maxLength 0 =
