@@ -388,10 +388,12 @@ TranslationResult translateIds(const Model &model, const std::vector<int> &sourc
             r.targetWords.push_back(model.targetWord(id));
             r.targetWordIndex.push_back(static_cast<int>(r.targetWordIndex.size()));
         }
-        if (targetIds->empty() || targetIds->back() != model.targetEosId())
-            throw InputError("the target ids must end with EOS (" + std::to_string(model.targetEosId()) + ")");
-        r.targetWords.pop_back();
-        r.targetWordIndex.pop_back();
+        if (targetIds->empty())
+            throw InputError("no target ids");
+        if (targetIds->back() == model.targetEosId()) {
+            r.targetWords.pop_back();
+            r.targetWordIndex.pop_back();
+        }
         r.forced = true;
     }
     decodeSource(model, r, options, targetIds);

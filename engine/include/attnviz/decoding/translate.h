@@ -26,7 +26,7 @@ TranslationResult translate(const Model &model, const std::string &sentence, con
 
 // translate() from ids, as a toolkit's own code feeds them (the tests compare with it): the
 // encoder's input (EOS included when the model frames the source with it) and, for forced
-// decoding, the target (EOS last; options.target is not read). Throws InputError.
+// decoding, the target (usually EOS last; options.target is not read). Throws InputError.
 TranslationResult translateIds(const Model &model, const std::vector<int> &sourceIds, const DecodeOptions &options,
                                const std::vector<int> *targetIds = nullptr);
 
