@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import attnviz_torch as at  # noqa: E402
 import family_torch as fam  # noqa: E402
 import reference as ref  # noqa: E402
+import transformer_torch as tt  # noqa: E402
 
 
 def file_format(path):
@@ -59,6 +60,8 @@ def run_case(case, directory):
     out = {"case": case["name"]}
     kind = case["kind"]
     torch.set_num_threads(case.get("threads", 1))
+    if tt.is_transformer(path):
+        return transformer_case(out, case, path)
     if kind == "load":
         out.update(measure(lambda: load_model(path)))
         return out
@@ -78,6 +81,32 @@ def run_case(case, directory):
 
     def run():
         tokens[0] = sum(translate(s) for s in sentences)
+
+    out.update(measure(run))
+    out["tokens"] = tokens[0]
+    return out
+
+
+def transformer_case(out, case, path):
+    """A transformer's cases through transformer_torch: greedy decoding with a key/value cache, as
+    the engine decodes (max length 2 x words + 10). Beam search is not timed on this side."""
+    kind = case["kind"]
+    if kind == "load":
+        out.update(measure(lambda: tt.load_model(path)))
+        return out
+    if kind != "greedy":
+        return None  # the engine's beam search is timed alone
+    model, sv, tv = tt.load_model(path)
+    sos, eos = tv.index[model.config["sos_token"]], tv.index[model.config["eos_token"]]
+    never = [tv.index[w] for w in model.config.get("search", {}).get("never_generate", [])]
+    tokens = [0]
+
+    def run():
+        tokens[0] = 0
+        for sentence in case["sentences"]:
+            words = sentence.split()
+            ids = [sv.index[w] for w in words] + [sv.index[model.config["eos_token"]]]
+            tokens[0] += len(tt.greedy(model, ids, 2 * len(words) + 10, sos, eos, never))
 
     out.update(measure(run))
     out["tokens"] = tokens[0]
@@ -123,7 +152,9 @@ def main():
         if case["kind"] == "batch" and (case["threads"] == 1 or os.environ.get("ATTNVIZ_TORCH_BATCH") != "1"):
             continue
         if wanted in case["name"]:
-            print(json.dumps(run_case(case, directory)), flush=True)
+            result = run_case(case, directory)
+            if result is not None:
+                print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

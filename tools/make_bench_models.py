@@ -23,6 +23,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import attnviz_torch as at  # noqa: E402
 import family_torch as fam  # noqa: E402
+import transformer_torch as tt  # noqa: E402
 
 SOURCE_VOCAB = 5000
 LENGTHS = (5, 20, 60)
@@ -119,6 +120,16 @@ def main():
             fam.save_model(path, model, source_vocab, target_vocab)
         print("wrote %s (%.1f MB)" % (path, os.path.getsize(path) / 1e6), flush=True)
 
+    # An opus-mt-shaped transformer (issue #23): 6 + 6 layers, 8 heads, d 512, 30k pieces.
+    layers, d, heads, ff, vocab_size = (2, 32, 4, 64, 300) if small else (6, 512, 8, 2048, 30000)
+    marian_vocab = ["</s>", "<unk>"] + [word(i) for i in range(vocab_size - 3)] + ["<pad>"]
+    marian_path = os.path.join(out_dir, MARIAN_MODEL + ".safetensors")
+    if not os.path.exists(marian_path):
+        config = dict(tt.marian_config(layers, d, heads, ff), name=MARIAN_MODEL)
+        tt.save_model(marian_path, config, tt.random_tensors(config["transformer"], vocab_size, vocab_size, 7),
+                      marian_vocab, marian_vocab)
+        print("wrote %s (%.1f MB)" % (marian_path, os.path.getsize(marian_path) / 1e6), flush=True)
+
     # The default model (the sample the window opens), for the attribution cases.
     default = os.path.join(out_dir, DEFAULT_MODEL + ".safetensors")
     if not os.path.exists(default):
@@ -133,10 +144,23 @@ def main():
     with open(os.path.join(out_dir, "cases.json"), "w") as f:
         real = [w for w in default_sv.words if w not in ("SOS", "EOS", "UNK")]
         sentence20 = " ".join(rng.choice(real) for _ in range(20))
-        json.dump({"cases": cases(models(small), single, batch) + attribution_cases(sentence20)}, f, indent=1)
+        marian = {n: " ".join(rng.choice(marian_vocab[2:-1]) for _ in range(n)) for n in (5, 20)}
+        json.dump({"cases": cases(models(small), single, batch) + attribution_cases(sentence20)
+                   + transformer_cases(marian)}, f, indent=1)
 
 
 DEFAULT_MODEL = "default-eng-fra-bahdanau"
+MARIAN_MODEL = "marian-d512-v30k"
+
+
+def transformer_cases(sentences):
+    """Loading the Marian-shaped transformer, and its greedy and beam decoding (issue #23)."""
+    out = [{"name": "load/" + MARIAN_MODEL, "kind": "load", "model": MARIAN_MODEL, "sentences": []}]
+    for kind in ("greedy", "beam5"):
+        for n, sentence in sentences.items():
+            out.append({"name": "%s/%s/len%d" % (kind, MARIAN_MODEL, n), "kind": kind, "model": MARIAN_MODEL,
+                        "sentences": [sentence]})
+    return out
 
 
 def attribution_cases(sentence):
