@@ -224,6 +224,14 @@ void MainWindow::createMenus()
     QMenu *fileMenu = menuBar()->addMenu(tr("&File"));
     QAction *openAction = fileMenu->addAction(tr("&Open model…"), this, &MainWindow::openModel);
     openAction->setShortcut(QKeySequence::Open);
+    fileMenu->addAction(tr("Open model &folder…"), this, [this] {
+        const QString path = filedialogs::openModelFolder(
+            this, m_settings->startDirectory(Settings::FileKind::Model, modelPath(), sampleModelsDirectory()));
+        if (path.isEmpty())
+            return;
+        m_settings->rememberDirectoryOf(Settings::FileKind::Model, path + QStringLiteral("/config.json"));
+        loadModel(path);
+    });
     QAction *importAction = fileMenu->addAction(tr("&Import checkpoint…"), this,
                                                 &MainWindow::importCheckpointDialog);
     importAction->setShortcut(QKeySequence(tr("Ctrl+I")));

@@ -20,7 +20,12 @@ QString tr(const char *text)
 QString openModel(QWidget *parent, const QString &start)
 {
     return QFileDialog::getOpenFileName(parent, tr("Open model"), start,
-                                        tr("Models and checkpoints (*.safetensors *.json *.pt *.pth *.tar *.ckpt *.bin);;All files (*)"));
+                                        tr("Models and checkpoints (*.safetensors *.json *.pt *.pth *.tar *.ckpt *.bin);;Marian folders (config.json);;All files (*)"));
+}
+
+QString openModelFolder(QWidget *parent, const QString &start)
+{
+    return QFileDialog::getExistingDirectory(parent, tr("Open model folder (Marian / opus-mt, or Joey NMT)"), start);
 }
 
 QString saveModel(QWidget *parent, const QString &directory)

@@ -15,6 +15,8 @@ namespace attnviz::filedialogs {
 
 // `start`, `directory`: the folder the question starts in (Settings::startDirectory).
 QString openModel(QWidget *parent, const QString &start);
+// A model that is a folder: a Hugging Face Marian (opus-mt) folder or a Joey NMT model directory.
+QString openModelFolder(QWidget *parent, const QString &start);
 // ".safetensors" is added to a name without a suffix.
 QString saveModel(QWidget *parent, const QString &directory);
 

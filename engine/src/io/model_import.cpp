@@ -234,8 +234,21 @@ std::string fileKindName(FileKind kind)
 
 namespace {
 
-ImportedModel openWithoutSubwordFiles(const std::string &path, const ImportOptions &options)
+// A file of a Marian folder (its config.json or weights, as a file dialog picks them) stands
+// for the folder.
+std::string marianFolderOf(const std::string &path)
 {
+    const size_t slash = path.find_last_of('/');
+    const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+    const std::string dir = slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+    if ((name == "config.json" || name == "pytorch_model.bin" || name == "model.safetensors") && isMarianFolder(dir))
+        return dir;
+    return path;
+}
+
+ImportedModel openWithoutSubwordFiles(const std::string &given, const ImportOptions &options)
+{
+    const std::string path = marianFolderOf(given);
     FileKind kind = sniffFile(path);
     std::string json;
     if (detail::isJsonPath(path) && kind != FileKind::TorchZip && kind != FileKind::TorchLegacy)
