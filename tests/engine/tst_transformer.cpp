@@ -3,7 +3,9 @@
 // classes on random weights (checkpoints in tests/data/transformer). Every layer's and head's
 // attention and the log-probabilities within 1e-5; greedy and beam output equal to theirs.
 // Also the views of heads (decoding/heads.h) and the model file's transformer round trip.
+#include <attnviz/analysis/attribution.h>
 #include <attnviz/decoding/heads.h>
+#include <attnviz/decoding/walkthrough.h>
 #include <attnviz/decoding/translate.h>
 #include <attnviz/io/model_import.h>
 
@@ -351,6 +353,10 @@ void TestTransformer::refusesRnnOnlyRequests()
     const Model model(tinyTransformer(Positions::Interleaved, NormPosition::Pre, false));
     QVERIFY_THROWS_EXCEPTION(std::logic_error, model.decoder());
     QVERIFY_THROWS_EXCEPTION(std::logic_error, model.encode({0, 1}));
+    // What is built for RNNs only says so, as an input error the window and the CLI show.
+    const TranslationResult r = translate(model, "a b", {});
+    QVERIFY_THROWS_EXCEPTION(InputError, explainHypothesis(model, r, 0, 3, {}));
+    QVERIFY_THROWS_EXCEPTION(InputError, attribute(model, r.sourceIds, r.best().targetIds, {}));
     QCOMPARE(model.layers(), 3);
     QCOMPARE(model.heads(), 2);
 }

@@ -39,6 +39,9 @@ int argmax(const Eigen::Ref<const MatrixRM> &logProbs)
 StepDetails explainHypothesis(const Model &model, const TranslationResult &result, int hypothesis, int topK,
                               const std::vector<AttentionOverride> &overrides)
 {
+    if (model.isTransformer())
+        throw InputError("the walkthrough is not available for transformers yet (it explains one RNN decoder "
+                         "step; a transformer's steps are layers of heads)");
     if (hypothesis < 0 || hypothesis >= static_cast<int>(result.hypotheses.size()))
         throw std::out_of_range("explainHypothesis: the result has " + std::to_string(result.hypotheses.size())
                                 + " hypotheses, not one numbered " + std::to_string(hypothesis));

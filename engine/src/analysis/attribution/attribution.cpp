@@ -351,6 +351,9 @@ SourceGradients run(const Model &model, const Weights &weights, const std::vecto
 
 void checkInput(const Model &model, const std::vector<int> &sourceIds, const std::vector<int> &targetIds)
 {
+    if (model.isTransformer())
+        throw InputError("attribution is not available for transformers yet (its gradients run through the RNN "
+                         "family's computation)");
     if (sourceIds.empty())
         throw InputError("attribution: empty source: nothing to attribute to");
     if (targetIds.empty())
