@@ -87,7 +87,9 @@ std::vector<Hypothesis> search(const Model &model, const MatrixRM &memory, int w
                                const TransformerControl &control, bool selfAttention)
 {
     TransformerStepper stepper(model, memory, width, maxLength, control);
-    const BeamBook book = beamSearch(model, stepper, width, maxLength, control.cancelled);
+    const BeamBook book = width > 1 && model.config().search.beamRule != BeamRule::Attnviz
+                              ? toolkitBeamSearch(model, stepper, width, maxLength, control.cancelled)
+                              : beamSearch(model, stepper, width, maxLength, control.cancelled);
     std::vector<Hypothesis> hypotheses;
     for (int entry : book.best) {
         Hypothesis traced;

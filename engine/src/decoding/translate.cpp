@@ -61,7 +61,6 @@ public:
                StepControl control)
         : m_session(session)
         , m_control(control)
-        , m_width(width)
     {
         const int S = model.decoderStateSize(), A = model.annotationSize(), V = model.targetVocabSize();
         const int C = session.columns();
@@ -84,15 +83,14 @@ public:
         m_control.step = t;
         m_session.step(tokens, m_live.topRows(K), m_control, m_energies.topRows(K), m_attention.topRows(K),
                        m_contexts.topRows(K), m_stepStates.topRows(K), m_logProbs.topRows(K));
-        const Eigen::Index rows = static_cast<Eigen::Index>(t + 1) * m_width;
-        ensureRows(m_historyEnergies, rows);
-        ensureRows(m_historyAttention, rows);
-        ensureRows(m_historyContexts, rows);
         return m_logProbs.topRows(K);
     }
 
     void keep(int entry, int row)
     {
+        ensureRows(m_historyEnergies, entry + 1);
+        ensureRows(m_historyAttention, entry + 1);
+        ensureRows(m_historyContexts, entry + 1);
         m_historyEnergies.row(entry) = m_energies.row(row);
         m_historyAttention.row(entry) = m_attention.row(row);
         m_historyContexts.row(entry) = m_contexts.row(row);
@@ -125,7 +123,6 @@ public:
 private:
     Session &m_session;
     StepControl m_control;
-    int m_width;
     MatrixRM m_live, m_next, m_stepStates, m_energies, m_attention, m_contexts, m_logProbs;
     MatrixRM m_historyEnergies, m_historyAttention, m_historyContexts;
 };
@@ -134,7 +131,9 @@ std::vector<Hypothesis> beamSearch(const Model &model, Session &session, const V
                                    int maxLength, StepControl control)
 {
     RnnStepper stepper(model, session, initialState, width, maxLength, control);
-    const detail::BeamBook book = detail::beamSearch(model, stepper, width, maxLength, control.cancelled);
+    const detail::BeamBook book = width > 1 && model.config().search.beamRule != BeamRule::Attnviz
+                                      ? detail::toolkitBeamSearch(model, stepper, width, maxLength, control.cancelled)
+                                      : detail::beamSearch(model, stepper, width, maxLength, control.cancelled);
     std::vector<Hypothesis> hypotheses;
     for (int entry : book.best)
         hypotheses.push_back(stepper.hypothesis(book, entry));

@@ -3,6 +3,7 @@
 
 #include <attnviz/io/model_config.h>
 
+#include <cmath>
 #include <limits>
 
 namespace attnviz {
@@ -61,10 +62,14 @@ constexpr EnumName<Architecture> architectureNames[] = {
     {Architecture::Luong, "luong"},
     {Architecture::TutorialLegacy, "tutorial_legacy"},
 };
+constexpr EnumName<BeamRule> beamRuleNames[] = {
+    {BeamRule::Attnviz, "attnviz"}, {BeamRule::Joey, "joey"}, {BeamRule::Onmt, "onmt"},
+    {BeamRule::HuggingFace, "huggingface"}};
 constexpr EnumName<Family> familyNames[] = {{Family::Rnn, "rnn"}, {Family::Transformer, "transformer"}};
 constexpr EnumName<NormPosition> normNames[] = {{NormPosition::Pre, "pre"}, {NormPosition::Post, "post"}};
 constexpr EnumName<Positions> positionsNames[] = {
-    {Positions::Interleaved, "interleaved"}, {Positions::Halves, "halves"}, {Positions::Learned, "learned"}};
+    {Positions::Interleaved, "interleaved"}, {Positions::Halves, "halves"}, {Positions::Concat, "concat"},
+    {Positions::Learned, "learned"}};
 constexpr EnumName<FeedForwardActivation> feedForwardNames[] = {
     {FeedForwardActivation::Relu, "relu"}, {FeedForwardActivation::Gelu, "gelu"}, {FeedForwardActivation::Swish, "swish"}};
 constexpr EnumName<LuongScore> luongScoreNames[] = {{LuongScore::Dot, "dot"}, {LuongScore::General, "general"}};
@@ -197,6 +202,7 @@ public:
     }
 
     bool has(const char *key) const { return find(key) != nullptr; }
+    const std::string &displayName() const { return m_displayName; }
 
     // A number in (0, limit).
     double requiredSmallPositive(const char *key, double limit) const
@@ -304,6 +310,7 @@ std::string scoreName(Score score) { return nameOf(scoreNames, score); }
 std::string normalizationName(Normalization normalization) { return nameOf(normalizationNames, normalization); }
 std::string architectureName(Architecture architecture) { return nameOf(architectureNames, architecture); }
 std::string normPositionName(NormPosition norm) { return nameOf(normNames, norm); }
+std::string beamRuleName(BeamRule rule) { return nameOf(beamRuleNames, rule); }
 std::string positionsName(Positions positions) { return nameOf(positionsNames, positions); }
 std::string feedForwardActivationName(FeedForwardActivation activation) { return nameOf(feedForwardNames, activation); }
 
@@ -317,13 +324,17 @@ nlohmann::json transformerToJson(const TransformerConfig &t)
         {"model_size", t.modelSize},
         {"heads", t.heads},
         {"feed_forward_size", t.feedForwardSize},
-        {"norm", normPositionName(t.norm)},
+        {"encoder_norm", normPositionName(t.encoderNorm)},
+        {"decoder_norm", normPositionName(t.decoderNorm)},
+        {"encoder_final_norm", t.encoderFinalNorm},
+        {"decoder_final_norm", t.decoderFinalNorm},
         {"norm_epsilon", t.normEpsilon},
         {"positions", positionsName(t.positions)},
         {"embedding_scale", t.embeddingScale},
         {"attention_bias", t.attentionBias},
         {"feed_forward_bias", t.feedForwardBias},
         {"activation", feedForwardActivationName(t.activation)},
+        {"gated_feed_forward", t.gatedFeedForward},
         {"shared_embeddings", t.sharedEmbeddings},
         {"tied_output", t.tiedOutput},
         {"output_bias", t.outputBias},
@@ -343,7 +354,14 @@ TransformerConfig transformerFromJson(const ConfigReader &r)
     t.modelSize = r.requiredPositiveInt("model_size");
     t.heads = r.requiredPositiveInt("heads");
     t.feedForwardSize = r.requiredPositiveInt("feed_forward_size");
-    t.norm = r.requiredChoice("norm", normNames);
+    // "norm" sets both stacks (and a final norm for pre); the keys of each stack override it.
+    const NormPosition both = r.optionalChoice("norm", normNames, NormPosition::Pre);
+    if (!r.has("norm") && !(r.has("encoder_norm") && r.has("decoder_norm")))
+        r.require("norm"); // says which key is missing
+    t.encoderNorm = r.optionalChoice("encoder_norm", normNames, both);
+    t.decoderNorm = r.optionalChoice("decoder_norm", normNames, both);
+    t.encoderFinalNorm = r.optionalBool("encoder_final_norm", t.encoderNorm == NormPosition::Pre);
+    t.decoderFinalNorm = r.optionalBool("decoder_final_norm", t.decoderNorm == NormPosition::Pre);
     t.normEpsilon = r.requiredSmallPositive("norm_epsilon", 1.0);
     t.positions = r.requiredChoice("positions", positionsNames);
     if (t.positions == Positions::Learned)
@@ -352,6 +370,7 @@ TransformerConfig transformerFromJson(const ConfigReader &r)
     t.attentionBias = r.optionalBool("attention_bias", true);
     t.feedForwardBias = r.optionalBool("feed_forward_bias", true);
     t.activation = r.optionalChoice("activation", feedForwardNames, FeedForwardActivation::Relu);
+    t.gatedFeedForward = r.optionalBool("gated_feed_forward", false);
     t.sharedEmbeddings = r.optionalBool("shared_embeddings", false);
     t.tiedOutput = r.optionalBool("tied_output", false);
     t.outputBias = r.optionalBool("output_bias", false);
@@ -379,6 +398,14 @@ nlohmann::json searchToJson(const SearchConfig &r)
     }
     if (r.maxLengthRatio != 0.0)
         search["max_length_ratio"] = r.maxLengthRatio;
+    if (!r.beamNeverGenerate.empty())
+        search["beam_never_generate"] = r.beamNeverGenerate;
+    if (r.forcedEos)
+        search["forced_eos"] = true;
+    if (r.beamRule != BeamRule::Attnviz) {
+        search["beam_rule"] = beamRuleName(r.beamRule);
+        search["length_penalty"] = r.lengthPenalty;
+    }
     return search;
 }
 
@@ -394,6 +421,16 @@ void readSearch(const ConfigReader &reader, SearchConfig &r)
     r.maxLengthRatio = search.optionalRatio("max_length_ratio", maxSearchValue);
     r.maxLengthOffset = search.optionalCount("max_length_offset", maxSearchValue);
     r.maxLengthCap = search.optionalCount("max_length_cap", maxSearchValue);
+    r.beamNeverGenerate = search.optionalStrings("beam_never_generate");
+    r.forcedEos = search.optionalBool("forced_eos", false);
+    r.beamRule = search.optionalChoice("beam_rule", beamRuleNames, BeamRule::Attnviz);
+    if (search.has("length_penalty")) {
+        const nlohmann::json &value = search.require("length_penalty");
+        if (!value.is_number() || !(std::abs(value.get<double>()) <= 100.0))
+            detail::throwModelError(search.displayName(), "config: 'search.length_penalty' must be a number from -100 to 100, found "
+                                                   + detail::describeJson(value));
+        r.lengthPenalty = value.get<double>();
+    }
 }
 
 } // namespace

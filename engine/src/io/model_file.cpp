@@ -189,6 +189,8 @@ void validateModel(const ModelFile &model, const std::string &displayName)
         checkToken(*config.unkToken, "unk_token", model.sourceVocab, "source", displayName);
     for (const std::string &token : config.search.neverGenerate)
         checkToken(token, "search.never_generate", model.targetVocab, "target", displayName);
+    for (const std::string &token : config.search.beamNeverGenerate)
+        checkToken(token, "search.beam_never_generate", model.targetVocab, "target", displayName);
 
     if (config.isTransformer() && config.transformer.sharedEmbeddings && model.sourceVocab != model.targetVocab)
         throwModelError(displayName, "config: transformer.shared_embeddings needs one vocabulary for both sides, but "

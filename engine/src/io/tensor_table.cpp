@@ -147,8 +147,11 @@ void checkTransformer(const ModelConfig &config, const std::string &displayName)
     require(t.positions != Positions::Interleaved || t.modelSize % 2 == 0,
             "transformer.positions 'interleaved' needs an even transformer.model_size, found "
                 + std::to_string(t.modelSize));
-    require(t.positions != Positions::Halves || t.modelSize % 2 == 0,
-            "transformer.positions 'halves' needs an even transformer.model_size, found " + std::to_string(t.modelSize));
+    require((t.positions != Positions::Halves && t.positions != Positions::Concat) || t.modelSize % 2 == 0,
+            "transformer.positions '" + positionsName(t.positions) + "' needs an even transformer.model_size, found "
+                + std::to_string(t.modelSize));
+    require(t.positions != Positions::Concat || t.modelSize >= 4,
+            "transformer.positions 'concat' needs a transformer.model_size of at least 4");
     require(t.positions != Positions::Learned || t.maxPositions > 0,
             "transformer.positions 'learned' needs transformer.max_positions > 0");
     require(t.normEpsilon > 0 && t.normEpsilon < 1, "transformer.norm_epsilon must be above 0 and below 1");
@@ -185,6 +188,8 @@ transformerTensorShapes(const TransformerConfig &t, int64_t sourceVocabSize, int
     };
     const auto feedForward = [&](const std::string &prefix) {
         linear(prefix + ".feed_forward.input", ff, d, t.feedForwardBias);
+        if (t.gatedFeedForward)
+            linear(prefix + ".feed_forward.gate", ff, d, t.feedForwardBias);
         linear(prefix + ".feed_forward.output", d, ff, t.feedForwardBias);
         norm(prefix + ".feed_forward_norm");
     };
@@ -206,10 +211,10 @@ transformerTensorShapes(const TransformerConfig &t, int64_t sourceVocabSize, int
         attention(layer + ".cross_attention");
         feedForward(layer);
     }
-    if (t.norm == NormPosition::Pre) {
+    if (t.encoderFinalNorm)
         norm("encoder.final_norm");
+    if (t.decoderFinalNorm)
         norm("decoder.final_norm");
-    }
     if (!t.tiedOutput)
         shapes["decoder.output.weight"] = {targetVocabSize, d};
     if (t.outputBias)
@@ -321,7 +326,10 @@ std::string describeArchitecture(const ModelConfig &config)
         std::string text = "transformer, " + std::to_string(t.encoderLayers) + "+" + std::to_string(t.decoderLayers)
             + " layers, d " + std::to_string(t.modelSize) + ", " + std::to_string(t.heads) + " heads, feed-forward "
             + std::to_string(t.feedForwardSize) + " (" + feedForwardActivationName(t.activation) + "), "
-            + (t.norm == NormPosition::Pre ? "pre-norm" : "post-norm") + ", "
+            + (t.encoderNorm == t.decoderNorm ? normPositionName(t.encoderNorm) + "-norm"
+                                              : normPositionName(t.encoderNorm) + "-norm encoder, "
+                                                    + normPositionName(t.decoderNorm) + "-norm decoder")
+            + ", "
             + (t.positions == Positions::Learned ? "learned" : positionsName(t.positions) + " sinusoidal")
             + " positions";
         if (t.sharedEmbeddings)

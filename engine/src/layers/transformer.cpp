@@ -58,6 +58,20 @@ MatrixRM sinusoidalPositions(int count, int d, Positions kind)
         }
         return table;
     }
+    if (kind == Positions::Concat) {
+        // OpenNMT-py's SinusoidalConcat: exp(arange(d/2) * -(log(10000) / (d/2 - 1))), float32.
+        const int half = d / 2;
+        const float step = static_cast<float>(std::log(10000.0) / (half - 1));
+        for (int i = 0; i < half; ++i) {
+            const float frequency = std::exp(static_cast<float>(i) * -step);
+            for (int pos = 0; pos < count; ++pos) {
+                const float angle = static_cast<float>(pos) * frequency;
+                table(pos, i) = static_cast<float>(std::sin(static_cast<double>(angle)));
+                table(pos, half + i) = static_cast<float>(std::cos(static_cast<double>(angle)));
+            }
+        }
+        return table;
+    }
     // torch: div_term = exp(arange(0, d, 2) * -(log(10000) / d)), position * div_term, in float32.
     const float step = static_cast<float>(-(std::log(10000.0) / d));
     for (int i = 0; i < d / 2; ++i) {

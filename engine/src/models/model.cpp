@@ -54,6 +54,8 @@ Model::Model(ModelFile file, std::string displayName)
     }
     for (const std::string &token : c.search.neverGenerate)
         m_neverGenerate.push_back(*targetId(token));
+    for (const std::string &token : c.search.beamNeverGenerate)
+        m_beamNeverGenerate.push_back(*targetId(token));
     m_tokenizers = makeTokenizers(m_file, m_displayName);
 }
 

@@ -32,6 +32,8 @@ TransformerLayerView layerView(const ModelFile &file, const std::string &prefix,
     if (decoder)
         view.cross = multiHeadView(file, prefix + ".cross_attention");
     view.feedForwardIn = linearView(file, prefix + ".feed_forward.input");
+    if (file.config.transformer.gatedFeedForward)
+        view.feedForwardGate = linearView(file, prefix + ".feed_forward.gate");
     view.feedForwardOut = linearView(file, prefix + ".feed_forward.output");
     view.feedForwardNorm = normView(file, prefix + ".feed_forward_norm");
     return view;
@@ -69,10 +71,10 @@ Transformer::Transformer(const ModelFile &file)
         m_encoder.push_back(layerView(file, "encoder.layers." + std::to_string(l), false));
     for (int l = 0; l < m_config.decoderLayers; ++l)
         m_decoder.push_back(layerView(file, "decoder.layers." + std::to_string(l), true));
-    if (m_config.norm == NormPosition::Pre) {
+    if (m_config.encoderFinalNorm)
         m_encoderNorm = normView(file, "encoder.final_norm");
+    if (m_config.decoderFinalNorm)
         m_decoderNorm = normView(file, "decoder.final_norm");
-    }
     if (m_config.tiedOutput) {
         m_output.weightData = m_targetEmbedding.data();
         m_output.outFeatures = static_cast<int>(m_targetEmbedding.rows());
@@ -96,11 +98,10 @@ void Transformer::embed(const MatrixView &table, const MatrixRM &positions, cons
         x.row(i) = table.row(ids[i]) * m_scale + positions.row(consecutive ? position + i : position);
 }
 
-void Transformer::feedForward(const TransformerLayerView &layer, Eigen::Ref<MatrixRM> x, MatrixRM &normed,
+void Transformer::feedForward(const TransformerLayerView &layer, bool pre, Eigen::Ref<MatrixRM> x, MatrixRM &normed,
                               MatrixRM &hidden, MatrixRM &projected) const
 {
     const auto n = x.rows();
-    const bool pre = m_config.norm == NormPosition::Pre;
     auto in = normed.topRows(n);
     if (pre)
         normRows(m_config, layer.feedForwardNorm, x, in);
@@ -109,6 +110,11 @@ void Transformer::feedForward(const TransformerLayerView &layer, Eigen::Ref<Matr
     auto h = hidden.topRows(n);
     linearRows(in, layer.feedForwardIn, h);
     activateInPlace(h.data(), h.size(), m_config.activation);
+    if (m_config.gatedFeedForward) {
+        MatrixRM gate(n, h.cols());
+        linearRows(in, layer.feedForwardGate, gate);
+        h.array() *= gate.array();
+    }
     auto p = projected.topRows(n);
     linearRows(h, layer.feedForwardOut, p);
     x += p;
@@ -122,7 +128,7 @@ void Transformer::encoderLayer(int l, MatrixRM &x, MatrixRM *selfAttention) cons
 {
     const TransformerLayerView &layer = m_encoder[l];
     const int T = static_cast<int>(x.rows()), d = m_config.modelSize, H = m_config.heads, dh = m_config.headSize();
-    const bool pre = m_config.norm == NormPosition::Pre;
+    const bool pre = m_config.encoderNorm == NormPosition::Pre;
     MatrixRM normed(T, d), q(T, d), k(T, d), v(T, d), mixed(T, d), projected(T, d), hidden(T, m_config.feedForwardSize);
     if (pre)
         normRows(m_config, layer.self.norm, x, normed);
@@ -148,7 +154,7 @@ void Transformer::encoderLayer(int l, MatrixRM &x, MatrixRM *selfAttention) cons
         normRows(m_config, layer.self.norm, x, normed);
         x = normed;
     }
-    feedForward(layer, x, normed, hidden, projected);
+    feedForward(layer, pre, x, normed, hidden, projected);
 }
 
 TransformerEncoding Transformer::encode(const std::vector<int> &sourceIds, bool keepSelfAttention) const
@@ -161,7 +167,7 @@ TransformerEncoding Transformer::encode(const std::vector<int> &sourceIds, bool 
         encoding.selfAttention.assign(static_cast<size_t>(m_config.encoderLayers) * H, MatrixRM(T, T));
     for (int l = 0; l < m_config.encoderLayers; ++l)
         encoderLayer(l, x, keepSelfAttention ? &encoding.selfAttention[static_cast<size_t>(l) * H] : nullptr);
-    if (m_config.norm == NormPosition::Pre) {
+    if (m_config.encoderFinalNorm) {
         encoding.memory.resize(T, d);
         normRows(m_config, m_encoderNorm, x, encoding.memory);
     } else {
@@ -202,7 +208,7 @@ void Transformer::Run::attention(int l, bool cross, int K, const TransformerCont
     const TransformerLayerView &layer = m_model.m_decoder[l];
     const MultiHeadView &view = cross ? layer.cross : layer.self;
     const int H = c.heads, dh = c.headSize(), t = m_steps;
-    const bool pre = c.norm == NormPosition::Pre;
+    const bool pre = c.decoderNorm == NormPosition::Pre;
     auto x = m_x.topRows(K), normed = m_normed.topRows(K), q = m_query.topRows(K), mixed = m_mixed.topRows(K);
     if (pre)
         normRows(c, view.norm, x, normed);
@@ -281,10 +287,11 @@ void Transformer::Run::step(const int *previousTokens, int K, const TransformerC
     for (int l = 0; l < L; ++l) {
         attention(l, false, K, control, out);
         attention(l, true, K, control, out);
-        m_model.feedForward(m_model.m_decoder[l], x, m_normed, m_hidden, m_projected);
+        m_model.feedForward(m_model.m_decoder[l], c.decoderNorm == NormPosition::Pre, x, m_normed, m_hidden,
+                            m_projected);
     }
     auto normed = m_normed.topRows(K);
-    if (c.norm == NormPosition::Pre)
+    if (c.decoderFinalNorm)
         normRows(c, m_model.m_decoderNorm, x, normed);
     else
         normed = x;

@@ -27,7 +27,7 @@ struct MultiHeadView
 struct TransformerLayerView
 {
     MultiHeadView self, cross; // cross: decoder layers only
-    LinearView feedForwardIn, feedForwardOut;
+    LinearView feedForwardIn, feedForwardGate, feedForwardOut;
     NormView feedForwardNorm;
 };
 
@@ -94,7 +94,7 @@ private:
     friend class Run;
     // x [n x d] through one encoder layer (self-attention over all rows) in place.
     void encoderLayer(int layer, MatrixRM &x, MatrixRM *selfAttention) const;
-    void feedForward(const TransformerLayerView &layer, Eigen::Ref<MatrixRM> x, MatrixRM &normed,
+    void feedForward(const TransformerLayerView &layer, bool pre, Eigen::Ref<MatrixRM> x, MatrixRM &normed,
                      MatrixRM &hidden, MatrixRM &projected) const;
     // Rows of E y x scale + the position: `position` + i for row i when consecutive (a sentence),
     // else `position` for every row (the hypotheses of one step).

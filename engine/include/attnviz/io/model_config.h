@@ -76,6 +76,10 @@ struct AttentionConfig
     int locationSlots = 0; // location: L ("slots" in the file; Qt reserves the word)
 };
 
+// Whose beam search a beam of more than one follows (docs/transformers.md, "Search"): attnviz's
+// (docs/decoding.md), Joey NMT's, OpenNMT-py's (GNMT 'avg' length penalty) or Hugging Face's.
+enum class BeamRule { Attnviz, Joey, Onmt, HuggingFace };
+
 // How the toolkit that trained the model searches ("search" in the file): what greedy and beam
 // search never pick, and how many steps they take when the caller does not say. The defaults
 // are attnviz's own rules (every token allowed; 2 x source words + 10 steps).
@@ -88,11 +92,16 @@ struct SearchConfig
     double maxLengthRatio = 0.0;
     int maxLengthOffset = 0;
     int maxLengthCap = 0;
+    std::vector<std::string> beamNeverGenerate; // also banned in beam search only (Joey NMT: its PAD)
+    bool forcedEos = false; // at the last step only EOS may be picked (Hugging Face forced_eos_token_id)
+    BeamRule beamRule = BeamRule::Attnviz;
+    double lengthPenalty = 0.0; // the rule's alpha: Joey beam_alpha, OpenNMT-py -alpha, HF length_penalty
 
     bool isDefault() const
     {
         return neverGenerate.empty() && minLength == 0 && maxLengthRatio == 0.0 && maxLengthOffset == 0
-            && maxLengthCap == 0;
+            && maxLengthCap == 0 && beamNeverGenerate.empty() && !forcedEos && beamRule == BeamRule::Attnviz
+            && lengthPenalty == 0.0;
     }
 };
 
@@ -104,7 +113,9 @@ enum class NormPosition { Pre, Post };
 // Sinusoidal tables: sin/cos interleaved over the dimensions (Joey NMT, OpenNMT-py), or sin in
 // the first half and cos in the second (Marian, OpenNMT-py "SinusoidalConcat"); Learned: a
 // stored table "<side>.positions.weight".
-enum class Positions { Interleaved, Halves, Learned };
+// Concat: sin in the first half, cos in the second, with OpenNMT-py's SinusoidalConcat
+// frequencies (10000^(-i / (d/2 - 1)), float32; tensor2tensor's).
+enum class Positions { Interleaved, Halves, Concat, Learned };
 enum class FeedForwardActivation { Relu, Gelu, Swish };
 
 // A transformer encoder-decoder (docs/transformers.md): the sizes, and every switch on which the
@@ -115,7 +126,10 @@ struct TransformerConfig
     int modelSize = 0;   // d
     int heads = 0;       // d % heads == 0
     int feedForwardSize = 0;
-    NormPosition norm = NormPosition::Pre;
+    // Each stack's layer order, and whether it ends with a layer norm (pre-norm stacks do, but
+    // Joey NMT's defaults mix them: pre-norm encoder layers without the final norm).
+    NormPosition encoderNorm = NormPosition::Pre, decoderNorm = NormPosition::Pre;
+    bool encoderFinalNorm = true, decoderFinalNorm = true;
     double normEpsilon = 1e-6;
     Positions positions = Positions::Interleaved;
     int maxPositions = 0; // Learned: the table's rows; sinusoidal: 0 (generated as long as needed)
@@ -123,6 +137,8 @@ struct TransformerConfig
     bool attentionBias = true;  // q, k, v and output projections
     bool feedForwardBias = true;
     FeedForwardActivation activation = FeedForwardActivation::Relu;
+    // act(W1 x) * (W3 x) before W2 (OpenNMT-py's silu and gated-gelu: "feed_forward.gate").
+    bool gatedFeedForward = false;
     bool sharedEmbeddings = false; // one table for both sides (source vocabulary = target vocabulary)
     bool tiedOutput = false;       // the output layer's weight is the target embedding
     bool outputBias = false;       // "decoder.output.bias" (OpenNMT-py's generator, Marian's final_logits_bias)
@@ -180,6 +196,7 @@ std::string attentionalName(Attentional attentional);
 std::string scoreName(Score score);
 std::string normalizationName(Normalization normalization);
 std::string normPositionName(NormPosition norm);
+std::string beamRuleName(BeamRule rule); // "attnviz", "joey", "onmt", "huggingface"
 std::string positionsName(Positions positions);
 std::string feedForwardActivationName(FeedForwardActivation activation);
 

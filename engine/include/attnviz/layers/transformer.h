@@ -18,7 +18,8 @@ void activateInPlace(float *values, Eigen::Index count, FeedForwardActivation ac
 
 // Rows 0 .. count-1 of a sinusoidal table of width d (even), as the toolkits compute it:
 // Interleaved as Joey NMT and OpenNMT-py (float32, sin at even and cos at odd columns), Halves as
-// Marian (float64 then rounded, sin in the first d/2 columns and cos in the rest).
+// Marian (float64 then rounded, sin in the first d/2 columns and cos in the rest), Concat as
+// OpenNMT-py's SinusoidalConcat (float32, halves, frequencies 10000^(-i / (d/2 - 1))).
 MatrixRM sinusoidalPositions(int count, int d, Positions kind);
 
 // The block of one head in a row-major matrix of all heads: columns [h dh, (h + 1) dh).

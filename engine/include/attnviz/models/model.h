@@ -63,6 +63,8 @@ public:
     std::optional<int> targetUnkId() const { return m_targetUnk; }
     // config().search.neverGenerate as target ids.
     const std::vector<int> &neverGenerateIds() const { return m_neverGenerate; }
+    // config().search.beamNeverGenerate as target ids.
+    const std::vector<int> &beamNeverGenerateIds() const { return m_beamNeverGenerate; }
     // Attention columns for a source of T positions: T, or the slots of the location score.
     int attentionColumns(int sourceLength) const;
 
@@ -94,7 +96,7 @@ private:
     std::unordered_map<std::string, int> m_sourceIndex, m_targetIndex;
     int m_sos = 0, m_sourceEos = 0, m_targetEos = 0;
     std::optional<int> m_sourceUnk, m_targetUnk;
-    std::vector<int> m_neverGenerate;
+    std::vector<int> m_neverGenerate, m_beamNeverGenerate;
     ModelTokenizers m_tokenizers;
 };
 

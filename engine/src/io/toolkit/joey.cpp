@@ -194,12 +194,18 @@ void readTransformer(const YamlReader &model, const YamlReader &enc, const YamlR
     if (t.modelSize % t.heads != 0)
         enc.fail(enc.pathOf("hidden_size") + " (" + std::to_string(t.modelSize) + ") must be a multiple of "
                  + enc.pathOf("num_heads") + " (" + std::to_string(t.heads) + ")");
-    const std::string norm = enc.string("layer_norm", "post");
-    if (dec.string("layer_norm", "post") != norm)
-        dec.fail(dec.pathOf("layer_norm") + " differs from " + enc.pathOf("layer_norm"));
-    if (norm != "pre" && norm != "post")
-        enc.fail(enc.pathOf("layer_norm") + " '" + norm + "': unknown (Joey NMT knows pre and post)");
-    t.norm = norm == "pre" ? NormPosition::Pre : NormPosition::Post;
+    // encoders.TransformerEncoder builds its layers with layer_norm "pre" by default but its final
+    // norm only when the key says "pre"; the decoder's default is "post" for both.
+    const auto norm = [](const YamlReader &side, const char *fallback) {
+        const std::string value = side.string("layer_norm", fallback);
+        if (value != "pre" && value != "post")
+            side.fail(side.pathOf("layer_norm") + " '" + value + "': unknown (Joey NMT knows pre and post)");
+        return value == "pre" ? NormPosition::Pre : NormPosition::Post;
+    };
+    t.encoderNorm = norm(enc, "pre");
+    t.decoderNorm = norm(dec, "post");
+    t.encoderFinalNorm = enc.string("layer_norm", "post") == "pre";
+    t.decoderFinalNorm = dec.string("layer_norm", "post") == "pre";
     t.normEpsilon = 1e-6;
     const std::string activation = enc.string("activation", "relu");
     if (dec.string("activation", "relu") != activation)
@@ -362,8 +368,16 @@ JoeyConfig joeyConfigFromYaml(const std::string &yamlText, const std::string &di
         r.maxLengthOffset = maxLength;
     else
         r.maxLengthRatio = 1.5;
+    // search.beam_search (both architectures): it bans BOS and PAD, and ranks with beam_alpha;
+    // transformer_greedy bans BOS but not PAD.
+    r.beamRule = BeamRule::Joey;
+    r.lengthPenalty = testing.get<double>("beam_alpha", testing.get<double>("alpha", -1.0, "a number"), "a number");
     if (!joey.version1) {
         r.neverGenerate = {s.bos, s.pad};
+        if (transformer) {
+            r.neverGenerate = {s.bos};
+            r.beamNeverGenerate = {s.pad};
+        }
         if (s.sep)
             r.neverGenerate.push_back(*s.sep);
         r.neverGenerate.insert(r.neverGenerate.end(), s.langTags.begin(), s.langTags.end());

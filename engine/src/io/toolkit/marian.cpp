@@ -208,7 +208,8 @@ ModelConfig marianConfig(const nlohmann::json &json, const std::vector<std::stri
         keys.refuse("activation_function '" + activation + "' is not supported (swish, silu, gelu or relu)");
     // MarianMTModel: post-norm (normalize_before, add_final_layer_norm and normalize_embedding
     // of old opus-mt files are not read by its code), torch.nn.LayerNorm's epsilon.
-    t.norm = NormPosition::Post;
+    t.encoderNorm = t.decoderNorm = NormPosition::Post;
+    t.encoderFinalNorm = t.decoderFinalNorm = false;
     t.normEpsilon = 1e-5;
     t.positions = Positions::Halves;
     t.embeddingScale = keys.flag("scale_embedding", false);
@@ -248,6 +249,18 @@ ModelConfig marianConfig(const nlohmann::json &json, const std::vector<std::stri
                 config.search.neverGenerate.push_back(
                     tokenOf(targetVocab, words[0].get<int>(), "bad_words_ids", keys));
         }
+    }
+    // generate(): max_length counts the start token; forced_eos_token_id makes the last step EOS;
+    // beam search is BeamSearchScorer's with length_penalty.
+    config.search.maxLengthOffset = std::max(1, keys.count("max_length", 20) - 1);
+    config.search.forcedEos = keys.find("forced_eos_token_id") && keys.count("forced_eos_token_id", -1) == eos;
+    config.search.beamRule = BeamRule::HuggingFace;
+    if (const nlohmann::json *penalty = keys.find("length_penalty")) {
+        if (!penalty->is_number())
+            keys.refuse("length_penalty must be a number, found " + penalty->dump());
+        config.search.lengthPenalty = penalty->get<double>();
+    } else {
+        config.search.lengthPenalty = 1.0;
     }
     config.name = keys.text("_name_or_path", "");
     checkConfig(config, displayName);

@@ -103,6 +103,9 @@ void onmtTokens(ModelConfig &c)
     c.search.maxLengthRatio = 1.25;
     c.search.maxLengthOffset = 5;
     c.search.maxLengthCap = 250;
+    // onmt_translate's beam: BeamSearch with GNMTGlobalScorer, -length_penalty avg, -alpha 1.
+    c.search.beamRule = BeamRule::Onmt;
+    c.search.lengthPenalty = 1.0;
 }
 
 // encoders.TransformerEncoder and decoders.TransformerDecoder (modules.MultiHeadedAttention,
@@ -128,7 +131,8 @@ ModelConfig onmtTransformer(const OptReader &opt, const std::string &displayName
     if (t.modelSize % t.heads != 0)
         opt.fail("heads", std::to_string(t.heads) + " does not divide opt.hidden_size (" + std::to_string(t.modelSize) + ")");
     t.feedForwardSize = opt.size({"transformer_ff"});
-    t.norm = NormPosition::Pre;
+    t.encoderNorm = t.decoderNorm = NormPosition::Pre;
+    t.encoderFinalNorm = t.decoderFinalNorm = true;
     if (const nlohmann::json *eps = opt.find("norm_eps")) {
         if (!eps->is_number() || !(eps->get<double>() > 0 && eps->get<double>() < 1))
             opt.fail("norm_eps", "must be a number between 0 and 1, found " + detail::describeJson(*eps));
@@ -137,14 +141,16 @@ ModelConfig onmtTransformer(const OptReader &opt, const std::string &displayName
         t.normEpsilon = 1e-6;
     }
     const std::string activation = opt.string("pos_ffn_activation_fn", "relu");
+    // modules/position_ffn.py: silu and gated-gelu multiply by a third projection, w_3.
     if (activation == "relu")
         t.activation = FeedForwardActivation::Relu;
-    else if (activation == "gelu")
+    else if (activation == "gelu" || activation == "gated-gelu")
         t.activation = FeedForwardActivation::Gelu;
     else if (activation == "silu")
         t.activation = FeedForwardActivation::Swish;
     else
-        opt.fail("pos_ffn_activation_fn", "'" + activation + "' is not supported (relu, gelu or silu)");
+        opt.fail("pos_ffn_activation_fn", "'" + activation + "' is not supported (relu, gelu, silu or gated-gelu)");
+    t.gatedFeedForward = activation == "silu" || activation == "gated-gelu";
     if (!opt.boolean("position_encoding", true))
         opt.fail("position_encoding", "false: attnviz runs sinusoidal positions only (not rotary, ALiBi or relative)");
     if (const nlohmann::json *relative = opt.find("max_relative_positions");
@@ -155,7 +161,7 @@ ModelConfig onmtTransformer(const OptReader &opt, const std::string &displayName
     if (positions == "SinusoidalInterleaved")
         t.positions = Positions::Interleaved;
     else if (positions == "SinusoidalConcat")
-        t.positions = Positions::Halves;
+        t.positions = Positions::Concat;
     else
         opt.fail("position_encoding_type", "'" + positions + "' is not supported");
     const std::string selfAttention = opt.string("self_attn_type", "scaled-dot");
@@ -293,6 +299,7 @@ detail::TensorSource onmtTransformerName(const std::string &name)
         {".cross_attention.output.", ".context_attn.final_linear."},
         {".cross_attention_norm.", ".layer_norm_2."},
         {".feed_forward.input.", ".feed_forward.w_1."},
+        {".feed_forward.gate.", ".feed_forward.w_3."},
         {".feed_forward.output.", ".feed_forward.w_2."},
         {".feed_forward_norm.", ".feed_forward.layer_norm."},
     };
