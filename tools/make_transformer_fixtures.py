@@ -29,6 +29,7 @@ import tempfile
 import types
 from pathlib import Path
 
+sys.dont_write_bytecode = True  # it imports tools/make_toolkit_fixtures.py: no __pycache__ in tools/
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests" / "data" / "transformer"
 GOLDEN = ROOT / "tests" / "golden" / "transformer.json"
@@ -953,8 +954,19 @@ def flat(x):
 
 
 def sanity(models):
+    """No NaN, attention not uniform, and what notes.tool_attention says about each toolkit."""
     for m in models:
         for c in m["cases"]:
+            if m["toolkit"] in ("joey", "onmt"):
+                last = c["cross_attention"][-1]
+                heads = len(last)
+                if m["toolkit"] == "joey":  # mean over the heads of the last layer
+                    expect = [[sum(last[h][t][s] for h in range(heads)) / heads for s in range(len(last[0][t]))]
+                              for t in range(len(last[0]))]
+                else:  # head 0 of the last layer
+                    expect = last[0]
+                d = max(abs(a - b) for a, b in zip(flat(expect), flat(c["tool_attention"])))
+                assert d < 1e-6, (m["name"], c["source"], "tool_attention is not what the notes say", d)
             values = flat(c["log_probs"]) + flat(c["cross_attention"])
             assert all(math.isfinite(v) for v in values), (m["name"], c["source"], "NaN/inf")
             # attention not uniform: some row's max clearly above 1/len
