@@ -66,7 +66,8 @@ NOTES = {
                  "*.embeddings.make_embedding.pe.pe); real files hold 5000. Marian files hold none "
                  "(save_pretrained drops model.*.embed_positions.weight): generate them",
     "eos_bias": "random models rarely stop: the OpenNMT-py generator bias and Marian's "
-                "final_logits_bias of </s> got a constant added (eos_boost in the generator); it "
+                "final_logits_bias of </s> got a constant added, Joey's </s> output row (no bias) "
+                "a multiple of the decoder's mean final state (eos_boost in the generator); it "
                 "is part of the saved weights",
     "greedy.log_probs": "the model's log-softmax (full vocabulary) of each chosen token, from a "
                         "forced pass over the greedy output",
@@ -89,7 +90,9 @@ NOTES = {
                 "length; score = sum of log-probs / ((5 + length) / 6) ** alpha when alpha > 0 "
                 "(length counts the generated tokens incl. </s>), alpha -1 = no penalty; a "
                 "hypothesis ending in </s> is finished; n_best best-first; ids exclude <s> and "
-                "include </s>",
+                "include </s>; when fewer than n_best hypotheses finish before the search ends "
+                "Joey fills the list with [<unk>] scored -1 (see joey-default-norm-swish-"
+                "tiedsoftmax 'ich bin nicht klein')",
         "onmt": "start <s>; source = words only (no </s>). max_length = int(min(max_length 250, "
                 "source words * max_length_ratio 1.25 + 5)); min_length 0 (</s> set to -65504 while "
                 "step < min_length, so </s> may come first); nothing else banned (not <pad>, not "
@@ -251,11 +254,12 @@ JOEY_CASES = {
                                                             "tied-embeddings", "tied-softmax",
                                                             "shared-vocab", "no-output-bias", "eps-1e-6"]),
     "joey-post-untied-gelu-noscale-1x3": dict(layer_norm="post", activation="gelu", scale=False, tied=False,
+                                              eos_boost=0.7,
                                               layers=(1, 3), covers=["post-norm", "gelu", "no-scale",
                                                                      "untied", "separate-vocab",
                                                                      "1+3-layers", "eps-1e-6"]),
     "joey-default-norm-swish-tiedsoftmax": dict(layer_norm=None, activation="swish", scale=True,
-                                                tied_softmax_only=True, layers=(2, 2),
+                                                tied_softmax_only=True, layers=(2, 2), eos_boost=1.0,
                                                 covers=["joey-default-layer-norm", "swish",
                                                         "tied-softmax", "separate-vocab", "scale-sqrt-d"]),
 }
@@ -331,6 +335,25 @@ def joey_forced(model, src_vocab, trg_vocab, src_tokens, trg_ids):
     return out, batch
 
 
+def joey_boost_eos(model, src_vocab, trg_vocab, boost):
+    """Joey's output layer has no bias: random models rarely stop, so the </s> row of the output
+    matrix gets `boost` times the unit mean of the decoder's final states on the sentences."""
+    import torch
+    states = []
+    for source, target in WORD_CASES:
+        batch = joey_batch(src_vocab, trg_vocab, source.split(), target.split())
+        with torch.no_grad():
+            encoder_output, encoder_hidden, _, _ = model(return_type="encode", **vars(batch))
+            _, hidden, _, _ = model(return_type="decode", trg_input=batch.trg_input,
+                                    encoder_output=encoder_output, encoder_hidden=encoder_hidden,
+                                    src_mask=batch.src_mask, unroll_steps=batch.trg_input.size(1),
+                                    trg_mask=torch.ones_like(batch.trg_input, dtype=torch.bool).unsqueeze(1))
+        states.append(hidden[0])
+    u = torch.cat(states).mean(0)
+    with torch.no_grad():
+        model.decoder.output_layer.weight[trg_vocab.eos_index] += boost * u / u.norm()
+
+
 def make_joey(joey_root, part):
     import torch
     enter_toolkit(joey_root)
@@ -358,6 +381,8 @@ def make_joey(joey_root, part):
         model = build_model(cfg["model"], src_vocab=src_vocab, trg_vocab=trg_vocab)
         randomize(model, 3000 + index)
         model.eval()
+        if case.get("eos_boost"):
+            joey_boost_eos(model, src_vocab, trg_vocab, case["eos_boost"])
         save_joey_model(model, cfg, model_dir, index)
         shrink_pe(model_dir / f"{100 * (index + 1)}.ckpt", "model_state")
 
