@@ -10,6 +10,7 @@ way round.
 
 import json
 import math
+import os
 
 import torch
 import torch.nn.functional as F
@@ -39,6 +40,8 @@ def expected_tensor_shapes(t, Vs, Vt):
 
     def feed_forward(prefix):
         linear(prefix + ".feed_forward.input", ff, d, t["feed_forward_bias"])
+        if t.get("gated_feed_forward"):
+            linear(prefix + ".feed_forward.gate", ff, d, t["feed_forward_bias"])
         linear(prefix + ".feed_forward.output", d, ff, t["feed_forward_bias"])
         norm(prefix + ".feed_forward_norm")
 
@@ -52,8 +55,9 @@ def expected_tensor_shapes(t, Vs, Vt):
         attention("decoder.layers.%d.self_attention" % l)
         attention("decoder.layers.%d.cross_attention" % l)
         feed_forward("decoder.layers.%d" % l)
-    if t["norm"] == "pre":
+    if t.get("encoder_final_norm", t.get("norm") == "pre"):
         norm("encoder.final_norm")
+    if t.get("decoder_final_norm", t.get("norm") == "pre"):
         norm("decoder.final_norm")
     if not t["tied_output"]:
         shapes["decoder.output.weight"] = [Vt, d]
@@ -91,7 +95,7 @@ class Transformer:
         self.w = {k: torch.as_tensor(v) for k, v in tensors.items()}
         self.d, self.h = t["model_size"], t["heads"]
         self.dh = self.d // self.h
-        self.pre = t["norm"] == "pre"
+        self.pre = t.get("norm", t.get("decoder_norm")) == "pre"
         self.eps = t["norm_epsilon"]
         self.scale = math.sqrt(self.d) if t["embedding_scale"] else 1.0
         self.act = {"relu": F.relu, "gelu": F.gelu, "swish": F.silu}[t["activation"]]
@@ -222,3 +226,37 @@ def marian_config(layers, d, heads, ff):
                             "embedding_scale": True, "attention_bias": True, "feed_forward_bias": True,
                             "activation": "swish", "shared_embeddings": True, "tied_output": True,
                             "output_bias": True, "toolkit": "marian"}}
+
+
+def write_json_model(path, config, tensors, src_words, tgt_words):
+    """The JSON variant of the format (docs/model-format.md), values rounded to 6 digits."""
+    doc = {"format": fam.FORMAT_V2, "config": config, "source_vocab": list(src_words),
+           "target_vocab": list(tgt_words),
+           "tensors": {k: {"shape": list(v.shape), "data": [round(float(x), 6) for x in v.reshape(-1).tolist()]}
+                       for k, v in sorted(tensors.items())}}
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f, ensure_ascii=False)
+
+
+def write_fuzz_seeds(directory):
+    """Two tiny transformers for fuzz/corpus/fuzz_model_json: Marian-shaped (post-norm, halves,
+    shared and tied, gated off) and OpenNMT-shaped (pre-norm, concat positions, gated silu)."""
+    words = ["</s>", "<unk>", "a", "b", "c", "<pad>"]
+    marian = marian_config(1, 4, 2, 4)
+    onmt = {"family": "transformer", "source_eos": False, "sos_token": "<pad>", "eos_token": "</s>",
+            "unk_token": "<unk>", "normalization": "none",
+            "search": {"beam_rule": "onmt", "length_penalty": 1.0},
+            "transformer": dict(marian["transformer"], encoder_norm="pre", decoder_norm="pre",
+                                encoder_final_norm=True, decoder_final_norm=True, positions="concat",
+                                activation="swish", gated_feed_forward=True, shared_embeddings=False,
+                                tied_output=False, toolkit="onmt")}
+    del onmt["transformer"]["norm"]
+    for name, config in (("transformer-marian.json", marian), ("transformer-onmt.json", onmt)):
+        write_json_model(os.path.join(directory, name), config,
+                         random_tensors(config["transformer"], len(words), len(words), 3), words, words)
+
+
+if __name__ == "__main__":
+    import os
+    import sys
+    write_fuzz_seeds(sys.argv[1] if len(sys.argv) > 1 else "fuzz/corpus/fuzz_model_json")

@@ -96,8 +96,10 @@ int run(const ParsedCommand &command)
     const ModelConfig &config = model.config;
     const std::optional<Architecture> architecture = architectureOf(config);
     std::cout << "wrote " << out << ": "
-              << (architecture ? architectureName(*architecture) : describeArchitecture(config)) << ", hidden size "
-              << config.decoder.hiddenSize << ", vocabularies " << model.sourceVocab.size() << " / "
+              << (architecture ? architectureName(*architecture) : describeArchitecture(config));
+    if (!config.isTransformer()) // a transformer's description has its size
+        std::cout << ", hidden size " << config.decoder.hiddenSize;
+    std::cout << ", vocabularies " << model.sourceVocab.size() << " / "
               << model.targetVocab.size() << '\n';
     return 0;
 }

@@ -31,6 +31,7 @@ class TestTranslateCli : public QObject
 
 private slots:
     void jsonMatchesPyTorchGolden();
+    void transformerHeads();
     void legacyReportsPaddingAndRefusesTooLongInput();
     void beamsAndAblation();
     void inputFileWithTargets();
@@ -267,6 +268,57 @@ void TestTranslateCli::alignUnits()
     QCOMPARE(j[QStringLiteral("units")].toString(), QStringLiteral("pieces"));
     std::tie(code, j) = align(piecesGold, {QStringLiteral("--units"), QStringLiteral("words")});
     QCOMPARE(code, 1);
+}
+
+// A Marian folder: every layer's and head's attention in the JSON, the view chosen by --layer
+// and --head, self-attention on request, and the options refused for an RNN.
+void TestTranslateCli::transformerHeads()
+{
+    const QString folder = QStringLiteral(ATTNVIZ_SOURCE_DIR "/tests/data/transformer/marian-opus-swish");
+    const RunResult plain = runCli({QStringLiteral("translate"), QStringLiteral("--model"), folder,
+                                    QStringLiteral("I am cold."), QStringLiteral("--json")});
+    QCOMPARE(plain.exitCode, 0);
+    const QJsonObject j = QJsonDocument::fromJson(plain.out.toUtf8()).object();
+    QCOMPARE(j[QStringLiteral("layers")].toInt(), 2);
+    QCOMPARE(j[QStringLiteral("heads")].toInt(), 4);
+    QCOMPARE(j[QStringLiteral("view")].toString(), QStringLiteral("layer 2, mean of 4 heads"));
+    const QJsonArray cross = j[QStringLiteral("cross_attention")].toArray();
+    const QJsonArray attention = j[QStringLiteral("attention")].toArray();
+    QCOMPARE(cross.size(), 2);
+    QCOMPARE(cross[1].toArray().size(), 4);
+    QCOMPARE(cross[1].toArray()[0].toArray().size(), attention.size()); // steps
+    // The default view is the last layer's mean over its heads.
+    for (int i = 0; i < attention.size(); ++i) {
+        for (int k = 0; k < attention[i].toArray().size(); ++k) {
+            double mean = 0;
+            for (int h = 0; h < 4; ++h)
+                mean += cross[1].toArray()[h].toArray()[i].toArray()[k].toDouble() / 4;
+            QVERIFY(std::abs(mean - attention[i].toArray()[k].toDouble()) < 1e-5);
+        }
+    }
+    QVERIFY(!j.contains(QStringLiteral("self_attention")));
+
+    const RunResult one = runCli({QStringLiteral("translate"), QStringLiteral("--model"), folder, QStringLiteral("I am cold."),
+                                  QStringLiteral("--json"), QStringLiteral("--layer"), QStringLiteral("1"),
+                                  QStringLiteral("--head"), QStringLiteral("3"), QStringLiteral("--self-attention")});
+    QCOMPARE(one.exitCode, 0);
+    const QJsonObject k = QJsonDocument::fromJson(one.out.toUtf8()).object();
+    QCOMPARE(k[QStringLiteral("view")].toString(), QStringLiteral("layer 1, head 3"));
+    QCOMPARE(k[QStringLiteral("attention")].toArray()[0], k[QStringLiteral("cross_attention")].toArray()[0].toArray()[2].toArray()[0]);
+    const QJsonObject self = k[QStringLiteral("self_attention")].toObject();
+    QCOMPARE(self[QStringLiteral("encoder")].toArray().size(), 2);
+    const QJsonArray decoderHead = self[QStringLiteral("decoder")].toArray()[0].toArray()[0].toArray();
+    QCOMPARE(decoderHead[0].toArray()[0].toDouble(), 1.0); // the first step sees only the start token
+    QCOMPARE(decoderHead[0].toArray()[1].toDouble(), 0.0); // causal
+
+    const RunResult badHead = runCli({QStringLiteral("translate"), QStringLiteral("--model"), folder, QStringLiteral("a"),
+                                      QStringLiteral("--head"), QStringLiteral("9")});
+    QVERIFY(badHead.exitCode != 0);
+    QVERIFY2(badHead.err.contains(QStringLiteral("head 9 does not exist: each layer has 4 heads")), qPrintable(badHead.err));
+    const RunResult rnn = runCli({QStringLiteral("translate"), QStringLiteral("--model"), golden("tiny-bahdanau"), QStringLiteral("a"),
+                                  QStringLiteral("--layer"), QStringLiteral("1")});
+    QCOMPARE(rnn.exitCode, 2);
+    QVERIFY2(rnn.err.contains(QStringLiteral("--layer is for transformers")), qPrintable(rnn.err));
 }
 
 QTEST_GUILESS_MAIN(TestTranslateCli)

@@ -246,6 +246,9 @@ std::string resultToText(const TranslationResult &result, size_t hypothesis)
     char buffer[64];
     std::snprintf(buffer, sizeof buffer, "%.4f (%.4f per token)", h.score, h.normalizedScore);
     out << "score:       " << buffer << '\n';
+    if (!h.crossAttention.empty())
+        out << "attention:   " << describeSelection(result.view, h.crossAttention.layers, h.crossAttention.heads)
+            << " (of " << h.crossAttention.layers << " layers x " << h.crossAttention.heads << " heads)\n";
     if (result.forced) {
         std::snprintf(buffer, sizeof buffer, "%.4f", perplexity(h));
         out << "perplexity:  " << buffer << '\n';
