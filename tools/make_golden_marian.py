@@ -4,7 +4,7 @@
 
     /usr/bin/python3 tools/make_golden_marian.py --transformers-src /path/to/transformers/src
 
-The folder is opened with MarianMTModel.from_pretrained and MarianTokenizer.from_pretrained
+The folder is opened with MarianMTModel.from_pretrained and MarianTokenizer (its files)
 (transformers 4.27 on Debian's torch 1.13; imports never used are stubbed by
 tools/train_marian.py's import_transformers). For each sentence (held-out sources of the
 split of tools/train_subword.py, plus one with a word the vocabulary has never seen):
@@ -50,7 +50,13 @@ def main(argv=None):
     torch.set_num_threads(1)
     transformers, _, MarianMTModel, MarianTokenizer = import_transformers(args.transformers_src)
     model = MarianMTModel.from_pretrained(args.model).eval()
-    tok = MarianTokenizer.from_pretrained(args.model)
+    # The tokenizer from the folder's files and tokenizer_config.json, as from_pretrained builds it
+    # (from_pretrained itself would import the fast-tokenizer machinery, which is not installed).
+    with open(os.path.join(args.model, "tokenizer_config.json"), encoding="utf-8") as f:
+        tok_config = json.load(f)
+    tok = MarianTokenizer(vocab=os.path.join(args.model, "vocab.json"),
+                          source_spm=os.path.join(args.model, "source.spm"),
+                          target_spm=os.path.join(args.model, "target.spm"), **tok_config)
     _, test = split(read_raw_pairs(args.data), 0.05, 1)
     sentences = [g[0][0] for g in test[:args.count]] + ["The zyxomorph ate my homework yesterday."]
     cases = []

@@ -368,8 +368,8 @@ def write_card(args, version, config, rows, train, test, history, seconds, n_par
         "",
         "- The folder is a Hugging Face opus-mt folder: `config.json`, `generation_config.json`, "
         "`pytorch_model.bin`, `source.spm`, `target.spm`, `vocab.json`, `tokenizer_config.json`, "
-        "`special_tokens_map.json`; %d bytes in all. `MarianMTModel.from_pretrained` and "
-        "`MarianTokenizer.from_pretrained` open it." % size,
+        "`special_tokens_map.json`; %d bytes in all. `MarianMTModel.from_pretrained` opens it "
+        "(tools/make_golden_marian.py), and MarianTokenizer reads its tokenizer files." % size,
         "- Post-norm transformer (normalize_before false, no final layer norm), %d encoder and %d decoder "
         "layers, d_model %d, %d heads, feed-forward %d, swish, embeddings scaled by sqrt(d_model), sinusoidal "
         "positions in halves (not saved), source, target and output embeddings tied, `final_logits_bias` (zero). "
