@@ -1,11 +1,14 @@
 #!/bin/bash
 # Reproduce the sample models in sample_models/ (and their model cards).
-#   tools/train_samples.sh [eng-fra-bahdanau|eng-fra-luong|eng-fra-legacy|eng-fra-subword|dates|tiny|tiny-run]...
+#   tools/train_samples.sh [eng-fra-bahdanau|eng-fra-luong|eng-fra-legacy|eng-fra-subword|eng-fra-marian|dates|tiny|tiny-run]...
 # With no argument, trains all of them one after another. Needs Debian's python3-torch.
 # Checkpoints go to $ATTNVIZ_CKPT (default ~/attnviz-train/<model>); a run started again
 # with the same arguments resumes after the last finished epoch. eng-fra-subword: set
 # ATTNVIZ_OPENBLAS_DIR to a directory holding OpenBLAS's libblas.so.3 (e.g. unpacked from
 # libopenblas0-pthread) for a 10x faster run than with Debian's reference BLAS.
+# eng-fra-marian (Hugging Face transformers' MarianMTModel, an opus-mt folder; not in the default
+# list): set ATTNVIZ_TRANSFORMERS_SRC to the src/ directory of a transformers 4.27 checkout (it
+# stays outside the project), and ATTNVIZ_OPENBLAS_DIR as for eng-fra-subword.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
@@ -44,6 +47,12 @@ one() {
         OPENBLAS_NUM_THREADS=1 LD_LIBRARY_PATH=${ATTNVIZ_OPENBLAS_DIR:-} $PY tools/train_subword.py \
             --data data/eng-fra.txt --epochs 20 --threads 1 --baseline sample_models/eng-fra-bahdanau.safetensors \
             --data-note "$TATOEBA" --out "sample_models/$1.safetensors" --ckpt-dir "$CKPT/$1" ;;
+    eng-fra-marian) # an opus-mt-shaped folder, then its goldens (tests/golden/eng-fra-marian.json)
+        : "${ATTNVIZ_TRANSFORMERS_SRC:?set ATTNVIZ_TRANSFORMERS_SRC to the src directory of transformers}"
+        OPENBLAS_NUM_THREADS=1 LD_LIBRARY_PATH=${ATTNVIZ_OPENBLAS_DIR:-} nice $PY tools/train_marian.py \
+            --transformers-src "$ATTNVIZ_TRANSFORMERS_SRC" --data data/eng-fra.txt --epochs 40 --threads 1 \
+            --data-note "$TATOEBA" --out-dir "sample_models/$1" --ckpt-dir "$CKPT/$1"
+        $PY tools/make_golden_marian.py --transformers-src "$ATTNVIZ_TRANSFORMERS_SRC" ;;
     tiny-run) # the tiny model again, saved every 500 batches: sample_runs/dates-tiny (#19)
         $PY tools/train.py "${dates[@]}" --arch bahdanau --hidden 16 --epochs 15 --dtype F16 \
             --name "Tiny dates model (for fast tests)" \

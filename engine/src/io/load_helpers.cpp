@@ -18,7 +18,7 @@ namespace {
 constexpr size_t maxJsonDepth = 32;
 // Far more keys than any object of a valid file has (19 tensors and __metadata__): a header of a
 // million tensor entries fits the 100 MB limit, and is refused here before it becomes a tree.
-constexpr size_t maxObjectKeys = 1000;
+// (parseJsonStrict's maxKeys; a Marian vocab.json asks for more.)
 
 struct NestingTooDeep
 { };
@@ -36,6 +36,11 @@ struct DuplicateKey
 class DuplicateKeyFinder
 {
 public:
+    explicit DuplicateKeyFinder(size_t maxKeys)
+        : m_maxKeys(maxKeys)
+    {
+    }
+
     bool onEvent(nlohmann::json::parse_event_t event, const nlohmann::json &parsed)
     {
         using Event = nlohmann::json::parse_event_t;
@@ -58,7 +63,7 @@ public:
             break;
         case Event::key: {
             Frame &frame = m_frames.back();
-            if (frame.keys.size() == maxObjectKeys)
+            if (frame.keys.size() == m_maxKeys)
                 throw TooManyKeys();
             frame.lastKey = parsed.get<std::string>();
             if (!frame.keys.insert(frame.lastKey).second && !m_duplicate)
@@ -81,6 +86,7 @@ private:
         std::string lastKey;
         std::vector<std::string> path; // keys from the root ("[]" for array elements)
     };
+    size_t m_maxKeys;
     std::vector<Frame> m_frames;
     std::optional<DuplicateKey> m_duplicate;
 };
@@ -89,9 +95,9 @@ private:
 
 nlohmann::json parseJsonStrict(std::string_view text, const std::string &displayName,
                                const std::string &what,
-                               const std::vector<std::string> *tensorTablePath)
+                               const std::vector<std::string> *tensorTablePath, size_t maxKeys)
 {
-    DuplicateKeyFinder finder;
+    DuplicateKeyFinder finder(maxKeys);
     nlohmann::json json;
     try {
         json = nlohmann::json::parse(
@@ -111,7 +117,7 @@ nlohmann::json parseJsonStrict(std::string_view text, const std::string &display
                         what + " nests arrays and objects deeper than "
                             + std::to_string(maxJsonDepth) + " levels");
     } catch (const TooManyKeys &) {
-        throwModelError(displayName, what + " has more than " + std::to_string(maxObjectKeys)
+        throwModelError(displayName, what + " has more than " + std::to_string(maxKeys)
                                          + " keys in one object");
     }
     if (const auto &duplicate = finder.duplicate()) {

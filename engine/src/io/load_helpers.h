@@ -21,7 +21,8 @@ namespace attnviz::detail {
 // itself) are reported as duplicate tensor names. `what` names the text in messages: "header".
 nlohmann::json parseJsonStrict(std::string_view text, const std::string &displayName,
                                const std::string &what,
-                               const std::vector<std::string> *tensorTablePath = nullptr);
+                               const std::vector<std::string> *tensorTablePath = nullptr,
+                               size_t maxKeys = 1000); // keys of one object (a vocab.json has many)
 
 // "number 3.5", "string \"abc\"", "array [1,2]" (long values are shortened); for messages.
 std::string describeJson(const nlohmann::json &value);

@@ -81,7 +81,7 @@ private:
 // vocab.json: {"piece": id, ...} with the ids 0 .. n-1, each once.
 std::vector<std::string> marianVocabulary(const std::string &path)
 {
-    const nlohmann::json json = detail::parseJsonStrict(detail::readWholeFile(path), path, "vocabulary");
+    const nlohmann::json json = detail::parseJsonStrict(detail::readWholeFile(path), path, "vocabulary", nullptr, 1 << 22);
     if (!json.is_object())
         throwModelError(path, "a Marian vocabulary is a JSON object of piece: id, found " + detail::describeJson(json));
     std::vector<std::string> vocab(json.size());
