@@ -4,6 +4,8 @@
 // tools/make_golden_marian.py): our SentencePiece segmenter on source.spm plus vocab.json
 // gives MarianTokenizer's ids, config.json has opus-mt's special ids, and pytorch_model.bin
 // holds the tensors of a tied post-norm Marian model with the shapes config.json says.
+#include <attnviz/decoding/translate.h>
+#include <attnviz/io/model_import.h>
 #include <attnviz/io/sentencepiece.h>
 #include <attnviz/io/torch_file.h>
 
@@ -54,6 +56,8 @@ private slots:
     void sourceIdsAreMarianTokenizers();
     void greedyPiecesDetokenizeToHfText();
     void weightsAreATiedMarianModel();
+    void translatesAsTransformersDid_data();
+    void translatesAsTransformersDid();
 
 private:
     QJsonObject config, vocab, golden;
@@ -188,6 +192,53 @@ void TestMarianSample::weightsAreATiedMarianModel()
     // Tied: the output projection is the shared embedding; pad's row is not special-cased in the file.
     QVERIFY(weights.at("lm_head.weight").values == weights.at("model.shared.weight").values);
     QVERIFY(weights.at("model.encoder.embed_tokens.weight").values == weights.at("model.shared.weight").values);
+}
+
+void TestMarianSample::translatesAsTransformersDid_data()
+{
+    QTest::addColumn<int>("index");
+    for (int i = 0; i < golden[QLatin1String("cases")].toArray().size(); ++i)
+        QTest::addRow("%d", i) << i;
+}
+
+// The folder opened by the engine: the typed sentence through source.spm, greedy and beam-4
+// output equal to generate()'s, the log-probabilities and every head's cross-attention to 1e-5.
+void TestMarianSample::translatesAsTransformersDid()
+{
+    QFETCH(int, index);
+    static const auto model = std::make_shared<const Model>(openModel(samplePath("")).model, "eng-fra-marian");
+    const QJsonObject c = golden[QLatin1String("cases")].toArray()[index].toObject();
+    const auto ids = [](const QJsonValue &array, int skip) {
+        std::vector<int> out;
+        for (const QJsonValue &v : array.toArray())
+            out.push_back(v.toInt());
+        out.erase(out.begin(), out.begin() + std::min<size_t>(skip, out.size()));
+        return out;
+    };
+    const std::string sentence = c[QLatin1String("sentence")].toString().toStdString();
+    DecodeOptions greedy;
+    greedy.maxLength = 39; // generate(max_length=40) counts the start token
+    const TranslationResult g = translate(*model, sentence, greedy);
+    QCOMPARE(g.sourceIds, ids(c[QLatin1String("source_ids")], 0));
+    const QJsonObject expected = c[QLatin1String("greedy")].toObject();
+    QCOMPARE(g.best().targetIds, ids(expected[QLatin1String("ids")], 1)); // without the start token
+    QCOMPARE(QString::fromStdString(g.best().translation), expected[QLatin1String("text")].toString());
+    const QJsonArray logProbs = expected[QLatin1String("log_probs")].toArray();
+    for (int t = 0; t < logProbs.size(); ++t)
+        QVERIFY(std::abs(g.best().logProbs[t] - logProbs[t].toDouble()) <= 1e-5);
+    const QJsonArray cross = c[QLatin1String("cross_attention")].toArray();
+    for (int l = 0; l < cross.size(); ++l) {
+        for (int h = 0; h < cross[l].toArray().size(); ++h) {
+            const QJsonArray rows = cross[l].toArray()[h].toArray();
+            for (int t = 0; t < rows.size(); ++t)
+                for (int j = 0; j < rows[t].toArray().size(); ++j)
+                    QVERIFY(std::abs(g.best().crossAttention.at(l, h)(t, j) - rows[t].toArray()[j].toDouble()) <= 1e-5);
+        }
+    }
+    DecodeOptions beam = greedy;
+    beam.beamWidth = 4;
+    const TranslationResult b = translate(*model, sentence, beam);
+    QCOMPARE(b.best().targetIds, ids(c[QLatin1String("beam4")].toObject()[QLatin1String("ids")], 1));
 }
 
 QTEST_GUILESS_MAIN(TestMarianSample)
