@@ -225,13 +225,16 @@ void TestModelSession::sampleModels()
 {
     const QDir dir(ModelSession::sampleModelsDirectory());
     QVERIFY2(dir.exists(QStringLiteral("dates.safetensors")), qPrintable(dir.path()));
-    QStringList names;
+    QStringList names, folders;
     for (const QFileInfo &file : ModelSession::sampleModels())
-        names << file.completeBaseName();
+        (file.isDir() ? folders : names) << file.completeBaseName();
     QVERIFY2(names.contains(QStringLiteral("dates")), qPrintable(names.join(QLatin1Char(' '))));
     QStringList sorted = names;
     sorted.sort();
     QCOMPARE(names, sorted);
+    // The model folders come after the files: the Marian (opus-mt) sample.
+    QCOMPARE(folders, QStringList{QStringLiteral("eng-fra-marian")});
+    QVERIFY(ModelSession::sampleModels().back().isDir());
 }
 
 QTEST_GUILESS_MAIN(TestModelSession)

@@ -118,8 +118,13 @@ QString ModelSession::sampleModelsDirectory()
 
 QFileInfoList ModelSession::sampleModels()
 {
-    return QDir(sampleModelsDirectory())
-        .entryInfoList({QStringLiteral("*.safetensors")}, QDir::Files, QDir::Name);
+    // The attnviz files, then the model folders (a Marian folder holds config.json).
+    const QDir dir(sampleModelsDirectory());
+    QFileInfoList models = dir.entryInfoList({QStringLiteral("*.safetensors")}, QDir::Files, QDir::Name);
+    for (const QFileInfo &folder : dir.entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name))
+        if (QFileInfo::exists(folder.filePath() + QStringLiteral("/config.json")))
+            models.append(folder);
+    return models;
 }
 
 } // namespace attnviz

@@ -42,7 +42,7 @@ public:
 
     // Installed: <prefix>/share/attnviz/sample_models next to bin/; else the source tree's.
     static QString sampleModelsDirectory();
-    static QFileInfoList sampleModels(); // the .safetensors files there, by name
+    static QFileInfoList sampleModels(); // the .safetensors files there, by name, then the model folders
 
 signals:
     void modelChanged(const QString &path); // loaded or used
