@@ -145,7 +145,7 @@ AttributionPanel::AttributionPanel(ResultSelection *selection, QWidget *parent)
     m_status->setObjectName(QStringLiteral("attributionStatus"));
     m_status->setWordWrap(true);
     m_cancel = new QPushButton(tr("Cancel"), this);
-    m_export = new QPushButton(tr("E&xport…"), this);
+    m_export = new QPushButton(tr("Ex&port…"), this);
     m_export->setObjectName(QStringLiteral("attributionExport"));
     m_export->setToolTip(tr("This attribution heatmap as a figure: PNG, SVG or PDF (File → Export attribution…)"));
     m_export->setEnabled(false);
