@@ -186,7 +186,7 @@ int run(const ParsedCommand &command, const AttributionFigureWriter &writer, con
         if (!writer)
             throw std::runtime_error(unavailable.empty() ? "this build of attnviz-cli cannot draw figures" : unavailable);
     }
-    const auto model = Model::fromFile(command.value("model"), WeightAccess::Map);
+    const std::shared_ptr<const Model> model = loadModel(command); // and OpenNMT-py subword files
     Means corpus;
     if (!fromFile) {
         const std::optional<std::string> target =
@@ -255,7 +255,7 @@ CommandSpec attributeCommand(AttributionFigureWriter writer, std::string unavail
     auto runIt = [writer, unavailable](const ParsedCommand &command) { return run(command, writer, unavailable); };
     return {"attribute",
             "Attribute each output token to the source tokens, and measure how attention agrees.",
-            {{"model", "FILE", "Model file (.safetensors, .json) or a checkpoint attnviz opens", true},
+            withSubwordOptions({{"model", "FILE", "Model file (.safetensors, .json) or a checkpoint attnviz opens", true},
              {"method", "NAME", "occlusion, leave-one-out, gradient, input-x-gradient or integrated-gradients "
                                 "(the default)"},
              {"steps", "M", "Integrated gradients: steps of the Riemann sum (default 50)"},
@@ -265,7 +265,7 @@ CommandSpec attributeCommand(AttributionFigureWriter writer, std::string unavail
              {"json", "", "One JSON object per sentence (and {\"corpus\": ...} last with --input)"},
              {"image", "FILE", "Also draw the attribution heatmap: FILE.png, FILE.svg or FILE.pdf (one SENTENCE)"},
              {"dpi", "N", "--image png: pixels per inch at the figure's size in points (default 300, 72 to 1200)"},
-             {"title", "", "--image: the sentence and the model name above the figure"}},
+             {"title", "", "--image: the sentence and the model name above the figure"}}),
             runIt,
             "SENTENCE"};
 }
