@@ -165,6 +165,10 @@ def main():
     checkpoint = torch.load(os.path.join(args.out, "dot-2layers", "1_checkpoint.tar"))
     del checkpoint["voc_dict"]["index2word"][5]
     torch.save(checkpoint, os.path.join(args.out, "bad-voc.tar"))
+    # A fuzzed count: num_words 2^24 over the same 19 words, refused before 2^24 strings are made.
+    checkpoint = torch.load(os.path.join(args.out, "dot-2layers", "1_checkpoint.tar"))
+    checkpoint["voc_dict"]["num_words"] = 1 << 24
+    torch.save(checkpoint, os.path.join(args.out, "huge-voc.tar"))
 
 
 if __name__ == "__main__":

@@ -111,7 +111,15 @@ void MainWindow::createCentralWidget()
     m_linesView->setObjectName(QStringLiteral("lines"));
     m_tabs->addTab(scrollable(m_heatmapView), tr("&Heatmap"));
     m_tabs->addTab(scrollable(m_linesView), tr("&Lines"));
-    m_tabs->addTab(new AttributionPanel(m_selection, m_tabs), tr("Attri&bution"));
+    m_attributionPanel = new AttributionPanel(m_selection, m_tabs);
+    m_tabs->addTab(m_attributionPanel, tr("Attri&bution"));
+    connect(m_attributionPanel, &AttributionPanel::exportRequested, this, &MainWindow::exportAttributionDialog);
+    connect(m_attributionPanel, &AttributionPanel::exported, this, [this](const QString &path) {
+        statusBar()->showMessage(tr("Exported %1").arg(QDir::toNativeSeparators(path)), 5000);
+    });
+    connect(m_attributionPanel, &AttributionPanel::exportFailed, this, [this](const QString &error) {
+        QMessageBox::warning(this, tr("Export attribution"), error);
+    });
     m_unitsSwitch = new UnitsSwitch(m_selection, m_tabs);
     m_tabs->setCornerWidget(m_unitsSwitch, Qt::TopRightCorner);
     layout->addWidget(m_tabs, 1);
@@ -253,6 +261,10 @@ void MainWindow::createMenus()
         fileMenu->addAction(tr("Export &walkthrough…"), this, &MainWindow::exportWalkthroughDialog);
     m_exportWalkthroughAction->setShortcut(QKeySequence(tr("Ctrl+Shift+W")));
     m_exportWalkthroughAction->setEnabled(false);
+    m_exportAttributionAction =
+        fileMenu->addAction(tr("Export attrib&ution…"), this, &MainWindow::exportAttributionDialog);
+    m_exportAttributionAction->setToolTip(tr("The Attribution tab's heatmap as a figure (PNG, SVG, PDF)"));
+    m_exportAttributionAction->setEnabled(false);
     fileMenu->addSeparator();
     QAction *openSetAction =
         fileMenu->addAction(tr("Open alignment se&t…"), this, &MainWindow::openAlignmentSetDialog);
@@ -633,6 +645,7 @@ void MainWindow::showHypothesis()
     m_linesView->setPlaceholderText(placeholder);
     m_exportAction->setEnabled(haveResult);
     m_exportWalkthroughAction->setEnabled(haveResult);
+    m_exportAttributionAction->setEnabled(haveResult);
     updateUnitsActions();
     m_copyImageAction->setEnabled(haveResult);
     if (!haveResult) {
@@ -693,6 +706,19 @@ void MainWindow::exportWalkthroughDialog()
         return;
     m_settings->rememberDirectoryOf(Settings::FileKind::Export, path);
     statusBar()->showMessage(tr("Exported %1").arg(QDir::toNativeSeparators(path)), 5000);
+}
+
+void MainWindow::exportAttributionDialog()
+{
+    if (!m_selection->hasResult())
+        return;
+    m_tabs->setCurrentWidget(m_attributionPanel); // it computes while shown
+    const auto target = filedialogs::exportAttribution(
+        this, m_settings->startDirectory(Settings::FileKind::Export, modelPath()));
+    if (!target)
+        return;
+    m_settings->rememberDirectoryOf(Settings::FileKind::Export, target->path);
+    m_attributionPanel->requestExport(target->path, target->pngDpi, figureOptions(target->pngDpi).title);
 }
 
 void MainWindow::exportAlignmentDialog()

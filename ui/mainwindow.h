@@ -31,6 +31,7 @@ class QTextBrowser;
 
 namespace attnviz {
 
+class AttributionPanel;
 class CompareWindow;
 class TimelineWindow;
 class Model;
@@ -163,6 +164,11 @@ public:
     // Atomic: on failure *error says why and no file is left. The same figure as attnviz-cli
     // export draws.
     bool exportAlignment(const QString &path, int pngDpi, QString *error);
+    // The Attribution tab (its figure: AttributionPanel::exportFigure, requestExport).
+    AttributionPanel *attributionPanel() const { return m_attributionPanel; }
+    // File → Export attribution… and the tab's Export… button: shows the tab (so that it
+    // computes), asks for the file, and writes the figure when the attribution is there.
+    void exportAttributionDialog();
     bool copyImage(); // the figure at 2x on the clipboard; false when there is nothing to copy
 
     static QString sampleModelsDirectory() { return ModelSession::sampleModelsDirectory(); }
@@ -233,6 +239,8 @@ private:
     QAction *m_valuesAction = nullptr;
     QAction *m_exportAction = nullptr, *m_copyImageAction = nullptr; // enabled with a result
     QAction *m_exportWalkthroughAction = nullptr; // enabled with a result
+    QAction *m_exportAttributionAction = nullptr; // enabled with a result
+    AttributionPanel *m_attributionPanel = nullptr;
     WalkthroughWindow *m_walkthrough = nullptr; // View → Walkthrough
     QAction *m_saveModelAction = nullptr; // enabled with a model
     QActionGroup *m_colorMapActions = nullptr;

@@ -1,12 +1,11 @@
 #include "attribute_command.h"
 
+#include "model_options.h"
 #include "text_files.h"
-
-#include <attnviz/analysis/attribution.h>
-#include <attnviz/decoding/translate.h>
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -39,15 +38,20 @@ nlohmann::json finite(double v)
     return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
 }
 
+// Called with each sentence's translation and attribution (--image draws the figure).
+using SentenceHook = std::function<void(const TranslationResult &, const Attribution &)>;
+
 // One sentence: its JSON, and its rows added to the corpus means.
 nlohmann::json attributeOne(const Model &model, const std::string &sentence, const std::optional<std::string> &target,
-                            const AttributionOptions &options, Means &corpus)
+                            const AttributionOptions &options, Means &corpus, const SentenceHook &hook = {})
 {
     DecodeOptions decode;
     decode.target = target;
     const TranslationResult result = translate(model, sentence, decode);
     const Hypothesis &h = result.best();
     const Attribution a = attribute(model, result.sourceIds, h.targetIds, options);
+    if (hook)
+        hook(result, a);
     const int T = result.sourceLength();
     nlohmann::json j;
     j["sentence"] = sentence;
@@ -147,13 +151,17 @@ void printText(const nlohmann::json &j)
     }
 }
 
-int run(const ParsedCommand &command)
+int run(const ParsedCommand &command, const AttributionFigureWriter &writer, const std::string &unavailable)
 {
     const bool fromFile = command.has("input");
     if (fromFile == (command.positionals.size() == 1) || command.positionals.size() > 1)
         throw UsageError(fromFile ? "give either --input FILE or one SENTENCE, not both"
                                   : "give the SENTENCE (quote it), or --input FILE",
                          command.command);
+    if (fromFile && command.has("image"))
+        throw UsageError("--image draws one SENTENCE's figure; it does not go with --input", command.command);
+    if (!command.has("image") && (command.has("dpi") || command.has("title")))
+        throw UsageError("--dpi and --title go with --image FILE", command.command);
     if (fromFile && command.has("target"))
         throw UsageError("--target goes with a single SENTENCE; with --input, use --targets FILE", command.command);
     AttributionOptions options;
@@ -164,12 +172,35 @@ int run(const ParsedCommand &command)
                          command.command);
     options.steps = command.intValue("steps", 50, 1, 10000);
     const bool asJson = command.has("json");
-    const auto model = Model::fromFile(command.value("model"), WeightAccess::Map);
+    std::string image;
+    int dpi = 300;
+    if (command.has("image")) {
+        image = command.value("image");
+        const size_t dot = image.rfind('.');
+        std::string suffix = dot == std::string::npos ? std::string() : image.substr(dot + 1);
+        for (char &c : suffix)
+            c = char(std::tolower(static_cast<unsigned char>(c)));
+        if (suffix != "png" && suffix != "svg" && suffix != "pdf")
+            throw UsageError("--image FILE ends in .png, .svg or .pdf, not '" + image + "'", command.command);
+        dpi = command.intValue("dpi", 300, 72, 1200);
+        if (!writer)
+            throw std::runtime_error(unavailable.empty() ? "this build of attnviz-cli cannot draw figures" : unavailable);
+    }
+    const std::shared_ptr<const Model> model = loadModel(command); // and OpenNMT-py subword files
     Means corpus;
     if (!fromFile) {
         const std::optional<std::string> target =
             command.has("target") ? std::optional<std::string>(command.value("target")) : std::nullopt;
-        const nlohmann::json j = attributeOne(*model, command.positionals.front(), target, options, corpus);
+        const std::string &sentence = command.positionals.front();
+        SentenceHook hook;
+        if (!image.empty())
+            hook = [&](const TranslationResult &result, const Attribution &a) {
+                const int steps = options.method == AttributionMethod::IntegratedGradients ? options.steps : 0;
+                writer({*model, sentence, result, a, steps, image, dpi, command.has("title")});
+            };
+        const nlohmann::json j = attributeOne(*model, sentence, target, options, corpus, hook);
+        if (!image.empty())
+            std::cerr << image << ": the attribution figure\n";
         if (asJson)
             std::cout << j.dump() << '\n';
         else
@@ -219,19 +250,23 @@ int run(const ParsedCommand &command)
 
 } // namespace
 
-CommandSpec attributeCommand()
+CommandSpec attributeCommand(AttributionFigureWriter writer, std::string unavailable)
 {
+    auto runIt = [writer, unavailable](const ParsedCommand &command) { return run(command, writer, unavailable); };
     return {"attribute",
             "Attribute each output token to the source tokens, and measure how attention agrees.",
-            {{"model", "FILE", "Model file (.safetensors, .json) or a checkpoint attnviz opens", true},
+            withSubwordOptions({{"model", "FILE", "Model file (.safetensors, .json) or a checkpoint attnviz opens", true},
              {"method", "NAME", "occlusion, leave-one-out, gradient, input-x-gradient or integrated-gradients "
                                 "(the default)"},
              {"steps", "M", "Integrated gradients: steps of the Riemann sum (default 50)"},
              {"target", "TEXT", "Attribute this forced translation instead of the model's own"},
              {"input", "FILE", "Each line of FILE (JSON Lines with --json), then the corpus means"},
              {"targets", "FILE", "With --input: the forced translation of line n is line n of FILE"},
-             {"json", "", "One JSON object per sentence (and {\"corpus\": ...} last with --input)"}},
-            run,
+             {"json", "", "One JSON object per sentence (and {\"corpus\": ...} last with --input)"},
+             {"image", "FILE", "Also draw the attribution heatmap: FILE.png, FILE.svg or FILE.pdf (one SENTENCE)"},
+             {"dpi", "N", "--image png: pixels per inch at the figure's size in points (default 300, 72 to 1200)"},
+             {"title", "", "--image: the sentence and the model name above the figure"}}),
+            runIt,
             "SENTENCE"};
 }
 

@@ -33,14 +33,16 @@ FigureModule::FigureModule(int &argc, char **argv)
     if (!m_handle) {
         const char *why = ::dlerror();
         throw std::runtime_error("cannot load the figure module " + path + ": " + (why ? why : "unknown error")
-                                 + " (export's PNG, SVG and PDF and walkthrough need it; CSV and JSON do not)");
+                                 + " (export's PNG, SVG and PDF, walkthrough and attribute --image need it; CSV and JSON do not)");
     }
     const auto start = reinterpret_cast<StartFigures>(::dlsym(m_handle, "attnvizStartFigures"));
     m_finish = reinterpret_cast<FinishFigures>(::dlsym(m_handle, "attnvizFinishFigures"));
     m_walkthrough = reinterpret_cast<WriteWalkthrough>(::dlsym(m_handle, "attnvizWriteWalkthrough"));
-    if (!start || !m_finish || !m_walkthrough)
+    m_attribution = reinterpret_cast<WriteAttributionFigure>(::dlsym(m_handle, "attnvizWriteAttributionFigure"));
+    if (!start || !m_finish || !m_walkthrough || !m_attribution)
         throw std::runtime_error("the figure module " + path
-                                 + " has no attnvizStartFigures/attnvizFinishFigures/attnvizWriteWalkthrough");
+                                 + " has no attnvizStartFigures/attnvizFinishFigures/attnvizWriteWalkthrough/"
+                                   "attnvizWriteAttributionFigure");
     m_render = start(argc, argv);
 }
 

@@ -2,11 +2,14 @@
 #include "figure_renderer.h"
 
 #include <alignmentmodel.h>
+#include <attributionfigure.h>
+#include <exportwriter.h>
 #include <figureexport.h>
 #include <walkthroughexport.h>
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QGuiApplication>
 
 #include <unistd.h>
@@ -58,6 +61,28 @@ int writeWalkthroughForCli(const WalkthroughRequest &request)
     return int(frames.size());
 }
 
+void writeAttributionFigureForCli(const AttributionFigureRequest &request)
+{
+    const QString path = QString::fromStdString(request.out);
+    const auto format = figureFormatFromName(QFileInfo(path).suffix());
+    if (!format)
+        throw std::runtime_error(request.out + ": the attribution figure is .png, .svg or .pdf");
+    const AttributionView view = makeAttributionView(request.attribution, request.result, 0, request.steps);
+    AttributionFigureOptions options;
+    options.dpi = request.dpi;
+    if (request.title) {
+        const ModelConfig &config = request.model.config();
+        options.title = figureTitle(QString::fromStdString(request.sentence),
+                                    QString::fromStdString(config.name.empty() ? request.model.displayName() : config.name));
+    }
+    const QByteArray bytes = renderAttributionFigure(view, *format, options);
+    if (bytes.isEmpty())
+        throw std::runtime_error(request.out + ": the figure came out empty");
+    QString error;
+    if (!writeFileAtomically(path, bytes, &error))
+        throw std::runtime_error(error.toStdString());
+}
+
 } // namespace
 
 extern "C" {
@@ -80,6 +105,11 @@ __attribute__((visibility("default"))) RenderFigure attnvizStartFigures(int &arg
 __attribute__((visibility("default"))) int attnvizWriteWalkthrough(const WalkthroughRequest &request)
 {
     return writeWalkthroughForCli(request);
+}
+
+__attribute__((visibility("default"))) void attnvizWriteAttributionFigure(const AttributionFigureRequest &request)
+{
+    writeAttributionFigureForCli(request);
 }
 
 __attribute__((visibility("default"))) void attnvizFinishFigures()

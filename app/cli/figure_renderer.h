@@ -1,8 +1,9 @@
 // The figures of attnviz-cli export, drawn by the window's own renderer (ui/models), which needs
-// Qt Gui. They live in a module of their own, attnviz-cli-figures.so, loaded only by `export`,
+// Qt Gui. They live in a module of their own, attnviz-cli-figures.so, loaded only by `export`, `walkthrough` and `attribute --image`,
 // so that every other command starts without loading Qt (about 30 shared libraries).
 #pragma once
 
+#include "attribute_command.h"
 #include "export_command.h"
 #include "walkthrough_command.h"
 
@@ -18,6 +19,8 @@ using StartFigures = RenderFigure (*)(int &argc, char **argv);
 using FinishFigures = void (*)();
 // attnvizWriteWalkthrough: attnviz-cli walkthrough's pages (walkthrough_command.h).
 using WriteWalkthrough = int (*)(const WalkthroughRequest &);
+// attnvizWriteAttributionFigure: attnviz-cli attribute --image (attribute_command.h).
+using WriteAttributionFigure = void (*)(const AttributionFigureRequest &);
 
 // Loads the module from beside the executable (ATTNVIZ_FIGURES_MODULE_PATH, relative to it) and
 // starts it, on the main thread, before any figure is drawn. Throws std::runtime_error naming
@@ -32,12 +35,14 @@ public:
 
     FigureRenderer renderer() const { return m_render; }
     WalkthroughWriter walkthroughWriter() const { return m_walkthrough; }
+    AttributionFigureWriter attributionWriter() const { return m_attribution; }
 
 private:
     void *m_handle = nullptr;
     RenderFigure m_render = nullptr;
     FinishFigures m_finish = nullptr;
     WriteWalkthrough m_walkthrough = nullptr;
+    WriteAttributionFigure m_attribution = nullptr;
 };
 
 } // namespace attnviz::cli

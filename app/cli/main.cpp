@@ -57,6 +57,7 @@ int exportThreads()
 
 std::vector<attnviz::cli::CommandSpec> commands(const attnviz::cli::FigureRenderer &renderer,
                                                 const attnviz::cli::WalkthroughWriter &walkthrough,
+                                                const attnviz::cli::AttributionFigureWriter &attribution,
                                                 const std::string &figureError)
 {
     const std::vector<attnviz::cli::OptionSpec> infoOptions = attnviz::cli::withSubwordOptions(
@@ -70,7 +71,7 @@ std::vector<attnviz::cli::CommandSpec> commands(const attnviz::cli::FigureRender
         attnviz::cli::translateCommand(),
         attnviz::cli::tokenizeCommand(),
         attnviz::cli::alignCommand(),
-        attnviz::cli::attributeCommand(),
+        attnviz::cli::attributeCommand(attribution, figureError),
         attnviz::cli::importCommand(),
         attnviz::cli::exportCommand(renderer, exportThreads(), figureError),
         attnviz::cli::compareCommand(),
@@ -99,10 +100,24 @@ attnviz::cli::ProgramInfo programInfo()
 
 int main(int argc, char *argv[])
 {
-    // Only `export` and `walkthrough` load Qt (for their figures), on this thread, before any worker.
+    // Only `export`, `walkthrough` and `attribute --image` load Qt (for their figures), on this
+    // thread, before any worker.
     std::unique_ptr<attnviz::cli::FigureModule> figures;
     std::string figureError;
-    if (argc > 1 && (std::string(argv[1]) == "export" || std::string(argv[1]) == "walkthrough")) {
+    const auto drawsFigures = [&]() {
+        if (argc < 2)
+            return false;
+        const std::string command = argv[1];
+        if (command == "export" || command == "walkthrough")
+            return true;
+        if (command != "attribute")
+            return false;
+        for (int i = 2; i < argc; ++i)
+            if (std::string(argv[i]) == "--image" || std::string(argv[i]).rfind("--image=", 0) == 0)
+                return true;
+        return false;
+    };
+    if (drawsFigures()) {
         try {
             figures = std::make_unique<attnviz::cli::FigureModule>(argc, argv);
         } catch (const std::exception &error) {
@@ -112,7 +127,8 @@ int main(int argc, char *argv[])
     const attnviz::cli::FigureRenderer renderer = figures ? figures->renderer() : attnviz::cli::FigureRenderer();
     using namespace attnviz::cli;
     const WalkthroughWriter walkthrough = figures ? figures->walkthroughWriter() : WalkthroughWriter();
-    const std::vector<CommandSpec> specs = commands(renderer, walkthrough, figureError);
+    const AttributionFigureWriter attribution = figures ? figures->attributionWriter() : AttributionFigureWriter();
+    const std::vector<CommandSpec> specs = commands(renderer, walkthrough, attribution, figureError);
     // --manpage and --bash-completion are for the build (app/CMakeLists.txt), which installs
     // what they print; they are documented for packagers in docs/install.md.
     if (argc == 2 && std::string(argv[1]) == "--version") {

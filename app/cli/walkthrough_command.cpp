@@ -1,5 +1,7 @@
 #include "walkthrough_command.h"
 
+#include "model_options.h"
+
 #include <iostream>
 
 namespace attnviz::cli {
@@ -57,7 +59,7 @@ CommandSpec walkthroughCommand(WalkthroughWriter writer, std::string unavailable
         if (!writer)
             throw std::runtime_error(unavailable.empty() ? "this build of attnviz-cli cannot draw the walkthrough"
                                                          : unavailable);
-        const auto model = Model::fromFile(command.value("model"), WeightAccess::Map);
+        const std::shared_ptr<const Model> model = loadModel(command); // and OpenNMT-py subword files
         const std::string &sentence = command.positionals.front();
         const TranslationResult result = translate(*model, sentence, options);
         if (hypothesis >= static_cast<int>(result.hypotheses.size()))
@@ -75,7 +77,7 @@ CommandSpec walkthroughCommand(WalkthroughWriter writer, std::string unavailable
     return {"walkthrough",
             "Draw the decoder's four stages (encoder, scores and weights, context, output) of every output step of "
             "one sentence: a PDF page, a GIF frame or a PNG file per stage and step, for slides.",
-            {{"model", "FILE", "Model file (.safetensors, or .json)", true},
+            withSubwordOptions({{"model", "FILE", "Model file (.safetensors, .json) or a checkpoint attnviz opens", true},
              {"out", "PATH", "FILE.pdf (one 16:9 page each, text kept as text), FILE.gif (animated), or a folder "
                              "of PNG files (created if missing)",
               true},
@@ -83,7 +85,7 @@ CommandSpec walkthroughCommand(WalkthroughWriter writer, std::string unavailable
              {"beam", "K", "Beam search with K hypotheses"},
              {"hypothesis", "N", "With --beam: walk through hypothesis N (default 1, the best)"},
              {"top-k", "N", "The N most likely next words in the output stage (default 5, at most 50)"},
-             {"steps", "RANGE", "Only these output steps, from 1: 3, 2-4, 2- or -3 (default: all, EOS included)"}},
+             {"steps", "RANGE", "Only these output steps, from 1: 3, 2-4, 2- or -3 (default: all, EOS included)"}}),
             run,
             "SENTENCE"};
 }

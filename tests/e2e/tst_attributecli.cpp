@@ -4,6 +4,7 @@
 #include "clirunner.h"
 
 #include <QFile>
+#include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -135,6 +136,102 @@ private slots:
         r = runCli({QStringLiteral("attribute"), QStringLiteral("--model"), model});
         QCOMPARE(r.exitCode, 2);
         QVERIFY(r.err.contains(QStringLiteral("give the SENTENCE")));
+        r = runCli({QStringLiteral("attribute"), QStringLiteral("--model"), model, QStringLiteral("--image"),
+                    QStringLiteral("a.gif"), QStringLiteral("x")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("--image FILE ends in .png, .svg or .pdf, not 'a.gif'")), qPrintable(r.err));
+        r = runCli({QStringLiteral("attribute"), QStringLiteral("--model"), model, QStringLiteral("--image"),
+                    QStringLiteral("a.png"), QStringLiteral("--input"), model});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("does not go with --input")), qPrintable(r.err));
+        r = runCli({QStringLiteral("attribute"), QStringLiteral("--model"), model, QStringLiteral("--dpi"),
+                    QStringLiteral("150"), QStringLiteral("x")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("--dpi and --title go with --image FILE")), qPrintable(r.err));
+    }
+
+    // An OpenNMT-py checkpoint with its subword-nmt codes (--bpe-codes): attribute reads the
+    // pieces tokenize prints, through the same loading as translate (loadModel).
+    void openNmtSubwordOptions()
+    {
+        const QString model = QStringLiteral(ATTNVIZ_SOURCE_DIR "/tests/data/onmt/lstm-general-feed/model_step_100.pt");
+        const QString codes = QStringLiteral(ATTNVIZ_SOURCE_DIR "/tests/data/subword/codes.bpe");
+        const QString sentence = QStringLiteral("the lower newest .");
+        const RunResult pieces = runCli({QStringLiteral("tokenize"), QStringLiteral("--model"), model,
+                                         QStringLiteral("--bpe-codes"), codes, sentence});
+        QCOMPARE(pieces.exitCode, 0);
+        const QStringList expected = pieces.out.trimmed().split(QLatin1Char(' '));
+        QCOMPARE(expected.size(), 12); // t@@ h@@ e l@@ o@@ w@@ er n@@ e@@ w@@ est .: not the 4 words
+        RunResult r = runCli({QStringLiteral("attribute"), QStringLiteral("--model"), model, QStringLiteral("--bpe-codes"),
+                              codes, QStringLiteral("--method"), QStringLiteral("gradient"), QStringLiteral("--json"), sentence});
+        QCOMPARE(r.exitCode, 0);
+        QStringList tokens;
+        for (const QJsonValue &t : QJsonDocument::fromJson(r.out.toUtf8()).object()[QStringLiteral("source_tokens")].toArray())
+            tokens << t.toString();
+        // One column per piece (OpenNMT-py frames no EOS on the source); the tiny fixture's
+        // vocabulary knows few of them, so the others read <unk>.
+        QCOMPARE(tokens.size(), expected.size());
+        for (int i = 0; i < tokens.size(); ++i)
+            QVERIFY2(tokens[i] == expected[i] || tokens[i] == QStringLiteral("<unk>"), qPrintable(tokens[i]));
+        QCOMPARE(tokens[6], QStringLiteral("er"));
+        r = runCli({QStringLiteral("attribute"), QStringLiteral("--model"), model, QStringLiteral("--json"), sentence});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(QJsonDocument::fromJson(r.out.toUtf8()).object()[QStringLiteral("source_tokens")].toArray().size(), 4);
+        r = runCli({QStringLiteral("attribute"), QStringLiteral("--model"), model, QStringLiteral("--bpe-codes"),
+                    QStringLiteral("/nonexistent/codes.bpe"), sentence});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(QStringLiteral("/nonexistent/codes.bpe")), qPrintable(r.err));
+    }
+
+    // --image: the figure the window's Attribution tab exports, beside the JSON printed as usual.
+    void imageWritesTheFigure()
+    {
+        QTemporaryDir dir;
+        const QString model = QStringLiteral(ATTNVIZ_SOURCE_DIR "/sample_models/eng-fra-bahdanau.safetensors");
+        const auto run = [&](const QString &file, const QStringList &more) {
+            return runCli(QStringList{QStringLiteral("attribute"), QStringLiteral("--model"), model,
+                                      QStringLiteral("--method"), QStringLiteral("occlusion"), QStringLiteral("--image"),
+                                      dir.filePath(file)}
+                          + more + QStringList{QStringLiteral("i am cold .")});
+        };
+        RunResult r = run(QStringLiteral("a.png"), {QStringLiteral("--json")});
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(j[QStringLiteral("method")].toString(), QStringLiteral("occlusion")); // stdout is still the JSON
+        const QImage at300(dir.filePath(QStringLiteral("a.png")));
+        QVERIFY(!at300.isNull());
+        QCOMPARE(at300.dotsPerMeterX(), qRound(300 / 0.0254));
+        r = run(QStringLiteral("b.png"), {QStringLiteral("--dpi"), QStringLiteral("150")});
+        QCOMPARE(r.exitCode, 0);
+        const QImage at150(dir.filePath(QStringLiteral("b.png")));
+        // Sizes in points: half the pixels at half the dpi (to rounding).
+        QVERIFY2(std::abs(at300.width() - 2 * at150.width()) <= 3 && std::abs(at300.height() - 2 * at150.height()) <= 3,
+                 qPrintable(QStringLiteral("%1x%2 vs %3x%4").arg(at300.width()).arg(at300.height())
+                                .arg(at150.width()).arg(at150.height())));
+        // The grid has a column per source token and a row per output step.
+        const int columns = j[QStringLiteral("source_tokens")].toArray().size();
+        const int rows = j[QStringLiteral("target_tokens")].toArray().size();
+        QVERIFY(columns >= 4 && rows >= 2);
+        QVERIFY(at300.width() > columns * 24 * 300 / 72 && at300.height() > rows * 24 * 300 / 72);
+
+        r = run(QStringLiteral("c.svg"), {QStringLiteral("--title")});
+        QCOMPARE(r.exitCode, 0);
+        QFile svg(dir.filePath(QStringLiteral("c.svg")));
+        QVERIFY(svg.open(QIODevice::ReadOnly));
+        const QByteArray text = svg.readAll();
+        QVERIFY(text.contains("cold"));
+        QVERIFY(text.contains("occlusion"));
+        QVERIFY(text.contains("i am cold .")); // the title
+        r = run(QStringLiteral("d.pdf"), {});
+        QCOMPARE(r.exitCode, 0);
+        QFile pdf(dir.filePath(QStringLiteral("d.pdf")));
+        QVERIFY(pdf.open(QIODevice::ReadOnly));
+        QVERIFY(pdf.readAll().startsWith("%PDF-"));
+        // An unwritable place: a clear error, exit 1, nothing left.
+        r = runCli({QStringLiteral("attribute"), QStringLiteral("--model"), model, QStringLiteral("--image"),
+                    dir.filePath(QStringLiteral("missing/e.png")), QStringLiteral("i am cold .")});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(QStringLiteral("e.png")), qPrintable(r.err));
     }
 };
 

@@ -51,7 +51,28 @@ private slots:
     void stepRange();
     void errors();
     void helpListsTheCommand();
+    void openNmtSubwordOptions();
 };
+
+// The model is loaded as translate loads it (loadModel): an OpenNMT-py checkpoint with
+// --bpe-codes walks through the pieces; a missing codes file is named.
+void TestWalkthroughCli::openNmtSubwordOptions()
+{
+    QTemporaryDir dir;
+    const QString model = QStringLiteral(ATTNVIZ_SOURCE_DIR "/tests/data/onmt/lstm-general-feed/model_step_100.pt");
+    const QString codes = QStringLiteral(ATTNVIZ_SOURCE_DIR "/tests/data/subword/codes.bpe");
+    const QString out = dir.filePath(QStringLiteral("w.gif"));
+    RunResult r = runCli({QStringLiteral("walkthrough"), QStringLiteral("--model"), model, QStringLiteral("--bpe-codes"),
+                          codes, QStringLiteral("--steps"), QStringLiteral("1"), QStringLiteral("--out"), out,
+                          QStringLiteral("the lower newest .")});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.out.contains(QStringLiteral("4 pages (steps 1 to 1")), qPrintable(r.out));
+    QVERIFY(QFile::exists(out));
+    r = runCli({QStringLiteral("walkthrough"), QStringLiteral("--model"), model, QStringLiteral("--bpe-codes"),
+                QStringLiteral("/nonexistent/codes.bpe"), QStringLiteral("--out"), out, QStringLiteral("the lower .")});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains(QStringLiteral("/nonexistent/codes.bpe")), qPrintable(r.err));
+}
 
 void TestWalkthroughCli::pdfHasStagesTimesSteps_data()
 {

@@ -229,6 +229,13 @@ private slots:
         QVERIFY(std::abs(r.spearman - 4.5 / std::sqrt(4.5 * 5.0)) < 1e-12);
         // 5 concordant pairs, 0 discordant, 1 tie in alpha only: 5 / sqrt(5 * 6)
         QVERIFY(std::abs(r.kendall - 5 / std::sqrt(30.0)) < 1e-12);
+
+        // An all-zero attribution row counts as uniform: JSD((1 0), (½ ½)) = ¾ ln(4/3), the
+        // value analysis/compare.h's jensenShannon gives (the one implementation).
+        Eigen::VectorXd a2(2), b2(2);
+        a2 << 1, 0;
+        b2 << 0, 0;
+        QVERIFY(std::abs(rowAgreement(a2, b2).jsd - 0.75 * std::log(4.0 / 3.0)) < 1e-15);
     }
 
     void refusals()

@@ -78,6 +78,12 @@ void TestCompare::jensenShannonByHand()
     QCOMPARE(attnviz::jensenShannon(p, q), attnviz::jensenShannon(q, p));
     QCOMPARE(attnviz::jensenShannon(p, p), 0.0);
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, attnviz::jensenShannon(p, row({1, 0})));
+    // The double rows (attribution's rowAgreement calls this one): the same value, to double precision.
+    Eigen::VectorXd pd(2), qd(2);
+    pd << 0.5, 0.5;
+    qd << 1, 0;
+    QVERIFY(std::abs(attnviz::jensenShannon(pd, qd) - 0.75 * std::log(4.0 / 3.0)) < 1e-15);
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, attnviz::jensenShannon(pd, Eigen::VectorXd(Eigen::VectorXd::Ones(3))));
 }
 
 void TestCompare::entropyAndArgmaxByHand()

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <QElapsedTimer>
 #include <QTest>
 
 #include <algorithm>
@@ -657,10 +658,17 @@ private slots:
         const TorchFile file = TorchFile::open(ATTNVIZ_TEST_DATA_DIR "/chatbot/dot-2layers/1_checkpoint.tar");
         QVERIFY(isChatbotCheckpoint(file));
         QVERIFY(!isOnmtCheckpoint(file));
-        // The same weights with a voc_dict that lacks a word: the id is named.
+        // The same weights with a voc_dict that lacks a word: the counts are named.
         QCOMPARE(errorOf([] { openModel(ATTNVIZ_TEST_DATA_DIR "/chatbot/bad-voc.tar"); }),
-                 std::string(ATTNVIZ_TEST_DATA_DIR "/chatbot/bad-voc.tar: voc_dict['index2word'] has no word for id 5 "
-                             "(num_words is 19)"));
+                 std::string(ATTNVIZ_TEST_DATA_DIR "/chatbot/bad-voc.tar: voc_dict['index2word'] has 18 words but "
+                             "num_words is 19"));
+        // A fuzzed num_words (2^24) over 19 words: refused before 2^24 strings are allocated, at once.
+        QElapsedTimer timer;
+        timer.start();
+        QCOMPARE(errorOf([] { openModel(ATTNVIZ_TEST_DATA_DIR "/chatbot/huge-voc.tar"); }),
+                 std::string(ATTNVIZ_TEST_DATA_DIR "/chatbot/huge-voc.tar: voc_dict['index2word'] has 19 words but "
+                             "num_words is 16777216"));
+        QVERIFY2(timer.elapsed() < 2000, qPrintable(QString::number(timer.elapsed())));
         const TorchFile onmt = TorchFile::open(ATTNVIZ_TEST_DATA_DIR "/onmt/brnn-gru-dot-bridge/model_step_200.pt");
         QVERIFY(!isChatbotCheckpoint(onmt));
         QVERIFY(errorOf([&] { chatbotModel(onmt, "x.tar"); }).find("x.tar") != std::string::npos);

@@ -1,6 +1,8 @@
 // The Attribution tab (issue #20): computed only while shown, on a worker thread, with the
 // engine's values for the selected output; cached per method; the figures in its status line.
+#include "attributionfigure.h"
 #include "attributionmodel.h"
+#include "colormap.h"
 #include "attributionview.h"
 #include "mainwindow.h"
 #include "showtranslation.h"
@@ -11,6 +13,10 @@
 #include <attnviz/analysis/attribution.h>
 
 #include <QComboBox>
+#include <QFile>
+#include <QImage>
+#include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QLabel>
 #include <QTabWidget>
 #include <QTest>
@@ -22,6 +28,23 @@ namespace {
 const QString bahdanauModelPath = QStringLiteral(ATTNVIZ_SOURCE_DIR "/sample_models/eng-fra-bahdanau.safetensors");
 
 using attnviz::test::showTranslation;
+
+// Whether some pixel of the image has exactly this colour.
+bool hasPixel(const QImage &image, QColor color)
+{
+    const QRgb wanted = color.rgb();
+    for (int y = 0; y < image.height(); ++y)
+        for (int x = 0; x < image.width(); ++x)
+            if ((image.pixel(x, y) | 0xff000000u) == (wanted | 0xff000000u))
+                return true;
+    return false;
+}
+
+QByteArray readAll(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
 
 } // namespace
 
@@ -80,6 +103,73 @@ private slots:
         QVERIFY(model->waitForComputed());
         QVERIFY(model->current() != view);
         QCOMPARE(model->current()->sourceTokens, window.selection()->pieceOutput().result->sourceTokens);
+    }
+
+    // The figure (File → Export attribution…, the tab's Export…): PNG at its size in points at
+    // the dpi, the scale's ends in the cells that reach them, SVG and PDF with the tokens as text.
+    void exportsTheFigureInEveryFormat()
+    {
+        test::IsolatedSettings settings;
+        MainWindow window;
+        window.resize(1200, 800);
+        window.show();
+        QVERIFY(showTranslation(window, bahdanauModelPath, QStringLiteral("i am cold .")));
+        AttributionPanel *panel = window.attributionPanel();
+        QTemporaryDir dir;
+        QString error;
+        QVERIFY(!panel->exportFigure(dir.filePath(QStringLiteral("early.png")), 300, {}, &error));
+        QVERIFY2(error.contains(QStringLiteral("translate")) || error.contains(QStringLiteral("computed")), qPrintable(error));
+        QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("early.png"))));
+
+        // Asked before it is computed (the tab hidden): written once it is.
+        QSignalSpy exported(panel, &AttributionPanel::exported);
+        window.findChild<QTabWidget *>()->setCurrentWidget(panel);
+        panel->requestExport(dir.filePath(QStringLiteral("ig.png")), 150, QStringLiteral("i am cold ."));
+        QVERIFY(panel->model()->waitForComputed());
+        QTRY_COMPARE(exported.count(), 1);
+        QVERIFY(!panel->hasPendingExport());
+        const AttributionView &view = *panel->model()->current();
+        QImage png = QImage::fromData(readAll(dir.filePath(QStringLiteral("ig.png"))), "PNG");
+        QVERIFY(!png.isNull());
+        QCOMPARE(png.dotsPerMeterX(), qRound(150 / 0.0254));
+        QImage probe(1, 1, QImage::Format_ARGB32);
+        probe.setDotsPerMeterX(png.dotsPerMeterX());
+        probe.setDotsPerMeterY(png.dotsPerMeterY());
+        AttributionFigureOptions options;
+        options.title = QStringLiteral("i am cold .");
+        const QSizeF size = attributionFigureSize(view, options, &probe);
+        QCOMPARE(png.size(), QSize(int(std::ceil(size.width())), int(std::ceil(size.height()))));
+        // Integrated gradients is signed: the largest |value| is a full red or blue cell.
+        const double bound = attributionBound(view);
+        QVERIFY(bound > 0);
+        Eigen::Index i = 0, j = 0;
+        view.attribution.values.cwiseAbs().maxCoeff(&i, &j);
+        const double sign = view.attribution.values(i, j) > 0 ? 1 : -1;
+        QVERIFY(hasPixel(png, divergingColor(sign)));
+        QVERIFY(!hasPixel(png, colorMapColor(ColorMap::Viridis, 1.0)));
+
+        // SVG and PDF: vector, with the tokens and the method as text.
+        QVERIFY2(panel->exportFigure(dir.filePath(QStringLiteral("ig.svg")), 300, {}, &error), qPrintable(error));
+        const QByteArray svg = readAll(dir.filePath(QStringLiteral("ig.svg")));
+        QVERIFY(svg.startsWith("<?xml"));
+        QVERIFY(svg.contains("cold"));
+        QVERIFY(svg.contains("integrated-gradients"));
+        QVERIFY2(panel->exportFigure(dir.filePath(QStringLiteral("ig.pdf")), 300, {}, &error), qPrintable(error));
+        QVERIFY(readAll(dir.filePath(QStringLiteral("ig.pdf"))).startsWith("%PDF-"));
+        QVERIFY(!panel->exportFigure(dir.filePath(QStringLiteral("ig.csv")), 300, {}, &error));
+        QVERIFY2(error.contains(QStringLiteral("PNG, SVG or PDF")), qPrintable(error));
+
+        // The gradient norm is unsigned: viridis, its largest value the scale's top.
+        auto *method = panel->findChild<QComboBox *>(QStringLiteral("attributionMethod"));
+        method->setCurrentIndex(method->findText(QStringLiteral("gradient")));
+        QVERIFY(panel->model()->waitForComputed());
+        QVERIFY2(panel->exportFigure(dir.filePath(QStringLiteral("gradient.png")), 300, {}, &error), qPrintable(error));
+        png = QImage::fromData(readAll(dir.filePath(QStringLiteral("gradient.png"))), "PNG");
+        QVERIFY(hasPixel(png, colorMapColor(ColorMap::Viridis, 1.0)));
+        QVERIFY(!hasPixel(png, divergingColor(1.0)));
+        QCOMPARE(attributionMethodText(*panel->model()->current()), QStringLiteral("gradient"));
+        QCOMPARE(attributionMethodText(view), QStringLiteral("integrated-gradients, 50 steps"));
+        QVERIFY(attributionSummary(view).startsWith(QStringLiteral("Agreement with attention: Spearman ")));
     }
 };
 

@@ -54,6 +54,7 @@ private slots:
     void importedModelTranslatesLikePyTorchAndSaves();
     void toolkitCheckpointsNeedNoVocabularies_data();
     void toolkitCheckpointsNeedNoVocabularies();
+    void openNmtSubwordFiles();
 
 private:
     attnviz::test::IsolatedSettings m_settings;
@@ -182,6 +183,58 @@ void TestImportDialog::toolkitCheckpointsNeedNoVocabularies()
     // Back to a tutorial file: the vocabularies are asked for again.
     dialog.checkpointEdit()->setText(torchDir + QStringLiteral("/saved/general-checkpoint.tar"));
     QVERIFY(dialog.sourceVocabEdit()->isEnabled());
+}
+
+// An OpenNMT-py checkpoint keeps no transform: the dialog's subword rows (the CLI's
+// --bpe-codes, --sentencepiece, --target-*) are enabled for it alone, and the imported model
+// embeds the files, as attnviz-cli import does.
+void TestImportDialog::openNmtSubwordFiles()
+{
+    const QString data = QStringLiteral(ATTNVIZ_TEST_DATA_DIR);
+    const QString path = data + QStringLiteral("/onmt/lstm-general-feed/model_step_100.pt");
+    const QString codes = data + QStringLiteral("/subword/codes.bpe");
+    const QString spm = data + QStringLiteral("/subword/joey/spm-bpe-identity.model");
+    ImportDialog dialog;
+    QVERIFY(!dialog.bpeCodesEdit()->isEnabled()); // nothing chosen yet
+    dialog.oneFileButton()->setChecked(true);
+    // A path typed a letter at a time names no file at first: said, not thrown (it was).
+    dialog.checkpointEdit()->setText(QStringLiteral("/w"));
+    QVERIFY2(dialog.previewText().startsWith(QStringLiteral("Not recognised: /w")), qPrintable(dialog.previewText()));
+    dialog.checkpointEdit()->setText(data + QStringLiteral("/chatbot/general-1layer/1_checkpoint.tar"));
+    QVERIFY(!dialog.bpeCodesEdit()->isEnabled()); // the chatbot tutorial has no subwords
+    dialog.checkpointEdit()->setText(path);
+    QVERIFY(dialog.bpeCodesEdit()->isEnabled());
+    QVERIFY(dialog.targetSentencePieceEdit()->isEnabled());
+    QVERIFY2(!dialog.previewText().contains(QStringLiteral("Subwords")), qPrintable(dialog.previewText()));
+
+    dialog.bpeCodesEdit()->setText(codes);
+    dialog.targetSentencePieceEdit()->setText(spm);
+    QVERIFY2(dialog.previewText().contains(QStringLiteral("Subwords: source BPE codes, target SentencePiece.")),
+             qPrintable(dialog.previewText()));
+    QCOMPARE(QString::fromStdString(dialog.subwordFiles().bpeCodes), codes);
+    QVERIFY2(dialog.runImport(), qPrintable(dialog.errorText()));
+    attnviz::ImportOptions options;
+    options.subwords.bpeCodes = codes.toStdString();
+    options.subwords.targetSentencePiece = spm.toStdString();
+    const attnviz::ModelFile expected = attnviz::openModel(path.toStdString(), options).model;
+    QVERIFY(dialog.model()->tokenizer && expected.tokenizer);
+    QVERIFY(dialog.model()->tokenizer->source.codes == expected.tokenizer->source.codes);
+    QVERIFY(!dialog.model()->tokenizer->source.codes.empty());
+    QVERIFY(dialog.model()->tokenizer->target.sentencePieceModel == expected.tokenizer->target.sentencePieceModel);
+
+    // Two on the source side: refused with the CLI's message, and the dialog stays open.
+    dialog.sentencePieceEdit()->setText(spm);
+    QVERIFY(!dialog.runImport());
+    QVERIFY2(dialog.errorText().contains(QStringLiteral("--bpe-codes and --sentencepiece")), qPrintable(dialog.errorText()));
+    // A missing file is named.
+    dialog.sentencePieceEdit()->clear();
+    dialog.bpeCodesEdit()->setText(QStringLiteral("/nonexistent/codes.bpe"));
+    QVERIFY(!dialog.runImport());
+    QVERIFY2(dialog.errorText().contains(QStringLiteral("/nonexistent/codes.bpe")), qPrintable(dialog.errorText()));
+    // Another toolkit: the rows are disabled and not used.
+    dialog.checkpointEdit()->setText(data + QStringLiteral("/joey/gru-bahdanau-bridge"));
+    QVERIFY(!dialog.bpeCodesEdit()->isEnabled());
+    QVERIFY(dialog.subwordFiles().empty());
 }
 
 QTEST_MAIN(TestImportDialog)

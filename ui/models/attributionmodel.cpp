@@ -13,6 +13,35 @@
 
 namespace attnviz {
 
+AttributionView makeAttributionView(Attribution attribution, const TranslationResult &result, int hypothesis,
+                                    int steps)
+{
+    AttributionView view;
+    view.attribution = std::move(attribution);
+    view.steps = steps;
+    const Hypothesis &h = result.hypotheses.at(size_t(hypothesis));
+    const int T = result.sourceLength();
+    double top1 = 0;
+    for (int i = 0; i < h.steps(); ++i) {
+        Eigen::VectorXd alpha(T), values(T);
+        for (int k = 0; k < T; ++k) {
+            alpha[k] = h.attention(i, k);
+            const double v = view.attribution.values(i, k);
+            values[k] = std::isfinite(v) ? v : 0.0;
+        }
+        const RowAgreement r = rowAgreement(alpha, values);
+        view.rows.push_back(r);
+        view.mean.spearman += r.spearman / h.steps();
+        view.mean.kendall += r.kendall / h.steps();
+        view.mean.jsd += r.jsd / h.steps();
+        top1 += r.top1 ? 1.0 / h.steps() : 0.0;
+    }
+    view.meanTop1 = top1;
+    view.sourceTokens = result.sourceTokens;
+    view.targetTokens = h.targetTokens;
+    return view;
+}
+
 AttributionModel::AttributionModel(ResultSelection *selection, QObject *parent)
     : QObject(parent)
     , m_selection(selection)
@@ -104,35 +133,16 @@ void AttributionModel::start(const Key &key)
     m_progress = 0;
     m_worker = std::make_unique<std::thread>([self, job, model, result, index, options] {
         auto view = std::make_shared<AttributionView>();
-        const Hypothesis &h = result->hypotheses[size_t(index)];
         try {
-            view->attribution = attribute(*model, result->sourceIds, h.targetIds, options);
+            view->attribution = attribute(*model, result->sourceIds, result->hypotheses[size_t(index)].targetIds, options);
         } catch (const std::exception &) {
             view.reset();
         }
-        if (view && !view->attribution.cancelled) {
-            const int T = result->sourceLength();
-            double top1 = 0;
-            for (int i = 0; i < h.steps(); ++i) {
-                Eigen::VectorXd alpha(T), values(T);
-                for (int k = 0; k < T; ++k) {
-                    alpha[k] = h.attention(i, k);
-                    const double v = view->attribution.values(i, k);
-                    values[k] = std::isfinite(v) ? v : 0.0;
-                }
-                const RowAgreement r = rowAgreement(alpha, values);
-                view->rows.push_back(r);
-                view->mean.spearman += r.spearman / h.steps();
-                view->mean.kendall += r.kendall / h.steps();
-                view->mean.jsd += r.jsd / h.steps();
-                top1 += r.top1 ? 1.0 / h.steps() : 0.0;
-            }
-            view->meanTop1 = top1;
-            view->sourceTokens = result->sourceTokens;
-            view->targetTokens = h.targetTokens;
-        } else {
+        if (view && !view->attribution.cancelled)
+            *view = makeAttributionView(std::move(view->attribution), *result, index,
+                                        options.method == AttributionMethod::IntegratedGradients ? options.steps : 0);
+        else
             view.reset();
-        }
         QMetaObject::invokeMethod(
             QCoreApplication::instance(), [self, job, view] {
                 if (self)

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <attnviz/analysis/attribution.h>
+#include <attnviz/decoding/translate.h>
 
 #include <QObject>
 
@@ -26,7 +27,14 @@ struct AttributionView
     RowAgreement mean;              // the means (top1: share of rows, as 0 or 1 each)
     double meanTop1 = 0;
     std::vector<std::string> sourceTokens, targetTokens; // pieces, as attributed
+    int steps = 0; // integrated gradients: the Riemann sum's steps; 0 for the other methods
 };
+
+// The view of an attribution of result's hypothesis `hypothesis`: its rows' agreement with that
+// hypothesis' attention and their means. The window's worker and attnviz-cli attribute --image
+// both make it here.
+AttributionView makeAttributionView(Attribution attribution, const TranslationResult &result, int hypothesis,
+                                    int steps);
 
 class AttributionModel : public QObject
 {

@@ -14,18 +14,6 @@ namespace {
 
 constexpr double marginPoints = 8, gapPoints = 18, cellPoints = 20, barPoints = 10;
 
-QFont captionFont()
-{
-    QFont font(QStringLiteral("DejaVu Sans"));
-    font.setPointSizeF(10);
-    return font;
-}
-
-QString signedNumber(double value, int decimals)
-{
-    return (value < 0 ? QStringLiteral("\u2212") : QString()) + QString::number(std::abs(value), 'f', decimals);
-}
-
 // Where each part goes, in device pixels.
 struct Layout
 {
@@ -39,7 +27,7 @@ struct Layout
         cell = cellPoints * unit;
         font = AlignmentStyle::defaultFont();
         const QFontMetricsF labels(font, const_cast<QPaintDevice *>(device));
-        const QFontMetricsF caption(captionFont(), const_cast<QPaintDevice *>(device));
+        const QFontMetricsF caption(figureCaptionFont(), const_cast<QPaintDevice *>(device));
         captionHeight = std::ceil(caption.lineSpacing() + 4 * unit);
         const ModelComparison &c = figure.comparison();
         for (const std::string &token : c.targetTokens)
@@ -48,7 +36,7 @@ struct Layout
             columnLabelHeight = std::max(columnLabelHeight, labels.horizontalAdvance(QString::fromStdString(token)));
         rowLabelWidth += 4 * unit;
         columnLabelHeight += 4 * unit;
-        const double barLabel = labels.horizontalAdvance(signedNumber(-1, 2)) + 4 * unit;
+        const double barLabel = labels.horizontalAdvance(figureNumber(-1, 2)) + 4 * unit;
         diffWidth = rowLabelWidth + cell * double(c.sourceTokens.size()) + gap / 2 + barPoints * unit + barLabel;
         diffHeight = columnLabelHeight + cell * double(c.targetTokens.size());
         summaryHeight = std::ceil(caption.lineSpacing() + 6 * unit);
@@ -100,7 +88,7 @@ void ComparisonFigure::paint(QPainter &painter, const QPaintDevice *device) cons
     const double top = l.margin + l.captionHeight;
     const double xB = l.margin + l.a.size().width() + l.gap;
     const double xD = xB + l.b.size().width() + l.gap;
-    painter.setFont(captionFont());
+    painter.setFont(figureCaptionFont());
     const auto caption = [&](double x, double w, const QString &text) {
         painter.drawText(QRectF(x, l.margin, w, l.captionHeight), Qt::AlignLeft | Qt::AlignTop,
                          painter.fontMetrics().elidedText(text, Qt::ElideRight, int(w)));
@@ -154,9 +142,9 @@ void ComparisonFigure::paint(QPainter &painter, const QPaintDevice *device) cons
     painter.drawText(QRectF(labelX, bar.center().y() - h / 2, 60 * l.unit, h), Qt::AlignLeft | Qt::AlignVCenter,
                      QStringLiteral("0"));
     painter.drawText(QRectF(labelX, bar.bottom() - h, 60 * l.unit, h), Qt::AlignLeft | Qt::AlignBottom,
-                     signedNumber(-m_bound, 1));
+                     figureNumber(-m_bound, 1));
 
-    painter.setFont(captionFont());
+    painter.setFont(figureCaptionFont());
     painter.drawText(QRectF(l.margin, l.height - l.margin - l.summaryHeight, l.width - 2 * l.margin, l.summaryHeight),
                      Qt::AlignLeft | Qt::AlignBottom, comparisonSummary(c));
 }
@@ -170,7 +158,7 @@ QString comparisonSummary(const ModelComparison &c)
         .arg(QString::number(c.rows.meanJsd, 'f', 3))
         .arg(agreeing)
         .arg(c.rows.agreement.size())
-        .arg(signedNumber(c.logProbA, 2), signedNumber(c.logProbB, 2));
+        .arg(figureNumber(c.logProbA, 2), figureNumber(c.logProbB, 2));
 }
 
 QByteArray renderComparisonFigure(const ComparisonFigure &figure, FigureFormat format, int dpi)

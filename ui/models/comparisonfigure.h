@@ -45,7 +45,7 @@ private:
     double m_bound = 0.1;
 };
 
-// "mean JSD 0.081 nats · agreement 4/4 · log p A −0.00, B −0.48"
+// "mean JSD 0.081 nats · agreement 4/4 · log p A 0.00, B −0.48"
 QString comparisonSummary(const ModelComparison &comparison);
 
 QByteArray renderComparisonFigure(const ComparisonFigure &figure, FigureFormat format, int dpi = defaultFigureDpi);

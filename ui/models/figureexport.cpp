@@ -104,6 +104,20 @@ void setDpi(QImage &image, double dpi)
 
 } // namespace
 
+QFont figureCaptionFont()
+{
+    QFont font(QStringLiteral("DejaVu Sans"));
+    font.setPointSizeF(10);
+    return font;
+}
+
+QString figureNumber(double value, int decimals)
+{
+    const QString digits = QString::number(std::abs(value), 'f', decimals);
+    const bool zero = digits.count(QLatin1Char('0')) + 1 == digits.size();
+    return (value < 0 && !zero ? QStringLiteral("\u2212") : QString()) + digits;
+}
+
 QString figureTitle(const QString &sentence, const QString &modelName)
 {
     return sentence + QStringLiteral("  \u2014  ") + modelName;

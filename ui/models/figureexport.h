@@ -9,6 +9,7 @@
 #include "colormap.h"
 
 #include <QByteArray>
+#include <QFont>
 #include <QImage>
 #include <QString>
 #include <QStringList>
@@ -39,6 +40,11 @@ struct FigureOptions
 
 // The title the window and attnviz-cli export give a figure: "the sentence  —  model name".
 QString figureTitle(const QString &sentence, const QString &modelName);
+
+// The captions of the comparison and attribution figures: DejaVu Sans, 10 pt.
+QFont figureCaptionFont();
+// A number as the figures print it: the minus sign of type (U+2212), none for what rounds to zero.
+QString figureNumber(double value, int decimals);
 
 // "png", "svg", "pdf" (any case); nullopt for anything else.
 std::optional<FigureFormat> figureFormatFromName(const QString &name);

@@ -1,10 +1,13 @@
 #include "attributionview.h"
 
+#include "attributionfigure.h"
 #include "attributionmodel.h"
+#include "exportwriter.h"
 #include "colormap.h"
 #include "resultselection.h"
 
 #include <QComboBox>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPainter>
@@ -123,6 +126,7 @@ void AttributionCanvas::paintEvent(QPaintEvent *)
 AttributionPanel::AttributionPanel(ResultSelection *selection, QWidget *parent)
     : QWidget(parent)
     , m_model(new AttributionModel(selection, this))
+    , m_selection(selection)
 {
     setObjectName(QStringLiteral("attribution"));
     m_method = new QComboBox(this);
@@ -141,6 +145,10 @@ AttributionPanel::AttributionPanel(ResultSelection *selection, QWidget *parent)
     m_status->setObjectName(QStringLiteral("attributionStatus"));
     m_status->setWordWrap(true);
     m_cancel = new QPushButton(tr("Cancel"), this);
+    m_export = new QPushButton(tr("Ex&port…"), this);
+    m_export->setObjectName(QStringLiteral("attributionExport"));
+    m_export->setToolTip(tr("This attribution heatmap as a figure: PNG, SVG or PDF (File → Export attribution…)"));
+    m_export->setEnabled(false);
     auto *methodLabel = new QLabel(tr("&Method:"), this);
     methodLabel->setBuddy(m_method);
     auto *bar = new QHBoxLayout;
@@ -149,6 +157,7 @@ AttributionPanel::AttributionPanel(ResultSelection *selection, QWidget *parent)
     bar->addWidget(m_steps);
     bar->addWidget(m_cancel);
     bar->addStretch(1);
+    bar->addWidget(m_export);
     m_canvas = new AttributionCanvas(m_model, this);
     auto *scroll = new QScrollArea(this);
     scroll->setWidget(m_canvas);
@@ -163,6 +172,8 @@ AttributionPanel::AttributionPanel(ResultSelection *selection, QWidget *parent)
     connect(m_steps, &QSpinBox::valueChanged, m_model, &AttributionModel::setSteps);
     connect(m_cancel, &QPushButton::clicked, m_model, &AttributionModel::cancel);
     connect(m_model, &AttributionModel::changed, this, &AttributionPanel::update);
+    connect(m_model, &AttributionModel::changed, this, &AttributionPanel::writePendingExport);
+    connect(m_export, &QPushButton::clicked, this, &AttributionPanel::exportRequested);
     connect(m_model, &AttributionModel::progressChanged, this, &AttributionPanel::update);
     update();
 }
@@ -172,11 +183,67 @@ QString AttributionPanel::summaryText() const
     return m_status->text();
 }
 
+bool AttributionPanel::exportFigure(const QString &path, int pngDpi, const QString &title, QString *error) const
+{
+    const AttributionView *view = m_model->current();
+    if (!view) {
+        *error = m_model->isComputing() ? tr("The attribution is still being computed.")
+                                        : tr("There is no attribution to export: translate a sentence first.");
+        return false;
+    }
+    const auto format = figureFormatFromName(QFileInfo(path).suffix());
+    if (!format) {
+        *error = tr("%1: the attribution figure is PNG, SVG or PDF (.png, .svg, .pdf).").arg(path);
+        return false;
+    }
+    AttributionFigureOptions options;
+    options.dpi = pngDpi;
+    options.title = title;
+    const QByteArray bytes = renderAttributionFigure(*view, *format, options);
+    if (bytes.isEmpty()) {
+        *error = tr("%1: the figure came out empty.").arg(path);
+        return false;
+    }
+    return writeFileAtomically(path, bytes, error);
+}
+
+void AttributionPanel::requestExport(const QString &path, int pngDpi, const QString &title)
+{
+    m_pending = PendingExport{path, title, pngDpi, m_selection->pieceOutput().serial};
+    writePendingExport();
+    if (m_pending)
+        m_status->setText(m_status->text() + QLatin1Char(' ')
+                          + tr("It will be exported to %1 when it is computed.").arg(QFileInfo(path).fileName()));
+}
+
+void AttributionPanel::writePendingExport()
+{
+    if (!m_pending)
+        return;
+    if (m_pending->serial != m_selection->pieceOutput().serial) {
+        m_pending.reset(); // a new sentence: the figure asked for is gone
+        return;
+    }
+    if (!m_model->current()) {
+        if (!m_model->isComputing() && m_model->isActive())
+            m_pending.reset(); // cancelled, or nothing to attribute; hidden, it waits to be shown
+        return;
+    }
+    const PendingExport pending = *m_pending;
+    m_pending.reset();
+    QString error;
+    if (exportFigure(pending.path, pending.dpi, pending.title, &error))
+        emit exported(pending.path);
+    else
+        emit exportFailed(error);
+}
+
 void AttributionPanel::update()
 {
     m_steps->setEnabled(m_model->method() == AttributionMethod::IntegratedGradients);
     m_cancel->setVisible(m_model->isComputing());
     const AttributionView *view = m_model->current();
+    m_export->setEnabled(view != nullptr);
     if (m_model->isComputing()) {
         m_status->setText(tr("Computing %1… %2%").arg(QString::fromLatin1(attributionMethodName(m_model->method())))
                               .arg(int(100 * m_model->progress())));

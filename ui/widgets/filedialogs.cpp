@@ -38,26 +38,40 @@ QString saveModel(QWidget *parent, const QString &directory)
     return path;
 }
 
-std::optional<ExportTarget> exportAlignment(QWidget *parent, const QString &directory)
+namespace {
+
+// A figure's file: PNG at three resolutions, SVG, PDF, then `more` (types of numbers).
+std::optional<ExportTarget> askFigureFile(QWidget *parent, const QString &title, const QString &startPath,
+                                          const QStringList &more)
 {
-    const QStringList filters = {tr("PNG image, %1 dpi: print (*.png)").arg(defaultFigureDpi),
-                                 tr("PNG image, 150 dpi: screen (*.png)"),
-                                 tr("PNG image, 600 dpi (*.png)"),
-                                 tr("SVG vector image (*.svg)"),
-                                 tr("PDF document (*.pdf)"),
-                                 tr("CSV: the matrix (*.csv)"),
-                                 tr("JSON: everything attnviz-cli prints (*.json)")};
+    const QStringList filters = QStringList{tr("PNG image, %1 dpi: print (*.png)").arg(defaultFigureDpi),
+                                            tr("PNG image, 150 dpi: screen (*.png)"),
+                                            tr("PNG image, 600 dpi (*.png)"),
+                                            tr("SVG vector image (*.svg)"),
+                                            tr("PDF document (*.pdf)")}
+                                + more;
     QString filter = filters.front();
     ExportTarget target;
-    target.path = QFileDialog::getSaveFileName(parent, tr("Export alignment"),
-                                               directory + QStringLiteral("/alignment.png"),
-                                               filters.join(QStringLiteral(";;")), &filter);
+    target.path = QFileDialog::getSaveFileName(parent, title, startPath, filters.join(QStringLiteral(";;")), &filter);
     if (target.path.isEmpty())
         return std::nullopt;
     if (QFileInfo(target.path).suffix().isEmpty()) // the chosen filter gives the extension
         target.path += QLatin1Char('.') + filter.section(QStringLiteral("(*."), 1).chopped(1);
     target.pngDpi = filter == filters[1] ? 150 : filter == filters[2] ? 600 : defaultFigureDpi;
     return target;
+}
+
+} // namespace
+
+std::optional<ExportTarget> exportAlignment(QWidget *parent, const QString &directory)
+{
+    return askFigureFile(parent, tr("Export alignment"), directory + QStringLiteral("/alignment.png"),
+                         {tr("CSV: the matrix (*.csv)"), tr("JSON: everything attnviz-cli prints (*.json)")});
+}
+
+std::optional<ExportTarget> exportAttribution(QWidget *parent, const QString &directory)
+{
+    return askFigureFile(parent, tr("Export attribution"), directory + QStringLiteral("/attribution.png"), {});
 }
 
 QString exportWalkthrough(QWidget *parent, const QString &directory)

@@ -26,6 +26,8 @@ struct ExportTarget
     int pngDpi = defaultFigureDpi;
 };
 std::optional<ExportTarget> exportAlignment(QWidget *parent, const QString &directory);
+// File → Export attribution: the figure only (PNG at three resolutions, SVG, PDF).
+std::optional<ExportTarget> exportAttribution(QWidget *parent, const QString &directory);
 
 // File → Export walkthrough: a .pdf or .gif file, or (the PNG choice) a folder of PNG files,
 // named after the name typed without its suffix.

@@ -1,8 +1,10 @@
 #include "importdialog.h"
 
 #include <attnviz/io/model_import.h>
+#include <attnviz/io/tokenizer.h>
 
 #include <QCheckBox>
+#include <QCoreApplication>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFile>
@@ -23,6 +25,27 @@ namespace {
 std::string local(const QLineEdit *edit)
 {
     return QFile::encodeName(edit->text().trimmed()).toStdString();
+}
+
+QString sideText(const TokenizerSide &side)
+{
+    switch (side.kind) {
+    case TokenizerKind::Bpe:
+        return QCoreApplication::translate("ImportDialog", "BPE codes");
+    case TokenizerKind::SentencePiece:
+        return QCoreApplication::translate("ImportDialog", "SentencePiece");
+    case TokenizerKind::Character:
+        return QCoreApplication::translate("ImportDialog", "characters");
+    default:
+        return QCoreApplication::translate("ImportDialog", "words");
+    }
+}
+
+// "source BPE codes, target SentencePiece"
+QString tokenizerText(const TokenizerRecord &record)
+{
+    return QCoreApplication::translate("ImportDialog", "source %1, target %2")
+        .arg(sideText(record.source), sideText(record.target));
 }
 
 } // namespace
@@ -79,6 +102,24 @@ ImportDialog::ImportDialog(QWidget *parent, Settings *settings, const QString &c
     vocabGrid->addWidget(m_reverse, 5, 1, 1, 2);
     vocabGrid->addWidget(m_filter, 6, 1, 1, 2);
 
+    // OpenNMT-py keeps its transforms out of the checkpoint: the subword files, as the CLI takes them.
+    auto *subwords = new QGroupBox(tr("Subwords of an OpenNMT-py model (its checkpoint does not keep them)"), this);
+    auto *subwordGrid = new QGridLayout(subwords);
+    const QString codesFilter = tr("subword-nmt codes (*.bpe *.codes *.txt);;All files (*)");
+    const QString spmFilter = tr("SentencePiece models (*.model);;All files (*)");
+    m_bpeCodes = addFileRow(subwordGrid, 0, tr("Source BPE codes:"), codesFilter, Settings::FileKind::Vocabulary);
+    m_sentencePiece = addFileRow(subwordGrid, 1, tr("Source SentencePiece:"), spmFilter, Settings::FileKind::Vocabulary);
+    m_targetBpeCodes = addFileRow(subwordGrid, 2, tr("Target BPE codes:"), codesFilter, Settings::FileKind::Vocabulary);
+    m_targetSentencePiece = addFileRow(subwordGrid, 3, tr("Target SentencePiece:"), spmFilter, Settings::FileKind::Vocabulary);
+    m_bpeCodes->setObjectName(QStringLiteral("bpeCodes"));
+    m_sentencePiece->setObjectName(QStringLiteral("sentencePiece"));
+    m_targetBpeCodes->setObjectName(QStringLiteral("targetBpeCodes"));
+    m_targetSentencePiece->setObjectName(QStringLiteral("targetSentencePiece"));
+    for (QLineEdit *edit : {m_bpeCodes, m_sentencePiece, m_targetBpeCodes, m_targetSentencePiece})
+        edit->setPlaceholderText(tr("empty: as the source side"));
+    m_bpeCodes->setPlaceholderText(tr("--bpe-codes: or a SentencePiece model, not both"));
+    m_sentencePiece->setPlaceholderText(tr("--sentencepiece"));
+
     auto *options = new QGridLayout;
     options->addWidget(new QLabel(tr("After attn_combine:"), this), 0, 0);
     m_activation = new QComboBox(this);
@@ -107,6 +148,7 @@ ImportDialog::ImportDialog(QWidget *parent, Settings *settings, const QString &c
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(weights);
     layout->addWidget(vocab);
+    layout->addWidget(subwords);
     layout->addLayout(options);
     layout->addWidget(m_preview);
     layout->addWidget(m_error);
@@ -117,7 +159,8 @@ ImportDialog::ImportDialog(QWidget *parent, Settings *settings, const QString &c
             updateEnabled();
             updatePreview();
         });
-    for (QLineEdit *edit : {m_encoder, m_decoder, m_checkpoint})
+    for (QLineEdit *edit : {m_encoder, m_decoder, m_checkpoint, m_bpeCodes, m_sentencePiece, m_targetBpeCodes,
+                            m_targetSentencePiece})
         connect(edit, &QLineEdit::textChanged, this, &ImportDialog::updatePreview);
     updateEnabled();
     updatePreview();
@@ -164,6 +207,21 @@ void ImportDialog::updateEnabled()
     m_reverse->setEnabled(vocabularies && !files);
     m_filter->setEnabled(vocabularies && !files);
     m_activation->setEnabled(m_legacy);
+    const bool onmt = m_toolkit == QLatin1String("OpenNMT-py");
+    for (QLineEdit *edit : {m_bpeCodes, m_sentencePiece, m_targetBpeCodes, m_targetSentencePiece})
+        edit->setEnabled(onmt);
+}
+
+SubwordFiles ImportDialog::subwordFiles() const
+{
+    SubwordFiles files;
+    if (m_toolkit != QLatin1String("OpenNMT-py"))
+        return files;
+    files.bpeCodes = local(m_bpeCodes);
+    files.sentencePiece = local(m_sentencePiece);
+    files.targetBpeCodes = local(m_targetBpeCodes);
+    files.targetSentencePiece = local(m_targetSentencePiece);
+    return files;
 }
 
 TorchImportOptions ImportDialog::options() const
@@ -210,15 +268,27 @@ void ImportDialog::updatePreview()
         updateEnabled();
         return;
     }
-    if (m_oneFile->isChecked())
-        m_toolkit = QString::fromStdString(recognizeToolkit(o.checkpointPath));
+    if (m_oneFile->isChecked()) {
+        try { // a path typed half-way may name no file yet
+            m_toolkit = QString::fromStdString(recognizeToolkit(o.checkpointPath));
+        } catch (const std::exception &error) {
+            m_preview->setText(tr("Not recognised: %1").arg(QString::fromStdString(error.what())));
+            updateEnabled();
+            return;
+        }
+    }
     if (!m_toolkit.isEmpty()) {
         try {
-            const ImportedModel imported = openModel(o.checkpointPath);
+            ImportOptions withSubwords;
+            withSubwords.checkpointPath = o.checkpointPath;
+            withSubwords.subwords = subwordFiles();
+            const ImportedModel imported = openModel(o.checkpointPath, withSubwords);
             QString text = tr("Recognised: a %1 model (%2), %3. Vocabularies: %4.")
                                .arg(m_toolkit, QString::fromStdString(imported.report.format),
                                     QString::fromStdString(imported.report.configuration),
                                     QString::fromStdString(imported.report.vocabularies));
+            if (const auto &tokenizer = imported.model.tokenizer)
+                text += QLatin1Char(' ') + tr("Subwords: %1.").arg(tokenizerText(*tokenizer));
             m_preview->setText(text + ignoredText(imported.report.ignored));
         } catch (const std::exception &error) {
             m_preview->setText(tr("Not recognised: %1").arg(QString::fromStdString(error.what())));
@@ -272,7 +342,10 @@ bool ImportDialog::runImport()
     try {
         const TorchImportOptions o = options();
         if (!m_toolkit.isEmpty()) {
-            m_model = openModel(o.checkpointPath).model;
+            ImportOptions withSubwords;
+            withSubwords.checkpointPath = o.checkpointPath;
+            withSubwords.subwords = subwordFiles();
+            m_model = openModel(o.checkpointPath, withSubwords).model;
             if (!o.name.empty())
                 m_model->config.name = o.name;
         } else {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <attnviz/io/model_file.h>
+#include <attnviz/io/model_import.h>
 #include <attnviz/io/torch_import.h>
 
 #include "settings.h"
@@ -34,6 +35,9 @@ public:
                           const QString &currentModel = {});
 
     TorchImportOptions options() const;
+    // An OpenNMT-py checkpoint's subword files (it keeps no transform): the CLI's --bpe-codes,
+    // --sentencepiece, --target-bpe-codes and --target-sentencepiece, embedded on import.
+    SubwordFiles subwordFiles() const;
     // The architecture line of the preview, or the reason there is none.
     QString previewText() const;
     // Runs the import; on success the model is kept for model(), on failure errorText() says why.
@@ -51,6 +55,10 @@ public:
     QLineEdit *sourceVocabEdit() const { return m_sourceVocab; }
     QLineEdit *targetVocabEdit() const { return m_targetVocab; }
     QLineEdit *pairsEdit() const { return m_pairs; }
+    QLineEdit *bpeCodesEdit() const { return m_bpeCodes; }
+    QLineEdit *sentencePieceEdit() const { return m_sentencePiece; }
+    QLineEdit *targetBpeCodesEdit() const { return m_targetBpeCodes; }
+    QLineEdit *targetSentencePieceEdit() const { return m_targetSentencePiece; }
     QRadioButton *oneFileButton() const { return m_oneFile; }
     QRadioButton *pairsButton() const { return m_fromPairs; }
     QCheckBox *reverseBox() const { return m_reverse; }
@@ -67,6 +75,7 @@ private:
 
     QRadioButton *m_twoFiles, *m_oneFile, *m_fromVocabFiles, *m_fromPairs;
     QLineEdit *m_encoder, *m_decoder, *m_checkpoint, *m_sourceVocab, *m_targetVocab, *m_pairs, *m_name;
+    QLineEdit *m_bpeCodes, *m_sentencePiece, *m_targetBpeCodes, *m_targetSentencePiece;
     QCheckBox *m_reverse, *m_filter;
     QComboBox *m_activation;
     QLabel *m_preview, *m_error;

@@ -48,9 +48,17 @@ double jensenShannon(const Eigen::Ref<const Vector> &p, const Eigen::Ref<const V
     if (p.size() != q.size())
         throw std::invalid_argument("jensenShannon: rows of " + std::to_string(p.size()) + " and "
                                     + std::to_string(q.size()) + " values");
+    return jensenShannon(Eigen::VectorXd(p.cast<double>()), Eigen::VectorXd(q.cast<double>()));
+}
+
+double jensenShannon(const Eigen::Ref<const Eigen::VectorXd> &p, const Eigen::Ref<const Eigen::VectorXd> &q)
+{
+    if (p.size() != q.size())
+        throw std::invalid_argument("jensenShannon: rows of " + std::to_string(p.size()) + " and "
+                                    + std::to_string(q.size()) + " values");
     double sum = 0;
     for (Eigen::Index j = 0; j < p.size(); ++j) {
-        const double m = 0.5 * (double(p[j]) + double(q[j]));
+        const double m = 0.5 * (p[j] + q[j]);
         sum += 0.5 * klTerm(p[j], m) + 0.5 * klTerm(q[j], m);
     }
     return std::max(0.0, sum); // rounding can leave -1e-17 for identical rows

@@ -30,6 +30,8 @@ public:
 // Rows p and q of the same length, each summing to 1 (up to rounding).
 // JSD(p, q) = ½ KL(p ‖ m) + ½ KL(q ‖ m), m = ½ (p + q), natural log: in [0, ln 2].
 double jensenShannon(const Eigen::Ref<const Vector> &p, const Eigen::Ref<const Vector> &q);
+// The same in double (attribution's rowAgreement: attention against the normalized |attribution|).
+double jensenShannon(const Eigen::Ref<const Eigen::VectorXd> &p, const Eigen::Ref<const Eigen::VectorXd> &q);
 // -sum_j p_j ln p_j (nats).
 double rowEntropy(const Eigen::Ref<const Vector> &p);
 // The first index of the largest value.

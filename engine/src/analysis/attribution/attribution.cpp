@@ -1,6 +1,7 @@
 // The family's forced computation on the tape (the same rules as engine/src/models and
 // tools/family_torch.py), and the attribution methods built on it.
 #include <attnviz/analysis/attribution.h>
+#include <attnviz/analysis/compare.h>
 #include <attnviz/decoding/options.h>
 
 #include "analysis/attribution/tape.h"
@@ -394,11 +395,6 @@ double pearson(const Eigen::VectorXd &a, const Eigen::VectorXd &b)
     return denominator > 0 ? (x * y).sum() / denominator : 0.0;
 }
 
-double entropyTerm(double p, double m)
-{
-    return p > 0 ? p * std::log(p / m) : 0.0;
-}
-
 } // namespace
 
 const char *attributionMethodName(AttributionMethod method)
@@ -552,11 +548,11 @@ RowAgreement rowAgreement(const Eigen::VectorXd &attention, const Eigen::VectorX
     a.maxCoeff(&ia);
     b.maxCoeff(&ib);
     r.top1 = ia == ib;
+    // The Jensen-Shannon divergence of the two rows as distributions (uniform when a row is 0).
     const double sa = a.sum(), sb = b.sum();
-    for (Eigen::Index i = 0; i < n; ++i) {
-        const double p = sa > 0 ? a[i] / sa : 1.0 / n, q = sb > 0 ? b[i] / sb : 1.0 / n, mid = (p + q) / 2;
-        r.jsd += 0.5 * entropyTerm(p, mid) + 0.5 * entropyTerm(q, mid);
-    }
+    const Eigen::VectorXd p = sa > 0 ? Eigen::VectorXd(a / sa) : Eigen::VectorXd::Constant(n, 1.0 / double(n));
+    const Eigen::VectorXd q = sb > 0 ? Eigen::VectorXd(b / sb) : Eigen::VectorXd::Constant(n, 1.0 / double(n));
+    r.jsd = jensenShannon(p, q);
     return r;
 }
 

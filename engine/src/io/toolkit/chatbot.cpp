@@ -25,6 +25,12 @@ std::vector<std::string> chatbotVocabulary(const TorchValue &voc, const std::str
     if (!count || !count->isInt() || count->integer() < 3 || count->integer() > (int64_t(1) << 24))
         throwModelError(displayName, "voc_dict['num_words'] is " + (count ? count->describe() : std::string("missing"))
                                          + ", not a word count of at least 3");
+    // Every id below num_words needs its word: a file whose index2word is shorter is refused
+    // before anything is allocated (a fuzzed num_words of 2^24 must not cost 2^24 strings).
+    const size_t entries = index2word->dictItems().size();
+    if (entries < static_cast<size_t>(count->integer()))
+        throwModelError(displayName, "voc_dict['index2word'] has " + std::to_string(entries) + " words but num_words is "
+                                         + std::to_string(count->integer()));
     std::vector<std::string> words(static_cast<size_t>(count->integer()));
     std::vector<bool> seen(words.size());
     for (const auto &[key, word] : index2word->dictItems()) {
