@@ -99,7 +99,10 @@ void TestWalkthrough::matchesTheResult_data()
     int models = 0;
     for (const QString &name : golden.entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name)) {
         const json g = readJson(golden.filePath(name));
-        if (!g.contains("model"))
+        // PyTorch's goldens of attnviz files; the transformers' (transformer.json, eng-fra-marian.json:
+        // a Marian folder) have tst_transformer and tst_mariansample.
+        if (!g.contains("model") || !g["model"].is_string()
+            || !QString::fromStdString(g["model"].get<std::string>()).endsWith(QLatin1String(".safetensors")))
             continue;
         ++models;
         const json &c = g["cases"][0];
