@@ -236,6 +236,16 @@ BeamBook toolkitBeamSearch(const Model &model, Stepper &stepper, int width, int 
     MatrixRM scores(slots, V);
     const auto hfScore = [&](double sum, int length) { return sum / std::pow(static_cast<double>(length), alpha); };
     double worstKept = 0;
+    // BeamHypotheses.add: the best `slots` finished hypotheses, and the worst score among them.
+    const auto keepBest = [&](double s, int entry) {
+        if (static_cast<int>(hypotheses.size()) >= slots && s <= worstKept)
+            return;
+        hypotheses.push_back({s, entry});
+        std::stable_sort(hypotheses.begin(), hypotheses.end(), [](const auto &a, const auto &b) { return a.first > b.first; });
+        if (static_cast<int>(hypotheses.size()) > slots)
+            hypotheses.pop_back();
+        worstKept = hypotheses.back().first;
+    };
     bool done = false;
     // Joey and OpenNMT-py decode all K slots from the first step (slots 1.. start at -inf);
     // Hugging Face likewise with -1e9.
@@ -279,15 +289,7 @@ BeamBook toolkitBeamSearch(const Model &model, Stepper &stepper, int width, int 
                         continue;
                     const int e = book.add(liveEntry[row], token, logProbs(row, token), total, t);
                     stepper.keep(e, row);
-                    const double s = hfScore(total, t + 1);
-                    if (static_cast<int>(hypotheses.size()) < slots || s > worstKept) {
-                        hypotheses.push_back({s, e});
-                        std::stable_sort(hypotheses.begin(), hypotheses.end(),
-                                         [](const auto &a, const auto &b) { return a.first > b.first; });
-                        if (static_cast<int>(hypotheses.size()) > slots)
-                            hypotheses.pop_back();
-                        worstKept = hypotheses.back().first;
-                    }
+                    keepBest(hfScore(total, t + 1), e);
                     continue;
                 }
                 const int e = book.add(liveEntry[row], token, logProbs(row, token), total, t);
@@ -345,17 +347,8 @@ BeamBook toolkitBeamSearch(const Model &model, Stepper &stepper, int width, int 
         }
     }
     if (hf && !done) { // finalize: the live hypotheses join, scored at their length
-        for (int m = 0; m < slots; ++m) {
-            const double s = hfScore(liveScore[m], t + 1);
-            if (static_cast<int>(hypotheses.size()) < slots || s > worstKept) {
-                hypotheses.push_back({s, liveEntry[m]});
-                std::stable_sort(hypotheses.begin(), hypotheses.end(),
-                                 [](const auto &a, const auto &b) { return a.first > b.first; });
-                if (static_cast<int>(hypotheses.size()) > slots)
-                    hypotheses.pop_back();
-                worstKept = hypotheses.back().first;
-            }
-        }
+        for (int m = 0; m < slots; ++m)
+            keepBest(hfScore(liveScore[m], t + 1), liveEntry[m]);
     }
     std::stable_sort(hypotheses.begin(), hypotheses.end(), [](const auto &a, const auto &b) { return a.first > b.first; });
     for (int i = 0; i < std::min<int>(width, static_cast<int>(hypotheses.size())); ++i) {
