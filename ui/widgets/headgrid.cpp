@@ -58,10 +58,12 @@ void HeadGridCanvas::paintEvent(QPaintEvent *)
     if (!m_model->available())
         return;
     const QPoint cursor = m_model->cursor();
+    p.setPen(palette().text().color());
     for (int h = 0; h < m_model->heads(); ++h)
         p.drawText(QRect(headerWidth + h * (cellSize() + gap), 0, cellSize(), headerHeight), Qt::AlignCenter,
                    tr("head %1").arg(h + 1));
     for (int l = 0; l < m_model->layers(); ++l) {
+        p.setPen(palette().text().color());
         p.drawText(cellRect(l, -1), Qt::AlignRight | Qt::AlignVCenter, tr("layer %1").arg(l + 1));
         for (int h = 0; h < m_model->heads(); ++h) {
             const MatrixRM *a = m_model->crossAttention(l, h);
@@ -122,6 +124,7 @@ HeadGrid::HeadGrid(HeadGridModel *model, QWidget *parent)
       m_canvas(new HeadGridCanvas(model, this))
 {
     m_presets->setAccessibleName(tr("Head preset"));
+    m_presets->setPlaceholderText(tr("Heads chosen in the grid"));
     m_label->setWordWrap(true);
     auto *scroll = new QScrollArea(this);
     scroll->setWidget(m_canvas);
