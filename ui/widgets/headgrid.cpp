@@ -125,10 +125,12 @@ HeadGrid::HeadGrid(HeadGridModel *model, QWidget *parent)
 {
     m_presets->setAccessibleName(tr("Head preset"));
     m_presets->setPlaceholderText(tr("Heads chosen in the grid"));
-    m_label->setWordWrap(true);
     auto *scroll = new QScrollArea(this);
     scroll->setWidget(m_canvas);
     scroll->setWidgetResizable(false);
+    scroll->setMinimumSize(40, 24); // the dock must not make the window taller than 800 x 600
+    m_label->setWordWrap(false);
+    m_label->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_presets);
     layout->addWidget(m_label);
