@@ -6,6 +6,8 @@
 #include "comparewindow.h"
 #include "comparisoncontroller.h"
 #include "contextdock.h"
+#include "headgrid.h"
+#include "headgridmodel.h"
 #include "timelinecontroller.h"
 #include "timelinewindow.h"
 #include "decodingpanel.h"
@@ -151,6 +153,26 @@ void MainWindow::createDocks()
     m_info->setObjectName(QStringLiteral("modelInfo"));
     QDockWidget *infoDock = addDock(tr("Model"), QStringLiteral("modelDock"), m_info);
     tabifyDockWidget(comparisonDock, infoDock);
+    // #23: a transformer's layers and heads; the heatmap shows the heads chosen there.
+    auto *headModel = new HeadGridModel(m_selection, this);
+    auto *heads = new HeadGrid(headModel, this);
+    heads->setObjectName(QStringLiteral("heads"));
+    heads->canvas()->setColorMap(m_alignment->colorMap());
+    connect(m_alignment, &AlignmentModel::colorMapChanged, heads->canvas(), &HeadGridCanvas::setColorMap);
+    QDockWidget *headsDock = addDock(tr("Heads"), QStringLiteral("headsDock"), heads);
+    auto *showHeads = new QAction(tr("Show &heads"), this);
+    showHeads->setObjectName(QStringLiteral("showHeads"));
+    showHeads->setShortcut(QKeySequence(tr("Ctrl+Shift+H")));
+    showHeads->setStatusTip(tr("The Heads panel: a transformer's layers and heads, and which the heatmap shows"));
+    connect(showHeads, &QAction::triggered, this, [headsDock, heads] {
+        headsDock->show();
+        headsDock->raise();
+        heads->canvas()->setFocus();
+    });
+    tabifyDockWidget(infoDock, headsDock);
+    connect(m_selection, &ResultSelection::viewChanged, this, [this, headModel] {
+        statusBar()->showMessage(tr("Heatmap: %1").arg(headModel->viewName()), 5000);
+    });
     comparisonDock->raise();
 }
 
@@ -407,6 +429,8 @@ void MainWindow::createMenus()
     });
     walkthrough->setShortcut(QKeySequence(Qt::Key_F5));
     walkthrough->setStatusTip(tr("Play the translation one decoder step at a time, in four stages"));
+    if (QAction *showHeads = findChild<QAction *>(QStringLiteral("showHeads")))
+        viewMenu->addAction(showHeads);
     viewMenu->addSeparator();
     for (QDockWidget *dock : findChildren<QDockWidget *>())
         viewMenu->addAction(dock->toggleViewAction());

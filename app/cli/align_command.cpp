@@ -5,6 +5,8 @@
 #include "units_option.h"
 
 #include <attnviz/analysis/alignment.h>
+#include <attnviz/analysis/head_alignment.h>
+#include <attnviz/decoding/heads.h>
 
 #include <nlohmann/json.hpp>
 
@@ -38,10 +40,72 @@ nlohmann::json scoresJson(const AlignmentCounts &counts)
             {"model_and_possible", counts.aAndP}};
 }
 
+std::string scoreCell(const AlignmentCounts &c)
+{
+    char text[16];
+    std::snprintf(text, sizeof text, "%7.4f", c.alignmentErrorRate());
+    return text;
+}
+
+// --per-layer: a table of AER, a row per layer (its heads, then its mean), the all-layer mean
+// below; the lowest AER starred.
+void printHeadTable(const HeadScores &s)
+{
+    const HeadScores::Best best = s.best();
+    const auto star = [&](int layer, int head) { return best.layer == layer && best.head == head ? "*" : " "; };
+    std::cout << "AER    ";
+    for (int h = 0; h < s.heads; ++h)
+        std::cout << "  head " << std::to_string(h + 1) << (h + 1 < 10 ? " " : "");
+    std::cout << "     mean\n";
+    for (int l = 0; l < s.layers; ++l) {
+        std::string row = "layer " + std::to_string(l + 1);
+        row.resize(7, ' ');
+        std::cout << row;
+        for (int h = 0; h < s.heads; ++h)
+            std::cout << ' ' << scoreCell(s.head(l, h)) << star(l, h);
+        std::cout << ' ' << scoreCell(s.perLayer[static_cast<size_t>(l)]) << star(l, -1) << '\n';
+    }
+    std::cout << "all layers, mean of " << s.layers * s.heads << " heads: " << scoreCell(s.allLayers)
+              << star(-1, -1) << '\n';
+    std::cout << "best: ";
+    if (best.layer < 0 && best.head < 0)
+        std::cout << "all layers' mean";
+    else if (best.head < 0)
+        std::cout << "layer " << best.layer + 1 << "'s mean";
+    else
+        std::cout << "layer " << best.layer + 1 << ", head " << best.head + 1;
+    char aer[16];
+    std::snprintf(aer, sizeof aer, "%.4f", best.aer);
+    std::cout << " (AER " << aer << ")\n";
+}
+
+nlohmann::json headScoresJson(const HeadScores &s)
+{
+    nlohmann::json layers = nlohmann::json::array();
+    for (int l = 0; l < s.layers; ++l) {
+        nlohmann::json heads = nlohmann::json::array();
+        for (int h = 0; h < s.heads; ++h)
+            heads.push_back(scoresJson(s.head(l, h)));
+        layers.push_back({{"layer", l + 1}, {"heads", heads}, {"mean", scoresJson(s.perLayer[static_cast<size_t>(l)])}});
+    }
+    const HeadScores::Best best = s.best();
+    return {{"layers", layers},
+            {"all_layers", scoresJson(s.allLayers)},
+            {"best", {{"layer", best.layer < 0 ? nlohmann::json() : nlohmann::json(best.layer + 1)},
+                      {"head", best.head < 0 ? nlohmann::json("mean") : nlohmann::json(best.head + 1)},
+                      {"aer", best.aer}}}};
+}
+
 int run(const ParsedCommand &command)
 {
     const double threshold = parseThreshold(command);
     const auto model = loadModel(command);
+    const bool perLayer = command.has("per-layer");
+    if (perLayer && !model->isTransformer())
+        throw UsageError("--per-layer scores a transformer's layers and heads; this model is an RNN", command.command);
+    if (command.has("shifted") && !perLayer)
+        throw UsageError("--shifted goes with --per-layer", command.command);
+    const AlignmentRows rows = command.has("shifted") ? AlignmentRows::Shifted : AlignmentRows::Naive;
     const std::string inputPath = command.value("input"), targetsPath = command.value("targets"),
                       goldPath = command.value("gold");
     const std::vector<std::string> sources = readLines(inputPath), targets = readLines(targetsPath);
@@ -81,6 +145,7 @@ int run(const ParsedCommand &command)
             detected = "every gold link lies within its sentence's words";
     }
     AlignmentCounts total;
+    HeadScores heads;
     std::vector<AlignmentCounts> perSentence;
     for (size_t n = 0; n < sources.size(); ++n) {
         const TranslationResult &result = units == TokenUnits::Words ? results[n].shown() : results[n].pieces;
@@ -91,6 +156,10 @@ int run(const ParsedCommand &command)
                                      + tokenUnitsName(units) + ", " + std::to_string(result.targetWords.size())
                                      + " target " + tokenUnitsName(units) + ")");
         perSentence.push_back(countAgreement(hardLinks(result, result.best(), threshold), gold[n]));
+        if (perLayer)
+            heads += scoreHeads(results[n].pieces, 0, gold[n],
+                                units == TokenUnits::Words && results[n].merge ? &*results[n].merge : nullptr,
+                                threshold, rows);
         total += perSentence.back();
     }
     const bool each = command.has("per-sentence");
@@ -101,6 +170,10 @@ int run(const ParsedCommand &command)
         j["units"] = tokenUnitsName(units);
         if (!detected.empty())
             j["units_detected"] = detected;
+        if (perLayer) {
+            j["per_layer"] = headScoresJson(heads);
+            j["per_layer"]["rows"] = alignmentRowsName(rows);
+        }
         if (each) {
             j["per_sentence"] = nlohmann::json::array();
             for (size_t n = 0; n < perSentence.size(); ++n) {
@@ -128,6 +201,12 @@ int run(const ParsedCommand &command)
         std::cout << line;
         std::cout << "units:     " << tokenUnitsName(units) << (detected.empty() ? "" : " (detected: " + detected + ")")
                   << '\n';
+        if (perLayer) {
+            std::cout << "\nPer layer and head (" << alignmentRowsName(rows) << " rows"
+                      << (rows == AlignmentRows::Shifted ? ": y_t aligned by the step that reads it" : ": y_t aligned by the step that emits it")
+                      << "; the scores above are the view's, " << describeSelection(results.front().pieces.view, model->layers(), model->heads()) << "):\n";
+            printHeadTable(heads);
+        }
     }
     return 0;
 }
@@ -144,6 +223,8 @@ CommandSpec alignCommand()
              {"gold", "FILE", "Gold alignments in Pharaoh format: 'i-j' sure, 'i?j' possible, from 0", true},
              {"threshold", "X", "Also count every link whose weight exceeds X (0 < X < 1)"},
              {"per-sentence", "", "Also the scores of each sentence, by line number (in --json: per_sentence)"},
+             {"per-layer", "", "Transformers: the AER of every layer and head, each layer's mean and all layers' mean (in --json: per_layer)"},
+             {"shifted", "", "With --per-layer: Shift-Att rows (y_t aligned by the step that reads it) instead of the step that emits it"},
              {"units", "UNITS", "What the gold indices count: words (pieces merged) or pieces; default: words when every "
                                 "gold link lies within its sentence's words, else pieces"},
              {"json", "", "Print the scores as one JSON object"}}),

@@ -48,4 +48,37 @@ inline ModelFile makeRandomModel(Architecture architecture, LuongScore luongScor
     return makeRandomModel(config, "random-" + architectureName(architecture), seed);
 }
 
+// A small transformer (d 16, feed-forward 24, pre-norm, tied output): `layers` encoder and
+// decoder layers of `heads` heads over the words of "i am cold" / "je suis froid" and a few more.
+inline ModelFile makeTransformerModel(int layers = 2, int heads = 4, unsigned seed = 7)
+{
+    ModelConfig config;
+    config.family = Family::Transformer;
+    TransformerConfig &t = config.transformer;
+    t.encoderLayers = layers;
+    t.decoderLayers = layers;
+    t.modelSize = 16;
+    t.heads = heads;
+    t.feedForwardSize = 24;
+    t.tiedOutput = false;
+    t.outputBias = true;
+    config.normalization = Normalization::None;
+    ModelFile model = makeRandomModel(config, "tiny-transformer", seed);
+    model.sourceVocab = {"SOS", "EOS", "UNK", "i", "am", "cold", "you", "are", "tired", "we", "the", "cat", "."};
+    model.targetVocab = {"SOS", "EOS", "UNK", "je", "suis", "froid", "tu", "es", "fatigue", "le", "chat", "."};
+    std::mt19937 generator(seed);
+    std::uniform_real_distribution<float> distribution(-1.0f, 1.0f);
+    model.tensors.clear();
+    for (const auto &[name, shape] : expectedTensorShapes(model.config, int64_t(model.sourceVocab.size()),
+                                                          int64_t(model.targetVocab.size()))) {
+        Tensor &tensor = model.tensors[name];
+        tensor.shape = shape;
+        tensor.values.resize(size_t(tensor.elementCount()));
+        const bool norm = name.find("norm.weight") != std::string::npos;
+        for (float &value : tensor.values)
+            value = distribution(generator) + (norm ? 1.0f : 0.0f);
+    }
+    return model;
+}
+
 } // namespace attnviz::test

@@ -1,5 +1,8 @@
 // attnviz-cli translate, run for real: its JSON against the engine's rules, and its exit codes.
 #include "clirunner.h"
+#include "testmodels.h"
+
+#include <attnviz/io/model_file.h>
 
 #include <QFile>
 #include <QJsonArray>
@@ -39,6 +42,7 @@ private slots:
     void usageErrors();
     void unitsWords();
     void alignUnits();
+    void alignPerLayer();
 };
 
 // The first case of tests/golden/tiny-bahdanau.json, through the CLI instead of the library.
@@ -319,6 +323,54 @@ void TestTranslateCli::transformerHeads()
                                   QStringLiteral("--layer"), QStringLiteral("1")});
     QCOMPARE(rnn.exitCode, 2);
     QVERIFY2(rnn.err.contains(QStringLiteral("--layer is for transformers")), qPrintable(rnn.err));
+// align --per-layer on a transformer: a table of AER per layer and head, in --json per_layer; the
+// last layer's mean is the default view, so it scores as the overall figures do.
+void TestTranslateCli::alignPerLayer()
+{
+    QTemporaryDir dir;
+    const QString model = dir.filePath(QStringLiteral("t.safetensors"));
+    attnviz::saveModelFile(attnviz::test::makeTransformerModel(3, 2), model.toStdString());
+    const auto write = [&](const QString &name, const QByteArray &text) {
+        QFile f(dir.filePath(name));
+        if (!f.open(QIODevice::WriteOnly))
+            return QString();
+        f.write(text);
+        return f.fileName();
+    };
+    const QString src = write(QStringLiteral("s.txt"), "i am cold\nyou are tired .\n");
+    const QString ref = write(QStringLiteral("r.txt"), "je suis froid\ntu es fatigue .\n");
+    const QString gold = write(QStringLiteral("g.gold"), "0-0 1-1 2-2\n0-0 1-1 2-2 3-3\n");
+    const QStringList args {QStringLiteral("align"), QStringLiteral("--model"), model, QStringLiteral("--input"), src,
+                            QStringLiteral("--targets"), ref, QStringLiteral("--gold"), gold,
+                            QStringLiteral("--per-layer")};
+    RunResult r = runCli(args + QStringList {QStringLiteral("--json")});
+    QCOMPARE(r.exitCode, 0);
+    const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    const QJsonObject perLayer = j[QStringLiteral("per_layer")].toObject();
+    QCOMPARE(perLayer[QStringLiteral("rows")].toString(), QStringLiteral("naive"));
+    const QJsonArray layers = perLayer[QStringLiteral("layers")].toArray();
+    QCOMPARE(layers.size(), 3);
+    QCOMPARE(layers[0].toObject()[QStringLiteral("heads")].toArray().size(), 2);
+    const QJsonObject last = layers[2].toObject()[QStringLiteral("mean")].toObject();
+    QCOMPARE(last[QStringLiteral("aer")].toDouble(), j[QStringLiteral("aer")].toDouble());
+    QCOMPARE(last[QStringLiteral("model_links")].toInt(), 7); // one per output word, EOS excluded
+    const QJsonObject best = perLayer[QStringLiteral("best")].toObject();
+    QVERIFY(best[QStringLiteral("aer")].toDouble() <= last[QStringLiteral("aer")].toDouble());
+    // The table: a row per layer, the all-layer mean, the best named.
+    r = runCli(args + QStringList {QStringLiteral("--shifted")});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.out.contains(QStringLiteral("shifted rows")), qPrintable(r.out));
+    QVERIFY(r.out.contains(QStringLiteral("layer 3")));
+    QVERIFY(r.out.contains(QStringLiteral("all layers, mean of 6 heads")));
+    QVERIFY(r.out.contains(QStringLiteral("best: ")));
+    QVERIFY(r.out.contains(QStringLiteral("*")));
+    // An RNN has no heads; --shifted alone is a usage error.
+    r = runCli({QStringLiteral("align"), QStringLiteral("--model"), golden("tiny-bahdanau"), QStringLiteral("--input"),
+                src, QStringLiteral("--targets"), ref, QStringLiteral("--gold"), gold, QStringLiteral("--per-layer")});
+    QVERIFY(r.exitCode != 0);
+    QVERIFY2(r.err.contains(QStringLiteral("RNN")), qPrintable(r.err));
+    r = runCli(QStringList(args.mid(0, 9)) + QStringList {QStringLiteral("--shifted")});
+    QVERIFY(r.exitCode != 0);
 }
 
 QTEST_GUILESS_MAIN(TestTranslateCli)

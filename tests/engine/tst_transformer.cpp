@@ -4,6 +4,7 @@
 // attention and the log-probabilities within 1e-5; greedy and beam output equal to theirs.
 // Also the views of heads (decoding/heads.h) and the model file's transformer round trip.
 #include <attnviz/analysis/attribution.h>
+#include <attnviz/analysis/head_alignment.h>
 #include <attnviz/decoding/heads.h>
 #include <attnviz/decoding/walkthrough.h>
 #include <attnviz/decoding/translate.h>
@@ -133,6 +134,8 @@ private slots:
     void roundTripsAndSearches();
     void overridesAndAblation();
     void refusesRnnOnlyRequests();
+    void scoresEveryHead();
+    void changesTheViewWithoutDecoding();
 };
 
 void TestTransformer::goldenCoversTheIssue()
@@ -381,6 +384,67 @@ void TestTransformer::refusesRnnOnlyRequests()
     QVERIFY_THROWS_EXCEPTION(InputError, attribute(model, r.sourceIds, r.best().targetIds, {}));
     QCOMPARE(model.layers(), 3);
     QCOMPARE(model.heads(), 2);
+}
+
+// analysis/head_alignment.h on a decoded transformer: the last layer's mean scores as the default
+// view's hard links do, and a head scored against its own links has AER 0.
+void TestTransformer::scoresEveryHead()
+{
+    const Model model(tinyTransformer(Positions::Interleaved, NormPosition::Pre, true));
+    DecodeOptions options;
+    options.target = "b c d";
+    const TranslationResult r = translate(model, "a b c d", options);
+    GoldAlignment gold;
+    gold.sure = {{0, 0}, {1, 1}, {2, 2}};
+    const HeadScores s = scoreHeads(r, 0, gold);
+    QCOMPARE(s.layers, 3);
+    QCOMPARE(s.heads, 2);
+    const AlignmentCounts view = countAgreement(hardLinks(r, r.best()), gold);
+    QCOMPARE(s.perLayer[2].a, view.a);
+    QCOMPARE(s.perLayer[2].aAndS, view.aAndS);
+    Hypothesis one = r.best();
+    one.attention = one.crossAttention.at(1, 1);
+    GoldAlignment own;
+    own.sure = hardLinks(r, one);
+    QVERIFY(!own.sure.empty());
+    const HeadScores self = scoreHeads(r, 0, own);
+    QCOMPARE(self.head(1, 1).alignmentErrorRate(), 0.0);
+    QVERIFY(self.best().aer == 0.0);
+}
+
+// applyView gives what decoding with that view gives, for every beam (the window changes views so).
+void TestTransformer::changesTheViewWithoutDecoding()
+{
+    const Model model(tinyTransformer(Positions::Interleaved, NormPosition::Pre, true));
+    DecodeOptions options;
+    options.beamWidth = 3;
+    options.maxLength = 8;
+    TranslationResult changed = translate(model, "a b c d", options);
+    QVERIFY(changed.hypotheses.size() > 1);
+    HeadSelection view;
+    view.layer = 0;
+    view.heads = {1};
+    options.view = view;
+    const TranslationResult decoded = translate(model, "a b c d", options);
+    applyView(changed, view);
+    QVERIFY(changed.view == view);
+    QCOMPARE(changed.hypotheses.size(), decoded.hypotheses.size());
+    for (size_t n = 0; n < decoded.hypotheses.size(); ++n) {
+        const Hypothesis &a = changed.hypotheses[n], &b = decoded.hypotheses[n];
+        QVERIFY((a.attention - a.crossAttention.at(0, 1)).cwiseAbs().maxCoeff() == 0.0f);
+        QVERIFY((a.attention - b.attention).cwiseAbs().maxCoeff() < 1e-6f);
+        QVERIFY((a.energies - b.energies).cwiseAbs().maxCoeff() < 1e-5f);
+        QVERIFY((a.contexts - b.contexts).cwiseAbs().maxCoeff() < 1e-5f);
+        QCOMPARE(a.entropy.size(), b.entropy.size());
+        for (size_t i = 0; i < a.entropy.size(); ++i) {
+            QVERIFY(std::abs(a.entropy[i] - b.entropy[i]) < 1e-5);
+            QVERIFY(std::abs(a.cosine[i] - b.cosine[i]) < 1e-5);
+        }
+        QCOMPARE(a.coverage.size(), b.coverage.size());
+    }
+    HeadSelection wrong;
+    wrong.layer = 7;
+    QVERIFY_THROWS_EXCEPTION(InputError, applyView(changed, wrong));
 }
 
 QTEST_APPLESS_MAIN(TestTransformer)

@@ -6,7 +6,9 @@
 #include "syntheticresult.h"
 #include "testmodels.h"
 
+#include <attnviz/decoding/heads.h>
 #include <attnviz/decoding/translate.h>
+#include <attnviz/models/model.h>
 
 #include <QSignalSpy>
 #include <QTest>
@@ -46,6 +48,7 @@ private slots:
     void paddingSlotsFromTheResult_data();
     void paddingSlotsFromTheResult();
     void outputLineDetokenizes();
+    void changesTheHeadsShownWithoutDecoding();
 };
 
 void TestResultSelection::startsEmpty()
@@ -215,6 +218,54 @@ void TestResultSelection::outputLineDetokenizes()
         selection.setOutput(output);
         QCOMPARE(outputLineText(selection), subword ? QStringLiteral("je suis froid") : QStringLiteral("je su@@ is froid"));
     }
+}
+
+// #23: a transformer's view changes in place, for every beam, with the hypothesis and step kept;
+// an RNN result has no heads to change.
+void TestResultSelection::changesTheHeadsShownWithoutDecoding()
+{
+    ResultSelection selection;
+    QVERIFY(!selection.showsHeads());
+    QVERIFY(!selection.setView(HeadSelection()));
+    const auto model = std::make_shared<const Model>(test::makeTransformerModel(2, 4));
+    DecodeOptions options;
+    options.beamWidth = 3;
+    TranslationOutput output;
+    output.model = model;
+    output.result = std::make_shared<TranslationResult>(translate(*model, "i am cold", options));
+    QVERIFY(output.result->hypotheses.size() > 1);
+    selection.setOutput(output);
+    QVERIFY(selection.showsHeads());
+    QCOMPARE(selection.view().layer, 1); // decoded with the last layer's mean, resolved
+    selection.selectHypothesis(1);
+    selection.selectStep(1);
+    const TranslationResult *before = selection.result();
+    QSignalSpy views(&selection, &ResultSelection::viewChanged);
+    QSignalSpy hypotheses(&selection, &ResultSelection::hypothesisChanged);
+    QSignalSpy steps(&selection, &ResultSelection::stepChanged);
+    HeadSelection head;
+    head.layer = 0;
+    head.heads = {2};
+    QVERIFY(selection.setView(head));
+    QCOMPARE(views.count(), 1);
+    QCOMPARE(hypotheses.count(), 1);
+    QCOMPARE(steps.count(), 1);
+    QCOMPARE(selection.hypothesisIndex(), 1);
+    QCOMPARE(selection.step(), 1);
+    QVERIFY(selection.view() == head);
+    QVERIFY(selection.result() != before); // a new result: views holding the old one see it change
+    for (const Hypothesis &h : selection.result()->hypotheses) {
+        QVERIFY((h.attention - h.crossAttention.at(0, 2)).cwiseAbs().maxCoeff() == 0.0f);
+        QVERIFY((h.contexts - h.attention * selection.result()->encoderOutputs).cwiseAbs().maxCoeff() < 1e-5f);
+    }
+    // The tokens stay: nothing was decoded again.
+    QCOMPARE(selection.result()->hypotheses[1].targetIds, output.result->hypotheses[1].targetIds);
+    // Out of range: refused, nothing changed.
+    HeadSelection wrong;
+    wrong.layer = 5;
+    QVERIFY(!selection.setView(wrong));
+    QCOMPARE(views.count(), 1);
+    QVERIFY(selection.view() == head);
 }
 
 QTEST_GUILESS_MAIN(TestResultSelection)

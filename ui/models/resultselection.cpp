@@ -1,5 +1,7 @@
 #include "resultselection.h"
 
+#include <attnviz/decoding/heads.h>
+
 #include <attnviz/decoding/translate.h>
 #include <attnviz/models/model.h>
 
@@ -109,6 +111,39 @@ void ResultSelection::setOutput(const TranslationOutput &output)
     m_error.clear();
     emit outputChanged();
     showHypothesis(0);
+}
+
+bool ResultSelection::showsHeads() const
+{
+    const TranslationResult *r = m_pieceOutput.result.get();
+    return r && !r->hypotheses.empty() && !r->hypotheses.front().crossAttention.empty();
+}
+
+HeadSelection ResultSelection::view() const
+{
+    return showsHeads() ? m_pieceOutput.result->view : HeadSelection();
+}
+
+bool ResultSelection::setView(const HeadSelection &view)
+{
+    if (!showsHeads())
+        return false;
+    auto changed = std::make_shared<TranslationResult>(*m_pieceOutput.result);
+    try {
+        applyView(*changed, view);
+    } catch (const InputError &) {
+        return false;
+    }
+    m_pieceOutput.result = std::move(changed);
+    const int hypothesis = m_hypothesis;
+    convertOutput();
+    emit viewChanged();
+    emit outputChanged();
+    const int before = m_step;
+    showHypothesis(hypothesis);
+    if (m_step == before)
+        emit stepChanged(m_step); // the step's row holds other weights now
+    return true;
 }
 
 void ResultSelection::setFailure(const QString &message)

@@ -51,6 +51,16 @@ public:
     bool hasResult() const; // a result with at least one hypothesis
     QString error() const { return m_error; }
 
+    // A transformer's view (which layers and heads the attention is the mean of), changed
+    // without decoding again: every hypothesis's attention, raw scores and contexts are taken
+    // again from its crossAttention (applyView); the hypothesis and step stay. Returns false,
+    // changing nothing, without a transformer result or for a selection out of its range.
+    bool setView(const HeadSelection &view);
+    // The view shown (as the result holds it: resolved when decoded); the default one without
+    // a transformer result.
+    HeadSelection view() const;
+    bool showsHeads() const; // a transformer result with cross-attention
+
     int hypothesisIndex() const { return m_hypothesis; }
     const Hypothesis *hypothesis() const; // nullptr when there is no result
     void selectHypothesis(int index); // clamped
@@ -64,6 +74,7 @@ public:
 signals:
     void unitsChanged(attnviz::TokenUnits units); // before the output is shown again in them
     void outputChanged();
+    void viewChanged(); // after setView, before outputChanged
     void hypothesisChanged(int index);
     void stepChanged(int step);
 

@@ -1,5 +1,7 @@
 #include <attnviz/decoding/heads.h>
 
+#include "decoding/statistics.h"
+
 #include <algorithm>
 
 namespace attnviz {
@@ -100,6 +102,23 @@ MatrixRM shiftedAlignment(const MatrixRM &attention)
     if (attention.rows() > 1)
         shifted.topRows(attention.rows() - 1) = attention.bottomRows(attention.rows() - 1);
     return shifted;
+}
+
+void applyView(TranslationResult &result, const HeadSelection &selection)
+{
+    for (Hypothesis &h : result.hypotheses) {
+        if (h.crossAttention.empty())
+            throw InputError("this result has no heads to choose from (it is not a transformer's)");
+        h.attention = selectHeads(h.crossAttention, selection);
+        h.energies = h.crossEnergies.empty() ? MatrixRM() : selectHeads(h.crossEnergies, selection);
+        h.contexts = h.attention * result.encoderOutputs;
+        h.cosine.clear();
+        h.distance.clear();
+        h.entropy.clear();
+        h.paddingMass.clear();
+        computeStatistics(h, result.summedContext, result.sourceLength());
+    }
+    result.view = selection;
 }
 
 } // namespace attnviz

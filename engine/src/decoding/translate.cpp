@@ -2,6 +2,7 @@
 #include <attnviz/decoding/translate.h>
 
 #include "decoding/beam.h"
+#include "decoding/statistics.h"
 #include "decoding/transformer_decoding.h"
 #include "models/decoder.h"
 
@@ -165,7 +166,8 @@ Hypothesis forcedDecode(const Model &model, Session &session, const Vector &init
     return h;
 }
 
-// cos(c_i, c), |c_i - c|, entropy and padding mass per step; coverage per source position.
+} // namespace
+
 void computeStatistics(Hypothesis &h, const Vector &summed, int sourceLength)
 {
     const Eigen::VectorXd c = summed.cast<double>();
@@ -192,6 +194,8 @@ void computeStatistics(Hypothesis &h, const Vector &summed, int sourceLength)
         for (int j = 0; j < sourceLength; ++j)
             h.coverage[j] += h.attention(i, j);
 }
+
+namespace {
 
 // The pieces of a typed text: the model's tokenizer, or the words of its normalization.
 std::vector<std::string> textUnits(const Model &model, const std::string &text, const Tokenizer *tokenizer)

@@ -38,6 +38,12 @@ struct HeadPreset
 std::vector<HeadPreset> headPresets(const ModelConfig &config, int layers);
 HeadSelection toolDefaultView(const ModelConfig &config, int layers);
 
+// Another view of a decoded transformer result, without decoding again: every hypothesis's
+// attention and energies become the selection's mean, its contexts c_i = sum_j a_ij h_j over the
+// encoder's output, and its cosine, distance, entropy and coverage follow; result.view is set.
+// Throws InputError for a result without cross-attention (an RNN's) or a selection out of range.
+void applyView(TranslationResult &result, const HeadSelection &selection);
+
 // Shift-Att (Chen et al. 2020): the alignment of output y_t is the attention of the step whose
 // input is y_t, row t + 1. The last row (EOS, never an input) is all zeros.
 MatrixRM shiftedAlignment(const MatrixRM &attention);

@@ -1,0 +1,71 @@
+// What the Heads grid shows and does (#23), without widgets: the layers x heads of the shown
+// transformer hypothesis, the heads selected (what the heatmap is the mean of), the keyboard's
+// head cursor and the toolkit's presets. A choice goes to ResultSelection::setView, which
+// recomputes every beam's attention from its cross-attention without decoding again.
+//
+//     HeadGridModel grid(&selection);
+//     grid.clickHead(5, 2, Qt::NoModifier);      // layer 6, head 3 alone
+//     grid.clickHead(5, 4, Qt::ControlModifier); // and head 5: their mean
+//     grid.clickLayer(2);                        // layer 3's mean
+#pragma once
+
+#include <attnviz/decoding/heads.h>
+
+#include <QObject>
+#include <QPoint>
+#include <QStringList>
+
+namespace attnviz {
+
+class ResultSelection;
+
+class HeadGridModel : public QObject
+{
+    Q_OBJECT
+public:
+    explicit HeadGridModel(ResultSelection *selection, QObject *parent = nullptr);
+
+    // Whether the shown result is a transformer's; else note() says why the grid is empty.
+    bool available() const;
+    QString note() const;
+    int layers() const;
+    int heads() const;
+    // The cross-attention [steps x T] of head (layer, head) of the hypothesis shown; nullptr
+    // when there is none.
+    const MatrixRM *crossAttention(int layer, int head) const;
+
+    HeadSelection view() const; // resolved: its layer explicit, its heads listed
+    QString viewName() const;   // describeSelection: "layer 2, mean of 4 heads"
+    bool isSelected(int layer, int head) const;
+
+    // A click: alone, that head; with Shift or Ctrl, that head added to (or, when selected and
+    // not the last, taken from) the heads of its layer. A selection holds the heads of one
+    // layer, so Shift/Ctrl on another layer starts there.
+    void clickHead(int layer, int head, Qt::KeyboardModifiers modifiers);
+    void clickLayer(int layer); // the layer's mean over its heads
+    void selectAllLayers();     // every layer's and head's mean
+
+    // headPresets: the attention of the model's toolkit first (named after it), then the last
+    // layer's mean and every layer's mean.
+    QStringList presetNames() const;
+    void applyPreset(int index);
+    int presetIndex() const; // the preset the view is, or -1
+
+    // The keyboard's head cursor: arrows move it (clamped), Enter / Space select it
+    // (clickHead with the modifiers), Shift+arrows extend the selection along the layer.
+    QPoint cursor() const { return m_cursor; } // x: head, y: layer
+    void moveCursor(int layerStep, int headStep, bool extend);
+    void activateCursor(Qt::KeyboardModifiers modifiers);
+
+signals:
+    void changed(); // the result, the view or the cursor
+
+private:
+    std::vector<HeadPreset> presets() const;
+    void show(const HeadSelection &selection);
+
+    ResultSelection *m_selection;
+    QPoint m_cursor;
+};
+
+} // namespace attnviz
