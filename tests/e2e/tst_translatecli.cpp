@@ -323,6 +323,8 @@ void TestTranslateCli::transformerHeads()
                                   QStringLiteral("--layer"), QStringLiteral("1")});
     QCOMPARE(rnn.exitCode, 2);
     QVERIFY2(rnn.err.contains(QStringLiteral("--layer is for transformers")), qPrintable(rnn.err));
+}
+
 // align --per-layer on a transformer: a table of AER per layer and head, in --json per_layer; the
 // last layer's mean is the default view, so it scores as the overall figures do.
 void TestTranslateCli::alignPerLayer()
