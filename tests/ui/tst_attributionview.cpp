@@ -53,6 +53,25 @@ class TestAttributionView : public QObject
     Q_OBJECT
 
 private slots:
+    // A transformer: the engine refuses, the panel says why and does not start again and again.
+    void transformerSaysWhyNot()
+    {
+        test::IsolatedSettings settings;
+        MainWindow window;
+        window.resize(1200, 800);
+        window.show();
+        QVERIFY(showTranslation(window, QStringLiteral(ATTNVIZ_SOURCE_DIR "/sample_models/eng-fra-marian"),
+                                QStringLiteral("I am cold.")));
+        auto *panel = window.findChild<AttributionPanel *>(QStringLiteral("attribution"));
+        AttributionModel *model = panel->model();
+        window.findChild<QTabWidget *>()->setCurrentWidget(panel);
+        QTRY_VERIFY(!model->isComputing());
+        QVERIFY(!model->current());
+        QVERIFY2(model->error().contains(QStringLiteral("not available for transformers")), qPrintable(model->error()));
+        QTest::qWait(100);
+        QVERIFY(!model->isComputing()); // not restarted
+    }
+
     void computedWhileShownWithTheEnginesValues()
     {
         test::IsolatedSettings settings;

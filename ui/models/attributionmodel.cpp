@@ -99,7 +99,7 @@ void AttributionModel::refresh()
     const bool have = output.result && output.model && !output.result->hypotheses.empty();
     if (m_running && (!have || *m_running != currentKey()))
         stopWorker(); // what it computes is no longer asked for
-    if (have && m_active && !current() && !m_running)
+    if (have && m_active && !current() && !m_running && !m_errors.count(currentKey()))
         start(currentKey());
     emit changed();
 }
@@ -133,10 +133,12 @@ void AttributionModel::start(const Key &key)
     m_progress = 0;
     m_worker = std::make_unique<std::thread>([self, job, model, result, index, options] {
         auto view = std::make_shared<AttributionView>();
+        QString error;
         try {
             view->attribution = attribute(*model, result->sourceIds, result->hypotheses[size_t(index)].targetIds, options);
-        } catch (const std::exception &) {
+        } catch (const std::exception &e) {
             view.reset();
+            error = QString::fromStdString(e.what());
         }
         if (view && !view->attribution.cancelled)
             *view = makeAttributionView(std::move(view->attribution), *result, index,
@@ -144,16 +146,22 @@ void AttributionModel::start(const Key &key)
         else
             view.reset();
         QMetaObject::invokeMethod(
-            QCoreApplication::instance(), [self, job, view] {
+            QCoreApplication::instance(), [self, job, view, error] {
                 if (self)
-                    self->finished(job, view);
+                    self->finished(job, view, error);
             },
             Qt::QueuedConnection);
     });
     emit changed();
 }
 
-void AttributionModel::finished(quint64 job, std::shared_ptr<AttributionView> view)
+QString AttributionModel::error() const
+{
+    const auto it = m_errors.find(currentKey());
+    return it == m_errors.end() ? QString() : it->second;
+}
+
+void AttributionModel::finished(quint64 job, std::shared_ptr<AttributionView> view, QString error)
 {
     if (job != m_job || !m_running)
         return;
@@ -164,6 +172,10 @@ void AttributionModel::finished(quint64 job, std::shared_ptr<AttributionView> vi
     m_running.reset();
     if (view)
         m_cache[key] = std::move(view);
+    else if (!error.isEmpty())
+        m_errors[key] = error;
+    if (m_errors.size() > 64)
+        m_errors.erase(m_errors.begin());
     if (m_cache.size() > 64) // a long session: keep the newest results' entries
         m_cache.erase(m_cache.begin());
     refresh();

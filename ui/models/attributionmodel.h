@@ -56,6 +56,9 @@ public:
     // The attribution of the current selection in the current method, when it is computed.
     const AttributionView *current() const;
     bool isComputing() const { return m_worker != nullptr; }
+    // Why the current selection has no attribution (the engine's message: a transformer, an empty
+    // output), or empty; such a selection is not computed again.
+    QString error() const;
     double progress() const { return m_progress; }
     void cancel(); // stops the computation; current() stays empty until asked again
     // Blocks until the running computation ends (tests; the window never waits).
@@ -70,7 +73,7 @@ private:
     Key currentKey() const;
     void refresh();
     void start(const Key &key);
-    void finished(quint64 job, std::shared_ptr<AttributionView> view);
+    void finished(quint64 job, std::shared_ptr<AttributionView> view, QString error);
     void stopWorker();
 
     ResultSelection *m_selection;
@@ -78,6 +81,7 @@ private:
     int m_steps = 50;
     bool m_active = false;
     std::map<Key, std::shared_ptr<const AttributionView>> m_cache;
+    std::map<Key, QString> m_errors;
     std::unique_ptr<std::thread> m_worker;
     std::shared_ptr<std::atomic_bool> m_cancel;
     quint64 m_job = 0;

@@ -64,7 +64,9 @@ void AttributionCanvas::paintEvent(QPaintEvent *)
     if (!view) {
         painter.setPen(palette().color(QPalette::PlaceholderText));
         painter.drawText(rect(), Qt::AlignCenter,
-                         m_model->isComputing() ? tr("Computing…") : tr("Translate a sentence to see its attribution"));
+                         m_model->isComputing()        ? tr("Computing…")
+                         : !m_model->error().isEmpty() ? tr("No attribution: %1").arg(m_model->error())
+                                                       : tr("Translate a sentence to see its attribution"));
         return;
     }
     const QFontMetrics fm = fontMetrics();
@@ -247,6 +249,8 @@ void AttributionPanel::update()
     if (m_model->isComputing()) {
         m_status->setText(tr("Computing %1… %2%").arg(QString::fromLatin1(attributionMethodName(m_model->method())))
                               .arg(int(100 * m_model->progress())));
+    } else if (!view && !m_model->error().isEmpty()) {
+        m_status->setText(m_model->error());
     } else if (!view) {
         m_status->setText(tr("Pieces as the model reads them; the fixed output is the translation shown (or the forced reference)."));
     } else {
