@@ -171,6 +171,7 @@ void MainWindow::createDocks()
     });
     tabifyDockWidget(infoDock, headsDock);
     connect(m_selection, &ResultSelection::viewChanged, this, [this, headModel] {
+        m_controller->setView(m_selection->view()); // the next sentence keeps the chosen heads
         statusBar()->showMessage(tr("Heatmap: %1").arg(headModel->viewName()), 5000);
     });
     comparisonDock->raise();

@@ -72,6 +72,28 @@ private slots:
         QVERIFY(!model->isComputing()); // not restarted
     }
 
+    // The heads chosen for one sentence stay chosen for the next (the controller's view follows).
+    void chosenHeadsStayForTheNextSentence()
+    {
+        test::IsolatedSettings settings;
+        MainWindow window;
+        window.resize(1200, 800);
+        window.show();
+        QVERIFY(showTranslation(window, QStringLiteral(ATTNVIZ_SOURCE_DIR "/sample_models/eng-fra-marian"),
+                                QStringLiteral("I am cold.")));
+        HeadSelection head;
+        head.layer = 1;
+        head.heads = {3};
+        QVERIFY(window.selection()->setView(head));
+        window.setSentence(QStringLiteral("Tom is cold."));
+        QVERIFY(window.waitForTranslation());
+        const TranslationOutput &output = window.selection()->pieceOutput();
+        QCOMPARE(output.result->view.layer, 1);
+        QCOMPARE(output.result->view.heads, std::vector<int>{3});
+        const MatrixRM &shown = output.result->best().attention;
+        QVERIFY((shown - output.result->best().crossAttention.at(1, 3)).cwiseAbs().maxCoeff() < 1e-6f);
+    }
+
     void computedWhileShownWithTheEnginesValues()
     {
         test::IsolatedSettings settings;

@@ -30,16 +30,24 @@ TranslationController::~TranslationController()
 void TranslationController::setModel(std::shared_ptr<const Model> model)
 {
     m_model = std::move(model);
+    m_options.view = {}; // another model's layers and heads
     inputChanged();
 }
 
 void TranslationController::setOptions(const DecodeOptions &options)
 {
     std::vector<AttentionOverride> overrides = std::move(m_options.attentionOverrides);
+    HeadSelection view = std::move(m_options.view);
     m_options = options;
     m_options.ablation = Ablation::None;
     m_options.attentionOverrides = std::move(overrides);
+    m_options.view = std::move(view);
     inputChanged();
+}
+
+void TranslationController::setView(const HeadSelection &view)
+{
+    m_options.view = view; // the shown result already has it (ResultSelection::setView)
 }
 
 void TranslationController::setSentence(const QString &sentence)

@@ -42,7 +42,9 @@ public:
     // Beam width, maximum length and target (forced decoding) are used; the ablation is not
     // (the controller always decodes both ablations for the comparison view), nor the attention
     // overrides: those are the controller's own, set with setAttentionOverride().
-    void setOptions(const DecodeOptions &options);
+    void setOptions(const DecodeOptions &options); // keeps the overrides and the view
+    // A transformer's view of the heads for the next translations, without translating again.
+    void setView(const HeadSelection &view);
     // A new sentence drops the attention overrides: their steps and positions were for the old one.
     void setSentence(const QString &sentence);
 
