@@ -279,26 +279,29 @@ BeamBook toolkitBeamSearch(const Model &model, Stepper &stepper, int width, int 
         for (int k = 0; k < slots; ++k)
             scores.row(k) = ((logProbs.row(k).array().cast<double>() + liveScore[k]) / penalty).cast<float>();
         topKFlat(scores, slots, hf ? 2 * slots : slots, flat);
+        // A kept candidate: an entry of the book; with a slot >= 0, also that slot of the next step.
+        const auto take = [&](int slot, int row, int token, double total) {
+            const int e = book.add(liveEntry[row], token, logProbs(row, token), total, t);
+            stepper.keep(e, row);
+            if (slot >= 0) {
+                rows[slot] = row;
+                nextEntry[slot] = e;
+                nextToken[slot] = token;
+                nextScore[slot] = total;
+            }
+            return e;
+        };
         int next = 0;
         if (hf) {
             for (size_t rank = 0; rank < flat.size() && next < slots; ++rank) {
                 const int row = flat[rank] / V, token = flat[rank] % V;
                 const double total = liveScore[row] + logProbs(row, token);
                 if (token == eos) {
-                    if (static_cast<int>(rank) >= slots)
-                        continue;
-                    const int e = book.add(liveEntry[row], token, logProbs(row, token), total, t);
-                    stepper.keep(e, row);
-                    keepBest(hfScore(total, t + 1), e);
+                    if (static_cast<int>(rank) < slots)
+                        keepBest(hfScore(total, t + 1), take(-1, row, token, total));
                     continue;
                 }
-                const int e = book.add(liveEntry[row], token, logProbs(row, token), total, t);
-                stepper.keep(e, row);
-                rows[next] = row;
-                nextEntry[next] = e;
-                nextToken[next] = token;
-                nextScore[next] = total;
-                ++next;
+                take(next++, row, token, total);
             }
             // is_done: K finished, and the best candidate of this step cannot beat the worst at
             // the length it would have one step on (process() adds 1 to cur_len first).
@@ -310,12 +313,7 @@ BeamBook toolkitBeamSearch(const Model &model, Stepper &stepper, int width, int 
                 const int row = flat[m] / V, token = flat[m] % V;
                 const double normalizedScore = scores(row, token);
                 const double total = normalizedScore * penalty; // topk_log_probs = topk_scores * penalty
-                const int e = book.add(liveEntry[row], token, logProbs(row, token), total, t);
-                stepper.keep(e, row);
-                rows[m] = row;
-                nextEntry[m] = e;
-                nextToken[m] = token;
-                nextScore[m] = total;
+                const int e = take(m, row, token, total);
                 const bool last = t + 1 == maxLength;
                 const bool finishedNow = token == eos || last;
                 if (search.beamRule == BeamRule::Joey) {

@@ -66,7 +66,8 @@ Transformer::Transformer(const ModelFile &file)
     new (&m_targetEmbedding)
         MatrixView(matrixView(file, m_config.sharedEmbeddings ? "encoder.embedding.weight" : "decoder.embedding.weight"));
     m_encoderPositions = positionTable(file, m_config, "encoder");
-    m_decoderPositions = positionTable(file, m_config, "decoder");
+    if (m_config.positions == Positions::Learned)
+        m_decoderPositions = positionTable(file, m_config, "decoder");
     for (int l = 0; l < m_config.encoderLayers; ++l)
         m_encoder.push_back(layerView(file, "encoder.layers." + std::to_string(l), false));
     for (int l = 0; l < m_config.decoderLayers; ++l)
@@ -99,7 +100,7 @@ void Transformer::embed(const MatrixView &table, const MatrixRM &positions, cons
 }
 
 void Transformer::feedForward(const TransformerLayerView &layer, bool pre, Eigen::Ref<MatrixRM> x, MatrixRM &normed,
-                              MatrixRM &hidden, MatrixRM &projected) const
+                              MatrixRM &hidden, MatrixRM &gate, MatrixRM &projected) const
 {
     const auto n = x.rows();
     auto in = normed.topRows(n);
@@ -111,9 +112,9 @@ void Transformer::feedForward(const TransformerLayerView &layer, bool pre, Eigen
     linearRows(in, layer.feedForwardIn, h);
     activateInPlace(h.data(), h.size(), m_config.activation);
     if (m_config.gatedFeedForward) {
-        MatrixRM gate(n, h.cols());
-        linearRows(in, layer.feedForwardGate, gate);
-        h.array() *= gate.array();
+        auto g = gate.topRows(n);
+        linearRows(in, layer.feedForwardGate, g);
+        h.array() *= g.array();
     }
     auto p = projected.topRows(n);
     linearRows(h, layer.feedForwardOut, p);
@@ -130,6 +131,7 @@ void Transformer::encoderLayer(int l, MatrixRM &x, MatrixRM *selfAttention) cons
     const int T = static_cast<int>(x.rows()), d = m_config.modelSize, H = m_config.heads, dh = m_config.headSize();
     const bool pre = m_config.encoderNorm == NormPosition::Pre;
     MatrixRM normed(T, d), q(T, d), k(T, d), v(T, d), mixed(T, d), projected(T, d), hidden(T, m_config.feedForwardSize);
+    MatrixRM gate(m_config.gatedFeedForward ? T : 0, m_config.feedForwardSize);
     if (pre)
         normRows(m_config, layer.self.norm, x, normed);
     else
@@ -154,7 +156,7 @@ void Transformer::encoderLayer(int l, MatrixRM &x, MatrixRM *selfAttention) cons
         normRows(m_config, layer.self.norm, x, normed);
         x = normed;
     }
-    feedForward(layer, pre, x, normed, hidden, projected);
+    feedForward(layer, pre, x, normed, hidden, gate, projected);
 }
 
 TransformerEncoding Transformer::encode(const std::vector<int> &sourceIds, bool keepSelfAttention) const
@@ -162,7 +164,7 @@ TransformerEncoding Transformer::encode(const std::vector<int> &sourceIds, bool 
     const int T = static_cast<int>(sourceIds.size()), d = m_config.modelSize, H = m_config.heads;
     TransformerEncoding encoding;
     MatrixRM x(T, d);
-    embed(m_sourceEmbedding, m_encoderPositions, sourceIds.data(), T, 0, true, x);
+    embed(m_sourceEmbedding, positions(false), sourceIds.data(), T, 0, true, x);
     if (keepSelfAttention)
         encoding.selfAttention.assign(static_cast<size_t>(m_config.encoderLayers) * H, MatrixRM(T, T));
     for (int l = 0; l < m_config.encoderLayers; ++l)
@@ -197,6 +199,8 @@ Transformer::Run::Run(const Transformer &model, const MatrixRM &memory, int rows
     for (MatrixRM *m : {&m_x, &m_normed, &m_query, &m_key, &m_value, &m_mixed, &m_projected})
         m->resize(rows, d);
     m_hidden.resize(rows, c.feedForwardSize);
+    if (c.gatedFeedForward)
+        m_gate.resize(rows, c.feedForwardSize);
     m_energies.resize(std::max(m_sourceLength, capacity));
     m_weights.resize(m_energies.size());
 }
@@ -283,11 +287,11 @@ void Transformer::Run::step(const int *previousTokens, int K, const TransformerC
     if (out.selfWeights)
         out.selfWeights->resize(K, static_cast<Eigen::Index>(L) * H * (m_steps + 1));
     auto x = m_x.topRows(K);
-    m_model.embed(m_model.m_targetEmbedding, m_model.m_decoderPositions, previousTokens, K, m_steps, false, x);
+    m_model.embed(m_model.m_targetEmbedding, m_model.positions(true), previousTokens, K, m_steps, false, x);
     for (int l = 0; l < L; ++l) {
         attention(l, false, K, control, out);
         attention(l, true, K, control, out);
-        m_model.feedForward(m_model.m_decoder[l], c.decoderNorm == NormPosition::Pre, x, m_normed, m_hidden,
+        m_model.feedForward(m_model.m_decoder[l], c.decoderNorm == NormPosition::Pre, x, m_normed, m_hidden, m_gate,
                             m_projected);
     }
     auto normed = m_normed.topRows(K);

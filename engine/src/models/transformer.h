@@ -86,7 +86,7 @@ public:
         int m_rows, m_capacity, m_sourceLength, m_steps = 0;
         std::vector<MatrixRM> m_crossKeys, m_crossValues; // per layer [T x d]
         std::vector<MatrixRM> m_keys, m_values, m_spare;  // per layer [rows * capacity x d]
-        MatrixRM m_x, m_normed, m_query, m_key, m_value, m_mixed, m_projected, m_hidden;
+        MatrixRM m_x, m_normed, m_query, m_key, m_value, m_mixed, m_projected, m_hidden, m_gate;
         Eigen::VectorXf m_energies, m_weights;
     };
 
@@ -94,18 +94,23 @@ private:
     friend class Run;
     // x [n x d] through one encoder layer (self-attention over all rows) in place.
     void encoderLayer(int layer, MatrixRM &x, MatrixRM *selfAttention) const;
+    // `gate` is scratch of hidden's size for a gated feed-forward layer.
     void feedForward(const TransformerLayerView &layer, bool pre, Eigen::Ref<MatrixRM> x, MatrixRM &normed,
-                     MatrixRM &hidden, MatrixRM &projected) const;
+                     MatrixRM &hidden, MatrixRM &gate, MatrixRM &projected) const;
     // Rows of E y x scale + the position: `position` + i for row i when consecutive (a sentence),
     // else `position` for every row (the hypotheses of one step).
     void embed(const MatrixView &table, const MatrixRM &positions, const int *ids, int count, int position,
                bool consecutive, Eigen::Ref<MatrixRM> x) const;
-    const MatrixRM &positions(bool decoder) const { return decoder ? m_decoderPositions : m_encoderPositions; }
+    // Sinusoidal tables are the same for both sides, so only learned ones are held twice.
+    const MatrixRM &positions(bool decoder) const
+    {
+        return decoder && m_config.positions == Positions::Learned ? m_decoderPositions : m_encoderPositions;
+    }
 
     TransformerConfig m_config;
     float m_scale = 1, m_epsilon = 1e-6f;
     MatrixView m_sourceEmbedding{nullptr, 0, 0}, m_targetEmbedding{nullptr, 0, 0};
-    MatrixRM m_encoderPositions, m_decoderPositions; // [P x d]
+    MatrixRM m_encoderPositions, m_decoderPositions; // [P x d]; the decoder's only when learned
     std::vector<TransformerLayerView> m_encoder, m_decoder;
     NormView m_encoderNorm, m_decoderNorm;
     LinearView m_output;
