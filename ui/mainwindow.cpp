@@ -6,6 +6,7 @@
 #include "comparewindow.h"
 #include "comparisoncontroller.h"
 #include "contextdock.h"
+#include "headalignmentmodel.h"
 #include "headgrid.h"
 #include "headgridmodel.h"
 #include "timelinecontroller.h"
@@ -42,6 +43,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QGuiApplication>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -106,6 +108,17 @@ void MainWindow::createCentralWidget()
     auto *layout = new QVBoxLayout(central);
     m_panel = new DecodingPanel(m_selection, central);
     layout->addWidget(m_panel);
+    // A transformer's heatmap is one of many attentions: its title names which (#23).
+    auto *caption = new QLabel(central);
+    caption->setObjectName(QStringLiteral("viewCaption"));
+    caption->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    caption->hide();
+    layout->addWidget(caption);
+    connect(m_selection, &ResultSelection::hypothesisChanged, caption, [this, caption] {
+        const QString title = attentionViewTitle(*m_selection);
+        caption->setText(tr("Heatmap: %1").arg(title));
+        caption->setVisible(!title.isEmpty());
+    });
     m_tabs = new QTabWidget(central);
     m_heatmapView = new AlignmentView(AlignmentView::Kind::Heatmap, m_alignment);
     m_heatmapView->setObjectName(QStringLiteral("heatmap"));
@@ -157,6 +170,7 @@ void MainWindow::createDocks()
     auto *headModel = new HeadGridModel(m_selection, this);
     auto *heads = new HeadGrid(headModel, this);
     heads->setObjectName(QStringLiteral("heads"));
+    heads->setAlignmentScores(new HeadAlignmentModel(m_selection, m_alignments, this));
     heads->canvas()->setColorMap(m_alignment->colorMap());
     connect(m_alignment, &AlignmentModel::colorMapChanged, heads->canvas(), &HeadGridCanvas::setColorMap);
     QDockWidget *headsDock = addDock(tr("Heads"), QStringLiteral("headsDock"), heads);
@@ -172,7 +186,11 @@ void MainWindow::createDocks()
     tabifyDockWidget(infoDock, headsDock);
     connect(m_selection, &ResultSelection::viewChanged, this, [this, headModel] {
         m_controller->setView(m_selection->view()); // the next sentence keeps the chosen heads
-        statusBar()->showMessage(tr("Heatmap: %1").arg(headModel->viewName()), 5000);
+        // Self-attention is decoded only while shown; the first time, once more for this sentence.
+        m_controller->setSelfAttention(m_selection->attentionKind() != AttentionKind::Cross,
+                                       m_selection->hasSelfAttention());
+        if (headModel->available())
+            statusBar()->showMessage(tr("Heatmap: %1").arg(headModel->title()), 5000);
     });
     comparisonDock->raise();
 }
@@ -432,14 +450,16 @@ void MainWindow::createMenus()
     walkthrough->setStatusTip(tr("Play the translation one decoder step at a time, in four stages"));
     if (QAction *showHeads = findChild<QAction *>(QStringLiteral("showHeads")))
         viewMenu->addAction(showHeads);
+    if (auto *heads = findChild<HeadGrid *>(QStringLiteral("heads")))
+        viewMenu->addMenu(tr("Hea&ds: attention shown"))->addActions(heads->viewActions());
     viewMenu->addSeparator();
     for (QDockWidget *dock : findChildren<QDockWidget *>())
         viewMenu->addAction(dock->toggleViewAction());
 
     QMenu *helpMenu = menuBar()->addMenu(tr("&Help"));
     QAction *shortcutsAction = helpMenu->addAction(tr("&Keyboard shortcuts"), this, [this]() {
-        ShortcutsDialog dialog(shortcutEntries(findChildren<QAction *>(), AlignmentView::keyHelp()),
-                               this);
+        ShortcutsDialog dialog(
+            shortcutEntries(findChildren<QAction *>(), AlignmentView::keyHelp() + HeadGrid::keyHelp()), this);
         dialog.exec();
     });
     shortcutsAction->setShortcut(QKeySequence(tr("Ctrl+/")));
@@ -705,6 +725,7 @@ FigureOptions MainWindow::figureOptions(int pngDpi) const
                                     name.empty() ? QFileInfo(modelPath()).fileName()
                                                  : QString::fromStdString(name));
     }
+    options.caption = attentionViewTitle(*m_selection); // a transformer's: which heads
     return options;
 }
 
