@@ -173,14 +173,18 @@ void MainWindow::createDocks()
     heads->setAlignmentScores(new HeadAlignmentModel(m_selection, m_alignments, this));
     heads->canvas()->setColorMap(m_alignment->colorMap());
     connect(m_alignment, &AlignmentModel::colorMapChanged, heads->canvas(), &HeadGridCanvas::setColorMap);
-    QDockWidget *headsDock = addDock(tr("Heads"), QStringLiteral("headsDock"), heads);
+    // In a scroll area: at 800 x 600 the grid, the switches and the AER table do not all fit.
+    QDockWidget *headsDock = addDock(tr("Heads"), QStringLiteral("headsDock"), scrollable(heads));
     auto *showHeads = new QAction(tr("Show &heads"), this);
     showHeads->setObjectName(QStringLiteral("showHeads"));
     showHeads->setShortcut(QKeySequence(tr("Ctrl+Shift+H")));
     showHeads->setStatusTip(tr("The Heads panel: a transformer's layers and heads, and which the heatmap shows"));
-    connect(showHeads, &QAction::triggered, this, [headsDock, heads] {
+    connect(showHeads, &QAction::triggered, this, [this, headsDock, heads] {
         headsDock->show();
         headsDock->raise();
+        // Room for the grid and the AER table: the tab group grows to 60 % of the height.
+        if (!headsDock->isFloating() && headsDock->height() < height() * 45 / 100)
+            resizeDocks({headsDock}, {height() * 60 / 100}, Qt::Vertical);
         heads->canvas()->setFocus();
     });
     tabifyDockWidget(infoDock, headsDock);

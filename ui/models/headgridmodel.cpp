@@ -63,6 +63,8 @@ QString attentionViewTitle(const ResultSelection &selection)
                 break;
             }
         }
+    if (selection.attentionKind() != AttentionKind::Cross && selection.showsWords())
+        parts << QObject::tr("in pieces"); // the words merge the cross-attention only
     if (selection.attentionKind() == AttentionKind::Cross && selection.alignmentRows() == AlignmentRows::Shifted)
         parts << QObject::tr("shifted rows (Shift-Att)");
     return parts.join(QStringLiteral(" · "));

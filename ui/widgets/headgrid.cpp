@@ -14,6 +14,7 @@
 #include <QLabel>
 #include <QPainter>
 #include <QScrollArea>
+#include <QStyle>
 #include <QTabBar>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -45,8 +46,9 @@ void HeadGridCanvas::setColorMap(ColorMap map)
     update();
 }
 
-void HeadGridCanvas::setAvailableSize(const QSize &size)
+void HeadGridCanvas::setAvailableSize(const QSize &size, int scrollBarWidth)
 {
+    m_scrollBarWidth = scrollBarWidth;
     if (size == m_available)
         return;
     m_available = size;
@@ -56,12 +58,13 @@ void HeadGridCanvas::setAvailableSize(const QSize &size)
 
 int HeadGridCanvas::cellSize() const
 {
-    const int heads = std::max(1, m_model->heads()), layers = std::max(1, m_model->layers());
+    // The heads fill the width; the layers scroll when they do not fit the height (a tall grid
+    // scrolls better than one whose thumbnails shrink until nothing can be read).
+    const int heads = std::max(1, m_model->heads());
     if (!m_available.isValid())
         return 56;
-    const int byWidth = (m_available.width() - headerWidth - gap) / heads - gap;
-    const int byHeight = (m_available.height() - headerHeight - gap) / layers - gap;
-    return std::clamp(std::min(byWidth, byHeight), minimumCellSize, maximumCellSize);
+    const int byWidth = (m_available.width() - headerWidth - gap - m_scrollBarWidth) / heads - gap;
+    return std::clamp(byWidth, minimumCellSize, maximumCellSize);
 }
 
 QSize HeadGridCanvas::sizeHint() const
@@ -87,8 +90,10 @@ void HeadGridCanvas::paintEvent(QPaintEvent *)
     const QPoint cursor = m_model->cursor();
     const int c = cellSize();
     p.setPen(palette().text().color());
+    const bool roomy = p.fontMetrics().horizontalAdvance(tr("head %1").arg(m_model->heads())) + 4 <= c;
     for (int h = 0; h < m_model->heads(); ++h)
-        p.drawText(QRect(headerWidth + h * (c + gap), 0, c, headerHeight), Qt::AlignCenter, tr("head %1").arg(h + 1));
+        p.drawText(QRect(headerWidth + h * (c + gap), 0, c, headerHeight), Qt::AlignCenter,
+                   roomy ? tr("head %1").arg(h + 1) : QString::number(h + 1));
     for (int l = 0; l < m_model->layers(); ++l) {
         p.setPen(palette().text().color());
         p.drawText(cellRect(l, -1), Qt::AlignRight | Qt::AlignVCenter, tr("layer %1").arg(l + 1));
@@ -150,7 +155,7 @@ void HeadGridCanvas::keyPressEvent(QKeyEvent *event)
 
 HeadGrid::HeadGrid(HeadGridModel *model, QWidget *parent)
     : QWidget(parent), m_model(model), m_kinds(new QTabBar(this)), m_presets(new QComboBox(this)),
-      m_shifted(new QCheckBox(tr("Shi&fted rows (Shift-Att)"), this)), m_label(new QLabel(this)),
+      m_shifted(new QCheckBox(tr("Sh&ifted rows"), this)), m_label(new QLabel(this)),
       m_scroll(new QScrollArea(this)), m_canvas(new HeadGridCanvas(model, this)), m_aerBox(new QWidget(this)),
       m_aerLabel(new QLabel(m_aerBox)), m_aerTable(new QTableView(m_aerBox)), m_kindActions(new QActionGroup(this)),
       m_shiftedAction(new QAction(tr("&Shifted alignment rows (Shift-Att)"), this))
@@ -208,6 +213,9 @@ HeadGrid::HeadGrid(HeadGridModel *model, QWidget *parent)
     m_aerTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_aerTable->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_aerTable->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    // As tall as its rows (a layer each, and the all-layer mean), so that the grid keeps the rest.
+    m_aerTable->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
+    m_aerTable->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Maximum);
     m_aerTable->setMinimumHeight(40);
     auto *aerLayout = new QVBoxLayout(m_aerBox);
     aerLayout->setContentsMargins(0, 0, 0, 0);
@@ -222,8 +230,8 @@ HeadGrid::HeadGrid(HeadGridModel *model, QWidget *parent)
     row->addWidget(m_shifted);
     layout->addLayout(row);
     layout->addWidget(m_label);
-    layout->addWidget(m_scroll, 3);
-    layout->addWidget(m_aerBox); // with a table: stretch 2 (refreshScores)
+    layout->addWidget(m_scroll, 1);
+    layout->addWidget(m_aerBox);
     connect(m_presets, &QComboBox::activated, model, &HeadGridModel::applyPreset);
     connect(model, &HeadGridModel::changed, this, &HeadGrid::refresh);
     refresh();
@@ -246,7 +254,8 @@ bool HeadGrid::eventFilter(QObject *watched, QEvent *event)
         // The room the scroll area offers without its scroll bars: the cells fill it, and scroll
         // only when even the smallest cells do not fit.
         const QMargins frame = m_scroll->contentsMargins();
-        m_canvas->setAvailableSize(m_scroll->size().shrunkBy(frame));
+        m_canvas->setAvailableSize(m_scroll->size().shrunkBy(frame),
+                                   m_scroll->style()->pixelMetric(QStyle::PM_ScrollBarExtent, nullptr, m_scroll));
         m_canvas->resize(m_canvas->sizeHint());
     }
     return QWidget::eventFilter(watched, event);
@@ -320,7 +329,6 @@ void HeadGrid::refreshScores()
     const bool any = m_model->available();
     m_aerBox->setVisible(any);
     m_aerTable->setVisible(m_scores->available());
-    static_cast<QVBoxLayout *>(layout())->setStretchFactor(m_aerBox, m_scores->available() ? 2 : 0);
     m_aerLabel->setText(m_scores->available()
                             ? tr("AER against the gold links (%1; click a cell to show it). %2")
                                   .arg(m_scores->rows() == AlignmentRows::Shifted ? tr("shifted rows") : tr("naive rows"),

@@ -27,7 +27,7 @@ class HeadGridModel;
 
 // The thumbnails alone: a click picks a head (Shift/Ctrl: add it to the mean), a click on a row
 // header the layer's mean; arrows move the head cursor, Enter/Space select it, Shift+arrows extend.
-// The cells fill the room given (setAvailableSize), square, never below minimumCellSize.
+// The cells fill the width given (setAvailableSize), square, never below minimumCellSize.
 class HeadGridCanvas : public QWidget
 {
     Q_OBJECT
@@ -36,9 +36,9 @@ public:
 
     explicit HeadGridCanvas(HeadGridModel *model, QWidget *parent = nullptr);
     void setColorMap(ColorMap map);
-    // The viewport the grid is shown in: the cells grow to fill its width or its height,
-    // whichever is reached first.
-    void setAvailableSize(const QSize &size);
+    // The room the grid is shown in: the heads fill its width, leaving room for a vertical
+    // scroll bar (the layers scroll when they do not fit its height).
+    void setAvailableSize(const QSize &size, int scrollBarWidth = 0);
     int cellSize() const;
     QSize sizeHint() const override;
     // Where head (layer, head)'s thumbnail is; a head of -1: the row header.
@@ -53,6 +53,7 @@ private:
     HeadGridModel *m_model;
     ColorMap m_colorMap = ColorMap::Viridis;
     QSize m_available;
+    int m_scrollBarWidth = 0;
 };
 
 class HeadGrid : public QWidget
