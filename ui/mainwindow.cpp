@@ -850,6 +850,10 @@ void MainWindow::forceAttention(int step, int column)
     const TranslationResult *result = m_selection->result();
     if (!result || column < 0 || column >= result->sourceLength() || step < 0)
         return;
+    if (m_alignment->showsSelfAttention()) {
+        statusBar()->showMessage(tr("Attention is forced on the cross-attention: switch the Heads panel to Cross (Ctrl+Alt+1)"), 6000);
+        return;
+    }
     if (m_selection->showsWords()) {
         statusBar()->showMessage(tr("Attention is forced on pieces: switch to Pieces (%1) to force it")
                                      .arg(m_wordsAction->shortcut().toString(QKeySequence::NativeText)),

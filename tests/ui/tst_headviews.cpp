@@ -128,6 +128,8 @@ void TestHeadViews::selfAttentionInTheGridAndTheHeatmap()
     QCOMPARE(heatmap.columnLabel(T - 1), QString::fromStdString(expected.sourceTokens[size_t(T - 1)]));
     QVERIFY(maxDifference(heatmapValues(heatmap), layerMean(expected.encoderSelfAttention, 2)) < 1e-6f);
     QVERIFY(!heatmap.linkAt(0, 0)); // no gold links between source and source
+    window.forceAttention(0, 1); // forcing is of the cross-attention: refused here
+    QVERIFY(window.controller()->attentionOverrides().empty());
     // One head clicked in the grid: the heatmap is that head's.
     headModel->clickHead(0, 1, Qt::NoModifier);
     QVERIFY(maxDifference(heatmapValues(heatmap), expected.encoderSelfAttention.at(0, 1)) < 1e-6f);

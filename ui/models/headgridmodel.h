@@ -1,12 +1,14 @@
 // What the Heads grid shows and does (#23), without widgets: the layers x heads of the shown
-// transformer hypothesis, the heads selected (what the heatmap is the mean of), the keyboard's
-// head cursor and the toolkit's presets. A choice goes to ResultSelection::setView, which
-// recomputes every beam's attention from its cross-attention without decoding again.
+// transformer hypothesis (cross-attention, or the decoder's or encoder's self-attention), the
+// heads selected (what the heatmap is the mean of), the keyboard's head cursor and the toolkit's
+// presets. A choice goes to ResultSelection (setView, setAttentionKind, setAlignmentRows), which
+// recomputes every beam's attention from its heads without decoding again.
 //
 //     HeadGridModel grid(&selection);
 //     grid.clickHead(5, 2, Qt::NoModifier);      // layer 6, head 3 alone
 //     grid.clickHead(5, 4, Qt::ControlModifier); // and head 5: their mean
 //     grid.clickLayer(2);                        // layer 3's mean
+//     grid.setAttentionKind(AttentionKind::EncoderSelf); // its self-attention (once decoded)
 #pragma once
 
 #include "resultselection.h"

@@ -93,7 +93,7 @@ public:
 signals:
     void unitsChanged(attnviz::TokenUnits units); // before the output is shown again in them
     void outputChanged();
-    void viewChanged(); // after setView, before outputChanged
+    void viewChanged(); // after setView, setAttentionKind or setAlignmentRows, before outputChanged
     void hypothesisChanged(int index);
     void stepChanged(int step);
 
