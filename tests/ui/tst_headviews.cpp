@@ -97,8 +97,10 @@ void TestHeadViews::selfAttentionInTheGridAndTheHeatmap()
     QVERIFY(grid);
     QSignalSpy started(window.controller(), &TranslationController::translationStarted);
 
-    // Encoder self-attention: decoded once more, with the self-attention.
-    action(window, "attentionKind2")->trigger();
+    // Encoder self-attention (Ctrl+Alt+3): decoded once more, with the self-attention.
+    window.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    QTest::keySequence(&window, QKeySequence(QStringLiteral("Ctrl+Alt+3")));
     QCOMPARE(window.selection()->attentionKind(), AttentionKind::EncoderSelf);
     QCOMPARE(grid->kinds()->currentIndex(), 2);
     QVERIFY(window.waitForTranslation());
@@ -191,7 +193,9 @@ void TestHeadViews::shiftedRowsKeptAcrossSentences()
     QSignalSpy started(window.controller(), &TranslationController::translationStarted);
     QAction *shifted = action(window, "shiftedRows");
     QVERIFY(shifted && shifted->isEnabled());
-    shifted->trigger();
+    window.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    QTest::keySequence(&window, QKeySequence(QStringLiteral("Ctrl+Shift+A")));
     QCOMPARE(window.selection()->alignmentRows(), AlignmentRows::Shifted);
     QVERIFY(headGrid(window)->shiftedRows()->isChecked());
     const MatrixRM expected = shiftedAlignment(naive);

@@ -188,7 +188,7 @@ HeadGrid::HeadGrid(HeadGridModel *model, QWidget *parent)
     m_shiftedAction->setObjectName(QStringLiteral("shiftedRows"));
     m_shiftedAction->setCheckable(true);
     m_shiftedAction->setShortcut(QKeySequence(tr("Ctrl+Shift+A")));
-    m_shiftedAction->setStatusTip(tr("Align y_t by the step that reads it as its input (row t + 1, Shift-Att), "
+    m_shiftedAction->setStatusTip(tr("Align yₜ by the step that reads it as its input (row t + 1, Shift-Att), "
                                      "not by the step that emits it"));
     m_actions << m_shiftedAction;
     const auto setShifted = [model](bool on) { model->setAlignmentRows(on ? AlignmentRows::Shifted : AlignmentRows::Naive); };
