@@ -193,11 +193,11 @@ QString transformerKeysFormula(const Model &model, const StepDetails &d)
     const QString head = QStringLiteral("<sup>(%1)</sup>").arg(d.head + 1);
     return QStringLiteral("<i>q</i> = <i>W</i><sub>q</sub>") + head + QStringLiteral(" <i>x</i>") + b + QStringLiteral(", ")
         + sub(QStringLiteral("<i>k</i>"), QStringLiteral("<i>j</i>")) + QStringLiteral(" = <i>W</i><sub>k</sub>")
-        + head + QStringLiteral(" ") + sub(QStringLiteral("<i>h</i>"), QStringLiteral("<i>j</i>"))
+        + head + QStringLiteral(" ") + sub(QStringLiteral("<i>h</i>"), QStringLiteral("<i>j</i>")) + b
         + QStringLiteral(", ") + sub(QStringLiteral("<i>v</i>"), QStringLiteral("<i>j</i>"))
         + QStringLiteral(" = <i>W</i><sub>v</sub>") + head + QStringLiteral(" ")
         + sub(QStringLiteral("<i>h</i>"), QStringLiteral("<i>j</i>")) + b
-        + tr(": rows %1 to %2 of the layer's %3 × %3 projections")
+        + tr(", with <i>h</i><sub><i>j</i></sub> the encoder's output: rows %1 to %2 of the layer's %3 × %3 projections")
               .arg(d.head * d.headSize + 1)
               .arg((d.head + 1) * d.headSize)
               .arg(d.heads * d.headSize);

@@ -442,7 +442,7 @@ void drawOutput(QPainter *p, const WalkthroughData &data, int step)
             label += data.forced ? QCoreApplication::translate("attnviz::Walkthrough", "  ◀ reference")
                                  : QCoreApplication::translate("attnviz::Walkthrough", "  ◀ chosen");
         if (data.transformer() ? w.id == s.withUniformHead.id : w.id == s.withSummedContext.id)
-            label += data.transformer() ? QCoreApplication::translate("attnviz::Walkthrough", "  ◆ head uniform")
+            label += data.transformer() ? QCoreApplication::translate("attnviz::Walkthrough", "  ◆ uniform")
                                         : QCoreApplication::translate("attnviz::Walkthrough", "  ◆ with c");
         drawText(p, QRectF(barLeft + w.probability * barWidth + 4, top, 220, row), label, std::min(12.0, text), ink);
     };

@@ -105,12 +105,14 @@ WalkthroughWindow::WalkthroughWindow(ResultSelection *selection, QWidget *parent
     m_head->setAccessibleName(tr("Head"));
     m_head->setVisible(false);
     m_position = new QLabel(this);
+    // In a narrow window the page's own title says the step: the label is cut, the controls keep their width.
+    m_position->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_position->setAlignment(Qt::AlignLeft | Qt::AlignVCenter);
 
     auto *controls = new QHBoxLayout;
     for (QWidget *w : std::initializer_list<QWidget *>{m_first, m_previous, m_play, m_next, m_last, m_speed, m_topK, m_head})
         controls->addWidget(w);
-    controls->addStretch();
-    controls->addWidget(m_position);
+    controls->addWidget(m_position, 1);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addLayout(controls);
