@@ -289,6 +289,23 @@ void drawScores(QPainter *p, const WalkthroughData &data, int step)
     p->drawLine(QPointF(aLeft, y), QPointF(aLeft, y + count * row));
 }
 
+// Rows "a_ij · name_j word" with the strip a_ij vectors_j in [left, left + width), from y: the
+// terms of a weighted sum (an RNN's c_i, a head's o_i), each faded by its weight.
+void drawWeightedTerms(QPainter *p, const WalkthroughData &data, int step, double y, double row, const MatrixRM &vectors,
+                       const char *name, double left, double width, double scale)
+{
+    for (int j = 0; j < data.sourceLength(); ++j) {
+        const double top = y + j * row, a = data.attention(step, j);
+        drawHtml(p, QPointF(margin, top + row / 2 - 9), 190,
+                 QStringLiteral("%1 · <i>%2</i><sub>%3</sub> %4")
+                     .arg(walkthroughNumber(a), QLatin1String(name), QString::number(j + 1),
+                          data.sourceLabels[j].toHtmlEscaped()),
+                 std::min(13.0, row * 0.55));
+        const Vector term = vectors.row(j).transpose() * a;
+        drawStrip(p, QRectF(left, top + 2, width, row - 4), term, scale);
+    }
+}
+
 // A transformer's first stage: the decoder's state x, the head's query q = W_q x, and its keys k_j.
 void drawQuery(QPainter *p, const WalkthroughData &data, int step)
 {
@@ -344,15 +361,7 @@ void drawHeadContext(QPainter *p, const WalkthroughData &data, int step)
     const double headLeft = stripLeft + d.head * headWidth;
     const double row = rowHeight(T + 5, y, contentBottom - 6, 24);
     const double text = std::min(13.0, row * 0.55);
-    for (int j = 0; j < T; ++j) {
-        const double top = y + j * row, a = data.attention(step, j);
-        drawHtml(p, QPointF(margin, top + row / 2 - 9), 190,
-                 QStringLiteral("%1 · <i>v</i><sub>%2</sub> %3")
-                     .arg(walkthroughNumber(a), QString::number(j + 1), data.sourceLabels[j].toHtmlEscaped()),
-                 text);
-        const Vector term = d.values.row(j).transpose() * a;
-        drawStrip(p, QRectF(headLeft, top + 2, headWidth, row - 4), term, data.valueScale);
-    }
+    drawWeightedTerms(p, data, step, y, row, d.values, "v", headLeft, headWidth, data.valueScale);
     double top = y + T * row + 3;
     p->setPen(QPen(ink, 1));
     p->drawLine(QPointF(headLeft, top), QPointF(headLeft + headWidth, top));
@@ -394,15 +403,7 @@ void drawContext(QPainter *p, const WalkthroughData &data, int step)
         + 8;
     const double stripLeft = margin + 190, stripWidth = contentRight - stripLeft;
     const double row = rowHeight(T + 3, y, contentBottom - 10, 26);
-    for (int j = 0; j < T; ++j) {
-        const double top = y + j * row, a = h.attention(step, j);
-        drawHtml(p, QPointF(margin, top + row / 2 - 9), 190,
-                 QStringLiteral("%1 · <i>h</i><sub>%2</sub> %3")
-                     .arg(walkthroughNumber(a), QString::number(j + 1), data.sourceLabels[j].toHtmlEscaped()),
-                 std::min(13.0, row * 0.55));
-        const Vector term = r.encoderOutputs.row(j).transpose() * a;
-        drawStrip(p, QRectF(stripLeft, top + 2, stripWidth, row - 4), term, data.annotationScale);
-    }
+    drawWeightedTerms(p, data, step, y, row, r.encoderOutputs, "h", stripLeft, stripWidth, data.annotationScale);
     double top = y + T * row + 4;
     p->setPen(QPen(ink, 1));
     p->drawLine(QPointF(stripLeft, top), QPointF(contentRight, top));
