@@ -64,7 +64,9 @@ NOTES = {
     "pe_tables": "the Joey and OpenNMT-py files keep only the first 64 positions of their saved "
                  "sinusoid buffers (encoder.pe.pe, decoder.pe.pe; "
                  "*.embeddings.make_embedding.pe.pe); real files hold 5000. Marian files hold none "
-                 "(save_pretrained drops model.*.embed_positions.weight): generate them",
+                 "(save_pretrained drops model.*.embed_positions.weight): generate them; except "
+                 "marian-stored-positions, whose pytorch_model.bin stores both tables (the sinusoid "
+                 "plus noise), as files written by older transformers releases may: from_pretrained uses them",
     "eos_bias": "random models rarely stop: the OpenNMT-py generator bias and Marian's "
                 "final_logits_bias of </s> got a constant added, Joey's </s> output row (no bias) "
                 "a multiple of the decoder's mean final state (eos_boost in the generator); it "
@@ -757,6 +759,12 @@ MARIAN_CASES_SPEC = {
     "marian-separate-vocabs": dict(activation="swish", scale=True, layers=(2, 2), weights="bin", separate=True, eos_boost=-1.0,
                                    covers=["post-norm", "swish", "separate-vocab", "untied-encoder-decoder",
                                            "tied-softmax", "final-logits-bias", "target_vocab.json"]),
+    # Files written by older transformers releases may store model.*.embed_positions.weight; from_pretrained uses
+    # what is stored: tables other than the sinusoid, read back by MarianMTModel itself.
+    "marian-stored-positions": dict(activation="gelu", scale=True, layers=(1, 2), weights="bin", separate=False,
+                                    eos_boost=3.0, stored_positions=True,
+                                    covers=["post-norm", "stored-position-tables", "learned-positions",
+                                            "pytorch_model.bin", "1+2-layers"]),
 }
 
 MARIAN_SENTENCES = [("Hello!", "Salut !"), ("I am cold.", "J'ai froid."),
@@ -826,6 +834,25 @@ def marian_forced(model, src_ids, trg_ids, start):
             "encoder_self_attention": [a[0].tolist() for a in out.encoder_attentions]}
 
 
+def store_position_tables(model, d, seed):
+    """Adds the two position tables to pytorch_model.bin (the sinusoid plus noise, so that using
+    them shows) and returns the model as MarianMTModel.from_pretrained reads the folder again."""
+    import torch
+    from transformers import MarianMTModel
+    gen = torch.Generator().manual_seed(seed)
+    sd = torch.load(d / "pytorch_model.bin")
+    for side in ("encoder", "decoder"):
+        table = getattr(model.model, side).embed_positions.weight.detach()
+        sd[f"model.{side}.embed_positions.weight"] = table + 0.5 * torch.randn(table.shape, generator=gen)
+    torch.save(sd, d / "pytorch_model.bin")
+    reread = MarianMTModel.from_pretrained(str(d))
+    reread.eval()
+    for side in ("encoder", "decoder"):
+        assert torch.equal(getattr(reread.model, side).embed_positions.weight, sd[f"model.{side}.embed_positions.weight"]), \
+            "from_pretrained did not use the stored position table"
+    return reread
+
+
 def make_marian(hf_root, part):
     import torch
     sys.path.insert(0, str(hf_root / "src"))
@@ -882,6 +909,8 @@ def make_marian(hf_root, part):
                 sd = torch.load(d / "pytorch_model.bin")
                 save_safetensors(sd, d / "model.safetensors")
                 (d / "pytorch_model.bin").unlink()
+            if spec.get("stored_positions"):
+                model = store_position_tables(model, d, 7000 + index)
             tokenizer = MarianTokenizer.from_pretrained(str(d))
             start = config.decoder_start_token_id
             cases = []

@@ -28,6 +28,7 @@
 #include "unitsswitch.h"
 #include "attributionview.h"
 
+#include <attnviz/decoding/heads.h>
 #include <attnviz/io/model_import.h>
 #include <attnviz/models/model.h>
 
@@ -854,14 +855,42 @@ void MainWindow::forceAttention(int step, int column)
         statusBar()->showMessage(tr("Attention is forced on the cross-attention: switch the Heads panel to Cross (Ctrl+Alt+1)"), 6000);
         return;
     }
+    if (m_selection->showsHeads() && m_selection->alignmentRows() == AlignmentRows::Shifted) {
+        // A shifted row is the next step's attention: forcing it there would pin another cell.
+        statusBar()->showMessage(tr("Attention is forced on the decoder's own steps: turn Shifted rows off (Ctrl+Shift+A)"), 6000);
+        return;
+    }
     if (m_selection->showsWords()) {
         statusBar()->showMessage(tr("Attention is forced on pieces: switch to Pieces (%1) to force it")
                                      .arg(m_wordsAction->shortcut().toString(QKeySequence::NativeText)),
                                  6000);
         return;
     }
-    m_controller->setAttentionOverride({step, column, attentionShare() / 100.0});
-    statusBar()->showMessage(tr("Attention at step %1 forced to “%2”; Ctrl+Shift+R resets it")
+    const double share = attentionShare() / 100.0;
+    const Model *model = this->model();
+    if (!model || !model->isTransformer()) {
+        m_controller->setAttentionOverride({step, column, share});
+        statusBar()->showMessage(tr("Attention at step %1 forced to “%2”; Ctrl+Shift+R resets it")
+                                     .arg(step + 1)
+                                     .arg(m_alignment->columnLabel(column)),
+                                 6000);
+        return;
+    }
+    // A transformer: the heads the heatmap shows are forced (A[l,h] replaced before it
+    // multiplies V), the other heads keep their own weights.
+    HeadSelection view = m_selection->view();
+    if (view.layer < 0)
+        view.layer = model->layers() - 1; // -1 would be every layer to the engine's override
+    std::vector<AttentionOverride> overrides;
+    if (view.allLayers)
+        overrides.push_back({step, column, share, -1, -1});
+    else if (view.heads.empty())
+        overrides.push_back({step, column, share, view.layer, -1});
+    for (int head : view.allLayers ? std::vector<int>{} : view.heads)
+        overrides.push_back({step, column, share, view.layer, head});
+    m_controller->setAttentionOverrides(overrides);
+    statusBar()->showMessage(tr("Attention of %1 at step %2 forced to “%3”; Ctrl+Shift+R resets it")
+                                 .arg(QString::fromStdString(describeSelection(view, model->layers(), model->heads())))
                                  .arg(step + 1)
                                  .arg(m_alignment->columnLabel(column)),
                              6000);

@@ -52,7 +52,7 @@ int writeWalkthroughForCli(const WalkthroughRequest &request)
     // A non-owning pointer: the result outlives the pages.
     const WalkthroughData data = makeWalkthroughData(
         request.model, std::shared_ptr<const TranslationResult>(std::shared_ptr<void>(), &request.result),
-        request.hypothesis, request.topK, QString::fromStdString(request.sentence));
+        request.hypothesis, request.topK, QString::fromStdString(request.sentence), {}, request.layer, request.head);
     const QList<WalkthroughFrame> frames = walkthroughFrames(data.steps(), request.firstStep, request.lastStep);
     QString error;
     int files = 0;

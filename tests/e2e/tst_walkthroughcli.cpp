@@ -3,6 +3,9 @@
 #include "clirunner.h"
 
 #include <attnviz/decoding/translate.h>
+#include <attnviz/io/model_import.h>
+
+#include <nlohmann/json.hpp>
 
 #include <QDir>
 #include <QFile>
@@ -10,6 +13,8 @@
 #include <QImageReader>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include "pdftext.h"
 
 namespace {
 
@@ -52,7 +57,87 @@ private slots:
     void errors();
     void helpListsTheCommand();
     void openNmtSubwordOptions();
+    void transformerHead();
 };
+
+// The Marian sample (3 decoder layers of 4 heads): --layer/--head choose the head explained; the
+// JSON's numbers are the engine's result for that head, the PDF has 4 pages a step (issue #23).
+void TestWalkthroughCli::transformerHead()
+{
+    const QString marian = sourceDir + QStringLiteral("/sample_models/eng-fra-marian");
+    const char *sentence = "I am cold.";
+    const auto model =
+        std::make_shared<const attnviz::Model>(attnviz::openModel(marian.toStdString()).model, "eng-fra-marian");
+    const attnviz::TranslationResult result = attnviz::translate(*model, sentence, {});
+    const attnviz::Hypothesis &h = result.best();
+    RunResult r = runCli({QStringLiteral("walkthrough"), QStringLiteral("--model"), marian, QStringLiteral("--layer"),
+                          QStringLiteral("2"), QStringLiteral("--head"), QStringLiteral("3"), QStringLiteral("--json"),
+                          QLatin1String(sentence)});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
+    QCOMPARE(j["layer"].get<int>(), 2);
+    QCOMPARE(j["head"].get<int>(), 3);
+    QCOMPARE(j["heads"].get<int>(), 4);
+    QCOMPARE(j["head_size"].get<int>(), 24);
+    QCOMPARE(j["steps"].size(), size_t(h.steps()));
+    for (int i = 0; i < h.steps(); ++i) {
+        const nlohmann::json &s = j["steps"][size_t(i)];
+        QCOMPARE(s["query"].size(), size_t(24));
+        QCOMPARE(s["weights"].size(), size_t(result.sourceLength()));
+        for (int k = 0; k < result.sourceLength(); ++k) {
+            QVERIFY(std::abs(s["weights"][size_t(k)].get<double>() - h.crossAttention.at(1, 2)(i, k)) <= 1e-6);
+            QVERIFY(std::abs(s["energies"][size_t(k)].get<double>() - h.crossEnergies.at(1, 2)(i, k)) <= 1e-5);
+        }
+        QCOMPARE(s["chosen"]["id"].get<int>(), h.targetIds[i]);
+        QCOMPARE(s["chosen_rank"].get<int>(), 1);
+        QVERIFY(std::abs(std::log(s["chosen"]["probability"].get<double>()) - h.logProbs[i]) <= 1e-5);
+        QVERIFY(s.contains("with_uniform_head"));
+        QCOMPARE(s["output"].size(), size_t(96));
+    }
+    // The default: the last layer's first head.
+    r = runCli({QStringLiteral("walkthrough"), QStringLiteral("--model"), marian, QStringLiteral("--json"),
+                QStringLiteral("--steps"), QStringLiteral("1"), QLatin1String(sentence)});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    const nlohmann::json d = nlohmann::json::parse(r.out.toStdString());
+    QCOMPARE(d["layer"].get<int>(), 3);
+    QCOMPARE(d["head"].get<int>(), 1);
+    QCOMPARE(d["steps"].size(), size_t(1));
+
+    QTemporaryDir dir;
+    const QString pdf = dir.filePath(QStringLiteral("marian.pdf"));
+    r = runCli({QStringLiteral("walkthrough"), QStringLiteral("--model"), marian, QStringLiteral("--layer"),
+                QStringLiteral("2"), QStringLiteral("--head"), QStringLiteral("3"), QStringLiteral("--out"), pdf,
+                QLatin1String(sentence)});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QCOMPARE(pdfPages(pdf), 4 * h.steps());
+    const QString text = pdfText(pdf);
+    QVERIFY2(!text.isEmpty(), "pdftotext (poppler-utils, scripts/setup.sh) is needed to read the PDF's text");
+    for (const char *word : {"Query", "layer 2, head 3", "With head 3 of layer 2 uniform", "residual"})
+        QVERIFY2(text.contains(QLatin1String(word)), word);
+    const QString gif = dir.filePath(QStringLiteral("marian.gif"));
+    r = runCli({QStringLiteral("walkthrough"), QStringLiteral("--model"), marian, QStringLiteral("--steps"),
+                QStringLiteral("1-2"), QStringLiteral("--out"), gif, QLatin1String(sentence)});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QCOMPARE(QImageReader(gif).imageCount(), 8);
+
+    // One head of one layer, in range; not for an RNN; --out or --json.
+    for (const QStringList &bad : {QStringList{QStringLiteral("--head"), QStringLiteral("mean")},
+                                   QStringList{QStringLiteral("--head"), QStringLiteral("5")},
+                                   QStringList{QStringLiteral("--layer"), QStringLiteral("0")},
+                                   QStringList{QStringLiteral("--layer"), QStringLiteral("all")}}) {
+        r = runCli(QStringList{QStringLiteral("walkthrough"), QStringLiteral("--model"), marian, QStringLiteral("--json")}
+                   + bad + QStringList{QLatin1String(sentence)});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(bad.front()), qPrintable(r.err));
+    }
+    r = runCli({QStringLiteral("walkthrough"), QStringLiteral("--model"), sample("tiny"), QStringLiteral("--head"),
+                QStringLiteral("1"), QStringLiteral("--json"), QStringLiteral("i am cold .")});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains(QStringLiteral("transformers")), qPrintable(r.err));
+    r = runCli({QStringLiteral("walkthrough"), QStringLiteral("--model"), marian, QLatin1String(sentence)});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains(QStringLiteral("--json")), qPrintable(r.err));
+}
 
 // The model is loaded as translate loads it (loadModel): an OpenNMT-py checkpoint with
 // --bpe-codes walks through the pieces; a missing codes file is named.

@@ -378,9 +378,10 @@ void TestTransformer::refusesRnnOnlyRequests()
     const Model model(tinyTransformer(Positions::Interleaved, NormPosition::Pre, false));
     QVERIFY_THROWS_EXCEPTION(std::logic_error, model.decoder());
     QVERIFY_THROWS_EXCEPTION(std::logic_error, model.encode({0, 1}));
-    // What is built for RNNs only says so, as an input error the window and the CLI show.
+    // What is built for RNNs only says so, as an input error the window and the CLI show; the
+    // walkthrough explains a head, and refuses one the model has not.
     const TranslationResult r = translate(model, "a b", {});
-    QVERIFY_THROWS_EXCEPTION(InputError, explainHypothesis(model, r, 0, 3, {}));
+    QVERIFY_THROWS_EXCEPTION(InputError, explainHypothesis(model, r, 0, 3, {}, 3, 0)); // a layer it has not
     QVERIFY_THROWS_EXCEPTION(InputError, attribute(model, r.sourceIds, r.best().targetIds, {}));
     QCOMPARE(model.layers(), 3);
     QCOMPARE(model.heads(), 2);

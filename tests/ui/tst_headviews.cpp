@@ -203,6 +203,8 @@ void TestHeadViews::shiftedRowsKeptAcrossSentences()
     QVERIFY(heatmapValues(heatmap).row(heatmap.rows() - 1).isZero()); // EOS is no step's input
     QVERIFY(headGrid(window)->viewText().endsWith(QStringLiteral("shifted rows (Shift-Att)")));
     QCOMPARE(started.count(), 0); // a reading of what is decoded
+    window.forceAttention(0, 1); // the rows are not the decoder's steps: refused
+    QVERIFY(window.controller()->attentionOverrides().empty());
 
     // The next sentence: the same head, still shifted.
     window.setSentence(QStringLiteral("Tom is tired."));

@@ -7,6 +7,9 @@
 #include "alignmentrenderer.h"
 #include "alignmentview.h"
 #include "alignmentmodel.h"
+#include "resultselection.h"
+#include "showtranslation.h"
+#include "translationcontroller.h"
 
 #include <attnviz/analysis/alignment.h>
 #include <attnviz/models/model.h>
@@ -63,6 +66,7 @@ private slots:
     void contributionsTable();
     void overrideAndReset_data();
     void overrideAndReset();
+    void overrideForcesTheHeadsShown();
     void goldLinksAndScore();
     void annotateAndSave();
     void annotationsFollowTheSentence();
@@ -209,6 +213,55 @@ void TestMainWindowAnalysis::overrideAndReset()
 }
 
 // The score itself, for more links and thresholds: tst_alignmentsession.
+// A transformer (#23): forcing a cell replaces A[l,h] of the heads the heatmap shows, before it
+// multiplies V; the other heads keep their own weights.
+void TestMainWindowAnalysis::overrideForcesTheHeadsShown()
+{
+    MainWindow window;
+    QVERIFY(test::showTranslation(window, QStringLiteral(ATTNVIZ_SOURCE_DIR "/sample_models/eng-fra-marian"),
+                                  QStringLiteral("I am cold.")));
+    const TranslationResult before = *window.selection()->pieceOutput().result;
+    HeadSelection head;
+    head.layer = 1;
+    head.heads = {2};
+    QVERIFY(window.selection()->setView(head));
+    window.forceAttention(0, 0);
+    QVERIFY(window.waitForTranslation());
+    const std::vector<AttentionOverride> &overrides = window.controller()->attentionOverrides();
+    QCOMPARE(overrides.size(), size_t(1));
+    QCOMPARE(overrides[0].layer, 1);
+    QCOMPARE(overrides[0].head, 2);
+    QVERIFY(window.statusBar()->currentMessage().contains(QStringLiteral("layer 2, head 3")));
+    const Hypothesis &forced = window.selection()->pieceOutput().result->best();
+    QCOMPARE(forced.crossAttention.at(1, 2)(0, 0), 1.0f);
+    QCOMPARE(forced.attention(0, 0), 1.0f); // the heatmap shows the forced head
+    // Step 0's other heads of layers 0 and 1 do not depend on it; the last layer's do.
+    for (int h = 0; h < 4; ++h) {
+        if (h != 2)
+            QCOMPARE(forced.crossAttention.at(1, h).row(0), before.best().crossAttention.at(1, h).row(0));
+        QCOMPARE(forced.crossAttention.at(0, h).row(0), before.best().crossAttention.at(0, h).row(0));
+    }
+    QVERIFY((forced.crossAttention.at(2, 0).row(0) - before.best().crossAttention.at(2, 0).row(0)).cwiseAbs().maxCoeff()
+            > 1e-6f);
+
+    // The mean of a layer: every head of it forced, replacing the single head's override.
+    HeadSelection layer;
+    layer.layer = 2;
+    QVERIFY(window.selection()->setView(layer));
+    window.forceAttention(0, 1);
+    QVERIFY(window.waitForTranslation());
+    const std::vector<AttentionOverride> &both = window.controller()->attentionOverrides();
+    QVERIFY(std::any_of(both.begin(), both.end(), [](const AttentionOverride &o) {
+        return o.layer == 1 && o.head == 2 && o.position == 0; // kept: another layer
+    }));
+    QVERIFY(std::none_of(both.begin(), both.end(), [](const AttentionOverride &o) { return o.layer < 0; }));
+    const Hypothesis &mean = window.selection()->pieceOutput().result->best();
+    for (int h = 0; h < 4; ++h)
+        QCOMPARE(mean.crossAttention.at(2, h)(0, 1), 1.0f);
+    QCOMPARE(mean.crossAttention.at(1, 2)(0, 0), 1.0f);
+    QCOMPARE(mean.attention(0, 1), 1.0f);
+}
+
 void TestMainWindowAnalysis::goldLinksAndScore()
 {
     const QString gold = QStringLiteral("4-0 3-1 1?2");

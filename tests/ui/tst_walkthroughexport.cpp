@@ -18,6 +18,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "pdftext.h"
+
 using namespace attnviz;
 
 namespace {
@@ -33,17 +35,6 @@ int pdfPages(const QByteArray &pdf)
 {
     return int(pdf.count("/Type /Page\n") + pdf.count("/Type /Page ") + pdf.count("/Type /Page/")
                + pdf.count("/Type/Page\n"));
-}
-
-QString pdfText(const QString &path)
-{
-    const QString tool = QStandardPaths::findExecutable(QStringLiteral("pdftotext"));
-    if (tool.isEmpty())
-        return {};
-    QProcess process;
-    process.start(tool, {QStringLiteral("-enc"), QStringLiteral("UTF-8"), path, QStringLiteral("-")});
-    process.waitForFinished(30000);
-    return QString::fromUtf8(process.readAllStandardOutput());
 }
 
 // How many pixels differ by more than a little (the GIF's palette of 256 colours).

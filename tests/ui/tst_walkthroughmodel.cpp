@@ -6,6 +6,7 @@
 #include <translationcontroller.h>
 
 #include <attnviz/decoding/translate.h>
+#include <attnviz/io/model_import.h>
 
 #include <QSignalSpy>
 #include <QTest>
@@ -48,6 +49,7 @@ private slots:
     void locationAttentionShowsItsSlots();
     void beamHypothesisAndForcedReference();
     void framesOfAStepRange();
+    void transformerTextsCarryTheHeadsNumbers();
 };
 
 void TestWalkthroughModel::positionCoversStagesTimesSteps()
@@ -211,6 +213,56 @@ void TestWalkthroughModel::framesOfAStepRange()
     QCOMPARE(some.front().step, 1);
     QCOMPARE(some.back().step, 2);
     QCOMPARE(some.back().stage, WalkthroughStage::Output);
+}
+
+// The Marian sample: the texts print the explained head's numbers (issue #23).
+void TestWalkthroughModel::transformerTextsCarryTheHeadsNumbers()
+{
+    TranslationOutput output;
+    output.model = std::make_shared<const Model>(openModel(ATTNVIZ_SOURCE_DIR "/sample_models/eng-fra-marian").model,
+                                                 "eng-fra-marian");
+    output.sentence = QStringLiteral("I am cold.");
+    output.result = std::make_shared<const TranslationResult>(translate(*output.model, "I am cold.", {}));
+    const Hypothesis &h = output.result->best();
+    const int L = output.model->layers();
+    const WalkthroughData data = makeWalkthroughData(*output.model, output.result, 0, 5, output.sentence, {}, 0, 1);
+    QVERIFY(data.transformer());
+    QCOMPARE(data.headName, QStringLiteral("layer 1, head 2"));
+    QCOMPARE(data.attention, h.crossAttention.at(0, 1));
+    QCOMPARE(data.energies, h.crossEnergies.at(0, 1));
+    QCOMPARE(walkthroughStageTitle(WalkthroughStage::Encoder, true), QStringLiteral("Query"));
+    QVERIFY2(plain(data.scoreFormula).contains(QStringLiteral("q · kj / √dk")), qPrintable(plain(data.scoreFormula)));
+    for (int i = 0; i < h.steps(); ++i) {
+        int j = 0;
+        for (int k = 1; k < data.attention.cols(); ++k)
+            if (data.attention(i, k) > data.attention(i, j))
+                j = k;
+        const QString softmax = plain(walkthroughSoftmaxFormula(data, i));
+        // e_ij = q . k_j / sqrt(d_k) with the head's numbers, then its softmax.
+        const double dot = data.details.keys.row(j).dot(data.details.steps[i].query.transpose());
+        QVERIFY2(softmax.contains(QStringLiteral("= %1 / %2 = %3")
+                                      .arg(walkthroughNumber(dot), walkthroughNumber(std::sqrt(data.details.headSize)),
+                                           walkthroughNumber(data.energies(i, j)))),
+                 qPrintable(softmax));
+        QVERIFY2(softmax.endsWith(QStringLiteral("= ") + walkthroughNumber(data.attention(i, j))), qPrintable(softmax));
+        const QString context = plain(walkthroughContextFormula(data, i));
+        QVERIFY2(context.contains(walkthroughNumber(data.attention(i, 0)) + QStringLiteral("·v1")), qPrintable(context));
+        QVERIFY(context.contains(QStringLiteral("Wo [o%1(1) ; … ; o%1(%2)] + bo").arg(i + 1).arg(data.details.heads)));
+        const StepDetail &s = data.details.steps[i];
+        const QString out = plain(walkthroughOutputText(data, i));
+        QVERIFY(out.contains(walkthroughNumber(std::exp(h.logProbs[i]), 3)));
+        QVERIFY2(out.contains(QStringLiteral("With head 2 of layer 1 uniform")), qPrintable(out));
+        QVERIFY2(out.contains(plain(QString::fromStdString(s.withUniformHead.token).toHtmlEscaped())), qPrintable(out));
+    }
+    QVERIFY(plain(walkthroughQueryText(data, 0)).contains(QStringLiteral("post-norm")));
+    // The model's head, kept across results; out of range for another model: back to the default.
+    WalkthroughModel model;
+    model.setHead(0, 1);
+    model.setOutput(output, 0);
+    QCOMPARE(model.data()->details.layer, 0);
+    QCOMPARE(model.data()->details.head, 1);
+    model.setHead(L + 3, 0);
+    QCOMPARE(model.data()->details.layer, L - 1);
 }
 
 QTEST_MAIN(TestWalkthroughModel)

@@ -103,6 +103,11 @@ void TestWordsMode::switchChangesHeatmap()
     auto *switcher = window.findChild<attnviz::UnitsSwitch *>(QStringLiteral("unitsSwitch"));
     QVERIFY(switcher && switcher->isEnabled());
     window.selection()->selectStep(4); // ▁dorm
+    const auto perplexityText = [](const attnviz::Hypothesis &h, const char *unit) {
+        return QStringLiteral("(forced; perplexity %1 %2)").arg(std::exp(-h.score / h.steps()), 0, 'f', 2).arg(QLatin1String(unit));
+    };
+    const attnviz::Hypothesis &pieces = window.selection()->pieceOutput().result->best();
+    QVERIFY2(window.outputText().endsWith(perplexityText(pieces, "per piece")), qPrintable(window.outputText()));
     // The visible toggle and the View menu action are one switch.
     switcher->findChild<QToolButton *>(QStringLiteral("wordsButton"))->click();
     QCOMPARE(window.selection()->units(), TokenUnits::Words);
@@ -111,6 +116,11 @@ void TestWordsMode::switchChangesHeatmap()
     QCOMPARE(m.rows(), 4);
     QCOMPARE(columnLabels(m), (list("the cats sleep EOS")));
     QCOMPARE(rowLabels(m), (list("les chats dorment EOS")));
+    // The same log p over 4 words instead of 7 pieces.
+    const attnviz::Hypothesis &words = *window.selection()->hypothesis();
+    QCOMPARE(words.steps(), 4);
+    QVERIFY(std::abs(words.score - pieces.score) < 1e-9);
+    QVERIFY2(window.outputText().endsWith(perplexityText(words, "per word")), qPrintable(window.outputText()));
     QCOMPARE(window.selectedStep(), 2); // ▁dorm is in "dorment"
     // Rows still sum to 1; "cats" is the sum of its pieces' columns, "chats" the mean of its rows.
     const attnviz::Hypothesis &p = window.selection()->pieceOutput().result->best();

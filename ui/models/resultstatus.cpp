@@ -31,9 +31,15 @@ QString outputLineText(const ResultSelection &selection)
                                            : joinTokens(h->targetTokens, model.config().eosToken);
     if (text.isEmpty())
         text = tr("(no words: only EOS)");
-    return selection.result()->forced
-        ? tr("%1   (forced; perplexity %2)").arg(text, QString::number(perplexity(*h), 'f', 2))
-        : text;
+    if (!selection.result()->forced)
+        return text;
+    // A subword model's perplexity is per piece or, in Words, per word (h is then the merged one).
+    const QString perplexityText = QString::number(perplexity(*h), 'f', 2);
+    if (!selection.canShowWords())
+        return tr("%1   (forced; perplexity %2)").arg(text, perplexityText);
+    return (selection.showsWords() ? tr("%1   (forced; perplexity %2 per word)")
+                                   : tr("%1   (forced; perplexity %2 per piece)"))
+        .arg(text, perplexityText);
 }
 
 QString placeholderText(bool haveModel, const QString &error)

@@ -74,11 +74,23 @@ void TranslationController::setSentence(const QString &sentence)
 
 void TranslationController::setAttentionOverride(const AttentionOverride &attentionOverride)
 {
+    setAttentionOverrides({attentionOverride});
+}
+
+void TranslationController::setAttentionOverrides(const std::vector<AttentionOverride> &added)
+{
+    // -1 is every layer (head): two overrides meet when their steps are the same and their
+    // layers and heads overlap; the new one replaces the old.
+    const auto overlap = [](int a, int b) { return a < 0 || b < 0 || a == b; };
     auto &overrides = m_options.attentionOverrides;
-    overrides.erase(std::remove_if(overrides.begin(), overrides.end(),
-                                   [&](const AttentionOverride &o) { return o.step == attentionOverride.step; }),
-                    overrides.end());
-    overrides.push_back(attentionOverride);
+    for (const AttentionOverride &n : added) {
+        overrides.erase(std::remove_if(overrides.begin(), overrides.end(),
+                                       [&](const AttentionOverride &o) {
+                                           return o.step == n.step && overlap(o.layer, n.layer) && overlap(o.head, n.head);
+                                       }),
+                        overrides.end());
+    }
+    overrides.insert(overrides.end(), added.begin(), added.end());
     inputChanged();
 }
 

@@ -53,8 +53,11 @@ public:
     void setSentence(const QString &sentence);
 
     // What-if: force the attention of a step (DecodeOptions::attentionOverrides). Setting one
-    // for a step replaces the step's earlier one; the result is decoded again.
+    // for a step replaces the step's earlier one (for a transformer: the earlier one of the same
+    // layer and head, -1 meaning every layer or head); the result is decoded again.
     void setAttentionOverride(const AttentionOverride &attentionOverride);
+    // Several at once (one a head of the view shown), decoded again once.
+    void setAttentionOverrides(const std::vector<AttentionOverride> &overrides);
     void clearAttentionOverrides(); // back to the model's own attention
     const std::vector<AttentionOverride> &attentionOverrides() const { return m_options.attentionOverrides; }
 

@@ -23,7 +23,8 @@ struct TranslationOutput;
 enum class WalkthroughStage { Encoder, Scores, Context, Output };
 constexpr int walkthroughStageCount = 4;
 
-QString walkthroughStageTitle(WalkthroughStage stage); // "Encoder", "Scores → weights", "Context", "Output"
+// "Encoder", "Scores → weights", "Context", "Output"; a transformer's first stage is "Query".
+QString walkthroughStageTitle(WalkthroughStage stage, bool transformer = false);
 
 struct WalkthroughFrame
 {
@@ -52,17 +53,26 @@ struct WalkthroughData
     int vocabularySize = 0;
     double annotationScale = 1; // max |h_j| (and |c_i|, |alpha_ij h_j|): one colour scale for them
     double queryScale = 1;      // max |query| over the steps
+    // What stages 2 and 3 and the heatmap show [steps x columns]: the hypothesis's alignment, or
+    // for a transformer the explained head's weights and scaled scores (details.layer, .head).
+    MatrixRM attention, energies;
+    // Transformers: "layer 2, head 4" (from 1), and the colour scales of the keys and query
+    // (queryScale), of the values and contexts, and of the d-wide vectors of the residual stream.
+    QString headName;
+    double valueScale = 1, streamScale = 1;
 
+    bool transformer() const { return details.transformer; }
     int steps() const { return static_cast<int>(details.steps.size()); }
     int sourceLength() const { return static_cast<int>(sourceLabels.size()); }
     int columns() const { return static_cast<int>(columnLabels.size()); }
     const Hypothesis &hypothesisResult() const { return result->hypotheses[size_t(hypothesis)]; }
 };
 
-// Throws what explainHypothesis throws.
+// Throws what explainHypothesis throws. layer (-1: the last) and head, from 0: a transformer's head.
 WalkthroughData makeWalkthroughData(const Model &model, std::shared_ptr<const TranslationResult> result,
                                     int hypothesis, int topK, const QString &sentence,
-                                    const std::vector<AttentionOverride> &overrides = {});
+                                    const std::vector<AttentionOverride> &overrides = {}, int layer = -1,
+                                    int head = 0);
 
 // The texts of a page, typeset as HTML (subscripts, Σ, α), with the step's numbers filled in.
 // The renderer draws them; the tests read them back from the PDF.
@@ -90,6 +100,11 @@ public:
 
     int topK() const { return m_topK; }
     void setTopK(int k); // re-explains the hypothesis
+    // A transformer's explained head, from 0 (layer -1: the last); kept for the next results,
+    // back to the default when a model has not that many. An RNN ignores it.
+    int layer() const { return m_layer; }
+    int head() const { return m_head; }
+    void setHead(int layer, int head); // re-explains the hypothesis
 
     int frameCount() const; // stages x steps
     int position() const { return m_position; } // 0 .. frameCount() - 1
@@ -125,6 +140,7 @@ private:
     QString m_sentence, m_error;
     int m_hypothesis = 0;
     int m_topK = 5;
+    int m_layer = -1, m_head = 0;
     std::unique_ptr<WalkthroughData> m_data;
     int m_position = 0;
     double m_speed = 1;

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 namespace attnviz {
 namespace {
@@ -86,7 +87,7 @@ void drawHeader(QPainter *p, const WalkthroughData &data, WalkthroughFrame frame
              QCoreApplication::translate("attnviz::Walkthrough", "Step %1 of %2 · %3")
                  .arg(frame.step + 1)
                  .arg(data.steps())
-                 .arg(walkthroughStageTitle(frame.stage)),
+                 .arg(walkthroughStageTitle(frame.stage, data.transformer())),
              22, ink, Qt::AlignLeft | Qt::AlignVCenter, true);
     // The four stages, the current one filled.
     const double w = 76, gap = 4, top = 16;
@@ -96,7 +97,7 @@ void drawHeader(QPainter *p, const WalkthroughData &data, WalkthroughFrame frame
         p->setPen(QPen(current ? accent : QColor(0xc8, 0xc8, 0xc8), 1));
         p->setBrush(current ? accent : QColor(Qt::white));
         p->drawRoundedRect(box, 4, 4);
-        drawText(p, box, QStringLiteral("%1 ").arg(s + 1) + walkthroughStageTitle(static_cast<WalkthroughStage>(s)).section(QLatin1Char(' '), 0, 0), 11,
+        drawText(p, box, QStringLiteral("%1 ").arg(s + 1) + walkthroughStageTitle(static_cast<WalkthroughStage>(s), data.transformer()).section(QLatin1Char(' '), 0, 0), 11,
                  current ? QColor(Qt::white) : faint, Qt::AlignCenter);
     }
     // The sentence, and the output so far: the step's word appears when it is chosen.
@@ -112,6 +113,8 @@ void drawHeader(QPainter *p, const WalkthroughData &data, WalkthroughFrame frame
                        .arg(tr1, data.sourceLabels.join(QLatin1Char(' ')).toHtmlEscaped(), tr2, output);
     drawHtml(p, QPointF(margin, 50), panelRight - margin - 310, line, 14);
     QString right = data.modelName.toHtmlEscaped();
+    if (data.transformer())
+        right += QStringLiteral(", ") + data.headName;
     if (data.forced)
         right += QCoreApplication::translate("attnviz::Walkthrough", ", forced");
     else if (data.hypothesisCount > 1)
@@ -128,7 +131,7 @@ void drawHeader(QPainter *p, const WalkthroughData &data, WalkthroughFrame frame
 // The heatmap so far: a row fills in when its weights are computed (stage 2 of its step).
 void drawHeatmap(QPainter *p, const WalkthroughData &data, WalkthroughFrame frame)
 {
-    const Hypothesis &h = data.hypothesisResult();
+    const MatrixRM &attention = data.attention;
     const int T = data.sourceLength();
     const bool padding = data.columns() > T; // the location score's slots: one column, their sum
     const int rows = data.steps(), cols = T + (padding ? 1 : 0);
@@ -136,7 +139,9 @@ void drawHeatmap(QPainter *p, const WalkthroughData &data, WalkthroughFrame fram
     const double left = panelLeft + labelWidth, top = contentTop + 18 + labelHeight;
     const double cell = std::min({24.0, (panelRight - left) / cols, (contentBottom - top) / std::max(1, rows)});
     drawText(p, QRectF(panelLeft, contentTop - 4, panelRight - panelLeft, 18),
-             QCoreApplication::translate("attnviz::Walkthrough", "The alignment so far"), 12, faint);
+             data.transformer() ? QCoreApplication::translate("attnviz::Walkthrough", "The alignment so far: %1").arg(data.headName)
+                                : QCoreApplication::translate("attnviz::Walkthrough", "The alignment so far"),
+             12, faint);
     for (int j = 0; j < cols; ++j) {
         p->save();
         p->translate(left + (j + 0.5) * cell, top - 4);
@@ -153,7 +158,7 @@ void drawHeatmap(QPainter *p, const WalkthroughData &data, WalkthroughFrame fram
                  std::min(11.0, cell * 0.7), i == frame.step ? accent : ink, Qt::AlignRight | Qt::AlignVCenter);
         for (int j = 0; j < cols; ++j) {
             const QRectF box(left + j * cell, top + i * cell, cell, cell);
-            const double value = j < T ? double(h.attention(i, j)) : double(h.attention.row(i).tail(h.attention.cols() - T).sum());
+            const double value = j < T ? double(attention(i, j)) : double(attention.row(i).tail(attention.cols() - T).sum());
             if (filled)
                 p->fillRect(box, colorMapColor(ColorMap::Viridis, value));
             else
@@ -188,17 +193,31 @@ void drawEncoder(QPainter *p, const WalkthroughData &data)
 
 void drawScores(QPainter *p, const WalkthroughData &data, int step)
 {
-    const Hypothesis &h = data.hypothesisResult();
+    const MatrixRM &attention = data.attention, &energies = data.energies;
     const StepDetail &s = data.details.steps[size_t(step)];
     double y = contentTop;
     y += drawHtml(p, QPointF(margin, y), contentRight - margin, walkthroughQueryText(data, step), 14) + 4;
     drawStrip(p, QRectF(margin, y, contentRight - margin, 12), s.query, data.queryScale);
     y += 18;
     y += drawHtml(p, QPointF(margin, y), contentRight - margin, data.scoreFormula, 13) + 4;
+    if (data.transformer()) {
+        // The head's strongest source positions, as the heads' thumbnails show them.
+        std::vector<int> order(size_t(data.columns()));
+        std::iota(order.begin(), order.end(), 0);
+        std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return attention(step, a) > attention(step, b); });
+        QString strongest;
+        for (size_t k = 0; k < std::min<size_t>(3, order.size()); ++k)
+            strongest += (k ? QStringLiteral(" · ") : QString()) + data.columnLabels[order[k]].toHtmlEscaped()
+                + QStringLiteral(" ") + walkthroughNumber(attention(step, order[k]));
+        y += drawHtml(p, QPointF(margin, y), contentRight - margin,
+                      QCoreApplication::translate("attnviz::Walkthrough", "<b>Largest weights:</b> %1").arg(strongest), 12,
+                      note)
+            + 4;
+    }
     if (!data.details.scoresReadAnnotations) {
         double padding = 0;
         for (int j = data.sourceLength(); j < data.columns(); ++j)
-            padding += h.attention(step, j);
+            padding += attention(step, j);
         y += drawHtml(p, QPointF(margin, y), contentRight - margin,
                       QCoreApplication::translate("attnviz::Walkthrough",
                                                   "<b>Location attention:</b> the scores do not look at the "
@@ -226,17 +245,17 @@ void drawScores(QPainter *p, const WalkthroughData &data, int step)
     constexpr int padShown = 2;
     for (int j = 0; j < C; ++j) {
         if (j >= T + padShown && C - j > 1) {
-            double a = 0, low = h.energies(step, j), high = low;
+            double a = 0, low = energies(step, j), high = low;
             for (int k = j; k < C; ++k) {
-                a += h.attention(step, k);
-                low = std::min(low, double(h.energies(step, k)));
-                high = std::max(high, double(h.energies(step, k)));
+                a += attention(step, k);
+                low = std::min(low, double(energies(step, k)));
+                high = std::max(high, double(energies(step, k)));
             }
             rows.push_back({QCoreApplication::translate("attnviz::Walkthrough", "pad %1–%2").arg(j + 1).arg(C), low, a,
                             high, true, true});
             break;
         }
-        rows.push_back({data.columnLabels[j], h.energies(step, j), h.attention(step, j), 0, j >= T, false});
+        rows.push_back({data.columnLabels[j], energies(step, j), attention(step, j), 0, j >= T, false});
     }
     const int count = int(rows.size());
     const double row = rowHeight(count, y, contentBottom, 26);
@@ -270,6 +289,105 @@ void drawScores(QPainter *p, const WalkthroughData &data, int step)
     p->drawLine(QPointF(aLeft, y), QPointF(aLeft, y + count * row));
 }
 
+// Rows "a_ij · name_j word" with the strip a_ij vectors_j in [left, left + width), from y: the
+// terms of a weighted sum (an RNN's c_i, a head's o_i), each faded by its weight.
+void drawWeightedTerms(QPainter *p, const WalkthroughData &data, int step, double y, double row, const MatrixRM &vectors,
+                       const char *name, double left, double width, double scale)
+{
+    for (int j = 0; j < data.sourceLength(); ++j) {
+        const double top = y + j * row, a = data.attention(step, j);
+        drawHtml(p, QPointF(margin, top + row / 2 - 9), 190,
+                 QStringLiteral("%1 · <i>%2</i><sub>%3</sub> %4")
+                     .arg(walkthroughNumber(a), QLatin1String(name), QString::number(j + 1),
+                          data.sourceLabels[j].toHtmlEscaped()),
+                 std::min(13.0, row * 0.55));
+        const Vector term = vectors.row(j).transpose() * a;
+        drawStrip(p, QRectF(left, top + 2, width, row - 4), term, scale);
+    }
+}
+
+// A transformer's first stage: the decoder's state x, the head's query q = W_q x, and its keys k_j.
+void drawQuery(QPainter *p, const WalkthroughData &data, int step)
+{
+    const StepDetails &d = data.details;
+    const StepDetail &s = d.steps[size_t(step)];
+    double y = contentTop + drawHtml(p, QPointF(margin, contentTop), contentRight - margin, data.encoderText, 13) + 6;
+    y += drawHtml(p, QPointF(margin, y), contentRight - margin, walkthroughQueryText(data, step), 12, faint) + 4;
+    const double stripLeft = margin + 126, stripWidth = contentRight - stripLeft;
+    const auto labelled = [&](double top, double height, const QString &html, const QColor &color) {
+        drawHtml(p, QPointF(margin, top + height / 2 - 9), 124, html, 13, color);
+    };
+    labelled(y, 22, QStringLiteral("<i>x</i> (%1)").arg(s.head.normed.size()), ink);
+    drawStrip(p, QRectF(stripLeft, y + 3, stripWidth, 16), s.head.normed, data.streamScale);
+    y += 26;
+    const double qWidth = stripWidth * std::min(1.0, std::max(0.25, double(d.headSize) / double(s.head.normed.size()) * 2));
+    labelled(y, 22, QStringLiteral("<i>q</i> = <i>W</i><sub>q</sub><i>x</i> (%1)").arg(d.headSize), accent);
+    drawStrip(p, QRectF(stripLeft, y + 3, qWidth, 16), s.query, data.queryScale);
+    y += 30;
+    const int T = data.sourceLength();
+    const double row = rowHeight(T, y, contentBottom - 18, 26);
+    for (int j = 0; j < T; ++j) {
+        const double top = y + j * row;
+        drawHtml(p, QPointF(margin, top + row / 2 - 9), 40, QStringLiteral("<i>k</i><sub>%1</sub>").arg(j + 1), 13, faint);
+        drawText(p, QRectF(margin + 30, top, 90, row), data.sourceLabels[j], std::min(13.0, row * 0.6), ink,
+                 Qt::AlignRight | Qt::AlignVCenter, true);
+        drawStrip(p, QRectF(stripLeft, top + 2, qWidth, row - 4), d.keys.row(j), data.queryScale);
+    }
+    drawText(p, QRectF(stripLeft, y + T * row + 2, stripWidth, 16),
+             QCoreApplication::translate("attnviz::Walkthrough",
+                                         "blue: negative, white: 0, red: positive (q and k up to ±%1, x up to ±%2)")
+                 .arg(walkthroughNumber(data.queryScale), walkthroughNumber(data.streamScale)),
+             10, faint);
+}
+
+// A transformer's third stage: a_ij v_j summed to the head's context, the heads concatenated, W_o,
+// and the residual.
+void drawHeadContext(QPainter *p, const WalkthroughData &data, int step)
+{
+    const StepDetails &d = data.details;
+    const StepDetail &s = d.steps[size_t(step)];
+    const int T = data.sourceLength();
+    double y = contentTop;
+    y += drawHtml(p, QPointF(margin, y), contentRight - margin,
+                  QCoreApplication::translate("attnviz::Walkthrough",
+                                              "Each value <i>v</i><sub><i>j</i></sub> scaled by its weight, then summed: "
+                                              "the head's context <i>o</i><sub>%1</sub>; then every head's, side by side, "
+                                              "through <i>W</i><sub>o</sub>")
+                      .arg(step + 1),
+                  13)
+        + 6;
+    const double stripLeft = margin + 190, stripWidth = contentRight - stripLeft;
+    const double headWidth = stripWidth / std::max(1, d.heads);
+    const double headLeft = stripLeft + d.head * headWidth;
+    const double row = rowHeight(T + 5, y, contentBottom - 6, 24);
+    const double text = std::min(13.0, row * 0.55);
+    drawWeightedTerms(p, data, step, y, row, d.values, "v", headLeft, headWidth, data.valueScale);
+    double top = y + T * row + 3;
+    p->setPen(QPen(ink, 1));
+    p->drawLine(QPointF(headLeft, top), QPointF(headLeft + headWidth, top));
+    top += 3;
+    const auto line = [&](const QString &label, const Vector &v, double scale, const QColor &color) {
+        drawHtml(p, QPointF(margin, top + row / 2 - 9), 190, label, text, color);
+        drawStrip(p, QRectF(stripLeft, top + 2, stripWidth, row - 4), v, scale);
+        top += row;
+    };
+    drawHtml(p, QPointF(margin, top + row / 2 - 9), 190,
+             QStringLiteral("= <i>o</i><sub>%1</sub><sup>(%2)</sup>").arg(step + 1).arg(d.head + 1), text, accent);
+    drawStrip(p, QRectF(headLeft, top + 2, headWidth, row - 4), d.contexts.row(step), data.valueScale);
+    top += row;
+    const double concatTop = top;
+    line(QCoreApplication::translate("attnviz::Walkthrough", "[<i>o</i><sup>(1)</sup> ; … ; <i>o</i><sup>(%1)</sup>]").arg(d.heads),
+         s.head.concat, data.valueScale, ink);
+    p->setPen(QPen(accent, 1.4));
+    p->setBrush(Qt::NoBrush);
+    p->drawRect(QRectF(headLeft, concatTop + 1, headWidth, row - 2));
+    line(QStringLiteral("<i>W</i><sub>o</sub> […] + <i>b</i><sub>o</sub>"), s.head.projected, data.streamScale, ink);
+    line(QCoreApplication::translate("attnviz::Walkthrough", "+ <i>x</i> (residual)"), s.head.input, data.streamScale, faint);
+    line(d.preNorm ? QCoreApplication::translate("attnviz::Walkthrough", "= the layer's output")
+                   : QCoreApplication::translate("attnviz::Walkthrough", "LN(sum): the layer's output"),
+         s.head.output, data.streamScale, accent);
+}
+
 void drawContext(QPainter *p, const WalkthroughData &data, int step)
 {
     const TranslationResult &r = *data.result;
@@ -285,15 +403,7 @@ void drawContext(QPainter *p, const WalkthroughData &data, int step)
         + 8;
     const double stripLeft = margin + 190, stripWidth = contentRight - stripLeft;
     const double row = rowHeight(T + 3, y, contentBottom - 10, 26);
-    for (int j = 0; j < T; ++j) {
-        const double top = y + j * row, a = h.attention(step, j);
-        drawHtml(p, QPointF(margin, top + row / 2 - 9), 190,
-                 QStringLiteral("%1 · <i>h</i><sub>%2</sub> %3")
-                     .arg(walkthroughNumber(a), QString::number(j + 1), data.sourceLabels[j].toHtmlEscaped()),
-                 std::min(13.0, row * 0.55));
-        const Vector term = r.encoderOutputs.row(j).transpose() * a;
-        drawStrip(p, QRectF(stripLeft, top + 2, stripWidth, row - 4), term, data.annotationScale);
-    }
+    drawWeightedTerms(p, data, step, y, row, r.encoderOutputs, "h", stripLeft, stripWidth, data.annotationScale);
     double top = y + T * row + 4;
     p->setPen(QPen(ink, 1));
     p->drawLine(QPointF(stripLeft, top), QPointF(contentRight, top));
@@ -332,8 +442,9 @@ void drawOutput(QPainter *p, const WalkthroughData &data, int step)
         if (chosen)
             label += data.forced ? QCoreApplication::translate("attnviz::Walkthrough", "  ◀ reference")
                                  : QCoreApplication::translate("attnviz::Walkthrough", "  ◀ chosen");
-        if (w.id == s.withSummedContext.id)
-            label += QCoreApplication::translate("attnviz::Walkthrough", "  ◆ with c");
+        if (data.transformer() ? w.id == s.withUniformHead.id : w.id == s.withSummedContext.id)
+            label += data.transformer() ? QCoreApplication::translate("attnviz::Walkthrough", "  ◆ uniform")
+                                        : QCoreApplication::translate("attnviz::Walkthrough", "  ◆ with c");
         drawText(p, QRectF(barLeft + w.probability * barWidth + 4, top, 220, row), label, std::min(12.0, text), ink);
     };
     for (int k = 0; k < int(rows.size()); ++k)
@@ -360,7 +471,10 @@ void paintWalkthroughPage(QPainter *painter, const WalkthroughData &data, Walkth
     QString formula;
     switch (frame.stage) {
     case WalkthroughStage::Encoder:
-        drawEncoder(painter, data);
+        if (data.transformer())
+            drawQuery(painter, data, frame.step);
+        else
+            drawEncoder(painter, data);
         formula = data.encoderFormula;
         break;
     case WalkthroughStage::Scores:
@@ -368,7 +482,10 @@ void paintWalkthroughPage(QPainter *painter, const WalkthroughData &data, Walkth
         formula = walkthroughSoftmaxFormula(data, frame.step);
         break;
     case WalkthroughStage::Context:
-        drawContext(painter, data, frame.step);
+        if (data.transformer())
+            drawHeadContext(painter, data, frame.step);
+        else
+            drawContext(painter, data, frame.step);
         formula = walkthroughContextFormula(data, frame.step);
         break;
     case WalkthroughStage::Output:

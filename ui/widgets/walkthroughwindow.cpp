@@ -98,13 +98,21 @@ WalkthroughWindow::WalkthroughWindow(ResultSelection *selection, QWidget *parent
     m_topK->setPrefix(tr("top "));
     m_topK->setToolTip(tr("How many of the most likely next words stage 4 shows"));
     m_topK->setFocusPolicy(Qt::ClickFocus);
+    m_head = new QComboBox(this);
+    m_head->setToolTip(tr("Transformers: the cross-attention head the pages explain (H / Shift+H: next / previous "
+                          "head, L / Shift+L: next / previous layer)"));
+    m_head->setFocusPolicy(Qt::ClickFocus);
+    m_head->setAccessibleName(tr("Head"));
+    m_head->setVisible(false);
     m_position = new QLabel(this);
+    // In a narrow window the page's own title says the step: the label is cut, the controls keep their width.
+    m_position->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_position->setAlignment(Qt::AlignLeft | Qt::AlignVCenter);
 
     auto *controls = new QHBoxLayout;
-    for (QWidget *w : std::initializer_list<QWidget *>{m_first, m_previous, m_play, m_next, m_last, m_speed, m_topK})
+    for (QWidget *w : std::initializer_list<QWidget *>{m_first, m_previous, m_play, m_next, m_last, m_speed, m_topK, m_head})
         controls->addWidget(w);
-    controls->addStretch();
-    controls->addWidget(m_position);
+    controls->addWidget(m_position, 1);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addLayout(controls);
@@ -124,6 +132,12 @@ WalkthroughWindow::WalkthroughWindow(ResultSelection *selection, QWidget *parent
     connect(m_topK, &QSpinBox::valueChanged, m_model, &WalkthroughModel::setTopK);
     connect(m_model, &WalkthroughModel::positionChanged, this, &WalkthroughWindow::updateControls);
     connect(m_model, &WalkthroughModel::dataChanged, this, &WalkthroughWindow::updateControls);
+    connect(m_model, &WalkthroughModel::dataChanged, this, &WalkthroughWindow::updateHeadChooser);
+    connect(m_head, &QComboBox::activated, this, [this](int index) {
+        const QPoint head = m_head->itemData(index).toPoint();
+        m_model->setHead(head.x(), head.y());
+        m_canvas->setFocus();
+    });
     connect(m_model, &WalkthroughModel::playingChanged, this, &WalkthroughWindow::updateControls);
     connect(selection, &ResultSelection::hypothesisChanged, this, [this]() {
         if (isVisible())
@@ -168,9 +182,42 @@ void WalkthroughWindow::updateControls()
     m_play->setIcon(style()->standardIcon(m_model->isPlaying() ? QStyle::SP_MediaPause : QStyle::SP_MediaPlay));
 }
 
+void WalkthroughWindow::updateHeadChooser()
+{
+    const WalkthroughData *data = m_model->data();
+    const bool transformer = data && data->transformer();
+    m_head->setVisible(transformer);
+    if (!transformer)
+        return;
+    const StepDetails &d = data->details;
+    if (m_head->count() != d.layers * d.heads) {
+        m_head->clear();
+        for (int l = 0; l < d.layers; ++l)
+            for (int h = 0; h < d.heads; ++h)
+                m_head->addItem(tr("Layer %1, head %2").arg(l + 1).arg(h + 1), QPoint(l, h));
+    }
+    m_head->setCurrentIndex(d.layer * d.heads + d.head);
+}
+
+void WalkthroughWindow::moveHead(int layers, int heads)
+{
+    const WalkthroughData *data = m_model->data();
+    if (!data || !data->transformer())
+        return;
+    const StepDetails &d = data->details;
+    m_model->setHead((d.layer + layers + d.layers) % d.layers, (d.head + heads + d.heads) % d.heads);
+}
+
 void WalkthroughWindow::keyPressEvent(QKeyEvent *event)
 {
+    const int back = event->modifiers() & Qt::ShiftModifier ? -1 : 1;
     switch (event->key()) {
+    case Qt::Key_H:
+        moveHead(0, back);
+        break;
+    case Qt::Key_L:
+        moveHead(back, 0);
+        break;
     case Qt::Key_Right:
     case Qt::Key_Down:
     case Qt::Key_Space:

@@ -25,6 +25,7 @@ public:
 
     WalkthroughModel *model() const { return m_model; }
     QWidget *canvas() const { return m_canvas; }
+    QComboBox *headChooser() const { return m_head; } // shown for transformers
     // Reads the selection's output again (also done whenever it changes while the window shows).
     void refresh();
     // File → Export walkthrough…: asks where (PDF, GIF or a folder of PNG), writes every page of
@@ -37,6 +38,8 @@ protected:
 
 private:
     void updateControls();
+    void updateHeadChooser(); // a transformer's layers x heads, the explained one current
+    void moveHead(int layers, int heads); // H / L: by heads within the layer, or by layers
 
     ResultSelection *m_selection;
     WalkthroughModel *m_model;
@@ -44,6 +47,7 @@ private:
     QToolButton *m_first, *m_previous, *m_play, *m_next, *m_last;
     QComboBox *m_speed;
     QSpinBox *m_topK;
+    QComboBox *m_head; // transformers: which layer's head the pages explain
     QLabel *m_position;
 };
 

@@ -430,6 +430,7 @@ void decodeSource(const Model &model, TranslationResult &r, const DecodeOptions 
                              + " decoder layers of " + std::to_string(model.heads()) + " heads");
     }
     const int maxLength = options.maxLength > 0 ? options.maxLength : defaultMaxLength(config, T, sourceWords(r));
+    r.maxLength = maxLength;
     if (options.cancelled && options.cancelled())
         throw Cancelled();
     if (model.isTransformer()) {

@@ -214,11 +214,16 @@ void Transformer::Run::attention(int l, bool cross, int K, const TransformerCont
     const int H = c.heads, dh = c.headSize(), t = m_steps;
     const bool pre = c.decoderNorm == NormPosition::Pre;
     auto x = m_x.topRows(K), normed = m_normed.topRows(K), q = m_query.topRows(K), mixed = m_mixed.topRows(K);
+    CrossAttentionTrace *trace = cross && out.trace && out.trace->layer == l ? out.trace : nullptr;
+    if (trace)
+        trace->input = x.row(0).transpose();
     if (pre)
         normRows(c, view.norm, x, normed);
     else
         normed = x;
     linearRows(normed, view.query, q);
+    if (trace)
+        trace->normed = normed.row(0).transpose();
     if (!cross) {
         auto k = m_key.topRows(K), v = m_value.topRows(K);
         linearRows(normed, view.key, k);
@@ -268,6 +273,12 @@ void Transformer::Run::attention(int l, bool cross, int K, const TransformerCont
     if (!pre) {
         normRows(c, view.norm, x, normed);
         x = normed;
+    }
+    if (trace) {
+        trace->query = q.row(0).transpose();
+        trace->mixed = mixed.row(0).transpose();
+        trace->projected = projected.row(0).transpose();
+        trace->output = x.row(0).transpose();
     }
 }
 

@@ -46,6 +46,19 @@ struct TransformerControl
     const std::function<bool()> *cancelled = nullptr;
 };
 
+// What one step did in one decoder layer's cross-attention, for hypothesis 0 (the walkthrough's
+// numbers, explainHypothesis()): recorded only when TransformerStepOutput::trace asks.
+struct CrossAttentionTrace
+{
+    int layer = 0;
+    Vector input;     // [d]: the residual stream entering the sublayer
+    Vector normed;    // [d]: what W_q reads: LN(input) (pre-norm) or input
+    Vector query;     // [d]: W_q normed + b_q, every head (head h at columns [h dk, (h + 1) dk))
+    Vector mixed;     // [d]: every head's sum_j a_ij v_j, concatenated as query
+    Vector projected; // [d]: W_o mixed + b_o
+    Vector output;    // [d]: input + projected (post-norm: LN of it)
+};
+
 // Where one step writes: row k for hypothesis k; null pointers are not computed.
 struct TransformerStepOutput
 {
@@ -53,6 +66,7 @@ struct TransformerStepOutput
     MatrixRM *crossWeights = nullptr;   // [K x (L H T)]: layer l, head h at columns (l H + h) T
     MatrixRM *crossEnergies = nullptr;  // the same layout: the scaled scores before the softmax
     MatrixRM *selfWeights = nullptr;    // [K x (L H (t + 1))] at step t
+    CrossAttentionTrace *trace = nullptr; // row 0 in the cross-attention of layer trace->layer
 };
 
 class Transformer
@@ -78,6 +92,12 @@ public:
         void step(const int *previousTokens, int K, const TransformerControl &control, TransformerStepOutput &out);
         // The hypotheses of the next step: parents[i] (rows of the step just taken) in order.
         void select(const int *parents, int count);
+        // Forget the last step: the next one is taken at its position again (its keys and values
+        // are written anew). For a what-if step beside the real one.
+        void rewind() { --m_steps; }
+        // The encoder's keys and values as decoder layer l reads them: [T x d], W_k h_j + b_k.
+        const MatrixRM &crossKeys(int l) const { return m_crossKeys[l]; }
+        const MatrixRM &crossValues(int l) const { return m_crossValues[l]; }
 
     private:
         void attention(int layer, bool cross, int K, const TransformerControl &control, TransformerStepOutput &out);

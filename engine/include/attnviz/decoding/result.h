@@ -72,6 +72,7 @@ struct TranslationResult
     Vector summedContext;                  // [A]: c = sum_j h_j, the no-attention context
     Vector initialState;                   // [S]: the decoder's state before the first step
     bool forced = false;
+    int maxLength = 0;                     // the output steps the search was allowed (0: not recorded)
     std::vector<Hypothesis> hypotheses;    // best first: one for greedy and forced, K for beam
     std::optional<AblationResult> ablation;
     // Transformers: the encoder's self-attention [T x T] of every layer and head, when asked;

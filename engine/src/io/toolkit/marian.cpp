@@ -5,6 +5,7 @@
 #include <attnviz/io/sentencepiece.h>
 #include <attnviz/io/toolkit_import.h>
 #include <attnviz/io/torch_file.h>
+#include <attnviz/layers/transformer.h>
 
 #include "io/file_io.h"
 #include "io/load_helpers.h"
@@ -141,7 +142,7 @@ std::optional<std::string> engineName(const std::string &name, const Transformer
         return std::nullopt; // reported by the caller as unknown
     }
     if (body == "encoder.embed_positions.weight" || body == "decoder.embed_positions.weight")
-        return std::string(); // sinusoidal: generated, as MarianSinusoidalPositionalEmbedding does
+        return std::string(); // read by usePositionTables
     if (t.sharedEmbeddings) {
         if (body == "shared.weight")
             return std::string("encoder.embedding.weight");
@@ -160,6 +161,64 @@ std::optional<std::string> engineName(const std::string &name, const Transformer
     if (name == "final_logits_bias")
         return std::string("decoder.output.bias");
     return std::nullopt;
+}
+
+std::string shapeText(const std::vector<int64_t> &shape)
+{
+    std::string text = "[";
+    for (size_t i = 0; i < shape.size(); ++i)
+        text += (i ? ", " : "") + std::to_string(shape[i]);
+    return text + "]";
+}
+
+// MarianMTModel's position tables are parameters that save_pretrained leaves out
+// (MarianSinusoidalPositionalEmbedding makes them), but files written by older releases may hold them, and
+// from_pretrained then uses what is stored. A stored table equal to the sinusoid changes
+// nothing; any other table is read as the model's stored positions (the side without one keeps
+// the sinusoid), so that the numbers stay those of MarianMTModel.
+void usePositionTables(ModelFile &model, const StateDict &weights, const std::string &weightsPath)
+{
+    TransformerConfig &t = model.config.transformer;
+    std::map<std::string, const Tensor *> stored;
+    int64_t rows = -1;
+    for (const char *side : {"encoder", "decoder"}) {
+        const std::string name = std::string("model.") + side + ".embed_positions.weight";
+        auto it = weights.find(name);
+        if (it == weights.end())
+            it = weights.find(name.substr(6));
+        if (it == weights.end())
+            continue;
+        const Tensor &table = it->second;
+        if (table.shape.size() != 2 || table.shape[1] != t.modelSize || table.shape[0] < 1)
+            throwModelError(weightsPath, "tensor '" + it->first + "' has shape " + shapeText(table.shape)
+                                             + ", expected [max_position_embeddings, " + std::to_string(t.modelSize) + "]");
+        if (rows >= 0 && table.shape[0] != rows)
+            throwModelError(weightsPath, "the encoder's and the decoder's embed_positions tables differ in length ("
+                                             + std::to_string(rows) + " and " + std::to_string(table.shape[0]) + " rows)");
+        rows = table.shape[0];
+        stored[side] = &table;
+    }
+    if (stored.empty())
+        return;
+    const MatrixRM sinusoid = sinusoidalPositions(static_cast<int>(rows), t.modelSize, Positions::Halves);
+    bool generated = true;
+    for (const auto &[side, table] : stored) {
+        for (Eigen::Index i = 0; i < sinusoid.size() && generated; ++i)
+            generated = std::abs(table->values[static_cast<size_t>(i)] - sinusoid.data()[i]) <= 1e-6f;
+    }
+    if (generated)
+        return;
+    t.positions = Positions::Learned;
+    t.maxPositions = static_cast<int>(rows);
+    for (const char *side : {"encoder", "decoder"}) {
+        Tensor &target = model.tensors[std::string(side) + ".positions.weight"];
+        if (const auto it = stored.find(side); it != stored.end()) {
+            target = *it->second;
+        } else {
+            target.shape = {rows, t.modelSize};
+            target.values = FloatBuffer(std::vector<float>(sinusoid.data(), sinusoid.data() + sinusoid.size()));
+        }
+    }
 }
 
 } // namespace
@@ -312,6 +371,7 @@ ModelFile openMarianModel(const std::string &path)
             tensor.shape.erase(tensor.shape.begin()); // final_logits_bias [1, V]
         model.tensors[*mapped] = std::move(tensor);
     }
+    usePositionTables(model, weights, weightsPath);
     TokenizerRecord record;
     record.source.kind = record.target.kind = TokenizerKind::SentencePiece;
     record.source.sentencePieceModel = detail::readWholeFile(need("source.spm"));
