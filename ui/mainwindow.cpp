@@ -6,6 +6,7 @@
 #include "comparewindow.h"
 #include "comparisoncontroller.h"
 #include "contextdock.h"
+#include "headalignmentmodel.h"
 #include "headgrid.h"
 #include "headgridmodel.h"
 #include "timelinecontroller.h"
@@ -43,6 +44,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QGuiApplication>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -107,6 +109,17 @@ void MainWindow::createCentralWidget()
     auto *layout = new QVBoxLayout(central);
     m_panel = new DecodingPanel(m_selection, central);
     layout->addWidget(m_panel);
+    // A transformer's heatmap is one of many attentions: its title names which (#23).
+    auto *caption = new QLabel(central);
+    caption->setObjectName(QStringLiteral("viewCaption"));
+    caption->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    caption->hide();
+    layout->addWidget(caption);
+    connect(m_selection, &ResultSelection::hypothesisChanged, caption, [this, caption] {
+        const QString title = attentionViewTitle(*m_selection);
+        caption->setText(tr("Heatmap: %1").arg(title));
+        caption->setVisible(!title.isEmpty());
+    });
     m_tabs = new QTabWidget(central);
     m_heatmapView = new AlignmentView(AlignmentView::Kind::Heatmap, m_alignment);
     m_heatmapView->setObjectName(QStringLiteral("heatmap"));
@@ -158,22 +171,31 @@ void MainWindow::createDocks()
     auto *headModel = new HeadGridModel(m_selection, this);
     auto *heads = new HeadGrid(headModel, this);
     heads->setObjectName(QStringLiteral("heads"));
+    heads->setAlignmentScores(new HeadAlignmentModel(m_selection, m_alignments, this));
     heads->canvas()->setColorMap(m_alignment->colorMap());
     connect(m_alignment, &AlignmentModel::colorMapChanged, heads->canvas(), &HeadGridCanvas::setColorMap);
-    QDockWidget *headsDock = addDock(tr("Heads"), QStringLiteral("headsDock"), heads);
+    // In a scroll area: at 800 x 600 the grid, the switches and the AER table do not all fit.
+    QDockWidget *headsDock = addDock(tr("Heads"), QStringLiteral("headsDock"), scrollable(heads));
     auto *showHeads = new QAction(tr("Show &heads"), this);
     showHeads->setObjectName(QStringLiteral("showHeads"));
     showHeads->setShortcut(QKeySequence(tr("Ctrl+Shift+H")));
     showHeads->setStatusTip(tr("The Heads panel: a transformer's layers and heads, and which the heatmap shows"));
-    connect(showHeads, &QAction::triggered, this, [headsDock, heads] {
+    connect(showHeads, &QAction::triggered, this, [this, headsDock, heads] {
         headsDock->show();
         headsDock->raise();
+        // Room for the grid and the AER table: the tab group grows to 60 % of the height.
+        if (!headsDock->isFloating() && headsDock->height() < height() * 45 / 100)
+            resizeDocks({headsDock}, {height() * 60 / 100}, Qt::Vertical);
         heads->canvas()->setFocus();
     });
     tabifyDockWidget(infoDock, headsDock);
     connect(m_selection, &ResultSelection::viewChanged, this, [this, headModel] {
         m_controller->setView(m_selection->view()); // the next sentence keeps the chosen heads
-        statusBar()->showMessage(tr("Heatmap: %1").arg(headModel->viewName()), 5000);
+        // Self-attention is decoded only while shown; the first time, once more for this sentence.
+        m_controller->setSelfAttention(m_selection->attentionKind() != AttentionKind::Cross,
+                                       m_selection->hasSelfAttention());
+        if (headModel->available())
+            statusBar()->showMessage(tr("Heatmap: %1").arg(headModel->title()), 5000);
     });
     comparisonDock->raise();
 }
@@ -433,14 +455,16 @@ void MainWindow::createMenus()
     walkthrough->setStatusTip(tr("Play the translation one decoder step at a time, in four stages"));
     if (QAction *showHeads = findChild<QAction *>(QStringLiteral("showHeads")))
         viewMenu->addAction(showHeads);
+    if (auto *heads = findChild<HeadGrid *>(QStringLiteral("heads")))
+        viewMenu->addMenu(tr("Hea&ds: attention shown"))->addActions(heads->viewActions());
     viewMenu->addSeparator();
     for (QDockWidget *dock : findChildren<QDockWidget *>())
         viewMenu->addAction(dock->toggleViewAction());
 
     QMenu *helpMenu = menuBar()->addMenu(tr("&Help"));
     QAction *shortcutsAction = helpMenu->addAction(tr("&Keyboard shortcuts"), this, [this]() {
-        ShortcutsDialog dialog(shortcutEntries(findChildren<QAction *>(), AlignmentView::keyHelp()),
-                               this);
+        ShortcutsDialog dialog(
+            shortcutEntries(findChildren<QAction *>(), AlignmentView::keyHelp() + HeadGrid::keyHelp()), this);
         dialog.exec();
     });
     shortcutsAction->setShortcut(QKeySequence(tr("Ctrl+/")));
@@ -706,6 +730,7 @@ FigureOptions MainWindow::figureOptions(int pngDpi) const
                                     name.empty() ? QFileInfo(modelPath()).fileName()
                                                  : QString::fromStdString(name));
     }
+    options.caption = attentionViewTitle(*m_selection); // a transformer's: which heads
     return options;
 }
 
@@ -826,6 +851,15 @@ void MainWindow::forceAttention(int step, int column)
     const TranslationResult *result = m_selection->result();
     if (!result || column < 0 || column >= result->sourceLength() || step < 0)
         return;
+    if (m_alignment->showsSelfAttention()) {
+        statusBar()->showMessage(tr("Attention is forced on the cross-attention: switch the Heads panel to Cross (Ctrl+Alt+1)"), 6000);
+        return;
+    }
+    if (m_selection->showsHeads() && m_selection->alignmentRows() == AlignmentRows::Shifted) {
+        // A shifted row is the next step's attention: forcing it there would pin another cell.
+        statusBar()->showMessage(tr("Attention is forced on the decoder's own steps: turn Shifted rows off (Ctrl+Shift+A)"), 6000);
+        return;
+    }
     if (m_selection->showsWords()) {
         statusBar()->showMessage(tr("Attention is forced on pieces: switch to Pieces (%1) to force it")
                                      .arg(m_wordsAction->shortcut().toString(QKeySequence::NativeText)),

@@ -1,4 +1,6 @@
 // HeadGridModel (#23): the Heads grid's clicks, keys and presets, as views of ResultSelection.
+#include "alignmentsession.h"
+#include "headalignmentmodel.h"
 #include "headgridmodel.h"
 #include "resultselection.h"
 
@@ -7,6 +9,7 @@
 #include <attnviz/decoding/translate.h>
 #include <attnviz/models/model.h>
 
+#include <QAbstractItemModelTester>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -14,10 +17,11 @@ using namespace attnviz;
 
 namespace {
 
-TranslationOutput translated(std::shared_ptr<const Model> model, int beam = 1)
+TranslationOutput translated(std::shared_ptr<const Model> model, int beam = 1, bool selfAttention = false)
 {
     DecodeOptions options;
     options.beamWidth = beam;
+    options.selfAttention = selfAttention;
     TranslationOutput output;
     output.model = model;
     output.result = std::make_shared<TranslationResult>(translate(*model, "i am cold", options));
@@ -35,6 +39,8 @@ private slots:
     void clicksChooseTheView();
     void keyboardCursor();
     void presets();
+    void selfAttentionViews();
+    void aerTableModel();
 };
 
 void TestHeadGridModel::rnnHasNoHeads()
@@ -134,6 +140,94 @@ void TestHeadGridModel::presets()
     grid.applyPreset(0);
     QCOMPARE(grid.presetIndex(), 0);
     QCOMPARE(grid.viewName(), QStringLiteral("layer 2, head 1"));
+}
+
+// The grid's maps and the heatmap's matrix of each attention kind are the result's own.
+void TestHeadGridModel::selfAttentionViews()
+{
+    ResultSelection selection;
+    HeadGridModel grid(&selection);
+    selection.setOutput(translated(std::make_shared<const Model>(test::makeTransformerModel(2, 4)), 2));
+    selection.setAttentionKind(AttentionKind::EncoderSelf);
+    QVERIFY(grid.waitsForSelfAttention()); // decoded without it
+    QVERIFY(!grid.attentionMap(0, 0));
+    QVERIFY(!selfAttentionView(*selection.pieceOutput().result, 0, AttentionKind::EncoderSelf, selection.view()));
+
+    selection.setOutput(translated(std::make_shared<const Model>(test::makeTransformerModel(2, 4)), 2, true));
+    QCOMPARE(selection.attentionKind(), AttentionKind::EncoderSelf); // kept for the next output
+    QVERIFY(!grid.waitsForSelfAttention());
+    const TranslationResult &r = *selection.pieceOutput().result;
+    QVERIFY(grid.attentionMap(1, 2) == &r.encoderSelfAttention.at(1, 2));
+    HeadSelection head;
+    head.layer = 0;
+    head.heads = {1};
+    auto encoder = selfAttentionView(r, 0, AttentionKind::EncoderSelf, head);
+    QVERIFY(encoder);
+    QCOMPARE(encoder->values, r.encoderSelfAttention.at(0, 1));
+    QCOMPARE(encoder->rowLabels.size(), r.sourceLength());
+    QCOMPARE(encoder->columnLabels, encoder->rowLabels);
+
+    selection.selectHypothesis(1); // the second beam's own decoder self-attention
+    grid.setAttentionKind(AttentionKind::DecoderSelf);
+    const Hypothesis &second = r.hypotheses[1];
+    QVERIFY(grid.attentionMap(1, 0) == &second.selfAttention.at(1, 0));
+    auto decoder = selfAttentionView(r, 1, AttentionKind::DecoderSelf, head);
+    QVERIFY(decoder);
+    QCOMPARE(decoder->values, second.selfAttention.at(0, 1));
+    QCOMPARE(decoder->rowLabels.size(), second.steps());
+    QCOMPARE(decoder->columnLabels.front(), QStringLiteral("⟨start⟩"));
+    QCOMPARE(decoder->columnLabels.size(), second.steps());
+    if (second.steps() > 1) // the last step reads the output before it
+        QCOMPARE(decoder->columnLabels.last(), QString::fromStdString(second.targetTokens[second.targetTokens.size() - 2]));
+    for (int i = 0; i < decoder->values.rows(); ++i)
+        QVERIFY(decoder->values.row(i).tail(decoder->values.cols() - i - 1).isZero()); // causal
+    QVERIFY(!selfAttentionView(r, 0, AttentionKind::Cross, head));
+}
+
+// The AER table: the counts of scoreHeads for the selection's hypothesis and the session's links.
+void TestHeadGridModel::aerTableModel()
+{
+    ResultSelection selection;
+    AlignmentSession gold(&selection);
+    HeadAlignmentModel table(&selection, &gold);
+    QAbstractItemModelTester tester(&table);
+    QVERIFY(!table.available());
+    QCOMPARE(table.rowCount(), 0);
+    const auto model = std::make_shared<const Model>(test::makeTransformerModel(3, 2));
+    TranslationOutput output = translated(model);
+    const QString sentence = QString::fromStdString(output.result->sourceWords.front());
+    output.sentence = sentence;
+    gold.followInput(sentence, QString());
+    selection.setOutput(output);
+    QVERIFY(table.note().contains(QStringLiteral("gold links")));
+    gold.setGoldAlignment(parsePharaoh("0-0 1-1 2-1\n", "gold").front());
+    QVERIFY(table.available());
+    QCOMPARE(table.rowCount(), 4);
+    QCOMPARE(table.columnCount(), 3);
+    const GoldAlignment links = *gold.goldAlignment();
+    for (AlignmentRows rows : {AlignmentRows::Naive, AlignmentRows::Shifted}) {
+        selection.setAlignmentRows(rows);
+        const HeadScores expected = scoreHeads(*output.result, 0, links, nullptr, 0.0, rows);
+        for (int l = 0; l < 3; ++l)
+            for (int h = 0; h < 2; ++h)
+                QCOMPARE(table.index(l, h).data(HeadAlignmentModel::AerRole).toDouble(),
+                         expected.head(l, h).alignmentErrorRate());
+        QCOMPARE(table.index(3, 2).data(HeadAlignmentModel::AerRole).toDouble(), expected.allLayers.alignmentErrorRate());
+        QCOMPARE(table.headerData(3, Qt::Vertical).toString(), QStringLiteral("all layers"));
+        QCOMPARE(table.headerData(2, Qt::Horizontal).toString(), QStringLiteral("mean"));
+    }
+    // The table scores the decoded rows whatever the heatmap reads (shifted here).
+    QCOMPARE(table.scores(AlignmentRows::Naive).head(0, 0).a,
+             scoreHeads(*output.result, 0, links).head(0, 0).a);
+    table.activate(table.index(2, 1));
+    QCOMPARE(selection.view().layer, 2);
+    QCOMPARE(selection.view().heads, std::vector<int> {1});
+    table.activate(table.index(3, 2));
+    QVERIFY(selection.view().allLayers);
+    table.activate(table.index(3, 0)); // an empty cell: nothing
+    QVERIFY(selection.view().allLayers);
+    gold.close();
+    QVERIFY(!table.available());
 }
 
 QTEST_MAIN(TestHeadGridModel)

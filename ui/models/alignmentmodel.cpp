@@ -1,5 +1,6 @@
 #include "alignmentmodel.h"
 
+#include "headgridmodel.h"
 #include "resultselection.h"
 
 #include <attnviz/decoding/translate.h>
@@ -59,6 +60,8 @@ AlignmentModel::~AlignmentModel() = default;
 
 bool AlignmentModel::hasEnergies() const
 {
+    if (m_self)
+        return false;
     if (!m_result)
         return true;
     const Hypothesis &h = m_result->hypotheses[size_t(m_hypothesis)];
@@ -99,6 +102,11 @@ void AlignmentModel::setResult(std::shared_ptr<const TranslationResult> result, 
         if (m_result->forced)
             showUnknownWords(m_rowLabels, m_result->targetWordIndex, m_result->targetWords,
                              m_result->unknownTargetWords);
+        if (m_self) {
+            m_paddingColumn = false;
+            m_rowLabels = m_self->rowLabels;
+            m_columnLabels = m_self->columnLabels;
+        }
         if (m_paddingColumn)
             m_columnLabels << (paddingSlots() == 1 ? tr("pad (1 slot)")
                                                    : tr("pad (%1 slots)").arg(paddingSlots()));
@@ -123,6 +131,12 @@ void AlignmentModel::recompute()
     const bool haveEnergies = h.energies.rows() == h.attention.rows() && h.energies.cols() == slotCount;
     m_values.assign(size_t(rowCount) * size_t(columnCount), 0.0);
     m_rowMeans.assign(size_t(rowCount), 0.0);
+    if (m_self) {
+        for (int row = 0; row < rowCount && row < m_self->values.rows(); ++row)
+            for (int j = 0; j < columnCount && j < m_self->values.cols(); ++j)
+                m_values[size_t(row) * size_t(columnCount) + size_t(j)] = double(m_self->values(row, j));
+        return;
+    }
     double largest = 0;
     for (int row = 0; row < rowCount; ++row) {
         double *out = m_values.data() + size_t(row) * size_t(columnCount);
@@ -253,7 +267,7 @@ void AlignmentModel::setGoldAlignment(std::optional<GoldAlignment> gold)
 
 std::optional<Link> AlignmentModel::linkAt(int row, int column) const
 {
-    if (!m_result || row < 0 || row >= rows() || column < 0 || isPaddingColumn(column))
+    if (!m_result || m_self || row < 0 || row >= rows() || column < 0 || isPaddingColumn(column))
         return std::nullopt;
     const TranslationResult &r = *m_result;
     if (size_t(column) >= r.sourceWordIndex.size())
@@ -278,6 +292,8 @@ QString AlignmentModel::whyNoLink(int row, int column) const
     // Gold links are written as Pharaoh "i-j" pairs of word positions (writePharaoh), and EOS
     // and the padding slots are no words of either sentence.
     // Short: the status bar shares its width with the score at 800 px.
+    if (m_self)
+        return tr("Self-attention: gold links join source and output words");
     if (isPaddingColumn(column))
         return tr("Padding column: no gold link (it stands for slots past the input)");
     if (size_t(column) >= m_result->sourceWordIndex.size())
@@ -303,7 +319,7 @@ void AlignmentModel::setAttentionOverrides(std::vector<AttentionOverride> overri
 
 bool AlignmentModel::isOverridden(int row, int column) const
 {
-    if (isPaddingColumn(column))
+    if (isPaddingColumn(column) || m_self)
         return false;
     return std::any_of(m_overrides.begin(), m_overrides.end(), [&](const AttentionOverride &o) {
         return o.step == row && o.position == column;
@@ -315,9 +331,32 @@ void AlignmentModel::clear()
     setResult(nullptr, 0);
 }
 
+void AlignmentModel::setSelfAttention(MatrixRM values, QStringList rowLabels, QStringList columnLabels)
+{
+    m_self = SelfAttention {std::move(values), std::move(rowLabels), std::move(columnLabels)};
+}
+
+void AlignmentModel::clearSelfAttention()
+{
+    m_self.reset();
+}
+
 void AlignmentModel::follow(const ResultSelection *selection)
 {
     connect(selection, &ResultSelection::hypothesisChanged, this, [this, selection]() {
+        // A self-attention is shown in pieces, as decoded: the words merge only cross-attention.
+        std::optional<SelfAttentionView> self;
+        if (selection->showsHeads() && selection->hasResult())
+            self = selfAttentionView(*selection->pieceOutput().result, selection->hypothesisIndex(),
+                                     selection->attentionKind(), selection->view());
+        if (self) {
+            setSelfAttention(std::move(self->values), std::move(self->rowLabels), std::move(self->columnLabels));
+            setWordMerge(nullptr, nullptr);
+            setResult(selection->pieceOutput().result, selection->hypothesisIndex());
+            setAttentionOverrides({});
+            return;
+        }
+        clearSelfAttention();
         setWordMerge(selection->sharedWordMerge(), selection->pieceOutput().result);
         setResult(selection->output().result, selection->hypothesisIndex());
         setAttentionOverrides(selection->output().attentionOverrides);
@@ -390,7 +429,7 @@ QString AlignmentModel::toolTip(int row, int column) const
 
 QString AlignmentModel::piecesToolTip(int row, int column) const
 {
-    if (!m_merge || !m_pieces || isPaddingColumn(column) || size_t(m_hypothesis) >= m_merge->target.size()
+    if (m_self || !m_merge || !m_pieces || isPaddingColumn(column) || size_t(m_hypothesis) >= m_merge->target.size()
         || size_t(m_hypothesis) >= m_pieces->hypotheses.size() || column >= m_merge->source.size())
         return {};
     const WordGrouping &rows = m_merge->target[size_t(m_hypothesis)];
@@ -428,6 +467,8 @@ QString AlignmentModel::columnToolTip(int column) const
     if (isPaddingColumn(column))
         return tr("Attention on the %1 slots past the input of this tutorial_legacy model")
             .arg(paddingSlots());
+    if (m_self)
+        return columnLabel(column);
     const auto &words = m_result->sourceWords;
     const QString token = QString::fromStdString(m_result->sourceTokens[size_t(column)]);
     if (m_merge && m_pieces && column < m_merge->source.size()) {

@@ -54,8 +54,14 @@ public:
     const WordMerge *wordMerge() const { return m_merge.get(); }       // nullptr for pieces
     const TranslationResult *pieceResult() const { return m_pieces.get(); } // the same
     // Shows the selection's hypothesis, with the attention overrides its output was decoded
-    // with, whenever it changes (not owned).
+    // with, whenever it changes (not owned); or the self-attention it chose (attentionKind).
     void follow(const ResultSelection *selection);
+    // A transformer's self-attention instead of the result's cross-attention (#23): these values
+    // and labels, no gold links, raw scores nor overrides. Set before setResult; empty: the
+    // cross-attention again.
+    void setSelfAttention(MatrixRM values, QStringList rowLabels, QStringList columnLabels);
+    void clearSelfAttention();
+    bool showsSelfAttention() const { return m_self.has_value(); }
 
     const TranslationResult *result() const { return m_result.get(); }
     int hypothesis() const { return m_hypothesis; }
@@ -140,6 +146,12 @@ private:
     double m_energyScale = 1;
     std::optional<GoldAlignment> m_gold;
     std::vector<AttentionOverride> m_overrides;
+    struct SelfAttention
+    {
+        MatrixRM values;
+        QStringList rowLabels, columnLabels;
+    };
+    std::optional<SelfAttention> m_self;
 };
 
 // The value as the cells and tooltips print it: two decimals.

@@ -69,6 +69,8 @@ struct FigureLayout
     {
         const double unit = device->logicalDpiY() / 72.0;
         const QFontMetricsF metrics(titleFont(), device);
+        if (!options.caption.isEmpty())
+            titleLines << metrics.elidedText(options.caption, Qt::ElideRight, renderer.size().width());
         lineHeight = metrics.lineSpacing();
         titleHeight = titleLines.isEmpty() ? 0 : std::ceil(titleLines.size() * lineHeight + 4 * unit);
         margin = std::round(marginPoints * unit);
@@ -152,7 +154,7 @@ PaintedFigure paintedHeatmap(const AlignmentModel &heatmap, const FigureOptions 
     figure.paint = [&heatmap, options](QPainter &painter, QPaintDevice *device) {
         FigureLayout(heatmap, options, device).paint(painter);
     };
-    figure.title = options.title;
+    figure.title = options.caption.isEmpty() ? options.title : options.title + QStringLiteral("  \u2014  ") + options.caption;
     return figure;
 }
 

@@ -34,6 +34,7 @@ constexpr int defaultFigureDpi = 300;
 struct FigureOptions
 {
     QString title;           // above the heatmap when not empty, wrapped to its width
+    QString caption;         // one line under the title: which attention a transformer's heatmap is
     bool showValues = false; // alpha printed in each cell
     int dpi = defaultFigureDpi; // png: pixels per inch, also written in the file (pHYs)
 };
@@ -54,7 +55,8 @@ std::optional<FigureFormat> figureFormatFromName(const QString &name);
 QByteArray renderFigure(const AlignmentModel &heatmap, FigureFormat format, const FigureOptions &options);
 
 // The title's lines as the figure draws them: wrapped at words (or inside a word longer than the
-// heatmap) to the heatmap's width, at most three lines, the last elided ("…").
+// heatmap) to the heatmap's width, at most three lines, the last elided ("…"); then the caption's
+// line, elided to the same width.
 QStringList figureTitleLines(const AlignmentModel &heatmap, const FigureOptions &options, QPaintDevice *device);
 
 // The figure as an image (for the clipboard and PNG).

@@ -1,5 +1,6 @@
 #include "headgridmodel.h"
 
+#include "alignmentmodel.h"
 #include "resultselection.h"
 
 #include <attnviz/models/model.h>
@@ -7,6 +8,67 @@
 #include <algorithm>
 
 namespace attnviz {
+
+std::optional<SelfAttentionView> selfAttentionView(const TranslationResult &pieces, int hypothesis,
+                                                   AttentionKind kind, const HeadSelection &view)
+{
+    if (kind == AttentionKind::Cross || pieces.hypotheses.empty())
+        return std::nullopt;
+    const Hypothesis &h = pieces.hypotheses[std::min(size_t(std::max(hypothesis, 0)), pieces.hypotheses.size() - 1)];
+    const HeadAttention &heads = kind == AttentionKind::EncoderSelf ? pieces.encoderSelfAttention : h.selfAttention;
+    if (heads.empty())
+        return std::nullopt;
+    SelfAttentionView out;
+    out.values = selectHeads(heads, view);
+    if (kind == AttentionKind::EncoderSelf) {
+        out.rowLabels = out.columnLabels = sourceLabels(pieces);
+    } else {
+        for (const std::string &token : h.targetTokens)
+            out.rowLabels << QString::fromStdString(token);
+        out.columnLabels << QObject::tr("⟨start⟩");
+        out.columnLabels << out.rowLabels.mid(0, std::max<qsizetype>(0, out.rowLabels.size() - 1));
+    }
+    return out;
+}
+
+QString attentionKindName(AttentionKind kind)
+{
+    switch (kind) {
+    case AttentionKind::Cross: return QObject::tr("cross-attention");
+    case AttentionKind::DecoderSelf: return QObject::tr("decoder self-attention");
+    case AttentionKind::EncoderSelf: return QObject::tr("encoder self-attention");
+    }
+    return {};
+}
+
+QString attentionViewTitle(const ResultSelection &selection)
+{
+    if (!selection.showsHeads() || !selection.hypothesis())
+        return {};
+    const HeadAttention &cross = selection.pieceOutput().result->best().crossAttention;
+    const HeadSelection view = resolveSelection(selection.view(), cross.layers, cross.heads);
+    QStringList parts {attentionKindName(selection.attentionKind())};
+    // "layer 3, mean of 8 heads" -> "layer 3 · mean of 8 heads"
+    QString heads = QString::fromStdString(describeSelection(view, cross.layers, cross.heads));
+    if (!view.allLayers)
+        heads.replace(heads.indexOf(QStringLiteral(", ")), 2, QStringLiteral(" · "));
+    parts << heads;
+    // The toolkit's own name for these heads ("Marian's alignment").
+    if (const auto &model = selection.output().model)
+        for (const HeadPreset &preset : headPresets(model->config(), cross.layers)) {
+            const auto colon = preset.name.find(": ");
+            if (colon != std::string::npos
+                && resolveSelection(preset.selection, cross.layers, cross.heads) == view) {
+                parts << QString::fromStdString(preset.name.substr(0, colon));
+                break;
+            }
+        }
+    if (selection.attentionKind() != AttentionKind::Cross && selection.showsWords())
+        parts << QObject::tr("in pieces"); // the words merge the cross-attention only
+    if (selection.attentionKind() == AttentionKind::Cross && selection.alignmentRows() == AlignmentRows::Shifted)
+        parts << QObject::tr("shifted rows (Shift-Att)");
+    return parts.join(QStringLiteral(" · "));
+}
 
 HeadGridModel::HeadGridModel(ResultSelection *selection, QObject *parent) : QObject(parent), m_selection(selection)
 {
@@ -49,6 +111,56 @@ const MatrixRM *HeadGridModel::crossAttention(int layer, int head) const
     const TranslationResult &r = *m_selection->pieceOutput().result;
     const size_t n = std::min(size_t(m_selection->hypothesisIndex()), r.hypotheses.size() - 1);
     return &r.hypotheses[n].crossAttention.at(layer, head);
+}
+
+const MatrixRM *HeadGridModel::attentionMap(int layer, int head) const
+{
+    if (attentionKind() == AttentionKind::Cross)
+        return crossAttention(layer, head);
+    if (!available() || !m_selection->hasSelfAttention() || layer < 0 || layer >= layers() || head < 0
+        || head >= heads())
+        return nullptr;
+    const TranslationResult &r = *m_selection->pieceOutput().result;
+    if (attentionKind() == AttentionKind::EncoderSelf)
+        return &r.encoderSelfAttention.at(layer, head);
+    const size_t n = std::min(size_t(m_selection->hypothesisIndex()), r.hypotheses.size() - 1);
+    return &r.hypotheses[n].selfAttention.at(layer, head);
+}
+
+AttentionKind HeadGridModel::attentionKind() const
+{
+    return m_selection->attentionKind();
+}
+
+void HeadGridModel::setAttentionKind(AttentionKind kind)
+{
+    if (kind == attentionKind())
+        return;
+    m_selection->setAttentionKind(kind);
+    emit changed();
+}
+
+AlignmentRows HeadGridModel::alignmentRows() const
+{
+    return m_selection->alignmentRows();
+}
+
+void HeadGridModel::setAlignmentRows(AlignmentRows rows)
+{
+    if (rows == alignmentRows())
+        return;
+    m_selection->setAlignmentRows(rows);
+    emit changed();
+}
+
+bool HeadGridModel::waitsForSelfAttention() const
+{
+    return available() && attentionKind() != AttentionKind::Cross && !m_selection->hasSelfAttention();
+}
+
+QString HeadGridModel::title() const
+{
+    return attentionViewTitle(*m_selection);
 }
 
 HeadSelection HeadGridModel::view() const

@@ -1,13 +1,17 @@
 // What the Heads grid shows and does (#23), without widgets: the layers x heads of the shown
-// transformer hypothesis, the heads selected (what the heatmap is the mean of), the keyboard's
-// head cursor and the toolkit's presets. A choice goes to ResultSelection::setView, which
-// recomputes every beam's attention from its cross-attention without decoding again.
+// transformer hypothesis (cross-attention, or the decoder's or encoder's self-attention), the
+// heads selected (what the heatmap is the mean of), the keyboard's head cursor and the toolkit's
+// presets. A choice goes to ResultSelection (setView, setAttentionKind, setAlignmentRows), which
+// recomputes every beam's attention from its heads without decoding again.
 //
 //     HeadGridModel grid(&selection);
 //     grid.clickHead(5, 2, Qt::NoModifier);      // layer 6, head 3 alone
 //     grid.clickHead(5, 4, Qt::ControlModifier); // and head 5: their mean
 //     grid.clickLayer(2);                        // layer 3's mean
+//     grid.setAttentionKind(AttentionKind::EncoderSelf); // its self-attention (once decoded)
 #pragma once
+
+#include "resultselection.h"
 
 #include <attnviz/decoding/heads.h>
 
@@ -15,9 +19,28 @@
 #include <QPoint>
 #include <QStringList>
 
+#include <optional>
+
 namespace attnviz {
 
-class ResultSelection;
+// A self-attention as the heatmap shows it: the mean of the view's heads, in pieces.
+// Encoder: [T x T], the source tokens on both sides. Decoder: [steps x steps], row i the step that
+// emits y_i, column j the input of step j (the start token, then y_1 ... y_{n-1}); zero above the
+// diagonal (a step reads only its inputs so far).
+struct SelfAttentionView
+{
+    MatrixRM values;
+    QStringList rowLabels, columnLabels;
+};
+// nullopt for the cross-attention, or when the result does not hold that self-attention.
+std::optional<SelfAttentionView> selfAttentionView(const TranslationResult &pieces, int hypothesis,
+                                                   AttentionKind kind, const HeadSelection &view);
+
+// For the heatmap's title and the exported figure's caption: which attention, which heads,
+// the toolkit preset they are, and the rows: "cross-attention · layer 3 · head 1 · Marian's
+// alignment · shifted rows (Shift-Att)". Empty for an RNN's result.
+QString attentionViewTitle(const ResultSelection &selection);
+QString attentionKindName(AttentionKind kind); // "cross-attention", "decoder self-attention", ...
 
 class HeadGridModel : public QObject
 {
@@ -31,11 +54,25 @@ public:
     int layers() const;
     int heads() const;
     // The cross-attention [steps x T] of head (layer, head) of the hypothesis shown; nullptr
-    // when there is none.
+    // when there is none. With shifted rows, the shifted map.
     const MatrixRM *crossAttention(int layer, int head) const;
+    // The map of head (layer, head) of the attention kind shown: the cross-attention, the
+    // decoder's self-attention [steps x steps] or the encoder's [T x T]; nullptr when the result
+    // does not hold it (yet: the self-attention is decoded when first asked for).
+    const MatrixRM *attentionMap(int layer, int head) const;
+
+    // Which attention the grid and the heatmap show, and the rows of the alignment
+    // (ResultSelection's, kept across sentences).
+    AttentionKind attentionKind() const;
+    void setAttentionKind(AttentionKind kind);
+    AlignmentRows alignmentRows() const;
+    void setAlignmentRows(AlignmentRows rows);
+    // A self-attention is chosen but the result does not hold it yet.
+    bool waitsForSelfAttention() const;
 
     HeadSelection view() const; // resolved: its layer explicit, its heads listed
     QString viewName() const;   // describeSelection: "layer 2, mean of 4 heads"
+    QString title() const;      // attentionViewTitle
     bool isSelected(int layer, int head) const;
 
     // A click: alone, that head; with Shift or Ctrl, that head added to (or, when selected and

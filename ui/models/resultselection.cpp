@@ -107,6 +107,9 @@ void ResultSelection::setUnits(TokenUnits units)
 void ResultSelection::setOutput(const TranslationOutput &output)
 {
     m_pieceOutput = output;
+    m_decoded = output.result;
+    if (m_rows == AlignmentRows::Shifted && showsHeads())
+        deriveView(m_decoded->view);
     convertOutput();
     m_error.clear();
     emit outputChanged();
@@ -124,17 +127,20 @@ HeadSelection ResultSelection::view() const
     return showsHeads() ? m_pieceOutput.result->view : HeadSelection();
 }
 
-bool ResultSelection::setView(const HeadSelection &view)
+void ResultSelection::deriveView(const HeadSelection &view)
 {
-    if (!showsHeads())
-        return false;
-    auto changed = std::make_shared<TranslationResult>(*m_pieceOutput.result);
-    try {
-        applyView(*changed, view);
-    } catch (const InputError &) {
-        return false;
-    }
+    auto changed = std::make_shared<TranslationResult>(*m_decoded);
+    if (m_rows == AlignmentRows::Shifted)
+        for (Hypothesis &h : changed->hypotheses)
+            for (HeadAttention *heads : {&h.crossAttention, &h.crossEnergies})
+                for (MatrixRM &map : heads->maps)
+                    map = shiftedAlignment(map);
+    applyView(*changed, view); // the mean of shifted maps is the shifted mean
     m_pieceOutput.result = std::move(changed);
+}
+
+void ResultSelection::showAgain()
+{
     const int hypothesis = m_hypothesis;
     convertOutput();
     emit viewChanged();
@@ -143,12 +149,55 @@ bool ResultSelection::setView(const HeadSelection &view)
     showHypothesis(hypothesis);
     if (m_step == before)
         emit stepChanged(m_step); // the step's row holds other weights now
+}
+
+bool ResultSelection::setView(const HeadSelection &view)
+{
+    if (!showsHeads())
+        return false;
+    try {
+        deriveView(view);
+    } catch (const InputError &) {
+        return false;
+    }
+    showAgain();
     return true;
+}
+
+void ResultSelection::setAttentionKind(AttentionKind kind)
+{
+    if (kind == m_kind)
+        return;
+    m_kind = kind;
+    if (hasResult())
+        showAgain();
+    else
+        emit viewChanged();
+}
+
+bool ResultSelection::hasSelfAttention() const
+{
+    return showsHeads() && !m_decoded->encoderSelfAttention.empty()
+        && !m_decoded->hypotheses.front().selfAttention.empty();
+}
+
+void ResultSelection::setAlignmentRows(AlignmentRows rows)
+{
+    if (rows == m_rows)
+        return;
+    m_rows = rows;
+    if (!showsHeads()) {
+        emit viewChanged();
+        return;
+    }
+    deriveView(m_pieceOutput.result->view);
+    showAgain();
 }
 
 void ResultSelection::setFailure(const QString &message)
 {
     m_pieceOutput = {};
+    m_decoded.reset();
     m_output = {};
     m_merge.reset();
     m_error = message;

@@ -9,6 +9,7 @@
 
 #include "translationcontroller.h"
 
+#include <attnviz/analysis/head_alignment.h>
 #include <attnviz/analysis/word_units.h>
 
 #include <QObject>
@@ -18,6 +19,10 @@ namespace attnviz {
 
 struct Hypothesis;
 struct TranslationResult;
+
+// Which of a transformer's attentions the heatmap shows (#23): the cross-attention over the
+// source, or the decoder's or the encoder's self-attention (of the layers and heads chosen).
+enum class AttentionKind { Cross, DecoderSelf, EncoderSelf };
 
 class ResultSelection : public QObject
 {
@@ -61,6 +66,20 @@ public:
     HeadSelection view() const;
     bool showsHeads() const; // a transformer result with cross-attention
 
+    // Which attention the heatmap shows; kept for the next outputs. Emits viewChanged and shows
+    // the hypothesis again. A self-attention is drawn only when the result holds it
+    // (hasSelfAttention; DecodeOptions::selfAttention).
+    AttentionKind attentionKind() const { return m_kind; }
+    void setAttentionKind(AttentionKind kind);
+    bool hasSelfAttention() const; // the decoded result holds the encoder's and decoder's
+    // Naive rows (y_t aligned by the step that emits it) or Shift-Att's (by the step that reads
+    // it; shiftedAlignment): with Shifted every hypothesis's cross-attention maps, and so the
+    // view, the contexts and the gold score, are read one row on. Kept for the next outputs.
+    AlignmentRows alignmentRows() const { return m_rows; }
+    void setAlignmentRows(AlignmentRows rows);
+    // The result as decoded (naive rows), for what scores heads in either reading.
+    const TranslationResult *decodedResult() const { return m_decoded.get(); }
+
     int hypothesisIndex() const { return m_hypothesis; }
     const Hypothesis *hypothesis() const; // nullptr when there is no result
     void selectHypothesis(int index); // clamped
@@ -74,7 +93,7 @@ public:
 signals:
     void unitsChanged(attnviz::TokenUnits units); // before the output is shown again in them
     void outputChanged();
-    void viewChanged(); // after setView, before outputChanged
+    void viewChanged(); // after setView, setAttentionKind or setAlignmentRows, before outputChanged
     void hypothesisChanged(int index);
     void stepChanged(int step);
 
@@ -82,6 +101,13 @@ private:
     void showHypothesis(int index);
 
     void convertOutput(); // m_output from m_pieceOutput in m_units
+    // m_pieceOutput.result from m_decoded: its rows shifted when asked, the view applied.
+    void deriveView(const HeadSelection &view);
+    void showAgain(); // the same hypothesis and step, on a changed output
+
+    std::shared_ptr<const TranslationResult> m_decoded;
+    AttentionKind m_kind = AttentionKind::Cross;
+    AlignmentRows m_rows = AlignmentRows::Naive;
 
     TranslationOutput m_pieceOutput, m_output;
     std::shared_ptr<const WordMerge> m_merge;

@@ -1,5 +1,7 @@
 #include "translationcontroller.h"
 
+#include <attnviz/models/model.h>
+
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QThread>
@@ -38,7 +40,9 @@ void TranslationController::setOptions(const DecodeOptions &options)
 {
     std::vector<AttentionOverride> overrides = std::move(m_options.attentionOverrides);
     HeadSelection view = std::move(m_options.view);
+    const bool selfAttention = m_options.selfAttention;
     m_options = options;
+    m_options.selfAttention = selfAttention;
     m_options.ablation = Ablation::None;
     m_options.attentionOverrides = std::move(overrides);
     m_options.view = std::move(view);
@@ -48,6 +52,15 @@ void TranslationController::setOptions(const DecodeOptions &options)
 void TranslationController::setView(const HeadSelection &view)
 {
     m_options.view = view; // the shown result already has it (ResultSelection::setView)
+}
+
+bool TranslationController::setSelfAttention(bool on, bool current)
+{
+    m_options.selfAttention = on;
+    if (!on || current || !m_model || !m_model->isTransformer() || m_sentence.trimmed().isEmpty())
+        return false;
+    inputChanged();
+    return true;
 }
 
 void TranslationController::setSentence(const QString &sentence)
@@ -146,6 +159,7 @@ void TranslationController::translateNow()
     request.model = m_model;
     request.attentionOverrides = m_options.attentionOverrides;
     DecodeOptions options = m_options;
+    options.selfAttention = options.selfAttention && m_model->isTransformer();
     options.cancelled = [stop]() { return stop->load(std::memory_order_relaxed); };
     m_pool.start([this, request, options, delay, stop]() mutable {
         for (int slept = 0; slept < delay && !stop->load(); slept += 5)

@@ -45,6 +45,10 @@ public:
     void setOptions(const DecodeOptions &options); // keeps the overrides and the view
     // A transformer's view of the heads for the next translations, without translating again.
     void setView(const HeadSelection &view);
+    // Whether the next translations keep a transformer's self-attention too (the heatmap shows
+    // one): asked only while shown, since it costs steps x steps per head. Translates again
+    // only when turned on and `current` (the result shown) lacks it; returns whether it did.
+    bool setSelfAttention(bool on, bool current);
     // A new sentence drops the attention overrides: their steps and positions were for the old one.
     void setSentence(const QString &sentence);
 
