@@ -210,6 +210,16 @@ void TestTransformer::reproducesToolkits()
     QCOMPARE(g.best().targetIds, c["greedy"]["ids"].get<std::vector<int>>());
     for (size_t i = 0; i < c["greedy"]["log_probs"].size(); ++i)
         QVERIFY(std::abs(g.best().logProbs[i] - c["greedy"]["log_probs"][i].get<double>()) <= tolerance);
+    // Greedy search keeps each step's attention as it decodes; forcing its output must give the
+    // same maps to the last bit (the same steps, the same arithmetic).
+    DecodeOptions greedySelf = greedy;
+    greedySelf.selfAttention = true;
+    const TranslationResult gs = translateIds(*loaded, sourceIds, greedySelf);
+    const TranslationResult gf = translateIds(*loaded, sourceIds, options, &gs.best().targetIds);
+    QCOMPARE(gs.best().crossAttention.maps, gf.best().crossAttention.maps);
+    QCOMPARE(gs.best().crossEnergies.maps, gf.best().crossEnergies.maps);
+    QCOMPARE(gs.best().selfAttention.maps, gf.best().selfAttention.maps);
+    QCOMPARE(gs.best().attention, gf.best().attention);
     if (c.contains("beam")) {
         DecodeOptions beam;
         beam.beamWidth = c["beam"]["width"].get<int>();

@@ -8,34 +8,6 @@
 namespace attnviz::detail {
 namespace {
 
-// The transformer as beam search's stepper: the search needs only the log-probabilities; the
-// attention of the n-best is computed again by forcedPass (a step depends on its prefix only).
-class TransformerStepper
-{
-public:
-    TransformerStepper(const Model &model, const MatrixRM &memory, int width, int maxLength,
-                       const TransformerControl &control)
-        : m_run(model.transformer(), memory, width, maxLength)
-        , m_control(control)
-        , m_logProbs(width, model.targetVocabSize())
-    {
-    }
-
-    Eigen::Ref<MatrixRM> step(const int *tokens, int K, int)
-    {
-        TransformerStepOutput out{m_logProbs.topRows(K)};
-        m_run.step(tokens, K, m_control, out);
-        return m_logProbs.topRows(K);
-    }
-    void keep(int, int) {}
-    void advance(const int *rows, int count) { m_run.select(rows, count); }
-
-private:
-    Transformer::Run m_run;
-    TransformerControl m_control;
-    MatrixRM m_logProbs;
-};
-
 HeadAttention emptyHeads(const Model &model, int count, Eigen::Index rows, Eigen::Index cols)
 {
     HeadAttention a;
@@ -44,6 +16,93 @@ HeadAttention emptyHeads(const Model &model, int count, Eigen::Index rows, Eigen
     a.maps.assign(count, MatrixRM::Zero(rows, cols));
     return a;
 }
+
+// Row i of every layer's and head's map: the step's output row r, laid out (l H + h) width.
+void storeStep(const MatrixRM &step, int r, int i, Eigen::Index width, HeadAttention &into)
+{
+    for (size_t m = 0; m < into.maps.size(); ++m)
+        into.maps[m].row(i).head(width) = step.row(r).segment(static_cast<Eigen::Index>(m) * width, width);
+}
+
+// The transformer as beam search's stepper. A beam's search needs only the log-probabilities;
+// the attention of its n-best is computed again by forcedPass (a step depends on its prefix
+// only). A greedy search (width 1) keeps every step's attention as it goes: its one live row
+// is the prefix of every hypothesis it returns, so step i's attention is the hypothesis's, and
+// the forced pass, which would read every weight a second time a token, is not needed.
+class TransformerStepper
+{
+public:
+    TransformerStepper(const Model &model, const MatrixRM &memory, int width, int maxLength,
+                       const TransformerControl &control, bool keepAttention, bool selfAttention)
+        : m_run(model.transformer(), memory, width, maxLength)
+        , m_control(control)
+        , m_logProbs(width, model.targetVocabSize())
+        , m_sourceLength(memory.rows())
+        , m_recording(keepAttention && width == 1)
+    {
+        if (!m_recording)
+            return;
+        const int LH = model.layers() * model.heads();
+        m_cross = emptyHeads(model, LH, maxLength, m_sourceLength);
+        m_energies = emptyHeads(model, LH, maxLength, m_sourceLength);
+        if (selfAttention)
+            m_self = emptyHeads(model, LH, maxLength, maxLength);
+    }
+
+    Eigen::Ref<MatrixRM> step(const int *tokens, int K, int t)
+    {
+        TransformerStepOutput out{m_logProbs.topRows(K)};
+        if (m_recording) {
+            out.crossWeights = &m_stepWeights;
+            out.crossEnergies = &m_stepEnergies;
+            if (!m_self.maps.empty())
+                out.selfWeights = &m_stepSelf;
+        }
+        m_run.step(tokens, K, m_control, out);
+        if (m_recording && K == 1 && t == m_recorded) {
+            storeStep(m_stepWeights, 0, t, m_sourceLength, m_cross);
+            storeStep(m_stepEnergies, 0, t, m_sourceLength, m_energies);
+            if (!m_self.maps.empty())
+                storeStep(m_stepSelf, 0, t, t + 1, m_self);
+            ++m_recorded;
+        } else {
+            m_recording = false; // not the one row this was made for: forcedPass instead
+        }
+        return m_logProbs.topRows(K);
+    }
+    void keep(int, int) {}
+    void advance(const int *rows, int count) { m_run.select(rows, count); }
+
+    // The attention of a hypothesis of n tokens from the recorded steps, when there are enough.
+    bool recorded(int n, Hypothesis &h) const
+    {
+        if (!m_recording || n > m_recorded)
+            return false;
+        h.crossAttention = cropped(m_cross, n, m_sourceLength);
+        h.crossEnergies = cropped(m_energies, n, m_sourceLength);
+        if (!m_self.maps.empty())
+            h.selfAttention = cropped(m_self, n, n);
+        return true;
+    }
+
+private:
+    static HeadAttention cropped(const HeadAttention &all, int rows, Eigen::Index cols)
+    {
+        HeadAttention out = all;
+        for (MatrixRM &m : out.maps)
+            m = m.topLeftCorner(rows, cols).eval();
+        return out;
+    }
+
+    Transformer::Run m_run;
+    TransformerControl m_control;
+    MatrixRM m_logProbs;
+    Eigen::Index m_sourceLength;
+    bool m_recording;
+    int m_recorded = 0;
+    HeadAttention m_cross, m_energies, m_self;             // [maxLength x T] a head; self [maxLength x maxLength]
+    MatrixRM m_stepWeights, m_stepEnergies, m_stepSelf;    // one step's rows, as Run::step writes them
+};
 
 // Teacher-forced decoding of `target` with every layer's and head's attention kept.
 Hypothesis forcedPass(const Model &model, const MatrixRM &memory, const std::vector<int> &target,
@@ -67,13 +126,10 @@ Hypothesis forcedPass(const Model &model, const MatrixRM &memory, const std::vec
         if (selfAttention)
             out.selfWeights = &self;
         run.step(&previous, 1, control, out);
-        for (int m = 0; m < LH; ++m) {
-            h.crossAttention.maps[m].row(i) = weights.row(0).segment(static_cast<Eigen::Index>(m) * T, T);
-            h.crossEnergies.maps[m].row(i) = energies.row(0).segment(static_cast<Eigen::Index>(m) * T, T);
-            if (selfAttention)
-                h.selfAttention.maps[m].row(i).head(i + 1) =
-                    self.row(0).segment(static_cast<Eigen::Index>(m) * (i + 1), i + 1);
-        }
+        storeStep(weights, 0, i, T, h.crossAttention);
+        storeStep(energies, 0, i, T, h.crossEnergies);
+        if (selfAttention)
+            storeStep(self, 0, i, i + 1, h.selfAttention);
         h.logProbs.push_back(logProbs(0, target[i]));
         h.score += logProbs(0, target[i]);
         previous = target[i];
@@ -86,7 +142,7 @@ Hypothesis forcedPass(const Model &model, const MatrixRM &memory, const std::vec
 std::vector<Hypothesis> search(const Model &model, const MatrixRM &memory, int width, int maxLength,
                                const TransformerControl &control, bool selfAttention)
 {
-    TransformerStepper stepper(model, memory, width, maxLength, control);
+    TransformerStepper stepper(model, memory, width, maxLength, control, true, selfAttention);
     const BeamBook book = width > 1 && model.config().search.beamRule != BeamRule::Attnviz
                               ? toolkitBeamSearch(model, stepper, width, maxLength, control.cancelled)
                               : beamSearch(model, stepper, width, maxLength, control.cancelled);
@@ -94,7 +150,10 @@ std::vector<Hypothesis> search(const Model &model, const MatrixRM &memory, int w
     for (int entry : book.best) {
         Hypothesis traced;
         book.trace(entry, traced);
-        Hypothesis h = forcedPass(model, memory, traced.targetIds, control, selfAttention);
+        Hypothesis h;
+        h.targetIds = traced.targetIds;
+        if (!stepper.recorded(static_cast<int>(traced.targetIds.size()), h))
+            h = forcedPass(model, memory, traced.targetIds, control, selfAttention);
         // The search's own numbers (the forced pass's agree to rounding).
         h.logProbs = traced.logProbs;
         h.score = traced.score;
@@ -146,7 +205,7 @@ AblationResult ablateTransformer(const Model &model, const TranslationResult &r,
     if (r.forced) {
         h = forcedPass(model, r.encoderOutputs, r.best().targetIds, control, false);
     } else {
-        TransformerStepper stepper(model, r.encoderOutputs, 1, maxLength, control);
+        TransformerStepper stepper(model, r.encoderOutputs, 1, maxLength, control, false, false);
         const BeamBook book = beamSearch(model, stepper, 1, maxLength, cancelled);
         book.trace(book.best.front(), h);
     }
