@@ -171,11 +171,10 @@ std::vector<StepMatrix> transformerStepMatrices(const Model &model)
             if (kind.rfind(from, 0) == 0)
                 kind = to + kind.substr(from.size());
         }
-        StepMatrix &m = kinds[kind];
-        m.name = kind;
-        m.rows = static_cast<int>(tensor.shape[0]);
-        m.cols = static_cast<int>(tensor.shape[1]);
-        ++m.count;
+        const auto [it, first] = kinds.insert({kind, {kind, static_cast<int>(tensor.shape[0]),
+                                                      static_cast<int>(tensor.shape[1]), 1}});
+        if (!first)
+            ++it->second.count;
     }
     std::vector<StepMatrix> out;
     for (auto &entry : kinds)

@@ -24,11 +24,10 @@ void storeStep(const MatrixRM &step, int r, int i, Eigen::Index width, HeadAtten
         into.maps[m].row(i).head(width) = step.row(r).segment(static_cast<Eigen::Index>(m) * width, width);
 }
 
-// The transformer as beam search's stepper. A beam's search needs only the log-probabilities;
-// the attention of its n-best is computed again by forcedPass (a step depends on its prefix
-// only). A greedy search (width 1) keeps every step's attention as it goes: its one live row
-// is the prefix of every hypothesis it returns, so step i's attention is the hypothesis's, and
-// the forced pass, which would read every weight a second time a token, is not needed.
+// The transformer as beam search's stepper, keeping the attention of every kept candidate as
+// the RNN's stepper does: a step's attention depends on its prefix only, so a hypothesis's
+// step i is the kept candidate of step i it descends from. (Computing it again for the n-best
+// with forcedPass would read every weight once more a token and hypothesis.)
 class TransformerStepper
 {
 public:
@@ -37,71 +36,75 @@ public:
         : m_run(model.transformer(), memory, width, maxLength)
         , m_control(control)
         , m_logProbs(width, model.targetVocabSize())
+        , m_heads(model.layers() * model.heads())
         , m_sourceLength(memory.rows())
-        , m_recording(keepAttention && width == 1)
+        , m_keep(keepAttention)
+        , m_self(keepAttention && selfAttention)
     {
-        if (!m_recording)
-            return;
-        const int LH = model.layers() * model.heads();
-        m_cross = emptyHeads(model, LH, maxLength, m_sourceLength);
-        m_energies = emptyHeads(model, LH, maxLength, m_sourceLength);
-        if (selfAttention)
-            m_self = emptyHeads(model, LH, maxLength, maxLength);
+        if (m_keep) {
+            m_historyWeights.resize(static_cast<Eigen::Index>(width) * std::min(maxLength, 64), m_heads * m_sourceLength);
+            m_historyEnergies.resize(m_historyWeights.rows(), m_historyWeights.cols());
+        }
     }
 
-    Eigen::Ref<MatrixRM> step(const int *tokens, int K, int t)
+    Eigen::Ref<MatrixRM> step(const int *tokens, int K, int)
     {
         TransformerStepOutput out{m_logProbs.topRows(K)};
-        if (m_recording) {
+        if (m_keep) {
             out.crossWeights = &m_stepWeights;
             out.crossEnergies = &m_stepEnergies;
-            if (!m_self.maps.empty())
+            if (m_self)
                 out.selfWeights = &m_stepSelf;
         }
         m_run.step(tokens, K, m_control, out);
-        if (m_recording && K == 1 && t == m_recorded) {
-            storeStep(m_stepWeights, 0, t, m_sourceLength, m_cross);
-            storeStep(m_stepEnergies, 0, t, m_sourceLength, m_energies);
-            if (!m_self.maps.empty())
-                storeStep(m_stepSelf, 0, t, t + 1, m_self);
-            ++m_recorded;
-        } else {
-            m_recording = false; // not the one row this was made for: forcedPass instead
-        }
         return m_logProbs.topRows(K);
     }
-    void keep(int, int) {}
+
+    void keep(int entry, int row)
+    {
+        if (!m_keep)
+            return;
+        if (entry >= m_historyWeights.rows()) {
+            const Eigen::Index rows = std::max<Eigen::Index>(entry + 1, 2 * m_historyWeights.rows());
+            m_historyWeights.conservativeResize(rows, Eigen::NoChange);
+            m_historyEnergies.conservativeResize(rows, Eigen::NoChange);
+        }
+        m_historyWeights.row(entry) = m_stepWeights.row(row);
+        m_historyEnergies.row(entry) = m_stepEnergies.row(row);
+        if (m_self) {
+            if (static_cast<size_t>(entry) >= m_historySelf.size())
+                m_historySelf.resize(static_cast<size_t>(entry) + 1);
+            m_historySelf[static_cast<size_t>(entry)] = m_stepSelf.row(row);
+        }
+    }
     void advance(const int *rows, int count) { m_run.select(rows, count); }
 
-    // The attention of a hypothesis of n tokens from the recorded steps, when there are enough.
-    bool recorded(int n, Hypothesis &h) const
+    // The attention of the hypothesis that ends at `entry`, in forcedPass's layout.
+    void attentionOf(const Model &model, const BeamBook &book, int entry, Hypothesis &h) const
     {
-        if (!m_recording || n > m_recorded)
-            return false;
-        h.crossAttention = cropped(m_cross, n, m_sourceLength);
-        h.crossEnergies = cropped(m_energies, n, m_sourceLength);
-        if (!m_self.maps.empty())
-            h.selfAttention = cropped(m_self, n, n);
-        return true;
+        const int n = static_cast<int>(h.targetIds.size());
+        h.crossAttention = emptyHeads(model, m_heads, n, m_sourceLength);
+        h.crossEnergies = emptyHeads(model, m_heads, n, m_sourceLength);
+        if (m_self)
+            h.selfAttention = emptyHeads(model, m_heads, n, n);
+        for (int e = entry, i = n - 1; e >= 0 && i >= 0; e = book.parent[e], --i) {
+            storeStep(m_historyWeights, e, i, m_sourceLength, h.crossAttention);
+            storeStep(m_historyEnergies, e, i, m_sourceLength, h.crossEnergies);
+            if (m_self)
+                storeStep(m_historySelf[static_cast<size_t>(e)], 0, i, i + 1, h.selfAttention);
+        }
     }
 
 private:
-    static HeadAttention cropped(const HeadAttention &all, int rows, Eigen::Index cols)
-    {
-        HeadAttention out = all;
-        for (MatrixRM &m : out.maps)
-            m = m.topLeftCorner(rows, cols).eval();
-        return out;
-    }
-
     Transformer::Run m_run;
     TransformerControl m_control;
     MatrixRM m_logProbs;
+    int m_heads;
     Eigen::Index m_sourceLength;
-    bool m_recording;
-    int m_recorded = 0;
-    HeadAttention m_cross, m_energies, m_self;             // [maxLength x T] a head; self [maxLength x maxLength]
-    MatrixRM m_stepWeights, m_stepEnergies, m_stepSelf;    // one step's rows, as Run::step writes them
+    bool m_keep, m_self;
+    MatrixRM m_stepWeights, m_stepEnergies, m_stepSelf; // one step's rows, as Run::step writes them
+    MatrixRM m_historyWeights, m_historyEnergies;       // [entries x (L H T)]: each kept candidate's row
+    std::vector<MatrixRM> m_historySelf;                 // each kept candidate's [1 x (L H (t + 1))]
 };
 
 // Teacher-forced decoding of `target` with every layer's and head's attention kept.
@@ -152,8 +155,7 @@ std::vector<Hypothesis> search(const Model &model, const MatrixRM &memory, int w
         book.trace(entry, traced);
         Hypothesis h;
         h.targetIds = traced.targetIds;
-        if (!stepper.recorded(static_cast<int>(traced.targetIds.size()), h))
-            h = forcedPass(model, memory, traced.targetIds, control, selfAttention);
+        stepper.attentionOf(model, book, entry, h);
         // The search's own numbers (the forced pass's agree to rounding).
         h.logProbs = traced.logProbs;
         h.score = traced.score;
