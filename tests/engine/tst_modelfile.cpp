@@ -813,7 +813,9 @@ void TestModelFile::mappedWeightsAreReadInPlace()
         QVERIFY2(tensor.values.isInPlace(), name.c_str());
     for (const auto &[name, tensor] : copied.tensors) {
         QVERIFY2(tensor.values.isInPlace(), name.c_str()); // in the arena
+#if !defined(__SANITIZE_ADDRESS__) // where every piece is an allocation of its own
         QCOMPARE(reinterpret_cast<uintptr_t>(tensor.values.data()) % 64, uintptr_t(0));
+#endif
     }
     FloatBuffer &bias = mapped.tensors.at("decoder.out.bias").values;
     bias[0] = 42.0f;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <new>
 #include <stdexcept>
+#include <vector>
 #include <filesystem>
 
 #include <fcntl.h>
@@ -132,9 +133,13 @@ void MappedFileSource::read(uint64_t offset, size_t count, char *out) const
 }
 
 WeightArena::WeightArena(size_t floats)
+    : m_left(floats)
 {
     if (floats == 0)
         return;
+#if defined(__SANITIZE_ADDRESS__)
+    m_block = std::make_shared<std::vector<std::unique_ptr<float[]>>>();
+#else
     constexpr size_t hugePage = size_t(2) << 20;
     const size_t bytes = floats * sizeof(float);
     const bool huge = bytes >= hugePage;
@@ -157,16 +162,24 @@ WeightArena::WeightArena(size_t floats)
     }
     m_block = std::shared_ptr<const void>(start, [size](const void *p) { ::munmap(const_cast<void *>(p), size); });
     m_next = reinterpret_cast<float *>(start);
-    m_end = m_next + floats;
+#endif
 }
 
 float *WeightArena::take(size_t count)
 {
-    if (footprint(count) > static_cast<size_t>(m_end - m_next))
+    if (footprint(count) > m_left)
         throw std::logic_error("WeightArena: more floats taken than it was made for");
+    m_left -= footprint(count);
+#if defined(__SANITIZE_ADDRESS__)
+    auto &pieces = *std::static_pointer_cast<std::vector<std::unique_ptr<float[]>>>(
+        std::const_pointer_cast<void>(m_block));
+    pieces.push_back(std::make_unique<float[]>(count));
+    return pieces.back().get();
+#else
     float *piece = m_next;
     m_next += footprint(count);
     return piece;
+#endif
 }
 
 std::string readWholeFile(const std::string &path)

@@ -80,7 +80,8 @@ private:
 // transparent huge pages (MADV_HUGEPAGE): a greedy step streams every weight once a token, and
 // with 4 KB pages the page walks and the prefetchers' stops at each page cost about a fifth of
 // the bandwidth (docs/performance.md). Untouched pages cost no memory, so a block sized for
-// the whole model keeps one copy of the weights at the peak.
+// the whole model keeps one copy of the weights at the peak. Under AddressSanitizer every
+// piece is an allocation of its own instead, so that reading past a tensor is still caught.
 class WeightArena
 {
 public:
@@ -91,7 +92,8 @@ public:
 
 private:
     std::shared_ptr<const void> m_block;
-    float *m_next = nullptr, *m_end = nullptr;
+    float *m_next = nullptr;
+    size_t m_left = 0; // floats
 };
 
 std::string readWholeFile(const std::string &path);
