@@ -112,7 +112,8 @@ int loadRss(const std::string &path)
 }
 
 // How close a greedy step comes to the machine: the step's multiply-adds against plain Eigen
-// GEMVs of the same matrices, timed alone.
+// GEMVs of the same matrices, timed alone. Every time in the roofline is a CPU time (see
+// timing.h), so that a machine shared with other work still gives comparable parts.
 double gemvMs(int rows, int cols)
 {
     const MatrixRM w = MatrixRM::Random(rows, cols);
@@ -124,7 +125,7 @@ double gemvMs(int rows, int cols)
                    y.noalias() = w * x;
                    asm volatile("" : : "g"(y.data()) : "memory");
                }
-           }).medianMs
+           }).cpuMedianMs
         / inner;
 }
 
@@ -136,7 +137,7 @@ double streamGbPerS()
     const double ms = measure([&] {
                           sink += big.sum();
                           asm volatile("" : : "g"(&sink) : "memory");
-                      }).medianMs;
+                      }).cpuMedianMs;
     return static_cast<double>(big.size()) * sizeof(float) / (ms * 1e6);
 }
 
@@ -148,11 +149,54 @@ struct StepMatrix
 {
     std::string name;
     int rows = 0, cols = 0;
+    int count = 1; // how many of this shape a step reads
 };
+
+// A transformer's greedy step reads every decoder layer's self-attention projections, the
+// cross-attention's query and output projections (its keys and values are computed once a
+// sentence) and the feed-forward layers, then the output layer: one entry per kind of matrix,
+// `count` of them (one a layer).
+std::vector<StepMatrix> transformerStepMatrices(const Model &model)
+{
+    std::map<std::string, StepMatrix> kinds;
+    for (const auto &[name, tensor] : model.file().tensors) {
+        const std::string layers = "decoder.layers.", weight = ".weight";
+        if (tensor.shape.size() != 2 || name.rfind(layers, 0) != 0 || name.find("cross_attention.key") != std::string::npos
+            || name.find("cross_attention.value") != std::string::npos)
+            continue;
+        const size_t dot = name.find('.', layers.size());
+        std::string kind = name.substr(dot + 1, name.size() - dot - 1 - weight.size()); // self_attention.query
+        for (const auto &[from, to] : std::map<std::string, std::string>{
+                 {"self_attention.", "self "}, {"cross_attention.", "cross "}, {"feed_forward.", "ff "}}) {
+            if (kind.rfind(from, 0) == 0)
+                kind = to + kind.substr(from.size());
+        }
+        const auto [it, first] = kinds.insert({kind, {kind, static_cast<int>(tensor.shape[0]),
+                                                      static_cast<int>(tensor.shape[1]), 1}});
+        if (!first)
+            ++it->second.count;
+    }
+    std::vector<StepMatrix> out;
+    for (auto &entry : kinds)
+        out.push_back(entry.second);
+    const ModelConfig &config = model.config();
+    const std::string output = config.transformer.tiedOutput ? (config.transformer.sharedEmbeddings
+                                                                      ? "encoder.embedding.weight"
+                                                                      : "decoder.embedding.weight")
+                                                             : "decoder.output.weight";
+    const auto &shape = model.file().tensors.at(output).shape;
+    out.push_back({"out", static_cast<int>(shape[0]), static_cast<int>(shape[1]), 1});
+    std::sort(out.begin(), out.end(), [](const StepMatrix &a, const StepMatrix &b) {
+        return static_cast<double>(a.rows) * a.cols * a.count > static_cast<double>(b.rows) * b.cols * b.count;
+    });
+    return out;
+}
 
 std::vector<StepMatrix> stepMatrices(const Model &model)
 {
     const ModelConfig &config = model.config();
+    if (config.isTransformer())
+        return transformerStepMatrices(model);
     std::vector<StepMatrix> out;
     for (const auto &[name, tensor] : model.file().tensors) {
         const std::string decoder = "decoder.", weight = ".weight", rnn = "decoder.rnn.weight_";
@@ -176,7 +220,7 @@ std::vector<StepMatrix> stepMatrices(const Model &model)
             layer = "W_" + layer.substr(11, 2) + layer.substr(layer.find("_l") + 2);
         else if (shortNames.count(layer))
             layer = shortNames.at(layer);
-        out.push_back({layer, rows, cols});
+        out.push_back({layer, rows, cols, 1});
     }
     std::sort(out.begin(), out.end(), [](const StepMatrix &a, const StepMatrix &b) {
         return static_cast<double>(a.rows) * a.cols > static_cast<double>(b.rows) * b.cols;
@@ -191,7 +235,7 @@ int roofline(const std::string &dir)
     for (const json &c : cases) {
         const std::string name = c["name"];
         const bool covered = name.rfind("greedy/bahdanau", 0) == 0 || name.rfind("greedy/onmt", 0) == 0
-                             || name.rfind("greedy/joey", 0) == 0;
+                             || name.rfind("greedy/joey", 0) == 0 || name.rfind("greedy/marian", 0) == 0;
         if (c["kind"] != "greedy" || !covered || name.find("/len20") == std::string::npos)
             continue;
         const auto model = Model::fromFile(dir + "/" + c["model"].get<std::string>() + ".safetensors");
@@ -199,9 +243,17 @@ int roofline(const std::string &dir)
         const ModelConfig &config = model->config();
         const int T = static_cast<int>(sourceIds(*model, sentence).size()), A = model->annotationSize();
         int tokens = 0;
-        const double total = measure([&] { tokens = translate(*model, sentence, {}).best().steps(); }).medianMs;
-        const double encode = measure([&] { model->encode(sourceIds(*model, sentence)); }).medianMs;
-        const double stepMs = (total - encode) / tokens;
+        const double total = measure([&] { tokens = translate(*model, sentence, {}).best().steps(); }).cpuMedianMs;
+        double stepMs = 0;
+        if (config.isTransformer()) { // no encode() of its own: the translation of one step instead
+            DecodeOptions one;
+            one.maxLength = 1;
+            const double first = measure([&] { translate(*model, sentence, one); }).cpuMedianMs;
+            stepMs = (total - first) / (tokens - 1);
+        } else {
+            const double encode = measure([&] { model->encode(sourceIds(*model, sentence)); }).cpuMedianMs;
+            stepMs = (total - encode) / tokens;
+        }
         // Multiply-adds per output token: every matrix of the step, then the attention over the
         // T annotations: the scores (T x A for dot and general, T x Hd against the bilinear
         // score's keys, T x Da for v over the additive and concat scores' hidden rows) and
@@ -210,10 +262,10 @@ int roofline(const std::string &dir)
         json parts = json::array();
         double gemv = 0;
         for (const StepMatrix &m : stepMatrices(*model)) {
-            weights += static_cast<double>(m.rows) * m.cols;
-            const double us = gemvMs(m.rows, m.cols) * 1e3;
+            weights += static_cast<double>(m.rows) * m.cols * m.count;
+            const double us = gemvMs(m.rows, m.cols) * 1e3 * m.count;
             gemv += us / 1e3;
-            parts.push_back({m.name, us});
+            parts.push_back({m.count > 1 ? std::to_string(m.count) + " " + m.name : m.name, us});
         }
         double scoreWidth = A;
         if (config.attention.score == Score::Bilinear)
@@ -222,7 +274,10 @@ int roofline(const std::string &dir)
             scoreWidth = config.attention.hiddenSize;
         else if (config.attention.score == Score::Location)
             scoreWidth = 0; // W_loc is one of the matrices
-        const double macs = weights + static_cast<double>(T) * (scoreWidth + A);
+        double macs = weights + static_cast<double>(T) * (scoreWidth + A);
+        if (config.isTransformer()) // every layer's cross-attention over T and self-attention over about tokens / 2
+            macs = weights
+                   + 2.0 * config.transformer.decoderLayers * config.transformer.modelSize * (T + tokens / 2.0);
         const double weightBytes = weights * sizeof(float);
         std::cout << json{{"case", "roofline/" + c["model"].get<std::string>()},
                           {"step_us", stepMs * 1e3},

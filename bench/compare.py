@@ -6,6 +6,8 @@ medians, and the ratio PyTorch / attnviz for every pair of runs (above 1: attnvi
 ours: runs of bench_engine (for example the x86-64 baseline build and the -march=native one);
 torch: runs of tools/bench_torch.py (for example with the installed BLAS and with OpenBLAS);
 extras: bench_engine's other lines (load_rss/, roofline/) and bench_gui's (gui/).
+--cpu: compare the CPU times (cpu_median_ms) instead of the wall times, for runs on a machine
+shared with other work (see bench/timing.h).
 """
 
 import json
@@ -29,9 +31,12 @@ def gemv_parts(parts):
 
 def main():
     ours, torch, extras = [], [], {}
+    key = "median_ms"
     for arg in sys.argv[1:]:
         kind, _, rest = arg.partition(":")
-        if arg.startswith("extras="):
+        if arg == "--cpu":
+            key = "cpu_median_ms"
+        elif arg.startswith("extras="):
             extras = read(arg[len("extras="):])
         elif kind in ("ours", "torch") and "=" in rest:
             label, path = rest.split("=", 1)
@@ -40,13 +45,17 @@ def main():
             sys.exit(__doc__)
 
     pairs = [(t, o) for t in torch for o in ours]
-    print("| case | " + " | ".join("%s ms" % label for label, _ in ours + torch) + " | "
+    unit = "ms" if key == "median_ms" else "CPU ms"
+    print("| case | " + " | ".join("%s %s" % (label, unit) for label, _ in ours + torch) + " | "
           + " | ".join("%s / %s" % (t[0], o[0]) for t, o in pairs) + " | tokens |")
     print("| --- |" + " ---: |" * (len(ours) + len(torch) + len(pairs) + 1))
     for name, first in ours[0][1].items():
-        cells = [ms(run[name]["median_ms"]) if name in run else "-" for _, run in ours + torch]
-        ratios = ["%.1fx" % (t[1][name]["median_ms"] / o[1][name]["median_ms"])
-                  if name in t[1] and name in o[1] else "-" for t, o in pairs]
+        def has(run):
+            return name in run and key in run[name]
+
+        cells = [ms(run[name][key]) if has(run) else "-" for _, run in ours + torch]
+        ratios = ["%.1fx" % (t[1][name][key] / o[1][name][key]) if has(t[1]) and has(o[1]) else "-"
+                  for t, o in pairs]
         tokens = str(first.get("tokens", ""))
         for label, run in torch:
             if name in run and run[name].get("tokens", first.get("tokens")) != first.get("tokens"):

@@ -210,6 +210,17 @@ void TestTransformer::reproducesToolkits()
     QCOMPARE(g.best().targetIds, c["greedy"]["ids"].get<std::vector<int>>());
     for (size_t i = 0; i < c["greedy"]["log_probs"].size(); ++i)
         QVERIFY(std::abs(g.best().logProbs[i] - c["greedy"]["log_probs"][i].get<double>()) <= tolerance);
+    // The search keeps each step's attention as it decodes; forcing its output must give the
+    // same maps, to the last bit for greedy (one row: the forced pass's arithmetic) and to
+    // rounding for a beam (K rows of x at once sum in another order) below.
+    DecodeOptions greedySelf = greedy;
+    greedySelf.selfAttention = true;
+    const TranslationResult gs = translateIds(*loaded, sourceIds, greedySelf);
+    const TranslationResult gf = translateIds(*loaded, sourceIds, options, &gs.best().targetIds);
+    QCOMPARE(gs.best().crossAttention.maps, gf.best().crossAttention.maps);
+    QCOMPARE(gs.best().crossEnergies.maps, gf.best().crossEnergies.maps);
+    QCOMPARE(gs.best().selfAttention.maps, gf.best().selfAttention.maps);
+    QCOMPARE(gs.best().attention, gf.best().attention);
     if (c.contains("beam")) {
         DecodeOptions beam;
         beam.beamWidth = c["beam"]["width"].get<int>();
@@ -220,6 +231,25 @@ void TestTransformer::reproducesToolkits()
             beam.maxLength = c["beam"]["settings"]["max_output_length"].get<int>();
         const TranslationResult b = translateIds(*loaded, sourceIds, beam);
         QCOMPARE(b.best().targetIds, c["beam"]["ids"][0].get<std::vector<int>>());
+        // Each hypothesis's attention, kept during the search, is what forcing it gives.
+        DecodeOptions beamSelf = beam;
+        beamSelf.selfAttention = true;
+        const auto near = [](const HeadAttention &a, const HeadAttention &b) {
+            if (a.maps.size() != b.maps.size())
+                return false;
+            for (size_t m = 0; m < a.maps.size(); ++m) {
+                if (a.maps[m].rows() != b.maps[m].rows() || a.maps[m].cols() != b.maps[m].cols()
+                    || ((a.maps[m] - b.maps[m]).array().abs() > 1e-5f * (1.0f + b.maps[m].array().abs())).any())
+                    return false;
+            }
+            return true;
+        };
+        for (const Hypothesis &kept : translateIds(*loaded, sourceIds, beamSelf).hypotheses) {
+            const Hypothesis f = translateIds(*loaded, sourceIds, options, &kept.targetIds).best();
+            QVERIFY(near(kept.crossAttention, f.crossAttention));
+            QVERIFY(near(kept.crossEnergies, f.crossEnergies));
+            QVERIFY(near(kept.selfAttention, f.selfAttention));
+        }
         // The n-best in the toolkit's order, with its scores (Joey NMT pads a short list with
         // [<unk>] scored -1, which attnviz does not invent).
         for (size_t k = 0; k < std::min(b.hypotheses.size(), c["beam"]["ids"].size()); ++k) {

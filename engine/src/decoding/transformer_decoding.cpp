@@ -8,34 +8,6 @@
 namespace attnviz::detail {
 namespace {
 
-// The transformer as beam search's stepper: the search needs only the log-probabilities; the
-// attention of the n-best is computed again by forcedPass (a step depends on its prefix only).
-class TransformerStepper
-{
-public:
-    TransformerStepper(const Model &model, const MatrixRM &memory, int width, int maxLength,
-                       const TransformerControl &control)
-        : m_run(model.transformer(), memory, width, maxLength)
-        , m_control(control)
-        , m_logProbs(width, model.targetVocabSize())
-    {
-    }
-
-    Eigen::Ref<MatrixRM> step(const int *tokens, int K, int)
-    {
-        TransformerStepOutput out{m_logProbs.topRows(K)};
-        m_run.step(tokens, K, m_control, out);
-        return m_logProbs.topRows(K);
-    }
-    void keep(int, int) {}
-    void advance(const int *rows, int count) { m_run.select(rows, count); }
-
-private:
-    Transformer::Run m_run;
-    TransformerControl m_control;
-    MatrixRM m_logProbs;
-};
-
 HeadAttention emptyHeads(const Model &model, int count, Eigen::Index rows, Eigen::Index cols)
 {
     HeadAttention a;
@@ -44,6 +16,96 @@ HeadAttention emptyHeads(const Model &model, int count, Eigen::Index rows, Eigen
     a.maps.assign(count, MatrixRM::Zero(rows, cols));
     return a;
 }
+
+// Row i of every layer's and head's map: the step's output row r, laid out (l H + h) width.
+void storeStep(const MatrixRM &step, int r, int i, Eigen::Index width, HeadAttention &into)
+{
+    for (size_t m = 0; m < into.maps.size(); ++m)
+        into.maps[m].row(i).head(width) = step.row(r).segment(static_cast<Eigen::Index>(m) * width, width);
+}
+
+// The transformer as beam search's stepper, keeping the attention of every kept candidate as
+// the RNN's stepper does: a step's attention depends on its prefix only, so a hypothesis's
+// step i is the kept candidate of step i it descends from. (Computing it again for the n-best
+// with forcedPass would read every weight once more a token and hypothesis.)
+class TransformerStepper
+{
+public:
+    TransformerStepper(const Model &model, const MatrixRM &memory, int width, int maxLength,
+                       const TransformerControl &control, bool keepAttention, bool selfAttention)
+        : m_run(model.transformer(), memory, width, maxLength)
+        , m_control(control)
+        , m_logProbs(width, model.targetVocabSize())
+        , m_heads(model.layers() * model.heads())
+        , m_sourceLength(memory.rows())
+        , m_keep(keepAttention)
+        , m_self(keepAttention && selfAttention)
+    {
+        if (m_keep) {
+            m_historyWeights.resize(static_cast<Eigen::Index>(width) * std::min(maxLength, 64), m_heads * m_sourceLength);
+            m_historyEnergies.resize(m_historyWeights.rows(), m_historyWeights.cols());
+        }
+    }
+
+    Eigen::Ref<MatrixRM> step(const int *tokens, int K, int)
+    {
+        TransformerStepOutput out{m_logProbs.topRows(K)};
+        if (m_keep) {
+            out.crossWeights = &m_stepWeights;
+            out.crossEnergies = &m_stepEnergies;
+            if (m_self)
+                out.selfWeights = &m_stepSelf;
+        }
+        m_run.step(tokens, K, m_control, out);
+        return m_logProbs.topRows(K);
+    }
+
+    void keep(int entry, int row)
+    {
+        if (!m_keep)
+            return;
+        if (entry >= m_historyWeights.rows()) {
+            const Eigen::Index rows = std::max<Eigen::Index>(entry + 1, 2 * m_historyWeights.rows());
+            m_historyWeights.conservativeResize(rows, Eigen::NoChange);
+            m_historyEnergies.conservativeResize(rows, Eigen::NoChange);
+        }
+        m_historyWeights.row(entry) = m_stepWeights.row(row);
+        m_historyEnergies.row(entry) = m_stepEnergies.row(row);
+        if (m_self) {
+            if (static_cast<size_t>(entry) >= m_historySelf.size())
+                m_historySelf.resize(static_cast<size_t>(entry) + 1);
+            m_historySelf[static_cast<size_t>(entry)] = m_stepSelf.row(row);
+        }
+    }
+    void advance(const int *rows, int count) { m_run.select(rows, count); }
+
+    // The attention of the hypothesis that ends at `entry`, in forcedPass's layout.
+    void attentionOf(const Model &model, const BeamBook &book, int entry, Hypothesis &h) const
+    {
+        const int n = static_cast<int>(h.targetIds.size());
+        h.crossAttention = emptyHeads(model, m_heads, n, m_sourceLength);
+        h.crossEnergies = emptyHeads(model, m_heads, n, m_sourceLength);
+        if (m_self)
+            h.selfAttention = emptyHeads(model, m_heads, n, n);
+        for (int e = entry, i = n - 1; e >= 0 && i >= 0; e = book.parent[e], --i) {
+            storeStep(m_historyWeights, e, i, m_sourceLength, h.crossAttention);
+            storeStep(m_historyEnergies, e, i, m_sourceLength, h.crossEnergies);
+            if (m_self)
+                storeStep(m_historySelf[static_cast<size_t>(e)], 0, i, i + 1, h.selfAttention);
+        }
+    }
+
+private:
+    Transformer::Run m_run;
+    TransformerControl m_control;
+    MatrixRM m_logProbs;
+    int m_heads;
+    Eigen::Index m_sourceLength;
+    bool m_keep, m_self;
+    MatrixRM m_stepWeights, m_stepEnergies, m_stepSelf; // one step's rows, as Run::step writes them
+    MatrixRM m_historyWeights, m_historyEnergies;       // [entries x (L H T)]: each kept candidate's row
+    std::vector<MatrixRM> m_historySelf;                 // each kept candidate's [1 x (L H (t + 1))]
+};
 
 // Teacher-forced decoding of `target` with every layer's and head's attention kept.
 Hypothesis forcedPass(const Model &model, const MatrixRM &memory, const std::vector<int> &target,
@@ -67,13 +129,10 @@ Hypothesis forcedPass(const Model &model, const MatrixRM &memory, const std::vec
         if (selfAttention)
             out.selfWeights = &self;
         run.step(&previous, 1, control, out);
-        for (int m = 0; m < LH; ++m) {
-            h.crossAttention.maps[m].row(i) = weights.row(0).segment(static_cast<Eigen::Index>(m) * T, T);
-            h.crossEnergies.maps[m].row(i) = energies.row(0).segment(static_cast<Eigen::Index>(m) * T, T);
-            if (selfAttention)
-                h.selfAttention.maps[m].row(i).head(i + 1) =
-                    self.row(0).segment(static_cast<Eigen::Index>(m) * (i + 1), i + 1);
-        }
+        storeStep(weights, 0, i, T, h.crossAttention);
+        storeStep(energies, 0, i, T, h.crossEnergies);
+        if (selfAttention)
+            storeStep(self, 0, i, i + 1, h.selfAttention);
         h.logProbs.push_back(logProbs(0, target[i]));
         h.score += logProbs(0, target[i]);
         previous = target[i];
@@ -86,7 +145,7 @@ Hypothesis forcedPass(const Model &model, const MatrixRM &memory, const std::vec
 std::vector<Hypothesis> search(const Model &model, const MatrixRM &memory, int width, int maxLength,
                                const TransformerControl &control, bool selfAttention)
 {
-    TransformerStepper stepper(model, memory, width, maxLength, control);
+    TransformerStepper stepper(model, memory, width, maxLength, control, true, selfAttention);
     const BeamBook book = width > 1 && model.config().search.beamRule != BeamRule::Attnviz
                               ? toolkitBeamSearch(model, stepper, width, maxLength, control.cancelled)
                               : beamSearch(model, stepper, width, maxLength, control.cancelled);
@@ -94,7 +153,9 @@ std::vector<Hypothesis> search(const Model &model, const MatrixRM &memory, int w
     for (int entry : book.best) {
         Hypothesis traced;
         book.trace(entry, traced);
-        Hypothesis h = forcedPass(model, memory, traced.targetIds, control, selfAttention);
+        Hypothesis h;
+        h.targetIds = traced.targetIds;
+        stepper.attentionOf(model, book, entry, h);
         // The search's own numbers (the forced pass's agree to rounding).
         h.logProbs = traced.logProbs;
         h.score = traced.score;
@@ -146,7 +207,7 @@ AblationResult ablateTransformer(const Model &model, const TranslationResult &r,
     if (r.forced) {
         h = forcedPass(model, r.encoderOutputs, r.best().targetIds, control, false);
     } else {
-        TransformerStepper stepper(model, r.encoderOutputs, 1, maxLength, control);
+        TransformerStepper stepper(model, r.encoderOutputs, 1, maxLength, control, false, false);
         const BeamBook book = beamSearch(model, stepper, 1, maxLength, cancelled);
         book.trace(book.best.front(), h);
     }

@@ -4,6 +4,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <new>
+#include <stdexcept>
+#include <vector>
 #include <filesystem>
 
 #include <fcntl.h>
@@ -127,6 +130,56 @@ void MappedFileSource::read(uint64_t offset, size_t count, char *out) const
 {
     if (count > 0)
         std::memcpy(out, m_bytes + offset, count);
+}
+
+WeightArena::WeightArena(size_t floats)
+    : m_left(floats)
+{
+    if (floats == 0)
+        return;
+#if defined(__SANITIZE_ADDRESS__)
+    m_block = std::make_shared<std::vector<std::unique_ptr<float[]>>>();
+#else
+    constexpr size_t hugePage = size_t(2) << 20;
+    const size_t bytes = floats * sizeof(float);
+    const bool huge = bytes >= hugePage;
+    const size_t size = huge ? (bytes + hugePage - 1) / hugePage * hugePage : bytes;
+    const size_t mapped = huge ? size + hugePage : size; // room to align the start
+    void *raw = ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED)
+        throw std::bad_alloc();
+    char *start = static_cast<char *>(raw);
+    if (huge) {
+        const auto address = reinterpret_cast<uintptr_t>(raw);
+        start += (hugePage - address % hugePage) % hugePage;
+        if (start != raw)
+            ::munmap(raw, static_cast<size_t>(start - static_cast<char *>(raw)));
+        if (const size_t tail = mapped - size - static_cast<size_t>(start - static_cast<char *>(raw)))
+            ::munmap(start + size, tail);
+#ifdef MADV_HUGEPAGE
+        ::madvise(start, size, MADV_HUGEPAGE); // advice only: without it the pages are 4 KB
+#endif
+    }
+    m_block = std::shared_ptr<const void>(start, [size](const void *p) { ::munmap(const_cast<void *>(p), size); });
+    m_next = reinterpret_cast<float *>(start);
+#endif
+}
+
+float *WeightArena::take(size_t count)
+{
+    if (footprint(count) > m_left)
+        throw std::logic_error("WeightArena: more floats taken than it was made for");
+    m_left -= footprint(count);
+#if defined(__SANITIZE_ADDRESS__)
+    auto &pieces = *std::static_pointer_cast<std::vector<std::unique_ptr<float[]>>>(
+        std::const_pointer_cast<void>(m_block));
+    pieces.push_back(std::make_unique<float[]>(count));
+    return pieces.back().get();
+#else
+    float *piece = m_next;
+    m_next += footprint(count);
+    return piece;
+#endif
 }
 
 std::string readWholeFile(const std::string &path)

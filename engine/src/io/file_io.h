@@ -1,6 +1,7 @@
 // Whole-file reading and atomic writing; errors are ModelErrors naming the path.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -72,6 +73,27 @@ private:
     std::shared_ptr<const void> m_mapping;
     const char *m_bytes = nullptr;
     uint64_t m_size = 0;
+};
+
+// Anonymous memory for a model's weights, handed out in 64-byte-aligned pieces and freed when
+// the last keepAlive() holder goes. Blocks of 2 MB or more are 2 MB-aligned and advised for
+// transparent huge pages (MADV_HUGEPAGE): a greedy step streams every weight once a token, and
+// with 4 KB pages the page walks and the prefetchers' stops at each page cost about a fifth of
+// the bandwidth (docs/performance.md). Untouched pages cost no memory, so a block sized for
+// the whole model keeps one copy of the weights at the peak. Under AddressSanitizer every
+// piece is an allocation of its own instead, so that reading past a tensor is still caught.
+class WeightArena
+{
+public:
+    explicit WeightArena(size_t floats); // the sum of footprint() of every piece to take
+    float *take(size_t count);
+    std::shared_ptr<const void> keepAlive() const { return m_block; }
+    static size_t footprint(size_t count) { return (count + 15) / 16 * 16; } // floats a piece uses
+
+private:
+    std::shared_ptr<const void> m_block;
+    float *m_next = nullptr;
+    size_t m_left = 0; // floats
 };
 
 std::string readWholeFile(const std::string &path);

@@ -69,30 +69,46 @@ float decodeValue(const char *bytes, DType dtype)
     return 0.0f;
 }
 
-// F32 goes straight from the source into the floats when the host is little-endian like the
-// format; F16 and BF16 are widened through a small buffer. Either way the weights are held once.
 // A mapped file's aligned F32 tensors are used where they lie.
-void readValues(const ByteSource &source, uint64_t offset, const DTypeInfo &dtype, size_t count, FloatBuffer &values)
+const float *inPlaceFloats(const ByteSource &source, uint64_t offset, const DTypeInfo &dtype)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     const char *inPlace = source.inPlace(offset);
-    if (dtype.dtype == DType::F32 && inPlace && reinterpret_cast<uintptr_t>(inPlace) % alignof(float) == 0) {
-        values = FloatBuffer::inPlace(reinterpret_cast<const float *>(inPlace), count, source.keepAlive());
+    if (dtype.dtype == DType::F32 && inPlace && reinterpret_cast<uintptr_t>(inPlace) % alignof(float) == 0)
+        return reinterpret_cast<const float *>(inPlace);
+#else
+    (void)source, (void)offset, (void)dtype;
+#endif
+    return nullptr;
+}
+
+// F32 goes straight from the source into the model's weight arena when the host is
+// little-endian like the format; F16 and BF16 are widened through a small buffer. Either way
+// the weights are held once.
+void readValues(const ByteSource &source, uint64_t offset, const DTypeInfo &dtype, size_t count, WeightArena &arena,
+                FloatBuffer &values)
+{
+    if (count == 0)
+        return;
+    if (const float *inPlace = inPlaceFloats(source, offset, dtype)) {
+        values = FloatBuffer::inPlace(inPlace, count, source.keepAlive());
         return;
     }
-    values.resize(count);
+    float *out = arena.take(count);
+    values = FloatBuffer::inPlace(out, count, arena.keepAlive());
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     if (dtype.dtype == DType::F32) {
-        source.read(offset, values.size() * sizeof(float), reinterpret_cast<char *>(values.data()));
+        source.read(offset, count * sizeof(float), reinterpret_cast<char *>(out));
         return;
     }
 #endif
     constexpr size_t chunk = size_t(1) << 16; // values per read
-    std::string buffer(std::min(chunk, values.size()) * dtype.size, '\0');
-    for (size_t begin = 0; begin < values.size(); begin += chunk) {
-        const size_t n = std::min(chunk, values.size() - begin);
+    std::string buffer(std::min(chunk, count) * dtype.size, '\0');
+    for (size_t begin = 0; begin < count; begin += chunk) {
+        const size_t n = std::min(chunk, count - begin);
         source.read(offset + begin * dtype.size, n * dtype.size, buffer.data());
         for (size_t i = 0; i < n; ++i)
-            values[begin + i] = decodeValue(buffer.data() + i * dtype.size, dtype.dtype);
+            out[begin + i] = decodeValue(buffer.data() + i * dtype.size, dtype.dtype);
     }
 }
 
@@ -231,10 +247,16 @@ SafetensorsContents readSafetensors(const ByteSource &source, const std::string 
     }
     checkNoOverlap(entries, displayName);
 
+    size_t arenaFloats = 0;
+    for (const Entry &entry : entries) {
+        if (!inPlaceFloats(source, dataStart + entry.begin, *entry.dtype))
+            arenaFloats += WeightArena::footprint((entry.end - entry.begin) / entry.dtype->size);
+    }
+    WeightArena arena(arenaFloats);
     for (const Entry &entry : entries) {
         Tensor tensor;
         tensor.shape = entry.shape;
-        readValues(source, dataStart + entry.begin, *entry.dtype, (entry.end - entry.begin) / entry.dtype->size,
+        readValues(source, dataStart + entry.begin, *entry.dtype, (entry.end - entry.begin) / entry.dtype->size, arena,
                    tensor.values);
         contents.tensors.emplace(entry.name, std::move(tensor));
     }

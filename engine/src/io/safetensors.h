@@ -19,7 +19,8 @@ struct SafetensorsContents
 };
 
 // Checks every size and offset against the source before allocating anything, then reads each
-// tensor straight into its storage.
+// tensor straight into one WeightArena for all of them (or, from a mapped file, uses its
+// aligned F32 tensors where they lie).
 SafetensorsContents readSafetensors(const ByteSource &source, const std::string &displayName);
 
 // F32 tensors in name order, header padded with spaces to a multiple of 8 bytes.
