@@ -5,7 +5,9 @@ of transformers 4.27.1) on every tiny fixture of tests/golden/transformer.json.
 
     /usr/bin/python3 tools/make_golden_transformer_attribution.py JOEY_CHECKOUT ONMT_CHECKOUT HF_CHECKOUT
     # writes tests/golden/transformer_attribution.json
-    ... --time [--repeat N]   # only times the gradients and IG with autograd (bench/run.sh)
+    ... --bench-folder DIR --sentence TEXT --kind attribute-gradient|attribute-ig50
+        # one Hugging Face Marian folder's own greedy translation attributed, timed like
+        # bench/bench_engine (tools/bench_torch.py runs it for the bench's eng-fra-marian cases)
 
 Each toolkit loads its fixture as tools/make_transformer_fixtures.py verifies it, converted to
 float64. The source embeddings e_j are the output of the source nn.Embedding lookup (the rows of
@@ -31,7 +33,6 @@ import json
 import subprocess
 import sys
 import tempfile
-import time
 import types
 from pathlib import Path
 
@@ -98,7 +99,7 @@ def joey_load(joey_root, m):
                                  encoder_hidden=encoder_hidden, src_mask=src_mask, unroll_steps=trg_input.size(1),
                                  trg_mask=torch.ones_like(trg_input, dtype=torch.bool).unsqueeze(1))
         return torch.log_softmax(outputs, dim=-1)[0]
-    return forced, hook
+    return forced, hook, model
 
 
 def onmt_load(onmt_root, m):
@@ -134,7 +135,7 @@ def onmt_load(onmt_root, m):
         model.decoder.init_state(src, enc_out, enc_final_hs)
         dec_out, _ = model.decoder(tgt, enc_out, src_len=src_len, step=None)
         return torch.log_softmax(model.generator(dec_out), dim=-1)[0]
-    return forced, hook
+    return forced, hook, model
 
 
 def marian_load(hf_root, m):
@@ -152,14 +153,14 @@ def marian_load(hf_root, m):
     model.eval()
     model.double()
     hook = SourceHook(model.model.encoder.embed_tokens)
-    start = m["cases"][0]["start_id"]
+    start = m["cases"][0].get("start_id", model.config.decoder_start_token_id)
 
     def forced(src_ids, trg_ids):
         hook.armed = True
         out = model(input_ids=torch.tensor([src_ids]), attention_mask=torch.ones(1, len(src_ids), dtype=torch.long),
                     decoder_input_ids=torch.tensor([[start] + trg_ids[:-1]]), return_dict=True, use_cache=False)
         return torch.log_softmax(out.logits, dim=-1)[0]
-    return forced, hook
+    return forced, hook, model
 
 
 LOADERS = {"joey": joey_load, "onmt": onmt_load, "marian": marian_load}
@@ -221,30 +222,14 @@ def attribute(f):
     return out
 
 
-def part(toolkit, root, models, out_path, timing, repeat):
+def part(toolkit, root, models, out_path):
     import torch
     torch.set_num_threads(1)
     results = []
     for m in models:
-        forced, hook = LOADERS[toolkit](root, m)
+        forced, hook, _ = LOADERS[toolkit](root, m)
         c = m["cases"][0]
         f = Forced(forced, hook, c["source_ids"], c["target_ids"])
-        if timing:
-            with torch.no_grad():
-                f.log_probs()
-            rows = hook.captured[0]
-            f.gradients(rows)  # warm up
-            t0 = time.perf_counter()
-            for _ in range(repeat):
-                f.gradients(rows)
-            t1 = time.perf_counter()
-            for _ in range(repeat):
-                for k in range(1, STEPS + 1):
-                    f.gradients(rows * (k / STEPS))
-            t2 = time.perf_counter()
-            results.append({"name": m["name"], "gradient_ms": 1e3 * (t1 - t0) / repeat,
-                            "ig8_ms": 1e3 * (t2 - t1) / repeat})
-            continue
         golden = attribute(f)
         # the float64 pass reproduces the float32 golden log-probs of the fixture
         ref = [row[y] for row, y in zip(c["log_probs"], c["target_ids"])]
@@ -255,34 +240,59 @@ def part(toolkit, root, models, out_path, timing, repeat):
     Path(out_path).write_text(json.dumps(results))
 
 
+def bench_folder(hf_root, folder, sentence, kind):
+    """PyTorch autograd doing what the engine's attribute() does for a Marian folder's own greedy
+    translation: one torch.autograd.grad per output token at each of 1 (gradient) or 50 (IG)
+    scaled inputs, float64 as the engine's tape; the median as tools/bench_torch.py measures."""
+    import torch
+    sys.path.insert(0, str(hf_root / "src"))
+    fx.install_hf_stubs()
+    from transformers import MarianTokenizer
+    import bench_torch
+    tokenizer = MarianTokenizer.from_pretrained(str(folder))
+    source_ids = tokenizer(sentence).input_ids
+    forced, hook, model = marian_load(hf_root, {"path": str(Path(folder).resolve()), "cases": [{}]})
+    with torch.no_grad():
+        generated = model.generate(torch.tensor([source_ids]), num_beams=1, max_length=64)[0].tolist()
+    f = Forced(forced, hook, source_ids, generated[1:])  # without the start token
+    with torch.no_grad():
+        f.log_probs()
+    rows = hook.captured[0]
+    steps = 50 if kind == "attribute-ig50" else 1
+
+    def run():
+        for k in range(1, steps + 1):
+            f.gradients(rows * (k / steps))
+    out = {"case": None, **bench_torch.measure(run), "tokens": len(f.trg)}
+    print(json.dumps(out))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("joey", type=Path)
     parser.add_argument("onmt", type=Path)
     parser.add_argument("hf", type=Path)
-    parser.add_argument("--time", action="store_true", help="time autograd gradients and IG instead")
-    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--bench-folder", type=Path, help="time one Marian folder's attribution instead")
+    parser.add_argument("--sentence", help="with --bench-folder: the sentence")
+    parser.add_argument("--kind", choices=["attribute-gradient", "attribute-ig50"], default="attribute-gradient")
     parser.add_argument("--part", choices=list(LOADERS), help=argparse.SUPPRESS)
     parser.add_argument("--out-part", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     roots = {"joey": args.joey.resolve(), "onmt": args.onmt.resolve(), "marian": args.hf.resolve()}
+    if args.bench_folder:
+        bench_folder(roots["marian"], args.bench_folder, args.sentence, args.kind)
+        return
     models = json.loads(fx.GOLDEN.read_text())["models"]
     if args.part:
-        part(args.part, roots[args.part], [m for m in models if m["toolkit"] == args.part], args.out_part,
-             args.time, args.repeat)
+        part(args.part, roots[args.part], [m for m in models if m["toolkit"] == args.part], args.out_part)
         return
     results = []
     with tempfile.TemporaryDirectory() as scratch:
         for toolkit in LOADERS:  # one process per toolkit: their stubs and imports do not mix
             out = Path(scratch) / f"{toolkit}.json"
-            extra = ["--time", "--repeat", str(args.repeat)] if args.time else []
             subprocess.run([sys.executable, __file__, *map(str, roots.values()), "--part", toolkit,
-                            "--out-part", str(out), *extra], check=True)
+                            "--out-part", str(out)], check=True)
             results += json.loads(out.read_text())
-    if args.time:
-        for r in results:
-            print(f"{r['name']}: autograd gradient {r['gradient_ms']:.3f} ms, IG m={STEPS} {r['ig8_ms']:.3f} ms")
-        return
     golden = {"generator": "tools/make_golden_transformer_attribution.py",
               "steps": STEPS,
               "notes": "float64 autograd through each toolkit's modules; e_j = the source nn.Embedding "

@@ -13,11 +13,11 @@ MatrixTape::Node MatrixTape::push(MatrixD value, std::function<void(MatrixTape &
     return Node(m_nodes.size() - 1);
 }
 
-void MatrixTape::accumulate(Node n, const MatrixD &g)
+void MatrixTape::accumulate(Node n, MatrixD g)
 {
     Entry &e = m_nodes[size_t(n)];
     if (!e.reached) {
-        e.grad = g;
+        e.grad = std::move(g);
         e.reached = true;
     } else {
         e.grad += g;
@@ -44,13 +44,38 @@ MatrixTape::Node MatrixTape::constant(MatrixD value)
     return push(std::move(value), nullptr);
 }
 
+namespace {
+
+// The rows of g that are not all zero. One output step's seed reaches one row of the logits and
+// rows 0..i of the decoder (the causal mask): the backward products skip the others.
+std::vector<Eigen::Index> nonzeroRows(const MatrixD &g)
+{
+    std::vector<Eigen::Index> rows;
+    for (Eigen::Index r = 0; r < g.rows(); ++r)
+        if (!g.row(r).isZero(0.0))
+            rows.push_back(r);
+    return rows;
+}
+
+} // namespace
+
 MatrixTape::Node MatrixTape::linear(Node x, const MatrixD &w, const VectorD *bias)
 {
     MatrixD y = value(x) * w.transpose();
     if (bias)
         y.rowwise() += bias->transpose();
     const MatrixD *weights = &w;
-    return push(std::move(y), [weights, x](MatrixTape &t, const Entry &e) { t.accumulate(x, e.grad * *weights); });
+    return push(std::move(y), [weights, x](MatrixTape &t, const Entry &e) {
+        const std::vector<Eigen::Index> rows = nonzeroRows(e.grad);
+        if (2 * rows.size() >= size_t(e.grad.rows())) {
+            t.accumulate(x, e.grad * *weights);
+            return;
+        }
+        MatrixD g = MatrixD::Zero(e.grad.rows(), weights->cols());
+        for (const Eigen::Index r : rows) // products of one row: no packing of the weights
+            g.row(r).noalias() = e.grad.row(r) * *weights;
+        t.accumulate(x, g);
+    });
 }
 
 MatrixTape::Node MatrixTape::add(Node a, Node b)
@@ -190,8 +215,10 @@ MatrixTape::Node MatrixTape::logSoftmaxPick(Node logits, const std::vector<int> 
     }
     return push(std::move(y), [logits, targets, logSum = std::move(logSum)](MatrixTape &t, const Entry &e) {
         const MatrixD &x = t.value(logits);
-        MatrixD g(x.rows(), x.cols());
+        MatrixD g = MatrixD::Zero(x.rows(), x.cols());
         for (Eigen::Index r = 0; r < x.rows(); ++r) {
+            if (e.grad(r, 0) == 0.0)
+                continue;
             g.row(r) = -(x.row(r).array() - logSum[r]).exp().matrix() * e.grad(r, 0);
             g(r, targets[size_t(r)]) += e.grad(r, 0);
         }

@@ -51,7 +51,7 @@ private:
         std::function<void(MatrixTape &, const Entry &)> back;
     };
     Node push(MatrixD value, std::function<void(MatrixTape &, const Entry &)> back);
-    void accumulate(Node n, const MatrixD &g);
+    void accumulate(Node n, MatrixD g); // a temporary moves in
 
     std::vector<Entry> m_nodes;
 };
