@@ -24,24 +24,38 @@ void MatrixTape::accumulate(Node n, MatrixD g)
     }
 }
 
-void MatrixTape::backward(Node output, const MatrixD &seed)
+void MatrixTape::backward(Node output, const MatrixD &seeds)
 {
-    for (Entry &e : m_nodes)
+    m_seeds = int(seeds.rows() / value(output).rows());
+    for (Entry &e : m_nodes) {
         e.reached = false;
-    accumulate(output, seed);
+        e.grad.resize(0, 0);
+    }
+    accumulate(output, seeds);
     for (int n = output; n >= 0; --n) {
-        const Entry &e = m_nodes[size_t(n)];
-        if (e.reached && e.back)
+        Entry &e = m_nodes[size_t(n)];
+        if (!e.reached)
+            continue;
+        if (e.back)
             e.back(*this, e);
+        if (!e.keep)
+            e.grad.resize(0, 0);
     }
     for (Entry &e : m_nodes)
-        if (!e.reached)
-            e.grad = MatrixD::Zero(e.value.rows(), e.value.cols());
+        if (e.keep && !e.reached)
+            e.grad = MatrixD::Zero(e.value.rows() * m_seeds, e.value.cols());
 }
 
 MatrixTape::Node MatrixTape::constant(MatrixD value)
 {
     return push(std::move(value), nullptr);
+}
+
+MatrixTape::Node MatrixTape::leaf(MatrixD value)
+{
+    const Node n = constant(std::move(value));
+    m_nodes[size_t(n)].keep = true;
+    return n;
 }
 
 namespace {
@@ -71,10 +85,14 @@ MatrixTape::Node MatrixTape::linear(Node x, const MatrixD &w, const VectorD *bia
             t.accumulate(x, e.grad * *weights);
             return;
         }
+        MatrixD compact(Eigen::Index(rows.size()), e.grad.cols()); // one product for the rows that matter
+        for (size_t k = 0; k < rows.size(); ++k)
+            compact.row(Eigen::Index(k)) = e.grad.row(rows[k]);
+        const MatrixD product = compact * *weights;
         MatrixD g = MatrixD::Zero(e.grad.rows(), weights->cols());
-        for (const Eigen::Index r : rows) // products of one row: no packing of the weights
-            g.row(r).noalias() = e.grad.row(r) * *weights;
-        t.accumulate(x, g);
+        for (size_t k = 0; k < rows.size(); ++k)
+            g.row(rows[k]) = product.row(Eigen::Index(k));
+        t.accumulate(x, std::move(g));
     });
 }
 
@@ -89,8 +107,15 @@ MatrixTape::Node MatrixTape::add(Node a, Node b)
 MatrixTape::Node MatrixTape::mul(Node a, Node b)
 {
     return push(value(a).cwiseProduct(value(b)), [a, b](MatrixTape &t, const Entry &e) {
-        t.accumulate(a, e.grad.cwiseProduct(t.value(b)));
-        t.accumulate(b, e.grad.cwiseProduct(t.value(a)));
+        const MatrixD &va = t.value(a), &vb = t.value(b);
+        const Eigen::Index R = va.rows();
+        MatrixD ga(e.grad.rows(), e.grad.cols()), gb(e.grad.rows(), e.grad.cols());
+        for (int s = 0; s < t.seeds(); ++s) {
+            ga.middleRows(s * R, R) = e.grad.middleRows(s * R, R).cwiseProduct(vb);
+            gb.middleRows(s * R, R) = e.grad.middleRows(s * R, R).cwiseProduct(va);
+        }
+        t.accumulate(a, std::move(ga));
+        t.accumulate(b, std::move(gb));
     });
 }
 
@@ -117,13 +142,18 @@ MatrixTape::Node MatrixTape::layerNorm(Node x, const VectorD &weight, const Vect
     return push(std::move(y), [x, w, normalized = std::move(normalized), inverse = std::move(inverse)](MatrixTape &t,
                                                                                                        const Entry &e) {
         // g_x = inv * (g_n - mean(g_n) - n * mean(g_n * n)), g_n = g_y * weight
-        const MatrixD gn = (e.grad.array().rowwise() * w->transpose().array()).matrix();
-        MatrixD gx(gn.rows(), gn.cols());
-        for (Eigen::Index r = 0; r < gn.rows(); ++r) {
-            const double meanG = gn.row(r).mean(), meanGN = gn.row(r).dot(normalized.row(r)) / double(gn.cols());
-            gx.row(r) = ((gn.row(r).array() - meanG - normalized.row(r).array() * meanGN) * inverse[r]).matrix();
+        const Eigen::Index R = normalized.rows();
+        const double d = double(normalized.cols());
+        MatrixD gx = (e.grad.array().rowwise() * w->transpose().array()).matrix();
+        for (int s = 0; s < t.seeds(); ++s) {
+            auto gn = gx.middleRows(s * R, R);
+            const VectorD meanG = gn.rowwise().sum() / d;
+            const VectorD meanGN = gn.cwiseProduct(normalized).rowwise().sum() / d;
+            gn = ((gn.array().colwise() - meanG.array() - normalized.array().colwise() * meanGN.array()).colwise()
+                  * inverse.array())
+                     .matrix();
         }
-        t.accumulate(x, gx);
+        t.accumulate(x, std::move(gx));
     });
 }
 
@@ -157,7 +187,11 @@ MatrixTape::Node MatrixTape::activate(Node x, FeedForwardActivation activation)
         slope.data()[i] = dv;
     }
     return push(std::move(y), [x, slope = std::move(slope)](MatrixTape &t, const Entry &e) {
-        t.accumulate(x, e.grad.cwiseProduct(slope));
+        const Eigen::Index R = slope.rows();
+        MatrixD g(e.grad.rows(), e.grad.cols());
+        for (int s = 0; s < t.seeds(); ++s)
+            g.middleRows(s * R, R) = e.grad.middleRows(s * R, R).cwiseProduct(slope);
+        t.accumulate(x, std::move(g));
     });
 }
 
@@ -183,46 +217,66 @@ MatrixTape::Node MatrixTape::attention(Node q, Node k, Node v, int heads, bool c
     }
     return push(std::move(out), [q, k, v, heads, dh, scale, weights = std::move(weights)](MatrixTape &t, const Entry &e) {
         const MatrixD &Q = t.value(q), &K = t.value(k), &V = t.value(v);
-        MatrixD gq(Q.rows(), Q.cols()), gk(K.rows(), K.cols()), gv(V.rows(), V.cols());
+        const Eigen::Index n = Q.rows(), m = K.rows(), S = t.seeds();
+        MatrixD gq(S * n, Q.cols()), gk(S * m, K.cols()), gv(S * m, V.cols());
+        MatrixD gs(S * n, m);
         for (int h = 0; h < heads; ++h) {
             const MatrixD &a = weights[size_t(h)];
             const auto g = e.grad.middleCols(h * dh, dh);
-            gv.middleCols(h * dh, dh) = a.transpose() * g;
-            const MatrixD ga = g * V.middleCols(h * dh, dh).transpose();
-            // softmax backward per row: a * (ga - (ga . a)); masked entries have a = 0
-            MatrixD gs = a.cwiseProduct(ga);
-            const VectorD dots = gs.rowwise().sum();
-            gs -= (a.array().colwise() * dots.array()).matrix();
+            const MatrixD ga = g * V.middleCols(h * dh, dh).transpose(); // every seed in one product
+            for (Eigen::Index s = 0; s < S; ++s) {
+                gv.block(s * m, h * dh, m, dh).noalias() = a.transpose() * g.middleRows(s * n, n);
+                // softmax backward per row: a * (ga - (ga . a)); masked entries have a = 0
+                auto block = gs.middleRows(s * n, n);
+                block = a.cwiseProduct(ga.middleRows(s * n, n));
+                const VectorD dots = block.rowwise().sum();
+                block -= (a.array().colwise() * dots.array()).matrix();
+            }
             gs *= scale;
-            gq.middleCols(h * dh, dh) = gs * K.middleCols(h * dh, dh);
-            gk.middleCols(h * dh, dh) = gs.transpose() * Q.middleCols(h * dh, dh);
+            gq.middleCols(h * dh, dh).noalias() = gs * K.middleCols(h * dh, dh);
+            for (Eigen::Index s = 0; s < S; ++s)
+                gk.block(s * m, h * dh, m, dh).noalias() = gs.middleRows(s * n, n).transpose() * Q.middleCols(h * dh, dh);
         }
-        t.accumulate(q, gq);
-        t.accumulate(k, gk);
-        t.accumulate(v, gv);
+        t.accumulate(q, std::move(gq));
+        t.accumulate(k, std::move(gk));
+        t.accumulate(v, std::move(gv));
     });
 }
 
-MatrixTape::Node MatrixTape::logSoftmaxPick(Node logits, const std::vector<int> &targets)
+MatrixTape::Node MatrixTape::logSoftmaxPick(Node x, const MatrixD &w, const VectorD *bias,
+                                              const std::vector<int> &targets)
 {
-    const MatrixD &x = value(logits);
-    VectorD logSum(x.rows());
-    MatrixD y(x.rows(), 1);
-    for (Eigen::Index r = 0; r < x.rows(); ++r) {
-        const double top = x.row(r).maxCoeff();
-        logSum[r] = top + std::log((x.row(r).array() - top).exp().sum());
-        y(r, 0) = x(r, targets[size_t(r)]) - logSum[r];
+    MatrixD probabilities = value(x) * w.transpose(); // the logits, then softmax per row
+    if (bias)
+        probabilities.rowwise() += bias->transpose();
+    MatrixD y(probabilities.rows(), 1);
+    for (Eigen::Index r = 0; r < probabilities.rows(); ++r) {
+        auto row = probabilities.row(r);
+        const double top = row.maxCoeff();
+        const double logSum = top + std::log((row.array() - top).exp().sum());
+        y(r, 0) = row(targets[size_t(r)]) - logSum;
+        row = (row.array() - logSum).exp().matrix();
     }
-    return push(std::move(y), [logits, targets, logSum = std::move(logSum)](MatrixTape &t, const Entry &e) {
-        const MatrixD &x = t.value(logits);
-        MatrixD g = MatrixD::Zero(x.rows(), x.cols());
-        for (Eigen::Index r = 0; r < x.rows(); ++r) {
-            if (e.grad(r, 0) == 0.0)
-                continue;
-            g.row(r) = -(x.row(r).array() - logSum[r]).exp().matrix() * e.grad(r, 0);
-            g(r, targets[size_t(r)]) += e.grad(r, 0);
+    const MatrixD *weights = &w;
+    return push(std::move(y), [x, weights, targets, probabilities = std::move(probabilities)](MatrixTape &t,
+                                                                                             const Entry &e) {
+        // d log p / d logits = onehot(target) - p, for the rows a seed reaches; then through W
+        const Eigen::Index R = probabilities.rows();
+        std::vector<Eigen::Index> rows;
+        for (Eigen::Index r = 0; r < e.grad.rows(); ++r)
+            if (e.grad(r, 0) != 0.0)
+                rows.push_back(r);
+        MatrixD compact(Eigen::Index(rows.size()), probabilities.cols());
+        for (size_t k = 0; k < rows.size(); ++k) {
+            const Eigen::Index r = rows[k] % R;
+            compact.row(Eigen::Index(k)) = -probabilities.row(r) * e.grad(rows[k], 0);
+            compact(Eigen::Index(k), targets[size_t(r)]) += e.grad(rows[k], 0);
         }
-        t.accumulate(logits, g);
+        const MatrixD product = compact * *weights;
+        MatrixD g = MatrixD::Zero(e.grad.rows(), weights->cols());
+        for (size_t k = 0; k < rows.size(); ++k)
+            g.row(rows[k]) = product.row(Eigen::Index(k));
+        t.accumulate(x, std::move(g));
     });
 }
 

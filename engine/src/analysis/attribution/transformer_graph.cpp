@@ -5,6 +5,7 @@
 #include <attnviz/decoding/options.h>
 #include <attnviz/layers/transformer.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -53,9 +54,8 @@ public:
         }
         if (c.decoderFinalNorm)
             y = norm("decoder.final_norm", y);
-        const Node logits = c.tiedOutput ? t.linear(y, table, w.bias("decoder.output.bias"))
-                                         : t.linear(y, w.matrix("decoder.output.weight"), w.bias("decoder.output.bias"));
-        return t.logSoftmaxPick(logits, targetIds);
+        return t.logSoftmaxPick(y, c.tiedOutput ? table : w.matrix("decoder.output.weight"), w.bias("decoder.output.bias"),
+                                targetIds);
     }
 
 private:
@@ -123,12 +123,18 @@ SourceGradients transformerForced(const Model &model, const Weights &weights, co
     for (Eigen::Index i = 0; i < values.rows(); ++i)
         out.logProbs.push_back(values(i, 0));
     if (withGradients) {
-        MatrixD seed = MatrixD::Zero(values.rows(), 1);
-        for (Eigen::Index i = 0; i < values.rows(); ++i) {
-            seed.setZero();
-            seed(i, 0) = 1.0;
-            tape.backward(logProbs, seed);
-            out.gradients.emplace_back(tape.gradient(leaf));
+        // Every step's seed in one backward pass (seed i: d log p_i), in chunks that bound the
+        // gradients' memory for long outputs.
+        const Eigen::Index I = values.rows(), T = rows.rows();
+        constexpr Eigen::Index chunk = 16;
+        for (Eigen::Index first = 0; first < I; first += chunk) {
+            const Eigen::Index S = std::min(chunk, I - first);
+            MatrixD seeds = MatrixD::Zero(S * I, 1);
+            for (Eigen::Index s = 0; s < S; ++s)
+                seeds(s * I + first + s, 0) = 1.0;
+            tape.backward(logProbs, seeds);
+            for (Eigen::Index s = 0; s < S; ++s)
+                out.gradients.emplace_back(tape.gradient(leaf).middleRows(s * T, T));
         }
     }
     return out;
