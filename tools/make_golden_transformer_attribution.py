@@ -33,7 +33,6 @@ import json
 import subprocess
 import sys
 import tempfile
-import types
 from pathlib import Path
 
 sys.dont_write_bytecode = True
@@ -66,25 +65,8 @@ class SourceHook:
 
 def joey_load(joey_root, m):
     import torch
-    import yaml
     fx.enter_toolkit(joey_root)
-    from joeynmt.config import _check_special_symbols
-    from joeynmt.helpers import load_checkpoint
-    from joeynmt.model import build_model
-    from joeynmt.vocabulary import build_vocab
-    d = ROOT / m["path"]
-    cfg = yaml.safe_load((d / "config.yaml").read_text())
-    cfg["data"]["src"]["voc_file"] = str(d / "src_vocab.txt")
-    cfg["data"]["trg"]["voc_file"] = str(d / "trg_vocab.txt")
-    cfg["data"]["special_symbols"] = types.SimpleNamespace(
-        **_check_special_symbols(dict(cfg["data"].get("special_symbols", {}))))
-    src_vocab, trg_vocab = build_vocab(cfg["data"])
-    model = build_model(cfg["model"], src_vocab=src_vocab, trg_vocab=trg_vocab)
-    with tempfile.TemporaryDirectory() as scratch:
-        ckpt = load_checkpoint(fx.restore_pe((d / "best.ckpt").resolve(), "model_state", model, scratch),
-                               torch.device("cpu"))
-    model.load_state_dict(ckpt["model_state"])
-    model.eval()
+    model, _, _ = fx.load_joey_fixture(ROOT / m["path"])
     model.double()
     hook = SourceHook(model.src_embed.lut)
 
@@ -105,23 +87,7 @@ def joey_load(joey_root, m):
 def onmt_load(onmt_root, m):
     import torch
     fx.enter_toolkit(onmt_root)
-    import onmt.opts as opts
-    from onmt.model_builder import load_test_model
-    from onmt.modules.embeddings import PositionalEncoding
-    from onmt.utils.parse import ArgumentParser
-    tparser = ArgumentParser(description="translate")
-    opts.translate_opts(tparser)
-    with tempfile.TemporaryDirectory() as scratch:
-        ckpt = torch.load(ROOT / m["path"], map_location="cpu")
-        model_opt = ArgumentParser.ckpt_model_opts(ckpt["opt"])
-        full = {}
-        for k in fx.pe_keys(ckpt["model"]):
-            full[k] = PositionalEncoding(ckpt["model"][k].size(-1), enc_type=model_opt.position_encoding_type).pe
-        holder = types.SimpleNamespace(state_dict=lambda: full)
-        path = fx.restore_pe(ROOT / m["path"], "model", holder, scratch)
-        topt = tparser.parse_args(["-model", str(path), "-src", "x"])
-        vocabs, model, _ = load_test_model(topt, device_id=0)
-    model.eval()
+    vocabs, model = fx.load_onmt_fixture(ROOT / m["path"])
     model.double()
     hook = SourceHook(model.encoder.embeddings.word_lut)
     start = vocabs["tgt"][vocabs["decoder_start_token"]]
@@ -143,14 +109,7 @@ def marian_load(hf_root, m):
     sys.path.insert(0, str(hf_root / "src"))
     fx.install_hf_stubs()
     torch.set_num_threads(1)
-    from transformers import MarianConfig, MarianMTModel
-    d = ROOT / m["path"]
-    if (d / "model.safetensors").exists():
-        config = MarianConfig.from_pretrained(str(d))
-        model = MarianMTModel.from_pretrained(None, config=config, state_dict=fx.load_safetensors(d / "model.safetensors"))
-    else:
-        model = MarianMTModel.from_pretrained(str(d))
-    model.eval()
+    model = fx.load_marian_fixture(ROOT / m["path"])
     model.double()
     hook = SourceHook(model.model.encoder.embed_tokens)
     start = m["cases"][0].get("start_id", model.config.decoder_start_token_id)
