@@ -10,6 +10,7 @@
 #include "timing.h"
 
 #include <attnviz/analysis/attribution.h>
+#include <attnviz/io/model_import.h>
 #include <attnviz/models/model.h>
 #include <attnviz/io/text.h>
 #include <attnviz/decoding/translate.h>
@@ -56,14 +57,16 @@ std::vector<int> sourceIds(const Model &model, const std::string &sentence)
 
 json runCase(const json &c, const std::string &dir)
 {
-    const std::string kind = c["kind"], path = dir + "/" + c["model"].get<std::string>() + ".safetensors";
+    // "path": a model folder or checkpoint outside the bench models (the sample Marian folder).
+    const std::string kind = c["kind"], path = c.contains("path") ? c["path"].get<std::string>()
+                                                                  : dir + "/" + c["model"].get<std::string>() + ".safetensors";
     const auto sentences = c["sentences"].get<std::vector<std::string>>();
     json extra;
     bench::Timing timing;
     if (kind == "load") {
         timing = measure([&] { Model::fromFile(path); });
     } else {
-        const auto model = Model::fromFile(path);
+        const auto model = c.contains("path") ? std::make_shared<const Model>(openModel(path).model) : Model::fromFile(path);
         DecodeOptions options;
         options.beamWidth = kind == "beam5" ? 5 : 1;
         if (kind == "encode") {

@@ -18,6 +18,9 @@
 # everyone, unpack it and point ATTNVIZ_TORCH_BLAS_DIR at its libblas.so.3:
 #     apt-get download libopenblas0-serial && dpkg-deb -x libopenblas0-serial_*.deb /tmp/openblas
 #     ATTNVIZ_TORCH_BLAS_DIR=/tmp/openblas/usr/lib/x86_64-linux-gnu/openblas-serial bench/run.sh
+# The transformer attribution cases (attribute-*/eng-fra-marian) time Hugging Face's own
+# MarianMTModel on the sample folder: ATTNVIZ_HF_CHECKOUT=/path/to/transformers-4.27.1 (its
+# src/transformers); without it PyTorch's side of those cases is skipped.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

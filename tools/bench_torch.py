@@ -57,11 +57,33 @@ def measure(run):
             "cpu_median_ms": statistics.median(cpu_times), "cpu_min_ms": min(cpu_times)}
 
 
+def folder_attribution_case(out, case):
+    """A Hugging Face Marian folder (the sample eng-fra-marian) attributed through the real
+    MarianMTModel, by tools/make_golden_transformer_attribution.py in its own process (its
+    stubs of torch_mlu and the hub stay there); needs ATTNVIZ_HF_CHECKOUT (transformers 4.27.1)
+    and, for the command line's shape, Joey NMT and OpenNMT-py checkout paths (unused here)."""
+    import subprocess
+    hf = os.environ.get("ATTNVIZ_HF_CHECKOUT")
+    if not hf:
+        print("bench_torch: %s skipped: set ATTNVIZ_HF_CHECKOUT to a transformers 4.27.1 checkout" % case["name"],
+              file=sys.stderr)
+        return None
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "make_golden_transformer_attribution.py")
+    line = subprocess.run([sys.executable, script, "-", "-", hf, "--bench-folder", case["path"],
+                           "--sentence", case["sentences"][0], "--kind", case["kind"]],
+                          check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    result = json.loads(line)
+    result["case"] = out["case"]
+    return result
+
+
 @torch.no_grad()
 def run_case(case, directory):
-    path = os.path.join(directory, case["model"] + ".safetensors")
     out = {"case": case["name"]}
     kind = case["kind"]
+    if "path" in case:
+        return folder_attribution_case(out, case)
+    path = os.path.join(directory, case["model"] + ".safetensors")
     torch.set_num_threads(case.get("threads", 1))
     if tt.is_transformer(path):
         return transformer_case(out, case, path)

@@ -146,7 +146,7 @@ def main():
         sentence20 = " ".join(rng.choice(real) for _ in range(20))
         marian = {n: " ".join(rng.choice(marian_vocab[2:-1]) for _ in range(n)) for n in (5, 20)}
         json.dump({"cases": cases(models(small), single, batch) + attribution_cases(sentence20)
-                   + transformer_cases(marian)}, f, indent=1)
+                   + transformer_cases(marian) + transformer_attribution_cases()}, f, indent=1)
 
 
 DEFAULT_MODEL = "default-eng-fra-bahdanau"
@@ -168,6 +168,20 @@ def attribution_cases(sentence):
     method, and integrated gradients with 50 steps (issue #20)."""
     return [{"name": "attribute-%s/%s/len20" % (kind, DEFAULT_MODEL), "kind": "attribute-" + kind,
              "model": DEFAULT_MODEL, "sentences": [sentence]} for kind in ("gradient", "ig50")]
+
+
+SAMPLE_MARIAN = "eng-fra-marian"
+MARIAN_SENTENCE = "I think that Tom and Mary are going to be very happy when they see the new house tomorrow."
+
+
+def transformer_attribution_cases():
+    """Attribution through a transformer (issues #20, #23): the sample Marian folder (d 96,
+    3 + 3 layers, 3751 pieces, trained) attributes its own greedy translation of an 18-word
+    sentence (25 source pieces), read in place ("path"); PyTorch runs Hugging Face's
+    MarianMTModel on the same folder (tools/make_golden_transformer_attribution.py --bench-folder)."""
+    folder = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "sample_models", SAMPLE_MARIAN))
+    return [{"name": "attribute-%s/%s/len18" % (kind, SAMPLE_MARIAN), "kind": "attribute-" + kind,
+             "model": SAMPLE_MARIAN, "path": folder, "sentences": [MARIAN_SENTENCE]} for kind in ("gradient", "ig50")]
 
 
 def cases(all_models, single, batch):

@@ -441,34 +441,36 @@ def make_joey(joey_root, part):
     write_part(part, models)
 
 
-def verify_joey(joey_root, models):
+def load_joey_fixture(d):
+    """A Joey fixture directory as Joey loads it (its sinusoid tables back at full size); Joey
+    importable (enter_toolkit). Returns the model in eval mode and the two vocabularies."""
     import torch
     import yaml
-    sys.path.insert(0, str(joey_root))
-    add_stubs_path()
-    from make_toolkit_fixtures import install_stubs
-    install_stubs()
-    torch.set_num_threads(1)
     from joeynmt.config import _check_special_symbols
     from joeynmt.helpers import load_checkpoint
     from joeynmt.model import build_model
     from joeynmt.vocabulary import build_vocab
+    cfg = yaml.safe_load((d / "config.yaml").read_text())
+    cfg["data"]["src"]["voc_file"] = str(d / "src_vocab.txt")
+    cfg["data"]["trg"]["voc_file"] = str(d / "trg_vocab.txt")
+    # what joeynmt.config.parse_global_args makes of the data section
+    cfg["data"]["special_symbols"] = types.SimpleNamespace(
+        **_check_special_symbols(dict(cfg["data"].get("special_symbols", {}))))
+    src_vocab, trg_vocab = build_vocab(cfg["data"])
+    model = build_model(cfg["model"], src_vocab=src_vocab, trg_vocab=trg_vocab)
+    with tempfile.TemporaryDirectory() as scratch:
+        ckpt = load_checkpoint(restore_pe((d / "best.ckpt").resolve(), "model_state", model, scratch),
+                               torch.device("cpu"))
+    model.load_state_dict(ckpt["model_state"])
+    model.eval()
+    return model, src_vocab, trg_vocab
+
+
+def verify_joey(joey_root, models):
+    enter_toolkit(joey_root)
     worst = 0.0
     for m in models:
-        d = ROOT / m["path"]
-        cfg = yaml.safe_load((d / "config.yaml").read_text())
-        cfg["data"]["src"]["voc_file"] = str(d / "src_vocab.txt")
-        cfg["data"]["trg"]["voc_file"] = str(d / "trg_vocab.txt")
-        # what joeynmt.config.parse_global_args makes of the data section
-        cfg["data"]["special_symbols"] = types.SimpleNamespace(
-            **_check_special_symbols(dict(cfg["data"].get("special_symbols", {}))))
-        src_vocab, trg_vocab = build_vocab(cfg["data"])
-        model = build_model(cfg["model"], src_vocab=src_vocab, trg_vocab=trg_vocab)
-        with tempfile.TemporaryDirectory() as scratch:
-            ckpt = load_checkpoint(restore_pe((d / "best.ckpt").resolve(), "model_state", model, scratch),
-                                   torch.device("cpu"))
-        model.load_state_dict(ckpt["model_state"])
-        model.eval()
+        model, src_vocab, trg_vocab = load_joey_fixture(ROOT / m["path"])
         for c in m["cases"]:
             forced, batch = joey_forced(model, src_vocab, trg_vocab, c["source"].split(), c["target_ids"])
             assert batch.src[0].tolist() == c["source_ids"], (m["name"], c["source"])
@@ -642,30 +644,36 @@ def make_onmt(onmt_root, part):
     write_part(part, models)
 
 
-def verify_onmt(onmt_root, models):
+def load_onmt_fixture(path):
+    """An OpenNMT-py fixture checkpoint through its own load_test_model (the sinusoid tables at
+    full size: its loader is strict); OpenNMT-py importable. Returns its vocabs and the model."""
     import torch
-    enter_toolkit(onmt_root)
     import onmt.opts as opts
     from onmt.model_builder import load_test_model
+    from onmt.modules.embeddings import PositionalEncoding
     from onmt.utils.parse import ArgumentParser
+    tparser = ArgumentParser(description="translate")
+    opts.translate_opts(tparser)
+    with tempfile.TemporaryDirectory() as scratch:
+        ckpt = torch.load(path, map_location="cpu")
+        model_opt = ArgumentParser.ckpt_model_opts(ckpt["opt"])
+        full = {}
+        for k in pe_keys(ckpt["model"]):
+            pe = PositionalEncoding(ckpt["model"][k].size(-1), enc_type=model_opt.position_encoding_type)
+            full[k] = pe.pe
+        holder = types.SimpleNamespace(state_dict=lambda: full)
+        restored = restore_pe(path, "model", holder, scratch)
+        topt = tparser.parse_args(["-model", str(restored), "-src", "x"])
+        vocabs, model, _ = load_test_model(topt, device_id=0)
+    model.eval()
+    return vocabs, model
+
+
+def verify_onmt(onmt_root, models):
+    enter_toolkit(onmt_root)
     worst = 0.0
     for m in models:
-        tparser = ArgumentParser(description="translate")
-        opts.translate_opts(tparser)
-        with tempfile.TemporaryDirectory() as scratch:
-            # the sinusoid tables at full size: OpenNMT-py's loader is strict
-            ckpt = torch.load(ROOT / m["path"], map_location="cpu")
-            model_opt = ArgumentParser.ckpt_model_opts(ckpt["opt"])
-            from onmt.modules.embeddings import PositionalEncoding
-            full = {}
-            for k in pe_keys(ckpt["model"]):
-                pe = PositionalEncoding(ckpt["model"][k].size(-1), enc_type=model_opt.position_encoding_type)
-                full[k] = pe.pe
-            holder = types.SimpleNamespace(state_dict=lambda: full)
-            path = restore_pe(ROOT / m["path"], "model", holder, scratch)
-            topt = tparser.parse_args(["-model", str(path), "-src", "x"])
-            vocabs, model, _ = load_test_model(topt, device_id=0)
-        model.eval()
+        vocabs, model = load_onmt_fixture(ROOT / m["path"])
         model.float()
         for c in m["cases"]:
             forced = onmt_forced(model, vocabs, c["source_ids"], c["target_ids"])
@@ -963,24 +971,31 @@ def make_marian(hf_root, part):
     write_part(part, models)
 
 
+def load_marian_fixture(d):
+    """A Marian folder through MarianMTModel.from_pretrained (transformers importable), in eval mode."""
+    from transformers import MarianConfig, MarianMTModel
+    if (d / "model.safetensors").exists():
+        # transformers 4.27 reads safetensors only through the safetensors package (not on
+        # Debian): the file is read by load_safetensors above and given to from_pretrained
+        config = MarianConfig.from_pretrained(str(d))
+        model = MarianMTModel.from_pretrained(None, config=config, state_dict=load_safetensors(d / "model.safetensors"))
+    else:
+        model = MarianMTModel.from_pretrained(str(d))
+    model.eval()
+    return model
+
+
 def verify_marian(hf_root, models):
     import torch
     sys.path.insert(0, str(hf_root / "src"))
     install_hf_stubs()
     torch.set_num_threads(1)
-    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
+    from transformers import MarianTokenizer
     worst = 0.0
     for m in models:
         d = ROOT / m["path"]
         tokenizer = MarianTokenizer.from_pretrained(str(d))
-        if (d / "model.safetensors").exists():
-            # transformers 4.27 reads safetensors only through the safetensors package (not on
-            # Debian): the file is read by load_safetensors above and given to from_pretrained
-            config = MarianConfig.from_pretrained(str(d))
-            model = MarianMTModel.from_pretrained(None, config=config, state_dict=load_safetensors(d / "model.safetensors"))
-        else:
-            model = MarianMTModel.from_pretrained(str(d))
-        model.eval()
+        model = load_marian_fixture(d)
         for c in m["cases"]:
             assert tokenizer(c["source"]).input_ids == c["source_ids"], (m["name"], c["source"])
             forced = marian_forced(model, c["source_ids"], c["target_ids"], c["start_id"])

@@ -1,7 +1,10 @@
 #include "attribute_command.h"
 
+#include "head_options.h"
 #include "model_options.h"
 #include "text_files.h"
+
+#include <attnviz/decoding/heads.h>
 
 #include <nlohmann/json.hpp>
 
@@ -42,11 +45,15 @@ nlohmann::json finite(double v)
 using SentenceHook = std::function<void(const TranslationResult &, const Attribution &)>;
 
 // One sentence: its JSON, and its rows added to the corpus means.
+// `view`: for a transformer, which cross-attention α is (the layer and heads of --layer and
+// --head; translate's default, the last layer's mean over the heads).
 nlohmann::json attributeOne(const Model &model, const std::string &sentence, const std::optional<std::string> &target,
-                            const AttributionOptions &options, Means &corpus, const SentenceHook &hook = {})
+                            const AttributionOptions &options, const HeadSelection &view, Means &corpus,
+                            const SentenceHook &hook = {})
 {
     DecodeOptions decode;
     decode.target = target;
+    decode.view = view;
     const TranslationResult result = translate(model, sentence, decode);
     const Hypothesis &h = result.best();
     const Attribution a = attribute(model, result.sourceIds, h.targetIds, options);
@@ -59,6 +66,8 @@ nlohmann::json attributeOne(const Model &model, const std::string &sentence, con
     j["target_tokens"] = h.targetTokens;
     j["forced"] = result.forced;
     j["method"] = attributionMethodName(options.method);
+    if (!h.crossAttention.empty())
+        j["view"] = describeSelection(result.view, h.crossAttention.layers, h.crossAttention.heads);
     if (options.method == AttributionMethod::IntegratedGradients)
         j["steps"] = options.steps;
     j["log_probs"] = a.logProbs;
@@ -97,7 +106,10 @@ void printText(const nlohmann::json &j)
     std::cout << '\n' << (j["forced"].get<bool>() ? "forced:      " : "translation: ");
     for (const auto &t : j["target_tokens"])
         std::cout << t.get<std::string>() << ' ';
-    std::cout << "\nmethod:      " << j["method"].get<std::string>() << "\n\n";
+    std::cout << "\nmethod:      " << j["method"].get<std::string>() << '\n';
+    if (j.contains("view"))
+        std::cout << "attention:   " << j["view"].get<std::string>() << '\n';
+    std::cout << '\n';
     const auto width = [](const std::string &s) {
         size_t n = 0;
         for (unsigned char c : s)
@@ -186,7 +198,10 @@ int run(const ParsedCommand &command, const AttributionFigureWriter &writer, con
         if (!writer)
             throw std::runtime_error(unavailable.empty() ? "this build of attnviz-cli cannot draw figures" : unavailable);
     }
+    DecodeOptions heads;
+    applyHeadOptions(command, heads);
     const std::shared_ptr<const Model> model = loadModel(command); // and OpenNMT-py subword files
+    checkHeadOptions(command, model->isTransformer());
     Means corpus;
     if (!fromFile) {
         const std::optional<std::string> target =
@@ -198,7 +213,7 @@ int run(const ParsedCommand &command, const AttributionFigureWriter &writer, con
                 const int steps = options.method == AttributionMethod::IntegratedGradients ? options.steps : 0;
                 writer({*model, sentence, result, a, steps, image, dpi, command.has("title")});
             };
-        const nlohmann::json j = attributeOne(*model, sentence, target, options, corpus, hook);
+        const nlohmann::json j = attributeOne(*model, sentence, target, options, heads.view, corpus, hook);
         if (!image.empty())
             std::cerr << image << ": the attribution figure\n";
         if (asJson)
@@ -219,7 +234,7 @@ int run(const ParsedCommand &command, const AttributionFigureWriter &writer, con
         try {
             const std::optional<std::string> target =
                 targets.empty() ? std::nullopt : std::optional<std::string>(targets[i]);
-            const nlohmann::json j = attributeOne(*model, lines[i], target, options, corpus);
+            const nlohmann::json j = attributeOne(*model, lines[i], target, options, heads.view, corpus);
             ++sentences;
             if (asJson) {
                 std::cout << j.dump() << '\n';
@@ -253,9 +268,7 @@ int run(const ParsedCommand &command, const AttributionFigureWriter &writer, con
 CommandSpec attributeCommand(AttributionFigureWriter writer, std::string unavailable)
 {
     auto runIt = [writer, unavailable](const ParsedCommand &command) { return run(command, writer, unavailable); };
-    return {"attribute",
-            "Attribute each output token to the source tokens, and measure how attention agrees.",
-            withSubwordOptions({{"model", "FILE", "Model file (.safetensors, .json) or a checkpoint attnviz opens", true},
+    std::vector<OptionSpec> options = withSubwordOptions({{"model", "FILE", "Model file (.safetensors, .json) or a checkpoint attnviz opens", true},
              {"method", "NAME", "occlusion, leave-one-out, gradient, input-x-gradient or integrated-gradients "
                                 "(the default)"},
              {"steps", "M", "Integrated gradients: steps of the Riemann sum (default 50)"},
@@ -265,9 +278,11 @@ CommandSpec attributeCommand(AttributionFigureWriter writer, std::string unavail
              {"json", "", "One JSON object per sentence (and {\"corpus\": ...} last with --input)"},
              {"image", "FILE", "Also draw the attribution heatmap: FILE.png, FILE.svg or FILE.pdf (one SENTENCE)"},
              {"dpi", "N", "--image png: pixels per inch at the figure's size in points (default 300, 72 to 1200)"},
-             {"title", "", "--image: the sentence and the model name above the figure"}}),
-            runIt,
-            "SENTENCE"};
+             {"title", "", "--image: the sentence and the model name above the figure"}});
+    for (OptionSpec &option : headOptions(false)) // which attention α the agreement compares with
+        options.push_back(std::move(option));
+    return {"attribute", "Attribute each output token to the source tokens, and measure how attention agrees.",
+            options, runIt, "SENTENCE"};
 }
 
 } // namespace attnviz::cli

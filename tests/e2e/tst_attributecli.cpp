@@ -94,6 +94,50 @@ private slots:
             QCOMPARE(j[QStringLiteral("completeness")].toObject()[QStringLiteral("sum")].toArray().size(), values.size());
     }
 
+    // A transformer through the CLI: Hugging Face Marian's float64 autograd values
+    // (tests/golden/transformer_attribution.json), and the attention view the agreement is with
+    // (the last layer's mean by default; --layer and --head choose another), named in "view".
+    void transformerMatchesToolkitAutograd_data() { jsonMatchesAutograd_data(); }
+
+    void transformerMatchesToolkitAutograd()
+    {
+        QFETCH(QString, method);
+        QFile file(QStringLiteral(ATTNVIZ_GOLDEN_DIR "/transformer_attribution.json"));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QJsonObject golden;
+        for (const QJsonValue &m : QJsonDocument::fromJson(file.readAll()).object()[QStringLiteral("models")].toArray())
+            if (m.toObject()[QStringLiteral("name")].toString() == QStringLiteral("marian-opus-swish"))
+                golden = m.toObject();
+        QVERIFY(!golden.isEmpty());
+        const QString model = QStringLiteral(ATTNVIZ_SOURCE_DIR "/") + golden[QStringLiteral("path")].toString();
+        // the case's sentence and target (tests/golden/transformer.json): "Hello!" -> "Salut !"
+        const QStringList common = {QStringLiteral("attribute"), QStringLiteral("--model"), model, QStringLiteral("--method"),
+                                    method, QStringLiteral("--steps"), QStringLiteral("8"), QStringLiteral("--target"),
+                                    QStringLiteral("Salut !"), QStringLiteral("--json")};
+        RunResult r = runCli(common + QStringList{QStringLiteral("Hello!")});
+        QCOMPARE(r.exitCode, 0);
+        QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(j[QStringLiteral("view")].toString(), QStringLiteral("layer 2, mean of 4 heads"));
+        const QJsonArray values = j[QStringLiteral("attribution")].toArray();
+        const QJsonArray expected = golden[method].toArray();
+        QCOMPARE(values.size(), expected.size());
+        for (int i = 0; i < values.size(); ++i) {
+            QCOMPARE(values[i].toArray().size(), expected[i].toArray().size());
+            for (int k = 0; k < values[i].toArray().size(); ++k) {
+                const double v = values[i].toArray()[k].toDouble(), e = expected[i].toArray()[k].toDouble();
+                QVERIFY2(std::abs(v - e) <= 1e-9 * std::max(1.0, std::abs(e)), qPrintable(QStringLiteral("%1 vs %2").arg(v).arg(e)));
+            }
+        }
+        const double spearman = j[QStringLiteral("agreement")].toObject()[QStringLiteral("spearman")].toDouble();
+        r = runCli(common + QStringList{QStringLiteral("--layer"), QStringLiteral("1"), QStringLiteral("--head"),
+                                        QStringLiteral("2"), QStringLiteral("Hello!")});
+        QCOMPARE(r.exitCode, 0);
+        j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(j[QStringLiteral("view")].toString(), QStringLiteral("layer 1, head 2"));
+        QCOMPARE(j[QStringLiteral("attribution")].toArray(), values); // the attribution does not depend on the view
+        QVERIFY(j[QStringLiteral("agreement")].toObject()[QStringLiteral("spearman")].toDouble() != spearman);
+    }
+
     void inputFileGivesCorpusMeans()
     {
         QTemporaryDir dir;
@@ -148,6 +192,10 @@ private slots:
                     QStringLiteral("150"), QStringLiteral("x")});
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(r.err.contains(QStringLiteral("--dpi and --title go with --image FILE")), qPrintable(r.err));
+        r = runCli({QStringLiteral("attribute"), QStringLiteral("--model"), model, QStringLiteral("--layer"),
+                    QStringLiteral("1"), QStringLiteral("x")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("--layer is for transformers")), qPrintable(r.err));
     }
 
     // An OpenNMT-py checkpoint with its subword-nmt codes (--bpe-codes): attribute reads the

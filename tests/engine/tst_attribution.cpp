@@ -5,6 +5,8 @@
 #include <attnviz/decoding/translate.h>
 #include <attnviz/models/model.h>
 
+#include "finitedifferences.h"
+
 #include <nlohmann/json.hpp>
 
 #include <QTest>
@@ -128,27 +130,8 @@ private slots:
         const auto model = Model::fromFile(ATTNVIZ_SOURCE_DIR "/" + c["model"].get<std::string>());
         const auto source = c["source_ids"].get<std::vector<int>>();
         const auto target = c["target_ids"].get<std::vector<int>>();
-        const SourceGradients g = sourceGradients(*model, source, target);
-        Eigen::MatrixXd rows(Eigen::Index(source.size()), g.gradients[0].cols());
-        const auto &table = model->file().tensors.at("encoder.embedding.weight");
-        for (size_t j = 0; j < source.size(); ++j)
-            for (Eigen::Index k = 0; k < rows.cols(); ++k)
-                rows(Eigen::Index(j), k) = table.values[size_t(source[j]) * size_t(rows.cols()) + size_t(k)];
-        const double h = 1e-5;
-        for (Eigen::Index j = 0; j < rows.rows(); ++j)
-            for (Eigen::Index k = 0; k < std::min<Eigen::Index>(rows.cols(), 3); ++k) {
-                Eigen::MatrixXd plus = rows, minus = rows;
-                plus(j, k) += h;
-                minus(j, k) -= h;
-                const SourceGradients up = sourceGradients(*model, source, target, &plus, false);
-                const SourceGradients down = sourceGradients(*model, source, target, &minus, false);
-                for (size_t i = 0; i < target.size(); ++i) {
-                    const double numeric = (up.logProbs[i] - down.logProbs[i]) / (2 * h);
-                    QVERIFY2(std::abs(numeric - g.gradients[i](j, k)) < 1e-6 * std::max(1.0, std::abs(numeric)),
-                             qPrintable(QStringLiteral("step %1, source %2, dim %3: %4 numeric, %5 reverse")
-                                            .arg(i).arg(j).arg(k).arg(numeric).arg(g.gradients[i](j, k))));
-                }
-            }
+        const QString error = attnviz::test::finiteDifferenceError(*model, source, target, 3, 1);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
     }
 
     // Integrated gradients' sum approaches log p(x) - log p(0) as the steps grow: a right

@@ -53,8 +53,10 @@ class TestAttributionView : public QObject
     Q_OBJECT
 
 private slots:
-    // A transformer: the engine refuses, the panel says why and does not start again and again.
-    void transformerSaysWhyNot()
+    // A transformer: attributed like an RNN; its agreement is with the attention view chosen
+    // (the last layer's mean over the heads by default), and choosing other heads re-measures
+    // the agreement without computing the attribution again.
+    void transformerAgreesWithTheViewChosen()
     {
         test::IsolatedSettings settings;
         MainWindow window;
@@ -64,12 +66,53 @@ private slots:
                                 QStringLiteral("I am cold.")));
         auto *panel = window.findChild<AttributionPanel *>(QStringLiteral("attribution"));
         AttributionModel *model = panel->model();
+        model->setMethod(AttributionMethod::InputXGradient);
         window.findChild<QTabWidget *>()->setCurrentWidget(panel);
-        QTRY_VERIFY(!model->isComputing());
-        QVERIFY(!model->current());
-        QVERIFY2(model->error().contains(QStringLiteral("not available for transformers")), qPrintable(model->error()));
-        QTest::qWait(100);
-        QVERIFY(!model->isComputing()); // not restarted
+        QVERIFY(model->waitForComputed());
+        const AttributionView *view = model->current();
+        QVERIFY2(view, qPrintable(model->error()));
+        const TranslationOutput &output = window.selection()->pieceOutput();
+        const std::shared_ptr<const TranslationResult> shown = output.result; // setView replaces it
+        const Hypothesis &h = shown->best();
+        AttributionOptions options;
+        options.method = AttributionMethod::InputXGradient;
+        const Attribution expected = attribute(*output.model, shown->sourceIds, h.targetIds, options);
+        QVERIFY((view->attribution.values - expected.values).cwiseAbs().maxCoeff() < 1e-12);
+        const int layers = h.crossAttention.layers, heads = h.crossAttention.heads;
+        QCOMPARE(QString::fromStdString(view->alphaView),
+                 QStringLiteral("layer %1, mean of %2 heads").arg(layers).arg(heads));
+        QVERIFY2(panel->summaryText().startsWith(QStringLiteral("Agreement with attention (layer %1, mean of %2 heads): Spearman")
+                                                     .arg(layers)
+                                                     .arg(heads)),
+                 qPrintable(panel->summaryText()));
+        const auto agreementWith = [&](const MatrixRM &alpha) {
+            std::vector<RowAgreement> rows;
+            for (int i = 0; i < h.steps(); ++i)
+                rows.push_back(rowAgreement(alpha.row(i).head(shown->sourceLength()).cast<double>().transpose(),
+                                            expected.values.row(i).transpose()));
+            return rows;
+        };
+        const std::vector<RowAgreement> byDefault = agreementWith(h.attention);
+        for (size_t i = 0; i < byDefault.size(); ++i)
+            QCOMPARE(view->rows[i].spearman, byDefault[i].spearman);
+
+        HeadSelection head;
+        head.layer = 0;
+        head.heads = {1};
+        QVERIFY(window.selection()->setView(head));
+        QVERIFY(!model->isComputing()); // the attribution is kept; only the agreement changes
+        QVERIFY((output.result->best().attention - h.crossAttention.at(0, 1)).cwiseAbs().maxCoeff() < 1e-6f);
+        view = model->current();
+        QVERIFY(view);
+        QCOMPARE(QString::fromStdString(view->alphaView), QStringLiteral("layer 1, head 2"));
+        const std::vector<RowAgreement> byHead = agreementWith(h.crossAttention.at(0, 1));
+        bool differs = false;
+        for (size_t i = 0; i < byHead.size(); ++i) {
+            QCOMPARE(view->rows[i].spearman, byHead[i].spearman);
+            differs = differs || byHead[i].spearman != byDefault[i].spearman;
+        }
+        QVERIFY(differs);
+        QVERIFY(panel->summaryText().startsWith(QStringLiteral("Agreement with attention (layer 1, head 2)")));
     }
 
     // The heads chosen for one sentence stay chosen for the next (the controller's view follows).

@@ -102,8 +102,10 @@ QString attributionMethodText(const AttributionView &view)
 
 QString attributionSummary(const AttributionView &view)
 {
-    return QStringLiteral("Agreement with attention: Spearman %1, Kendall %2, top-1 %3%, JSD %4")
-        .arg(figureNumber(view.mean.spearman, 3), figureNumber(view.mean.kendall, 3))
+    const QString with = view.alphaView.empty() ? QStringLiteral("attention")
+                                                : QStringLiteral("attention (%1)").arg(QString::fromStdString(view.alphaView));
+    return QStringLiteral("Agreement with %1: Spearman %2, Kendall %3, top-1 %4%, JSD %5")
+        .arg(with, figureNumber(view.mean.spearman, 3), figureNumber(view.mean.kendall, 3))
         .arg(int(std::lround(100 * view.meanTop1)))
         .arg(QString::number(view.mean.jsd, 'f', 3));
 }

@@ -3,6 +3,8 @@
 #include "resultselection.h"
 #include "translationcontroller.h"
 
+#include <attnviz/decoding/heads.h>
+
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QMetaObject>
@@ -39,6 +41,8 @@ AttributionView makeAttributionView(Attribution attribution, const TranslationRe
     view.meanTop1 = top1;
     view.sourceTokens = result.sourceTokens;
     view.targetTokens = h.targetTokens;
+    if (!h.crossAttention.empty())
+        view.alphaView = describeSelection(result.view, h.crossAttention.layers, h.crossAttention.heads);
     return view;
 }
 
@@ -48,6 +52,23 @@ AttributionModel::AttributionModel(ResultSelection *selection, QObject *parent)
 {
     connect(selection, &ResultSelection::outputChanged, this, &AttributionModel::refresh);
     connect(selection, &ResultSelection::hypothesisChanged, this, &AttributionModel::refresh);
+    connect(selection, &ResultSelection::viewChanged, this, &AttributionModel::viewChanged);
+}
+
+void AttributionModel::viewChanged()
+{
+    // The same serial, other weights: each kept attribution of this result gets the agreement
+    // with the attention now chosen (cheap; the attribution does not depend on the view).
+    const TranslationOutput &output = m_selection->pieceOutput();
+    if (!output.result)
+        return;
+    for (auto &[key, view] : m_cache) {
+        const int hypothesis = std::get<1>(key);
+        if (std::get<0>(key) != output.serial || hypothesis >= int(output.result->hypotheses.size()))
+            continue;
+        view = std::make_shared<const AttributionView>(
+            makeAttributionView(view->attribution, *output.result, hypothesis, view->steps));
+    }
 }
 
 AttributionModel::~AttributionModel()
@@ -140,10 +161,7 @@ void AttributionModel::start(const Key &key)
             view.reset();
             error = QString::fromStdString(e.what());
         }
-        if (view && !view->attribution.cancelled)
-            *view = makeAttributionView(std::move(view->attribution), *result, index,
-                                        options.method == AttributionMethod::IntegratedGradients ? options.steps : 0);
-        else
+        if (view && view->attribution.cancelled)
             view.reset();
         QMetaObject::invokeMethod(
             QCoreApplication::instance(), [self, job, view, error] {
@@ -170,10 +188,16 @@ void AttributionModel::finished(quint64 job, std::shared_ptr<AttributionView> vi
         m_worker->join();
     m_worker.reset();
     m_running.reset();
-    if (view)
-        m_cache[key] = std::move(view);
-    else if (!error.isEmpty())
+    if (view && m_selection->pieceOutput().result) {
+        // The agreement on this thread, with the attention shown now (the view may have changed
+        // while the worker ran).
+        const TranslationOutput &output = m_selection->pieceOutput();
+        const int index = std::min<int>(std::get<1>(key), int(output.result->hypotheses.size()) - 1);
+        m_cache[key] = std::make_shared<const AttributionView>(
+            makeAttributionView(std::move(view->attribution), *output.result, index, std::get<3>(key)));
+    } else if (!error.isEmpty()) {
         m_errors[key] = error;
+    }
     if (m_errors.size() > 64)
         m_errors.erase(m_errors.begin());
     if (m_cache.size() > 64) // a long session: keep the newest results' entries

@@ -28,11 +28,14 @@ struct AttributionView
     double meanTop1 = 0;
     std::vector<std::string> sourceTokens, targetTokens; // pieces, as attributed
     int steps = 0; // integrated gradients: the Riemann sum's steps; 0 for the other methods
+    // A transformer's: which cross-attention the rows are compared with ("layer 6, mean of 8
+    // heads", the view chosen); empty for an RNN's one attention.
+    std::string alphaView;
 };
 
 // The view of an attribution of result's hypothesis `hypothesis`: its rows' agreement with that
-// hypothesis' attention and their means. The window's worker and attnviz-cli attribute --image
-// both make it here.
+// hypothesis' attention (a transformer's: the view result was made with) and their means. The
+// window and attnviz-cli attribute --image both make it here.
 AttributionView makeAttributionView(Attribution attribution, const TranslationResult &result, int hypothesis,
                                     int steps);
 
@@ -75,6 +78,7 @@ private:
     void start(const Key &key);
     void finished(quint64 job, std::shared_ptr<AttributionView> view, QString error);
     void stopWorker();
+    void viewChanged(); // the attention compared with changed: the agreement, not the attribution
 
     ResultSelection *m_selection;
     AttributionMethod m_method = AttributionMethod::IntegratedGradients;

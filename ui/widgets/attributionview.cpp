@@ -254,7 +254,11 @@ void AttributionPanel::update()
     } else if (!view) {
         m_status->setText(tr("Pieces as the model reads them; the fixed output is the translation shown (or the forced reference)."));
     } else {
-        QString text = tr("Agreement with attention: Spearman %1, Kendall %2, top-1 %3%, JSD %4.")
+        const QString with = view->alphaView.empty()
+                                 ? tr("attention")
+                                 : tr("attention (%1)").arg(QString::fromStdString(view->alphaView));
+        QString text = tr("Agreement with %1: Spearman %2, Kendall %3, top-1 %4%, JSD %5.")
+                           .arg(with)
                            .arg(view->mean.spearman, 0, 'f', 3)
                            .arg(view->mean.kendall, 0, 'f', 3)
                            .arg(int(std::lround(100 * view->meanTop1)))

@@ -1,14 +1,16 @@
-// The family's forced computation on the tape (the same rules as engine/src/models and
-// tools/family_torch.py), and the attribution methods built on it.
+// The RNN family's forced computation on the tape (the same rules as engine/src/models and
+// tools/family_torch.py), the transformer's (transformer_graph.cpp), and the attribution
+// methods built on them.
 #include <attnviz/analysis/attribution.h>
 #include <attnviz/analysis/compare.h>
 #include <attnviz/decoding/options.h>
 
 #include "analysis/attribution/tape.h"
+#include "analysis/attribution/transformer_graph.h"
+#include "analysis/attribution/weights.h"
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 #include <numeric>
 
 namespace attnviz {
@@ -18,38 +20,8 @@ namespace {
 using detail::MatrixD;
 using detail::Tape;
 using detail::VectorD;
+using detail::Weights;
 using Node = Tape::Node;
-
-// The model's tensors in double precision, by their file names.
-class Weights
-{
-public:
-    explicit Weights(const Model &model)
-    {
-        for (const auto &[name, tensor] : model.file().tensors) {
-            const float *data = tensor.values.data();
-            if (tensor.shape.size() == 2) {
-                m_matrices.emplace(name, Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
-                                             data, tensor.shape[0], tensor.shape[1])
-                                             .cast<double>());
-            } else if (tensor.shape.size() == 1) {
-                m_vectors.emplace(name, Eigen::Map<const Eigen::VectorXf>(data, tensor.shape[0]).cast<double>());
-            }
-        }
-    }
-
-    const MatrixD &matrix(const std::string &name) const { return m_matrices.at(name); }
-    const VectorD *bias(const std::string &name) const
-    {
-        const auto it = m_vectors.find(name);
-        return it == m_vectors.end() ? nullptr : &it->second;
-    }
-    const VectorD &vector(const std::string &name) const { return m_vectors.at(name); }
-
-private:
-    std::map<std::string, MatrixD> m_matrices;
-    std::map<std::string, VectorD> m_vectors;
-};
 
 struct CellOut
 {
@@ -329,6 +301,8 @@ MatrixD sourceRows(const Weights &weights, const std::vector<int> &sourceIds)
 SourceGradients run(const Model &model, const Weights &weights, const std::vector<int> &targetIds, const MatrixD &rows,
                     bool withGradients)
 {
+    if (model.isTransformer())
+        return detail::transformerForced(model, weights, targetIds, rows, withGradients);
     Tape tape;
     std::vector<Node> leaves;
     for (Eigen::Index j = 0; j < rows.rows(); ++j)
@@ -352,9 +326,6 @@ SourceGradients run(const Model &model, const Weights &weights, const std::vecto
 
 void checkInput(const Model &model, const std::vector<int> &sourceIds, const std::vector<int> &targetIds)
 {
-    if (model.isTransformer())
-        throw InputError("attribution is not available for transformers yet (its gradients run through the RNN "
-                         "family's computation)");
     if (sourceIds.empty())
         throw InputError("attribution: empty source: nothing to attribute to");
     if (targetIds.empty())
@@ -365,7 +336,7 @@ void checkInput(const Model &model, const std::vector<int> &sourceIds, const std
     for (const int id : targetIds)
         if (id < 0 || id >= model.targetVocabSize())
             throw InputError("attribution: target id " + std::to_string(id) + " is outside the vocabulary");
-    if (model.config().attention.score == Score::Location
+    if (!model.isTransformer() && model.config().attention.score == Score::Location
         && int(sourceIds.size()) > model.config().attention.locationSlots)
         throw InputError("attribution: the input has more tokens than the model's attention slots");
 }
