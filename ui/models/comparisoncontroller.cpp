@@ -4,16 +4,25 @@
 
 #include <attnviz/analysis/compare_json.h>
 
+#include <QCoreApplication>
+#include <QElapsedTimer>
 #include <QFileInfo>
+#include <QPointer>
+#include <QThread>
 
 namespace attnviz {
 
 ComparisonController::ComparisonController(QObject *parent)
     : QObject(parent)
 {
+    m_pool.setMaxThreadCount(1);
 }
 
-ComparisonController::~ComparisonController() = default;
+ComparisonController::~ComparisonController()
+{
+    m_pool.clear();
+    m_pool.waitForDone();
+}
 
 void ComparisonController::setModels(std::shared_ptr<const Model> a, QString labelA, std::shared_ptr<const Model> b,
                                      QString labelB)
@@ -48,16 +57,67 @@ void ComparisonController::recompute()
     options.use = m_use;
     if (!m_reference.isEmpty())
         options.target = m_reference.toStdString();
-    try {
-        m_figure = std::make_unique<ComparisonFigure>(compareModels(*m_a, *m_b, m_sentence.toStdString(), options),
-                                                      m_labelA, m_labelB);
-        m_failure.clear();
-        emit comparisonChanged();
-    } catch (const std::exception &error) { // ComparisonError, InputError: the person can act on them
-        m_figure.reset();
-        m_failure = QString::fromStdString(error.what());
-        emit comparisonFailed(m_failure);
+    const quint64 job = ++m_job;
+    m_pool.clear(); // a request not started yet is not needed any more
+    if (!m_computing) {
+        m_computing = true;
+        emit computingChanged(true);
     }
+    QPointer<ComparisonController> self(this);
+    m_pool.start([self, job, a = m_a, b = m_b, sentence = m_sentence.toStdString(), options]() {
+        auto comparison = std::make_shared<ModelComparison>();
+        QString error;
+        try {
+            *comparison = compareModels(*a, *b, sentence, options);
+        } catch (const std::exception &e) { // ComparisonError, InputError: the person can act on them
+            comparison.reset();
+            error = QString::fromStdString(e.what());
+        }
+        QMetaObject::invokeMethod(
+            QCoreApplication::instance(),
+            [self, job, comparison, error] {
+                if (self)
+                    self->finished(job, comparison, error);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void ComparisonController::finished(quint64 job, std::shared_ptr<ModelComparison> comparison, const QString &error)
+{
+    if (job != m_job)
+        return; // a newer request (or cancel) came since
+    m_computing = false;
+    emit computingChanged(false);
+    if (!comparison) {
+        m_failure = error;
+        emit comparisonFailed(m_failure);
+        return;
+    }
+    m_figure = std::make_unique<ComparisonFigure>(std::move(*comparison), m_labelA, m_labelB);
+    m_failure.clear();
+    emit comparisonChanged();
+}
+
+void ComparisonController::cancel()
+{
+    ++m_job;
+    m_pool.clear();
+    if (m_computing) {
+        m_computing = false;
+        emit computingChanged(false);
+    }
+}
+
+bool ComparisonController::waitForComparison(int milliseconds)
+{
+    QElapsedTimer timer;
+    timer.start();
+    while (m_computing && timer.elapsed() < milliseconds) {
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+        QThread::msleep(2);
+    }
+    return !m_computing && m_figure && m_failure.isEmpty();
 }
 
 bool ComparisonController::exportTo(const QString &path, int dpi, QString *error) const
