@@ -100,5 +100,15 @@ int main(int argc, char **argv)
         window.repaint();
     };
     std::cout << bench::toJson("gui/timeline/slider/" + suffix, bench::measure(slide)) << std::endl;
+    // Its parts: the controller's move alone (the heatmap's model set), and the repaint alone.
+    const auto move = [&] {
+        if (index + direction < 0 || index + direction >= checkpoints)
+            direction = -direction;
+        index += direction;
+        controller->setCurrent(index);
+    };
+    std::cout << bench::toJson("gui/timeline/slider-model/" + suffix, bench::measure(move)) << std::endl;
+    const auto repaint = [&] { window.repaint(); };
+    std::cout << bench::toJson("gui/timeline/repaint/" + suffix, bench::measure(repaint)) << std::endl;
     return 0;
 }

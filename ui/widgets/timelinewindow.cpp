@@ -7,6 +7,7 @@
 #include <QDialogButtonBox>
 #include <QFileDialog>
 #include <QHBoxLayout>
+#include <QImage>
 #include <QLabel>
 #include <QMessageBox>
 #include <QMouseEvent>
@@ -42,12 +43,17 @@ protected:
         painter.fillRect(rect(), palette().base());
         if (m_controller->current() < 0 || m_controller->count() == 0)
             return;
-        const AlignmentRenderer renderer(*m_controller->heatmap(), AlignmentStyle::fromPalette(palette()), this);
+        // Scaled through the style's zoom, not the painter's transform: the cells stay whole
+        // device pixels and the slider's repaint stays cheap (a scaled painter drew the cell
+        // image 10 to 100 times slower; bench_timeline).
+        AlignmentStyle style = AlignmentStyle::fromPalette(palette());
+        const QSizeF natural = AlignmentRenderer(*m_controller->heatmap(), style, this).size();
+        style.zoom = std::min({(width() - 16) / natural.width(), (height() - 16) / natural.height(), 2.0});
+        const AlignmentRenderer renderer(*m_controller->heatmap(), style, this);
         painter.setRenderHint(QPainter::TextAntialiasing);
         const QSizeF size = renderer.size();
-        const double scale = std::min({(width() - 16) / size.width(), (height() - 16) / size.height(), 2.0});
-        const QSizeF scaled = size * scale;
-        renderer.paint(&painter, QRectF(QPointF((width() - scaled.width()) / 2, (height() - scaled.height()) / 2), scaled));
+        painter.translate(std::round((width() - size.width()) / 2), std::round((height() - size.height()) / 2));
+        renderer.paint(&painter);
     }
 
 private:
@@ -105,20 +111,21 @@ protected:
         return n <= 1 ? plot.center().x() : plot.left() + plot.width() * index / (n - 1);
     }
 
-    void paintEvent(QPaintEvent *) override
+    // The plot without what follows the slider: drawn again only when the run, the gold links
+    // or the size change. Antialiased 2-pixel curves over 50 checkpoints cost 10 to 60 ms a
+    // repaint in the raster engine, too slow for a slider (bench_timeline); the image is blitted.
+    void paintCurves()
     {
-        QPainter painter(this);
+        const qreal ratio = devicePixelRatioF();
+        m_curves = QImage((QSizeF(size()) * ratio).toSize(), QImage::Format_ARGB32_Premultiplied);
+        m_curves.setDevicePixelRatio(ratio);
+        m_curves.fill(palette().base().color());
+        QPainter painter(&m_curves);
         painter.setRenderHint(QPainter::Antialiasing);
-        painter.fillRect(rect(), palette().base());
         const int n = m_controller->count();
-        if (n == 0)
-            return;
         const QRectF plot = plotRect();
         painter.setPen(QPen(palette().mid().color(), 1));
         painter.drawRect(plot);
-        const double x = xAt(m_controller->current());
-        painter.setPen(QPen(palette().text().color(), 1, Qt::DashLine));
-        painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()));
         // The steps of the first and last checkpoint under the axis.
         painter.setPen(palette().text().color());
         const auto &points = m_controller->timeline().points;
@@ -127,7 +134,6 @@ protected:
                          tr("step %1").arg(points.front().checkpoint.step));
         painter.drawText(QRectF(plot.left(), labelTop, plot.width(), fontMetrics().height()), Qt::AlignRight,
                          tr("step %1").arg(points.back().checkpoint.step));
-        double legendTop = labelTop + fontMetrics().height() + 6;
         for (const Series &s : series()) {
             const auto [low, high] = std::minmax_element(s.values.begin(), s.values.end());
             const double range = *high - *low;
@@ -142,6 +148,29 @@ protected:
             }
             painter.setPen(QPen(s.color, 2));
             painter.drawPath(path);
+        }
+    }
+
+    void paintEvent(QPaintEvent *) override
+    {
+        QPainter painter(this);
+        painter.fillRect(rect(), palette().base());
+        const int n = m_controller->count();
+        if (n == 0)
+            return;
+        if (m_curves.isNull() || m_curves.deviceIndependentSize() != QSizeF(size()))
+            paintCurves();
+        painter.drawImage(QPointF(0, 0), m_curves);
+        painter.setRenderHint(QPainter::Antialiasing);
+        const QRectF plot = plotRect();
+        const double x = xAt(m_controller->current());
+        painter.setPen(QPen(palette().text().color(), 1, Qt::DashLine));
+        painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()));
+        double legendTop = plot.bottom() + 2 + fontMetrics().height() + 6;
+        for (const Series &s : series()) {
+            const auto [low, high] = std::minmax_element(s.values.begin(), s.values.end());
+            const double range = *high - *low;
+            painter.setPen(QPen(s.color, 2));
             const double current = s.values[size_t(m_controller->current())];
             painter.setBrush(s.color);
             painter.drawEllipse(QPointF(x, plot.bottom() - (range > 0 ? (current - *low) / range : 0.5) * plot.height()),
@@ -173,8 +202,17 @@ protected:
         m_controller->setCurrent(best);
     }
 
+public:
+    // A new run, or gold links that bring or change the AER curve: the curves are drawn again.
+    void curvesChanged()
+    {
+        m_curves = QImage();
+        update();
+    }
+
 private:
     TimelineController *m_controller;
+    QImage m_curves; // paintCurves(); null when it must be drawn again
 };
 
 TimelineWindow::TimelineWindow(TimelineController *controller, QWidget *parent)
@@ -256,7 +294,8 @@ TimelineWindow::TimelineWindow(TimelineController *controller, QWidget *parent)
     connect(m_slider, &QSlider::valueChanged, controller, &TimelineController::setCurrent);
     connect(controller, &TimelineController::currentChanged, this, &TimelineWindow::showCurrent);
     connect(controller, &TimelineController::timelineChanged, this, &TimelineWindow::showTimeline);
-    connect(controller, &TimelineController::goldChanged, m_curves, qOverload<>(&QWidget::update));
+    connect(controller, &TimelineController::goldChanged, m_curves, &TimelineCurves::curvesChanged);
+    connect(controller, &TimelineController::timelineChanged, m_curves, &TimelineCurves::curvesChanged);
     connect(controller, &TimelineController::computingChanged, this, &TimelineWindow::showComputing);
     connect(controller, &TimelineController::progressChanged, this, [this](int done, int total) {
         m_progress->setMaximum(total);
