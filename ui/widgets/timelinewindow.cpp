@@ -43,17 +43,12 @@ protected:
         painter.fillRect(rect(), palette().base());
         if (m_controller->current() < 0 || m_controller->count() == 0)
             return;
-        // Scaled through the style's zoom, not the painter's transform: the cells stay whole
-        // device pixels and the slider's repaint stays cheap (a scaled painter drew the cell
-        // image 10 to 100 times slower; bench_timeline).
-        AlignmentStyle style = AlignmentStyle::fromPalette(palette());
-        const QSizeF natural = AlignmentRenderer(*m_controller->heatmap(), style, this).size();
-        style.zoom = std::min({(width() - 16) / natural.width(), (height() - 16) / natural.height(), 2.0});
-        const AlignmentRenderer renderer(*m_controller->heatmap(), style, this);
+        const AlignmentRenderer renderer(*m_controller->heatmap(), AlignmentStyle::fromPalette(palette()), this);
         painter.setRenderHint(QPainter::TextAntialiasing);
         const QSizeF size = renderer.size();
-        painter.translate(std::round((width() - size.width()) / 2), std::round((height() - size.height()) / 2));
-        renderer.paint(&painter);
+        const double scale = std::min({(width() - 16) / size.width(), (height() - 16) / size.height(), 2.0});
+        const QSizeF scaled = size * scale;
+        renderer.paint(&painter, QRectF(QPointF((width() - scaled.width()) / 2, (height() - scaled.height()) / 2), scaled));
     }
 
 private:
