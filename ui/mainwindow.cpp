@@ -564,7 +564,11 @@ CompareWindow *MainWindow::compareWith(const QString &path)
         return nullptr;
     }
     auto *controller = new ComparisonController;
-    controller->setModels(m_models->model(), m_models->name(), b, QFileInfo(path).completeBaseName());
+    const QFileInfo file(path); // a Marian folder is chosen by its config.json: named after the folder
+    const QString labelB = file.isDir() || file.fileName() == QLatin1String("config.json")
+        ? QFileInfo(file.isDir() ? path : file.absolutePath()).fileName()
+        : file.completeBaseName();
+    controller->setModels(m_models->model(), m_models->name(), b, labelB);
     controller->setSentence(m_panel->sentence(), m_panel->reference());
     auto *window = new CompareWindow(controller, this);
     window->show();

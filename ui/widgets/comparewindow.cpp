@@ -103,16 +103,18 @@ CompareWindow::CompareWindow(ComparisonController *controller, QWidget *parent)
     m_cancel->setToolTip(tr("Stop waiting for this comparison; what is shown stays"));
     connect(m_cancel, &QPushButton::clicked, controller, &ComparisonController::cancel);
     m_units = new QLabel(this);
+    m_units->setWordWrap(true);
+    m_units->hide();
 
     auto *top = new QHBoxLayout;
     top->addWidget(outputLabel);
     top->addWidget(m_sharedOutput);
-    top->addWidget(m_units);
     top->addStretch(1);
     top->addWidget(m_busy);
     top->addWidget(m_cancel);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);
+    layout->addWidget(m_units);
     layout->addWidget(m_message);
     layout->addWidget(splitter, 1);
     layout->addWidget(buttons);
@@ -154,6 +156,7 @@ void CompareWindow::showComparison()
                                      : tr("attention: A %1, B %2").arg(QString::fromStdString(c.viewA),
                                                                        QString::fromStdString(c.viewB)));
     m_units->setText(notes.join(QStringLiteral(" · ")));
+    m_units->setVisible(!notes.isEmpty());
     m_table->setRowCount(int(c.targetTokens.size()));
     const auto number = [](double value) { return QString::number(value, 'f', 4); };
     for (int i = 0; i < int(c.targetTokens.size()); ++i) {
