@@ -8,6 +8,7 @@
 //     QT_QPA_PLATFORM=offscreen bench_timeline [CHECKPOINTS]
 #include "timing.h"
 
+#include "testmodels.h"
 #include "timelinecontroller.h"
 #include "timelinewindow.h"
 
@@ -20,7 +21,6 @@
 #include <QTemporaryDir>
 
 #include <iostream>
-#include <random>
 
 using namespace attnviz;
 
@@ -41,15 +41,7 @@ ModelFile randomCheckpoint(unsigned seed)
         model.sourceVocab.push_back("s" + std::to_string(i));
         model.targetVocab.push_back("t" + std::to_string(i));
     }
-    std::mt19937 generator(seed);
-    std::uniform_real_distribution<float> distribution(-0.1f, 0.1f);
-    for (const auto &[name, shape] : expectedTensorShapes(model.config, 2000, 2000)) {
-        Tensor &tensor = model.tensors[name];
-        tensor.shape = shape;
-        tensor.values.resize(size_t(tensor.elementCount()));
-        for (float &value : tensor.values)
-            value = distribution(generator);
-    }
+    test::setRandomWeights(model, seed, 0.1f);
     return model;
 }
 

@@ -1,14 +1,12 @@
 #include "comparisoncontroller.h"
 
 #include "exportwriter.h"
+#include "workerjob.h"
 
 #include <attnviz/analysis/compare_json.h>
 
-#include <QCoreApplication>
-#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QPointer>
-#include <QThread>
 
 namespace attnviz {
 
@@ -65,21 +63,11 @@ void ComparisonController::recompute()
     }
     QPointer<ComparisonController> self(this);
     m_pool.start([self, job, a = m_a, b = m_b, sentence = m_sentence.toStdString(), options]() {
-        auto comparison = std::make_shared<ModelComparison>();
-        QString error;
-        try {
-            *comparison = compareModels(*a, *b, sentence, options);
-        } catch (const std::exception &e) { // ComparisonError, InputError: the person can act on them
-            comparison.reset();
-            error = QString::fromStdString(e.what());
-        }
-        QMetaObject::invokeMethod(
-            QCoreApplication::instance(),
-            [self, job, comparison, error] {
-                if (self)
-                    self->finished(job, comparison, error);
-            },
-            Qt::QueuedConnection);
+        computeAndPost<ModelComparison>([&] { return compareModels(*a, *b, sentence, options); },
+                                        [self, job](std::shared_ptr<ModelComparison> result, const QString &error) {
+                                            if (self)
+                                                self->finished(job, std::move(result), error);
+                                        });
     });
 }
 
@@ -111,12 +99,7 @@ void ComparisonController::cancel()
 
 bool ComparisonController::waitForComparison(int milliseconds)
 {
-    QElapsedTimer timer;
-    timer.start();
-    while (m_computing && timer.elapsed() < milliseconds) {
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-        QThread::msleep(2);
-    }
+    processEventsWhile([this] { return m_computing; }, milliseconds);
     return !m_computing && m_figure && m_failure.isEmpty();
 }
 

@@ -4,18 +4,16 @@
 #include "exportwriter.h"
 #include "figureexport.h"
 #include "timelineanimation.h"
+#include "workerjob.h"
 
 #include <attnviz/analysis/compare_json.h>
 
-#include <QCoreApplication>
-#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QFontMetricsF>
 #include <QPaintDevice>
 #include <QPainter>
 #include <QPointer>
-#include <QThread>
 
 #include <algorithm>
 #include <cmath>
@@ -91,21 +89,11 @@ void TimelineController::openAsync(TrainingRun run, const QString &runLabel, con
     emit computingChanged(true);
     const std::string text = sentence.toStdString();
     m_pool.start([self, job, run = std::move(run), text, options]() {
-        auto result = std::make_shared<Timeline>();
-        QString error;
-        try {
-            *result = attnviz::timeline(run, text, options);
-        } catch (const std::exception &e) {
-            result.reset();
-            error = QString::fromStdString(e.what());
-        }
-        QMetaObject::invokeMethod(
-            QCoreApplication::instance(),
-            [self, job, result, error] {
-                if (self)
-                    self->finished(job, result, error);
-            },
-            Qt::QueuedConnection);
+        computeAndPost<Timeline>([&] { return attnviz::timeline(run, text, options); },
+                                 [self, job](std::shared_ptr<Timeline> result, const QString &error) {
+                                     if (self)
+                                         self->finished(job, std::move(result), error);
+                                 });
     });
 }
 
@@ -147,12 +135,7 @@ void TimelineController::cancel()
 
 bool TimelineController::waitForTimeline(int milliseconds)
 {
-    QElapsedTimer timer;
-    timer.start();
-    while (m_running && timer.elapsed() < milliseconds) {
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-        QThread::msleep(2);
-    }
+    processEventsWhile([this] { return m_running; }, milliseconds);
     return !m_running && count() > 0;
 }
 

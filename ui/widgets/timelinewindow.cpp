@@ -297,12 +297,18 @@ TimelineWindow::TimelineWindow(TimelineController *controller, QWidget *parent)
         m_progress->setValue(done);
     });
     connect(controller, &TimelineController::timelineFailed, this, [this](const QString &message) {
+        if (m_controller->count() == 0)
+            m_output->clear();
         m_message->setText(m_controller->count() > 0
                                ? tr("The run could not be read again: %1 (shown: the last run read)").arg(message)
                                : tr("The run cannot be shown: %1").arg(message));
         m_message->show();
     });
-    connect(m_cancel, &QPushButton::clicked, controller, &TimelineController::cancel);
+    connect(m_cancel, &QPushButton::clicked, this, [this]() {
+        m_controller->cancel();
+        if (m_controller->count() == 0)
+            m_output->setText(tr("Reading the checkpoints was cancelled."));
+    });
     connect(m_play, &QPushButton::toggled, this, &TimelineWindow::togglePlay);
     connect(m_timer, &QTimer::timeout, this, [this]() {
         if (m_slider->value() >= m_slider->maximum()) {
@@ -346,8 +352,6 @@ void TimelineWindow::showComputing(bool computing)
     if (computing) {
         m_progress->setRange(0, 0); // busy until the first checkpoint's progress
         m_play->setChecked(false);
-    } else if (m_controller->count() == 0 && m_message->isHidden()) {
-        m_output->setText(tr("Reading the checkpoints was cancelled."));
     }
 }
 
