@@ -64,6 +64,7 @@ private slots:
     void badSecondModel();
     void failureKeepsTheLastComparison();
     void transformerWithItself();
+    void wordsWhenPiecesDiffer();
 
 private:
     test::IsolatedSettings m_settings;
@@ -286,6 +287,26 @@ void TestCompareWindow::transformerWithItself()
     QCOMPARE(window->controller()->figure()->difference(0, 0), 0.0);
     QVERIFY2(window->unitsLabel()->text().contains(QStringLiteral("mean of")), qPrintable(window->unitsLabel()->text()));
     QVERIFY(!window->messageLabel()->isVisibleTo(window));
+    window->close();
+}
+
+void TestCompareWindow::wordsWhenPiecesDiffer()
+{
+    // Two Marian models with other target vocabularies: compared in words, and the window says so.
+    const QString a = QStringLiteral(ATTNVIZ_SOURCE_DIR "/tests/data/transformer/marian-opus-swish");
+    const QString b = QStringLiteral(ATTNVIZ_SOURCE_DIR "/tests/data/transformer/marian-separate-vocabs");
+    MainWindow main;
+    QVERIFY(main.loadModel(a));
+    main.setSentence(QStringLiteral("i am cold ."));
+    QVERIFY(main.waitForTranslation());
+    CompareWindow *window = main.compareWith(b + QStringLiteral("/config.json"));
+    QVERIFY(window);
+    QVERIFY(window->controller()->waitForComparison());
+    QCOMPARE(window->controller()->figure()->comparison().units, TokenUnits::Words);
+    QCOMPARE(window->controller()->figure()->labelB(), QStringLiteral("marian-separate-vocabs"));
+    QVERIFY2(window->unitsLabel()->text().contains(QStringLiteral("in words")), qPrintable(window->unitsLabel()->text()));
+    QCOMPARE(window->table()->item(0, 0)->text(),
+             QString::fromStdString(window->controller()->figure()->comparison().targetTokens.front()));
     window->close();
 }
 
