@@ -33,23 +33,24 @@ TimelineController::~TimelineController()
     m_pool.waitForDone();
 }
 
-TimelineOptions TimelineController::options(const QString &reference, std::optional<GoldAlignment> gold) const
+TimelineOptions TimelineController::startOptions(const QString &reference, std::optional<GoldAlignment> gold)
 {
+    cancel(); // what still runs is no longer asked for
+    if (gold)
+        m_gold = std::move(gold);
     TimelineOptions options;
     if (!reference.trimmed().isEmpty())
         options.target = reference.trimmed().toStdString();
-    options.gold = gold ? std::move(gold) : m_gold;
+    options.gold = m_gold;
     return options;
 }
 
 bool TimelineController::open(TrainingRun run, const QString &runLabel, const QString &sentence,
                               const QString &reference, std::optional<GoldAlignment> gold)
 {
-    cancel();
-    if (gold)
-        m_gold = gold;
+    const TimelineOptions options = startOptions(reference, std::move(gold));
     try {
-        Timeline t = attnviz::timeline(run, sentence.toStdString(), options(reference, std::move(gold)));
+        Timeline t = attnviz::timeline(run, sentence.toStdString(), options);
         m_runLabel = runLabel;
         m_sentence = sentence;
         show(std::move(t));
@@ -63,10 +64,7 @@ bool TimelineController::open(TrainingRun run, const QString &runLabel, const QS
 void TimelineController::openAsync(TrainingRun run, const QString &runLabel, const QString &sentence,
                                    const QString &reference, std::optional<GoldAlignment> gold)
 {
-    cancel();
-    if (gold)
-        m_gold = gold;
-    TimelineOptions options = this->options(reference, std::move(gold));
+    TimelineOptions options = startOptions(reference, std::move(gold));
     auto cancelled = std::make_shared<std::atomic_bool>(false);
     const quint64 job = ++m_job;
     QPointer<TimelineController> self(this);

@@ -75,7 +75,7 @@ signals:
 private:
     void finished(quint64 job, std::shared_ptr<Timeline> timeline, const QString &error);
     void show(Timeline timeline);
-    TimelineOptions options(const QString &reference, std::optional<GoldAlignment> gold) const;
+    TimelineOptions startOptions(const QString &reference, std::optional<GoldAlignment> gold);
 
     Timeline m_timeline;
     QString m_runLabel, m_sentence;
