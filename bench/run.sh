@@ -74,7 +74,7 @@ for build in build-bench build-bench-native; do
         "$build/bin/bench_engine" --roofline "$models" | sed "s|\"roofline/|\"roofline/$build/|" >>"$results/extras.jsonl"
     fi
 done
-if [[ -z $filter || $filter == gui* ]] && ! cmake --build build-bench --target bench_gui >/dev/null; then
+if [[ -z $filter || $filter == gui* ]] && ! cmake --build build-bench --target bench_gui bench_timeline >/dev/null; then
     echo "bench_gui does not build (see: cmake --build build-bench --target bench_gui); GUI cases skipped" >&2
 elif [[ -z $filter || $filter == gui* ]]; then
     # The default sample model (the keystroke target is set for it), then two random ones.
@@ -85,6 +85,9 @@ elif [[ -z $filter || $filter == gui* ]]; then
         QT_QPA_PLATFORM=offscreen build-bench/bin/bench_gui "$file" \
             2> >(grep -v propagateSizeHints >&2) >>"$results/extras.jsonl"
     done
+    # A run of 50 checkpoints of a 10.7 MB model, written to a temporary folder (about 530 MB).
+    QT_QPA_PLATFORM=offscreen build-bench/bin/bench_timeline 50 \
+        2> >(grep -v propagateSizeHints >&2) >>"$results/extras.jsonl"
 fi
 echo "PyTorch..." >&2
 "$torch_python" tools/bench_torch.py "$models" "$filter" 2>>"$results/header.txt" | tee "$results/torch.jsonl" >&2

@@ -589,7 +589,11 @@ CompareWindow *MainWindow::compareWith(const QString &path)
         return nullptr;
     }
     auto *controller = new ComparisonController;
-    controller->setModels(m_models->model(), m_models->name(), b, QFileInfo(path).completeBaseName());
+    const QFileInfo file(path); // a Marian folder is chosen by its config.json: named after the folder
+    const QString labelB = file.isDir() || file.fileName() == QLatin1String("config.json")
+        ? QFileInfo(file.isDir() ? path : file.absolutePath()).fileName()
+        : file.completeBaseName();
+    controller->setModels(m_models->model(), m_models->name(), b, labelB);
     controller->setSentence(m_panel->sentence(), m_panel->reference());
     auto *window = new CompareWindow(controller, this);
     window->show();
@@ -623,23 +627,20 @@ TimelineWindow *MainWindow::openTrainingRun(const QStringList &paths)
     for (const QString &path : paths)
         files.push_back(path.toStdString());
     const bool folder = paths.size() == 1 && QFileInfo(paths.front()).isDir();
-    auto *controller = new TimelineController;
-    QString failure;
-    connect(controller, &TimelineController::timelineFailed, this, [&failure](const QString &m) { failure = m; });
+    TrainingRun run;
     try {
-        TrainingRun run = folder ? TrainingRun::fromDirectory(files.front()) : TrainingRun::fromFiles(files);
-        const QString label = folder ? QFileInfo(paths.front()).fileName()
-                                     : tr("%n checkpoints", nullptr, int(paths.size()));
-        if (!controller->open(std::move(run), label, m_panel->sentence(), m_panel->reference())) {
-            delete controller;
-            showLoadError(failure);
-            return nullptr;
-        }
+        run = folder ? TrainingRun::fromDirectory(files.front()) : TrainingRun::fromFiles(files);
     } catch (const std::exception &error) { // the folder holds no run
-        delete controller;
         showLoadError(QString::fromStdString(error.what()));
         return nullptr;
     }
+    const QString label = folder ? QFileInfo(paths.front()).fileName() : tr("%n checkpoints", nullptr, int(paths.size()));
+    // The window's gold links are against the reference: the run's fixed output only when there is one.
+    std::optional<GoldAlignment> gold;
+    if (!m_panel->reference().trimmed().isEmpty())
+        gold = m_alignments->goldAlignment();
+    auto *controller = new TimelineController;
+    controller->openAsync(std::move(run), label, m_panel->sentence(), m_panel->reference(), gold);
     auto *window = new TimelineWindow(controller, this);
     window->show();
     return window;

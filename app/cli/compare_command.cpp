@@ -1,12 +1,16 @@
 #include "compare_command.h"
 
+#include "head_options.h"
 #include "text_files.h"
+#include "units_option.h"
 
 #include <attnviz/analysis/compare_json.h>
 #include <attnviz/analysis/result_json.h>
 #include <attnviz/io/model_import.h>
 
 #include <cstdio>
+#include <cctype>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -51,6 +55,10 @@ void printComparison(const ModelComparison &c, const std::string &sentence, bool
     size_t width = 6;
     for (const std::string &token : c.targetTokens)
         width = std::max(width, token.size() + 2);
+    if (!c.viewA.empty())
+        std::cout << "attention: " << (c.viewA == c.viewB ? c.viewA : "A " + c.viewA + ", B " + c.viewB) << '\n';
+    if (c.units == TokenUnits::Words)
+        std::cout << "units: words\n";
     std::cout << "source: ";
     for (const std::string &token : c.sourceTokens)
         std::cout << token << ' ';
@@ -96,9 +104,14 @@ int runCompare(const ParsedCommand &command)
     CompareOptions options;
     options.use = sharedOutput(command);
     options.maxLength = command.intValue("max-length", 0, 1);
+    options.units = unitsOption(command);
+    DecodeOptions heads;
+    applyHeadOptions(command, heads);
+    options.view = heads.view;
     const bool asJson = command.has("json");
     const auto a = loadModel(modelPaths[0]);
     const auto b = loadModel(modelPaths[1]);
+    checkHeadOptions(command, a->isTransformer() && b->isTransformer());
     if (!fromFile) {
         if (command.has("target"))
             options.target = command.value("target");
@@ -166,7 +179,7 @@ std::string timelineText(const Timeline &t)
     return text;
 }
 
-int runTimeline(const ParsedCommand &command)
+int runTimeline(const ParsedCommand &command, const TimelineAnimationWriter &animation, const std::string &unavailable)
 {
     if (command.positionals.size() != 1)
         throw UsageError("give the SENTENCE (quote it)", command.command);
@@ -189,7 +202,19 @@ int runTimeline(const ParsedCommand &command)
             throw std::runtime_error(goldPath + ": holds no line of links for the sentence");
         options.gold = gold.front();
     }
+    const bool animated = command.has("out") && isAnimationName(command.value("out"));
+    if (animated && !animation)
+        throw std::runtime_error(unavailable.empty() ? "this build of attnviz-cli cannot draw the animation"
+                                                     : unavailable);
     const Timeline t = timeline(run, sentence, options);
+    if (animated) {
+        const std::string label = runs.size() == 1 ? std::filesystem::path(runs.front()).filename().string()
+                                                   : std::to_string(runs.size()) + " checkpoints";
+        animation({t, label, command.value("out")});
+        std::cout << command.value("out") << ": " << t.points.size() << (t.points.size() == 1 ? " frame" : " frames")
+                  << ", one per checkpoint\n";
+        return 0;
+    }
     json j = timelineToJson(t);
     j["sentence"] = sentence;
     const std::string output = command.has("json") || command.has("out") ? dumped(j) + "\n" : timelineText(t);
@@ -202,9 +227,17 @@ int runTimeline(const ParsedCommand &command)
 
 } // namespace
 
+bool isAnimationName(const std::string &path)
+{
+    std::string extension = std::filesystem::path(path).extension().string();
+    for (char &c : extension)
+        c = char(std::tolower(static_cast<unsigned char>(c)));
+    return extension == ".gif" || extension == ".apng";
+}
+
 CommandSpec compareCommand()
 {
-    return {"compare",
+    CommandSpec spec{"compare",
             "Compare the attention of two models on one sentence (or each line of a file), both forced on the same output.",
             {{"model", "FILE", "A model file or checkpoint; give it twice: --model A --model B", true, true},
              {"input", "FILE", "Compare on each line of FILE (JSON Lines with --json), then print the corpus means"},
@@ -213,12 +246,17 @@ CommandSpec compareCommand()
              {"use", "a|b", "Whose greedy translation both models read (default a)"},
              {"gold", "FILE", "With --input: Pharaoh gold links, one line per sentence, for the AER of each model"},
              {"max-length", "N", "At most N output tokens in the shared translation"},
+             {"units", "UNITS", "pieces (both models read the same tokens) or words (subword pieces merged; "
+                                "default: pieces when the two read the same tokens, else words)"},
              {"json", "", "One JSON object per sentence, then {\"corpus\": ...} with --input"}},
             runCompare,
             "SENTENCE"};
+    for (OptionSpec &option : headOptions(false)) // two transformers: the view of their heads compared
+        spec.options.push_back(std::move(option));
+    return spec;
 }
 
-CommandSpec timelineCommand()
+CommandSpec timelineCommand(TimelineAnimationWriter animation, std::string unavailable)
 {
     return {"timeline",
             "Show how a model's attention on one sentence changes over its training run (a folder of checkpoints).",
@@ -228,8 +266,9 @@ CommandSpec timelineCommand()
              {"gold", "FILE", "Pharaoh gold links of the sentence (first line), for the AER of each checkpoint"},
              {"max-length", "N", "At most N output tokens in the last checkpoint's translation"},
              {"json", "", "The timeline as one JSON object"},
-             {"out", "FILE", "Write the JSON to FILE (atomically) instead of printing"}},
-            runTimeline,
+             {"out", "FILE", "Write the JSON to FILE (atomically) instead of printing; FILE.gif or FILE.apng: "
+                             "an animation, a frame per checkpoint"}},
+            [animation, unavailable](const ParsedCommand &command) { return runTimeline(command, animation, unavailable); },
             "SENTENCE"};
 }
 

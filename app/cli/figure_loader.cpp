@@ -33,16 +33,17 @@ FigureModule::FigureModule(int &argc, char **argv)
     if (!m_handle) {
         const char *why = ::dlerror();
         throw std::runtime_error("cannot load the figure module " + path + ": " + (why ? why : "unknown error")
-                                 + " (export's PNG, SVG and PDF, walkthrough and attribute --image need it; CSV and JSON do not)");
+                                 + " (export's PNG, SVG and PDF, walkthrough, attribute --image and timeline's animations need it; CSV and JSON do not)");
     }
     const auto start = reinterpret_cast<StartFigures>(::dlsym(m_handle, "attnvizStartFigures"));
     m_finish = reinterpret_cast<FinishFigures>(::dlsym(m_handle, "attnvizFinishFigures"));
     m_walkthrough = reinterpret_cast<WriteWalkthrough>(::dlsym(m_handle, "attnvizWriteWalkthrough"));
     m_attribution = reinterpret_cast<WriteAttributionFigure>(::dlsym(m_handle, "attnvizWriteAttributionFigure"));
-    if (!start || !m_finish || !m_walkthrough || !m_attribution)
+    m_timeline = reinterpret_cast<WriteTimelineAnimation>(::dlsym(m_handle, "attnvizWriteTimelineAnimation"));
+    if (!start || !m_finish || !m_walkthrough || !m_attribution || !m_timeline)
         throw std::runtime_error("the figure module " + path
                                  + " has no attnvizStartFigures/attnvizFinishFigures/attnvizWriteWalkthrough/"
-                                   "attnvizWriteAttributionFigure");
+                                   "attnvizWriteAttributionFigure/attnvizWriteTimelineAnimation");
     m_render = start(argc, argv);
 }
 

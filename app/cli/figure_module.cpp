@@ -5,6 +5,7 @@
 #include <attributionfigure.h>
 #include <exportwriter.h>
 #include <figureexport.h>
+#include <timelineanimation.h>
 #include <walkthroughexport.h>
 
 #include <QDir>
@@ -83,6 +84,20 @@ void writeAttributionFigureForCli(const AttributionFigureRequest &request)
         throw std::runtime_error(error.toStdString());
 }
 
+void writeTimelineAnimationForCli(const TimelineAnimationRequest &request)
+{
+    const QString path = QString::fromStdString(request.out);
+    const auto format = animationFormatFromSuffix(QFileInfo(path).suffix());
+    if (!format)
+        throw std::runtime_error(request.out + ": the animation is .gif or .apng");
+    const QByteArray bytes = timelineAnimation(request.timeline, QString::fromStdString(request.runLabel), *format);
+    if (bytes.isEmpty())
+        throw std::runtime_error(request.out + ": the animation came out empty");
+    QString error;
+    if (!writeFileAtomically(path, bytes, &error))
+        throw std::runtime_error(error.toStdString());
+}
+
 } // namespace
 
 extern "C" {
@@ -110,6 +125,11 @@ __attribute__((visibility("default"))) int attnvizWriteWalkthrough(const Walkthr
 __attribute__((visibility("default"))) void attnvizWriteAttributionFigure(const AttributionFigureRequest &request)
 {
     writeAttributionFigureForCli(request);
+}
+
+__attribute__((visibility("default"))) void attnvizWriteTimelineAnimation(const TimelineAnimationRequest &request)
+{
+    writeTimelineAnimationForCli(request);
 }
 
 __attribute__((visibility("default"))) void attnvizFinishFigures()

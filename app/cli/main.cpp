@@ -58,6 +58,7 @@ int exportThreads()
 std::vector<attnviz::cli::CommandSpec> commands(const attnviz::cli::FigureRenderer &renderer,
                                                 const attnviz::cli::WalkthroughWriter &walkthrough,
                                                 const attnviz::cli::AttributionFigureWriter &attribution,
+                                                const attnviz::cli::TimelineAnimationWriter &animation,
                                                 const std::string &figureError)
 {
     const std::vector<attnviz::cli::OptionSpec> infoOptions = attnviz::cli::withSubwordOptions(
@@ -75,7 +76,7 @@ std::vector<attnviz::cli::CommandSpec> commands(const attnviz::cli::FigureRender
         attnviz::cli::importCommand(),
         attnviz::cli::exportCommand(renderer, exportThreads(), figureError),
         attnviz::cli::compareCommand(),
-        attnviz::cli::timelineCommand(),
+        attnviz::cli::timelineCommand(animation, figureError),
         attnviz::cli::walkthroughCommand(walkthrough, figureError),
     };
 }
@@ -100,7 +101,7 @@ attnviz::cli::ProgramInfo programInfo()
 
 int main(int argc, char *argv[])
 {
-    // Only `export`, `walkthrough` and `attribute --image` load Qt (for their figures), on this
+    // Only `export`, `walkthrough`, `attribute --image` and `timeline --out FILE.gif` load Qt (for their figures), on this
     // thread, before any worker.
     std::unique_ptr<attnviz::cli::FigureModule> figures;
     std::string figureError;
@@ -110,6 +111,15 @@ int main(int argc, char *argv[])
         const std::string command = argv[1];
         if (command == "export" || command == "walkthrough")
             return true;
+        if (command == "timeline") {
+            for (int i = 2; i < argc; ++i) {
+                const std::string arg = argv[i];
+                if ((arg == "--out" && i + 1 < argc && attnviz::cli::isAnimationName(argv[i + 1]))
+                    || (arg.rfind("--out=", 0) == 0 && attnviz::cli::isAnimationName(arg.substr(6))))
+                    return true;
+            }
+            return false;
+        }
         if (command != "attribute")
             return false;
         for (int i = 2; i < argc; ++i)
@@ -128,7 +138,8 @@ int main(int argc, char *argv[])
     using namespace attnviz::cli;
     const WalkthroughWriter walkthrough = figures ? figures->walkthroughWriter() : WalkthroughWriter();
     const AttributionFigureWriter attribution = figures ? figures->attributionWriter() : AttributionFigureWriter();
-    const std::vector<CommandSpec> specs = commands(renderer, walkthrough, attribution, figureError);
+    const TimelineAnimationWriter animation = figures ? figures->timelineAnimationWriter() : TimelineAnimationWriter();
+    const std::vector<CommandSpec> specs = commands(renderer, walkthrough, attribution, animation, figureError);
     // --manpage and --bash-completion are for the build (app/CMakeLists.txt), which installs
     // what they print; they are documented for packagers in docs/install.md.
     if (argc == 2 && std::string(argv[1]) == "--version") {

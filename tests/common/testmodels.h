@@ -7,6 +7,22 @@
 
 namespace attnviz::test {
 
+// Every tensor the model's configuration and vocabularies need, uniform in [-scale, scale].
+inline void setRandomWeights(ModelFile &model, unsigned seed, float scale = 1.0f)
+{
+    std::mt19937 generator(seed);
+    std::uniform_real_distribution<float> distribution(-scale, scale);
+    const auto shapes = expectedTensorShapes(model.config, int64_t(model.sourceVocab.size()),
+                                             int64_t(model.targetVocab.size()));
+    for (const auto &[name, shape] : shapes) {
+        Tensor &tensor = model.tensors[name];
+        tensor.shape = shape;
+        tensor.values.resize(size_t(tensor.elementCount()));
+        for (float &value : tensor.values)
+            value = distribution(generator);
+    }
+}
+
 // Random weights for every tensor the configuration needs; the vocabularies and names below.
 inline ModelFile makeRandomModel(const ModelConfig &family, const std::string &modelName, unsigned seed = 1)
 {
@@ -23,17 +39,7 @@ inline ModelFile makeRandomModel(const ModelConfig &family, const std::string &m
     model.sourceVocab = {"SOS", "EOS", "UNK", "i", "am", "cold"};
     model.targetVocab = {"SOS", "EOS", "UNK", "je", "suis", "froid", "ai"};
 
-    std::mt19937 generator(seed);
-    std::uniform_real_distribution<float> distribution(-1.0f, 1.0f);
-    const auto shapes = expectedTensorShapes(config, int64_t(model.sourceVocab.size()),
-                                             int64_t(model.targetVocab.size()));
-    for (const auto &[name, shape] : shapes) {
-        Tensor &tensor = model.tensors[name];
-        tensor.shape = shape;
-        tensor.values.resize(size_t(tensor.elementCount()));
-        for (float &value : tensor.values)
-            value = distribution(generator);
-    }
+    setRandomWeights(model, seed);
     return model;
 }
 

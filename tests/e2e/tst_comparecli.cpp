@@ -2,6 +2,8 @@
 #include "clirunner.h"
 
 #include <QDir>
+#include <QImage>
+#include <QImageReader>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -57,6 +59,8 @@ private slots:
     void usageErrors();
     void timelineOrderedByStep();
     void timelineOutFile();
+    void timelineAnimation();
+    void transformers();
 };
 
 void TestCompareCli::twoModelsOnOneSentence()
@@ -260,6 +264,64 @@ void TestCompareCli::timelineOutFile()
     // With gold links each checkpoint has an AER, and the trained model's is below the untrained one's.
     QVERIFY(checkpoints.last().toObject()[QStringLiteral("aer")].toDouble()
             < checkpoints.first().toObject()[QStringLiteral("aer")].toDouble());
+}
+
+void TestCompareCli::timelineAnimation()
+{
+    QTemporaryDir dir;
+    const QString gif = dir.filePath(QStringLiteral("run.gif"));
+    const RunResult r = runCli({QStringLiteral("timeline"), QStringLiteral("--run"), sampleRun, QStringLiteral("--out"), gif,
+                                QStringLiteral("the 3rd of may 1999")});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.out.contains(QStringLiteral("11 frames")), qPrintable(r.out));
+    QImageReader reader(gif);
+    QList<QImage> frames;
+    for (QImage frame; reader.read(&frame);)
+        frames << frame.convertToFormat(QImage::Format_RGB32);
+    QCOMPARE(frames.size(), 11); // one per checkpoint
+    for (const QImage &frame : frames)
+        QCOMPARE(frame.size(), frames.front().size());
+    QVERIFY(frames.front() != frames.back());
+    // A suffix it cannot animate is JSON as before; a folder that does not exist leaves nothing.
+    const RunResult missing = runCli({QStringLiteral("timeline"), QStringLiteral("--run"), sampleRun, QStringLiteral("--out"),
+                                      dir.filePath(QStringLiteral("no/run.apng")), QStringLiteral("the 3rd of may 1999")});
+    QCOMPARE(missing.exitCode, 1);
+    QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("no/run.apng"))));
+}
+
+void TestCompareCli::transformers()
+{
+    // The Marian sample against itself: no difference, agreement 1, the view in the JSON.
+    const QString marian = QStringLiteral(ATTNVIZ_SOURCE_DIR "/sample_models/eng-fra-marian");
+    const RunResult same = runCli({QStringLiteral("compare"), QStringLiteral("--model"), marian, QStringLiteral("--model"),
+                                   marian, QStringLiteral("--json"), QStringLiteral("i am cold .")});
+    QCOMPARE(same.exitCode, 0);
+    const QJsonObject j = json(same.out);
+    QCOMPARE(j[QStringLiteral("mean_jsd")].toDouble(), 0.0);
+    QCOMPARE(j[QStringLiteral("agreement")].toDouble(), 1.0);
+    QCOMPARE(j[QStringLiteral("view_a")].toString(), QStringLiteral("layer 3, mean of 4 heads"));
+    QCOMPARE(j[QStringLiteral("units")].toString(), QStringLiteral("pieces"));
+    const RunResult head = runCli({QStringLiteral("compare"), QStringLiteral("--model"), marian, QStringLiteral("--model"),
+                                   marian, QStringLiteral("--layer"), QStringLiteral("1"), QStringLiteral("--head"),
+                                   QStringLiteral("2"), QStringLiteral("--json"), QStringLiteral("i am cold .")});
+    QCOMPARE(json(head.out)[QStringLiteral("view_b")].toString(), QStringLiteral("layer 1, head 2"));
+    // Pieces that differ: refused in pieces, compared in words.
+    const QString a = QStringLiteral(ATTNVIZ_SOURCE_DIR "/tests/data/transformer/marian-opus-swish");
+    const QString b = QStringLiteral(ATTNVIZ_SOURCE_DIR "/tests/data/transformer/marian-separate-vocabs");
+    const QStringList args = {QStringLiteral("compare"), QStringLiteral("--model"), a, QStringLiteral("--model"), b,
+                              QStringLiteral("--max-length"), QStringLiteral("3"), QStringLiteral("--json")};
+    const RunResult pieces = runCli(args + QStringList{QStringLiteral("--units"), QStringLiteral("pieces"), QStringLiteral("i am cold .")});
+    QCOMPARE(pieces.exitCode, 1);
+    QVERIFY2(pieces.err.contains(QStringLiteral("model B")), qPrintable(pieces.err));
+    const RunResult words = runCli(args + QStringList{QStringLiteral("--units"), QStringLiteral("words"), QStringLiteral("i am cold .")});
+    QCOMPARE(words.exitCode, 0);
+    const QJsonObject w = json(words.out);
+    QCOMPARE(w[QStringLiteral("units")].toString(), QStringLiteral("words"));
+    QCOMPARE(w[QStringLiteral("source_tokens")].toArray().size(), 5); // i am cold . </s>
+    // An RNN has no heads to choose.
+    const RunResult rnn = runCli({QStringLiteral("compare"), QStringLiteral("--model"), sample("tiny"), QStringLiteral("--model"),
+                                  sample("tiny"), QStringLiteral("--layer"), QStringLiteral("1"), QStringLiteral("may 1999")});
+    QCOMPARE(rnn.exitCode, 2);
 }
 
 QTEST_GUILESS_MAIN(TestCompareCli)

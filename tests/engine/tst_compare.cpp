@@ -1,6 +1,8 @@
 // Comparing two models on one sentence, and one model across its training run (#19).
 #include <attnviz/analysis/compare.h>
+#include <attnviz/analysis/compare_json.h>
 #include <attnviz/analysis/training_run.h>
+#include <attnviz/io/model_import.h>
 
 #include "testmodels.h"
 
@@ -40,6 +42,15 @@ std::shared_ptr<const attnviz::Model> randomModel(unsigned seed, const std::vect
     return std::make_shared<const attnviz::Model>(std::move(file));
 }
 
+// A model folder or checkpoint, as File → Open and attnviz-cli read it.
+std::shared_ptr<const attnviz::Model> opened(const std::string &path)
+{
+    return std::make_shared<const attnviz::Model>(attnviz::openModel(path).model, path);
+}
+
+const std::string transformers = ATTNVIZ_SOURCE_DIR "/tests/data/transformer/";
+const std::string marianSample = ATTNVIZ_SOURCE_DIR "/sample_models/eng-fra-marian";
+
 } // namespace
 
 class TestCompare : public QObject
@@ -65,6 +76,10 @@ private slots:
     void directoryWithoutCheckpoints();
     void timelineOnRandomRun();
     void toolkitRuns();
+    void subwordPiecesAreForcedAsIds();
+    void transformersWhoseTokensAgree();
+    void wordsWhenPiecesDiffer();
+    void timelineOfTransformers();
 };
 
 void TestCompare::jensenShannonByHand()
@@ -372,6 +387,134 @@ void TestCompare::toolkitRuns()
     QCOMPARE(onmt.size(), 1);
     QCOMPARE(onmt.checkpoints()[0].step, 200LL);
     QVERIFY(onmt.model(0)->sourceVocabSize() > 0);
+}
+
+void TestCompare::subwordPiecesAreForcedAsIds()
+{
+    // Regression (#19, #23): the Marian sample against itself was refused with "model A reads the
+    // shared output [▁Le ▁rhume ▁est ▁froid .] as [... ▁ .]: its normalization splits the tokens
+    // differently". The pieces were forced as text and SentencePiece split them again; the
+    // message blamed the model. Forced by ids, the model forced on its own greedy output gives
+    // back its greedy rows.
+    const auto marian = opened(marianSample);
+    const attnviz::TranslationResult greedy = attnviz::translate(*marian, "i am cold .", {});
+    const attnviz::TranslationResult forced =
+        attnviz::forceTokens(*marian, "i am cold .", greedy.best().targetTokens, "model A");
+    QCOMPARE(forced.best().targetTokens, greedy.best().targetTokens);
+    QCOMPARE(forced.sourceTokens, greedy.sourceTokens);
+    QCOMPARE(forced.sourceWords, greedy.sourceWords);
+    QVERIFY(forced.best().attention.isApprox(greedy.best().attention, 1e-5f));
+    QVERIFY(std::abs(forced.best().score - greedy.best().score) < 1e-4);
+
+    const attnviz::ModelComparison c = attnviz::compareModels(*marian, *marian, "i am cold .", {});
+    QCOMPARE(c.units, attnviz::TokenUnits::Pieces);
+    QCOMPARE(c.targetTokens, greedy.best().targetTokens);
+    QCOMPARE(c.rows.meanJsd, 0.0);
+    QCOMPARE(c.rows.meanAgreement, 1.0);
+    QCOMPARE(c.logProbA, c.logProbB);
+    QVERIFY((c.attentionA - c.attentionB).cwiseAbs().maxCoeff() == 0.0f);
+    // The α compared is the default view, and the JSON says so.
+    QCOMPARE(c.viewA, std::string("layer 3, mean of 4 heads"));
+    const nlohmann::json j = attnviz::comparisonToJson(c);
+    QCOMPARE(j["view_a"].get<std::string>(), c.viewA);
+    QCOMPARE(j["units"].get<std::string>(), std::string("pieces"));
+    // Another view: the first layer's head 2, for both.
+    attnviz::CompareOptions options;
+    options.view.layer = 0;
+    options.view.heads = {1};
+    const attnviz::ModelComparison head = attnviz::compareModels(*marian, *marian, "i am cold .", options);
+    QCOMPARE(head.viewA, std::string("layer 1, head 2"));
+    QCOMPARE(head.rows.meanJsd, 0.0);
+    QVERIFY(!head.attentionA.isApprox(c.attentionA, 1e-3f));
+}
+
+void TestCompare::transformersWhoseTokensAgree()
+{
+    // Two random Marian models on one vocabulary and SentencePiece pair: the same pieces, so
+    // the comparison is of pieces; B is forced on A's greedy output.
+    const auto a = opened(transformers + "marian-opus-swish");
+    const auto b = opened(transformers + "marian-gelu-noscale-safetensors-1x3");
+    attnviz::CompareOptions options;
+    options.maxLength = 4;
+    const attnviz::ModelComparison c = attnviz::compareModels(*a, *b, "i am cold .", options);
+    QCOMPARE(c.units, attnviz::TokenUnits::Pieces);
+    attnviz::DecodeOptions greedy;
+    greedy.maxLength = 4;
+    const attnviz::TranslationResult greedyA = attnviz::translate(*a, "i am cold .", greedy);
+    QCOMPARE(c.targetTokens, greedyA.best().targetTokens);
+    QVERIFY(c.attentionA.isApprox(greedyA.best().attention, 1e-5f));
+    QCOMPARE(c.b.best().targetIds, greedyA.best().targetIds);
+    QVERIFY(c.rows.meanJsd > 0.0);
+    for (double jsd : c.rows.jsd)
+        QVERIFY(jsd >= 0.0 && jsd <= std::log(2.0) + 1e-12);
+    QCOMPARE(c.viewA, std::string("layer 2, mean of 4 heads"));
+    QCOMPARE(c.viewB, std::string("layer 3, mean of 4 heads"));
+}
+
+void TestCompare::wordsWhenPiecesDiffer()
+{
+    // Separate target vocabularies: B's pieces for A's output differ, the words agree.
+    const auto a = opened(transformers + "marian-opus-swish");
+    const auto b = opened(transformers + "marian-separate-vocabs");
+    attnviz::CompareOptions options;
+    options.maxLength = 3;
+    options.units = attnviz::TokenUnits::Pieces;
+    try {
+        attnviz::compareModels(*a, *b, "i am cold .", options);
+        QFAIL("expected a ComparisonError in pieces");
+    } catch (const attnviz::ComparisonError &e) {
+        QVERIFY2(QByteArray(e.what()).contains("model B"), e.what());
+    }
+    options.units.reset(); // pieces when they agree, else words
+    const attnviz::ModelComparison c = attnviz::compareModels(*a, *b, "i am cold .", options);
+    QCOMPARE(c.units, attnviz::TokenUnits::Words);
+    QCOMPARE(c.sourceTokens, (std::vector<std::string>{"i", "am", "cold", ".", "</s>"}));
+    QCOMPARE(c.a.best().targetTokens, c.b.best().targetTokens);
+    QCOMPARE(c.attentionA.cols(), Eigen::Index(5));
+    // A's word rows are its greedy pieces' rows merged (mergeToWords), as translate --units words shows them.
+    attnviz::DecodeOptions greedy;
+    greedy.maxLength = 3;
+    const attnviz::WordMerge merged = attnviz::mergeToWords(attnviz::translate(*a, "i am cold .", greedy),
+                                                            attnviz::pieceMarkings(*a), attnviz::specialTokens(*a));
+    QVERIFY(c.attentionA.isApprox(merged.words.best().attention, 1e-5f));
+    for (Eigen::Index i = 0; i < c.attentionB.rows(); ++i)
+        QVERIFY(std::abs(c.attentionB.row(i).sum() - 1.0f) < 1e-5f);
+    options.units = attnviz::TokenUnits::Words; // asked for: the same
+    QCOMPARE(attnviz::compareModels(*a, *b, "i am cold .", options).rows.jsd, c.rows.jsd);
+    QCOMPARE(attnviz::comparisonToJson(c)["units"].get<std::string>(), std::string("words"));
+}
+
+void TestCompare::timelineOfTransformers()
+{
+    // A run of Marian folders given one by one (the sample twice, as steps 100 and 200) and a
+    // Joey NMT transformer directory: the timeline forces each on the last one's pieces.
+    QTemporaryDir dir;
+    const QString first = dir.filePath(QStringLiteral("marian_step_100")), last = dir.filePath(QStringLiteral("marian_step_200"));
+    QVERIFY(QFile::link(QString::fromStdString(marianSample), first));
+    QVERIFY(QFile::link(QString::fromStdString(marianSample), last));
+    const attnviz::TrainingRun run = attnviz::TrainingRun::fromFiles({last.toStdString(), first.toStdString()});
+    const attnviz::Timeline t = attnviz::timeline(run, "i am cold .", {});
+    QCOMPARE(t.points.size(), size_t(2));
+    QCOMPARE(t.points[0].checkpoint.step, 100LL);
+    QCOMPARE(t.targetTokens, attnviz::translate(*opened(marianSample), "i am cold .", {}).best().targetTokens);
+    for (const attnviz::TimelinePoint &p : t.points) {
+        QCOMPARE(p.agreementWithLast, 1.0);
+        QCOMPARE(p.result.best().targetTokens, t.targetTokens);
+    }
+    QCOMPARE(t.points[0].logProb, t.points[1].logProb);
+
+    const std::string joey = transformers + "joey-pre-tied-relu-scale";
+    QTemporaryDir joeyRun;
+    for (const char *name : {"config.yaml", "src_vocab.txt", "trg_vocab.txt", "100.ckpt"})
+        QVERIFY(QFile::copy(QString::fromStdString(joey + "/" + name), joeyRun.filePath(QLatin1String(name))));
+    QVERIFY(QFile::copy(QString::fromStdString(joey + "/100.ckpt"), joeyRun.filePath(QStringLiteral("50.ckpt"))));
+    attnviz::TimelineOptions options;
+    options.maxLength = 4;
+    const attnviz::Timeline j = attnviz::timeline(attnviz::TrainingRun::fromDirectory(joeyRun.path().toStdString()),
+                                                  "i am cold .", options);
+    QCOMPARE(j.points.size(), size_t(2));
+    QCOMPARE(j.points[0].checkpoint.step, 50LL);
+    QCOMPARE(j.points[0].agreementWithLast, 1.0);
 }
 
 QTEST_GUILESS_MAIN(TestCompare)

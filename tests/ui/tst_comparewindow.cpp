@@ -62,6 +62,9 @@ private slots:
     void windowFromMainWindow();
     void windowWithReference();
     void badSecondModel();
+    void failureKeepsTheLastComparison();
+    void transformerWithItself();
+    void wordsWhenPiecesDiffer();
 
 private:
     test::IsolatedSettings m_settings;
@@ -73,7 +76,10 @@ void TestCompareWindow::controllerComparesAndSwitches()
     QSignalSpy changed(&controller, &ComparisonController::comparisonChanged);
     controller.setModels(load("dates"), QStringLiteral("dates"), load("tiny"), QStringLiteral("tiny"));
     controller.setSentence(sentence, QString());
+    QVERIFY(controller.isComputing()); // on the worker: the result arrives as comparisonChanged
+    QVERIFY(changed.wait(30000));
     QCOMPARE(changed.count(), 1);
+    QVERIFY(!controller.isComputing());
     QVERIFY(controller.figure());
     const auto a = translate(*load("dates"), sentence.toStdString(), {});
     QCOMPARE(controller.figure()->comparison().targetTokens, a.best().targetTokens);
@@ -89,11 +95,13 @@ void TestCompareWindow::controllerComparesAndSwitches()
     QVERIFY(controller.figure()->differenceBound() < largest + 0.1 + 1e-9);
 
     controller.setSharedOutput(SharedOutput::B);
+    QVERIFY(controller.waitForComparison());
     QCOMPARE(changed.count(), 2);
     QCOMPARE(controller.figure()->comparison().sharedOutput, std::string("b"));
     QCOMPARE(controller.figure()->comparison().targetTokens,
              translate(*load("tiny"), sentence.toStdString(), {}).best().targetTokens);
     controller.setSharedOutput(SharedOutput::B); // no change, no new comparison
+    QVERIFY(!controller.isComputing());
     QCOMPARE(changed.count(), 2);
 }
 
@@ -103,7 +111,7 @@ void TestCompareWindow::identicalModelsHaveNoDifference()
     const auto tiny = load("tiny");
     controller.setModels(tiny, QStringLiteral("tiny"), tiny, QStringLiteral("tiny"));
     controller.setSentence(sentence, QString());
-    QVERIFY(controller.figure());
+    QVERIFY(controller.waitForComparison());
     QCOMPARE(controller.figure()->differenceBound(), 0.1);
     QCOMPARE(controller.figure()->difference(0, 0), 0.0);
     QVERIFY(comparisonSummary(controller.figure()->comparison()).startsWith(QStringLiteral("mean JSD 0.000 nats")));
@@ -115,6 +123,7 @@ void TestCompareWindow::controllerReportsMismatch()
     QSignalSpy failed(&controller, &ComparisonController::comparisonFailed);
     controller.setModels(load("dates"), QStringLiteral("dates"), load("eng-fra-bahdanau"), QStringLiteral("eng-fra"));
     controller.setSentence(QStringLiteral("march 3 2011"), QString());
+    QVERIFY(!controller.waitForComparison());
     QCOMPARE(failed.count(), 1);
     QVERIFY2(failed.first().first().toString().contains(QStringLiteral("differ")),
              qPrintable(failed.first().first().toString()));
@@ -130,6 +139,7 @@ void TestCompareWindow::exportsFigureAndNumbers()
     ComparisonController controller;
     controller.setModels(load("dates"), QStringLiteral("dates"), load("tiny"), QStringLiteral("tiny"));
     controller.setSentence(sentence, QString());
+    QVERIFY(controller.waitForComparison());
     QTemporaryDir dir;
     QString error;
     const int steps = int(controller.figure()->comparison().targetTokens.size());
@@ -181,6 +191,7 @@ void TestCompareWindow::windowFromMainWindow()
     CompareWindow *window = main.compareWith(sample("tiny"));
     QVERIFY(window);
     QVERIFY(window->isVisible());
+    QVERIFY(window->controller()->waitForComparison());
     const ModelComparison &c = window->controller()->figure()->comparison();
     QCOMPARE(window->table()->rowCount(), int(c.targetTokens.size()));
     QCOMPARE(window->table()->item(0, 0)->text(), QStringLiteral("1999"));
@@ -190,6 +201,7 @@ void TestCompareWindow::windowFromMainWindow()
     // Choosing B's translation recomputes.
     window->sharedOutputBox()->setCurrentIndex(1);
     emit window->sharedOutputBox()->activated(1);
+    QVERIFY(window->controller()->waitForComparison());
     QCOMPARE(window->controller()->sharedOutput(), SharedOutput::B);
     QCOMPARE(window->controller()->figure()->comparison().sharedOutput, std::string("b"));
     window->close();
@@ -205,6 +217,7 @@ void TestCompareWindow::windowWithReference()
     CompareWindow *window = main.compareWith(sample("tiny"));
     QVERIFY(window);
     QCOMPARE(window->sharedOutputBox()->count(), 3);
+    QVERIFY(window->controller()->waitForComparison());
     QVERIFY(!window->sharedOutputBox()->isEnabled());
     QCOMPARE(window->controller()->figure()->comparison().targetTokens,
              (std::vector<std::string>{"1999", "05", "04", "EOS"}));
@@ -224,9 +237,76 @@ void TestCompareWindow::badSecondModel()
     QVERIFY(main.waitForTranslation());
     CompareWindow *window = main.compareWith(sample("eng-fra-bahdanau"));
     QVERIFY(window);
+    QVERIFY(!window->controller()->waitForComparison());
     QVERIFY(window->messageLabel()->isVisibleTo(window));
     QVERIFY2(window->messageLabel()->text().contains(QStringLiteral("differ")), qPrintable(window->messageLabel()->text()));
     QCOMPARE(window->table()->rowCount(), 0);
+    window->close();
+}
+
+void TestCompareWindow::failureKeepsTheLastComparison()
+{
+    // A sentence too long to translate fails; the comparison shown before stays, and says so.
+    auto *controller = new ComparisonController;
+    controller->setModels(load("dates"), QStringLiteral("dates"), load("tiny"), QStringLiteral("tiny"));
+    CompareWindow window(controller);
+    controller->setSentence(sentence, QString());
+    QVERIFY(controller->waitForComparison());
+    const std::vector<std::string> shown = controller->figure()->comparison().targetTokens;
+    const int rows = window.table()->rowCount();
+    QSignalSpy failed(controller, &ComparisonController::comparisonFailed);
+    QStringList words;
+    for (int i = 0; i < 2000; ++i)
+        words << QStringLiteral("may");
+    controller->setSentence(words.join(QLatin1Char(' ')), QString());
+    QVERIFY(!controller->waitForComparison());
+    QCOMPARE(failed.count(), 1);
+    QVERIFY2(controller->failure().contains(QStringLiteral("words")), qPrintable(controller->failure()));
+    QVERIFY(controller->figure());
+    QCOMPARE(controller->figure()->comparison().targetTokens, shown);
+    QCOMPARE(window.table()->rowCount(), rows);
+    QVERIFY2(window.messageLabel()->text().contains(QStringLiteral("the last comparison")),
+             qPrintable(window.messageLabel()->text()));
+}
+
+void TestCompareWindow::transformerWithItself()
+{
+    // The Marian sample against itself in the window: no difference, every argmax agrees, and the
+    // view compared (the last layer's mean over heads) is named.
+    const QString marian = QStringLiteral(ATTNVIZ_SOURCE_DIR "/sample_models/eng-fra-marian");
+    MainWindow main;
+    QVERIFY(main.loadModel(marian));
+    main.setSentence(QStringLiteral("i am cold ."));
+    QVERIFY(main.waitForTranslation());
+    CompareWindow *window = main.compareWith(marian);
+    QVERIFY(window);
+    QVERIFY(window->controller()->waitForComparison());
+    const ModelComparison &c = window->controller()->figure()->comparison();
+    QCOMPARE(c.rows.meanJsd, 0.0);
+    QCOMPARE(c.rows.meanAgreement, 1.0);
+    QCOMPARE(window->controller()->figure()->difference(0, 0), 0.0);
+    QVERIFY2(window->unitsLabel()->text().contains(QStringLiteral("mean of")), qPrintable(window->unitsLabel()->text()));
+    QVERIFY(!window->messageLabel()->isVisibleTo(window));
+    window->close();
+}
+
+void TestCompareWindow::wordsWhenPiecesDiffer()
+{
+    // Two Marian models with other target vocabularies: compared in words, and the window says so.
+    const QString a = QStringLiteral(ATTNVIZ_SOURCE_DIR "/tests/data/transformer/marian-opus-swish");
+    const QString b = QStringLiteral(ATTNVIZ_SOURCE_DIR "/tests/data/transformer/marian-separate-vocabs");
+    MainWindow main;
+    QVERIFY(main.loadModel(a));
+    main.setSentence(QStringLiteral("i am cold ."));
+    QVERIFY(main.waitForTranslation());
+    CompareWindow *window = main.compareWith(b + QStringLiteral("/config.json"));
+    QVERIFY(window);
+    QVERIFY(window->controller()->waitForComparison());
+    QCOMPARE(window->controller()->figure()->comparison().units, TokenUnits::Words);
+    QCOMPARE(window->controller()->figure()->labelB(), QStringLiteral("marian-separate-vocabs"));
+    QVERIFY2(window->unitsLabel()->text().contains(QStringLiteral("in words")), qPrintable(window->unitsLabel()->text()));
+    QCOMPARE(window->table()->item(0, 0)->text(),
+             QString::fromStdString(window->controller()->figure()->comparison().targetTokens.front()));
     window->close();
 }
 

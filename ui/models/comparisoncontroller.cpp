@@ -1,19 +1,26 @@
 #include "comparisoncontroller.h"
 
 #include "exportwriter.h"
+#include "workerjob.h"
 
 #include <attnviz/analysis/compare_json.h>
 
 #include <QFileInfo>
+#include <QPointer>
 
 namespace attnviz {
 
 ComparisonController::ComparisonController(QObject *parent)
     : QObject(parent)
 {
+    m_pool.setMaxThreadCount(1);
 }
 
-ComparisonController::~ComparisonController() = default;
+ComparisonController::~ComparisonController()
+{
+    m_pool.clear();
+    m_pool.waitForDone();
+}
 
 void ComparisonController::setModels(std::shared_ptr<const Model> a, QString labelA, std::shared_ptr<const Model> b,
                                      QString labelB)
@@ -48,16 +55,52 @@ void ComparisonController::recompute()
     options.use = m_use;
     if (!m_reference.isEmpty())
         options.target = m_reference.toStdString();
-    try {
-        m_figure = std::make_unique<ComparisonFigure>(compareModels(*m_a, *m_b, m_sentence.toStdString(), options),
-                                                      m_labelA, m_labelB);
-        m_failure.clear();
-        emit comparisonChanged();
-    } catch (const std::exception &error) { // ComparisonError, InputError: the person can act on them
-        m_figure.reset();
-        m_failure = QString::fromStdString(error.what());
-        emit comparisonFailed(m_failure);
+    const quint64 job = ++m_job;
+    m_pool.clear(); // a request not started yet is not needed any more
+    if (!m_computing) {
+        m_computing = true;
+        emit computingChanged(true);
     }
+    QPointer<ComparisonController> self(this);
+    m_pool.start([self, job, a = m_a, b = m_b, sentence = m_sentence.toStdString(), options]() {
+        computeAndPost<ModelComparison>([&] { return compareModels(*a, *b, sentence, options); },
+                                        [self, job](std::shared_ptr<ModelComparison> result, const QString &error) {
+                                            if (self)
+                                                self->finished(job, std::move(result), error);
+                                        });
+    });
+}
+
+void ComparisonController::finished(quint64 job, std::shared_ptr<ModelComparison> comparison, const QString &error)
+{
+    if (job != m_job)
+        return; // a newer request (or cancel) came since
+    m_computing = false;
+    emit computingChanged(false);
+    if (!comparison) {
+        m_failure = error;
+        emit comparisonFailed(m_failure);
+        return;
+    }
+    m_figure = std::make_unique<ComparisonFigure>(std::move(*comparison), m_labelA, m_labelB);
+    m_failure.clear();
+    emit comparisonChanged();
+}
+
+void ComparisonController::cancel()
+{
+    ++m_job;
+    m_pool.clear();
+    if (m_computing) {
+        m_computing = false;
+        emit computingChanged(false);
+    }
+}
+
+bool ComparisonController::waitForComparison(int milliseconds)
+{
+    processEventsWhile([this] { return m_computing; }, milliseconds);
+    return !m_computing && m_figure && m_failure.isEmpty();
 }
 
 bool ComparisonController::exportTo(const QString &path, int dpi, QString *error) const

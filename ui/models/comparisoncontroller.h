@@ -1,6 +1,7 @@
 // The Compare window's state: the two models, the sentence, the reference and whose translation
-// both read; the comparison made from them (on the calling thread: the models the window
-// compares are small) and its export. Failures travel as comparisonFailed(message).
+// both read; the comparison made from them, on a worker thread (two transformers take a while),
+// and its export. A result arrives as comparisonChanged(); a failure as comparisonFailed(message),
+// with the last comparison that worked kept (figure()).
 #pragma once
 
 #include "comparisonfigure.h"
@@ -9,6 +10,7 @@
 
 #include <QObject>
 #include <QString>
+#include <QThreadPool>
 
 #include <memory>
 
@@ -28,9 +30,14 @@ public:
     SharedOutput sharedOutput() const { return m_use; }
     bool hasReference() const { return !m_reference.isEmpty(); }
 
-    // Null before the first comparison and after a failure.
+    // Null before the first comparison; after a failure, the last one that worked.
     const ComparisonFigure *figure() const { return m_figure.get(); }
-    QString failure() const { return m_failure; }
+    QString failure() const { return m_failure; } // of the newest request; empty when it worked
+    bool isComputing() const { return m_computing; }
+    void cancel(); // the result of the comparison running is dropped; computingChanged(false)
+    // Blocks until the running comparison ends (tests; the window never waits); true when the
+    // newest request has a figure.
+    bool waitForComparison(int milliseconds = 60000);
 
     // By the path's suffix: png (at dpi), svg, pdf (the figure), csv (the per-step numbers),
     // json (comparisonToJson plus sentence and the models' labels); atomic. False and *error
@@ -40,14 +47,19 @@ public:
 signals:
     void comparisonChanged();
     void comparisonFailed(const QString &message);
+    void computingChanged(bool computing);
 
 private:
     void recompute();
+    void finished(quint64 job, std::shared_ptr<ModelComparison> comparison, const QString &error);
 
     std::shared_ptr<const Model> m_a, m_b;
     QString m_labelA, m_labelB, m_sentence, m_reference, m_failure;
     SharedOutput m_use = SharedOutput::A;
     std::unique_ptr<ComparisonFigure> m_figure;
+    QThreadPool m_pool;
+    quint64 m_job = 0;
+    bool m_computing = false;
 };
 
 } // namespace attnviz

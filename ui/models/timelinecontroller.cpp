@@ -3,13 +3,17 @@
 #include "alignmentrenderer.h"
 #include "exportwriter.h"
 #include "figureexport.h"
+#include "timelineanimation.h"
+#include "workerjob.h"
 
 #include <attnviz/analysis/compare_json.h>
 
+#include <QFile>
 #include <QFileInfo>
 #include <QFontMetricsF>
 #include <QPaintDevice>
 #include <QPainter>
+#include <QPointer>
 
 #include <algorithm>
 #include <cmath>
@@ -19,29 +23,146 @@ namespace attnviz {
 TimelineController::TimelineController(QObject *parent)
     : QObject(parent)
 {
+    m_pool.setMaxThreadCount(1);
 }
 
-TimelineController::~TimelineController() = default;
-
-bool TimelineController::open(TrainingRun run, const QString &runLabel, const QString &sentence,
-                              const QString &reference)
+TimelineController::~TimelineController()
 {
+    if (m_cancel)
+        m_cancel->store(true);
+    m_pool.waitForDone();
+}
+
+TimelineOptions TimelineController::startOptions(const QString &reference, std::optional<GoldAlignment> gold)
+{
+    cancel(); // what still runs is no longer asked for
+    if (gold)
+        m_gold = std::move(gold);
     TimelineOptions options;
     if (!reference.trimmed().isEmpty())
         options.target = reference.trimmed().toStdString();
+    options.gold = m_gold;
+    return options;
+}
+
+bool TimelineController::open(TrainingRun run, const QString &runLabel, const QString &sentence,
+                              const QString &reference, std::optional<GoldAlignment> gold)
+{
+    const TimelineOptions options = startOptions(reference, std::move(gold));
     try {
-        m_timeline = attnviz::timeline(run, sentence.toStdString(), options);
+        Timeline t = attnviz::timeline(run, sentence.toStdString(), options);
+        m_runLabel = runLabel;
+        m_sentence = sentence;
+        show(std::move(t));
+        return true;
     } catch (const std::exception &error) { // ModelError, ComparisonError, InputError
-        m_timeline = {};
-        m_current = -1;
         emit timelineFailed(QString::fromStdString(error.what()));
         return false;
     }
-    m_runLabel = runLabel;
-    m_sentence = sentence;
+}
+
+void TimelineController::openAsync(TrainingRun run, const QString &runLabel, const QString &sentence,
+                                   const QString &reference, std::optional<GoldAlignment> gold)
+{
+    TimelineOptions options = startOptions(reference, std::move(gold));
+    auto cancelled = std::make_shared<std::atomic_bool>(false);
+    const quint64 job = ++m_job;
+    QPointer<TimelineController> self(this);
+    options.cancelled = [cancelled] { return cancelled->load(); };
+    options.progress = [self, job](int done, int total) {
+        QMetaObject::invokeMethod(
+            QCoreApplication::instance(),
+            [self, job, done, total] {
+                if (self && self->m_job == job)
+                    emit self->progressChanged(done, total);
+            },
+            Qt::QueuedConnection);
+    };
+    m_cancel = cancelled;
+    m_pendingLabel = runLabel;
+    m_pendingSentence = sentence;
+    if (count() == 0)
+        m_runLabel = runLabel; // the window's title while it reads the first run
+    m_running = true;
+    emit computingChanged(true);
+    const std::string text = sentence.toStdString();
+    m_pool.start([self, job, run = std::move(run), text, options]() {
+        computeAndPost<Timeline>([&] { return attnviz::timeline(run, text, options); },
+                                 [self, job](std::shared_ptr<Timeline> result, const QString &error) {
+                                     if (self)
+                                         self->finished(job, std::move(result), error);
+                                 });
+    });
+}
+
+void TimelineController::finished(quint64 job, std::shared_ptr<Timeline> timeline, const QString &error)
+{
+    if (job != m_job || !m_running)
+        return; // cancelled, or another computation started since
+    m_running = false;
+    emit computingChanged(false);
+    if (!timeline) {
+        emit timelineFailed(error);
+        return;
+    }
+    if (timeline->cancelled)
+        return;
+    m_runLabel = m_pendingLabel;
+    m_sentence = m_pendingSentence;
+    show(std::move(*timeline));
+}
+
+void TimelineController::show(Timeline timeline)
+{
+    m_timeline = std::move(timeline);
     m_current = -1;
+    emit timelineChanged();
     setCurrent(count() - 1); // the trained model first
-    return true;
+}
+
+void TimelineController::cancel()
+{
+    if (m_cancel)
+        m_cancel->store(true);
+    ++m_job; // a result still queued is dropped
+    if (m_running) {
+        m_running = false;
+        emit computingChanged(false);
+    }
+}
+
+bool TimelineController::waitForTimeline(int milliseconds)
+{
+    processEventsWhile([this] { return m_running; }, milliseconds);
+    return !m_running && count() > 0;
+}
+
+void TimelineController::setGold(std::optional<GoldAlignment> gold)
+{
+    m_gold = std::move(gold);
+    setTimelineGold(m_timeline, m_gold);
+    emit goldChanged();
+}
+
+bool TimelineController::loadGold(const QString &path, QString *error)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = tr("%1: cannot be read: %2").arg(path, file.errorString());
+        return false;
+    }
+    try {
+        const std::vector<GoldAlignment> gold = parsePharaoh(file.readAll().toStdString(), path.toStdString());
+        if (gold.empty()) {
+            *error = tr("%1: holds no line of links for the sentence").arg(path);
+            return false;
+        }
+        setGold(gold.front());
+        return true;
+    } catch (const std::exception &e) { // AlignmentFormatError: the file, line and column
+        *error = QString::fromStdString(e.what());
+        return false;
+    }
 }
 
 void TimelineController::setCurrent(int index)
@@ -134,6 +255,8 @@ bool TimelineController::exportTo(const QString &path, int dpi, QString *error) 
         j["sentence"] = m_sentence.toStdString();
         j["run"] = m_runLabel.toStdString();
         bytes = QByteArray::fromStdString(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+    } else if (const std::optional<AnimationFormat> animation = animationFormatFromSuffix(suffix)) {
+        bytes = timelineAnimation(m_timeline, m_runLabel, *animation);
     } else if (const std::optional<FigureFormat> format = figureFormatFromName(suffix)) {
         PaintedFigure figure;
         figure.size = [this](QPaintDevice *device) {
@@ -144,7 +267,11 @@ bool TimelineController::exportTo(const QString &path, int dpi, QString *error) 
         figure.title = tr("Attention over the training run %1").arg(m_runLabel);
         bytes = renderPaintedFigure(figure, *format, dpi);
     } else {
-        *error = tr("%1: choose a name ending in .png, .svg, .pdf, .csv or .json.").arg(path);
+        *error = tr("%1: choose a name ending in .png, .svg, .pdf, .gif, .apng, .csv or .json.").arg(path);
+        return false;
+    }
+    if (bytes.isEmpty()) {
+        *error = tr("%1: the export came out empty").arg(path);
         return false;
     }
     return writeFileAtomically(path, bytes, error);

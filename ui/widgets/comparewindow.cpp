@@ -10,6 +10,7 @@
 #include <QLabel>
 #include <QMessageBox>
 #include <QPainter>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QScreen>
 #include <QSplitter>
@@ -92,12 +93,28 @@ CompareWindow::CompareWindow(ComparisonController *controller, QWidget *parent)
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::close);
     connect(m_export, &QPushButton::clicked, this, &CompareWindow::exportDialog);
 
+    m_busy = new QProgressBar(this);
+    m_busy->setRange(0, 0); // no steps to count: two forced decodings
+    m_busy->setFormat(tr("Comparing…"));
+    m_busy->setTextVisible(true);
+    m_busy->setMaximumWidth(180);
+    m_cancel = new QPushButton(tr("&Cancel"), this);
+    m_cancel->setAutoDefault(false);
+    m_cancel->setToolTip(tr("Stop waiting for this comparison; what is shown stays"));
+    connect(m_cancel, &QPushButton::clicked, controller, &ComparisonController::cancel);
+    m_units = new QLabel(this);
+    m_units->setWordWrap(true);
+    m_units->hide();
+
     auto *top = new QHBoxLayout;
     top->addWidget(outputLabel);
     top->addWidget(m_sharedOutput);
     top->addStretch(1);
+    top->addWidget(m_busy);
+    top->addWidget(m_cancel);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);
+    layout->addWidget(m_units);
     layout->addWidget(m_message);
     layout->addWidget(splitter, 1);
     layout->addWidget(buttons);
@@ -113,6 +130,8 @@ CompareWindow::CompareWindow(ComparisonController *controller, QWidget *parent)
     });
     connect(controller, &ComparisonController::comparisonChanged, this, &CompareWindow::showComparison);
     connect(controller, &ComparisonController::comparisonFailed, this, &CompareWindow::showFailure);
+    connect(controller, &ComparisonController::computingChanged, this, &CompareWindow::showComputing);
+    showComputing(controller->isComputing());
     if (controller->figure())
         showComparison();
     else if (!controller->failure().isEmpty())
@@ -128,6 +147,16 @@ void CompareWindow::showComparison()
     const ModelComparison &c = figure->comparison();
     m_message->hide();
     m_export->setEnabled(true);
+    // What the rows and columns are: words when the models' pieces differ; a transformer's view.
+    QStringList notes;
+    if (c.units == TokenUnits::Words)
+        notes << tr("in words (the pieces merged)");
+    if (!c.viewA.empty())
+        notes << (c.viewA == c.viewB ? tr("attention: %1").arg(QString::fromStdString(c.viewA))
+                                     : tr("attention: A %1, B %2").arg(QString::fromStdString(c.viewA),
+                                                                       QString::fromStdString(c.viewB)));
+    m_units->setText(notes.join(QStringLiteral(" · ")));
+    m_units->setVisible(!notes.isEmpty());
     m_table->setRowCount(int(c.targetTokens.size()));
     const auto number = [](double value) { return QString::number(value, 'f', 4); };
     for (int i = 0; i < int(c.targetTokens.size()); ++i) {
@@ -145,11 +174,22 @@ void CompareWindow::showComparison()
 
 void CompareWindow::showFailure(const QString &message)
 {
-    m_message->setText(tr("These models cannot be compared on this sentence: %1").arg(message));
+    const bool kept = m_controller->figure() != nullptr; // the last comparison that worked stays
+    m_message->setText(kept ? tr("These models cannot be compared so: %1 (shown: the last comparison)").arg(message)
+                            : tr("These models cannot be compared on this sentence: %1").arg(message));
     m_message->show();
-    m_table->setRowCount(0);
-    m_export->setEnabled(false);
+    if (!kept) {
+        m_table->setRowCount(0);
+        m_export->setEnabled(false);
+    }
     m_view->update();
+}
+
+void CompareWindow::showComputing(bool computing)
+{
+    m_busy->setVisible(computing);
+    m_cancel->setVisible(computing);
+    m_sharedOutput->setEnabled(!computing && !m_controller->hasReference());
 }
 
 void CompareWindow::exportDialog()

@@ -1,11 +1,13 @@
 // File → Compare with…: two models on the sentence of the main window, side by side with their
-// difference, and the per-step numbers. Draws what ComparisonController holds.
+// difference, and the per-step numbers; while the controller compares, a busy bar and Cancel.
+// Draws what ComparisonController holds.
 #pragma once
 
 #include <QDialog>
 
 class QComboBox;
 class QLabel;
+class QProgressBar;
 class QPushButton;
 class QTableWidget;
 
@@ -26,16 +28,20 @@ public:
     QTableWidget *table() const { return m_table; }
     QComboBox *sharedOutputBox() const { return m_sharedOutput; }
     QLabel *messageLabel() const { return m_message; }
+    QLabel *unitsLabel() const { return m_units; }
 
 private:
     void showComparison();
     void showFailure(const QString &message);
+    void showComputing(bool computing);
     void exportDialog();
 
     ComparisonController *m_controller;
     ComparisonFigureView *m_view;
     QComboBox *m_sharedOutput;
-    QLabel *m_message;
+    QLabel *m_message, *m_units;
+    QProgressBar *m_busy;
+    QPushButton *m_cancel;
     QTableWidget *m_table;
     QPushButton *m_export;
 };

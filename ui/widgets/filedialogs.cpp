@@ -69,6 +69,14 @@ std::optional<ExportTarget> exportAlignment(QWidget *parent, const QString &dire
                          {tr("CSV: the matrix (*.csv)"), tr("JSON: everything attnviz-cli prints (*.json)")});
 }
 
+std::optional<ExportTarget> exportTrainingRun(QWidget *parent, const QString &directory)
+{
+    return askFigureFile(parent, tr("Export training run"), directory + QStringLiteral("/run.gif"),
+                         {tr("Animated GIF, a frame per checkpoint (*.gif)"),
+                          tr("Animated PNG, a frame per checkpoint (*.apng)"), tr("CSV: the curves (*.csv)"),
+                          tr("JSON: everything attnviz-cli timeline prints (*.json)")});
+}
+
 std::optional<ExportTarget> exportAttribution(QWidget *parent, const QString &directory)
 {
     return askFigureFile(parent, tr("Export attribution"), directory + QStringLiteral("/attribution.png"), {});

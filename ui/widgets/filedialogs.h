@@ -26,6 +26,8 @@ struct ExportTarget
     int pngDpi = defaultFigureDpi;
 };
 std::optional<ExportTarget> exportAlignment(QWidget *parent, const QString &directory);
+// The run view's export: the strip (PNG, SVG, PDF), the animation (GIF, APNG), the numbers.
+std::optional<ExportTarget> exportTrainingRun(QWidget *parent, const QString &directory);
 // File → Export attribution: the figure only (PNG at three resolutions, SVG, PDF).
 std::optional<ExportTarget> exportAttribution(QWidget *parent, const QString &directory);
 

@@ -5,12 +5,15 @@
 #include "timelinecontroller.h"
 
 #include <QDialogButtonBox>
+#include <QFileDialog>
 #include <QHBoxLayout>
+#include <QImage>
 #include <QLabel>
 #include <QMessageBox>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QScreen>
 #include <QSlider>
@@ -38,7 +41,7 @@ protected:
     {
         QPainter painter(this);
         painter.fillRect(rect(), palette().base());
-        if (m_controller->current() < 0)
+        if (m_controller->current() < 0 || m_controller->count() == 0)
             return;
         const AlignmentRenderer renderer(*m_controller->heatmap(), AlignmentStyle::fromPalette(palette()), this);
         painter.setRenderHint(QPainter::TextAntialiasing);
@@ -103,20 +106,21 @@ protected:
         return n <= 1 ? plot.center().x() : plot.left() + plot.width() * index / (n - 1);
     }
 
-    void paintEvent(QPaintEvent *) override
+    // The plot without what follows the slider: drawn again only when the run, the gold links
+    // or the size change. Antialiased 2-pixel curves over 50 checkpoints cost 10 to 60 ms a
+    // repaint in the raster engine, too slow for a slider (bench_timeline); the image is blitted.
+    void paintCurves()
     {
-        QPainter painter(this);
+        const qreal ratio = devicePixelRatioF();
+        m_curves = QImage((QSizeF(size()) * ratio).toSize(), QImage::Format_ARGB32_Premultiplied);
+        m_curves.setDevicePixelRatio(ratio);
+        m_curves.fill(palette().base().color());
+        QPainter painter(&m_curves);
         painter.setRenderHint(QPainter::Antialiasing);
-        painter.fillRect(rect(), palette().base());
         const int n = m_controller->count();
-        if (n == 0)
-            return;
         const QRectF plot = plotRect();
         painter.setPen(QPen(palette().mid().color(), 1));
         painter.drawRect(plot);
-        const double x = xAt(m_controller->current());
-        painter.setPen(QPen(palette().text().color(), 1, Qt::DashLine));
-        painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()));
         // The steps of the first and last checkpoint under the axis.
         painter.setPen(palette().text().color());
         const auto &points = m_controller->timeline().points;
@@ -125,7 +129,6 @@ protected:
                          tr("step %1").arg(points.front().checkpoint.step));
         painter.drawText(QRectF(plot.left(), labelTop, plot.width(), fontMetrics().height()), Qt::AlignRight,
                          tr("step %1").arg(points.back().checkpoint.step));
-        double legendTop = labelTop + fontMetrics().height() + 6;
         for (const Series &s : series()) {
             const auto [low, high] = std::minmax_element(s.values.begin(), s.values.end());
             const double range = *high - *low;
@@ -140,6 +143,29 @@ protected:
             }
             painter.setPen(QPen(s.color, 2));
             painter.drawPath(path);
+        }
+    }
+
+    void paintEvent(QPaintEvent *) override
+    {
+        QPainter painter(this);
+        painter.fillRect(rect(), palette().base());
+        const int n = m_controller->count();
+        if (n == 0)
+            return;
+        if (m_curves.isNull() || m_curves.deviceIndependentSize() != QSizeF(size()))
+            paintCurves();
+        painter.drawImage(QPointF(0, 0), m_curves);
+        painter.setRenderHint(QPainter::Antialiasing);
+        const QRectF plot = plotRect();
+        const double x = xAt(m_controller->current());
+        painter.setPen(QPen(palette().text().color(), 1, Qt::DashLine));
+        painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()));
+        double legendTop = plot.bottom() + 2 + fontMetrics().height() + 6;
+        for (const Series &s : series()) {
+            const auto [low, high] = std::minmax_element(s.values.begin(), s.values.end());
+            const double range = *high - *low;
+            painter.setPen(QPen(s.color, 2));
             const double current = s.values[size_t(m_controller->current())];
             painter.setBrush(s.color);
             painter.drawEllipse(QPointF(x, plot.bottom() - (range > 0 ? (current - *low) / range : 0.5) * plot.height()),
@@ -171,8 +197,17 @@ protected:
         m_controller->setCurrent(best);
     }
 
+public:
+    // A new run, or gold links that bring or change the AER curve: the curves are drawn again.
+    void curvesChanged()
+    {
+        m_curves = QImage();
+        update();
+    }
+
 private:
     TimelineController *m_controller;
+    QImage m_curves; // paintCurves(); null when it must be drawn again
 };
 
 TimelineWindow::TimelineWindow(TimelineController *controller, QWidget *parent)
@@ -181,7 +216,6 @@ TimelineWindow::TimelineWindow(TimelineController *controller, QWidget *parent)
 {
     controller->setParent(this);
     setAttribute(Qt::WA_DeleteOnClose);
-    setWindowTitle(tr("Training run: %1").arg(controller->runLabel()));
     m_output = new QLabel(this);
     m_output->setWordWrap(true);
     m_heatmap = new TimelineHeatmap(controller, this);
@@ -197,7 +231,6 @@ TimelineWindow::TimelineWindow(TimelineController *controller, QWidget *parent)
     m_play->setAutoDefault(false); // Return in the window must not start playing
     m_play->setToolTip(tr("Step through the checkpoints; again to stop"));
     m_slider = new QSlider(Qt::Horizontal, this);
-    m_slider->setRange(0, std::max(0, controller->count() - 1));
     m_slider->setPageStep(1);
     m_slider->setTickPosition(QSlider::TicksBelow);
     m_slider->setToolTip(tr("The checkpoint shown (Left / Right: the previous and next)"));
@@ -206,36 +239,76 @@ TimelineWindow::TimelineWindow(TimelineController *controller, QWidget *parent)
     m_timer = new QTimer(this);
     m_timer->setInterval(600);
 
+    m_progress = new QProgressBar(this);
+    m_progress->setFormat(tr("Reading checkpoint %v of %m"));
+    m_cancel = new QPushButton(tr("&Cancel"), this);
+    m_cancel->setAutoDefault(false);
+    m_cancel->setToolTip(tr("Stop reading the checkpoints; what is shown stays"));
+    m_message = new QLabel(this);
+    m_message->setWordWrap(true);
+    m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_message->hide();
+    auto *progress = new QHBoxLayout;
+    progress->addWidget(m_progress, 1);
+    progress->addWidget(m_cancel);
+
     auto *controls = new QHBoxLayout;
     controls->addWidget(m_play);
     controls->addWidget(m_slider, 1);
     controls->addWidget(m_step);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::close);
-    QPushButton *exportButton = buttons->addButton(tr("&Export…"), QDialogButtonBox::ActionRole);
-    exportButton->setAutoDefault(false);
-    exportButton->setToolTip(tr("Every checkpoint's heatmap as a strip (PNG, SVG, PDF), or the numbers (CSV, JSON)"));
-    connect(exportButton, &QPushButton::clicked, this, [this]() {
-        const std::optional<filedialogs::ExportTarget> target = filedialogs::exportAlignment(this, QString());
+    m_goldButton = buttons->addButton(tr("&Gold links…"), QDialogButtonBox::ActionRole);
+    m_goldButton->setAutoDefault(false);
+    m_goldButton->setToolTip(tr("A Pharaoh file whose first line holds the sentence's links: the AER curve"));
+    connect(m_goldButton, &QPushButton::clicked, this, [this]() {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Gold links of the sentence (Pharaoh)"), QString(),
+                                                          tr("Pharaoh alignments (*.gold *.align *.txt);;All files (*)"));
+        QString error;
+        if (!path.isEmpty() && !m_controller->loadGold(path, &error))
+            QMessageBox::warning(this, tr("Cannot read the gold links"), error);
+    });
+    m_export = buttons->addButton(tr("&Export…"), QDialogButtonBox::ActionRole);
+    m_export->setAutoDefault(false);
+    m_export->setToolTip(tr("Every checkpoint's heatmap as a strip (PNG, SVG, PDF) or an animation (GIF, APNG), "
+                            "or the numbers (CSV, JSON)"));
+    connect(m_export, &QPushButton::clicked, this, [this]() {
+        const std::optional<filedialogs::ExportTarget> target = filedialogs::exportTrainingRun(this, QString());
         QString error;
         if (target && !m_controller->exportTo(target->path, target->pngDpi, &error))
             QMessageBox::warning(this, tr("Export failed"), error);
     });
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_output);
+    layout->addWidget(m_message);
+    layout->addLayout(progress);
     layout->addWidget(splitter, 1);
     layout->addLayout(controls);
     layout->addWidget(buttons);
 
-    QStringList tokens;
-    for (const std::string &token : controller->timeline().targetTokens)
-        tokens << QString::fromStdString(token);
-    m_output->setText((controller->timeline().fixedOutput == "target" ? tr("Every checkpoint reads the reference: %1")
-                                                                       : tr("Every checkpoint reads the last one's translation: %1"))
-                          .arg(tokens.join(QLatin1Char(' '))));
-
     connect(m_slider, &QSlider::valueChanged, controller, &TimelineController::setCurrent);
     connect(controller, &TimelineController::currentChanged, this, &TimelineWindow::showCurrent);
+    connect(controller, &TimelineController::timelineChanged, this, &TimelineWindow::showTimeline);
+    connect(controller, &TimelineController::goldChanged, m_curves, &TimelineCurves::curvesChanged);
+    connect(controller, &TimelineController::timelineChanged, m_curves, &TimelineCurves::curvesChanged);
+    connect(controller, &TimelineController::computingChanged, this, &TimelineWindow::showComputing);
+    connect(controller, &TimelineController::progressChanged, this, [this](int done, int total) {
+        m_progress->setMaximum(total);
+        m_progress->setValue(done);
+    });
+    connect(controller, &TimelineController::timelineFailed, this, [this](const QString &message) {
+        if (m_controller->count() == 0)
+            m_output->clear();
+        m_message->setText(m_controller->count() > 0
+                               ? tr("The run could not be read again: %1 (shown: the last run read)").arg(message)
+                               : tr("The run cannot be shown: %1").arg(message));
+        m_message->show();
+    });
+    connect(m_cancel, &QPushButton::clicked, this, [this]() {
+        m_controller->cancel();
+        if (m_controller->count() == 0)
+            m_output->setText(tr("Reading the checkpoints was cancelled."));
+    });
     connect(m_play, &QPushButton::toggled, this, &TimelineWindow::togglePlay);
     connect(m_timer, &QTimer::timeout, this, [this]() {
         if (m_slider->value() >= m_slider->maximum()) {
@@ -244,9 +317,42 @@ TimelineWindow::TimelineWindow(TimelineController *controller, QWidget *parent)
         }
         m_slider->setValue(m_slider->value() + 1);
     });
-    showCurrent(controller->current());
+    showTimeline();
+    showComputing(controller->isComputing());
     const QRect screen = this->screen()->availableGeometry();
     resize(std::min(1100, screen.width() * 9 / 10), std::min(620, screen.height() * 9 / 10));
+}
+
+void TimelineWindow::showTimeline()
+{
+    setWindowTitle(tr("Training run: %1").arg(m_controller->runLabel()));
+    const bool have = m_controller->count() > 0;
+    m_slider->setRange(0, std::max(0, m_controller->count() - 1));
+    for (QWidget *w : {static_cast<QWidget *>(m_slider), static_cast<QWidget *>(m_play),
+                       static_cast<QWidget *>(m_export), static_cast<QWidget *>(m_goldButton)})
+        w->setEnabled(have);
+    if (!have) {
+        m_output->setText(tr("Reading the checkpoints…"));
+        return;
+    }
+    m_message->hide();
+    QStringList tokens;
+    for (const std::string &token : m_controller->timeline().targetTokens)
+        tokens << QString::fromStdString(token);
+    m_output->setText((m_controller->timeline().fixedOutput == "target" ? tr("Every checkpoint reads the reference: %1")
+                                                                         : tr("Every checkpoint reads the last one's translation: %1"))
+                          .arg(tokens.join(QLatin1Char(' '))));
+    showCurrent(m_controller->current());
+}
+
+void TimelineWindow::showComputing(bool computing)
+{
+    m_progress->setVisible(computing);
+    m_cancel->setVisible(computing);
+    if (computing) {
+        m_progress->setRange(0, 0); // busy until the first checkpoint's progress
+        m_play->setChecked(false);
+    }
 }
 
 void TimelineWindow::setPlayInterval(int milliseconds)

@@ -1,10 +1,13 @@
 // File → Open training run…: a slider (and Play) over the checkpoints, the heatmap of the one
-// under the slider and, beside it, the curves over training. Draws what TimelineController holds.
+// under the slider and, beside it, the curves over training (AER with the gold links loaded here).
+// While the controller reads the checkpoints, a progress bar and Cancel; a failure is said above
+// what is shown. Draws what TimelineController holds.
 #pragma once
 
 #include <QDialog>
 
 class QLabel;
+class QProgressBar;
 class QPushButton;
 class QSlider;
 class QTimer;
@@ -27,18 +30,23 @@ public:
     QSlider *slider() const { return m_slider; }
     QPushButton *playButton() const { return m_play; }
     QLabel *stepLabel() const { return m_step; }
+    QLabel *messageLabel() const { return m_message; }
+    QPushButton *cancelButton() const { return m_cancel; }
     void setPlayInterval(int milliseconds); // 600 by default
 
 private:
     void showCurrent(int index);
+    void showTimeline();
+    void showComputing(bool computing);
     void togglePlay();
 
     TimelineController *m_controller;
     TimelineHeatmap *m_heatmap;
     TimelineCurves *m_curves;
     QSlider *m_slider;
-    QPushButton *m_play;
-    QLabel *m_step, *m_output;
+    QPushButton *m_play, *m_cancel, *m_export, *m_goldButton;
+    QProgressBar *m_progress;
+    QLabel *m_step, *m_output, *m_message;
     QTimer *m_timer;
 };
 

@@ -1,5 +1,7 @@
 #include <attnviz/analysis/compare.h>
 
+#include <attnviz/decoding/heads.h>
+
 #include <cmath>
 #include <stdexcept>
 
@@ -121,26 +123,109 @@ MatrixRM sourceAttention(const TranslationResult &result)
 }
 
 TranslationResult forceTokens(const Model &model, const std::string &sentence, const std::vector<std::string> &tokens,
-                              const std::string &who)
+                              const std::string &who, const HeadSelection &view)
 {
     const std::string eos = model.config().eosToken;
     const std::vector<std::string> words = withoutEos(tokens, eos);
-    for (const std::string &word : words)
-        if (!model.targetId(word))
+    std::vector<int> ids;
+    for (const std::string &word : words) {
+        const std::optional<int> id = model.targetId(word);
+        if (!id)
             throw ComparisonError(who + "'s target vocabulary has no '" + word + "' (the shared output is "
                                   + listed(tokens) + "): the vocabularies differ");
-    DecodeOptions options;
-    options.target = joined(words);
-    TranslationResult result = translate(model, sentence, options);
-    const std::vector<std::string> read = withoutEos(result.best().targetTokens, eos);
-    if (read != words)
-        throw ComparisonError(who + " reads the shared output " + listed(words) + " as " + listed(read)
-                              + ": its normalization splits the tokens differently");
+        ids.push_back(*id);
+    }
+    ids.push_back(model.targetEosId());
+    // The source as translate() reads the sentence (its words, unknown words, EOS); one greedy
+    // step only, since the decoding that counts is the forced one below.
+    DecodeOptions probe;
+    probe.maxLength = 1;
+    probe.view = view;
+    const TranslationResult source = translate(model, sentence, probe);
+    DecodeOptions forced;
+    forced.view = view;
+    TranslationResult result = translateIds(model, source.sourceIds, forced, &ids);
+    result.sourceWords = source.sourceWords;
+    result.sourceWordIndex = source.sourceWordIndex;
+    result.unknownWords = source.unknownWords;
     return result;
 }
 
+namespace {
+
+std::string viewName(const Model &model, const HeadSelection &view)
+{
+    return model.isTransformer() ? describeSelection(view, model.layers(), model.heads()) : std::string();
+}
+
+void finish(ModelComparison &c, const Model &a, const Model &b, const HeadSelection &view)
+{
+    c.sourceTokens = c.a.sourceTokens;
+    c.targetTokens = c.a.best().targetTokens;
+    c.attentionA = sourceAttention(c.a);
+    c.attentionB = sourceAttention(c.b);
+    c.rows = compareRows(c.attentionA, c.attentionB);
+    c.logProbA = c.a.best().score;
+    c.logProbB = c.b.best().score;
+    c.viewA = viewName(a, view);
+    c.viewB = viewName(b, view);
+}
+
+std::vector<std::string> targetWithoutEos(const TranslationResult &r)
+{
+    return withoutEos(r.best().targetTokens, r.eosToken);
+}
+
+TranslationResult wordsOf(const Model &model, const TranslationResult &pieces)
+{
+    return mergeToWords(pieces, pieceMarkings(model), specialTokens(model)).words;
+}
+
+// Both models read the shared output in their own pieces; the comparison is of the words these
+// merge to. The model whose translation is shared reads its own pieces, the other the words.
+ModelComparison compareWords(const Model &a, const Model &b, const std::string &sentence, const CompareOptions &options)
+{
+    ModelComparison c;
+    c.units = TokenUnits::Words;
+    DecodeOptions forced;
+    forced.view = options.view;
+    if (options.target) {
+        forced.target = options.target;
+        c.a = wordsOf(a, translate(a, sentence, forced));
+        c.b = wordsOf(b, translate(b, sentence, forced));
+        c.sharedOutput = "target";
+    } else {
+        const bool fromB = options.use == SharedOutput::B;
+        const Model &from = fromB ? b : a, &other = fromB ? a : b;
+        DecodeOptions greedy;
+        greedy.maxLength = options.maxLength;
+        greedy.view = options.view;
+        const std::vector<std::string> pieces = translate(from, sentence, greedy).best().targetTokens;
+        TranslationResult own = wordsOf(from, forceTokens(from, sentence, pieces, fromB ? "model B" : "model A", options.view));
+        forced.target = joined(targetWithoutEos(own));
+        TranslationResult read = wordsOf(other, translate(other, sentence, forced));
+        c.a = fromB ? std::move(read) : std::move(own);
+        c.b = fromB ? std::move(own) : std::move(read);
+        c.sharedOutput = fromB ? "b" : "a";
+    }
+    if (sourceWords(c.a) != sourceWords(c.b) || c.a.sourceEos != c.b.sourceEos)
+        throw ComparisonError("the two models read the sentence as different words, so their attention columns "
+                              "do not line up: model A " + listed(c.a.sourceTokens) + ", model B "
+                              + listed(c.b.sourceTokens));
+    if (targetWithoutEos(c.a) != targetWithoutEos(c.b))
+        throw ComparisonError("the two models read the shared output as different words, so their rows do not "
+                              "line up: model A " + listed(c.a.best().targetTokens) + ", model B "
+                              + listed(c.b.best().targetTokens));
+    finish(c, a, b, options.view);
+    return c;
+}
+
+} // namespace
+
 ModelComparison compareModels(const Model &a, const Model &b, const std::string &sentence, const CompareOptions &options)
 {
+    if (options.units == TokenUnits::Words)
+        return compareWords(a, b, sentence, options);
     ModelComparison c;
     std::vector<std::string> shared;
     if (options.target) {
@@ -151,26 +236,32 @@ ModelComparison compareModels(const Model &a, const Model &b, const std::string 
     } else {
         DecodeOptions greedy;
         greedy.maxLength = options.maxLength;
+        greedy.view = options.view;
         const Model &from = options.use == SharedOutput::A ? a : b;
         shared = translate(from, sentence, greedy).best().targetTokens;
         c.sharedOutput = options.use == SharedOutput::A ? "a" : "b";
     }
-    c.a = forceTokens(a, sentence, shared, "model A");
-    c.b = forceTokens(b, sentence, shared, "model B");
+    const bool subwords = pieceMarkings(a).any() || pieceMarkings(b).any();
+    try {
+        c.a = forceTokens(a, sentence, shared, "model A", options.view);
+        c.b = forceTokens(b, sentence, shared, "model B", options.view);
+    } catch (const ComparisonError &) {
+        if (!options.units && subwords) // the pieces differ; the words may not
+            return compareWords(a, b, sentence, options);
+        throw;
+    }
     const std::vector<std::string> sourceA = sourceWords(c.a), sourceB = sourceWords(c.b);
-    if (sourceA != sourceB || c.a.sourceEos != c.b.sourceEos)
+    if (sourceA != sourceB || c.a.sourceEos != c.b.sourceEos) {
+        if (!options.units && subwords)
+            return compareWords(a, b, sentence, options);
         throw ComparisonError("the two models read the sentence as different tokens, so their attention columns "
                               "do not line up: model A " + listed(c.a.sourceTokens) + ", model B "
                               + listed(c.b.sourceTokens)
                               + (sourceA.size() == sourceB.size() ? " (the vocabularies differ)"
-                                                                  : " (the segmentations differ)"));
-    c.sourceTokens = c.a.sourceTokens;
-    c.targetTokens = c.a.best().targetTokens;
-    c.attentionA = sourceAttention(c.a);
-    c.attentionB = sourceAttention(c.b);
-    c.rows = compareRows(c.attentionA, c.attentionB);
-    c.logProbA = c.a.best().score;
-    c.logProbB = c.b.best().score;
+                                                                  : " (the segmentations differ)")
+                              + (subwords ? "; in words (--units words) they may agree" : ""));
+    }
+    finish(c, a, b, options.view);
     return c;
 }
 

@@ -27,7 +27,8 @@ std::string number(double value)
 
 json comparisonToJson(const ModelComparison &c)
 {
-    return {{"source_tokens", c.sourceTokens},
+    json j = {{"units", tokenUnitsName(c.units)},
+            {"source_tokens", c.sourceTokens},
             {"target_tokens", c.targetTokens},
             {"shared_output", c.sharedOutput},
             {"attention_a", matrixToJson(c.attentionA)},
@@ -42,6 +43,12 @@ json comparisonToJson(const ModelComparison &c)
             {"entropy_b", c.rows.entropyB},
             {"mean_jsd", c.rows.meanJsd},
             {"agreement", c.rows.meanAgreement}};
+    // A transformer's α is one view of its layers and heads: say which.
+    if (!c.viewA.empty())
+        j["view_a"] = c.viewA;
+    if (!c.viewB.empty())
+        j["view_b"] = c.viewB;
+    return j;
 }
 
 json corpusComparisonToJson(const CorpusComparison &corpus)

@@ -28,6 +28,13 @@ std::string listed(const std::vector<std::string> &tokens)
     return "[" + text + "]";
 }
 
+std::optional<AlignmentCounts> goldCounts(const TranslationResult &result, const std::optional<GoldAlignment> &gold)
+{
+    if (!gold)
+        return std::nullopt;
+    return countAgreement(hardLinks(result, result.best()), *gold);
+}
+
 std::vector<std::string> sourceWithoutEos(const TranslationResult &r)
 {
     std::vector<std::string> tokens = r.sourceTokens;
@@ -151,8 +158,9 @@ TimelinePoint timelinePoint(const TrainingRun &run, int index, const std::string
     p.attention = sourceAttention(p.result);
     if (p.attention.rows() != lastAttention.rows() || p.attention.cols() != lastAttention.cols())
         throw ComparisonError(p.checkpoint.file + " reads the sentence as " + listed(p.result.sourceTokens) + " ("
-                              + std::to_string(p.attention.cols()) + " columns), the last checkpoint with "
-                              + std::to_string(lastAttention.cols()) + " columns");
+                              + std::to_string(p.attention.rows()) + " x " + std::to_string(p.attention.cols())
+                              + " attention), the last checkpoint with " + std::to_string(lastAttention.rows()) + " x "
+                              + std::to_string(lastAttention.cols()));
     const RowComparison rows = compareRows(p.attention, lastAttention);
     p.logProbs = p.result.best().logProbs;
     p.logProb = p.result.best().score;
@@ -162,8 +170,7 @@ TimelinePoint timelinePoint(const TrainingRun &run, int index, const std::string
     if (!p.entropy.empty())
         p.meanEntropy /= double(p.entropy.size());
     p.agreementWithLast = rows.meanAgreement;
-    if (gold)
-        p.counts = countAgreement(hardLinks(p.result, p.result.best()), *gold);
+    p.counts = goldCounts(p.result, gold);
     return p;
 }
 
@@ -175,7 +182,10 @@ Timeline timeline(const TrainingRun &run, const std::string &sentence, const Tim
     DecodeOptions decode;
     decode.maxLength = options.maxLength;
     decode.target = options.target;
-    const TranslationResult fixed = translate(*lastModel, sentence, decode);
+    // The last checkpoint forced on its own output gives the reference rows (a translation cut
+    // at maxLength gains its EOS row here, as every checkpoint forced on it does).
+    const TranslationResult fixed = forceTokens(*lastModel, sentence, translate(*lastModel, sentence, decode).best().targetTokens,
+                                                run.checkpoints().back().file);
     t.targetTokens = fixed.best().targetTokens;
     t.sourceTokens = fixed.sourceTokens;
     t.fixedOutput = options.target ? "target" : "last";
@@ -183,6 +193,12 @@ Timeline timeline(const TrainingRun &run, const std::string &sentence, const Tim
     const std::vector<std::string> lastSource = sourceWithoutEos(fixed);
     // The last checkpoint first (its rows are every other one's reference), then in order.
     for (int i = 0; i <= last; ++i) {
+        if (options.cancelled && options.cancelled()) {
+            t.cancelled = true;
+            return t;
+        }
+        if (options.progress)
+            options.progress(i, last + 1);
         TimelinePoint p = timelinePoint(run, i, sentence, t.targetTokens, lastAttention, options.gold);
         if (sourceWithoutEos(p.result) != lastSource)
             throw ComparisonError(p.checkpoint.file + " reads the sentence as " + listed(p.result.sourceTokens)
@@ -190,7 +206,15 @@ Timeline timeline(const TrainingRun &run, const std::string &sentence, const Tim
                                   + ": their vocabularies differ");
         t.points.push_back(std::move(p));
     }
+    if (options.progress)
+        options.progress(last + 1, last + 1);
     return t;
+}
+
+void setTimelineGold(Timeline &timeline, const std::optional<GoldAlignment> &gold)
+{
+    for (TimelinePoint &p : timeline.points)
+        p.counts = goldCounts(p.result, gold);
 }
 
 } // namespace attnviz

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <attnviz/analysis/alignment.h>
+#include <attnviz/analysis/word_units.h>
 #include <attnviz/decoding/translate.h>
 
 #include <optional>
@@ -59,28 +60,36 @@ struct CompareOptions
     std::optional<std::string> target; // the reference; when set, `use` is ignored
     SharedOutput use = SharedOutput::A;
     int maxLength = 0;                 // of the greedy translation; 0 = the model's default
+    // Pieces: both models must read the same tokens. Words: both read the shared output's text
+    // in their own pieces, and the rows and columns are the words these merge to
+    // (mergeToWords), which must agree. Unset: pieces when the two read the sentence as the same
+    // tokens, else words when either model has subword pieces.
+    std::optional<TokenUnits> units;
+    HeadSelection view; // a transformer's α compared (default: the last layer's mean over its heads)
 };
 
 struct ModelComparison
 {
-    TranslationResult a, b;                // both forced on targetTokens
+    TranslationResult a, b;                // both forced on targetTokens (in words: merged to words)
     std::vector<std::string> sourceTokens; // the same in both (EOS included when the models read it)
     std::vector<std::string> targetTokens; // the shared output, EOS included
     std::string sharedOutput;              // "a", "b" or "target"
     MatrixRM attentionA, attentionB;       // [steps x T]: sourceAttention of each
     RowComparison rows;
     double logProbA = 0, logProbB = 0;     // log p of the shared output under each model
+    TokenUnits units = TokenUnits::Pieces; // what the rows and columns are
+    std::string viewA, viewB;              // a transformer's view compared ("layer 6, mean of 8 heads"); empty for an RNN
 };
 
-// Throws ComparisonError when the source tokens differ (or a shared output token is outside one
-// model's target vocabulary), InputError as translate() does.
+// Throws ComparisonError when the source tokens (or, in words, the words) differ, or a shared
+// output token is outside one model's target vocabulary; InputError as translate() does.
 ModelComparison compareModels(const Model &a, const Model &b, const std::string &sentence, const CompareOptions &options);
 
-// Forced decoding of `model` on exactly these target tokens (EOS included or not): the tokens
-// are given as text, and a token the model would read differently (outside its vocabulary, or
-// split by its normalization) is a ComparisonError naming it and `who`.
+// Forced decoding of `model` on exactly these target tokens (EOS included or not), by their ids:
+// a subword model's pieces ("▁je") are not tokenized again as text. A token outside the model's
+// target vocabulary is a ComparisonError naming it and `who`.
 TranslationResult forceTokens(const Model &model, const std::string &sentence, const std::vector<std::string> &tokens,
-                              const std::string &who);
+                              const std::string &who, const HeadSelection &view = {});
 
 // Means over sentences: of the per-sentence mean JSD and agreement (each sentence counts once),
 // and AER of each model against gold links when given (links counted over all sentences).

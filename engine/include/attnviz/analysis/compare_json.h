@@ -11,9 +11,10 @@
 
 namespace attnviz {
 
-// source_tokens, target_tokens (EOS included), shared_output, attention_a, attention_b
+// units ("pieces" or "words"), source_tokens, target_tokens (EOS included), shared_output, attention_a, attention_b
 // [steps x source tokens], log_probs_a, log_probs_b, log_p_a, log_p_b, jsd, argmax_agreement,
-// entropy_a, entropy_b, mean_jsd, agreement.
+// entropy_a, entropy_b, mean_jsd, agreement; view_a, view_b for a transformer (its layers' and
+// heads' view compared).
 nlohmann::json comparisonToJson(const ModelComparison &comparison);
 
 // sentences, mean_jsd, agreement; aer_a, aer_b, precision_*, recall_* when gold links were given.

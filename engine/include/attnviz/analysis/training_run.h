@@ -13,6 +13,7 @@
 #include <attnviz/analysis/compare.h>
 #include <attnviz/models/model.h>
 
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -84,6 +85,10 @@ struct TimelineOptions
     std::optional<std::string> target; // the reference; else the last checkpoint's greedy translation
     int maxLength = 0;
     std::optional<GoldAlignment> gold;
+    // Asked before each checkpoint: true stops the work, and timeline() returns with
+    // Timeline::cancelled set. progress gets the checkpoints done and their number.
+    std::function<bool()> cancelled;
+    std::function<void(int done, int total)> progress;
 };
 
 struct Timeline
@@ -92,6 +97,7 @@ struct Timeline
     std::vector<std::string> targetTokens; // the fixed output, EOS included
     std::string fixedOutput;               // "last" or "target"
     std::vector<TimelinePoint> points;     // in training order
+    bool cancelled = false;                // options.cancelled stopped it; points is then partial
 };
 
 // One forced decoding per checkpoint; throws ComparisonError when a checkpoint reads the
@@ -103,5 +109,9 @@ Timeline timeline(const TrainingRun &run, const std::string &sentence, const Tim
 TimelinePoint timelinePoint(const TrainingRun &run, int index, const std::string &sentence,
                             const std::vector<std::string> &targetTokens, const MatrixRM &lastAttention,
                             const std::optional<GoldAlignment> &gold);
+
+// The counts of each checkpoint's links against `gold` (or none): what --gold and the window's
+// gold links give the AER curve, without decoding again.
+void setTimelineGold(Timeline &timeline, const std::optional<GoldAlignment> &gold);
 
 } // namespace attnviz
