@@ -72,19 +72,19 @@ public:
     {
     }
 
-    // Builds the forced computation from the source embedding nodes; returns log p_i per step.
-    std::vector<Node> build(const std::vector<Node> &embeddings, const std::vector<int> &targetIds)
+    // Builds the forced computation from the source embedding nodes; returns [log p_i per step].
+    Node build(const std::vector<Node> &embeddings, const std::vector<int> &targetIds)
     {
         encode(embeddings);
         initialState();
         prepare();
-        std::vector<Node> logProbs;
+        std::vector<Node> outs;
         int previous = m.sosId();
         for (const int y : targetIds) {
-            logProbs.push_back(step(previous, y));
+            outs.push_back(step(previous));
             previous = y;
         }
-        return logProbs;
+        return t.logSoftmaxPicks(w.matrix("decoder.out.weight"), w.bias("decoder.out.bias"), outs, targetIds);
     }
 
 private:
@@ -236,11 +236,11 @@ private:
         return t.sum(terms);
     }
 
-    Node step(int previous, int y)
+    // One decoder step; returns the vector the output layer reads.
+    Node step(int previous)
     {
         const DecoderConfig &d = c.decoder;
-        const MatrixD &table = w.matrix("decoder.embedding.weight");
-        VectorD e = table.row(previous).transpose();
+        VectorD e = w.row("decoder.embedding.weight", previous);
         if (d.embeddingScale)
             e *= std::sqrt(double(d.embeddingSize));
         const Node emb = t.constant(std::move(e));
@@ -278,7 +278,7 @@ private:
         }
         if (d.input == DecoderInput::InputFeeding)
             o = out;
-        return t.logSoftmaxAt(t.affine(w.matrix("decoder.out.weight"), out, w.bias("decoder.out.bias")), y);
+        return out;
     }
 
     Tape &t;
@@ -291,10 +291,10 @@ private:
 
 MatrixD sourceRows(const Weights &weights, const std::vector<int> &sourceIds)
 {
-    const MatrixD &table = weights.matrix("encoder.embedding.weight");
-    MatrixD rows(Eigen::Index(sourceIds.size()), table.cols());
+    const std::string table = "encoder.embedding.weight";
+    MatrixD rows(Eigen::Index(sourceIds.size()), weights.columns(table));
     for (size_t j = 0; j < sourceIds.size(); ++j)
-        rows.row(Eigen::Index(j)) = table.row(sourceIds[j]);
+        rows.row(Eigen::Index(j)) = weights.row(table, sourceIds[j]).transpose();
     return rows;
 }
 
@@ -308,16 +308,16 @@ SourceGradients run(const Model &model, const Weights &weights, const std::vecto
     for (Eigen::Index j = 0; j < rows.rows(); ++j)
         leaves.push_back(tape.leaf(rows.row(j).transpose()));
     ForcedGraph graph(tape, model, weights);
-    const std::vector<Node> logProbs = graph.build(leaves, targetIds);
+    const Node logProbs = graph.build(leaves, targetIds);
     SourceGradients out;
-    for (const Node lp : logProbs)
-        out.logProbs.push_back(tape.value(lp)[0]);
+    const VectorD &values = tape.value(logProbs);
+    out.logProbs.assign(values.data(), values.data() + values.size());
     if (withGradients) {
-        for (const Node lp : logProbs) {
-            tape.backward(lp);
+        tape.backward(logProbs); // every output step's seed in one pass
+        for (size_t i = 0; i < targetIds.size(); ++i) {
             Eigen::MatrixXd g(rows.rows(), rows.cols());
             for (Eigen::Index j = 0; j < rows.rows(); ++j)
-                g.row(j) = tape.gradient(leaves[size_t(j)]).transpose();
+                g.row(j) = tape.gradient(leaves[size_t(j)], int(i)).transpose();
             out.gradients.push_back(std::move(g));
         }
     }

@@ -1,5 +1,8 @@
 #include "analysis/attribution/tape.h"
 
+#include "analysis/attribution/products.h"
+
+#include <algorithm>
 #include <cmath>
 
 namespace attnviz::detail {
@@ -13,32 +16,59 @@ Tape::Node Tape::push(VectorD value, std::function<void(Tape &, const Entry &)> 
     return Node(m_nodes.size() - 1);
 }
 
-void Tape::accumulate(Node n, const VectorD &g)
+void Tape::accumulate(Node n, GradD g, int lo, Eigen::Index offset)
 {
     Entry &e = m_nodes[size_t(n)];
+    if (!e.back && !e.keep) // a constant: nothing reads its gradient
+        return;
+    const Eigen::Index rows = e.value.size(), width = g.cols();
+    const bool whole = offset == 0 && g.rows() == rows;
     if (!e.reached) {
-        e.grad = g;
         e.reached = true;
-    } else {
-        e.grad += g;
+        e.lo = lo;
+        if (whole) {
+            e.grad = std::move(g);
+        } else {
+            e.grad = GradD::Zero(rows, width);
+            e.grad.middleRows(offset, g.rows()) = g;
+        }
+        return;
     }
+    const int hi = lo + int(width), eHi = e.lo + int(e.grad.cols());
+    if (lo < e.lo || hi > eHi) { // widen to the union of the two seed ranges
+        const int newLo = std::min(lo, e.lo), newHi = std::max(hi, eHi);
+        GradD wider = GradD::Zero(rows, newHi - newLo);
+        wider.middleCols(e.lo - newLo, e.grad.cols()) = e.grad;
+        e.grad = std::move(wider);
+        e.lo = newLo;
+    }
+    e.grad.block(offset, lo - e.lo, g.rows(), width) += g;
 }
 
 void Tape::backward(Node output)
 {
     for (Entry &e : m_nodes) {
         e.reached = false;
-        e.grad.resize(0);
+        e.grad.resize(0, 0);
     }
-    accumulate(output, VectorD::Ones(m_nodes[size_t(output)].value.size()));
+    const Eigen::Index seeds = value(output).size();
+    accumulate(output, GradD::Identity(seeds, seeds), 0);
     for (int n = output; n >= 0; --n) {
-        const Entry &e = m_nodes[size_t(n)];
-        if (e.reached && e.back)
-            e.back(*this, e);
+        Entry &e = m_nodes[size_t(n)];
+        if (!e.reached || !e.back)
+            continue;
+        e.back(*this, e);
+        if (!e.keep)
+            e.grad.resize(0, 0); // passed on: release it
     }
-    for (Entry &e : m_nodes) // nodes nothing reached have a zero gradient
-        if (!e.reached)
-            e.grad = VectorD::Zero(e.value.size());
+}
+
+VectorD Tape::gradient(Node leaf, int seed) const
+{
+    const Entry &e = m_nodes[size_t(leaf)];
+    if (!e.reached || seed < e.lo || seed >= e.lo + e.grad.cols())
+        return VectorD::Zero(e.value.size());
+    return e.grad.col(seed - e.lo);
 }
 
 Tape::Node Tape::constant(VectorD value)
@@ -46,58 +76,68 @@ Tape::Node Tape::constant(VectorD value)
     return push(std::move(value), nullptr);
 }
 
+Tape::Node Tape::leaf(VectorD value)
+{
+    const Node n = constant(std::move(value));
+    m_nodes[size_t(n)].keep = true;
+    return n;
+}
+
 Tape::Node Tape::affine(const MatrixD &w, Node x, const VectorD *bias)
 {
-    VectorD y = w * value(x);
+    VectorD y = timesVector(w, value(x));
     if (bias)
         y += *bias;
     const MatrixD *weights = &w;
-    return push(std::move(y), [weights, x](Tape &t, const Entry &e) { t.accumulate(x, weights->transpose() * e.grad); });
+    return push(std::move(y), [weights, x](Tape &t, const Entry &e) {
+        t.accumulate(x, transposeTimes(*weights, e.grad), e.lo);
+    });
 }
 
 Tape::Node Tape::add(Node a, Node b)
 {
     return push(value(a) + value(b), [a, b](Tape &t, const Entry &e) {
-        t.accumulate(a, e.grad);
-        t.accumulate(b, e.grad);
+        t.accumulate(a, e.grad, e.lo);
+        t.accumulate(b, e.grad, e.lo);
     });
 }
 
 Tape::Node Tape::sub(Node a, Node b)
 {
     return push(value(a) - value(b), [a, b](Tape &t, const Entry &e) {
-        t.accumulate(a, e.grad);
-        t.accumulate(b, -e.grad);
+        t.accumulate(a, e.grad, e.lo);
+        t.accumulate(b, -e.grad, e.lo);
     });
 }
 
 Tape::Node Tape::mul(Node a, Node b)
 {
     return push(value(a).cwiseProduct(value(b)), [a, b](Tape &t, const Entry &e) {
-        t.accumulate(a, e.grad.cwiseProduct(t.value(b)));
-        t.accumulate(b, e.grad.cwiseProduct(t.value(a)));
+        t.accumulate(a, (e.grad.array().colwise() * t.value(b).array()).matrix(), e.lo);
+        t.accumulate(b, (e.grad.array().colwise() * t.value(a).array()).matrix(), e.lo);
     });
 }
 
 Tape::Node Tape::scale(Node a, double factor)
 {
-    return push(value(a) * factor, [a, factor](Tape &t, const Entry &e) { t.accumulate(a, e.grad * factor); });
+    return push(value(a) * factor, [a, factor](Tape &t, const Entry &e) { t.accumulate(a, e.grad * factor, e.lo); });
 }
 
 Tape::Node Tape::scaleBy(Node vector, Node scalar)
 {
     return push(value(vector) * value(scalar)[0], [vector, scalar](Tape &t, const Entry &e) {
-        t.accumulate(vector, e.grad * t.value(scalar)[0]);
-        t.accumulate(scalar, VectorD::Constant(1, e.grad.dot(t.value(vector))));
+        t.accumulate(vector, e.grad * t.value(scalar)[0], e.lo);
+        t.accumulate(scalar, t.value(vector).transpose() * e.grad, e.lo);
     });
 }
 
-template<typename F>
-Tape::Node Tape::map(Node a, F f, std::function<VectorD(const VectorD &, const VectorD &)> derivative)
+template<typename F, typename D>
+Tape::Node Tape::map(Node a, F f, D derivative)
 {
     // derivative(input, output): d output / d input, element-wise.
     return push(value(a).unaryExpr(f), [a, derivative](Tape &t, const Entry &e) {
-        t.accumulate(a, e.grad.cwiseProduct(derivative(t.value(a), e.value)));
+        const VectorD d = derivative(t.value(a), e.value);
+        t.accumulate(a, (e.grad.array().colwise() * d.array()).matrix(), e.lo);
     });
 }
 
@@ -121,12 +161,7 @@ Tape::Node Tape::relu(Node a)
 
 Tape::Node Tape::slice(Node a, int offset, int size)
 {
-    const int total = int(value(a).size());
-    return push(value(a).segment(offset, size), [a, offset, total](Tape &t, const Entry &e) {
-        VectorD g = VectorD::Zero(total);
-        g.segment(offset, e.grad.size()) = e.grad;
-        t.accumulate(a, g);
-    });
+    return push(value(a).segment(offset, size), [a, offset](Tape &t, const Entry &e) { t.accumulate(a, e.grad, e.lo, offset); });
 }
 
 Tape::Node Tape::concat(Node a, Node b)
@@ -135,8 +170,8 @@ Tape::Node Tape::concat(Node a, Node b)
     VectorD y(na + value(b).size());
     y << value(a), value(b);
     return push(std::move(y), [a, b, na](Tape &t, const Entry &e) {
-        t.accumulate(a, e.grad.head(na));
-        t.accumulate(b, e.grad.tail(e.grad.size() - na));
+        t.accumulate(a, e.grad.topRows(na), e.lo);
+        t.accumulate(b, e.grad.bottomRows(e.grad.rows() - na), e.lo);
     });
 }
 
@@ -147,7 +182,7 @@ Tape::Node Tape::stack(const std::vector<Node> &scalars)
         y[Eigen::Index(i)] = value(scalars[i])[0];
     return push(std::move(y), [scalars](Tape &t, const Entry &e) {
         for (size_t i = 0; i < scalars.size(); ++i)
-            t.accumulate(scalars[i], VectorD::Constant(1, e.grad[Eigen::Index(i)]));
+            t.accumulate(scalars[i], e.grad.row(Eigen::Index(i)), e.lo);
     });
 }
 
@@ -159,8 +194,8 @@ Tape::Node Tape::pick(Node a, int index)
 Tape::Node Tape::dot(Node a, Node b)
 {
     return push(VectorD::Constant(1, value(a).dot(value(b))), [a, b](Tape &t, const Entry &e) {
-        t.accumulate(a, t.value(b) * e.grad[0]);
-        t.accumulate(b, t.value(a) * e.grad[0]);
+        t.accumulate(a, t.value(b) * e.grad, e.lo); // [n x 1] [1 x seeds]
+        t.accumulate(b, t.value(a) * e.grad, e.lo);
     });
 }
 
@@ -170,20 +205,45 @@ Tape::Node Tape::softmax(Node a)
     VectorD y = (x.array() - x.maxCoeff()).exp().matrix();
     y /= y.sum();
     return push(std::move(y), [a](Tape &t, const Entry &e) {
-        // dx = y * (g - g . y)
-        t.accumulate(a, (e.value.array() * (e.grad.array() - e.grad.dot(e.value))).matrix());
+        // dx = y * (g - g . y), per seed
+        const Eigen::RowVectorXd gy = e.value.transpose() * e.grad;
+        t.accumulate(a, ((e.grad.rowwise() - gy).array().colwise() * e.value.array()).matrix(), e.lo);
     });
 }
 
-Tape::Node Tape::logSoftmaxAt(Node logits, int index)
+Tape::Node Tape::logSoftmaxPicks(const MatrixD &w, const VectorD *bias, const std::vector<Node> &inputs,
+                                  const std::vector<int> &targets)
 {
-    const VectorD &x = value(logits);
-    const double m = x.maxCoeff();
-    const double logSum = m + std::log((x.array() - m).exp().sum());
-    return push(VectorD::Constant(1, x[index] - logSum), [logits, index, logSum](Tape &t, const Entry &e) {
-        VectorD g = -(t.value(logits).array() - logSum).exp().matrix() * e.grad[0];
-        g[index] += e.grad[0];
-        t.accumulate(logits, g);
+    const Eigen::Index steps = Eigen::Index(inputs.size());
+    GradD x(w.cols(), steps);
+    for (Eigen::Index i = 0; i < steps; ++i)
+        x.col(i) = value(inputs[size_t(i)]);
+    GradD p = w * x; // the logits, then the probabilities
+    if (bias)
+        p.colwise() += *bias;
+    VectorD y(steps);
+    for (Eigen::Index i = 0; i < steps; ++i) {
+        const double m = p.col(i).maxCoeff();
+        const double logSum = m + std::log((p.col(i).array() - m).exp().sum());
+        y[i] = p(targets[size_t(i)], i) - logSum;
+        p.col(i) = (p.col(i).array() - logSum).exp().matrix();
+    }
+    return push(std::move(y), [&w, inputs, targets, p = std::move(p)](Tape &t, const Entry &e) {
+        // d y_i / d x_i = W^T (onehot(target_i) - p_i), for every step in one product; then
+        // scaled by each seed's d seed / d y_i, over the seeds that reach y_i.
+        GradD d = -p;
+        for (size_t i = 0; i < targets.size(); ++i)
+            d(targets[i], Eigen::Index(i)) += 1.0;
+        const GradD r = transposeTimes(w, d);
+        for (Eigen::Index i = 0; i < Eigen::Index(inputs.size()); ++i) {
+            Eigen::Index first = 0, last = e.grad.cols() - 1;
+            while (first <= last && e.grad(i, first) == 0.0)
+                ++first;
+            while (last >= first && e.grad(i, last) == 0.0)
+                --last;
+            if (first <= last)
+                t.accumulate(inputs[size_t(i)], r.col(i) * e.grad.row(i).segment(first, last - first + 1), e.lo + int(first));
+        }
     });
 }
 
@@ -194,7 +254,7 @@ Tape::Node Tape::sum(const std::vector<Node> &vectors)
         y += value(vectors[i]);
     return push(std::move(y), [vectors](Tape &t, const Entry &e) {
         for (Node v : vectors)
-            t.accumulate(v, e.grad);
+            t.accumulate(v, e.grad, e.lo);
     });
 }
 

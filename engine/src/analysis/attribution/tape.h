@@ -1,7 +1,13 @@
 // A small reverse-mode tape over Eigen vectors, in double precision: the operations the
 // family's forward pass is made of (affine maps, element-wise functions, slices, concatenation,
-// dot products, softmax, log-softmax), each recording how to pass a gradient back to its inputs.
+// dot products, softmax, the output layer's log-softmax), each recording how to pass a gradient back to its inputs.
 // Used by the attribution methods (analysis/attribution.h); not a general autograd library.
+//
+// One backward pass carries many seeds at once (one per output step's log p_i): a node's
+// gradient is a matrix whose column s is d seed_s / d node, so an affine map passes every seed
+// back in one matrix product (W^T G) instead of one product per seed. A node keeps only the
+// columns of the seeds that reach it (lo .. lo + width - 1): decoder step k is reached by the
+// seeds of steps k and later, the encoder by all.
 #pragma once
 
 #include <Eigen/Core>
@@ -13,14 +19,15 @@ namespace attnviz::detail {
 
 using VectorD = Eigen::VectorXd;
 using MatrixD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using GradD = Eigen::MatrixXd; // a node's gradients, one column per seed
 
 class Tape
 {
 public:
     using Node = int;
 
-    Node constant(VectorD value);
-    Node leaf(VectorD value) { return constant(std::move(value)); } // a node whose gradient is read
+    Node constant(VectorD value);  // a node no gradient is passed into
+    Node leaf(VectorD value);      // a node whose gradient is read after backward()
 
     Node affine(const MatrixD &w, Node x, const VectorD *bias = nullptr); // W x (+ b); W outlives the tape
     Node add(Node a, Node b);
@@ -37,28 +44,35 @@ public:
     Node pick(Node a, int index);                 // one entry as a 1-vector
     Node dot(Node a, Node b);                     // a 1-vector
     Node softmax(Node a);
-    Node logSoftmaxAt(Node logits, int index); // log softmax(logits)[index], a 1-vector
+    // [log softmax(W x_i + b)[targets[i]] for each i]: the output layer of every step and its
+    // log-softmax in one node, so that W is read once for all steps, forward and backward
+    // (the logits feed nothing else). W and b outlive the tape.
+    Node logSoftmaxPicks(const MatrixD &w, const VectorD *bias, const std::vector<Node> &inputs, const std::vector<int> &targets);
     Node sum(const std::vector<Node> &vectors);
 
     const VectorD &value(Node n) const { return m_nodes[size_t(n)].value; }
-    const VectorD &gradient(Node n) const { return m_nodes[size_t(n)].grad; }
+    // d output[seed] / d leaf, after backward(output).
+    VectorD gradient(Node leaf, int seed) const;
     int size() const { return int(m_nodes.size()); }
 
-    // Clears every gradient, sets d output / d output = 1 and passes it back through every node
-    // recorded before `output`. Nodes that received nothing are skipped.
+    // Passes d output[s] / d output[s] = 1 back through every node recorded before output, for
+    // every entry s of output at once (seed s). Nodes that received nothing are skipped.
     void backward(Node output);
 
 private:
     struct Entry
     {
-        VectorD value, grad;
-        bool reached = false;
+        VectorD value;
+        GradD grad;        // columns lo .. lo + grad.cols() - 1 of the seeds
+        int lo = 0;
+        bool reached = false, keep = false;
         std::function<void(Tape &, const Entry &)> back; // adds this node's gradient to its inputs'
     };
     Node push(VectorD value, std::function<void(Tape &, const Entry &)> back);
-    void accumulate(Node n, const VectorD &g);
-    template<typename F>
-    Node map(Node a, F f, std::function<VectorD(const VectorD &, const VectorD &)> derivative);
+    // Adds g (the seeds lo .. lo + g.cols() - 1) to rows offset .. offset + g.rows() - 1 of n's gradient.
+    void accumulate(Node n, GradD g, int lo, Eigen::Index offset = 0);
+    template<typename F, typename D>
+    Node map(Node a, F f, D derivative);
 
     std::vector<Entry> m_nodes;
 };

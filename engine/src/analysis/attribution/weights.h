@@ -1,5 +1,7 @@
 // The model's tensors in double precision, by their file names, for the attribution graphs
-// (attribution.cpp: the RNN family; transformer_graph.cpp: transformers).
+// (attribution.cpp: the RNN family; transformer_graph.cpp: transformers). A tensor is converted
+// the first time a graph asks for it, and embedding tables are read a row at a time, so that a
+// call converts only what its graph uses. One Weights serves one call on one thread.
 #pragma once
 
 #include <attnviz/models/model.h>
@@ -14,31 +16,55 @@ namespace attnviz::detail {
 class Weights
 {
 public:
-    explicit Weights(const Model &model)
-    {
-        for (const auto &[name, tensor] : model.file().tensors) {
-            const float *data = tensor.values.data();
-            if (tensor.shape.size() == 2) {
-                m_matrices.emplace(name, Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
-                                             data, tensor.shape[0], tensor.shape[1])
-                                             .cast<double>());
-            } else if (tensor.shape.size() == 1) {
-                m_vectors.emplace(name, Eigen::Map<const Eigen::VectorXf>(data, tensor.shape[0]).cast<double>());
-            }
-        }
-    }
+    explicit Weights(const Model &model) : m_tensors(model.file().tensors) {}
 
-    const MatrixD &matrix(const std::string &name) const { return m_matrices.at(name); }
+    const MatrixD &matrix(const std::string &name) const
+    {
+        auto it = m_matrices.find(name);
+        if (it == m_matrices.end()) {
+            const Tensor &t = tensor(name, 2);
+            it = m_matrices
+                     .emplace(name, Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+                                        t.values.data(), t.shape[0], t.shape[1])
+                                        .cast<double>())
+                     .first;
+        }
+        return it->second;
+    }
+    // Row `index` of a matrix, without converting the whole table (embeddings).
+    VectorD row(const std::string &name, Eigen::Index index) const
+    {
+        const Tensor &t = tensor(name, 2);
+        return Eigen::Map<const Eigen::VectorXf>(t.values.data() + index * t.shape[1], t.shape[1]).cast<double>();
+    }
+    Eigen::Index columns(const std::string &name) const { return Eigen::Index(tensor(name, 2).shape[1]); }
     const VectorD *bias(const std::string &name) const
     {
-        const auto it = m_vectors.find(name);
-        return it == m_vectors.end() ? nullptr : &it->second;
+        const auto found = m_tensors.find(name);
+        return found == m_tensors.end() || found->second.shape.size() != 1 ? nullptr : &vector(name);
     }
-    const VectorD &vector(const std::string &name) const { return m_vectors.at(name); }
+    const VectorD &vector(const std::string &name) const
+    {
+        auto it = m_vectors.find(name);
+        if (it == m_vectors.end()) {
+            const Tensor &t = tensor(name, 1);
+            it = m_vectors.emplace(name, Eigen::Map<const Eigen::VectorXf>(t.values.data(), t.shape[0]).cast<double>()).first;
+        }
+        return it->second;
+    }
 
 private:
-    std::map<std::string, MatrixD> m_matrices;
-    std::map<std::string, VectorD> m_vectors;
+    const Tensor &tensor(const std::string &name, size_t rank) const
+    {
+        const Tensor &t = m_tensors.at(name);
+        if (t.shape.size() != rank)
+            throw std::out_of_range(name + " is not a rank-" + std::to_string(rank) + " tensor");
+        return t;
+    }
+
+    const std::map<std::string, Tensor> &m_tensors;
+    mutable std::map<std::string, MatrixD> m_matrices; // converted on first use
+    mutable std::map<std::string, VectorD> m_vectors;
 };
 
 } // namespace attnviz::detail
