@@ -33,8 +33,8 @@ struct CellOut
 CellOut cellStep(Tape &t, const Weights &w, Cell cell, const std::string &prefix, const std::string &suffix, int hidden,
                  Node x, Node h, Node c)
 {
-    const Node gi = t.affine(w.matrix(prefix + "weight_ih" + suffix), x, w.bias(prefix + "bias_ih" + suffix));
-    const Node gh = t.affine(w.matrix(prefix + "weight_hh" + suffix), h, w.bias(prefix + "bias_hh" + suffix));
+    const Node gi = t.affine(w.weight(prefix + "weight_ih" + suffix), x, w.bias(prefix + "bias_ih" + suffix));
+    const Node gh = t.affine(w.weight(prefix + "weight_hh" + suffix), h, w.bias(prefix + "bias_hh" + suffix));
     const int H = hidden;
     if (cell == Cell::Gru) {
         const Node r = t.sigmoid(t.add(t.slice(gi, 0, H), t.slice(gh, 0, H)));
@@ -84,7 +84,7 @@ public:
             outs.push_back(step(previous));
             previous = y;
         }
-        return t.logSoftmaxPicks(w.matrix("decoder.out.weight"), w.bias("decoder.out.bias"), outs, targetIds);
+        return t.logSoftmaxPicks(w.weight("decoder.out.weight"), w.bias("decoder.out.bias"), outs, targetIds);
     }
 
 private:
@@ -148,13 +148,13 @@ private:
             break;
         case InitRule::Bridge:
             out.assign(size_t(Ld), activate(t, d.bridgeActivation,
-                                            t.affine(w.matrix(bridge + ".weight"), perLayer(states, Le - 1), w.bias(bridge + ".bias"))));
+                                            t.affine(w.weight(bridge + ".weight"), perLayer(states, Le - 1), w.bias(bridge + ".bias"))));
             break;
         case InitRule::OnmtBridge: {
             Node all = states.front();
             for (size_t k = 1; k < states.size(); ++k)
                 all = t.concat(all, states[k]);
-            const Node y = t.relu(t.affine(w.matrix(bridge + ".weight"), all, w.bias(bridge + ".bias")));
+            const Node y = t.relu(t.affine(w.weight(bridge + ".weight"), all, w.bias(bridge + ".bias")));
             for (int l = 0; l < Ld; ++l)
                 out.push_back(t.slice(y, l * D * He, D * He));
             break;
@@ -188,10 +188,10 @@ private:
         keys.clear();
         if (a.score == Score::Bilinear)
             for (const Node hj : annotations)
-                keys.push_back(t.affine(w.matrix("decoder.attention.linear.weight"), hj, w.bias("decoder.attention.linear.bias")));
+                keys.push_back(t.affine(w.weight("decoder.attention.linear.weight"), hj, w.bias("decoder.attention.linear.bias")));
         else if (a.score == Score::Additive)
             for (const Node hj : annotations)
-                keys.push_back(t.affine(w.matrix("decoder.attention.key_layer.weight"), hj,
+                keys.push_back(t.affine(w.weight("decoder.attention.key_layer.weight"), hj,
                                         w.bias("decoder.attention.key_layer.bias")));
     }
 
@@ -202,14 +202,14 @@ private:
         const std::string p = "decoder.attention.";
         Node alpha;
         if (a.score == Score::Location) {
-            alpha = t.softmax(t.affine(w.matrix(p + "location.weight"), t.concat(emb, q), w.bias(p + "location.bias")));
+            alpha = t.softmax(t.affine(w.weight(p + "location.weight"), t.concat(emb, q), w.bias(p + "location.bias")));
         } else {
             std::vector<Node> scores;
             Node wq = -1, qq = -1;
             if (a.score == Score::General)
-                wq = t.affine(w.matrix(p + "linear.weight"), q, w.bias(p + "linear.bias"));
+                wq = t.affine(w.weight(p + "linear.weight"), q, w.bias(p + "linear.bias"));
             if (a.score == Score::Additive)
-                qq = t.affine(w.matrix(p + "query_layer.weight"), q, w.bias(p + "query_layer.bias"));
+                qq = t.affine(w.weight(p + "query_layer.weight"), q, w.bias(p + "query_layer.bias"));
             for (size_t j = 0; j < annotations.size(); ++j) {
                 const Node hj = annotations[j];
                 switch (a.score) {
@@ -217,12 +217,12 @@ private:
                 case Score::General: scores.push_back(t.dot(hj, wq)); break;
                 case Score::Bilinear: scores.push_back(t.dot(keys[j], q)); break;
                 case Score::Additive:
-                    scores.push_back(t.affine(w.matrix(p + "energy_layer.weight"), t.tanh(t.add(qq, keys[j])),
+                    scores.push_back(t.affine(w.weight(p + "energy_layer.weight"), t.tanh(t.add(qq, keys[j])),
                                               w.bias(p + "energy_layer.bias")));
                     break;
                 case Score::Concat:
-                    scores.push_back(t.affine(w.matrix(p + "energy_layer.weight"),
-                                              t.tanh(t.affine(w.matrix(p + "concat.weight"), t.concat(q, hj), w.bias(p + "concat.bias"))),
+                    scores.push_back(t.affine(w.weight(p + "energy_layer.weight"),
+                                              t.tanh(t.affine(w.weight(p + "concat.weight"), t.concat(q, hj), w.bias(p + "concat.bias"))),
                                               w.bias(p + "energy_layer.bias")));
                     break;
                 case Score::Location: break;
@@ -254,7 +254,7 @@ private:
         case DecoderInput::ContextEmbedding: x = t.concat(context, emb); break;
         case DecoderInput::InputFeeding: x = t.concat(emb, o); break;
         case DecoderInput::Combine:
-            x = t.affine(w.matrix("decoder.combine.weight"), t.concat(emb, context), w.bias("decoder.combine.bias"));
+            x = t.affine(w.weight("decoder.combine.weight"), t.concat(emb, context), w.bias("decoder.combine.bias"));
             if (d.combineActivation == Activation::Relu)
                 x = t.relu(x);
             break;
@@ -272,7 +272,7 @@ private:
         Node out = s;
         if (d.attentional != Attentional::None) {
             const Node pair = d.attentional == Attentional::StateContext ? t.concat(s, context) : t.concat(context, s);
-            out = t.affine(w.matrix("decoder.attentional.weight"), pair, w.bias("decoder.attentional.bias"));
+            out = t.affine(w.weight("decoder.attentional.weight"), pair, w.bias("decoder.attentional.bias"));
             if (d.attentionalActivation == Activation::Tanh)
                 out = t.tanh(out);
         }

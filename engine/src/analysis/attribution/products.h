@@ -1,16 +1,26 @@
-// The two products the attribution tapes spend their time in, in double precision: y = W x
-// (the forward pass of an affine map) and W^T G (its backward pass for every seed at once).
-// AVX2 + FMA kernels chosen at run time on x86-64 (the baseline build has only SSE2, where
-// Eigen's double products reach about a third of what these do); Eigen's products elsewhere.
+// The products the RNN family's attribution tape spends its time in, in double precision over
+// the model's float weights as they lie in memory (each weight is converted to double as it is
+// read, which is exact, so the result is that of a double copy of W without making one): y = W x
+// (an affine map's forward pass), W X (the output layer for every step) and W^T G (an affine
+// map's backward pass for every seed at once). AVX2 + FMA kernels (and AVX-512 for W^T G) chosen
+// at run time on x86-64 (the baseline build has only SSE2, where Eigen's double products reach
+// about half of what the AVX2 ones do); Eigen's products elsewhere.
 #pragma once
 
 #include "analysis/attribution/tape.h"
 
 namespace attnviz::detail {
 
+enum class ProductKernel { Auto, Eigen, Avx2, Avx512 };
+// For tests and benchmarks: every product uses `kernel` (Avx512 where a product has one, else
+// Avx2) until forced back to Auto. False, and nothing changes, when the CPU lacks it.
+bool forceProductKernel(ProductKernel kernel);
+
 // y = W x, W row-major [rows x cols].
-VectorD timesVector(const MatrixD &w, const VectorD &x);
+VectorD timesVector(const WeightF &w, const VectorD &x);
+// W X, X [cols x n] column-major: [rows x n].
+GradD timesMatrix(const WeightF &w, const GradD &x);
 // W^T G, G [rows x seeds] column-major: [cols x seeds].
-GradD transposeTimes(const MatrixD &w, const GradD &g);
+GradD transposeTimes(const WeightF &w, const GradD &g);
 
 } // namespace attnviz::detail

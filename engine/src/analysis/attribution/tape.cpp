@@ -83,15 +83,12 @@ Tape::Node Tape::leaf(VectorD value)
     return n;
 }
 
-Tape::Node Tape::affine(const MatrixD &w, Node x, const VectorD *bias)
+Tape::Node Tape::affine(const WeightF &w, Node x, const VectorD *bias)
 {
     VectorD y = timesVector(w, value(x));
     if (bias)
         y += *bias;
-    const MatrixD *weights = &w;
-    return push(std::move(y), [weights, x](Tape &t, const Entry &e) {
-        t.accumulate(x, transposeTimes(*weights, e.grad), e.lo);
-    });
+    return push(std::move(y), [w, x](Tape &t, const Entry &e) { t.accumulate(x, transposeTimes(w, e.grad), e.lo); });
 }
 
 Tape::Node Tape::add(Node a, Node b)
@@ -211,14 +208,14 @@ Tape::Node Tape::softmax(Node a)
     });
 }
 
-Tape::Node Tape::logSoftmaxPicks(const MatrixD &w, const VectorD *bias, const std::vector<Node> &inputs,
+Tape::Node Tape::logSoftmaxPicks(const WeightF &w, const VectorD *bias, const std::vector<Node> &inputs,
                                   const std::vector<int> &targets)
 {
     const Eigen::Index steps = Eigen::Index(inputs.size());
     GradD x(w.cols(), steps);
     for (Eigen::Index i = 0; i < steps; ++i)
         x.col(i) = value(inputs[size_t(i)]);
-    GradD p = w * x; // the logits, then the probabilities
+    GradD p = timesMatrix(w, x); // the logits, then the probabilities
     if (bias)
         p.colwise() += *bias;
     VectorD y(steps);
@@ -228,7 +225,7 @@ Tape::Node Tape::logSoftmaxPicks(const MatrixD &w, const VectorD *bias, const st
         y[i] = p(targets[size_t(i)], i) - logSum;
         p.col(i) = (p.col(i).array() - logSum).exp().matrix();
     }
-    return push(std::move(y), [&w, inputs, targets, p = std::move(p)](Tape &t, const Entry &e) {
+    return push(std::move(y), [w, inputs, targets, p = std::move(p)](Tape &t, const Entry &e) {
         // d y_i / d x_i = W^T (onehot(target_i) - p_i), for every step in one product; then
         // scaled by each seed's d seed / d y_i, over the seeds that reach y_i.
         GradD d = -p;

@@ -20,6 +20,8 @@ namespace attnviz::detail {
 using VectorD = Eigen::VectorXd;
 using MatrixD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using GradD = Eigen::MatrixXd; // a node's gradients, one column per seed
+// A model's weight matrix where it lies in memory (row-major float): the tape reads it in place.
+using WeightF = Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
 
 class Tape
 {
@@ -29,7 +31,7 @@ public:
     Node constant(VectorD value);  // a node no gradient is passed into
     Node leaf(VectorD value);      // a node whose gradient is read after backward()
 
-    Node affine(const MatrixD &w, Node x, const VectorD *bias = nullptr); // W x (+ b); W outlives the tape
+    Node affine(const WeightF &w, Node x, const VectorD *bias = nullptr); // W x (+ b); W's data outlives the tape
     Node add(Node a, Node b);
     Node sub(Node a, Node b);
     Node mul(Node a, Node b);                  // element-wise
@@ -47,7 +49,7 @@ public:
     // [log softmax(W x_i + b)[targets[i]] for each i]: the output layer of every step and its
     // log-softmax in one node, so that W is read once for all steps, forward and backward
     // (the logits feed nothing else). W and b outlive the tape.
-    Node logSoftmaxPicks(const MatrixD &w, const VectorD *bias, const std::vector<Node> &inputs, const std::vector<int> &targets);
+    Node logSoftmaxPicks(const WeightF &w, const VectorD *bias, const std::vector<Node> &inputs, const std::vector<int> &targets);
     Node sum(const std::vector<Node> &vectors);
 
     const VectorD &value(Node n) const { return m_nodes[size_t(n)].value; }

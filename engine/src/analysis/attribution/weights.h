@@ -1,7 +1,8 @@
 // The model's tensors in double precision, by their file names, for the attribution graphs
-// (attribution.cpp: the RNN family; transformer_graph.cpp: transformers). A tensor is converted
-// the first time a graph asks for it, and embedding tables are read a row at a time, so that a
-// call converts only what its graph uses. One Weights serves one call on one thread.
+// (attribution.cpp: the RNN family, which reads the float matrices in place through weight();
+// transformer_graph.cpp: transformers). A tensor is converted the first time a graph asks for
+// it, and embedding tables are read a row at a time, so that a call converts only what its
+// graph uses. One Weights serves one call on one thread.
 #pragma once
 
 #include <attnviz/models/model.h>
@@ -30,6 +31,12 @@ public:
                      .first;
         }
         return it->second;
+    }
+    // A matrix where it lies, in float (the RNN family's tape reads it in place).
+    WeightF weight(const std::string &name) const
+    {
+        const Tensor &t = tensor(name, 2);
+        return WeightF(t.values.data(), Eigen::Index(t.shape[0]), Eigen::Index(t.shape[1]));
     }
     // Row `index` of a matrix, without converting the whole table (embeddings).
     VectorD row(const std::string &name, Eigen::Index index) const
