@@ -68,13 +68,12 @@ private:
         GradD grad;        // columns lo .. lo + grad.cols() - 1 of the seeds
         int lo = 0;
         bool reached = false, keep = false;
-        std::function<void(Tape &, const Entry &)> back; // adds this node's gradient to its inputs'
+        // Adds this node's gradient to its inputs'; may move the gradient out (it is released after).
+        std::function<void(Tape &, Entry &)> back;
     };
-    Node push(VectorD value, std::function<void(Tape &, const Entry &)> back);
+    Node push(VectorD value, std::function<void(Tape &, Entry &)> back);
     // Adds g (the seeds lo .. lo + g.cols() - 1) to rows offset .. offset + g.rows() - 1 of n's gradient.
     void accumulate(Node n, GradD g, int lo, Eigen::Index offset = 0);
-    template<typename F, typename D>
-    Node map(Node a, F f, D derivative);
 
     std::vector<Entry> m_nodes;
 };
