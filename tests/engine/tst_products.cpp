@@ -1,7 +1,8 @@
-// The attribution tape's double products over float weights (engine/src/analysis/attribution/
-// products.h) against Eigen's double products of a converted copy: every kernel this CPU has
-// (Eigen, AVX2, AVX-512), forced one at a time, on shapes that use every block and tail (rows
-// past a 256-row tile, columns not a multiple of 4 or 8, each seed count from 1 to 13).
+// The attribution tapes' double products over float weights (engine/src/analysis/attribution/
+// products.h: W x, W X, W^T G, and the transformer's row-major X W^T and G W) against Eigen's
+// double products of a converted copy: every kernel this CPU has (Eigen, AVX2, AVX-512), forced
+// one at a time, on shapes that use every block and tail (rows past a 256-row tile, columns not
+// a multiple of 4 or 8, each seed count from 1 to 13).
 #include "analysis/attribution/products.h"
 
 #include <QTest>
@@ -79,6 +80,15 @@ void TestProducts::matchesEigen()
         const GradD wm = timesMatrix(w, m);
         QCOMPARE(wm.rows(), Eigen::Index(rows));
         QVERIFY2(relativeError(wm, copy * m) < 1e-13, qPrintable(QStringLiteral("W X, %1 columns").arg(seeds)));
+
+        // The transformer's row-major forms: X W^T and G W.
+        const MatrixD xr = MatrixD::Random(seeds, cols), gr = MatrixD::Random(seeds, rows);
+        const MatrixD xw = rowsTimesTransposed(xr, w), gw = rowsTimes(gr, w);
+        QCOMPARE(xw.rows(), Eigen::Index(seeds));
+        QCOMPARE(xw.cols(), Eigen::Index(rows));
+        QCOMPARE(gw.cols(), Eigen::Index(cols));
+        QVERIFY2(relativeError(xw, xr * copy.transpose()) < 1e-13, qPrintable(QStringLiteral("X W^T, %1 rows").arg(seeds)));
+        QVERIFY2(relativeError(gw, gr * copy) < 1e-13, qPrintable(QStringLiteral("G W, %1 rows").arg(seeds)));
     }
 }
 

@@ -1,5 +1,7 @@
 #include "analysis/attribution/matrix_tape.h"
 
+#include "analysis/attribution/products.h"
+
 #include <cmath>
 
 namespace attnviz::detail {
@@ -73,23 +75,22 @@ std::vector<Eigen::Index> nonzeroRows(const MatrixD &g)
 
 } // namespace
 
-MatrixTape::Node MatrixTape::linear(Node x, const MatrixD &w, const VectorD *bias)
+MatrixTape::Node MatrixTape::linear(Node x, const WeightF &w, const VectorD *bias)
 {
-    MatrixD y = value(x) * w.transpose();
+    MatrixD y = rowsTimesTransposed(value(x), w);
     if (bias)
         y.rowwise() += bias->transpose();
-    const MatrixD *weights = &w;
-    return push(std::move(y), [weights, x](MatrixTape &t, const Entry &e) {
+    return push(std::move(y), [w, x](MatrixTape &t, const Entry &e) {
         const std::vector<Eigen::Index> rows = nonzeroRows(e.grad);
         if (2 * rows.size() >= size_t(e.grad.rows())) {
-            t.accumulate(x, e.grad * *weights);
+            t.accumulate(x, rowsTimes(e.grad, w));
             return;
         }
         MatrixD compact(Eigen::Index(rows.size()), e.grad.cols()); // one product for the rows that matter
         for (size_t k = 0; k < rows.size(); ++k)
             compact.row(Eigen::Index(k)) = e.grad.row(rows[k]);
-        const MatrixD product = compact * *weights;
-        MatrixD g = MatrixD::Zero(e.grad.rows(), weights->cols());
+        const MatrixD product = rowsTimes(compact, w);
+        MatrixD g = MatrixD::Zero(e.grad.rows(), w.cols());
         for (size_t k = 0; k < rows.size(); ++k)
             g.row(rows[k]) = product.row(Eigen::Index(k));
         t.accumulate(x, std::move(g));
@@ -243,10 +244,10 @@ MatrixTape::Node MatrixTape::attention(Node q, Node k, Node v, int heads, bool c
     });
 }
 
-MatrixTape::Node MatrixTape::logSoftmaxPick(Node x, const MatrixD &w, const VectorD *bias,
+MatrixTape::Node MatrixTape::logSoftmaxPick(Node x, const WeightF &w, const VectorD *bias,
                                               const std::vector<int> &targets)
 {
-    MatrixD probabilities = value(x) * w.transpose(); // the logits, then softmax per row
+    MatrixD probabilities = rowsTimesTransposed(value(x), w); // the logits, then softmax per row
     if (bias)
         probabilities.rowwise() += bias->transpose();
     MatrixD y(probabilities.rows(), 1);
@@ -257,8 +258,7 @@ MatrixTape::Node MatrixTape::logSoftmaxPick(Node x, const MatrixD &w, const Vect
         y(r, 0) = row(targets[size_t(r)]) - logSum;
         row = (row.array() - logSum).exp().matrix();
     }
-    const MatrixD *weights = &w;
-    return push(std::move(y), [x, weights, targets, probabilities = std::move(probabilities)](MatrixTape &t,
+    return push(std::move(y), [x, w, targets, probabilities = std::move(probabilities)](MatrixTape &t,
                                                                                              const Entry &e) {
         // d log p / d logits = onehot(target) - p, for the rows a seed reaches; then through W
         const Eigen::Index R = probabilities.rows();
@@ -272,8 +272,8 @@ MatrixTape::Node MatrixTape::logSoftmaxPick(Node x, const MatrixD &w, const Vect
             compact.row(Eigen::Index(k)) = -probabilities.row(r) * e.grad(rows[k], 0);
             compact(Eigen::Index(k), targets[size_t(r)]) += e.grad(rows[k], 0);
         }
-        const MatrixD product = compact * *weights;
-        MatrixD g = MatrixD::Zero(e.grad.rows(), weights->cols());
+        const MatrixD product = rowsTimes(compact, w);
+        MatrixD g = MatrixD::Zero(e.grad.rows(), w.cols());
         for (size_t k = 0; k < rows.size(); ++k)
             g.row(rows[k]) = product.row(Eigen::Index(k));
         t.accumulate(x, std::move(g));

@@ -26,8 +26,8 @@ public:
     Node constant(MatrixD value);
     Node leaf(MatrixD value); // a node whose gradient is read (kept after the backward pass)
 
-    // x W^T (+ b per row); W [out x in] and b outlive the tape.
-    Node linear(Node x, const MatrixD &w, const VectorD *bias = nullptr);
+    // x W^T (+ b per row); W [out x in] (read in place, see products.h) and b outlive the tape.
+    Node linear(Node x, const WeightF &w, const VectorD *bias = nullptr);
     Node add(Node a, Node b);
     Node mul(Node a, Node b); // element-wise
     Node scale(Node a, double factor);
@@ -39,7 +39,7 @@ public:
     Node attention(Node q, Node k, Node v, int heads, bool causal);
     // [rows x 1]: log softmax(x W^T + b)[targets[i]] per row i: the output layer and its
     // log-softmax in one node, which never holds a gradient over the whole vocabulary.
-    Node logSoftmaxPick(Node x, const MatrixD &w, const VectorD *bias, const std::vector<int> &targets);
+    Node logSoftmaxPick(Node x, const WeightF &w, const VectorD *bias, const std::vector<int> &targets);
 
     const MatrixD &value(Node n) const { return m_nodes[size_t(n)].value; }
     // A leaf's gradient after backward: [S rows x cols], seed s in its s-th block of rows.

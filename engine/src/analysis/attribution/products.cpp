@@ -72,8 +72,8 @@ __attribute__((target("avx2,fma"))) void timesVectorAvx2(const float *w, long ro
 
 // out[r + i, j] = W[r + i] . X[:, j] for R rows and C columns of X: R x C accumulators.
 template<int R, int C>
-__attribute__((target("avx2,fma"))) void timesBlockAvx2(const float *w, long r, long cols, const double *x, long j,
-                                                        double *out, long outStride)
+__attribute__((target("avx2,fma"))) void timesBlockAvx2(const float *w, long r, long cols, const double *x, long xStride,
+                                                        long j, double *out, long outStride)
 {
     __m256d acc[R][C];
     for (int i = 0; i < R; ++i)
@@ -85,7 +85,7 @@ __attribute__((target("avx2,fma"))) void timesBlockAvx2(const float *w, long r, 
         for (int i = 0; i < R; ++i)
             wv[i] = load4(w + (r + i) * cols + k);
         for (int c = 0; c < C; ++c) {
-            const __m256d xc = _mm256_loadu_pd(x + (j + c) * cols + k);
+            const __m256d xc = _mm256_loadu_pd(x + (j + c) * xStride + k);
             for (int i = 0; i < R; ++i)
                 acc[i][c] = _mm256_fmadd_pd(wv[i], xc, acc[i][c]);
         }
@@ -94,31 +94,31 @@ __attribute__((target("avx2,fma"))) void timesBlockAvx2(const float *w, long r, 
         for (int c = 0; c < C; ++c) {
             double s = sum4(acc[i][c]);
             for (long kk = k; kk < cols; ++kk)
-                s += double(w[(r + i) * cols + kk]) * x[(j + c) * cols + kk];
+                s += double(w[(r + i) * cols + kk]) * x[(j + c) * xStride + kk];
             out[(j + c) * outStride + r + i] = s;
         }
 }
 
 template<int R>
-__attribute__((target("avx2,fma"))) void timesRowsAvx2(const float *w, long r, long cols, const double *x, long columns,
-                                                       double *out, long outStride)
+__attribute__((target("avx2,fma"))) void timesRowsAvx2(const float *w, long r, long cols, const double *x, long xStride,
+                                                       long columns, double *out, long outStride)
 {
     long j = 0;
     for (; j + 4 <= columns; j += 4)
-        timesBlockAvx2<R, 4>(w, r, cols, x, j, out, outStride);
+        timesBlockAvx2<R, 4>(w, r, cols, x, xStride, j, out, outStride);
     for (; j < columns; ++j)
-        timesBlockAvx2<R, 1>(w, r, cols, x, j, out, outStride);
+        timesBlockAvx2<R, 1>(w, r, cols, x, xStride, j, out, outStride);
 }
 
 // W X, X [cols x columns] column-major: two rows of W against four columns of X at a time.
 __attribute__((target("avx2,fma"))) void timesMatrixAvx2(const float *w, long rows, long cols, const double *x,
-                                                         long columns, double *out)
+                                                         long xStride, long columns, double *out, long outStride)
 {
     long r = 0;
     for (; r + 2 <= rows; r += 2)
-        timesRowsAvx2<2>(w, r, cols, x, columns, out, rows);
+        timesRowsAvx2<2>(w, r, cols, x, xStride, columns, out, outStride);
     if (r < rows)
-        timesRowsAvx2<1>(w, r, cols, x, columns, out, rows);
+        timesRowsAvx2<1>(w, r, cols, x, xStride, columns, out, outStride);
 }
 
 // out[:, j] (+)= sum over rows r0 .. r1 - 1 of G[r, j] W[r, :] for the S seeds j of one block:
@@ -168,7 +168,7 @@ __attribute__((target("avx2,fma"))) void transposeTailAvx2(const float *w, long 
 // seed block passes over them, and its rows in L2 while every block of columns does.
 template<int S, int V>
 __attribute__((target("avx2,fma"))) void transposeSeedsAvx2(const float *w, long rows, long cols, const double *g,
-                                                            long j0, long j1, double *out)
+                                                            long gStride, long j0, long j1, double *out, long outStride)
 {
     constexpr long RowTile = 256;
     for (long r0 = 0; r0 < rows; r0 += RowTile) {
@@ -177,28 +177,28 @@ __attribute__((target("avx2,fma"))) void transposeSeedsAvx2(const float *w, long
         long k = 0;
         for (; k + 4 * V <= cols; k += 4 * V)
             for (long j = j0; j + S <= j1; j += S)
-                transposeBlockAvx2<S, V>(w, r0, r1, cols, k, g + j * rows, rows, out + j * cols, cols, add);
+                transposeBlockAvx2<S, V>(w, r0, r1, cols, k, g + j * gStride, gStride, out + j * outStride, outStride, add);
         for (; k + 4 <= cols; k += 4)
             for (long j = j0; j < j1; ++j)
-                transposeBlockAvx2<1, 1>(w, r0, r1, cols, k, g + j * rows, rows, out + j * cols, cols, add);
-        transposeTailAvx2(w, r0, r1, cols, k, g, rows, j0, j1, out, cols, add);
+                transposeBlockAvx2<1, 1>(w, r0, r1, cols, k, g + j * gStride, gStride, out + j * outStride, outStride, add);
+        transposeTailAvx2(w, r0, r1, cols, k, g, gStride, j0, j1, out, outStride, add);
     }
 }
 
 __attribute__((target("avx2,fma"))) void transposeTimesAvx2(const float *w, long rows, long cols, const double *g,
-                                                           long seeds, double *out)
+                                                           long gStride, long seeds, double *out, long outStride)
 {
     // Blocks of six seeds, then the rest with wider blocks of columns where few seeds are
     // left, so that enough accumulators hide the FMA latency.
     const long whole = seeds / 6 * 6;
     if (whole > 0)
-        transposeSeedsAvx2<6, 2>(w, rows, cols, g, 0, whole, out);
+        transposeSeedsAvx2<6, 2>(w, rows, cols, g, gStride, 0, whole, out, outStride);
     switch (seeds - whole) {
-    case 5: transposeSeedsAvx2<5, 2>(w, rows, cols, g, whole, seeds, out); break;
-    case 4: transposeSeedsAvx2<4, 2>(w, rows, cols, g, whole, seeds, out); break;
-    case 3: transposeSeedsAvx2<3, 3>(w, rows, cols, g, whole, seeds, out); break;
-    case 2: transposeSeedsAvx2<2, 4>(w, rows, cols, g, whole, seeds, out); break;
-    case 1: transposeSeedsAvx2<1, 8>(w, rows, cols, g, whole, seeds, out); break;
+    case 5: transposeSeedsAvx2<5, 2>(w, rows, cols, g, gStride, whole, seeds, out, outStride); break;
+    case 4: transposeSeedsAvx2<4, 2>(w, rows, cols, g, gStride, whole, seeds, out, outStride); break;
+    case 3: transposeSeedsAvx2<3, 3>(w, rows, cols, g, gStride, whole, seeds, out, outStride); break;
+    case 2: transposeSeedsAvx2<2, 4>(w, rows, cols, g, gStride, whole, seeds, out, outStride); break;
+    case 1: transposeSeedsAvx2<1, 8>(w, rows, cols, g, gStride, whole, seeds, out, outStride); break;
     default: break;
     }
 }
@@ -232,7 +232,7 @@ __attribute__((target("avx512f"))) void transposeBlockAvx512(const float *w, lon
 
 template<int S, int V>
 __attribute__((target("avx512f"))) void transposeSeedsAvx512(const float *w, long rows, long cols, const double *g,
-                                                             long j0, long j1, double *out)
+                                                             long gStride, long j0, long j1, double *out, long outStride)
 {
     constexpr long RowTile = 256;
     for (long r0 = 0; r0 < rows; r0 += RowTile) {
@@ -241,27 +241,27 @@ __attribute__((target("avx512f"))) void transposeSeedsAvx512(const float *w, lon
         long k = 0;
         for (; k + 8 * V <= cols; k += 8 * V)
             for (long j = j0; j + S <= j1; j += S)
-                transposeBlockAvx512<S, V>(w, r0, r1, cols, k, g + j * rows, rows, out + j * cols, cols, add);
+                transposeBlockAvx512<S, V>(w, r0, r1, cols, k, g + j * gStride, gStride, out + j * outStride, outStride, add);
         for (; k + 8 <= cols; k += 8)
             for (long j = j0; j + S <= j1; j += S)
-                transposeBlockAvx512<S, 1>(w, r0, r1, cols, k, g + j * rows, rows, out + j * cols, cols, add);
+                transposeBlockAvx512<S, 1>(w, r0, r1, cols, k, g + j * gStride, gStride, out + j * outStride, outStride, add);
     }
 }
 
 __attribute__((target("avx512f"))) void transposeTimesAvx512(const float *w, long rows, long cols, const double *g,
-                                                             long seeds, double *out)
+                                                             long gStride, long seeds, double *out, long outStride)
 {
     const long whole = seeds / 8 * 8;
     if (whole > 0)
-        transposeSeedsAvx512<8, 2>(w, rows, cols, g, 0, whole, out);
+        transposeSeedsAvx512<8, 2>(w, rows, cols, g, gStride, 0, whole, out, outStride);
     switch (seeds - whole) {
-    case 7: transposeSeedsAvx512<7, 2>(w, rows, cols, g, whole, seeds, out); break;
-    case 6: transposeSeedsAvx512<6, 2>(w, rows, cols, g, whole, seeds, out); break;
-    case 5: transposeSeedsAvx512<5, 2>(w, rows, cols, g, whole, seeds, out); break;
-    case 4: transposeSeedsAvx512<4, 2>(w, rows, cols, g, whole, seeds, out); break;
-    case 3: transposeSeedsAvx512<3, 3>(w, rows, cols, g, whole, seeds, out); break;
-    case 2: transposeSeedsAvx512<2, 4>(w, rows, cols, g, whole, seeds, out); break;
-    case 1: transposeSeedsAvx512<1, 8>(w, rows, cols, g, whole, seeds, out); break;
+    case 7: transposeSeedsAvx512<7, 2>(w, rows, cols, g, gStride, whole, seeds, out, outStride); break;
+    case 6: transposeSeedsAvx512<6, 2>(w, rows, cols, g, gStride, whole, seeds, out, outStride); break;
+    case 5: transposeSeedsAvx512<5, 2>(w, rows, cols, g, gStride, whole, seeds, out, outStride); break;
+    case 4: transposeSeedsAvx512<4, 2>(w, rows, cols, g, gStride, whole, seeds, out, outStride); break;
+    case 3: transposeSeedsAvx512<3, 3>(w, rows, cols, g, gStride, whole, seeds, out, outStride); break;
+    case 2: transposeSeedsAvx512<2, 4>(w, rows, cols, g, gStride, whole, seeds, out, outStride); break;
+    case 1: transposeSeedsAvx512<1, 8>(w, rows, cols, g, gStride, whole, seeds, out, outStride); break;
     default: break;
     }
 }
@@ -316,30 +316,68 @@ VectorD timesVector(const WeightF &w, const VectorD &x)
     return w.cast<double>() * x;
 }
 
-GradD timesMatrix(const WeightF &w, const GradD &x)
+namespace {
+
+// out [rows of W x n] = W X, X [cols x n]; both column-major with the given strides.
+void timesMatrixInto(const WeightF &w, const double *x, long xStride, long n, double *out, long outStride)
 {
 #ifdef ATTNVIZ_AVX2_KERNEL
     if (chosen(ProductKernel::Avx2) == ProductKernel::Avx2) {
-        GradD y(w.rows(), x.cols());
-        timesMatrixAvx2(w.data(), w.rows(), w.cols(), x.data(), x.cols(), y.data());
-        return y;
+        timesMatrixAvx2(w.data(), w.rows(), w.cols(), x, xStride, n, out, outStride);
+        return;
     }
 #endif
-    return w.cast<double>() * x;
+    using Strided = Eigen::Map<const GradD, 0, Eigen::OuterStride<>>;
+    Eigen::Map<GradD, 0, Eigen::OuterStride<>>(out, w.rows(), n, Eigen::OuterStride<>(outStride)).noalias() =
+        w.cast<double>() * Strided(x, w.cols(), n, Eigen::OuterStride<>(xStride));
 }
 
-GradD transposeTimes(const WeightF &w, const GradD &g)
+// out [cols of W x n] = W^T G, G [rows x n]; both column-major with the given strides.
+void transposeTimesInto(const WeightF &w, const double *g, long gStride, long n, double *out, long outStride)
 {
 #ifdef ATTNVIZ_AVX2_KERNEL
     const ProductKernel kernel = chosen(w.cols() % 8 == 0 ? ProductKernel::Avx512 : ProductKernel::Avx2);
     if (kernel != ProductKernel::Eigen) {
-        GradD out(w.cols(), g.cols());
-        (kernel == ProductKernel::Avx512 ? transposeTimesAvx512 : transposeTimesAvx2)(w.data(), w.rows(), w.cols(), g.data(),
-                                                                                    g.cols(), out.data());
-        return out;
+        (kernel == ProductKernel::Avx512 ? transposeTimesAvx512 : transposeTimesAvx2)(w.data(), w.rows(), w.cols(), g, gStride,
+                                                                                    n, out, outStride);
+        return;
     }
 #endif
-    return w.cast<double>().transpose() * g;
+    using Strided = Eigen::Map<const GradD, 0, Eigen::OuterStride<>>;
+    Eigen::Map<GradD, 0, Eigen::OuterStride<>>(out, w.cols(), n, Eigen::OuterStride<>(outStride)).noalias() =
+        w.cast<double>().transpose() * Strided(g, w.rows(), n, Eigen::OuterStride<>(gStride));
+}
+
+} // namespace
+
+GradD timesMatrix(const WeightF &w, const GradD &x)
+{
+    GradD y(w.rows(), x.cols());
+    timesMatrixInto(w, x.data(), x.rows(), x.cols(), y.data(), y.rows());
+    return y;
+}
+
+GradD transposeTimes(const WeightF &w, const GradD &g)
+{
+    GradD out(w.cols(), g.cols());
+    transposeTimesInto(w, g.data(), g.rows(), g.cols(), out.data(), out.rows());
+    return out;
+}
+
+// A row-major [n x k] matrix is the column-major [k x n] of its transpose: X W^T is (W X^T)^T
+// and G W is (W^T G^T)^T, with no copy.
+MatrixD rowsTimesTransposed(const MatrixD &x, const WeightF &w)
+{
+    MatrixD y(x.rows(), w.rows());
+    timesMatrixInto(w, x.data(), x.cols(), x.rows(), y.data(), y.cols());
+    return y;
+}
+
+MatrixD rowsTimes(const MatrixD &g, const WeightF &w)
+{
+    MatrixD y(g.rows(), w.cols());
+    transposeTimesInto(w, g.data(), g.cols(), g.rows(), y.data(), y.cols());
+    return y;
 }
 
 } // namespace attnviz::detail

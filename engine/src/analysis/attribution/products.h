@@ -22,5 +22,9 @@ VectorD timesVector(const WeightF &w, const VectorD &x);
 GradD timesMatrix(const WeightF &w, const GradD &x);
 // W^T G, G [rows x seeds] column-major: [cols x seeds].
 GradD transposeTimes(const WeightF &w, const GradD &g);
+// The same products for the transformer's row-major matrices (a row a position): X W^T, X
+// [n x cols] (a linear map's forward pass), and G W, G [n x rows] (its backward pass).
+MatrixD rowsTimesTransposed(const MatrixD &x, const WeightF &w);
+MatrixD rowsTimes(const MatrixD &g, const WeightF &w);
 
 } // namespace attnviz::detail

@@ -40,10 +40,10 @@ public:
         const Node memory = c.encoderFinalNorm ? norm("encoder.final_norm", x) : x;
 
         // The decoder's input: the start token, then the output without its last token.
-        const MatrixD &table = w.matrix(c.sharedEmbeddings ? "encoder.embedding.weight" : "decoder.embedding.weight");
+        const std::string table = c.sharedEmbeddings ? "encoder.embedding.weight" : "decoder.embedding.weight";
         MatrixD input(I, c.modelSize);
         for (int i = 0; i < I; ++i)
-            input.row(i) = table.row(i == 0 ? m.sosId() : targetIds[size_t(i - 1)]) * scale;
+            input.row(i) = w.row(table, i == 0 ? m.sosId() : targetIds[size_t(i - 1)]).transpose() * scale;
         Node y = t.constant(input + positions(true, I));
         for (int l = 0; l < c.decoderLayers; ++l) {
             const std::string p = "decoder.layers." + std::to_string(l);
@@ -54,7 +54,7 @@ public:
         }
         if (c.decoderFinalNorm)
             y = norm("decoder.final_norm", y);
-        return t.logSoftmaxPick(y, c.tiedOutput ? table : w.matrix("decoder.output.weight"), w.bias("decoder.output.bias"),
+        return t.logSoftmaxPick(y, w.weight(c.tiedOutput ? table : "decoder.output.weight"), w.bias("decoder.output.bias"),
                                 targetIds);
     }
 
@@ -78,7 +78,7 @@ private:
         return t.layerNorm(x, w.vector(prefix + ".weight"), w.vector(prefix + ".bias"), c.normEpsilon);
     }
 
-    Node linear(const std::string &prefix, Node x) { return t.linear(x, w.matrix(prefix + ".weight"), w.bias(prefix + ".bias")); }
+    Node linear(const std::string &prefix, Node x) { return t.linear(x, w.weight(prefix + ".weight"), w.bias(prefix + ".bias")); }
 
     // Self attention (memory < 0) or cross attention with its residual and norm.
     Node attentionBlock(const std::string &prefix, bool pre, Node x, Node memory, bool causal)
