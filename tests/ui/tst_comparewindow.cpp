@@ -65,6 +65,7 @@ private slots:
     void failureKeepsTheLastComparison();
     void transformerWithItself();
     void wordsWhenPiecesDiffer();
+    void unitsChosenByHand();
 
 private:
     test::IsolatedSettings m_settings;
@@ -287,7 +288,62 @@ void TestCompareWindow::transformerWithItself()
     QCOMPARE(window->controller()->figure()->difference(0, 0), 0.0);
     QVERIFY2(window->unitsLabel()->text().contains(QStringLiteral("mean of")), qPrintable(window->unitsLabel()->text()));
     QVERIFY(!window->messageLabel()->isVisibleTo(window));
+
+    // The Attention box lists the default, the presets and every head (3 layers x 4 heads here);
+    // choosing one head compares that head, and the window names it.
+    QComboBox *views = window->viewBox();
+    QVERIFY(views->isVisibleTo(window));
+    QCOMPARE(views->currentIndex(), 0);
+    const int head = views->findText(QStringLiteral("Layer 1, head 2"));
+    QVERIFY(head > 0);
+    QVERIFY(views->count() >= 12);
+    views->setCurrentIndex(head - 1);
+    QTest::keyClick(views, Qt::Key_Down); // what a person does: the next item, by the keyboard
+    QCOMPARE(views->currentIndex(), head);
+    QVERIFY(window->controller()->waitForComparison());
+    const ModelComparison &one = window->controller()->figure()->comparison();
+    QCOMPARE(one.viewA, std::string("layer 1, head 2"));
+    QCOMPARE(one.rows.meanJsd, 0.0);
+    QVERIFY2(window->unitsLabel()->text().contains(QStringLiteral("layer 1, head 2")),
+             qPrintable(window->unitsLabel()->text()));
     window->close();
+}
+
+void TestCompareWindow::unitsChosenByHand()
+{
+    // Pieces forced on two models whose pieces differ: the clear message, the last comparison
+    // (in words) kept; Words again works; an RNN pair shows no Attention box.
+    const QString a = QStringLiteral(ATTNVIZ_SOURCE_DIR "/tests/data/transformer/marian-opus-swish");
+    const QString b = QStringLiteral(ATTNVIZ_SOURCE_DIR "/tests/data/transformer/marian-separate-vocabs");
+    MainWindow main;
+    QVERIFY(main.loadModel(a));
+    main.setSentence(QStringLiteral("i am cold ."));
+    QVERIFY(main.waitForTranslation());
+    CompareWindow *window = main.compareWith(b + QStringLiteral("/config.json"));
+    QVERIFY(window);
+    QVERIFY(window->controller()->waitForComparison());
+    QComboBox *units = window->unitsBox();
+    QCOMPARE(units->currentText(), QStringLiteral("Automatic"));
+    QTest::keyClick(units, Qt::Key_Down);
+    QCOMPARE(units->currentText(), QStringLiteral("Pieces"));
+    QCOMPARE(window->controller()->units(), std::optional<TokenUnits>(TokenUnits::Pieces));
+    QVERIFY(!window->controller()->waitForComparison());
+    QVERIFY(window->messageLabel()->isVisibleTo(window));
+    QVERIFY2(window->messageLabel()->text().contains(QStringLiteral("the last comparison")),
+             qPrintable(window->messageLabel()->text()));
+    QCOMPARE(window->controller()->figure()->comparison().units, TokenUnits::Words);
+    QTest::keyClick(units, Qt::Key_Down);
+    QCOMPARE(units->currentText(), QStringLiteral("Words"));
+    QVERIFY(window->controller()->waitForComparison());
+    QVERIFY(!window->messageLabel()->isVisibleTo(window));
+    QCOMPARE(window->controller()->figure()->comparison().units, TokenUnits::Words);
+    window->close();
+
+    auto *controller = new ComparisonController;
+    controller->setModels(load("dates"), QStringLiteral("dates"), load("dates"), QStringLiteral("dates"));
+    CompareWindow rnn(controller);
+    QVERIFY(!rnn.viewBox()->isVisibleTo(&rnn));
+    QVERIFY(rnn.unitsBox()->isVisibleTo(&rnn));
 }
 
 void TestCompareWindow::wordsWhenPiecesDiffer()

@@ -47,12 +47,30 @@ void ComparisonController::setSharedOutput(SharedOutput use)
     recompute();
 }
 
+void ComparisonController::setUnits(std::optional<TokenUnits> units)
+{
+    if (units == m_units)
+        return;
+    m_units = units;
+    recompute();
+}
+
+void ComparisonController::setView(const HeadSelection &view)
+{
+    if (view == m_view)
+        return;
+    m_view = view;
+    recompute();
+}
+
 void ComparisonController::recompute()
 {
     if (!m_a || !m_b || m_sentence.trimmed().isEmpty())
         return;
     CompareOptions options;
     options.use = m_use;
+    options.units = m_units;
+    options.view = m_view;
     if (!m_reference.isEmpty())
         options.target = m_reference.toStdString();
     const quint64 job = ++m_job;

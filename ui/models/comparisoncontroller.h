@@ -1,5 +1,5 @@
 // The Compare window's state: the two models, the sentence, the reference and whose translation
-// both read; the comparison made from them, on a worker thread (two transformers take a while),
+// both read, pieces or words, and a transformer's heads; the comparison made from them, on a worker thread (two transformers take a while),
 // and its export. A result arrives as comparisonChanged(); a failure as comparisonFailed(message),
 // with the last comparison that worked kept (figure()).
 #pragma once
@@ -28,6 +28,14 @@ public:
     void setSentence(const QString &sentence, const QString &reference); // an empty reference: none
     void setSharedOutput(SharedOutput use);                               // ignored while a reference is set
     SharedOutput sharedOutput() const { return m_use; }
+    // Pieces or words; unset: automatic (pieces when both read the sentence as the same tokens).
+    void setUnits(std::optional<TokenUnits> units);
+    std::optional<TokenUnits> units() const { return m_units; }
+    // A transformer's attention compared (default: the last layer's mean over its heads).
+    void setView(const HeadSelection &view);
+    const HeadSelection &view() const { return m_view; }
+    const Model *modelA() const { return m_a.get(); }
+    bool hasTransformer() const { return (m_a && m_a->isTransformer()) || (m_b && m_b->isTransformer()); }
     bool hasReference() const { return !m_reference.isEmpty(); }
 
     // Null before the first comparison; after a failure, the last one that worked.
@@ -56,6 +64,8 @@ private:
     std::shared_ptr<const Model> m_a, m_b;
     QString m_labelA, m_labelB, m_sentence, m_reference, m_failure;
     SharedOutput m_use = SharedOutput::A;
+    std::optional<TokenUnits> m_units;
+    HeadSelection m_view;
     std::unique_ptr<ComparisonFigure> m_figure;
     QThreadPool m_pool;
     quint64 m_job = 0;

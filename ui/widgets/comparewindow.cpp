@@ -3,6 +3,8 @@
 #include "comparisoncontroller.h"
 #include "filedialogs.h"
 
+#include <attnviz/decoding/heads.h>
+
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QHBoxLayout>
@@ -66,6 +68,28 @@ CompareWindow::CompareWindow(ComparisonController *controller, QWidget *parent)
     m_sharedOutput->setToolTip(tr("The output both models are forced on, so that their rows compare"));
     auto *outputLabel = new QLabel(tr("&Both read:"), this);
     outputLabel->setBuddy(m_sharedOutput);
+    m_unitsBox = new QComboBox(this);
+    m_unitsBox->addItem(tr("Automatic"));
+    m_unitsBox->addItem(tr("Pieces"));
+    m_unitsBox->addItem(tr("Words"));
+    m_unitsBox->setToolTip(tr("Rows and columns as the models' pieces, or as the words they merge to "
+                              "(automatic: pieces when both models cut the sentence the same way)"));
+    auto *unitsLabel = new QLabel(tr("&Tokens:"), this);
+    unitsLabel->setBuddy(m_unitsBox);
+    connect(m_unitsBox, qOverload<int>(&QComboBox::activated), this, [this](int index) {
+        m_controller->setUnits(index == 1   ? std::optional<TokenUnits>(TokenUnits::Pieces)
+                               : index == 2 ? std::optional<TokenUnits>(TokenUnits::Words)
+                                            : std::nullopt);
+    });
+    m_viewBox = new QComboBox(this);
+    m_viewBox->setToolTip(tr("The transformer attention both models' rows show"));
+    m_viewLabel = new QLabel(tr("&Attention:"), this);
+    m_viewLabel->setBuddy(m_viewBox);
+    connect(m_viewBox, qOverload<int>(&QComboBox::activated), this, [this](int index) {
+        if (index >= 0 && size_t(index) < m_views.size())
+            m_controller->setView(m_views[size_t(index)]);
+    });
+    fillViews();
     m_message = new QLabel(this);
     m_message->setWordWrap(true);
     m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -109,6 +133,12 @@ CompareWindow::CompareWindow(ComparisonController *controller, QWidget *parent)
     auto *top = new QHBoxLayout;
     top->addWidget(outputLabel);
     top->addWidget(m_sharedOutput);
+    top->addSpacing(12);
+    top->addWidget(unitsLabel);
+    top->addWidget(m_unitsBox);
+    top->addSpacing(12);
+    top->addWidget(m_viewLabel);
+    top->addWidget(m_viewBox);
     top->addStretch(1);
     top->addWidget(m_busy);
     top->addWidget(m_cancel);
@@ -139,6 +169,37 @@ CompareWindow::CompareWindow(ComparisonController *controller, QWidget *parent)
     // Large enough for a sentence of ten words, never larger than the screen (800 x 600 too).
     const QRect screen = this->screen()->availableGeometry();
     resize(std::min(1100, screen.width() * 9 / 10), std::min(700, screen.height() * 9 / 10));
+}
+
+// The default view, the toolkit's presets and every layer's mean (headPresets), then each head,
+// by model A's layers and heads; hidden when neither model is a transformer.
+void CompareWindow::fillViews()
+{
+    m_views.clear();
+    m_viewBox->clear();
+    const Model *a = m_controller->modelA();
+    const bool shown = m_controller->hasTransformer() && a && a->isTransformer();
+    m_viewBox->setVisible(shown);
+    m_viewLabel->setVisible(shown);
+    if (!shown)
+        return;
+    const int layers = a->layers(), heads = a->heads();
+    const auto add = [&](const QString &name, const HeadSelection &view) {
+        for (const HeadSelection &known : m_views)
+            if (resolveSelection(known, layers, heads) == resolveSelection(view, layers, heads))
+                return;
+        m_views.push_back(view);
+        m_viewBox->addItem(name);
+    };
+    add(tr("Last layer, mean of heads (default)"), HeadSelection{});
+    for (const HeadPreset &preset : headPresets(a->config(), layers))
+        add(QString::fromStdString(preset.name), preset.selection);
+    for (int l = 0; l < layers; ++l)
+        for (int h = 0; h < heads; ++h)
+            add(tr("Layer %1, head %2").arg(l + 1).arg(h + 1), HeadSelection{l, {h}, false});
+    for (size_t k = 0; k < m_views.size(); ++k)
+        if (m_views[k] == m_controller->view())
+            m_viewBox->setCurrentIndex(int(k));
 }
 
 void CompareWindow::showComparison()
@@ -190,6 +251,8 @@ void CompareWindow::showComputing(bool computing)
     m_busy->setVisible(computing);
     m_cancel->setVisible(computing);
     m_sharedOutput->setEnabled(!computing && !m_controller->hasReference());
+    m_unitsBox->setEnabled(!computing);
+    m_viewBox->setEnabled(!computing);
 }
 
 void CompareWindow::exportDialog()

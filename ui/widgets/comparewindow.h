@@ -1,9 +1,14 @@
 // File → Compare with…: two models on the sentence of the main window, side by side with their
-// difference, and the per-step numbers; while the controller compares, a busy bar and Cancel.
+// difference, and the per-step numbers; whose output both read, pieces or words, and (for
+// transformers) which heads; while the controller compares, a busy bar and Cancel.
 // Draws what ComparisonController holds.
 #pragma once
 
+#include <attnviz/decoding/options.h>
+
 #include <QDialog>
+
+#include <vector>
 
 class QComboBox;
 class QLabel;
@@ -27,6 +32,8 @@ public:
     ComparisonController *controller() const { return m_controller; }
     QTableWidget *table() const { return m_table; }
     QComboBox *sharedOutputBox() const { return m_sharedOutput; }
+    QComboBox *unitsBox() const { return m_unitsBox; }
+    QComboBox *viewBox() const { return m_viewBox; } // shown for transformers
     QLabel *messageLabel() const { return m_message; }
     QLabel *unitsLabel() const { return m_units; }
 
@@ -38,7 +45,11 @@ private:
 
     ComparisonController *m_controller;
     ComparisonFigureView *m_view;
-    QComboBox *m_sharedOutput;
+    void fillViews();
+
+    QComboBox *m_sharedOutput, *m_unitsBox, *m_viewBox;
+    QLabel *m_viewLabel;
+    std::vector<HeadSelection> m_views; // m_viewBox's items
     QLabel *m_message, *m_units;
     QProgressBar *m_busy;
     QPushButton *m_cancel;
