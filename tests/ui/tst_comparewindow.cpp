@@ -47,6 +47,20 @@ void closeMessageBoxesSoon()
     });
 }
 
+// Two Marian fixtures whose target vocabularies differ, compared from the main window on "i am
+// cold ." (A: marian-opus-swish, B: marian-separate-vocabs); null when any step fails.
+CompareWindow *openMarianPair(MainWindow &main)
+{
+    const QString dir = QStringLiteral(ATTNVIZ_SOURCE_DIR "/tests/data/transformer/");
+    if (!main.loadModel(dir + QStringLiteral("marian-opus-swish")))
+        return nullptr;
+    main.setSentence(QStringLiteral("i am cold ."));
+    if (!main.waitForTranslation())
+        return nullptr;
+    CompareWindow *window = main.compareWith(dir + QStringLiteral("marian-separate-vocabs/config.json"));
+    return window && window->controller()->waitForComparison() ? window : nullptr;
+}
+
 } // namespace
 
 class TestCompareWindow : public QObject
@@ -313,15 +327,9 @@ void TestCompareWindow::unitsChosenByHand()
 {
     // Pieces forced on two models whose pieces differ: the clear message, the last comparison
     // (in words) kept; Words again works; an RNN pair shows no Attention box.
-    const QString a = QStringLiteral(ATTNVIZ_SOURCE_DIR "/tests/data/transformer/marian-opus-swish");
-    const QString b = QStringLiteral(ATTNVIZ_SOURCE_DIR "/tests/data/transformer/marian-separate-vocabs");
     MainWindow main;
-    QVERIFY(main.loadModel(a));
-    main.setSentence(QStringLiteral("i am cold ."));
-    QVERIFY(main.waitForTranslation());
-    CompareWindow *window = main.compareWith(b + QStringLiteral("/config.json"));
+    CompareWindow *window = openMarianPair(main);
     QVERIFY(window);
-    QVERIFY(window->controller()->waitForComparison());
     QComboBox *units = window->unitsBox();
     QCOMPARE(units->currentText(), QStringLiteral("Automatic"));
     QTest::keyClick(units, Qt::Key_Down);
@@ -349,15 +357,9 @@ void TestCompareWindow::unitsChosenByHand()
 void TestCompareWindow::wordsWhenPiecesDiffer()
 {
     // Two Marian models with other target vocabularies: compared in words, and the window says so.
-    const QString a = QStringLiteral(ATTNVIZ_SOURCE_DIR "/tests/data/transformer/marian-opus-swish");
-    const QString b = QStringLiteral(ATTNVIZ_SOURCE_DIR "/tests/data/transformer/marian-separate-vocabs");
     MainWindow main;
-    QVERIFY(main.loadModel(a));
-    main.setSentence(QStringLiteral("i am cold ."));
-    QVERIFY(main.waitForTranslation());
-    CompareWindow *window = main.compareWith(b + QStringLiteral("/config.json"));
+    CompareWindow *window = openMarianPair(main);
     QVERIFY(window);
-    QVERIFY(window->controller()->waitForComparison());
     QCOMPARE(window->controller()->figure()->comparison().units, TokenUnits::Words);
     QCOMPARE(window->controller()->figure()->labelB(), QStringLiteral("marian-separate-vocabs"));
     QVERIFY2(window->unitsLabel()->text().contains(QStringLiteral("in words")), qPrintable(window->unitsLabel()->text()));
