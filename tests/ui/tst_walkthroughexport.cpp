@@ -20,6 +20,8 @@
 
 #include "pdftext.h"
 
+#include <attnviz/io/model_import.h>
+
 using namespace attnviz;
 
 namespace {
@@ -63,6 +65,7 @@ private slots:
     void gifHasAFramePerStageAndStep();
     void gifEncoderRoundTripsThroughQt();
     void pngFolderHasAFilePerPage();
+    void transformerPngsNameTheQuery();
     void exportFailsClearly();
 };
 
@@ -213,6 +216,26 @@ void TestWalkthroughExport::pngFolderHasAFilePerPage()
     QCOMPARE(first.size(), QSize(640, 360));
     QCOMPARE(first.pixelColor(2, 2), QColor(Qt::white)); // for slides: white
     QCOMPARE(first, walkthroughImage(data, frames.front(), QSize(640, 360)).convertToFormat(first.format()));
+}
+
+void TestWalkthroughExport::transformerPngsNameTheQuery()
+{
+    // A transformer's first stage is the head's query: its pages are named so, the rest as for RNNs.
+    const auto model = std::make_shared<const Model>(openModel(ATTNVIZ_SOURCE_DIR "/sample_models/eng-fra-marian").model);
+    const std::string sentence = "i am cold .";
+    auto result = std::make_shared<const TranslationResult>(translate(*model, sentence, DecodeOptions{}));
+    const WalkthroughData data = makeWalkthroughData(*model, result, 0, 5, QString::fromStdString(sentence), {}, 1, 2);
+    QVERIFY(data.transformer());
+    QTemporaryDir dir;
+    const QString folder = dir.filePath(QStringLiteral("slides"));
+    QString error;
+    WalkthroughExportOptions options;
+    options.imageSize = QSize(320, 180);
+    const QList<WalkthroughFrame> frames = walkthroughFrames(data.steps(), 0, 0); // the first step's four pages
+    QVERIFY2(exportWalkthrough(folder, data, frames, options, &error), qPrintable(error));
+    QCOMPARE(QDir(folder).entryList({QStringLiteral("*.png")}, QDir::Files, QDir::Name),
+             QStringList({QStringLiteral("page-001-step-1-query.png"), QStringLiteral("page-002-step-1-scores.png"),
+                          QStringLiteral("page-003-step-1-context.png"), QStringLiteral("page-004-step-1-output.png")}));
 }
 
 void TestWalkthroughExport::exportFailsClearly()

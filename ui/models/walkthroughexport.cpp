@@ -64,13 +64,16 @@ QByteArray walkthroughGif(const WalkthroughData &data, const QList<WalkthroughFr
     return encodeGif(images, delayMilliseconds);
 }
 
-QString walkthroughPngName(int page, WalkthroughFrame frame)
+QString walkthroughPngName(int page, WalkthroughFrame frame, bool transformer)
 {
+    // The stage's title (walkthroughStageTitle) in a file name's words: a transformer's first
+    // stage shows the head's query, not the encoder.
     static const char *const stages[] = {"encoder", "scores", "context", "output"};
+    const bool query = transformer && frame.stage == WalkthroughStage::Encoder;
     return QStringLiteral("page-%1-step-%2-%3.png")
         .arg(page + 1, 3, 10, QLatin1Char('0'))
         .arg(frame.step + 1)
-        .arg(QLatin1String(stages[int(frame.stage)]));
+        .arg(QLatin1String(query ? "query" : stages[int(frame.stage)]));
 }
 
 bool exportWalkthrough(const QString &path, const WalkthroughData &data, const QList<WalkthroughFrame> &frames,
@@ -106,7 +109,7 @@ bool exportWalkthrough(const QString &path, const WalkthroughData &data, const Q
             QBuffer buffer(&bytes);
             buffer.open(QIODevice::WriteOnly);
             walkthroughImage(data, frames[i], size).save(&buffer, "PNG");
-            if (!writeFileAtomically(folder.filePath(walkthroughPngName(i, frames[i])), bytes, error))
+            if (!writeFileAtomically(folder.filePath(walkthroughPngName(i, frames[i], data.transformer())), bytes, error))
                 return false;
             if (filesWritten)
                 ++*filesWritten;

@@ -26,8 +26,9 @@ QByteArray walkthroughPdf(const WalkthroughData &data, const QList<WalkthroughFr
 QImage walkthroughImage(const WalkthroughData &data, WalkthroughFrame frame, QSize size = defaultWalkthroughImageSize);
 QByteArray walkthroughGif(const WalkthroughData &data, const QList<WalkthroughFrame> &frames,
                           QSize size = defaultWalkthroughGifSize, int delayMilliseconds = defaultWalkthroughGifDelay);
-// "page-05-step-2-encoder.png": in page order when sorted by name.
-QString walkthroughPngName(int page, WalkthroughFrame frame);
+// "page-005-step-2-encoder.png" ("…-query.png" for a transformer's first stage): in page order
+// when sorted by name.
+QString walkthroughPngName(int page, WalkthroughFrame frame, bool transformer = false);
 
 struct WalkthroughExportOptions
 {
