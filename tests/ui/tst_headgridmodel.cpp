@@ -6,7 +6,9 @@
 
 #include "testmodels.h"
 
+#include <attnviz/analysis/word_units.h>
 #include <attnviz/decoding/translate.h>
+#include <attnviz/io/model_import.h>
 #include <attnviz/models/model.h>
 
 #include <QAbstractItemModelTester>
@@ -40,6 +42,7 @@ private slots:
     void keyboardCursor();
     void presets();
     void selfAttentionViews();
+    void selfAttentionInWords();
     void aerTableModel();
 };
 
@@ -182,6 +185,55 @@ void TestHeadGridModel::selfAttentionViews()
     for (int i = 0; i < decoder->values.rows(); ++i)
         QVERIFY(decoder->values.row(i).tail(decoder->values.cols() - i - 1).isZero()); // causal
     QVERIFY(!selfAttentionView(r, 0, AttentionKind::Cross, head));
+}
+
+// In Words, a self-attention is merged as the cross-attention is: a word row the mean of its
+// pieces' rows, a word column the sum of its pieces' columns (the sample Marian folder, whose
+// pieces split words on both sides).
+void TestHeadGridModel::selfAttentionInWords()
+{
+    const auto model = std::make_shared<const Model>(openModel(ATTNVIZ_SOURCE_DIR "/sample_models/eng-fra-marian").model);
+    DecodeOptions options;
+    options.selfAttention = true;
+    const TranslationResult r = translate(*model, "Tomorrow's weather is unbelievably beautiful.", options);
+    const WordMerge merge = mergeToWords(r, pieceMarkings(*model), specialTokens(*model));
+    QVERIFY(merge.source.size() < r.sourceLength());
+    QVERIFY(merge.target.front().size() < r.best().steps());
+    HeadSelection head;
+    head.layer = 1;
+    head.heads = {2};
+
+    const auto encoder = selfAttentionView(r, 0, AttentionKind::EncoderSelf, head, &merge);
+    QVERIFY(encoder);
+    const MatrixRM &pieces = r.encoderSelfAttention.at(1, 2);
+    QCOMPARE(encoder->values.rows(), Eigen::Index(merge.source.size()));
+    QCOMPARE(encoder->values.cols(), Eigen::Index(merge.source.size()));
+    QCOMPARE(encoder->rowLabels.size(), merge.source.size());
+    QCOMPARE(encoder->rowLabels.front(), QStringLiteral("Tomorrow's")); // four pieces
+    for (int a = 0; a < merge.source.size(); ++a)
+        for (int b = 0; b < merge.source.size(); ++b) {
+            double want = 0;
+            for (const int p : merge.source.words[size_t(a)].pieces)
+                for (const int q : merge.source.words[size_t(b)].pieces)
+                    want += pieces(p, q);
+            want /= double(merge.source.words[size_t(a)].pieces.size());
+            QVERIFY(std::abs(encoder->values(a, b) - want) < 1e-5);
+        }
+
+    const auto decoder = selfAttentionView(r, 0, AttentionKind::DecoderSelf, head, &merge);
+    QVERIFY(decoder);
+    const WordGrouping &rows = merge.target.front();
+    QCOMPARE(decoder->values.rows(), Eigen::Index(rows.size()));
+    QCOMPARE(decoder->rowLabels.size(), rows.size());
+    QCOMPARE(decoder->columnLabels.front(), QStringLiteral("⟨start⟩"));
+    QCOMPARE(decoder->columnLabels.size(), int(decoder->values.cols()));
+    // The inputs are the start token and every output but the last (EOS, a word of its own).
+    QCOMPARE(decoder->columnLabels.mid(1), decoder->rowLabels.mid(0, rows.size() - 1));
+    for (int i = 0; i < decoder->values.rows(); ++i)
+        QVERIFY(std::abs(decoder->values.row(i).sum() - 1.0) < 1e-5); // rows of weights still sum to 1
+    // "Tom", one piece, is the first step: it reads the start token alone (causal, in words too).
+    QCOMPARE(rows.words.front().pieces.size(), size_t(1));
+    QVERIFY(std::abs(decoder->values(0, 0) - 1.0) < 1e-5);
 }
 
 // The AER table: the counts of scoreHeads for the selection's hypothesis and the session's links.

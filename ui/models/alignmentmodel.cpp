@@ -344,11 +344,11 @@ void AlignmentModel::clearSelfAttention()
 void AlignmentModel::follow(const ResultSelection *selection)
 {
     connect(selection, &ResultSelection::hypothesisChanged, this, [this, selection]() {
-        // A self-attention is shown in pieces, as decoded: the words merge only cross-attention.
+        // A self-attention, merged to words as the cross-attention is when words are shown.
         std::optional<SelfAttentionView> self;
         if (selection->showsHeads() && selection->hasResult())
             self = selfAttentionView(*selection->pieceOutput().result, selection->hypothesisIndex(),
-                                     selection->attentionKind(), selection->view());
+                                     selection->attentionKind(), selection->view(), selection->wordMerge());
         if (self) {
             setSelfAttention(std::move(self->values), std::move(self->rowLabels), std::move(self->columnLabels));
             setWordMerge(nullptr, nullptr);

@@ -3,29 +3,76 @@
 #include "alignmentmodel.h"
 #include "resultselection.h"
 
+#include <attnviz/analysis/word_units.h>
 #include <attnviz/models/model.h>
 
 #include <algorithm>
 
 namespace attnviz {
 
+namespace {
+
+QStringList wordTexts(const WordGrouping &grouping)
+{
+    QStringList out;
+    for (const WordUnit &word : grouping.words)
+        out << QString::fromStdString(word.text);
+    return out;
+}
+
+// The decoder's inputs (the start token, then y_1 ... y_{n-1}) grouped as the words of the
+// output: the start token alone, then each word that has a piece among the inputs.
+WordGrouping inputWords(const WordGrouping &output, const QString &start)
+{
+    WordGrouping in;
+    in.words.push_back(WordUnit{start.toStdString(), {0}, true});
+    in.wordOf.push_back(0);
+    const int inputs = int(output.wordOf.size()); // as many columns as output steps
+    for (int k = 1; k < inputs; ++k) {
+        const int word = output.wordOf[size_t(k - 1)] + 1;
+        if (word >= int(in.words.size()))
+            in.words.push_back(WordUnit{output.words[size_t(word - 1)].text, {}, output.words[size_t(word - 1)].special});
+        in.words[size_t(word)].pieces.push_back(k);
+        in.wordOf.push_back(word);
+    }
+    return in;
+}
+
+} // namespace
+
 std::optional<SelfAttentionView> selfAttentionView(const TranslationResult &pieces, int hypothesis,
-                                                   AttentionKind kind, const HeadSelection &view)
+                                                   AttentionKind kind, const HeadSelection &view,
+                                                   const WordMerge *words)
 {
     if (kind == AttentionKind::Cross || pieces.hypotheses.empty())
         return std::nullopt;
-    const Hypothesis &h = pieces.hypotheses[std::min(size_t(std::max(hypothesis, 0)), pieces.hypotheses.size() - 1)];
+    const size_t n = std::min(size_t(std::max(hypothesis, 0)), pieces.hypotheses.size() - 1);
+    const Hypothesis &h = pieces.hypotheses[n];
     const HeadAttention &heads = kind == AttentionKind::EncoderSelf ? pieces.encoderSelfAttention : h.selfAttention;
     if (heads.empty())
         return std::nullopt;
     SelfAttentionView out;
     out.values = selectHeads(heads, view);
+    const QString start = QObject::tr("⟨start⟩");
+    if (words && n < words->target.size()) {
+        if (kind == AttentionKind::EncoderSelf) {
+            out.values = mergeMatrix(out.values, words->source, words->source);
+            out.rowLabels = out.columnLabels = sourceLabels(words->words);
+        } else {
+            const WordGrouping &rows = words->target[n];
+            const WordGrouping columns = inputWords(rows, start);
+            out.values = mergeMatrix(out.values, rows, columns);
+            out.rowLabels = wordTexts(rows);
+            out.columnLabels = wordTexts(columns);
+        }
+        return out;
+    }
     if (kind == AttentionKind::EncoderSelf) {
         out.rowLabels = out.columnLabels = sourceLabels(pieces);
     } else {
         for (const std::string &token : h.targetTokens)
             out.rowLabels << QString::fromStdString(token);
-        out.columnLabels << QObject::tr("⟨start⟩");
+        out.columnLabels << start;
         out.columnLabels << out.rowLabels.mid(0, std::max<qsizetype>(0, out.rowLabels.size() - 1));
     }
     return out;
@@ -64,7 +111,7 @@ QString attentionViewTitle(const ResultSelection &selection)
             }
         }
     if (selection.attentionKind() != AttentionKind::Cross && selection.showsWords())
-        parts << QObject::tr("in pieces"); // the words merge the cross-attention only
+        parts << QObject::tr("in words"); // merged as the cross-attention is (selfAttentionView)
     if (selection.attentionKind() == AttentionKind::Cross && selection.alignmentRows() == AlignmentRows::Shifted)
         parts << QObject::tr("shifted rows (Shift-Att)");
     return parts.join(QStringLiteral(" · "));

@@ -23,7 +23,8 @@
 
 namespace attnviz {
 
-// A self-attention as the heatmap shows it: the mean of the view's heads, in pieces.
+// A self-attention as the heatmap shows it: the mean of the view's heads, in pieces, or merged to
+// words when a WordMerge is given.
 // Encoder: [T x T], the source tokens on both sides. Decoder: [steps x steps], row i the step that
 // emits y_i, column j the input of step j (the start token, then y_1 ... y_{n-1}); zero above the
 // diagonal (a step reads only its inputs so far).
@@ -33,8 +34,13 @@ struct SelfAttentionView
     QStringList rowLabels, columnLabels;
 };
 // nullopt for the cross-attention, or when the result does not hold that self-attention.
+// With `words` (the merge of `pieces` the Words view shows), rows and columns are words as the
+// cross-attention's are (mergeMatrix: a word row the mean of its pieces' rows, a word column
+// the sum of its pieces' columns); the decoder's columns are the words of its inputs, the start
+// token standing alone.
 std::optional<SelfAttentionView> selfAttentionView(const TranslationResult &pieces, int hypothesis,
-                                                   AttentionKind kind, const HeadSelection &view);
+                                                   AttentionKind kind, const HeadSelection &view,
+                                                   const WordMerge *words = nullptr);
 
 // For the heatmap's title and the exported figure's caption: which attention, which heads,
 // the toolkit preset they are, and the rows: "cross-attention · layer 3 · head 1 · Marian's
