@@ -1,6 +1,9 @@
 // The AER of every transformer head (analysis/head_alignment.h), on attention written by hand so
-// that each head's links, and so its score, follow by reading the matrices.
+// that each head's links, and so its score, follow by reading the matrices; and over a set of
+// sentences decoded by the Marian sample (scoreHeadSet).
 #include <attnviz/analysis/head_alignment.h>
+#include <attnviz/decoding/translate.h>
+#include <attnviz/io/model_import.h>
 
 #include <QTest>
 
@@ -66,6 +69,9 @@ private slots:
     void wordsFromAnyPiece();
     void sumsOverSentences();
     void refusesAnRnnResult();
+    void scoresASet();
+    void setRefusesALinkOutside();
+    void setCancels();
 };
 
 void TestHeadAlignment::naiveRows()
@@ -161,6 +167,100 @@ void TestHeadAlignment::refusesAnRnnResult()
         QVERIFY(std::string(e.what()).find("transformer") != std::string::npos);
     }
     QVERIFY_THROWS_EXCEPTION(InputError, scoreHeads(handResult(), 1, gold({})));
+}
+
+namespace {
+
+const Model &marian()
+{
+    static const Model model(openModel(ATTNVIZ_SOURCE_DIR "/sample_models/eng-fra-marian/").model, "eng-fra-marian");
+    return model;
+}
+
+const std::vector<std::string> setSentences {"I am cold.", "Tom is tired.", "He is here."};
+const std::vector<std::string> setReferences {"J'ai froid.", "Tom est fatigué.", ""};
+
+bool sameCounts(const AlignmentCounts &a, const AlignmentCounts &b)
+{
+    return a.a == b.a && a.s == b.s && a.aAndS == b.aAndS && a.aAndP == b.aAndP;
+}
+
+} // namespace
+
+void TestHeadAlignment::scoresASet()
+{
+    const std::vector<GoldAlignment> links = parsePharaoh("0-0 1-0 2-1\n0-0 1-1 2-2\n0-0 1?1\n", "set.gold");
+    HeadSetOptions options;
+    options.words = true;
+    std::vector<std::pair<int, int>> progress;
+    options.progress = [&](int done, int total) { progress.emplace_back(done, total); };
+    const HeadSetScores set = scoreHeadSet(marian(), setSentences, setReferences, links, options);
+    QCOMPARE(set.sentences, 3);
+    QCOMPARE(progress, (std::vector<std::pair<int, int>> {{1, 3}, {2, 3}, {3, 3}}));
+    // Each sentence decoded on its own (forced on its reference, greedy without one), read as
+    // words and scored: the set's counts are their sums, in both readings.
+    for (AlignmentRows rows : {AlignmentRows::Naive, AlignmentRows::Shifted}) {
+        HeadScores sum;
+        for (size_t n = 0; n < setSentences.size(); ++n) {
+            DecodeOptions decode;
+            if (!setReferences[n].empty())
+                decode.target = setReferences[n];
+            const TranslationResult pieces = translate(marian(), setSentences[n], decode);
+            const WordMerge merge = mergeToWords(pieces, pieceMarkings(marian()), specialTokens(marian()));
+            sum += scoreHeads(pieces, 0, links[n], &merge, 0.0, rows);
+        }
+        const HeadScores &got = set.in(rows);
+        QCOMPARE(got.layers, 3);
+        QCOMPARE(got.heads, 4);
+        for (size_t k = 0; k < sum.perHead.size(); ++k)
+            QVERIFY2(sameCounts(got.perHead[k], sum.perHead[k]), qPrintable(QString::number(k)));
+        for (size_t k = 0; k < sum.perLayer.size(); ++k)
+            QVERIFY(sameCounts(got.perLayer[k], sum.perLayer[k]));
+        QVERIFY(sameCounts(got.allLayers, sum.allLayers));
+        // Every sure link is counted once per head: 3 + 3 + 1.
+        QCOMPARE(got.head(0, 0).s, 7LL);
+    }
+    // The two readings differ somewhere on a trained model (Shift-Att reads other rows).
+    bool differ = false;
+    for (size_t k = 0; k < set.naive.perHead.size(); ++k)
+        differ = differ || !sameCounts(set.naive.perHead[k], set.shifted.perHead[k]);
+    QVERIFY(differ);
+    // In pieces the links index tokens ("J'ai" is two pieces), so the model's links are others.
+    const HeadSetScores inPieces = scoreHeadSet(marian(), setSentences, setReferences, links, HeadSetOptions {});
+    QCOMPARE(inPieces.naive.head(0, 0).s, 7LL);
+    bool otherLinks = false;
+    for (size_t k = 0; k < set.naive.perHead.size(); ++k)
+        otherLinks = otherLinks || inPieces.naive.perHead[k].a != set.naive.perHead[k].a;
+    QVERIFY(otherLinks);
+}
+
+void TestHeadAlignment::setRefusesALinkOutside()
+{
+    // "Tom is tired." has 3 words and 3 reference words (fatigué. is one word with its stop).
+    const std::vector<GoldAlignment> links = parsePharaoh("0-0\n0-0 5-1\n0-0\n", "set.gold");
+    HeadSetOptions options;
+    options.words = true;
+    try {
+        scoreHeadSet(marian(), setSentences, setReferences, links, options);
+        QFAIL("a link outside sentence 2 was scored");
+    } catch (const InputError &e) {
+        const std::string message = e.what();
+        QVERIFY2(message.find("sentence 2") != std::string::npos, e.what());
+        QVERIFY2(message.find("5-1") != std::string::npos, e.what());
+        QVERIFY2(message.find("3 source words") != std::string::npos, e.what());
+    }
+    QVERIFY_THROWS_EXCEPTION(InputError, scoreHeadSet(marian(), setSentences, {"x"}, links));
+}
+
+void TestHeadAlignment::setCancels()
+{
+    const std::vector<GoldAlignment> links = parsePharaoh("0-0\n0-0\n0-0\n", "set.gold");
+    HeadSetOptions options;
+    int done = 0;
+    options.progress = [&](int n, int) { done = n; };
+    options.cancelled = [&] { return done >= 1; }; // stop during the second sentence
+    QVERIFY_THROWS_EXCEPTION(Cancelled, scoreHeadSet(marian(), setSentences, setReferences, links, options));
+    QCOMPARE(done, 1);
 }
 
 QTEST_GUILESS_MAIN(TestHeadAlignment)

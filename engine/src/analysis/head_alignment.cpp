@@ -1,6 +1,7 @@
 #include <attnviz/analysis/head_alignment.h>
 
 #include <attnviz/decoding/heads.h>
+#include <attnviz/decoding/translate.h>
 
 #include <algorithm>
 
@@ -119,6 +120,53 @@ HeadScores scoreHeads(const TranslationResult &result, int hypothesis, const Gol
     }
     scores.allLayers = count(all / static_cast<float>(cross.layers * cross.heads));
     return scores;
+}
+
+HeadSetScores scoreHeadSet(const Model &model, const std::vector<std::string> &sentences,
+                           const std::vector<std::string> &references, const std::vector<GoldAlignment> &gold,
+                           const HeadSetOptions &options)
+{
+    if (references.size() != sentences.size() || gold.size() != sentences.size())
+        throw InputError("a set of " + std::to_string(sentences.size()) + " sentences needs as many references and "
+                         "gold lines (" + std::to_string(references.size()) + " references, "
+                         + std::to_string(gold.size()) + " gold lines)");
+    const PieceMarkings markings = options.words ? pieceMarkings(model) : PieceMarkings {};
+    const std::vector<std::string> specials = options.words ? specialTokens(model) : std::vector<std::string> {};
+    const char *units = options.words ? " words" : " tokens";
+    HeadSetScores total;
+    const int count = static_cast<int>(sentences.size());
+    for (int n = 0; n < count; ++n) {
+        DecodeOptions decode;
+        if (!references[size_t(n)].empty())
+            decode.target = references[size_t(n)];
+        decode.cancelled = options.cancelled;
+        const TranslationResult pieces = translate(model, sentences[size_t(n)], decode);
+        std::optional<WordMerge> merge;
+        if (options.words)
+            merge = mergeToWords(pieces, markings, specials);
+        const TranslationResult &shown = merge ? merge->words : pieces;
+        const std::string where = "sentence " + std::to_string(n + 1) + ": ";
+        if (shown.hypotheses.empty())
+            throw InputError(where + "no translation");
+        // Forced: the reference's words; greedy: the output but its EOS (Pharaoh links hold none).
+        const std::vector<std::string> &output = shown.hypotheses.front().targetTokens;
+        const size_t sourceWords = shown.sourceWords.size();
+        const size_t targetWords = !shown.targetWords.empty() ? shown.targetWords.size()
+            : output.size() - (!output.empty() && output.back() == shown.eosToken ? 1 : 0);
+        for (const std::set<Link> *links : {&gold[size_t(n)].sure, &gold[size_t(n)].possible})
+            for (const Link &l : *links)
+                if (l.first < 0 || l.second < 0 || size_t(l.first) >= sourceWords || size_t(l.second) >= targetWords)
+                    throw InputError(where + "gold link " + std::to_string(l.first) + "-" + std::to_string(l.second)
+                                     + " is outside the sentence (" + std::to_string(sourceWords) + " source"
+                                     + units + ", " + std::to_string(targetWords) + " output" + units + ")");
+        const WordMerge *words = merge ? &*merge : nullptr;
+        total.naive += scoreHeads(pieces, 0, gold[size_t(n)], words, options.threshold, AlignmentRows::Naive);
+        total.shifted += scoreHeads(pieces, 0, gold[size_t(n)], words, options.threshold, AlignmentRows::Shifted);
+        ++total.sentences;
+        if (options.progress)
+            options.progress(n + 1, count);
+    }
+    return total;
 }
 
 } // namespace attnviz

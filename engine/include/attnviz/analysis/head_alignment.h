@@ -4,11 +4,14 @@
 //     attnviz::HeadScores scores = attnviz::scoreHeads(result, 0, gold[0]); // one sentence
 //     total += scores;                                                      // over a set
 //     total.head(5, 2).alignmentErrorRate(); total.best();                  // the lowest AER
+//     attnviz::scoreHeadSet(*model, sentences, references, gold).shifted.best(); // decodes each
 #pragma once
 
 #include <attnviz/analysis/alignment.h>
 #include <attnviz/analysis/word_units.h>
 
+#include <functional>
+#include <string>
 #include <vector>
 
 namespace attnviz {
@@ -47,5 +50,28 @@ struct HeadScores
 HeadScores scoreHeads(const TranslationResult &result, int hypothesis, const GoldAlignment &gold,
                       const WordMerge *words = nullptr, double threshold = 0.0,
                       AlignmentRows rows = AlignmentRows::Naive);
+
+// Every head's counts summed over a set of sentences (the Heads panel's "whole set"; `align
+// --per-layer` sums them the same way): sentence n decoded forced on references[n] (greedy when
+// it is empty), then scoreHeads in both readings, in words when `words` (mergeToWords with the
+// model's markings and special tokens) and in pieces otherwise. Throws InputError naming the
+// sentence (counted from 1) and the link when a gold link lies outside it, or when the three
+// lists differ in length; Cancelled when `cancelled` says to stop (checked at every decoder step).
+struct HeadSetOptions
+{
+    bool words = false;
+    double threshold = 0.0;
+    std::function<bool()> cancelled;               // may be empty
+    std::function<void(int done, int total)> progress; // after each sentence; may be empty
+};
+struct HeadSetScores
+{
+    HeadScores naive, shifted;
+    int sentences = 0;
+    const HeadScores &in(AlignmentRows rows) const { return rows == AlignmentRows::Shifted ? shifted : naive; }
+};
+HeadSetScores scoreHeadSet(const Model &model, const std::vector<std::string> &sentences,
+                           const std::vector<std::string> &references, const std::vector<GoldAlignment> &gold,
+                           const HeadSetOptions &options = {});
 
 } // namespace attnviz
