@@ -18,9 +18,11 @@
 
 #include <QAction>
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDockWidget>
 #include <QFile>
 #include <QLabel>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QStyle>
 #include <QTabBar>
@@ -71,6 +73,23 @@ MatrixRM layerMean(const HeadAttention &heads, int layer)
     return sum / float(heads.heads);
 }
 
+// Whether the AER table shows `expected`: a row per layer (its heads, then the mean) and the
+// all-layer mean in the last row's mean column (the Marian sample: 3 layers x 4 heads).
+bool tableShows(const HeadAlignmentModel &scores, const HeadScores &expected)
+{
+    const auto aer = [&](int row, int column) { return scores.index(row, column).data(HeadAlignmentModel::AerRole).toDouble(); };
+    if (scores.rowCount() != 4 || scores.columnCount() != 5)
+        return false;
+    for (int l = 0; l < 3; ++l) {
+        for (int h = 0; h < 4; ++h)
+            if (aer(l, h) != expected.head(l, h).alignmentErrorRate())
+                return false;
+        if (aer(l, 4) != expected.perLayer[size_t(l)].alignmentErrorRate())
+            return false;
+    }
+    return aer(3, 4) == expected.allLayers.alignmentErrorRate();
+}
+
 } // namespace
 
 class TestHeadViews : public QObject
@@ -81,6 +100,8 @@ private slots:
     void selfAttentionInTheGridAndTheHeatmap();
     void shiftedRowsKeptAcrossSentences();
     void aerTableAgainstGoldLinks();
+    void aerTableOverTheWholeSet();
+    void aerSetRefusesALinkOutside();
     void titlesNameTheView();
     void thumbnailsFollowTheDockSize();
 };
@@ -256,17 +277,7 @@ void TestHeadViews::aerTableAgainstGoldLinks()
     for (AlignmentRows rows : {AlignmentRows::Naive, AlignmentRows::Shifted}) {
         window.selection()->setAlignmentRows(rows);
         const HeadScores expected = scoreHeads(pieces, 0, gold[0], &words, 0.0, rows);
-        QCOMPARE(scores->rowCount(), 4);
-        QCOMPARE(scores->columnCount(), 5);
-        for (int l = 0; l < 3; ++l) {
-            for (int h = 0; h < 4; ++h)
-                QCOMPARE(scores->index(l, h).data(HeadAlignmentModel::AerRole).toDouble(),
-                         expected.head(l, h).alignmentErrorRate());
-            QCOMPARE(scores->index(l, 4).data(HeadAlignmentModel::AerRole).toDouble(),
-                     expected.perLayer[size_t(l)].alignmentErrorRate());
-        }
-        QCOMPARE(scores->index(3, 4).data(HeadAlignmentModel::AerRole).toDouble(),
-                 expected.allLayers.alignmentErrorRate());
+        QVERIFY(tableShows(*scores, expected));
         QVERIFY(!scores->index(3, 0).data(HeadAlignmentModel::AerRole).isValid());
         QCOMPARE(scores->index(0, 0).data().toString(),
                  QString::number(expected.head(0, 0).alignmentErrorRate(), 'f', 3));
@@ -302,6 +313,115 @@ void TestHeadViews::aerTableAgainstGoldLinks()
     QCOMPARE(window.selection()->view().layer, 0);
     QVERIFY(window.selection()->view().heads.empty()); // all of them
     QVERIFY(!window.selection()->view().allLayers);
+}
+
+void TestHeadViews::aerTableOverTheWholeSet()
+{
+    test::IsolatedSettings settings;
+    MainWindow window;
+    window.resize(1400, 900);
+    QVERIFY(test::showTranslation(window, marian, QStringLiteral("I am cold.")));
+    HeadGrid *grid = headGrid(window);
+    action(window, "showHeads")->trigger();
+    auto *scores = qobject_cast<HeadAlignmentModel *>(grid->aerTable()->model());
+    QVERIFY(scores);
+    QVERIFY(!grid->aerScope()->isEnabled()); // no set, no annotations
+    window.wordsAction()->setChecked(true);
+    QString error;
+    QVERIFY2(window.openAlignmentSet(data + QStringLiteral("marian.src"), data + QStringLiteral("marian.ref"),
+                                     data + QStringLiteral("marian.gold"), &error),
+             qPrintable(error));
+    QVERIFY(window.waitForTranslation());
+    QVERIFY(grid->aerScope()->isEnabled());
+    QVERIFY2(grid->aerScope()->itemText(1).contains(QStringLiteral("2 sentences")),
+             qPrintable(grid->aerScope()->itemText(1)));
+
+    // The keyboard chooses the whole set: scored in the background, then the table shows it.
+    grid->aerScope()->setFocus();
+    QTest::keyClick(grid->aerScope(), Qt::Key_Down);
+    QCOMPARE(scores->scope(), HeadAlignmentModel::Scope::Set);
+    QVERIFY(scores->waitForSet());
+    QVERIFY(scores->available());
+    QVERIFY(!grid->aerCancel()->isVisibleTo(grid));
+
+    // The sums of the two sentences scored one by one, forced on their references, in words.
+    const auto model = window.selection()->pieceOutput().model;
+    const std::vector<GoldAlignment> gold = parsePharaoh("0-0 1-0 2-1\n0-0 1-1 2-2\n", "gold");
+    const std::pair<const char *, const char *> set[] = {{"I am cold.", "J'ai froid."},
+                                                         {"Tom is tired.", "Tom est fatigué."}};
+    for (AlignmentRows rows : {AlignmentRows::Naive, AlignmentRows::Shifted}) {
+        window.selection()->setAlignmentRows(rows);
+        HeadScores expected;
+        for (size_t n = 0; n < 2; ++n) {
+            DecodeOptions options;
+            options.target = set[n].second;
+            const TranslationResult pieces = translate(*model, set[n].first, options);
+            const WordMerge words = mergeToWords(pieces, pieceMarkings(*model), specialTokens(*model));
+            expected += scoreHeads(pieces, 0, gold[n], &words, 0.0, rows);
+        }
+        QCOMPARE(expected.head(0, 0).s, 6LL);
+        QVERIFY(tableShows(*scores, expected));
+        QVERIFY2(grid->aerText().contains(QStringLiteral("Whole set, 2 sentences")), qPrintable(grid->aerText()));
+        QVERIFY2(grid->aerText().contains(bestHeadName(expected.best())), qPrintable(grid->aerText()));
+    }
+    window.selection()->setAlignmentRows(AlignmentRows::Naive);
+    const double before = scores->index(0, 0).data(HeadAlignmentModel::AerRole).toDouble();
+
+    // Stepping to the next sentence keeps the set's scores (nothing is scored again) ...
+    window.alignments()->showSentence(1);
+    QVERIFY(window.waitForTranslation());
+    QVERIFY(!scores->isScoringSet());
+    QCOMPARE(scores->index(0, 0).data(HeadAlignmentModel::AerRole).toDouble(), before);
+    // ... a link changed in the set scores it again.
+    QVERIFY(window.alignments()->toggle({0, 0})); // sentence 2 loses Tom-Tom
+    QVERIFY(scores->isScoringSet());
+    QVERIFY(grid->aerCancel()->isVisibleTo(grid));
+    QVERIFY2(grid->aerText().contains(QStringLiteral("AER over the set")), qPrintable(grid->aerText()));
+    QVERIFY(scores->waitForSet());
+    QCOMPARE(scores->scores(AlignmentRows::Naive).head(0, 0).s, 5LL);
+
+    // Cancel: back to the sentence shown.
+    window.setLinkThreshold(0.3); // another threshold: scored again
+    QVERIFY(scores->isScoringSet());
+    QVERIFY(grid->aerCancel()->isVisibleTo(grid));
+    grid->aerCancel()->click(); // no event loop in between: the scoring is still running
+    QVERIFY(!scores->isScoringSet());
+    QCOMPARE(scores->scope(), HeadAlignmentModel::Scope::Sentence);
+    QCOMPARE(grid->aerScope()->currentIndex(), 0);
+    QVERIFY(scores->available());
+    QCOMPARE(scores->scores(AlignmentRows::Naive).head(0, 0).s, 2LL); // this sentence's 2 sure links
+}
+
+void TestHeadViews::aerSetRefusesALinkOutside()
+{
+    test::IsolatedSettings settings;
+    QTemporaryDir dir;
+    const auto write = [&](const char *name, const QByteArray &text) {
+        QFile file(dir.filePath(QLatin1String(name)));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(text);
+    };
+    write("s.src", "I am cold.\nTom is tired.\n");
+    write("s.ref", "J'ai froid.\nTom est fatigué.\n");
+    write("s.gold", "0-0\n0-0 7-1\n");
+    MainWindow window;
+    window.resize(1400, 900);
+    QVERIFY(test::showTranslation(window, marian, QStringLiteral("I am cold.")));
+    HeadGrid *grid = headGrid(window);
+    action(window, "showHeads")->trigger();
+    auto *scores = qobject_cast<HeadAlignmentModel *>(grid->aerTable()->model());
+    window.wordsAction()->setChecked(true);
+    QString error;
+    QVERIFY2(window.openAlignmentSet(dir.filePath(QStringLiteral("s.src")), dir.filePath(QStringLiteral("s.ref")),
+                                     dir.filePath(QStringLiteral("s.gold")), &error),
+             qPrintable(error));
+    QVERIFY(window.waitForTranslation());
+    QVERIFY(scores->available()); // sentence 1's link is fine
+    scores->setScope(HeadAlignmentModel::Scope::Set);
+    QVERIFY(!scores->waitForSet());
+    QVERIFY(!scores->available());
+    QVERIFY(!grid->aerTable()->isVisibleTo(grid));
+    QVERIFY2(grid->aerText().contains(QStringLiteral("sentence 2: gold link 7-1 is outside")), qPrintable(grid->aerText()));
 }
 
 void TestHeadViews::titlesNameTheView()

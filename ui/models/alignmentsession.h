@@ -52,6 +52,11 @@ public:
     bool isFromFiles() const { return m_fromFiles; }
     int size() const { return int(m_gold.size()); }
     int index() const { return m_index; } // into the set; -1: no links for this input
+    // Every sentence of the set (or annotated), its reference and links, in order: what the Heads
+    // panel scores as a whole set, whichever sentence is shown.
+    const QStringList &setSentences() const { return m_sentences; }
+    const QStringList &setReferences() const { return m_references; }
+    const std::vector<GoldAlignment> &setLinks() const { return m_gold; }
     bool hasPrevious() const { return m_fromFiles && m_index > 0; }
     bool hasNext() const { return m_fromFiles && m_index + 1 < size(); }
 

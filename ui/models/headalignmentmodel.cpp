@@ -3,9 +3,14 @@
 #include "alignmentsession.h"
 #include "headgridmodel.h"
 #include "resultselection.h"
+#include "workerjob.h"
+
+#include <attnviz/decoding/options.h>
+#include <attnviz/models/model.h>
 
 #include <QColor>
 #include <QFont>
+#include <QPointer>
 
 namespace attnviz {
 
@@ -24,7 +29,171 @@ HeadAlignmentModel::HeadAlignmentModel(ResultSelection *selection, const Alignme
     // The session's score follows the selection's hypothesis (and so every view and reading).
     connect(gold, &AlignmentSession::goldChanged, this, &HeadAlignmentModel::recompute);
     connect(gold, &AlignmentSession::scoreChanged, this, &HeadAlignmentModel::recompute);
+    m_pool.setMaxThreadCount(1);
     recompute();
+}
+
+HeadAlignmentModel::~HeadAlignmentModel()
+{
+    if (m_setCancel)
+        m_setCancel->store(true);
+    m_pool.waitForDone();
+}
+
+bool HeadAlignmentModel::SetKey::operator==(const SetKey &other) const
+{
+    if (model != other.model || words != other.words || threshold != other.threshold
+        || sentences != other.sentences || references != other.references || links.size() != other.links.size())
+        return false;
+    for (size_t n = 0; n < links.size(); ++n)
+        if (links[n].sure != other.links[n].sure || links[n].possible != other.links[n].possible)
+            return false;
+    return true;
+}
+
+HeadAlignmentModel::SetKey HeadAlignmentModel::setKey() const
+{
+    SetKey key;
+    key.model = m_model.get();
+    key.words = m_selection->showsWords() || (!m_selection->hasResult() && m_setKey.words);
+    key.threshold = m_gold->threshold();
+    // A set from files is scored whole; of the sentences annotated in the window, those with links.
+    const QStringList &sentences = m_gold->setSentences(), &references = m_gold->setReferences();
+    const std::vector<GoldAlignment> &links = m_gold->setLinks();
+    for (int n = 0; n < sentences.size() && size_t(n) < links.size(); ++n) {
+        if (!m_gold->isFromFiles() && links[size_t(n)].sure.empty() && links[size_t(n)].possible.empty())
+            continue;
+        key.sentences << sentences[n];
+        key.references << (n < references.size() ? references[n] : QString());
+        key.links.push_back(links[size_t(n)]);
+    }
+    return key;
+}
+
+bool HeadAlignmentModel::canScoreSet() const
+{
+    return m_model && m_model->isTransformer() && !setKey().sentences.isEmpty();
+}
+
+int HeadAlignmentModel::setSize() const
+{
+    return m_setRunning ? m_setTotal : m_set ? m_set->sentences : int(setKey().sentences.size());
+}
+
+void HeadAlignmentModel::setScope(Scope scope)
+{
+    if (scope == m_scope)
+        return;
+    m_scope = scope;
+    if (scope == Scope::Sentence && m_setRunning)
+        cancelSetScoring(); // emits changed()
+    beginResetModel();
+    endResetModel();
+    refreshSet();
+    emit changed();
+}
+
+void HeadAlignmentModel::cancelSetScoring()
+{
+    if (m_setCancel)
+        m_setCancel->store(true);
+    ++m_setJob; // a result still queued is dropped
+    const bool wasRunning = m_setRunning;
+    m_setRunning = false;
+    if (m_scope == Scope::Set) {
+        m_scope = Scope::Sentence;
+        beginResetModel();
+        endResetModel();
+    }
+    if (wasRunning)
+        m_set.reset(); // half a set is no score: computed again when asked
+    emit changed();
+}
+
+bool HeadAlignmentModel::waitForSet(int milliseconds)
+{
+    processEventsWhile([this] { return m_setRunning; }, milliseconds);
+    return !m_setRunning && m_set.has_value();
+}
+
+void HeadAlignmentModel::refreshSet()
+{
+    if (m_scope != Scope::Set)
+        return;
+    if (!canScoreSet()) {
+        m_setNote = tr("AER over the set: open an alignment set (File → Open alignment set…) or annotate "
+                       "sentences, with a transformer model.");
+        return;
+    }
+    SetKey key = setKey();
+    if ((m_set || m_setRunning) && key == m_setKey)
+        return; // current, or being computed
+    if (m_setCancel)
+        m_setCancel->store(true);
+    m_set.reset();
+    m_setKey = key;
+    m_setRunning = true;
+    m_setDone = 0;
+    m_setTotal = int(key.sentences.size());
+    m_setNote = tr("AER over the set: scoring %1 sentences…").arg(m_setTotal);
+    auto cancelled = std::make_shared<std::atomic_bool>(false);
+    m_setCancel = cancelled;
+    const quint64 job = ++m_setJob;
+    QPointer<HeadAlignmentModel> self(this);
+    std::vector<std::string> sentences, references;
+    for (const QString &text : key.sentences)
+        sentences.push_back(text.toStdString());
+    for (const QString &text : key.references)
+        references.push_back(text.trimmed().toStdString());
+    HeadSetOptions options;
+    options.words = key.words;
+    options.threshold = key.threshold;
+    options.cancelled = [cancelled] { return cancelled->load(); };
+    options.progress = [self, job](int done, int total) {
+        QMetaObject::invokeMethod(
+            QCoreApplication::instance(),
+            [self, job, done, total] {
+                if (!self || self->m_setJob != job || !self->m_setRunning)
+                    return;
+                self->m_setDone = done;
+                self->m_setNote = tr("AER over the set: scoring sentence %1 of %2…").arg(std::min(done + 1, total)).arg(total);
+                emit self->changed();
+            },
+            Qt::QueuedConnection);
+    };
+    m_pool.start([self, job, model = m_model, sentences = std::move(sentences), references = std::move(references),
+                  links = key.links, options]() {
+        computeAndPost<HeadSetScores>([&] { return scoreHeadSet(*model, sentences, references, links, options); },
+                                      [self, job](std::shared_ptr<HeadSetScores> result, const QString &error) {
+                                          if (self)
+                                              self->setFinished(job, std::move(result), error);
+                                      });
+    });
+}
+
+void HeadAlignmentModel::setFinished(quint64 job, std::shared_ptr<HeadSetScores> scores, const QString &error)
+{
+    if (job != m_setJob || !m_setRunning)
+        return; // cancelled, or the set changed since
+    m_setRunning = false;
+    beginResetModel();
+    if (scores) {
+        m_set = std::move(*scores);
+        m_setNote.clear();
+    } else {
+        m_set.reset();
+        m_setNote = tr("AER over the set: %1").arg(error);
+    }
+    endResetModel();
+    emit changed();
+}
+
+const HeadScores *HeadAlignmentModel::current(AlignmentRows rows) const
+{
+    if (m_scope == Scope::Set)
+        return m_set && !m_setRunning ? &m_set->in(rows) : nullptr;
+    const std::optional<HeadScores> &s = rows == AlignmentRows::Shifted ? m_shifted : m_naive;
+    return s ? &*s : nullptr;
 }
 
 void HeadAlignmentModel::recompute()
@@ -34,6 +203,8 @@ void HeadAlignmentModel::recompute()
     m_shifted.reset();
     m_note.clear();
     const TranslationResult *decoded = m_selection->decodedResult();
+    if (m_selection->hasResult() && m_selection->pieceOutput().model)
+        m_model = m_selection->pieceOutput().model;
     const std::optional<GoldAlignment> gold = m_gold->goldAlignment();
     if (!m_selection->showsHeads() || !decoded || !m_selection->hypothesis()) {
         m_note = m_selection->hasResult() ? tr("AER per head: only for transformer models.") : QString();
@@ -54,6 +225,7 @@ void HeadAlignmentModel::recompute()
             m_note = tr("AER per head: %1").arg(QString::fromStdString(error.what()));
         }
     }
+    refreshSet();
     endResetModel();
     emit changed();
 }
@@ -61,7 +233,7 @@ void HeadAlignmentModel::recompute()
 const HeadScores &HeadAlignmentModel::scores(AlignmentRows rows) const
 {
     static const HeadScores none;
-    const std::optional<HeadScores> &s = rows == AlignmentRows::Shifted ? m_shifted : m_naive;
+    const HeadScores *s = current(rows);
     return s ? *s : none;
 }
 
@@ -82,17 +254,21 @@ QString HeadAlignmentModel::summary() const
                       ? tr("%1: no links").arg(rowsName)
                       : tr("%1: %2, AER %3").arg(rowsName, bestHeadName(best), QString::number(best.aer, 'f', 3)));
     }
+    if (m_scope == Scope::Set)
+        return (m_set->sentences == 1 ? tr("Whole set, 1 sentence: best, %1")
+                                      : tr("Whole set, %1 sentences: best, %2").arg(m_set->sentences))
+            .arg(parts.join(QStringLiteral("  ·  ")));
     return tr("Best, %1").arg(parts.join(QStringLiteral("  ·  ")));
 }
 
 int HeadAlignmentModel::rowCount(const QModelIndex &parent) const
 {
-    return parent.isValid() || !available() ? 0 : m_naive->layers + 1;
+    return parent.isValid() || !available() ? 0 : scores(AlignmentRows::Naive).layers + 1;
 }
 
 int HeadAlignmentModel::columnCount(const QModelIndex &parent) const
 {
-    return parent.isValid() || !available() ? 0 : m_naive->heads + 1;
+    return parent.isValid() || !available() ? 0 : scores(AlignmentRows::Naive).heads + 1;
 }
 
 const AlignmentCounts *HeadAlignmentModel::countsAt(const QModelIndex &index) const

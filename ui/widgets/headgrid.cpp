@@ -13,6 +13,7 @@
 #include <QKeyEvent>
 #include <QLabel>
 #include <QPainter>
+#include <QPushButton>
 #include <QScrollArea>
 #include <QStyle>
 #include <QTabBar>
@@ -157,7 +158,8 @@ HeadGrid::HeadGrid(HeadGridModel *model, QWidget *parent)
     : QWidget(parent), m_model(model), m_kinds(new QTabBar(this)), m_presets(new QComboBox(this)),
       m_shifted(new QCheckBox(tr("Sh&ifted rows"), this)), m_label(new QLabel(this)),
       m_scroll(new QScrollArea(this)), m_canvas(new HeadGridCanvas(model, this)), m_aerBox(new QWidget(this)),
-      m_aerLabel(new QLabel(m_aerBox)), m_aerTable(new QTableView(m_aerBox)), m_kindActions(new QActionGroup(this)),
+      m_aerLabel(new QLabel(m_aerBox)), m_aerScope(new QComboBox(m_aerBox)),
+      m_aerCancel(new QPushButton(tr("Cancel"), m_aerBox)), m_aerTable(new QTableView(m_aerBox)), m_kindActions(new QActionGroup(this)),
       m_shiftedAction(new QAction(tr("&Shifted alignment rows (Shift-Att)"), this))
 {
     // The tabs and the View menu's actions: one choice, ResultSelection's.
@@ -217,8 +219,19 @@ HeadGrid::HeadGrid(HeadGridModel *model, QWidget *parent)
     m_aerTable->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
     m_aerTable->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Maximum);
     m_aerTable->setMinimumHeight(40);
+    m_aerScope->addItems({tr("AER of this sentence"), tr("AER of the whole set")});
+    m_aerScope->setAccessibleName(tr("What the AER table scores"));
+    m_aerScope->setToolTip(tr("Score every layer and head on the sentence shown, or on every sentence of the "
+                              "alignment set (each decoded on its reference; the counts summed, as "
+                              "attnviz-cli align --per-layer does)"));
+    m_aerCancel->setToolTip(tr("Stop scoring the set: the table goes back to the sentence shown"));
+    m_aerCancel->hide();
     auto *aerLayout = new QVBoxLayout(m_aerBox);
     aerLayout->setContentsMargins(0, 0, 0, 0);
+    auto *scopeRow = new QHBoxLayout;
+    scopeRow->addWidget(m_aerScope, 1);
+    scopeRow->addWidget(m_aerCancel);
+    aerLayout->addLayout(scopeRow);
     aerLayout->addWidget(m_aerLabel);
     aerLayout->addWidget(m_aerTable, 1);
     m_aerBox->hide();
@@ -245,6 +258,10 @@ void HeadGrid::setAlignmentScores(HeadAlignmentModel *scores)
     connect(m_aerTable, &QTableView::clicked, scores, &HeadAlignmentModel::activate);
     connect(m_aerTable, &QTableView::activated, scores, &HeadAlignmentModel::activate);
     connect(scores, &HeadAlignmentModel::changed, this, &HeadGrid::refreshScores);
+    connect(m_aerScope, &QComboBox::activated, scores, [scores](int n) {
+        scores->setScope(n == 1 ? HeadAlignmentModel::Scope::Set : HeadAlignmentModel::Scope::Sentence);
+    });
+    connect(m_aerCancel, &QPushButton::clicked, scores, &HeadAlignmentModel::cancelSetScoring);
     refreshScores();
 }
 
@@ -329,6 +346,17 @@ void HeadGrid::refreshScores()
     const bool any = m_model->available();
     m_aerBox->setVisible(any);
     m_aerTable->setVisible(m_scores->available());
+    const bool set = m_scores->scope() == HeadAlignmentModel::Scope::Set;
+    const bool canSet = m_scores->canScoreSet();
+    {
+        const QSignalBlocker block(m_aerScope);
+        m_aerScope->setItemText(1, canSet ? (m_scores->setSize() == 1 ? tr("AER of the whole set (1 sentence)")
+                                                                      : tr("AER of the whole set (%1 sentences)").arg(m_scores->setSize()))
+                                          : tr("AER of the whole set"));
+        m_aerScope->setCurrentIndex(set ? 1 : 0);
+    }
+    m_aerScope->setEnabled(canSet || set);
+    m_aerCancel->setVisible(m_scores->isScoringSet());
     m_aerLabel->setText(m_scores->available()
                             ? tr("AER against the gold links (%1; click a cell to show it). %2")
                                   .arg(m_scores->rows() == AlignmentRows::Shifted ? tr("shifted rows") : tr("naive rows"),

@@ -16,6 +16,7 @@ class QActionGroup;
 class QCheckBox;
 class QComboBox;
 class QLabel;
+class QPushButton;
 class QScrollArea;
 class QTabBar;
 class QTableView;
@@ -69,6 +70,10 @@ public:
     QTabBar *kinds() const { return m_kinds; }
     QCheckBox *shiftedRows() const { return m_shifted; }
     QTableView *aerTable() const { return m_aerTable; }
+    // What the AER table scores: "This sentence" or "Whole set (N sentences)"; Cancel while a
+    // set is scored.
+    QComboBox *aerScope() const { return m_aerScope; }
+    QPushButton *aerCancel() const { return m_aerCancel; }
     QString viewText() const; // the label above the grid
     QString aerText() const;  // the line above the AER table
 
@@ -94,6 +99,8 @@ private:
     HeadGridCanvas *m_canvas;
     QWidget *m_aerBox;
     QLabel *m_aerLabel;
+    QComboBox *m_aerScope;
+    QPushButton *m_aerCancel;
     QTableView *m_aerTable;
     QActionGroup *m_kindActions;
     QAction *m_shiftedAction;
