@@ -43,6 +43,7 @@ private slots:
     void presets();
     void selfAttentionViews();
     void selfAttentionInWords();
+    void thumbnailsInWords();
     void aerTableModel();
 };
 
@@ -234,6 +235,47 @@ void TestHeadGridModel::selfAttentionInWords()
     // "Tom", one piece, is the first step: it reads the start token alone (causal, in words too).
     QCOMPARE(rows.words.front().pieces.size(), size_t(1));
     QVERIFY(std::abs(decoder->values(0, 0) - 1.0) < 1e-5);
+}
+
+// With Words shown, every thumbnail is its head merged to words: the rows and columns of the
+// heatmap, the heatmap's values when that head alone is chosen.
+void TestHeadGridModel::thumbnailsInWords()
+{
+    const auto model = std::make_shared<const Model>(openModel(ATTNVIZ_SOURCE_DIR "/sample_models/eng-fra-marian").model);
+    DecodeOptions options;
+    options.selfAttention = true;
+    TranslationOutput output;
+    output.model = model;
+    output.result = std::make_shared<TranslationResult>(
+        translate(*model, "Tomorrow's weather is unbelievably beautiful.", options));
+    ResultSelection selection;
+    HeadGridModel grid(&selection);
+    selection.setOutput(output);
+    const Eigen::Index pieceRows = grid.attentionMap(0, 0)->rows(), pieceColumns = grid.attentionMap(0, 0)->cols();
+    QVERIFY(grid.attentionMap(1, 2) == grid.crossAttention(1, 2)); // pieces: the model's own maps
+    selection.setUnits(TokenUnits::Words);
+    QVERIFY(selection.showsWords());
+    for (AttentionKind kind : {AttentionKind::Cross, AttentionKind::EncoderSelf, AttentionKind::DecoderSelf}) {
+        selection.setAttentionKind(kind);
+        grid.clickHead(1, 2, Qt::NoModifier);
+        const WordMerge &merge = *selection.wordMerge(); // made again when the output is shown again
+        const MatrixRM *thumbnail = grid.attentionMap(1, 2);
+        QVERIFY(thumbnail);
+        const Eigen::Index rows = kind == AttentionKind::EncoderSelf ? merge.source.size() : merge.target.front().size();
+        QCOMPARE(thumbnail->rows(), rows);
+        QVERIFY(thumbnail->rows() < (kind == AttentionKind::EncoderSelf ? pieceColumns : pieceRows));
+        // The heatmap of that one head, merged by the selection (and selfAttentionView).
+        const MatrixRM heatmap = kind == AttentionKind::Cross
+            ? selection.hypothesis()->attention
+            : selfAttentionView(*selection.pieceOutput().result, 0, kind, selection.view(), &merge)->values;
+        QCOMPARE(thumbnail->cols(), heatmap.cols());
+        QVERIFY((*thumbnail - heatmap).cwiseAbs().maxCoeff() < 1e-6f);
+        // Another head is another map, merged the same way.
+        QVERIFY((*grid.attentionMap(0, 1) - *thumbnail).cwiseAbs().maxCoeff() > 1e-3f);
+    }
+    QVERIFY(grid.crossAttention(1, 2)->rows() == pieceRows); // still the pieces
+    selection.setUnits(TokenUnits::Pieces);
+    QCOMPARE(grid.attentionMap(1, 2)->rows(), pieceRows);
 }
 
 // The AER table: the counts of scoreHeads for the selection's hypothesis and the session's links.

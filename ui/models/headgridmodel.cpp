@@ -162,6 +162,27 @@ const MatrixRM *HeadGridModel::crossAttention(int layer, int head) const
 
 const MatrixRM *HeadGridModel::attentionMap(int layer, int head) const
 {
+    const MatrixRM *pieces = pieceMap(layer, head);
+    const std::shared_ptr<const WordMerge> merge = m_selection->sharedWordMerge();
+    const size_t n = size_t(std::max(m_selection->hypothesisIndex(), 0));
+    if (!pieces || !merge || n >= merge->target.size())
+        return pieces;
+    const std::shared_ptr<const TranslationResult> &result = m_selection->pieceOutput().result;
+    if (m_words.pieces != result || m_words.merge != merge || m_words.kind != attentionKind()
+        || m_words.hypothesis != int(n)) {
+        m_words = {result, merge, attentionKind(), int(n), {}};
+        const WordGrouping &rows = attentionKind() == AttentionKind::EncoderSelf ? merge->source : merge->target[n];
+        const WordGrouping inputs = inputWords(merge->target[n], QObject::tr("⟨start⟩"));
+        const WordGrouping &columns = attentionKind() == AttentionKind::DecoderSelf ? inputs : merge->source;
+        for (int l = 0; l < layers(); ++l)
+            for (int h = 0; h < heads(); ++h)
+                m_words.maps.push_back(mergeMatrix(*pieceMap(l, h), rows, columns));
+    }
+    return &m_words.maps[size_t(layer) * size_t(heads()) + size_t(head)];
+}
+
+const MatrixRM *HeadGridModel::pieceMap(int layer, int head) const
+{
     if (attentionKind() == AttentionKind::Cross)
         return crossAttention(layer, head);
     if (!available() || !m_selection->hasSelfAttention() || layer < 0 || layer >= layers() || head < 0

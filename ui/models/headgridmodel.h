@@ -64,7 +64,9 @@ public:
     const MatrixRM *crossAttention(int layer, int head) const;
     // The map of head (layer, head) of the attention kind shown: the cross-attention, the
     // decoder's self-attention [steps x steps] or the encoder's [T x T]; nullptr when the result
-    // does not hold it (yet: the self-attention is decoded when first asked for).
+    // does not hold it (yet: the self-attention is decoded when first asked for). With Words
+    // shown, merged to words as the heatmap is (a thumbnail has the heatmap's rows and columns);
+    // crossAttention stays the model's own, in pieces.
     const MatrixRM *attentionMap(int layer, int head) const;
 
     // Which attention the grid and the heatmap show, and the rows of the alignment
@@ -106,9 +108,21 @@ signals:
 private:
     std::vector<HeadPreset> presets() const;
     void show(const HeadSelection &selection);
+    const MatrixRM *pieceMap(int layer, int head) const;
 
     ResultSelection *m_selection;
     QPoint m_cursor;
+    // Every head's map merged to words, for the result, merge, kind and hypothesis they were made
+    // of (held, so that a new result at the same address is never taken for them).
+    struct WordMaps
+    {
+        std::shared_ptr<const TranslationResult> pieces;
+        std::shared_ptr<const WordMerge> merge;
+        AttentionKind kind = AttentionKind::Cross;
+        int hypothesis = -1;
+        std::vector<MatrixRM> maps; // [layer * heads + head]
+    };
+    mutable WordMaps m_words;
 };
 
 } // namespace attnviz
