@@ -65,6 +65,7 @@ private slots:
     void identicalModelsAgree();
     void forcedRowsLineUp();
     void useModelB();
+    void cancelledMidDecoding();
     void referenceTarget();
     void sourceVocabulariesDiffer();
     void targetVocabulariesDiffer();
@@ -193,6 +194,33 @@ void TestCompare::useModelB()
     QCOMPARE(c.sharedOutput, std::string("b"));
     QCOMPARE(c.targetTokens, attnviz::translate(*b, "march 3 2011", {}).best().targetTokens);
     QCOMPARE(c.a.best().targetTokens, c.targetTokens);
+}
+
+void TestCompare::cancelledMidDecoding()
+{
+    const auto a = sample("dates"), b = sample("tiny");
+    const std::string sentence = "the 3rd of may 1999";
+    const int steps = int(attnviz::translate(*a, sentence, {}).best().targetTokens.size());
+    QVERIFY(steps > 3);
+    // Asked at every decoder step: the comparison stops on the third ask, inside A's decoding.
+    int asked = 0;
+    attnviz::CompareOptions options;
+    options.cancelled = [&] { return ++asked >= 3; };
+    QVERIFY_THROWS_EXCEPTION(attnviz::Cancelled, attnviz::compareModels(*a, *b, sentence, options));
+    QCOMPARE(asked, 3);
+    // In words too, and with a reference.
+    asked = 0;
+    options.units = attnviz::TokenUnits::Words;
+    options.target = "1999-05-03";
+    QVERIFY_THROWS_EXCEPTION(attnviz::Cancelled, attnviz::compareModels(*a, *b, sentence, options));
+    QCOMPARE(asked, 3);
+    // Never true: the same comparison as without the hook, every step asked.
+    asked = 0;
+    options = {};
+    options.cancelled = [&] { return ++asked < 0; };
+    const auto c = attnviz::compareModels(*a, *b, sentence, options);
+    QVERIFY(c.attentionA == attnviz::compareModels(*a, *b, sentence, {}).attentionA);
+    QVERIFY(asked >= 2 * steps); // A's greedy and both forced decodings
 }
 
 void TestCompare::referenceTarget()

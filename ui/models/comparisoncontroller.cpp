@@ -18,6 +18,8 @@ ComparisonController::ComparisonController(QObject *parent)
 
 ComparisonController::~ComparisonController()
 {
+    if (m_stop)
+        m_stop->store(true);
     m_pool.clear();
     m_pool.waitForDone();
 }
@@ -75,6 +77,11 @@ void ComparisonController::recompute()
         options.target = m_reference.toStdString();
     const quint64 job = ++m_job;
     m_pool.clear(); // a request not started yet is not needed any more
+    if (m_stop)
+        m_stop->store(true); // nor the one running: it stops at its next decoder step
+    auto stop = std::make_shared<std::atomic_bool>(false);
+    m_stop = stop;
+    options.cancelled = [stop] { return stop->load(std::memory_order_relaxed); };
     if (!m_computing) {
         m_computing = true;
         emit computingChanged(true);
@@ -109,6 +116,8 @@ void ComparisonController::cancel()
 {
     ++m_job;
     m_pool.clear();
+    if (m_stop)
+        m_stop->store(true);
     if (m_computing) {
         m_computing = false;
         emit computingChanged(false);

@@ -12,6 +12,7 @@
 #include <QString>
 #include <QThreadPool>
 
+#include <atomic>
 #include <memory>
 
 namespace attnviz {
@@ -69,6 +70,7 @@ private:
     std::unique_ptr<ComparisonFigure> m_figure;
     QThreadPool m_pool;
     quint64 m_job = 0;
+    std::shared_ptr<std::atomic_bool> m_stop; // of the comparison sent last: stops it mid-decoding
     bool m_computing = false;
 };
 

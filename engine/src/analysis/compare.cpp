@@ -123,7 +123,8 @@ MatrixRM sourceAttention(const TranslationResult &result)
 }
 
 TranslationResult forceTokens(const Model &model, const std::string &sentence, const std::vector<std::string> &tokens,
-                              const std::string &who, const HeadSelection &view)
+                              const std::string &who, const HeadSelection &view,
+                              const std::function<bool()> &cancelled)
 {
     const std::string eos = model.config().eosToken;
     const std::vector<std::string> words = withoutEos(tokens, eos);
@@ -141,9 +142,11 @@ TranslationResult forceTokens(const Model &model, const std::string &sentence, c
     DecodeOptions probe;
     probe.maxLength = 1;
     probe.view = view;
+    probe.cancelled = cancelled;
     const TranslationResult source = translate(model, sentence, probe);
     DecodeOptions forced;
     forced.view = view;
+    forced.cancelled = cancelled;
     TranslationResult result = translateIds(model, source.sourceIds, forced, &ids);
     result.sourceWords = source.sourceWords;
     result.sourceWordIndex = source.sourceWordIndex;
@@ -189,6 +192,7 @@ ModelComparison compareWords(const Model &a, const Model &b, const std::string &
     c.units = TokenUnits::Words;
     DecodeOptions forced;
     forced.view = options.view;
+    forced.cancelled = options.cancelled;
     if (options.target) {
         forced.target = options.target;
         c.a = wordsOf(a, translate(a, sentence, forced));
@@ -200,8 +204,10 @@ ModelComparison compareWords(const Model &a, const Model &b, const std::string &
         DecodeOptions greedy;
         greedy.maxLength = options.maxLength;
         greedy.view = options.view;
+        greedy.cancelled = options.cancelled;
         const std::vector<std::string> pieces = translate(from, sentence, greedy).best().targetTokens;
-        TranslationResult own = wordsOf(from, forceTokens(from, sentence, pieces, fromB ? "model B" : "model A", options.view));
+        TranslationResult own = wordsOf(from, forceTokens(from, sentence, pieces, fromB ? "model B" : "model A", options.view,
+                                                          options.cancelled));
         forced.target = joined(targetWithoutEos(own));
         TranslationResult read = wordsOf(other, translate(other, sentence, forced));
         c.a = fromB ? std::move(read) : std::move(own);
@@ -231,20 +237,22 @@ ModelComparison compareModels(const Model &a, const Model &b, const std::string 
     if (options.target) {
         DecodeOptions forced;
         forced.target = options.target;
+        forced.cancelled = options.cancelled;
         shared = translate(a, sentence, forced).best().targetTokens;
         c.sharedOutput = "target";
     } else {
         DecodeOptions greedy;
         greedy.maxLength = options.maxLength;
         greedy.view = options.view;
+        greedy.cancelled = options.cancelled;
         const Model &from = options.use == SharedOutput::A ? a : b;
         shared = translate(from, sentence, greedy).best().targetTokens;
         c.sharedOutput = options.use == SharedOutput::A ? "a" : "b";
     }
     const bool subwords = pieceMarkings(a).any() || pieceMarkings(b).any();
     try {
-        c.a = forceTokens(a, sentence, shared, "model A", options.view);
-        c.b = forceTokens(b, sentence, shared, "model B", options.view);
+        c.a = forceTokens(a, sentence, shared, "model A", options.view, options.cancelled);
+        c.b = forceTokens(b, sentence, shared, "model B", options.view, options.cancelled);
     } catch (const ComparisonError &) {
         if (!options.units && subwords) // the pieces differ; the words may not
             return compareWords(a, b, sentence, options);

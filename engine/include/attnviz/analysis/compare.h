@@ -13,6 +13,7 @@
 #include <attnviz/analysis/word_units.h>
 #include <attnviz/decoding/translate.h>
 
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -66,6 +67,9 @@ struct CompareOptions
     // tokens, else words when either model has subword pieces.
     std::optional<TokenUnits> units;
     HeadSelection view; // a transformer's α compared (default: the last layer's mean over its heads)
+    // Checked at every decoder step of every decoding (may be empty): true stops the comparison
+    // with Cancelled (the Compare window's Cancel, or a newer choice).
+    std::function<bool()> cancelled;
 };
 
 struct ModelComparison
@@ -89,7 +93,8 @@ ModelComparison compareModels(const Model &a, const Model &b, const std::string 
 // a subword model's pieces ("▁je") are not tokenized again as text. A token outside the model's
 // target vocabulary is a ComparisonError naming it and `who`.
 TranslationResult forceTokens(const Model &model, const std::string &sentence, const std::vector<std::string> &tokens,
-                              const std::string &who, const HeadSelection &view = {});
+                              const std::string &who, const HeadSelection &view = {},
+                              const std::function<bool()> &cancelled = {});
 
 // Means over sentences: of the per-sentence mean JSD and agreement (each sentence counts once),
 // and AER of each model against gold links when given (links counted over all sentences).
