@@ -640,6 +640,7 @@ TimelineWindow *MainWindow::openTrainingRun(const QStringList &paths)
     if (!m_panel->reference().trimmed().isEmpty())
         gold = m_alignments->goldAlignment();
     auto *controller = new TimelineController;
+    controller->setUnits(m_selection->units()); // as the main window reads its model: pieces or words
     controller->openAsync(std::move(run), label, m_panel->sentence(), m_panel->reference(), gold);
     auto *window = new TimelineWindow(controller, this);
     window->show();

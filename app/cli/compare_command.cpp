@@ -164,7 +164,8 @@ int runCompare(const ParsedCommand &command)
 
 std::string timelineText(const Timeline &t)
 {
-    std::string text = "output (" + std::string(t.fixedOutput == "target" ? "the target" : "the last checkpoint's translation") + "):";
+    std::string text = "output (" + std::string(t.fixedOutput == "target" ? "the target" : "the last checkpoint's translation")
+        + (t.units == TokenUnits::Words ? ", in words" : "") + "):";
     for (const std::string &token : t.targetTokens)
         text += " " + token;
     size_t width = 6;
@@ -195,6 +196,7 @@ int runTimeline(const ParsedCommand &command, const TimelineAnimationWriter &ani
     if (command.has("target"))
         options.target = command.value("target");
     options.maxLength = command.intValue("max-length", 0, 1);
+    options.units = unitsOption(command).value_or(TokenUnits::Pieces);
     if (command.has("gold")) {
         const std::string goldPath = command.value("gold");
         const std::vector<GoldAlignment> gold = parsePharaoh(readFile(goldPath), goldPath);
@@ -265,6 +267,8 @@ CommandSpec timelineCommand(TimelineAnimationWriter animation, std::string unava
              {"target", "TEXT", "Every checkpoint reads this reference (default: the last checkpoint's translation)"},
              {"gold", "FILE", "Pharaoh gold links of the sentence (first line), for the AER of each checkpoint"},
              {"max-length", "N", "At most N output tokens in the last checkpoint's translation"},
+             {"units", "UNITS", "pieces (the model's tokens, the default) or words (subword pieces merged; "
+                                "--gold then indexes words)"},
              {"json", "", "The timeline as one JSON object"},
              {"out", "FILE", "Write the JSON to FILE (atomically) instead of printing; FILE.gif or FILE.apng: "
                              "an animation, a frame per checkpoint"}},

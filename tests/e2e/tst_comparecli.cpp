@@ -59,6 +59,7 @@ private slots:
     void usageErrors();
     void timelineOrderedByStep();
     void timelineOutFile();
+    void timelineInWords();
     void timelineAnimation();
     void transformers();
 };
@@ -241,6 +242,35 @@ void TestCompareCli::timelineOrderedByStep()
     const QJsonObject first = checkpoints.first().toObject();
     QVERIFY(last[QStringLiteral("mean_entropy")].toDouble() < first[QStringLiteral("mean_entropy")].toDouble());
     QVERIFY(last[QStringLiteral("log_p")].toDouble() > first[QStringLiteral("log_p")].toDouble());
+}
+
+void TestCompareCli::timelineInWords()
+{
+    // The Marian sample given twice as a run: in words, the fixed output and the source are the
+    // words `translate --units words` reads, and each checkpoint's attention has a row per word.
+    const QString marian = QStringLiteral(ATTNVIZ_SOURCE_DIR "/sample_models/eng-fra-marian");
+    const QString sentence = QStringLiteral("Tomorrow's weather is unbelievably beautiful.");
+    const RunResult r = runCli({QStringLiteral("timeline"), QStringLiteral("--run"), marian, QStringLiteral("--run"), marian,
+                                QStringLiteral("--units"), QStringLiteral("words"), QStringLiteral("--json"), sentence});
+    QCOMPARE(r.exitCode, 0);
+    const QJsonObject j = json(r.out);
+    QCOMPARE(j[QStringLiteral("units")].toString(), QStringLiteral("words"));
+    const RunResult words = runCli({QStringLiteral("translate"), QStringLiteral("--model"), marian, QStringLiteral("--units"),
+                                    QStringLiteral("words"), QStringLiteral("--json"), sentence});
+    QCOMPARE(words.exitCode, 0);
+    const QJsonObject t = json(words.out);
+    QCOMPARE(j[QStringLiteral("target_tokens")], t[QStringLiteral("target_tokens")]);
+    QCOMPARE(j[QStringLiteral("source_tokens")], t[QStringLiteral("source_tokens")]);
+    const QJsonArray checkpoints = j[QStringLiteral("checkpoints")].toArray();
+    QCOMPARE(checkpoints.size(), 2);
+    QCOMPARE(checkpoints[0].toObject()[QStringLiteral("attention")].toArray().size(),
+             t[QStringLiteral("target_tokens")].toArray().size());
+    // In pieces (the default) there are more rows.
+    const RunResult pieces = runCli({QStringLiteral("timeline"), QStringLiteral("--run"), marian, QStringLiteral("--run"),
+                                     marian, QStringLiteral("--json"), sentence});
+    QCOMPARE(json(pieces.out)[QStringLiteral("units")].toString(), QStringLiteral("pieces"));
+    QVERIFY(json(pieces.out)[QStringLiteral("target_tokens")].toArray().size()
+            > j[QStringLiteral("target_tokens")].toArray().size());
 }
 
 void TestCompareCli::timelineOutFile()

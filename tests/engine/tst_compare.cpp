@@ -530,6 +530,38 @@ void TestCompare::timelineOfTransformers()
         QCOMPARE(p.result.best().targetTokens, t.targetTokens);
     }
     QCOMPARE(t.points[0].logProb, t.points[1].logProb);
+    QVERIFY(t.subwords);
+    QCOMPARE(t.units, attnviz::TokenUnits::Pieces);
+
+    // In words: every checkpoint forced on the same pieces, then merged as the window's Words
+    // view merges them.
+    attnviz::TimelineOptions inWords;
+    inWords.units = attnviz::TokenUnits::Words;
+    const std::string sentence = "Tomorrow's weather is unbelievably beautiful.";
+    const attnviz::Timeline w = attnviz::timeline(run, sentence, inWords);
+    const auto marian = opened(marianSample);
+    const attnviz::TranslationResult pieces = attnviz::translate(*marian, sentence, {});
+    const attnviz::WordMerge merge =
+        attnviz::mergeToWords(pieces, attnviz::pieceMarkings(*marian), attnviz::specialTokens(*marian));
+    QCOMPARE(w.units, attnviz::TokenUnits::Words);
+    QCOMPARE(w.targetTokens, merge.words.best().targetTokens);
+    QVERIFY(w.targetTokens.size() < pieces.best().targetTokens.size());
+    QCOMPARE(w.sourceTokens, merge.words.sourceTokens);
+    QVERIFY(w.sourceTokens.size() < pieces.sourceTokens.size());
+    for (const attnviz::TimelinePoint &p : w.points) {
+        QVERIFY((p.attention - attnviz::sourceAttention(merge.words)).cwiseAbs().maxCoeff() < 1e-6f);
+        QVERIFY(std::abs(p.logProb - pieces.best().score) < 1e-6); // a word's log p sums its pieces'
+        QCOMPARE(p.entropy.size(), w.targetTokens.size());
+    }
+    // Gold links index words: "Tomorrow's" (four pieces) with "Tom".
+    attnviz::GoldAlignment gold;
+    gold.sure = {{0, 0}};
+    inWords.gold = gold;
+    const attnviz::Timeline g = attnviz::timeline(run, sentence, inWords);
+    QVERIFY(g.points.back().counts);
+    QCOMPARE(g.points.back().counts->s, 1LL);
+    QCOMPARE(g.points.back().counts->a, (long long)(w.targetTokens.size() - 1)); // a link per word but EOS
+    QVERIFY(attnviz::timelineToJson(w)["units"] == "words");
 
     const std::string joey = transformers + "joey-pre-tied-relu-scale";
     QTemporaryDir joeyRun;

@@ -8,8 +8,13 @@
 #include "timelinewindow.h"
 
 #include <attnviz/analysis/alignment.h>
+#include <attnviz/analysis/word_units.h>
+#include <attnviz/decoding/translate.h>
+#include <attnviz/io/model_import.h>
 
 #include <QApplication>
+#include <QAction>
+#include <QCheckBox>
 #include <QBuffer>
 #include <QFile>
 #include <QImageReader>
@@ -109,6 +114,7 @@ private slots:
     void cancelKeepsNothingHalfDone();
     void failingCheckpointIsNamed();
     void goldLinksGiveTheAerCurve();
+    void wordsOfASubwordRun();
 
 private:
     test::IsolatedSettings m_settings;
@@ -388,6 +394,58 @@ void TestTimelineWindow::goldLinksGiveTheAerCurve()
     QFile file(csv);
     QVERIFY(file.open(QIODevice::ReadOnly));
     QVERIFY(file.readAll().split('\n')[11].endsWith(",0.000000"));
+}
+
+// A run of a subword model (the Marian sample as steps 100 and 200): the window follows the main
+// window's Words, and its own Words box computes the timeline again in pieces or words.
+void TestTimelineWindow::wordsOfASubwordRun()
+{
+    const QString marian = QStringLiteral(ATTNVIZ_SOURCE_DIR "/sample_models/eng-fra-marian");
+    QTemporaryDir dir;
+    QVERIFY(QFile::link(marian, dir.filePath(QStringLiteral("marian_step_100"))));
+    QVERIFY(QFile::link(marian, dir.filePath(QStringLiteral("marian_step_200"))));
+    const QString text = QStringLiteral("Tomorrow's weather is unbelievably beautiful.");
+    MainWindow main;
+    QVERIFY(main.loadModel(marian));
+    main.wordsAction()->setChecked(true);
+    main.setSentence(text);
+    QVERIFY(main.waitForTranslation());
+    TimelineWindow *window = main.openTrainingRun({dir.filePath(QStringLiteral("marian_step_100")),
+                                                    dir.filePath(QStringLiteral("marian_step_200"))});
+    QVERIFY(window);
+    QVERIFY(window->controller()->waitForTimeline());
+    const Model model(openModel(marian.toStdString()).model, "marian");
+    const TranslationResult pieces = translate(model, text.toStdString(), {});
+    const WordMerge merge = mergeToWords(pieces, pieceMarkings(model), specialTokens(model));
+    TimelineController *controller = window->controller();
+    QCOMPARE(controller->units(), TokenUnits::Words);
+    QVERIFY(window->wordsBox()->isChecked() && window->wordsBox()->isEnabled());
+    QCOMPARE(controller->timeline().targetTokens, merge.words.best().targetTokens);
+    QCOMPARE(controller->heatmap()->rows(), int(merge.words.best().targetTokens.size()));
+    QCOMPARE(controller->heatmap()->rowLabel(0), QStringLiteral("Tom"));
+    QCOMPARE(controller->heatmap()->columnLabel(0), QStringLiteral("Tomorrow's"));
+
+    // Back to pieces from the window's box: computed again, the checkpoint shown kept.
+    window->slider()->setValue(0);
+    window->wordsBox()->setChecked(false);
+    QVERIFY(controller->isComputing());
+    QVERIFY(controller->waitForTimeline());
+    QCOMPARE(controller->units(), TokenUnits::Pieces);
+    QCOMPARE(controller->timeline().targetTokens, pieces.best().targetTokens);
+    QCOMPARE(controller->heatmap()->rows(), int(pieces.best().targetTokens.size()));
+    QCOMPARE(controller->current(), 0);
+    QCOMPARE(window->slider()->value(), 0);
+    QVERIFY(!window->wordsBox()->isChecked());
+    QVERIFY(window->wordsBox()->isEnabled());
+    window->close();
+
+    // A word-level run: nothing to merge, the box is off.
+    MainWindow words;
+    words.wordsAction()->setChecked(false); // the first window's Words was remembered
+    TimelineWindow *dates = words.openTrainingRun({runDirectory});
+    QVERIFY(dates && dates->controller()->waitForTimeline());
+    QVERIFY(!dates->wordsBox()->isEnabled());
+    dates->close();
 }
 
 QTEST_MAIN(TestTimelineWindow)

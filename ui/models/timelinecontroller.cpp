@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace attnviz {
 
@@ -42,6 +43,7 @@ TimelineOptions TimelineController::startOptions(const QString &reference, std::
     if (!reference.trimmed().isEmpty())
         options.target = reference.trimmed().toStdString();
     options.gold = m_gold;
+    options.units = m_units;
     return options;
 }
 
@@ -65,6 +67,10 @@ void TimelineController::openAsync(TrainingRun run, const QString &runLabel, con
                                    const QString &reference, std::optional<GoldAlignment> gold)
 {
     TimelineOptions options = startOptions(reference, std::move(gold));
+    m_run = run;
+    m_askedLabel = runLabel;
+    m_askedSentence = sentence;
+    m_askedReference = reference;
     auto cancelled = std::make_shared<std::atomic_bool>(false);
     const quint64 job = ++m_job;
     QPointer<TimelineController> self(this);
@@ -117,7 +123,19 @@ void TimelineController::show(Timeline timeline)
     m_timeline = std::move(timeline);
     m_current = -1;
     emit timelineChanged();
-    setCurrent(count() - 1); // the trained model first
+    const int keep = std::exchange(m_keepCurrent, -1);
+    setCurrent(keep >= 0 && keep < count() ? keep : count() - 1); // the trained model first
+}
+
+void TimelineController::setUnits(TokenUnits units)
+{
+    if (units == m_units)
+        return;
+    m_units = units;
+    if (!m_run)
+        return; // for the first timeline
+    m_keepCurrent = m_current;
+    openAsync(*m_run, m_askedLabel, m_askedSentence, m_askedReference);
 }
 
 void TimelineController::cancel()

@@ -36,6 +36,12 @@ public:
     bool open(TrainingRun run, const QString &runLabel, const QString &sentence, const QString &reference,
               std::optional<GoldAlignment> gold = std::nullopt);
     bool isComputing() const { return m_running; }
+    // Pieces or words for the next timelines (TimelineOptions::units). After a timeline has been
+    // asked for, a change computes it again in the background (the slider's checkpoint is kept).
+    void setUnits(TokenUnits units);
+    TokenUnits units() const { return m_units; }
+    // The run's model has pieces that merge to words (a word-level model reads the same in both).
+    bool hasSubwords() const { return m_timeline.subwords; }
     void cancel(); // computingChanged(false); the timeline shown stays
     // Blocks until the running computation ends (tests; the window never waits); true when a
     // timeline is there.
@@ -79,6 +85,11 @@ private:
 
     Timeline m_timeline;
     QString m_runLabel, m_sentence;
+    // What the last openAsync asked for, to compute it again in other units.
+    std::optional<TrainingRun> m_run;
+    QString m_askedLabel, m_askedSentence, m_askedReference;
+    TokenUnits m_units = TokenUnits::Pieces;
+    int m_keepCurrent = -1; // the checkpoint to show again when a timeline in other units comes
     QString m_pendingLabel, m_pendingSentence;
     std::optional<GoldAlignment> m_gold;
     int m_current = -1;

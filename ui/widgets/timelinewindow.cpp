@@ -4,6 +4,7 @@
 #include "filedialogs.h"
 #include "timelinecontroller.h"
 
+#include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QFileDialog>
 #include <QHBoxLayout>
@@ -252,10 +253,18 @@ TimelineWindow::TimelineWindow(TimelineController *controller, QWidget *parent)
     progress->addWidget(m_progress, 1);
     progress->addWidget(m_cancel);
 
+    m_words = new QCheckBox(tr("&Words"), this);
+    m_words->setToolTip(tr("Merge the pieces of a subword model into words: the heatmaps, the curves and the "
+                           "export read words (every checkpoint still reads the same pieces)"));
+    m_words->setChecked(controller->units() == TokenUnits::Words);
+    connect(m_words, &QCheckBox::toggled, controller,
+            [controller](bool on) { controller->setUnits(on ? TokenUnits::Words : TokenUnits::Pieces); });
+
     auto *controls = new QHBoxLayout;
     controls->addWidget(m_play);
     controls->addWidget(m_slider, 1);
     controls->addWidget(m_step);
+    controls->addWidget(m_words);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::close);
     m_goldButton = buttons->addButton(tr("&Gold links…"), QDialogButtonBox::ActionRole);
@@ -331,6 +340,11 @@ void TimelineWindow::showTimeline()
     for (QWidget *w : {static_cast<QWidget *>(m_slider), static_cast<QWidget *>(m_play),
                        static_cast<QWidget *>(m_export), static_cast<QWidget *>(m_goldButton)})
         w->setEnabled(have);
+    {
+        const QSignalBlocker block(m_words);
+        m_words->setChecked(m_controller->units() == TokenUnits::Words);
+    }
+    m_words->setEnabled(have && (m_controller->hasSubwords() || m_controller->units() == TokenUnits::Words));
     if (!have) {
         m_output->setText(tr("Reading the checkpoints…"));
         return;
@@ -341,7 +355,8 @@ void TimelineWindow::showTimeline()
         tokens << QString::fromStdString(token);
     m_output->setText((m_controller->timeline().fixedOutput == "target" ? tr("Every checkpoint reads the reference: %1")
                                                                          : tr("Every checkpoint reads the last one's translation: %1"))
-                          .arg(tokens.join(QLatin1Char(' '))));
+                          .arg(tokens.join(QLatin1Char(' ')))
+                      + (m_controller->timeline().units == TokenUnits::Words ? tr(" (in words)") : QString()));
     showCurrent(m_controller->current());
 }
 

@@ -6,6 +6,7 @@
 
 #include <QDialog>
 
+class QCheckBox;
 class QLabel;
 class QProgressBar;
 class QPushButton;
@@ -32,6 +33,7 @@ public:
     QLabel *stepLabel() const { return m_step; }
     QLabel *messageLabel() const { return m_message; }
     QPushButton *cancelButton() const { return m_cancel; }
+    QCheckBox *wordsBox() const { return m_words; } // the timeline in words (a subword model's run)
     void setPlayInterval(int milliseconds); // 600 by default
 
 private:
@@ -45,6 +47,7 @@ private:
     TimelineCurves *m_curves;
     QSlider *m_slider;
     QPushButton *m_play, *m_cancel, *m_export, *m_goldButton;
+    QCheckBox *m_words;
     QProgressBar *m_progress;
     QLabel *m_step, *m_output, *m_message;
     QTimer *m_timer;

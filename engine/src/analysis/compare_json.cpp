@@ -84,6 +84,7 @@ json timelineToJson(const Timeline &t)
     return {{"source_tokens", t.sourceTokens},
             {"target_tokens", t.targetTokens},
             {"fixed_output", t.fixedOutput},
+            {"units", tokenUnitsName(t.units)},
             {"checkpoints", std::move(checkpoints)}};
 }
 

@@ -35,6 +35,13 @@ std::optional<AlignmentCounts> goldCounts(const TranslationResult &result, const
     return countAgreement(hardLinks(result, result.best()), *gold);
 }
 
+TranslationResult inUnits(const Model &model, TranslationResult pieces, TokenUnits units)
+{
+    if (units != TokenUnits::Words)
+        return pieces;
+    return mergeToWords(pieces, pieceMarkings(model), specialTokens(model)).words;
+}
+
 std::vector<std::string> sourceWithoutEos(const TranslationResult &r)
 {
     std::vector<std::string> tokens = r.sourceTokens;
@@ -149,12 +156,12 @@ std::shared_ptr<const Model> TrainingRun::model(int index) const
 
 TimelinePoint timelinePoint(const TrainingRun &run, int index, const std::string &sentence,
                             const std::vector<std::string> &targetTokens, const MatrixRM &lastAttention,
-                            const std::optional<GoldAlignment> &gold)
+                            const std::optional<GoldAlignment> &gold, TokenUnits units)
 {
     TimelinePoint p;
     p.checkpoint = run.checkpoints().at(static_cast<size_t>(index));
     const std::shared_ptr<const Model> model = run.model(index);
-    p.result = forceTokens(*model, sentence, targetTokens, p.checkpoint.file);
+    p.result = inUnits(*model, forceTokens(*model, sentence, targetTokens, p.checkpoint.file), units);
     p.attention = sourceAttention(p.result);
     if (p.attention.rows() != lastAttention.rows() || p.attention.cols() != lastAttention.cols())
         throw ComparisonError(p.checkpoint.file + " reads the sentence as " + listed(p.result.sourceTokens) + " ("
@@ -184,8 +191,12 @@ Timeline timeline(const TrainingRun &run, const std::string &sentence, const Tim
     decode.target = options.target;
     // The last checkpoint forced on its own output gives the reference rows (a translation cut
     // at maxLength gains its EOS row here, as every checkpoint forced on it does).
-    const TranslationResult fixed = forceTokens(*lastModel, sentence, translate(*lastModel, sentence, decode).best().targetTokens,
-                                                run.checkpoints().back().file);
+    const TranslationResult fixedPieces = forceTokens(
+        *lastModel, sentence, translate(*lastModel, sentence, decode).best().targetTokens, run.checkpoints().back().file);
+    const std::vector<std::string> forced = fixedPieces.best().targetTokens; // every checkpoint reads these
+    const TranslationResult fixed = inUnits(*lastModel, fixedPieces, options.units);
+    t.units = options.units;
+    t.subwords = pieceMarkings(*lastModel).any();
     t.targetTokens = fixed.best().targetTokens;
     t.sourceTokens = fixed.sourceTokens;
     t.fixedOutput = options.target ? "target" : "last";
@@ -199,7 +210,7 @@ Timeline timeline(const TrainingRun &run, const std::string &sentence, const Tim
         }
         if (options.progress)
             options.progress(i, last + 1);
-        TimelinePoint p = timelinePoint(run, i, sentence, t.targetTokens, lastAttention, options.gold);
+        TimelinePoint p = timelinePoint(run, i, sentence, forced, lastAttention, options.gold, options.units);
         if (sourceWithoutEos(p.result) != lastSource)
             throw ComparisonError(p.checkpoint.file + " reads the sentence as " + listed(p.result.sourceTokens)
                                   + ", the last checkpoint as " + listed(fixed.sourceTokens)

@@ -89,6 +89,10 @@ struct TimelineOptions
     // Timeline::cancelled set. progress gets the checkpoints done and their number.
     std::function<bool()> cancelled;
     std::function<void(int done, int total)> progress;
+    // Words: every checkpoint's result merged to words (mergeToWords with its model's markings),
+    // so the attention, the statistics, the gold links and the tokens are of words; each
+    // checkpoint is still forced on the same pieces. A model without pieces reads the same.
+    TokenUnits units = TokenUnits::Pieces;
 };
 
 struct Timeline
@@ -98,6 +102,8 @@ struct Timeline
     std::string fixedOutput;               // "last" or "target"
     std::vector<TimelinePoint> points;     // in training order
     bool cancelled = false;                // options.cancelled stopped it; points is then partial
+    TokenUnits units = TokenUnits::Pieces; // what the tokens, rows and columns are
+    bool subwords = false;                 // the last checkpoint marks pieces that merge to words
 };
 
 // One forced decoding per checkpoint; throws ComparisonError when a checkpoint reads the
@@ -106,9 +112,10 @@ Timeline timeline(const TrainingRun &run, const std::string &sentence, const Tim
 
 // One checkpoint's point on a timeline whose fixed output and last-checkpoint rows are known:
 // what the window computes when the slider reaches a checkpoint not yet seen.
+// targetTokens are the pieces forced; with Words, lastAttention is in words and so is the point.
 TimelinePoint timelinePoint(const TrainingRun &run, int index, const std::string &sentence,
                             const std::vector<std::string> &targetTokens, const MatrixRM &lastAttention,
-                            const std::optional<GoldAlignment> &gold);
+                            const std::optional<GoldAlignment> &gold, TokenUnits units = TokenUnits::Pieces);
 
 // The counts of each checkpoint's links against `gold` (or none): what --gold and the window's
 // gold links give the AER curve, without decoding again.
