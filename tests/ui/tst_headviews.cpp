@@ -390,6 +390,16 @@ void TestHeadViews::aerTableOverTheWholeSet()
     QCOMPARE(grid->aerScope()->currentIndex(), 0);
     QVERIFY(scores->available());
     QCOMPARE(scores->scores(AlignmentRows::Naive).head(0, 0).s, 2LL); // this sentence's 2 sure links
+
+    // Closing the set drops its scores.
+    scores->setScope(HeadAlignmentModel::Scope::Set);
+    QVERIFY(scores->waitForSet());
+    window.alignments()->close();
+    QVERIFY(!scores->available());
+    QVERIFY(!scores->isScoringSet());
+    QVERIFY2(scores->note().contains(QStringLiteral("open an alignment set")), qPrintable(scores->note()));
+    QCOMPARE(grid->aerScope()->currentIndex(), 1);
+    QVERIFY(grid->aerScope()->isEnabled()); // to go back to the sentence
 }
 
 void TestHeadViews::aerSetRefusesALinkOutside()

@@ -121,6 +121,11 @@ void HeadAlignmentModel::refreshSet()
     if (m_scope != Scope::Set)
         return;
     if (!canScoreSet()) {
+        if (m_setCancel)
+            m_setCancel->store(true);
+        ++m_setJob;
+        m_setRunning = false;
+        m_set.reset(); // of another model, or of links no longer there
         m_setNote = tr("AER over the set: open an alignment set (File → Open alignment set…) or annotate "
                        "sentences, with a transformer model.");
         return;
