@@ -18,6 +18,8 @@
 
 #include <QAction>
 #include <QCheckBox>
+#include <QGuiApplication>
+#include <QClipboard>
 #include <QComboBox>
 #include <QDockWidget>
 #include <QFile>
@@ -366,6 +368,21 @@ void TestHeadViews::aerTableOverTheWholeSet()
     }
     window.selection()->setAlignmentRows(AlignmentRows::Naive);
     const double before = scores->index(0, 0).data(HeadAlignmentModel::AerRole).toDouble();
+
+    // Ctrl+C on the table: the whole of it as tab-separated text, with what it scores.
+    QGuiApplication::clipboard()->clear();
+    grid->aerTable()->setFocus();
+    QTest::keyClick(grid->aerTable(), Qt::Key_C, Qt::ControlModifier);
+    const QStringList lines = QGuiApplication::clipboard()->text().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 6); // the header, 3 layers, all layers, what and the best
+    QCOMPARE(lines[0], QStringLiteral("AER\thead 1\thead 2\thead 3\thead 4\tmean"));
+    const QStringList first = lines[1].split(QLatin1Char('\t'));
+    QCOMPARE(first.size(), 6);
+    QCOMPARE(first[0], QStringLiteral("layer 1"));
+    QCOMPARE(first[1], QString::number(before, 'f', 4));
+    QCOMPARE(lines[4].split(QLatin1Char('\t')).last(),
+             QString::number(scores->scores(AlignmentRows::Naive).allLayers.alignmentErrorRate(), 'f', 4));
+    QVERIFY2(lines[5].startsWith(QStringLiteral("whole set, 2 sentences, naive rows; best: ")), qPrintable(lines[5]));
 
     // Stepping to the next sentence keeps the set's scores (nothing is scored again) ...
     window.alignments()->showSentence(1);

@@ -266,6 +266,31 @@ QString HeadAlignmentModel::summary() const
     return tr("Best, %1").arg(parts.join(QStringLiteral("  ·  ")));
 }
 
+QString HeadAlignmentModel::toTsv() const
+{
+    if (!available())
+        return {};
+    QStringList lines;
+    QStringList header {tr("AER")};
+    for (int c = 0; c < columnCount(); ++c)
+        header << headerData(c, Qt::Horizontal).toString();
+    lines << header.join(QLatin1Char('\t'));
+    for (int r = 0; r < rowCount(); ++r) {
+        QStringList cells {headerData(r, Qt::Vertical).toString()};
+        for (int c = 0; c < columnCount(); ++c) {
+            const QVariant aer = data(index(r, c), AerRole);
+            cells << (aer.isValid() ? QString::number(aer.toDouble(), 'f', 4) : QString());
+        }
+        lines << cells.join(QLatin1Char('\t'));
+    }
+    const HeadScores::Best best = scores(rows()).best();
+    lines << tr("%1, %2; best: %3 (AER %4)")
+                 .arg(m_scope == Scope::Set ? tr("whole set, %1 sentences").arg(m_set->sentences) : tr("this sentence"),
+                      rows() == AlignmentRows::Shifted ? tr("shifted rows") : tr("naive rows"), bestHeadName(best),
+                      QString::number(best.aer, 'f', 4));
+    return lines.join(QLatin1Char('\n')) + QLatin1Char('\n');
+}
+
 int HeadAlignmentModel::rowCount(const QModelIndex &parent) const
 {
     return parent.isValid() || !available() ? 0 : scores(AlignmentRows::Naive).layers + 1;

@@ -68,6 +68,11 @@ public:
     // (with Scope::Set: "Whole set, 40 sentences: best, …")
     QString summary() const;
 
+    // The table as tab-separated text, for a spreadsheet or a paper's table: a header line
+    // ("AER", "head 1", …, "mean"), a line per layer and "all layers", 4 decimals, then a line
+    // naming the scope, the reading and the best. Empty when !available().
+    QString toTsv() const;
+
     // The heads a cell stands for: (layer, {head}), the layer's mean, or all layers' mean.
     std::optional<HeadSelection> selectionAt(const QModelIndex &index) const;
     // Shows the cell's heads' cross-attention in the heatmap (ResultSelection::setView).

@@ -6,8 +6,10 @@
 #include <QAction>
 #include <QActionGroup>
 #include <QCheckBox>
+#include <QClipboard>
 #include <QComboBox>
 #include <QEvent>
+#include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QKeyEvent>
@@ -219,6 +221,17 @@ HeadGrid::HeadGrid(HeadGridModel *model, QWidget *parent)
     m_aerTable->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
     m_aerTable->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Maximum);
     m_aerTable->setMinimumHeight(40);
+    // Ctrl+C (and the context menu): the whole table as tab-separated text.
+    auto *copy = new QAction(tr("&Copy the AER table"), m_aerTable);
+    copy->setObjectName(QStringLiteral("copyAerTable"));
+    copy->setShortcut(QKeySequence::Copy);
+    copy->setShortcutContext(Qt::WidgetShortcut);
+    m_aerTable->addAction(copy);
+    m_aerTable->setContextMenuPolicy(Qt::ActionsContextMenu);
+    connect(copy, &QAction::triggered, this, [this] {
+        if (m_scores && m_scores->available())
+            QGuiApplication::clipboard()->setText(m_scores->toTsv());
+    });
     m_aerScope->addItems({tr("AER of this sentence"), tr("AER of the whole set")});
     m_aerScope->setAccessibleName(tr("What the AER table scores"));
     m_aerScope->setToolTip(tr("Score every layer and head on the sentence shown, or on every sentence of the "
@@ -297,6 +310,7 @@ QList<ShortcutEntry> HeadGrid::keyHelp()
         {tr("Shift+Left, Shift+Right"), tr("Add the heads passed over to the mean"), grid},
         {tr("Left, Right"), tr("On the tabs: cross / decoder self / encoder self-attention"), grid},
         {tr("Arrows, Enter"), tr("Move in the AER table; Enter shows that head (or mean) in the heatmap"), table},
+        {tr("Ctrl+C"), tr("Copy the AER table as tab-separated text"), table},
     };
 }
 
