@@ -6,6 +6,7 @@
 
 #include "testmodels.h"
 
+#include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
@@ -81,6 +82,7 @@ private slots:
     void transformersWhoseTokensAgree();
     void wordsWhenPiecesDiffer();
     void timelineOfTransformers();
+    void trainerCheckpointFolders();
 };
 
 void TestCompare::jensenShannonByHand()
@@ -575,6 +577,42 @@ void TestCompare::timelineOfTransformers()
     QCOMPARE(j.points.size(), size_t(2));
     QCOMPARE(j.points[0].checkpoint.step, 50LL);
     QCOMPARE(j.points[0].agreementWithLast, 1.0);
+}
+
+// A Hugging Face Trainer's output_dir: checkpoint-N folders (config.json and weights), the
+// tokenizer's files in output_dir itself; ordered by N, each read with the tokenizer above it.
+void TestCompare::trainerCheckpointFolders()
+{
+    QTemporaryDir out;
+    const QString sample = QString::fromStdString(marianSample) + QLatin1Char('/');
+    const auto link = [&](const QString &name, const QString &to) {
+        QVERIFY2(QFile::link(sample + name, to), qPrintable(to));
+    };
+    for (const char *step : {"checkpoint-200", "checkpoint-1000"}) {
+        QVERIFY(QDir(out.path()).mkdir(QLatin1String(step)));
+        for (const char *name : {"config.json", "pytorch_model.bin"})
+            link(QLatin1String(name), out.filePath(QLatin1String(step) + QLatin1Char('/') + QLatin1String(name)));
+    }
+    QVERIFY(QDir(out.path()).mkdir(QStringLiteral("runs"))); // TensorBoard logs: not a checkpoint
+    // Without the tokenizer anywhere: refused, naming the file and both places.
+    const attnviz::TrainingRun bare = attnviz::TrainingRun::fromDirectory(out.path().toStdString());
+    QCOMPARE(bare.size(), 2);
+    try {
+        bare.model(0);
+        QFAIL("a checkpoint without its tokenizer was read");
+    } catch (const attnviz::ModelError &e) {
+        QVERIFY2(QByteArray(e.what()).contains("vocab.json is in neither this folder nor the output folder"), e.what());
+    }
+    for (const char *name : {"vocab.json", "source.spm", "target.spm"})
+        link(QLatin1String(name), out.filePath(QLatin1String(name)));
+    const attnviz::TrainingRun run = attnviz::TrainingRun::fromDirectory(out.path().toStdString());
+    QCOMPARE(run.size(), 2);
+    QCOMPARE(run.checkpoints()[0].file, std::string("checkpoint-200")); // by step, not by name
+    QCOMPARE(run.checkpoints()[1].step, 1000LL);
+    const attnviz::Timeline t = attnviz::timeline(run, "i am cold .", {});
+    QCOMPARE(t.points.size(), size_t(2));
+    QCOMPARE(t.targetTokens, attnviz::translate(*opened(marianSample), "i am cold .", {}).best().targetTokens);
+    QCOMPARE(t.points[0].agreementWithLast, 1.0);
 }
 
 QTEST_GUILESS_MAIN(TestCompare)

@@ -1,6 +1,7 @@
 #include <attnviz/analysis/training_run.h>
 
 #include <attnviz/io/model_import.h>
+#include <attnviz/io/toolkit_import.h>
 
 #include <algorithm>
 #include <cctype>
@@ -106,6 +107,12 @@ TrainingRun TrainingRun::fromDirectory(const std::string &directory, int cacheSi
             torchStems.insert(entry.stem().string());
     for (const fs::path &entry : entries) {
         const std::string extension = entry.extension().string();
+        // A Hugging Face Trainer's output_dir: checkpoint-500/, checkpoint-1000/, each a Marian folder.
+        if (!joey && fs::is_directory(entry, error) && stepFromName(entry.filename().string())
+            && isMarianFolder(entry.string())) {
+            paths.push_back(entry.string());
+            continue;
+        }
         if (!fs::is_regular_file(entry, error) || !stepFromName(entry.filename().string()))
             continue;
         if (joey ? extension != ".ckpt" : !isCheckpointExtension(extension))
@@ -118,7 +125,8 @@ TrainingRun TrainingRun::fromDirectory(const std::string &directory, int cacheSi
     }
     if (paths.empty())
         throw ModelError(directory + ": holds no numbered checkpoint (such as model_step_300.safetensors, "
-                                     "epoch-3.safetensors, Joey NMT's 300.ckpt or OpenNMT-py's run_step_300.pt)");
+                                     "epoch-3.safetensors, Joey NMT's 300.ckpt, OpenNMT-py's run_step_300.pt or a "
+                                     "Hugging Face Trainer's checkpoint-300 folder)");
     return fromFiles(paths, cacheSize);
 }
 

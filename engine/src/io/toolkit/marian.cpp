@@ -341,11 +341,25 @@ ModelFile openMarianModel(const std::string &path)
                                         "model.safetensors, vocab.json, source.spm and target.spm)");
         return file.string();
     };
-    std::vector<std::string> source = marianVocabulary(need("vocab.json"));
+    // The tokenizer's files. A Hugging Face Trainer checkpoint (output_dir/checkpoint-500) holds
+    // them only when the Trainer was given the tokenizer; else they are in output_dir, beside it.
+    const auto needTokenizer = [&](const char *name) {
+        const fs::path file = dir / name;
+        const fs::path parent = dir.has_filename() ? dir.parent_path() : dir.parent_path().parent_path();
+        const std::string folder = (dir.has_filename() ? dir : dir.parent_path()).filename().string();
+        if (!fs::is_regular_file(file) && folder.rfind("checkpoint-", 0) == 0 && fs::is_regular_file(parent / name))
+            return (parent / name).string();
+        if (!fs::is_regular_file(file) && folder.rfind("checkpoint-", 0) == 0)
+            throwModelError(path, std::string("a Hugging Face Trainer checkpoint, but ") + name
+                                      + " is in neither this folder nor the output folder above it ("
+                                      + parent.string() + ")");
+        return need(name);
+    };
+    std::vector<std::string> source = marianVocabulary(needTokenizer("vocab.json"));
     std::vector<std::string> target = source;
     const bool shared = MarianKeys(json, configPath).flag("share_encoder_decoder_embeddings", true);
     if (!shared)
-        target = marianVocabulary(need("target_vocab.json"));
+        target = marianVocabulary(needTokenizer("target_vocab.json"));
     ModelFile model;
     model.config = marianConfig(json, source, target, configPath);
     model.sourceVocab = std::move(source);
@@ -374,8 +388,8 @@ ModelFile openMarianModel(const std::string &path)
     usePositionTables(model, weights, weightsPath);
     TokenizerRecord record;
     record.source.kind = record.target.kind = TokenizerKind::SentencePiece;
-    record.source.sentencePieceModel = detail::readWholeFile(need("source.spm"));
-    record.target.sentencePieceModel = detail::readWholeFile(need("target.spm"));
+    record.source.sentencePieceModel = detail::readWholeFile(needTokenizer("source.spm"));
+    record.target.sentencePieceModel = detail::readWholeFile(needTokenizer("target.spm"));
     model.tokenizer = std::move(record);
     validateModel(model, weightsPath);
     return model;
