@@ -250,6 +250,24 @@ void TestHeadAlignment::setRefusesALinkOutside()
         QVERIFY2(message.find("3 source words") != std::string::npos, e.what());
     }
     QVERIFY_THROWS_EXCEPTION(InputError, scoreHeadSet(marian(), setSentences, {"x"}, links));
+    // On the target side: "J'ai froid." is 2 words (3 with the EOS, which holds no link).
+    try {
+        scoreHeadSet(marian(), setSentences, setReferences, parsePharaoh("0-2\n0-0\n0-0\n", "set.gold"), options);
+        QFAIL("a link past the reference's words was scored");
+    } catch (const InputError &e) {
+        QVERIFY2(std::string(e.what()).find("sentence 1: gold link 0-2 is outside the sentence (3 source words, 2 output words)")
+                     != std::string::npos, e.what());
+    }
+    // Greedy (no reference): the output's words but its EOS.
+    DecodeOptions greedy;
+    const TranslationResult pieces = translate(marian(), setSentences[2], greedy);
+    const WordMerge merge = mergeToWords(pieces, pieceMarkings(marian()), specialTokens(marian()));
+    const int outputWords = int(merge.words.best().targetTokens.size()) - 1;
+    const std::string last = "0-0\n0-0\n0-" + std::to_string(outputWords - 1) + "\n";
+    scoreHeadSet(marian(), setSentences, setReferences, parsePharaoh(last, "set.gold"), options); // within
+    const std::string past = "0-0\n0-0\n0-" + std::to_string(outputWords) + "\n";
+    QVERIFY_THROWS_EXCEPTION(InputError, scoreHeadSet(marian(), setSentences, setReferences,
+                                                      parsePharaoh(past, "set.gold"), options));
 }
 
 void TestHeadAlignment::setCancels()

@@ -16,6 +16,7 @@
 #include <attnviz/decoding/translate.h>
 #include <attnviz/models/model.h>
 
+#include <QAbstractItemModelTester>
 #include <QAction>
 #include <QCheckBox>
 #include <QGuiApplication>
@@ -327,6 +328,7 @@ void TestHeadViews::aerTableOverTheWholeSet()
     action(window, "showHeads")->trigger();
     auto *scores = qobject_cast<HeadAlignmentModel *>(grid->aerTable()->model());
     QVERIFY(scores);
+    QAbstractItemModelTester tester(scores, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QVERIFY(!grid->aerScope()->isEnabled()); // no set, no annotations
     window.wordsAction()->setChecked(true);
     QString error;
@@ -449,6 +451,16 @@ void TestHeadViews::aerSetRefusesALinkOutside()
     QVERIFY(!scores->available());
     QVERIFY(!grid->aerTable()->isVisibleTo(grid));
     QVERIFY2(grid->aerText().contains(QStringLiteral("sentence 2: gold link 7-1 is outside")), qPrintable(grid->aerText()));
+    // Refused once: stepping through the set does not decode it all again.
+    window.alignments()->showSentence(1);
+    QVERIFY(window.waitForTranslation());
+    QVERIFY(!scores->isScoringSet());
+    QVERIFY(grid->aerText().contains(QStringLiteral("gold link 7-1")));
+    // A change of the links tries again.
+    window.alignments()->showSentence(1);
+    QVERIFY(window.alignments()->toggle({0, 0}));
+    QVERIFY(scores->isScoringSet());
+    QVERIFY(!scores->waitForSet()); // 7-1 is still there
 }
 
 void TestHeadViews::titlesNameTheView()

@@ -437,14 +437,40 @@ void TestTimelineWindow::wordsOfASubwordRun()
     QCOMPARE(window->slider()->value(), 0);
     QVERIFY(!window->wordsBox()->isChecked());
     QVERIFY(window->wordsBox()->isEnabled());
+
+    // Gold links count the units they were given in: "Tomorrow's" (its four pieces) with "Tom".
+    GoldAlignment gold;
+    gold.sure = {{0, 0}};
+    window->wordsBox()->setChecked(true);
+    QVERIFY(controller->waitForTimeline());
+    controller->setGold(gold); // given on the words timeline
+    QVERIFY(controller->timeline().points.back().counts);
+    QCOMPARE(controller->timeline().points.back().counts->s, 1LL);
+    const double wordsAer = controller->timeline().points.back().counts->alignmentErrorRate();
+    window->wordsBox()->setChecked(false);
+    QVERIFY(controller->waitForTimeline());
+    QVERIFY(!controller->timeline().points.back().counts); // piece 0 - piece 0 is not what was meant
+    window->wordsBox()->setChecked(true);
+    QVERIFY(controller->waitForTimeline());
+    QVERIFY(controller->timeline().points.back().counts);
+    QCOMPARE(controller->timeline().points.back().counts->alignmentErrorRate(), wordsAer);
+
+    // Cancel while it computes again: the words timeline stays, and so does the box.
+    window->wordsBox()->setChecked(false);
+    QVERIFY(controller->isComputing());
+    window->cancelButton()->click();
+    QCOMPARE(controller->units(), TokenUnits::Words);
+    QVERIFY(window->wordsBox()->isChecked());
+    QCOMPARE(controller->timeline().units, TokenUnits::Words);
     window->close();
 
-    // A word-level run: nothing to merge, the box is off.
+    // A word-level run, opened while the main window reads words: nothing to merge, the box is off.
     MainWindow words;
-    words.wordsAction()->setChecked(false); // the first window's Words was remembered
+    QVERIFY(words.wordsAction()->isChecked()); // remembered from the first window
     TimelineWindow *dates = words.openTrainingRun({runDirectory});
     QVERIFY(dates && dates->controller()->waitForTimeline());
     QVERIFY(!dates->wordsBox()->isEnabled());
+    QVERIFY(!dates->wordsBox()->isChecked());
     dates->close();
 }
 

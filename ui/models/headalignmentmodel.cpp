@@ -84,29 +84,38 @@ void HeadAlignmentModel::setScope(Scope scope)
 {
     if (scope == m_scope)
         return;
-    m_scope = scope;
-    if (scope == Scope::Sentence && m_setRunning)
-        cancelSetScoring(); // emits changed()
     beginResetModel();
-    endResetModel();
+    if (scope == Scope::Sentence)
+        stopSet();
+    m_scope = scope;
     refreshSet();
+    endResetModel();
     emit changed();
 }
 
-void HeadAlignmentModel::cancelSetScoring()
+void HeadAlignmentModel::stopSet()
 {
     if (m_setCancel)
         m_setCancel->store(true);
     ++m_setJob; // a result still queued is dropped
-    const bool wasRunning = m_setRunning;
-    m_setRunning = false;
-    if (m_scope == Scope::Set) {
-        m_scope = Scope::Sentence;
-        beginResetModel();
-        endResetModel();
-    }
-    if (wasRunning)
+    if (m_setRunning)
         m_set.reset(); // half a set is no score: computed again when asked
+    m_setRunning = false;
+}
+
+void HeadAlignmentModel::dropSet()
+{
+    stopSet();
+    m_set.reset();
+    m_setFailed = false;
+}
+
+void HeadAlignmentModel::cancelSetScoring()
+{
+    beginResetModel();
+    stopSet();
+    m_scope = Scope::Sentence;
+    endResetModel();
     emit changed();
 }
 
@@ -121,21 +130,15 @@ void HeadAlignmentModel::refreshSet()
     if (m_scope != Scope::Set)
         return;
     if (!canScoreSet()) {
-        if (m_setCancel)
-            m_setCancel->store(true);
-        ++m_setJob;
-        m_setRunning = false;
-        m_set.reset(); // of another model, or of links no longer there
+        dropSet(); // of another model, or of links no longer there
         m_setNote = tr("AER over the set: open an alignment set (File → Open alignment set…) or annotate "
                        "sentences, with a transformer model.");
         return;
     }
     SetKey key = setKey();
-    if ((m_set || m_setRunning) && key == m_setKey)
-        return; // current, or being computed
-    if (m_setCancel)
-        m_setCancel->store(true);
-    m_set.reset();
+    if ((m_set || m_setRunning || m_setFailed) && key == m_setKey)
+        return; // current, being computed, or refused (its note says why) until something changes
+    dropSet();
     m_setKey = key;
     m_setRunning = true;
     m_setDone = 0;
@@ -187,6 +190,7 @@ void HeadAlignmentModel::setFinished(quint64 job, std::shared_ptr<HeadSetScores>
         m_setNote.clear();
     } else {
         m_set.reset();
+        m_setFailed = true;
         m_setNote = tr("AER over the set: %1").arg(error);
     }
     endResetModel();
@@ -208,8 +212,11 @@ void HeadAlignmentModel::recompute()
     m_shifted.reset();
     m_note.clear();
     const TranslationResult *decoded = m_selection->decodedResult();
-    if (m_selection->hasResult() && m_selection->pieceOutput().model)
+    if (m_selection->hasResult() && m_selection->pieceOutput().model
+        && m_selection->pieceOutput().model != m_model) {
         m_model = m_selection->pieceOutput().model;
+        dropSet(); // another model: its set scores are to compute again
+    }
     const std::optional<GoldAlignment> gold = m_gold->goldAlignment();
     if (!m_selection->showsHeads() || !decoded || !m_selection->hypothesis()) {
         m_note = m_selection->hasResult() ? tr("AER per head: only for transformer models.") : QString();

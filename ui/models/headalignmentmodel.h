@@ -100,6 +100,8 @@ private:
     SetKey setKey() const;
     void recompute();
     void refreshSet(); // with Scope::Set: start scoring when the scores are not current
+    void stopSet();    // stops a scoring under way (its half-done scores go)
+    void dropSet();    // stopSet, and the scores (or the refusal) go too
     void setFinished(quint64 job, std::shared_ptr<HeadSetScores> scores, const QString &error);
     const HeadScores *current(AlignmentRows rows) const;
     const AlignmentCounts *countsAt(const QModelIndex &index) const;
@@ -116,6 +118,7 @@ private:
     SetKey m_setKey;          // of m_set, or of the scoring running
     QString m_setNote;
     bool m_setRunning = false;
+    bool m_setFailed = false; // m_setKey was refused (m_setNote); not tried again until it changes
     int m_setDone = 0, m_setTotal = 0;
     quint64 m_setJob = 0;
     std::shared_ptr<std::atomic_bool> m_setCancel;

@@ -36,13 +36,15 @@ TimelineController::~TimelineController()
 
 TimelineOptions TimelineController::startOptions(const QString &reference, std::optional<GoldAlignment> gold)
 {
-    cancel(); // what still runs is no longer asked for
-    if (gold)
+    stopWorker(); // what still runs is no longer asked for
+    if (gold) {
         m_gold = std::move(gold);
+        m_goldUnits = m_units; // given in the units the run is opened in
+    }
     TimelineOptions options;
     if (!reference.trimmed().isEmpty())
         options.target = reference.trimmed().toStdString();
-    options.gold = m_gold;
+    options.gold = goldFor(m_units);
     options.units = m_units;
     return options;
 }
@@ -106,25 +108,30 @@ void TimelineController::finished(quint64 job, std::shared_ptr<Timeline> timelin
     if (job != m_job || !m_running)
         return; // cancelled, or another computation started since
     m_running = false;
-    emit computingChanged(false);
     if (!timeline) {
+        backToShownUnits();
+        emit computingChanged(false);
         emit timelineFailed(error);
         return;
     }
+    emit computingChanged(false);
     if (timeline->cancelled)
         return;
     m_runLabel = m_pendingLabel;
     m_sentence = m_pendingSentence;
+    // The links as they are now (Gold links… may have read a file meanwhile), in their units.
+    setTimelineGold(*timeline, goldFor(timeline->units));
     show(std::move(*timeline));
 }
 
 void TimelineController::show(Timeline timeline)
 {
+    const int before = m_current; // the slider may have moved while this was computed
     m_timeline = std::move(timeline);
     m_current = -1;
     emit timelineChanged();
-    const int keep = std::exchange(m_keepCurrent, -1);
-    setCurrent(keep >= 0 && keep < count() ? keep : count() - 1); // the trained model first
+    const bool keep = std::exchange(m_keepPlace, false);
+    setCurrent(keep && before >= 0 && before < count() ? before : count() - 1); // the trained model first
 }
 
 void TimelineController::setUnits(TokenUnits units)
@@ -132,13 +139,28 @@ void TimelineController::setUnits(TokenUnits units)
     if (units == m_units)
         return;
     m_units = units;
+    emit unitsChanged();
     if (!m_run)
         return; // for the first timeline
-    m_keepCurrent = m_current;
+    m_keepPlace = count() > 0;
     openAsync(*m_run, m_askedLabel, m_askedSentence, m_askedReference);
 }
 
-void TimelineController::cancel()
+std::optional<GoldAlignment> TimelineController::goldFor(TokenUnits units) const
+{
+    return m_gold && m_goldUnits == units ? m_gold : std::nullopt;
+}
+
+void TimelineController::backToShownUnits()
+{
+    m_keepPlace = false;
+    if (count() > 0 && m_units != m_timeline.units) {
+        m_units = m_timeline.units;
+        emit unitsChanged();
+    }
+}
+
+void TimelineController::stopWorker()
 {
     if (m_cancel)
         m_cancel->store(true);
@@ -147,6 +169,12 @@ void TimelineController::cancel()
         m_running = false;
         emit computingChanged(false);
     }
+}
+
+void TimelineController::cancel()
+{
+    stopWorker();
+    backToShownUnits(); // what is shown stays, and so do the units it is in
 }
 
 bool TimelineController::waitForTimeline(int milliseconds)
@@ -158,7 +186,8 @@ bool TimelineController::waitForTimeline(int milliseconds)
 void TimelineController::setGold(std::optional<GoldAlignment> gold)
 {
     m_gold = std::move(gold);
-    setTimelineGold(m_timeline, m_gold);
+    m_goldUnits = count() > 0 ? m_timeline.units : m_units; // the links index what is shown
+    setTimelineGold(m_timeline, goldFor(m_timeline.units));
     emit goldChanged();
 }
 

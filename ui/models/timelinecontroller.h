@@ -37,7 +37,10 @@ public:
               std::optional<GoldAlignment> gold = std::nullopt);
     bool isComputing() const { return m_running; }
     // Pieces or words for the next timelines (TimelineOptions::units). After a timeline has been
-    // asked for, a change computes it again in the background (the slider's checkpoint is kept).
+    // asked for, a change computes it again in the background (the slider's checkpoint is kept);
+    // cancel() or a failure goes back to the units of the timeline shown (unitsChanged). Gold
+    // links count the units they were given in (those of the timeline shown, or of the run
+    // when opened): a timeline in the other units has no AER until they are given again.
     void setUnits(TokenUnits units);
     TokenUnits units() const { return m_units; }
     // The run's model has pieces that merge to words (a word-level model reads the same in both).
@@ -77,6 +80,7 @@ signals:
     void progressChanged(int done, int total);
     void computingChanged(bool computing);
     void goldChanged();
+    void unitsChanged();
 
 private:
     void finished(quint64 job, std::shared_ptr<Timeline> timeline, const QString &error);
@@ -89,7 +93,11 @@ private:
     std::optional<TrainingRun> m_run;
     QString m_askedLabel, m_askedSentence, m_askedReference;
     TokenUnits m_units = TokenUnits::Pieces;
-    int m_keepCurrent = -1; // the checkpoint to show again when a timeline in other units comes
+    bool m_keepPlace = false; // a timeline in other units comes: show the same checkpoint
+    TokenUnits m_goldUnits = TokenUnits::Pieces; // what m_gold's indices count
+    std::optional<GoldAlignment> goldFor(TokenUnits units) const; // m_gold when it is in `units`
+    void backToShownUnits(); // after a cancel or a failure: the units of the timeline shown
+    void stopWorker();
     QString m_pendingLabel, m_pendingSentence;
     std::optional<GoldAlignment> m_gold;
     int m_current = -1;

@@ -301,6 +301,7 @@ TimelineWindow::TimelineWindow(TimelineController *controller, QWidget *parent)
     connect(controller, &TimelineController::goldChanged, m_curves, &TimelineCurves::curvesChanged);
     connect(controller, &TimelineController::timelineChanged, m_curves, &TimelineCurves::curvesChanged);
     connect(controller, &TimelineController::computingChanged, this, &TimelineWindow::showComputing);
+    connect(controller, &TimelineController::unitsChanged, this, &TimelineWindow::showUnits);
     connect(controller, &TimelineController::progressChanged, this, [this](int done, int total) {
         m_progress->setMaximum(total);
         m_progress->setValue(done);
@@ -340,11 +341,7 @@ void TimelineWindow::showTimeline()
     for (QWidget *w : {static_cast<QWidget *>(m_slider), static_cast<QWidget *>(m_play),
                        static_cast<QWidget *>(m_export), static_cast<QWidget *>(m_goldButton)})
         w->setEnabled(have);
-    {
-        const QSignalBlocker block(m_words);
-        m_words->setChecked(m_controller->units() == TokenUnits::Words);
-    }
-    m_words->setEnabled(have && (m_controller->hasSubwords() || m_controller->units() == TokenUnits::Words));
+    showUnits();
     if (!have) {
         m_output->setText(tr("Reading the checkpoints…"));
         return;
@@ -358,6 +355,15 @@ void TimelineWindow::showTimeline()
                           .arg(tokens.join(QLatin1Char(' ')))
                       + (m_controller->timeline().units == TokenUnits::Words ? tr(" (in words)") : QString()));
     showCurrent(m_controller->current());
+}
+
+void TimelineWindow::showUnits()
+{
+    // Only a subword model's run has words to show; a word-level run reads the same either way.
+    const bool subwords = m_controller->count() > 0 && m_controller->hasSubwords();
+    const QSignalBlocker block(m_words);
+    m_words->setChecked(subwords && m_controller->units() == TokenUnits::Words);
+    m_words->setEnabled(subwords);
 }
 
 void TimelineWindow::showComputing(bool computing)

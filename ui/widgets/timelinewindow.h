@@ -40,6 +40,7 @@ private:
     void showCurrent(int index);
     void showTimeline();
     void showComputing(bool computing);
+    void showUnits(); // the Words box: the controller's units, for a subword model's run
     void togglePlay();
 
     TimelineController *m_controller;
