@@ -216,7 +216,7 @@ void TestTranslateCli::unitsWords()
     QVERIFY(input.open(QIODevice::WriteOnly));
     input.write("▁the ▁c at s ▁sleep\n");
     input.close();
-    for (const QString format : {QStringLiteral("csv"), QStringLiteral("json")}) {
+    for (const QString &format : {QStringLiteral("csv"), QStringLiteral("json")}) {
         const RunResult e = runCli({QStringLiteral("export"), QStringLiteral("--model"),
                                     QStringLiteral(ATTNVIZ_TEST_DATA_DIR "/pieces.json"), QStringLiteral("--input"),
                                     input.fileName(), QStringLiteral("--out"), dir.filePath(format),

@@ -380,7 +380,9 @@ void TestCompare::timelineOnRandomRun()
     options.maxLength = 5;
     const attnviz::Timeline t = attnviz::timeline(run, "i am cold", options);
     QCOMPARE(t.fixedOutput, std::string("last"));
-    QCOMPARE(t.targetTokens, attnviz::translate(*run.model(2), "i am cold", {{}, 5}).best().targetTokens);
+    attnviz::DecodeOptions five;
+    five.maxLength = 5;
+    QCOMPARE(t.targetTokens, attnviz::translate(*run.model(2), "i am cold", five).best().targetTokens);
     QCOMPARE(t.points.size(), size_t(3));
     QCOMPARE(t.points[0].checkpoint.step, 10LL);
     QCOMPARE(t.points[2].agreementWithLast, 1.0);
