@@ -641,6 +641,8 @@ TimelineWindow *MainWindow::openTrainingRun(const QStringList &paths)
         gold = m_alignments->goldAlignment();
     auto *controller = new TimelineController;
     controller->setUnits(m_selection->units()); // as the main window reads its model: pieces or words
+    if (m_selection->showsHeads())
+        controller->setView(m_selection->view()); // and the transformer heads it shows
     controller->openAsync(std::move(run), label, m_panel->sentence(), m_panel->reference(), gold);
     auto *window = new TimelineWindow(controller, this);
     window->show();

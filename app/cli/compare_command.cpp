@@ -165,7 +165,7 @@ int runCompare(const ParsedCommand &command)
 std::string timelineText(const Timeline &t)
 {
     std::string text = "output (" + std::string(t.fixedOutput == "target" ? "the target" : "the last checkpoint's translation")
-        + (t.units == TokenUnits::Words ? ", in words" : "") + "):";
+        + (t.units == TokenUnits::Words ? ", in words" : "") + (t.view.empty() ? "" : "; attention: " + t.view) + "):";
     for (const std::string &token : t.targetTokens)
         text += " " + token;
     size_t width = 6;
@@ -197,6 +197,9 @@ int runTimeline(const ParsedCommand &command, const TimelineAnimationWriter &ani
         options.target = command.value("target");
     options.maxLength = command.intValue("max-length", 0, 1);
     options.units = unitsOption(command).value_or(TokenUnits::Pieces);
+    DecodeOptions heads;
+    applyHeadOptions(command, heads);
+    options.view = heads.view;
     if (command.has("gold")) {
         const std::string goldPath = command.value("gold");
         const std::vector<GoldAlignment> gold = parsePharaoh(readFile(goldPath), goldPath);
@@ -208,6 +211,7 @@ int runTimeline(const ParsedCommand &command, const TimelineAnimationWriter &ani
     if (animated && !animation)
         throw std::runtime_error(unavailable.empty() ? "this build of attnviz-cli cannot draw the animation"
                                                      : unavailable);
+    checkHeadOptions(command, run.model(run.size() - 1)->isTransformer());
     const Timeline t = timeline(run, sentence, options);
     if (animated) {
         const std::string label = runs.size() == 1 ? std::filesystem::path(runs.front()).filename().string()
@@ -260,7 +264,7 @@ CommandSpec compareCommand()
 
 CommandSpec timelineCommand(TimelineAnimationWriter animation, std::string unavailable)
 {
-    return {"timeline",
+    CommandSpec spec{"timeline",
             "Show how a model's attention on one sentence changes over its training run (a folder of checkpoints).",
             {{"run", "DIR", "A folder of numbered checkpoints, or one checkpoint FILE per --run (ordered by step)", true,
               true},
@@ -274,6 +278,9 @@ CommandSpec timelineCommand(TimelineAnimationWriter animation, std::string unava
                              "an animation, a frame per checkpoint"}},
             [animation, unavailable](const ParsedCommand &command) { return runTimeline(command, animation, unavailable); },
             "SENTENCE"};
+    for (OptionSpec &option : headOptions(false)) // a transformer's run: the heads followed
+        spec.options.push_back(std::move(option));
+    return spec;
 }
 
 } // namespace attnviz::cli

@@ -566,6 +566,22 @@ void TestCompare::timelineOfTransformers()
     QCOMPARE(g.points.back().counts->s, 1LL);
     QCOMPARE(g.points.back().counts->a, (long long)(w.targetTokens.size() - 1)); // a link per word but EOS
     QVERIFY(attnviz::timelineToJson(w)["units"] == "words");
+    QCOMPARE(w.view, std::string("layer 3, mean of 4 heads")); // the default: the last layer's mean
+
+    // One head followed over the run: each checkpoint's rows are that head's.
+    attnviz::TimelineOptions oneHead;
+    oneHead.view.layer = 0;
+    oneHead.view.heads = {1};
+    const attnviz::Timeline h = attnviz::timeline(run, sentence, oneHead);
+    QCOMPARE(h.view, std::string("layer 1, head 2"));
+    QVERIFY(attnviz::timelineToJson(h)["view"] == "layer 1, head 2");
+    const attnviz::TranslationResult headPieces = attnviz::forceTokens(*marian, sentence, h.targetTokens, "marian", oneHead.view);
+    for (const attnviz::TimelinePoint &p : h.points)
+        QVERIFY((p.attention - attnviz::sourceAttention(headPieces)).cwiseAbs().maxCoeff() < 1e-6f);
+    const attnviz::Timeline mean = attnviz::timeline(run, sentence, {});
+    QCOMPARE(h.points.back().attention.rows(), mean.points.back().attention.rows());
+    QCOMPARE(h.points.back().attention.cols(), mean.points.back().attention.cols());
+    QVERIFY((h.points.back().attention - mean.points.back().attention).cwiseAbs().maxCoeff() > 1e-3f);
 
     const std::string joey = transformers + "joey-pre-tied-relu-scale";
     QTemporaryDir joeyRun;

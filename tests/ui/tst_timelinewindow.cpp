@@ -425,6 +425,8 @@ void TestTimelineWindow::wordsOfASubwordRun()
     QCOMPARE(controller->heatmap()->rowLabel(0), QStringLiteral("Tom"));
     QCOMPARE(controller->heatmap()->columnLabel(0), QStringLiteral("Tomorrow's"));
 
+    QCOMPARE(controller->timeline().view, std::string("layer 3, mean of 4 heads"));
+
     // Back to pieces from the window's box: computed again, the checkpoint shown kept.
     window->slider()->setValue(0);
     window->wordsBox()->setChecked(false);
@@ -463,6 +465,29 @@ void TestTimelineWindow::wordsOfASubwordRun()
     QVERIFY(window->wordsBox()->isChecked());
     QCOMPARE(controller->timeline().units, TokenUnits::Words);
     window->close();
+
+    // The heads the main window shows are the heads the run follows.
+    HeadSelection head;
+    head.layer = 1;
+    head.heads = {3};
+    QVERIFY(main.selection()->setView(head));
+    TimelineWindow *heads = main.openTrainingRun({dir.filePath(QStringLiteral("marian_step_100")),
+                                                   dir.filePath(QStringLiteral("marian_step_200"))});
+    QVERIFY(heads && heads->controller()->waitForTimeline());
+    QCOMPARE(heads->controller()->timeline().view, std::string("layer 2, head 4"));
+    DecodeOptions viewed;
+    viewed.view = head;
+    const TranslationResult headPieces = translate(model, text.toStdString(), viewed);
+    const WordMerge headWords = mergeToWords(headPieces, pieceMarkings(model), specialTokens(model));
+    QVERIFY((heads->controller()->timeline().points.back().attention - sourceAttention(headWords.words))
+                .cwiseAbs()
+                .maxCoeff()
+            < 1e-6f);
+    bool named = false;
+    for (const QLabel *label : heads->findChildren<QLabel *>())
+        named = named || label->text().contains(QStringLiteral("cross-attention: layer 2, head 4"));
+    QVERIFY(named);
+    heads->close();
 
     // A word-level run, opened while the main window reads words: nothing to merge, the box is off.
     MainWindow words;

@@ -46,6 +46,7 @@ TimelineOptions TimelineController::startOptions(const QString &reference, std::
         options.target = reference.trimmed().toStdString();
     options.gold = goldFor(m_units);
     options.units = m_units;
+    options.view = m_view;
     return options;
 }
 

@@ -43,6 +43,8 @@ public:
     // when opened): a timeline in the other units has no AER until they are given again.
     void setUnits(TokenUnits units);
     TokenUnits units() const { return m_units; }
+    // A transformer's heads the next timelines follow (the main window's view when opened).
+    void setView(const HeadSelection &view) { m_view = view; }
     // The run's model has pieces that merge to words (a word-level model reads the same in both).
     bool hasSubwords() const { return m_timeline.subwords; }
     void cancel(); // computingChanged(false); the timeline shown stays
@@ -93,6 +95,7 @@ private:
     std::optional<TrainingRun> m_run;
     QString m_askedLabel, m_askedSentence, m_askedReference;
     TokenUnits m_units = TokenUnits::Pieces;
+    HeadSelection m_view;
     bool m_keepPlace = false; // a timeline in other units comes: show the same checkpoint
     TokenUnits m_goldUnits = TokenUnits::Pieces; // what m_gold's indices count
     std::optional<GoldAlignment> goldFor(TokenUnits units) const; // m_gold when it is in `units`

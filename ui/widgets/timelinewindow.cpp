@@ -353,7 +353,10 @@ void TimelineWindow::showTimeline()
     m_output->setText((m_controller->timeline().fixedOutput == "target" ? tr("Every checkpoint reads the reference: %1")
                                                                          : tr("Every checkpoint reads the last one's translation: %1"))
                           .arg(tokens.join(QLatin1Char(' ')))
-                      + (m_controller->timeline().units == TokenUnits::Words ? tr(" (in words)") : QString()));
+                      + (m_controller->timeline().units == TokenUnits::Words ? tr(" (in words)") : QString())
+                      + (m_controller->timeline().view.empty()
+                             ? QString()
+                             : tr(" · cross-attention: %1").arg(QString::fromStdString(m_controller->timeline().view))));
     showCurrent(m_controller->current());
 }
 

@@ -81,11 +81,14 @@ json timelineToJson(const Timeline &t)
             c["aer"] = p.counts->alignmentErrorRate();
         checkpoints.push_back(std::move(c));
     }
-    return {{"source_tokens", t.sourceTokens},
-            {"target_tokens", t.targetTokens},
-            {"fixed_output", t.fixedOutput},
-            {"units", tokenUnitsName(t.units)},
-            {"checkpoints", std::move(checkpoints)}};
+    json j = {{"source_tokens", t.sourceTokens},
+              {"target_tokens", t.targetTokens},
+              {"fixed_output", t.fixedOutput},
+              {"units", tokenUnitsName(t.units)},
+              {"checkpoints", std::move(checkpoints)}};
+    if (!t.view.empty())
+        j["view"] = t.view;
+    return j;
 }
 
 std::string comparisonToCsv(const ModelComparison &c)

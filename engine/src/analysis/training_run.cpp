@@ -1,5 +1,6 @@
 #include <attnviz/analysis/training_run.h>
 
+#include <attnviz/decoding/heads.h>
 #include <attnviz/io/model_import.h>
 #include <attnviz/io/toolkit_import.h>
 
@@ -164,12 +165,12 @@ std::shared_ptr<const Model> TrainingRun::model(int index) const
 
 TimelinePoint timelinePoint(const TrainingRun &run, int index, const std::string &sentence,
                             const std::vector<std::string> &targetTokens, const MatrixRM &lastAttention,
-                            const std::optional<GoldAlignment> &gold, TokenUnits units)
+                            const std::optional<GoldAlignment> &gold, TokenUnits units, const HeadSelection &view)
 {
     TimelinePoint p;
     p.checkpoint = run.checkpoints().at(static_cast<size_t>(index));
     const std::shared_ptr<const Model> model = run.model(index);
-    p.result = inUnits(*model, forceTokens(*model, sentence, targetTokens, p.checkpoint.file), units);
+    p.result = inUnits(*model, forceTokens(*model, sentence, targetTokens, p.checkpoint.file, view), units);
     p.attention = sourceAttention(p.result);
     if (p.attention.rows() != lastAttention.rows() || p.attention.cols() != lastAttention.cols())
         throw ComparisonError(p.checkpoint.file + " reads the sentence as " + listed(p.result.sourceTokens) + " ("
@@ -199,12 +200,17 @@ Timeline timeline(const TrainingRun &run, const std::string &sentence, const Tim
     decode.target = options.target;
     // The last checkpoint forced on its own output gives the reference rows (a translation cut
     // at maxLength gains its EOS row here, as every checkpoint forced on it does).
-    const TranslationResult fixedPieces = forceTokens(
-        *lastModel, sentence, translate(*lastModel, sentence, decode).best().targetTokens, run.checkpoints().back().file);
+    decode.view = options.view;
+    const TranslationResult fixedPieces =
+        forceTokens(*lastModel, sentence, translate(*lastModel, sentence, decode).best().targetTokens,
+                    run.checkpoints().back().file, options.view);
     const std::vector<std::string> forced = fixedPieces.best().targetTokens; // every checkpoint reads these
     const TranslationResult fixed = inUnits(*lastModel, fixedPieces, options.units);
     t.units = options.units;
     t.subwords = pieceMarkings(*lastModel).any();
+    if (lastModel->isTransformer())
+        t.view = describeSelection(resolveSelection(options.view, lastModel->layers(), lastModel->heads()),
+                                   lastModel->layers(), lastModel->heads());
     t.targetTokens = fixed.best().targetTokens;
     t.sourceTokens = fixed.sourceTokens;
     t.fixedOutput = options.target ? "target" : "last";
@@ -218,7 +224,7 @@ Timeline timeline(const TrainingRun &run, const std::string &sentence, const Tim
         }
         if (options.progress)
             options.progress(i, last + 1);
-        TimelinePoint p = timelinePoint(run, i, sentence, forced, lastAttention, options.gold, options.units);
+        TimelinePoint p = timelinePoint(run, i, sentence, forced, lastAttention, options.gold, options.units, options.view);
         if (sourceWithoutEos(p.result) != lastSource)
             throw ComparisonError(p.checkpoint.file + " reads the sentence as " + listed(p.result.sourceTokens)
                                   + ", the last checkpoint as " + listed(fixed.sourceTokens)

@@ -93,6 +93,9 @@ struct TimelineOptions
     // so the attention, the statistics, the gold links and the tokens are of words; each
     // checkpoint is still forced on the same pieces. A model without pieces reads the same.
     TokenUnits units = TokenUnits::Pieces;
+    // A transformer's attention followed over the run (default: the last layer's mean over its
+    // heads); an RNN's has none to choose.
+    HeadSelection view;
 };
 
 struct Timeline
@@ -104,6 +107,7 @@ struct Timeline
     bool cancelled = false;                // options.cancelled stopped it; points is then partial
     TokenUnits units = TokenUnits::Pieces; // what the tokens, rows and columns are
     bool subwords = false;                 // the last checkpoint marks pieces that merge to words
+    std::string view;                      // a transformer's heads followed ("layer 6, mean of 8 heads"); empty for an RNN
 };
 
 // One forced decoding per checkpoint; throws ComparisonError when a checkpoint reads the
@@ -115,7 +119,8 @@ Timeline timeline(const TrainingRun &run, const std::string &sentence, const Tim
 // targetTokens are the pieces forced; with Words, lastAttention is in words and so is the point.
 TimelinePoint timelinePoint(const TrainingRun &run, int index, const std::string &sentence,
                             const std::vector<std::string> &targetTokens, const MatrixRM &lastAttention,
-                            const std::optional<GoldAlignment> &gold, TokenUnits units = TokenUnits::Pieces);
+                            const std::optional<GoldAlignment> &gold, TokenUnits units = TokenUnits::Pieces,
+                            const HeadSelection &view = {});
 
 // The counts of each checkpoint's links against `gold` (or none): what --gold and the window's
 // gold links give the AER curve, without decoding again.
