@@ -42,13 +42,8 @@ HeadAlignmentModel::~HeadAlignmentModel()
 
 bool HeadAlignmentModel::SetKey::operator==(const SetKey &other) const
 {
-    if (model != other.model || words != other.words || threshold != other.threshold
-        || sentences != other.sentences || references != other.references || links.size() != other.links.size())
-        return false;
-    for (size_t n = 0; n < links.size(); ++n)
-        if (links[n].sure != other.links[n].sure || links[n].possible != other.links[n].possible)
-            return false;
-    return true;
+    return model == other.model && words == other.words && threshold == other.threshold
+        && sentences == other.sentences && references == other.references && links == other.links;
 }
 
 HeadAlignmentModel::SetKey HeadAlignmentModel::setKey() const

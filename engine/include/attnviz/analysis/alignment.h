@@ -25,6 +25,8 @@ struct GoldAlignment
     bool isSure(const Link &l) const { return sure.count(l) != 0; }
     bool isPossible(const Link &l) const { return sure.count(l) != 0 || possible.count(l) != 0; }
     void toggle(const Link &l); // none -> sure -> none (a possible link becomes none)
+    bool operator==(const GoldAlignment &other) const { return sure == other.sure && possible == other.possible; }
+    bool operator!=(const GoldAlignment &other) const { return !(*this == other); }
 };
 
 // A line that is not Pharaoh: the message names the file, the line and the column (from 1).
