@@ -136,7 +136,6 @@ void HeadAlignmentModel::refreshSet()
     dropSet();
     m_setKey = key;
     m_setRunning = true;
-    m_setDone = 0;
     m_setTotal = int(key.sentences.size());
     m_setNote = tr("AER over the set: scoring %1 sentences…").arg(m_setTotal);
     auto cancelled = std::make_shared<std::atomic_bool>(false);
@@ -158,7 +157,6 @@ void HeadAlignmentModel::refreshSet()
             [self, job, done, total] {
                 if (!self || self->m_setJob != job || !self->m_setRunning)
                     return;
-                self->m_setDone = done;
                 self->m_setNote = tr("AER over the set: scoring sentence %1 of %2…").arg(std::min(done + 1, total)).arg(total);
                 emit self->changed();
             },

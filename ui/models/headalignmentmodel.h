@@ -50,7 +50,6 @@ public:
     bool canScoreSet() const;
     int setSize() const; // the sentences the set's scores count
     bool isScoringSet() const { return m_setRunning; }
-    std::pair<int, int> setProgress() const { return {m_setDone, m_setTotal}; }
     // Stops the set's scoring: back to the sentence shown.
     void cancelSetScoring();
     // Runs the event loop until the set is scored (tests; the window never waits).
@@ -119,7 +118,7 @@ private:
     QString m_setNote;
     bool m_setRunning = false;
     bool m_setFailed = false; // m_setKey was refused (m_setNote); not tried again until it changes
-    int m_setDone = 0, m_setTotal = 0;
+    int m_setTotal = 0;
     quint64 m_setJob = 0;
     std::shared_ptr<std::atomic_bool> m_setCancel;
     QThreadPool m_pool;
