@@ -124,13 +124,8 @@ int run(const ParsedCommand &command)
         options.target = targets[n];
         results.push_back(inUnits(*model, translate(*model, sources[n], options), TokenUnits::Words));
     }
-    const auto outside = [&](size_t n, const TranslationResult &result) -> std::optional<Link> {
-        for (const std::set<Link> *set : {&gold[n].sure, &gold[n].possible})
-            for (const Link &l : *set)
-                if (l.first >= static_cast<int>(result.sourceWords.size())
-                    || l.second >= static_cast<int>(result.targetWords.size()))
-                    return l;
-        return std::nullopt;
+    const auto outside = [&](size_t n, const TranslationResult &result) {
+        return linkOutside(gold[n], result.sourceWords.size(), result.targetWords.size());
     };
     TokenUnits units = asked.value_or(TokenUnits::Words);
     std::string detected;

@@ -150,6 +150,15 @@ double AlignmentCounts::alignmentErrorRate() const
     return a + s > 0 ? 1.0 - double(aAndS + aAndP) / double(a + s) : 0.0;
 }
 
+std::optional<Link> linkOutside(const GoldAlignment &gold, size_t sourceWords, size_t targetWords)
+{
+    for (const std::set<Link> *links : {&gold.sure, &gold.possible})
+        for (const Link &l : *links)
+            if (l.first < 0 || l.second < 0 || size_t(l.first) >= sourceWords || size_t(l.second) >= targetWords)
+                return l;
+    return std::nullopt;
+}
+
 AlignmentCounts countAgreement(const std::set<Link> &model, const GoldAlignment &gold)
 {
     AlignmentCounts c;

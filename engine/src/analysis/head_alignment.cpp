@@ -153,12 +153,10 @@ HeadSetScores scoreHeadSet(const Model &model, const std::vector<std::string> &s
         const size_t sourceWords = shown.sourceWords.size();
         const size_t targetWords = !shown.targetWords.empty() ? shown.targetWords.size()
             : output.size() - (!output.empty() && output.back() == shown.eosToken ? 1 : 0);
-        for (const std::set<Link> *links : {&gold[size_t(n)].sure, &gold[size_t(n)].possible})
-            for (const Link &l : *links)
-                if (l.first < 0 || l.second < 0 || size_t(l.first) >= sourceWords || size_t(l.second) >= targetWords)
-                    throw InputError(where + "gold link " + std::to_string(l.first) + "-" + std::to_string(l.second)
-                                     + " is outside the sentence (" + std::to_string(sourceWords) + " source"
-                                     + units + ", " + std::to_string(targetWords) + " output" + units + ")");
+        if (const std::optional<Link> l = linkOutside(gold[size_t(n)], sourceWords, targetWords))
+            throw InputError(where + "gold link " + std::to_string(l->first) + "-" + std::to_string(l->second)
+                             + " is outside the sentence (" + std::to_string(sourceWords) + " source" + units + ", "
+                             + std::to_string(targetWords) + " output" + units + ")");
         const WordMerge *words = merge ? &*merge : nullptr;
         total.naive += scoreHeads(pieces, 0, gold[size_t(n)], words, options.threshold, AlignmentRows::Naive);
         total.shifted += scoreHeads(pieces, 0, gold[size_t(n)], words, options.threshold, AlignmentRows::Shifted);

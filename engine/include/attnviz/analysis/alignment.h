@@ -7,6 +7,7 @@
 
 #include <attnviz/decoding/translate.h>
 
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -58,5 +59,9 @@ struct AlignmentCounts
 };
 
 AlignmentCounts countAgreement(const std::set<Link> &model, const GoldAlignment &gold);
+
+// The first link of `gold` (sure, then possible) past a sentence of `sourceWords` x
+// `targetWords` words, or nothing when all lie within it.
+std::optional<Link> linkOutside(const GoldAlignment &gold, size_t sourceWords, size_t targetWords);
 
 } // namespace attnviz
