@@ -93,6 +93,20 @@ bool tableShows(const HeadAlignmentModel &scores, const HeadScores &expected)
     return aer(3, 4) == expected.allLayers.alignmentErrorRate();
 }
 
+// Words on (the gold files index words), then the alignment set NAME.src, NAME.ref, NAME.gold;
+// false (the error printed) when it cannot be opened or the translation does not come.
+bool openSetInWords(MainWindow &window, const QString &name)
+{
+    window.wordsAction()->setChecked(true);
+    QString error;
+    if (!window.openAlignmentSet(name + QStringLiteral(".src"), name + QStringLiteral(".ref"),
+                                 name + QStringLiteral(".gold"), &error)) {
+        qWarning("%s", qPrintable(error));
+        return false;
+    }
+    return window.waitForTranslation();
+}
+
 } // namespace
 
 class TestHeadViews : public QObject
@@ -260,12 +274,7 @@ void TestHeadViews::aerTableAgainstGoldLinks()
     action(window, "showHeads")->trigger();
     QVERIFY(!grid->aerTable()->isVisibleTo(grid));
     QVERIFY2(grid->aerText().contains(QStringLiteral("gold links")), qPrintable(grid->aerText()));
-    window.wordsAction()->setChecked(true); // the gold file indexes words
-    QString error;
-    QVERIFY2(window.openAlignmentSet(data + QStringLiteral("marian.src"), data + QStringLiteral("marian.ref"),
-                                     data + QStringLiteral("marian.gold"), &error),
-             qPrintable(error));
-    QVERIFY(window.waitForTranslation());
+    QVERIFY(openSetInWords(window, data + QStringLiteral("marian")));
     auto *scores = qobject_cast<HeadAlignmentModel *>(grid->aerTable()->model());
     QVERIFY(scores && scores->available());
     QVERIFY(grid->aerTable()->isVisibleTo(grid));
@@ -330,12 +339,7 @@ void TestHeadViews::aerTableOverTheWholeSet()
     QVERIFY(scores);
     QAbstractItemModelTester tester(scores, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QVERIFY(!grid->aerScope()->isEnabled()); // no set, no annotations
-    window.wordsAction()->setChecked(true);
-    QString error;
-    QVERIFY2(window.openAlignmentSet(data + QStringLiteral("marian.src"), data + QStringLiteral("marian.ref"),
-                                     data + QStringLiteral("marian.gold"), &error),
-             qPrintable(error));
-    QVERIFY(window.waitForTranslation());
+    QVERIFY(openSetInWords(window, data + QStringLiteral("marian")));
     QVERIFY(grid->aerScope()->isEnabled());
     QVERIFY2(grid->aerScope()->itemText(1).contains(QStringLiteral("2 sentences")),
              qPrintable(grid->aerScope()->itemText(1)));
@@ -439,12 +443,7 @@ void TestHeadViews::aerSetRefusesALinkOutside()
     HeadGrid *grid = headGrid(window);
     action(window, "showHeads")->trigger();
     auto *scores = qobject_cast<HeadAlignmentModel *>(grid->aerTable()->model());
-    window.wordsAction()->setChecked(true);
-    QString error;
-    QVERIFY2(window.openAlignmentSet(dir.filePath(QStringLiteral("s.src")), dir.filePath(QStringLiteral("s.ref")),
-                                     dir.filePath(QStringLiteral("s.gold")), &error),
-             qPrintable(error));
-    QVERIFY(window.waitForTranslation());
+    QVERIFY(openSetInWords(window, dir.filePath(QStringLiteral("s"))));
     QVERIFY(scores->available()); // sentence 1's link is fine
     scores->setScope(HeadAlignmentModel::Scope::Set);
     QVERIFY(!scores->waitForSet());
