@@ -65,9 +65,14 @@ HeadAlignmentModel::SetKey HeadAlignmentModel::setKey() const
     return key;
 }
 
+bool HeadAlignmentModel::canScore(const SetKey &key) const
+{
+    return m_model && m_model->isTransformer() && !key.sentences.isEmpty();
+}
+
 bool HeadAlignmentModel::canScoreSet() const
 {
-    return m_model && m_model->isTransformer() && !setKey().sentences.isEmpty();
+    return canScore(setKey());
 }
 
 int HeadAlignmentModel::setSize() const
@@ -124,13 +129,13 @@ void HeadAlignmentModel::refreshSet()
 {
     if (m_scope != Scope::Set)
         return;
-    if (!canScoreSet()) {
+    SetKey key = setKey();
+    if (!canScore(key)) {
         dropSet(); // of another model, or of links no longer there
         m_setNote = tr("AER over the set: open an alignment set (File → Open alignment set…) or annotate "
                        "sentences, with a transformer model.");
         return;
     }
-    SetKey key = setKey();
     if ((m_set || m_setRunning || m_setFailed) && key == m_setKey)
         return; // current, being computed, or refused (its note says why) until something changes
     dropSet();

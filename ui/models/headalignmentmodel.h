@@ -97,6 +97,7 @@ private:
         bool operator==(const SetKey &other) const;
     };
     SetKey setKey() const;
+    bool canScore(const SetKey &key) const; // canScoreSet, for a key already made
     void recompute();
     void refreshSet(); // with Scope::Set: start scoring when the scores are not current
     void stopSet();    // stops a scoring under way (its half-done scores go)
