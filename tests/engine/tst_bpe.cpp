@@ -153,6 +153,12 @@ void TestBpe::segmentTokens()
     BpeSegmenter restricted = v02;
     restricted.setVocabulary({"lo@@", "w", "s", "low@@"});
     QCOMPARE(restricted.segmentTokens({"low", "lows"}), (std::vector<std::string> {"lo@@", "w", "low@@", "s"}));
+    // A glossary match followed by what strips to nothing ("a\r"): subword-nmt raises an
+    // IndexError on the empty rest; here the rest is dropped (a fuzzer found it reading past an
+    // empty list of symbols).
+    const BpeSegmenter glossary = BpeSegmenter::fromText("l o\n", "codes", {"@@", -1, {"a"}});
+    QCOMPARE(glossary.segmentTokens({"a\r", "la\r", "lo"}), (std::vector<std::string> {"a", "l@@", "a", "lo"}));
+    QCOMPARE(QString::fromStdString(glossary.processLine("la\r b")), QStringLiteral("l@@ a b"));
 }
 
 void TestBpe::refusals_data()

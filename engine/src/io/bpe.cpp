@@ -188,8 +188,10 @@ std::vector<std::string> BpeSegmenter::isolateGlossaries(const std::string &word
                     next.push_back(match.str(0));
                 position = start + static_cast<size_t>(match.length(0));
             }
+            // subword-nmt keeps an ending that strips to nothing ("a\r" with the glossary "a")
+            // and then fails on it (IndexError in encode); it is dropped here.
             const std::string ending(strip(std::string_view(segment).substr(position)));
-            if (position < segment.size())
+            if (!ending.empty())
                 next.push_back(ending);
         }
         segments = std::move(next);
@@ -204,6 +206,8 @@ std::vector<std::string> BpeSegmenter::encode(const std::string &word) const
             return {word};
     }
     std::vector<std::string> symbols = characters(word);
+    if (symbols.empty())
+        return {};
     if (symbols.size() == 1)
         return symbols; // as subword-nmt: not checked against the vocabulary either
     if (m_version.second == 1)
