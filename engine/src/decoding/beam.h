@@ -47,6 +47,7 @@ struct BeamBook
     std::vector<double> score; // sum of log-probabilities
     std::vector<int> best;
     std::vector<double> bestScore; // per best entry: the rule's score (attnviz: score / length)
+    int passes = 0;                // steps of the output layer taken (several slots at once count once)
 
     int add(int parentEntry, int tokenId, float tokenLogProb, double total, int t)
     {
@@ -134,6 +135,7 @@ BeamBook beamSearch(const Model &model, Stepper &stepper, int width, int maxLeng
             throw Cancelled();
         candidates.clear();
         Eigen::Ref<MatrixRM> logProbs = stepper.step(liveToken.data(), liveCount, t);
+        ++book.passes;
         // The toolkit's rules: the token is not picked, its log-probability is not renormalized
         // away (Joey NMT sets it to -inf after the log-softmax).
         applySearchRules(model, logProbs, liveCount, t, maxLength, width > 1);
@@ -254,6 +256,7 @@ BeamBook toolkitBeamSearch(const Model &model, Stepper &stepper, int width, int 
         if (cancelled && *cancelled && (*cancelled)())
             throw Cancelled();
         Eigen::Ref<MatrixRM> logProbs = stepper.step(liveToken.data(), slots, t);
+        ++book.passes;
         if (hf) {
             // MarianMTModel.adjust_logits_during_generation bans the pad token before the
             // log-softmax of beam search: the other tokens' log-probabilities are renormalized.

@@ -3,6 +3,7 @@
 #include <attnviz/decoding/heads.h>
 
 #include "decoding/beam.h"
+#include "decoding/speculative.h"
 #include "models/transformer.h"
 
 namespace attnviz::detail {
@@ -27,20 +28,28 @@ void storeStep(const MatrixRM &step, int r, int i, Eigen::Index width, HeadAtten
 // The transformer as beam search's stepper, keeping the attention of every kept candidate as
 // the RNN's stepper does: a step's attention depends on its prefix only, so a hypothesis's
 // step i is the kept candidate of step i it descends from. (Computing it again for the n-best
-// with forcedPass would read every weight once more a token and hypothesis.)
+// with forcedPass would read every weight once more a token and hypothesis.) With `slots`,
+// it is speculativeGreedy's stepper: one hypothesis, its steps computed `slots` at a time.
 class TransformerStepper
 {
 public:
     TransformerStepper(const Model &model, const MatrixRM &memory, int width, int maxLength,
-                       const TransformerControl &control, bool keepAttention, bool selfAttention)
-        : m_run(model.transformer(), memory, width, maxLength)
+                       const TransformerControl &control, bool keepAttention, bool selfAttention, int slots = 0)
+        : m_model(model)
+        , m_run(model.transformer(), memory, width, maxLength)
         , m_control(control)
-        , m_logProbs(width, model.targetVocabSize())
+        , m_logProbs(std::max(width, slots), model.targetVocabSize())
         , m_heads(model.layers() * model.heads())
         , m_sourceLength(memory.rows())
         , m_keep(keepAttention)
         , m_self(keepAttention && selfAttention)
     {
+        if (slots > 0) {
+            m_slotWeights.resize(slots);
+            m_slotEnergies.resize(slots);
+            m_slotSelf.resize(slots);
+            m_outputInputs.resize(slots, model.transformer().config().modelSize);
+        }
         if (m_keep) {
             m_historyWeights.resize(static_cast<Eigen::Index>(width) * std::min(maxLength, 64), m_heads * m_sourceLength);
             m_historyEnergies.resize(m_historyWeights.rows(), m_historyWeights.cols());
@@ -60,21 +69,56 @@ public:
         return m_logProbs.topRows(K);
     }
 
+    // speculativeGreedy's stepper: slot s is step (committed steps) + s of the run.
+    void hidden(int token, int slot, int)
+    {
+        if (slot == 0)
+            m_committed = m_run.steps();
+        TransformerStepOutput out{m_logProbs.middleRows(slot, 1)};
+        out.outputInput = m_outputInputs.row(slot).data();
+        if (m_keep) {
+            out.crossWeights = &m_slotWeights[slot];
+            out.crossEnergies = &m_slotEnergies[slot];
+            if (m_self)
+                out.selfWeights = &m_slotSelf[slot];
+        }
+        m_run.step(&token, 1, m_control, out);
+    }
+    Eigen::Ref<MatrixRM> approximate(int slot)
+    {
+        m_model.transformer().quantizedOutput().apply(m_outputInputs.row(slot).data(), m_logProbs.row(slot).data(),
+                                                      m_quantizedInput);
+        return m_logProbs.middleRows(slot, 1);
+    }
+    Eigen::Ref<MatrixRM> exact(int count)
+    {
+        m_model.transformer().outputLayer(m_outputInputs.topRows(count), m_logProbs.topRows(count), true);
+        return m_logProbs.topRows(count);
+    }
+    void commit(int slot, int) { m_run.rewindTo(m_committed + slot + 1); }
+
     void keep(int entry, int row)
     {
         if (!m_keep)
             return;
+        // A slot's step wrote row 0 of the slot's buffers; a beam's step row `row` of one buffer.
+        const bool slot = !m_slotWeights.empty();
+        const MatrixRM &weights = slot ? m_slotWeights[row] : m_stepWeights;
+        const MatrixRM &energies = slot ? m_slotEnergies[row] : m_stepEnergies;
+        const MatrixRM &self = slot ? m_slotSelf[row] : m_stepSelf;
+        if (slot)
+            row = 0;
         if (entry >= m_historyWeights.rows()) {
             const Eigen::Index rows = std::max<Eigen::Index>(entry + 1, 2 * m_historyWeights.rows());
             m_historyWeights.conservativeResize(rows, Eigen::NoChange);
             m_historyEnergies.conservativeResize(rows, Eigen::NoChange);
         }
-        m_historyWeights.row(entry) = m_stepWeights.row(row);
-        m_historyEnergies.row(entry) = m_stepEnergies.row(row);
+        m_historyWeights.row(entry) = weights.row(row);
+        m_historyEnergies.row(entry) = energies.row(row);
         if (m_self) {
             if (static_cast<size_t>(entry) >= m_historySelf.size())
                 m_historySelf.resize(static_cast<size_t>(entry) + 1);
-            m_historySelf[static_cast<size_t>(entry)] = m_stepSelf.row(row);
+            m_historySelf[static_cast<size_t>(entry)] = self.row(row);
         }
     }
     void advance(const int *rows, int count) { m_run.select(rows, count); }
@@ -96,9 +140,13 @@ public:
     }
 
 private:
+    const Model &m_model;
     Transformer::Run m_run;
     TransformerControl m_control;
-    MatrixRM m_logProbs;
+    MatrixRM m_logProbs, m_outputInputs;
+    std::vector<MatrixRM> m_slotWeights, m_slotEnergies, m_slotSelf; // per slot, as Run::step writes them
+    std::vector<int16_t> m_quantizedInput;
+    int m_committed = 0;
     int m_heads;
     Eigen::Index m_sourceLength;
     bool m_keep, m_self;
@@ -143,12 +191,19 @@ Hypothesis forcedPass(const Model &model, const MatrixRM &memory, const std::vec
 
 // Greedy or beam search: the n-best's tokens and scores, then each one's attention.
 std::vector<Hypothesis> search(const Model &model, const MatrixRM &memory, int width, int maxLength,
-                               const TransformerControl &control, bool selfAttention)
+                               const TransformerControl &control, bool selfAttention, Speculation speculation,
+                               int &passes)
 {
-    TransformerStepper stepper(model, memory, width, maxLength, control, true, selfAttention);
-    const BeamBook book = width > 1 && model.config().search.beamRule != BeamRule::Attnviz
+    const bool speculate =
+        width == 1 && useSpeculation(speculation, model.transformer().outputLayerView(), maxLength);
+    TransformerStepper stepper(model, memory, width, maxLength, control, true, selfAttention,
+                               speculate ? speculationDepth : 0);
+    const BeamBook book = speculate ? speculativeGreedy(model, stepper, maxLength, control.cancelled,
+                                                        speculation == Speculation::AlwaysWrong)
+                          : width > 1 && model.config().search.beamRule != BeamRule::Attnviz
                               ? toolkitBeamSearch(model, stepper, width, maxLength, control.cancelled)
                               : beamSearch(model, stepper, width, maxLength, control.cancelled);
+    passes = book.passes;
     std::vector<Hypothesis> hypotheses;
     for (int entry : book.best) {
         Hypothesis traced;
@@ -185,11 +240,13 @@ void decodeTransformer(const Model &model, TranslationResult &r, const DecodeOpt
     if (!options.attentionOverrides.empty())
         control.overrides = &options.attentionOverrides;
     control.cancelled = &options.cancelled;
-    if (target)
+    if (target) {
         r.hypotheses.push_back(forcedPass(model, r.encoderOutputs, *target, control, options.selfAttention));
-    else
+        r.outputPasses = static_cast<int>(target->size());
+    } else {
         r.hypotheses = search(model, r.encoderOutputs, std::max(1, options.beamWidth), maxLength, control,
-                              options.selfAttention);
+                              options.selfAttention, options.speculation, r.outputPasses);
+    }
     for (Hypothesis &h : r.hypotheses) {
         h.attention = selectHeads(h.crossAttention, view);
         h.energies = selectHeads(h.crossEnergies, view);
@@ -198,7 +255,7 @@ void decodeTransformer(const Model &model, TranslationResult &r, const DecodeOpt
 }
 
 AblationResult ablateTransformer(const Model &model, const TranslationResult &r, Ablation kind, int maxLength,
-                                 const std::function<bool()> *cancelled)
+                                 const std::function<bool()> *cancelled, Speculation speculation)
 {
     TransformerControl control;
     control.ablation = kind;
@@ -207,8 +264,12 @@ AblationResult ablateTransformer(const Model &model, const TranslationResult &r,
     if (r.forced) {
         h = forcedPass(model, r.encoderOutputs, r.best().targetIds, control, false);
     } else {
-        TransformerStepper stepper(model, r.encoderOutputs, 1, maxLength, control, false, false);
-        const BeamBook book = beamSearch(model, stepper, 1, maxLength, cancelled);
+        const bool speculate = useSpeculation(speculation, model.transformer().outputLayerView(), maxLength);
+        TransformerStepper stepper(model, r.encoderOutputs, 1, maxLength, control, false, false,
+                                   speculate ? speculationDepth : 0);
+        const BeamBook book = speculate ? speculativeGreedy(model, stepper, maxLength, cancelled,
+                                                            speculation == Speculation::AlwaysWrong)
+                                        : beamSearch(model, stepper, 1, maxLength, cancelled);
         book.trace(book.best.front(), h);
     }
     AblationResult a;

@@ -17,6 +17,6 @@ void decodeTransformer(const Model &model, TranslationResult &r, const DecodeOpt
                        const std::vector<int> *target);
 
 AblationResult ablateTransformer(const Model &model, const TranslationResult &r, Ablation kind, int maxLength,
-                                 const std::function<bool()> *cancelled);
+                                 const std::function<bool()> *cancelled, Speculation speculation);
 
 } // namespace attnviz::detail

@@ -2,6 +2,7 @@
 #include <attnviz/decoding/translate.h>
 
 #include "decoding/beam.h"
+#include "decoding/speculative.h"
 #include "decoding/statistics.h"
 #include "decoding/transformer_decoding.h"
 #include "models/decoder.h"
@@ -39,11 +40,13 @@ public:
     int columns() const { return m_columns; }
 
     // One step of K hypotheses: tokens [K], states [K x S]; the outputs have K rows.
+    // With outputInput, the step stops before the output layer and writes its input there.
     template<typename E, typename A, typename C, typename S, typename L>
     void step(const int *previousTokens, const Eigen::Ref<const MatrixRM> &previousStates,
-              const StepControl &control, E &&energies, A &&attention, C &&context, S &&state, L &&logProbs)
+              const StepControl &control, E &&energies, A &&attention, C &&context, S &&state, L &&logProbs,
+              float *outputInput = nullptr)
     {
-        StepOutput out{energies, attention, context, state, logProbs};
+        StepOutput out{energies, attention, context, state, logProbs, outputInput};
         m_model.decoder().step(previousTokens, previousStates, control, m_ws, out);
     }
 
@@ -54,17 +57,31 @@ private:
 };
 
 // The RNN decoder as beam search's stepper: the states of the live hypotheses, and the
-// attention of every kept candidate (an RNN's attention is kept as it is computed).
+// attention of every kept candidate (an RNN's attention is kept as it is computed). Greedy
+// decoding with `slots` uses it as speculativeGreedy's stepper instead.
 class RnnStepper
 {
 public:
     RnnStepper(const Model &model, Session &session, const Vector &initialState, int width, int maxLength,
-               StepControl control)
-        : m_session(session)
+               StepControl control, int slots = 0)
+        : m_model(model)
+        , m_session(session)
         , m_control(control)
     {
         const int S = model.decoderStateSize(), A = model.annotationSize(), V = model.targetVocabSize();
         const int C = session.columns();
+        // Each slot's rows in a matrix of their own, aligned as a one-row step's are: Eigen's
+        // element-wise loops start with scalar code up to the first aligned packet, so a row at
+        // another alignment could differ from the one-step result in the last bit.
+        m_slots.resize(slots);
+        for (Slot &slot : m_slots) {
+            slot.state.resize(1, S);
+            slot.energies.resize(1, C);
+            slot.attention.resize(1, C);
+            slot.contexts.resize(1, A);
+        }
+        m_outputInputs.resize(slots, model.decoder().outputInputSize());
+        width = std::max(width, slots);
         m_live.resize(width, S);
         m_next.resize(width, S);
         m_stepStates.resize(width, S);
@@ -87,14 +104,16 @@ public:
         return m_logProbs.topRows(K);
     }
 
+    // Row `row` of the step (speculative: slot `row`'s step) as `entry`.
     void keep(int entry, int row)
     {
         ensureRows(m_historyEnergies, entry + 1);
         ensureRows(m_historyAttention, entry + 1);
         ensureRows(m_historyContexts, entry + 1);
-        m_historyEnergies.row(entry) = m_energies.row(row);
-        m_historyAttention.row(entry) = m_attention.row(row);
-        m_historyContexts.row(entry) = m_contexts.row(row);
+        const bool slot = !m_slots.empty();
+        m_historyEnergies.row(entry) = slot ? m_slots[row].energies.row(0) : m_energies.row(row);
+        m_historyAttention.row(entry) = slot ? m_slots[row].attention.row(0) : m_attention.row(row);
+        m_historyContexts.row(entry) = slot ? m_slots[row].contexts.row(0) : m_contexts.row(row);
     }
 
     void advance(const int *rows, int count)
@@ -103,6 +122,29 @@ public:
             m_next.row(i) = m_stepStates.row(rows[i]);
         m_live.swap(m_next);
     }
+
+    // speculativeGreedy's stepper: slot s's state is computed from slot s - 1's (slot 0: the
+    // committed state, row 0 of m_live).
+    void hidden(int token, int slot, int t)
+    {
+        m_control.step = t;
+        Slot &into = m_slots[slot];
+        const Eigen::Ref<const MatrixRM> previous = slot == 0 ? m_live.topRows(1) : m_slots[slot - 1].state.topRows(1);
+        m_session.step(&token, previous, m_control, into.energies, into.attention, into.contexts, into.state,
+                       m_logProbs.middleRows(slot, 1), m_outputInputs.row(slot).data());
+    }
+    Eigen::Ref<MatrixRM> approximate(int slot)
+    {
+        m_model.decoder().quantizedOutput().apply(m_outputInputs.row(slot).data(), m_logProbs.row(slot).data(),
+                                                       m_quantizedInput);
+        return m_logProbs.middleRows(slot, 1);
+    }
+    Eigen::Ref<MatrixRM> exact(int count)
+    {
+        m_model.decoder().outputLayer(m_outputInputs.topRows(count), m_logProbs.topRows(count), true);
+        return m_logProbs.topRows(count);
+    }
+    void commit(int slot, int) { m_live.row(0) = m_slots[slot].state.row(0); }
 
     // The hypothesis that ends at `entry`, with its attention.
     Hypothesis hypothesis(const detail::BeamBook &book, int entry) const
@@ -122,19 +164,35 @@ public:
     }
 
 private:
+    struct Slot
+    {
+        MatrixRM state, energies, attention, contexts; // [1 x ...] each
+    };
+
+    const Model &m_model;
     Session &m_session;
+    std::vector<Slot> m_slots;
     StepControl m_control;
-    MatrixRM m_live, m_next, m_stepStates, m_energies, m_attention, m_contexts, m_logProbs;
+    MatrixRM m_live, m_next, m_stepStates, m_energies, m_attention, m_contexts, m_logProbs, m_outputInputs;
+    std::vector<int16_t> m_quantizedInput;
     MatrixRM m_historyEnergies, m_historyAttention, m_historyContexts;
 };
 
 std::vector<Hypothesis> beamSearch(const Model &model, Session &session, const Vector &initialState, int width,
-                                   int maxLength, StepControl control)
+                                   int maxLength, StepControl control, Speculation speculation,
+                                   int *passes = nullptr)
 {
-    RnnStepper stepper(model, session, initialState, width, maxLength, control);
-    const detail::BeamBook book = width > 1 && model.config().search.beamRule != BeamRule::Attnviz
-                                      ? detail::toolkitBeamSearch(model, stepper, width, maxLength, control.cancelled)
-                                      : detail::beamSearch(model, stepper, width, maxLength, control.cancelled);
+    const bool speculate =
+        width == 1 && detail::useSpeculation(speculation, model.decoder().outputLayerView(), maxLength);
+    RnnStepper stepper(model, session, initialState, width, maxLength, control, speculate ? detail::speculationDepth : 0);
+    const detail::BeamBook book =
+        speculate ? detail::speculativeGreedy(model, stepper, maxLength, control.cancelled,
+                                              speculation == Speculation::AlwaysWrong)
+        : width > 1 && model.config().search.beamRule != BeamRule::Attnviz
+            ? detail::toolkitBeamSearch(model, stepper, width, maxLength, control.cancelled)
+            : detail::beamSearch(model, stepper, width, maxLength, control.cancelled);
+    if (passes)
+        *passes = book.passes;
     std::vector<Hypothesis> hypotheses;
     for (int entry : book.best)
         hypotheses.push_back(stepper.hypothesis(book, entry));
@@ -212,7 +270,7 @@ void fillTokens(const Model &model, std::vector<std::string> &tokens, const std:
 
 // Greedy decoding of an encoded sentence with every c_i replaced by the summed or mean context.
 AblationResult ablate(const Model &model, Session &session, const TranslationResult &r, Ablation kind, int maxLength,
-                      const std::function<bool()> *cancelled)
+                      const std::function<bool()> *cancelled, Speculation speculation)
 {
     const int T = r.sourceLength();
     const Vector context = kind == Ablation::Summed ? r.summedContext : Vector(r.summedContext / static_cast<float>(T));
@@ -222,7 +280,7 @@ AblationResult ablate(const Model &model, Session &session, const TranslationRes
     const Vector &initialState = r.initialState;
     // A forced reference is scored without attention too: how likely the same words are then.
     const Hypothesis h = r.forced ? forcedDecode(model, session, initialState, r.best().targetIds, control)
-                                  : beamSearch(model, session, initialState, 1, maxLength, control).front();
+                                  : beamSearch(model, session, initialState, 1, maxLength, control, speculation).front();
     AblationResult a;
     a.kind = kind;
     a.targetIds = h.targetIds;
@@ -446,10 +504,13 @@ void decodeSource(const Model &model, TranslationResult &r, const DecodeOptions 
         if (!options.attentionOverrides.empty())
             control.overrides = &options.attentionOverrides;
         control.cancelled = &options.cancelled;
-        if (target)
+        if (target) {
             r.hypotheses.push_back(forcedDecode(model, session, r.initialState, *target, control));
-        else
-            r.hypotheses = beamSearch(model, session, r.initialState, width, maxLength, control);
+            r.outputPasses = static_cast<int>(target->size());
+        } else {
+            r.hypotheses = beamSearch(model, session, r.initialState, width, maxLength, control, options.speculation,
+                                      &r.outputPasses);
+        }
     }
     for (Hypothesis &h : r.hypotheses) {
         fillTokens(model, h.targetTokens, h.targetIds);
@@ -458,13 +519,13 @@ void decodeSource(const Model &model, TranslationResult &r, const DecodeOptions 
     }
 
     if (options.ablation != Ablation::None)
-        r.ablation = decodeAblation(model, r, options.ablation, maxLength, options.cancelled);
+        r.ablation = decodeAblation(model, r, options.ablation, maxLength, options.cancelled, options.speculation);
 }
 
 } // namespace
 
 AblationResult decodeAblation(const Model &model, const TranslationResult &result, Ablation kind, int maxLength,
-                              const std::function<bool()> &cancelled)
+                              const std::function<bool()> &cancelled, Speculation speculation)
 {
     if (kind == Ablation::None)
         throw std::invalid_argument("decodeAblation: the kind must be summed or mean");
@@ -472,12 +533,12 @@ AblationResult decodeAblation(const Model &model, const TranslationResult &resul
         return detail::ablateTransformer(
             model, result, kind,
             maxLength > 0 ? maxLength : defaultMaxLength(model.config(), result.sourceLength(), sourceWords(result)),
-            &cancelled);
+            &cancelled, speculation);
     Session session(model, result.encoderOutputs, 1);
     return ablate(model, session, result, kind,
                   maxLength > 0 ? maxLength
                                 : defaultMaxLength(model.config(), result.sourceLength(), sourceWords(result)),
-                  &cancelled);
+                  &cancelled, speculation);
 }
 
 } // namespace attnviz

@@ -1,6 +1,8 @@
 #include <attnviz/layers/linear.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 // The kernels below are used in every x86-64 build: chosen at run time in builds for the
 // baseline, and in -march=native builds too, where they beat Eigen's own products (see
@@ -190,9 +192,168 @@ __attribute__((target("avx2,fma"))) float streamDotAvx2(const float *w, const fl
         a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
     }
     float sum = horizontalSum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    // std::fma, not a * b + c: the compiler may or may not fuse the latter, and differently in
+    // the kernels below that must give these same bits.
     for (; i < n; ++i)
-        sum += w[i] * x[i];
+        sum = std::fma(w[i], x[i], sum);
     return sum;
+}
+
+// Two rows of x against one row of W, each summed exactly as streamDotAvx2 sums it alone (the
+// same accumulators, the same additions in the same order, the same scalar tail), so that
+// linearRowsExact gives the bits of linearRows one row at a time.
+__attribute__((target("avx2,fma"))) void streamDotPairAvx2(const float *w, const float *x0, const float *x1, long n,
+                                                           float out[2])
+{
+    const long end32 = n - n % 32, end8 = n - n % 8;
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    long i = 0;
+    for (; i < end32; i += 32) {
+        prefetchAhead(w + i);
+        prefetchAhead(w + i + 16);
+        const __m256 w0 = _mm256_loadu_ps(w + i), w1 = _mm256_loadu_ps(w + i + 8);
+        const __m256 w2 = _mm256_loadu_ps(w + i + 16), w3 = _mm256_loadu_ps(w + i + 24);
+        a0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x0 + i), a0);
+        a1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x0 + i + 8), a1);
+        a2 = _mm256_fmadd_ps(w2, _mm256_loadu_ps(x0 + i + 16), a2);
+        a3 = _mm256_fmadd_ps(w3, _mm256_loadu_ps(x0 + i + 24), a3);
+        b0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x1 + i), b0);
+        b1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x1 + i + 8), b1);
+        b2 = _mm256_fmadd_ps(w2, _mm256_loadu_ps(x1 + i + 16), b2);
+        b3 = _mm256_fmadd_ps(w3, _mm256_loadu_ps(x1 + i + 24), b3);
+    }
+    for (; i < end8; i += 8) {
+        prefetchAhead(w + i);
+        const __m256 w0 = _mm256_loadu_ps(w + i);
+        a0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x0 + i), a0);
+        b0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x1 + i), b0);
+    }
+    float sum0 = horizontalSum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    float sum1 = horizontalSum(_mm256_add_ps(_mm256_add_ps(b0, b1), _mm256_add_ps(b2, b3)));
+    for (long j = i; j < n; ++j)
+        sum0 = std::fma(w[j], x0[j], sum0);
+    for (long j = i; j < n; ++j)
+        sum1 = std::fma(w[j], x1[j], sum1);
+    out[0] = sum0;
+    out[1] = sum1;
+}
+
+// Every row of x against each row of W in turn (W read once, its row kept in L1 for all of
+// them), each row's sum that of streamDotAvx2.
+__attribute__((target("avx2,fma"))) void linearRowsExactAvx2(const float *x, long rows, long xStride, const float *w,
+                                                             const float *b, long outputs, long inputs, float *y,
+                                                             long yStride)
+{
+    for (long v = 0; v < outputs; ++v) {
+        const float *wv = w + v * inputs;
+        const float bias = b ? b[v] : 0.0f;
+        long k = 0;
+        for (; k + 2 <= rows; k += 2) {
+            float out[2];
+            streamDotPairAvx2(wv, x + k * xStride, x + (k + 1) * xStride, inputs, out);
+            y[k * yStride + v] = out[0] + bias;
+            y[(k + 1) * yStride + v] = out[1] + bias;
+        }
+        if (k < rows)
+            y[k * yStride + v] = streamDotAvx2(wv, x + k * xStride, inputs) + bias;
+    }
+}
+
+// linearRowsExactAvx2 for R rows of x at once with AVX-512: each 512-bit accumulator holds two
+// of streamDotAvx2's 256-bit ones side by side (lo = a0 | a1, hi = a2 | a3, over the inputs
+// i .. i + 15 and i + 16 .. i + 31 of each block of 32), so every lane adds what it adds there,
+// in the same order, and the sums end as there: the same bits, at half the instructions, with
+// R rows' accumulators in registers so that each block of W is loaded once for all of them.
+template<int R>
+__attribute__((target("avx512f,avx2,fma"))) void linearRowsExactAvx512(const float *x, long xStride, const float *w,
+                                                                       const float *b, long outputs, long inputs,
+                                                                       float *y, long yStride)
+{
+    const long end32 = inputs - inputs % 32, end8 = inputs - inputs % 8;
+    for (long v = 0; v < outputs; ++v) {
+        const float *wv = w + v * inputs;
+        __m512 lo[R], hi[R];
+        for (int k = 0; k < R; ++k)
+            lo[k] = hi[k] = _mm512_setzero_ps();
+        long i = 0;
+        for (; i < end32; i += 32) {
+            prefetchAhead(wv + i);
+            prefetchAhead(wv + i + 16);
+            const __m512 w0 = _mm512_loadu_ps(wv + i), w1 = _mm512_loadu_ps(wv + i + 16);
+            for (int k = 0; k < R; ++k) {
+                lo[k] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(x + k * xStride + i), lo[k]);
+                hi[k] = _mm512_fmadd_ps(w1, _mm512_loadu_ps(x + k * xStride + i + 16), hi[k]);
+            }
+        }
+        for (; i < end8; i += 8) { // into a0 only: the low eight lanes of lo
+            const __m512 w0 = _mm512_maskz_loadu_ps(0x00FF, wv + i);
+            for (int k = 0; k < R; ++k)
+                lo[k] = _mm512_mask3_fmadd_ps(w0, _mm512_maskz_loadu_ps(0x00FF, x + k * xStride + i), lo[k], 0x00FF);
+        }
+        const float bias = b ? b[v] : 0.0f;
+        for (int k = 0; k < R; ++k) {
+            const __m256 a0 = _mm512_castps512_ps256(lo[k]), a1 = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(lo[k]), 1));
+            const __m256 a2 = _mm512_castps512_ps256(hi[k]), a3 = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(hi[k]), 1));
+            float sum = horizontalSum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+            const float *xk = x + k * xStride;
+            for (long j = i; j < inputs; ++j)
+                sum = std::fma(wv[j], xk[j], sum);
+            y[k * yStride + v] = sum + bias;
+        }
+    }
+}
+
+// ATTNVIZ_NO_AVX512=1 turns the AVX-512 kernel off (the tests of the AVX2 one on CPUs with both).
+bool hasAvx512()
+{
+    static const bool has = __builtin_cpu_supports("avx512f") && !std::getenv("ATTNVIZ_NO_AVX512");
+    return has;
+}
+
+// Up to eight rows of x a pass over W.
+void linearRowsExactAvx512Rows(const float *x, long rows, long xStride, const float *w, const float *b, long outputs,
+                               long inputs, float *y, long yStride)
+{
+    for (long k = 0; k < rows; k += 8) {
+        const float *xk = x + k * xStride;
+        float *yk = y + k * yStride;
+        switch (rows - k < 8 ? rows - k : 8) {
+        case 1: linearRowsExactAvx512<1>(xk, xStride, w, b, outputs, inputs, yk, yStride); break;
+        case 2: linearRowsExactAvx512<2>(xk, xStride, w, b, outputs, inputs, yk, yStride); break;
+        case 3: linearRowsExactAvx512<3>(xk, xStride, w, b, outputs, inputs, yk, yStride); break;
+        case 4: linearRowsExactAvx512<4>(xk, xStride, w, b, outputs, inputs, yk, yStride); break;
+        case 5: linearRowsExactAvx512<5>(xk, xStride, w, b, outputs, inputs, yk, yStride); break;
+        case 6: linearRowsExactAvx512<6>(xk, xStride, w, b, outputs, inputs, yk, yStride); break;
+        case 7: linearRowsExactAvx512<7>(xk, xStride, w, b, outputs, inputs, yk, yStride); break;
+        default: linearRowsExactAvx512<8>(xk, xStride, w, b, outputs, inputs, yk, yStride); break;
+        }
+    }
+}
+
+// y[v] = s_v s_x (W_q[v] . x_q) + b[v]: int8 W widened to int16, times int16 x, summed in pairs
+// into int32 (vpmaddwd); each lane adds at most 2 x 127 x 32767 per 16 inputs, so the int32
+// sums are flushed to float every 4096 inputs, before they could overflow.
+__attribute__((target("avx2,fma"))) void quantizedAvx2(const int8_t *w, const float *scales, const float *b,
+                                                       long outputs, long stride, const int16_t *x, float xScale,
+                                                       float *y)
+{
+    for (long v = 0; v < outputs; ++v) {
+        const int8_t *wv = w + v * stride;
+        __m256 total = _mm256_setzero_ps();
+        for (long block = 0; block < stride; block += 4096) {
+            const long end = block + 4096 < stride ? block + 4096 : stride;
+            __m256i sums = _mm256_setzero_si256();
+            for (long i = block; i < end; i += 16) {
+                if (i % 64 == 0)
+                    _mm_prefetch(reinterpret_cast<const char *>(wv + i) + prefetchBytes, _MM_HINT_T0);
+                const __m256i wi = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(wv + i)));
+                const __m256i xi = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(x + i));
+                sums = _mm256_add_epi32(sums, _mm256_madd_epi16(wi, xi));
+            }
+            total = _mm256_add_ps(total, _mm256_cvtepi32_ps(sums));
+        }
+        y[v] = horizontalSum(total) * (scales[v] * xScale) + (b ? b[v] : 0.0f);
+    }
 }
 
 // W read once, front to back, one row at a time against up to four rows of x (or five, a beam's
@@ -301,6 +462,95 @@ void linearRows(const Eigen::Ref<const MatrixRM> &x, const LinearView &linear, E
     y.noalias() = x * linear.weight().transpose();
     if (linear.biasData)
         y.rowwise() += linear.bias().transpose();
+}
+
+void linearRowsExact(const Eigen::Ref<const MatrixRM> &x, const LinearView &linear, Eigen::Ref<MatrixRM> y)
+{
+#ifdef ATTNVIZ_AVX2_KERNEL
+    if (hasAvx2Fma() && hasAvx512()) {
+        linearRowsExactAvx512Rows(x.data(), x.rows(), x.outerStride(), linear.weightData, linear.biasData,
+                                  linear.outFeatures, linear.inFeatures, y.data(), y.outerStride());
+        return;
+    }
+    if (hasAvx2Fma()) {
+        linearRowsExactAvx2(x.data(), x.rows(), x.outerStride(), linear.weightData, linear.biasData,
+                            linear.outFeatures, linear.inFeatures, y.data(), y.outerStride());
+        return;
+    }
+#endif
+    for (Eigen::Index k = 0; k < x.rows(); ++k)
+        linearRows(x.row(k), linear, y.row(k));
+}
+
+void logProbRows(const Eigen::Ref<const MatrixRM> &x, const LinearView &linear, Eigen::Ref<MatrixRM> logProbs,
+                 bool rowExact)
+{
+    if (rowExact)
+        linearRowsExact(x, linear, logProbs);
+    else
+        linearRows(x, linear, logProbs);
+    for (Eigen::Index k = 0; k < x.rows(); ++k)
+        logSoftmaxInPlace(logProbs.row(k).transpose());
+}
+
+bool rowExactKernels()
+{
+#ifdef ATTNVIZ_AVX2_KERNEL
+    return hasAvx2Fma();
+#else
+    return false;
+#endif
+}
+
+QuantizedLinear::QuantizedLinear(const LinearView &linear)
+    : m_out(linear.outFeatures)
+    , m_in(linear.inFeatures)
+    , m_stride((linear.inFeatures + 15) / 16 * 16)
+    , m_weights(static_cast<size_t>(m_out) * m_stride, 0)
+    , m_scales(m_out, 0.0f)
+    , m_bias(linear.biasData)
+{
+    for (int v = 0; v < m_out; ++v) {
+        const float *row = linear.weightData + static_cast<size_t>(v) * m_in;
+        float largest = 0;
+        for (int i = 0; i < m_in; ++i)
+            largest = std::max(largest, std::abs(row[i]));
+        if (!(largest > 0) || !std::isfinite(largest))
+            continue; // a row of zeros (or not finite: then the guess is only a guess)
+        m_scales[v] = largest / 127.0f;
+        int8_t *q = m_weights.data() + static_cast<size_t>(v) * m_stride;
+        for (int i = 0; i < m_in; ++i)
+            q[i] = static_cast<int8_t>(std::clamp(std::lround(row[i] / m_scales[v]), -127L, 127L));
+    }
+}
+
+void QuantizedLinear::apply(const float *x, float *y, std::vector<int16_t> &scratch) const
+{
+    float largest = 0;
+    for (int i = 0; i < m_in; ++i)
+        largest = std::max(largest, std::abs(x[i]));
+    if (!(largest > 0) || !std::isfinite(largest)) {
+        for (int v = 0; v < m_out; ++v)
+            y[v] = m_bias ? m_bias[v] : 0.0f;
+        return;
+    }
+    const float xScale = largest / 32767.0f;
+    scratch.assign(m_stride, 0);
+    for (int i = 0; i < m_in; ++i)
+        scratch[i] = static_cast<int16_t>(std::clamp(std::lround(x[i] / xScale), -32767L, 32767L));
+#ifdef ATTNVIZ_AVX2_KERNEL
+    if (hasAvx2Fma()) {
+        quantizedAvx2(m_weights.data(), m_scales.data(), m_bias, m_out, m_stride, scratch.data(), xScale, y);
+        return;
+    }
+#endif
+    for (int v = 0; v < m_out; ++v) {
+        const int8_t *q = m_weights.data() + static_cast<size_t>(v) * m_stride;
+        int64_t sum = 0;
+        for (int i = 0; i < m_in; ++i)
+            sum += int64_t(q[i]) * scratch[i];
+        y[v] = static_cast<float>(sum) * (m_scales[v] * xScale) + (m_bias ? m_bias[v] : 0.0f);
+    }
 }
 
 void tanhInPlace(float *values, Eigen::Index count)

@@ -142,11 +142,17 @@ void Decoder::step(const int *previousTokens, const Eigen::Ref<const MatrixRM> &
     if (m_config.query == Query::Current)
         attend(state, embedded, ws, out, control);
 
-    if (m_config.attentional == Attentional::None) {
-        // With input feeding, s_t is what fed the output layer, and so is fed back.
+    // s_t, or the attentional vector, feeds the output layer (and with input feeding is fed back).
+    const auto finish = [&](const Eigen::Ref<const MatrixRM> &last) {
         if (m_config.input == DecoderInput::InputFeeding)
-            out.state.middleCols(m_feedOffset, Hd) = state;
-        linearRows(state, m_out, out.logProbs);
+            out.state.middleCols(m_feedOffset, Hd) = last;
+        if (out.outputInput)
+            Eigen::Map<MatrixRM>(out.outputInput, K, last.cols()) = last;
+        else
+            outputLayer(last, out.logProbs, false);
+    };
+    if (m_config.attentional == Attentional::None) {
+        finish(state);
     } else {
         auto in = ws.attentionalIn.topRows(K), attentional = ws.attentional.topRows(K);
         if (m_config.attentional == Attentional::StateContext) {
@@ -159,12 +165,8 @@ void Decoder::step(const int *previousTokens, const Eigen::Ref<const MatrixRM> &
         linearRows(in, m_attentional, attentional);
         if (m_config.attentionalActivation == Activation::Tanh)
             attentional = attentional.array().tanh().matrix();
-        if (m_config.input == DecoderInput::InputFeeding)
-            out.state.middleCols(m_feedOffset, Hd) = attentional;
-        linearRows(attentional, m_out, out.logProbs);
+        finish(attentional);
     }
-    for (Eigen::Index k = 0; k < out.logProbs.rows(); ++k)
-        logSoftmaxInPlace(out.logProbs.row(k).transpose());
 }
 
 } // namespace attnviz

@@ -50,6 +50,9 @@ struct StepOutput
     Eigen::Ref<MatrixRM> context;   // [K x A]
     Eigen::Ref<MatrixRM> state;     // [K x S]
     Eigen::Ref<MatrixRM> logProbs;  // [K x V]
+    // When set, the step stops before the output layer and writes the layer's input here
+    // ([K x outputInputSize()], rows contiguous) instead of logProbs: outputLayer() takes it on.
+    float *outputInput = nullptr;
 };
 
 // A step takes the K live hypotheses of a beam together (K = 1 for greedy and forced decoding),
@@ -73,6 +76,18 @@ public:
     void step(const int *previousTokens, const Eigen::Ref<const MatrixRM> &previousStates, const StepControl &control,
               DecoderWorkspace &ws, StepOutput &out) const;
 
+    // The output layer's input: s_t, or the attentional vector when there is one.
+    int outputInputSize() const { return m_out.inFeatures; }
+    const LinearView &outputLayerView() const { return m_out; }
+    // Log-probabilities [K x V] from the output layer's inputs [K x outputInputSize()]; with
+    // rowExact, W is read once for all K rows and each row has the bits of a step of one row.
+    void outputLayer(const Eigen::Ref<const MatrixRM> &inputs, Eigen::Ref<MatrixRM> logProbs, bool rowExact) const
+    {
+        logProbRows(inputs, m_out, logProbs, rowExact);
+    }
+    // The int8 copy of the output layer that speculative decoding guesses with (made on first use).
+    const QuantizedLinear &quantizedOutput() const { return m_quantizedOut.get(m_out); }
+
 private:
     // The scores of queries [K x Hd] to alpha and c_t, with the overrides and the ablation;
     // embedded E y_{i-1} [K x Ed] (the location score reads it).
@@ -88,6 +103,7 @@ private:
     std::vector<RnnCellView> m_rnn;
     std::unique_ptr<Scorer> m_scorer;
     LinearView m_combine, m_attentional, m_out;
+    LazyQuantizedLinear m_quantizedOut;
     std::unique_ptr<class InitialState> m_initialState;
 };
 

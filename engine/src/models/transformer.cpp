@@ -310,11 +310,13 @@ void Transformer::Run::step(const int *previousTokens, int K, const TransformerC
         normRows(c, m_model.m_decoderNorm, x, normed);
     else
         normed = x;
-    linearRows(normed, m_model.m_output, out.logProbs);
-    for (int r = 0; r < K; ++r)
-        logSoftmaxInPlace(out.logProbs.row(r).transpose());
+    if (out.outputInput)
+        Eigen::Map<MatrixRM>(out.outputInput, K, normed.cols()) = normed;
+    else
+        m_model.outputLayer(normed, out.logProbs, false);
     ++m_steps;
 }
+
 
 void Transformer::Run::select(const int *parents, int count)
 {

@@ -67,6 +67,9 @@ struct TransformerStepOutput
     MatrixRM *crossEnergies = nullptr;  // the same layout: the scaled scores before the softmax
     MatrixRM *selfWeights = nullptr;    // [K x (L H (t + 1))] at step t
     CrossAttentionTrace *trace = nullptr; // row 0 in the cross-attention of layer trace->layer
+    // When set, the step stops before the output layer and writes its input (the last layer's
+    // output, after the final norm) here, [K x d] rows contiguous, instead of logProbs.
+    float *outputInput = nullptr;
 };
 
 class Transformer
@@ -79,6 +82,16 @@ public:
     int heads() const { return m_config.heads; }
 
     TransformerEncoding encode(const std::vector<int> &sourceIds, bool keepSelfAttention) const;
+
+    const LinearView &outputLayerView() const { return m_output; }
+    // Log-probabilities [K x V] from the output layer's inputs [K x d]; with rowExact, W is read
+    // once for all K rows and each row has the bits of a step of one row.
+    void outputLayer(const Eigen::Ref<const MatrixRM> &inputs, Eigen::Ref<MatrixRM> logProbs, bool rowExact) const
+    {
+        logProbRows(inputs, m_output, logProbs, rowExact);
+    }
+    // The int8 copy of the output layer that speculative decoding guesses with (made on first use).
+    const QuantizedLinear &quantizedOutput() const { return m_quantizedOutput.get(m_output); }
 
     // The keys and values of one sentence's decoding: the encoder's, projected once per
     // decoder layer, and each hypothesis's own, in buffers reserved for `capacity` steps of
@@ -95,6 +108,8 @@ public:
         // Forget the last step: the next one is taken at its position again (its keys and values
         // are written anew). For a what-if step beside the real one.
         void rewind() { --m_steps; }
+        // Forget every step after the first `steps` (speculative decoding's rejected guesses).
+        void rewindTo(int steps) { m_steps = steps; }
         // The encoder's keys and values as decoder layer l reads them: [T x d], W_k h_j + b_k.
         const MatrixRM &crossKeys(int l) const { return m_crossKeys[l]; }
         const MatrixRM &crossValues(int l) const { return m_crossValues[l]; }
@@ -134,6 +149,7 @@ private:
     std::vector<TransformerLayerView> m_encoder, m_decoder;
     NormView m_encoderNorm, m_decoderNorm;
     LinearView m_output;
+    LazyQuantizedLinear m_quantizedOutput;
 };
 
 // layer norm of every row when `norm` is set (pre: before a sublayer; post: after its sum).

@@ -66,6 +66,17 @@ struct HeadSelection
     }
 };
 
+// Greedy decoding of a model with a large output layer guesses up to 8 tokens ahead with an
+// int8 copy of that layer, then checks every guess with one pass of the float32 layer over all
+// of them (docs/decoding.md, "Speculative greedy decoding"). What it reports is bit for bit what
+// one step at a time gives: a guess only decides how much is computed at once.
+enum class Speculation {
+    Auto,       // when the CPU has the kernels for it (AVX2, FMA) and the layer is 8 MB or more
+    Off,        // one step at a time
+    Always,     // whenever the CPU has the kernels (tests, benchmarks)
+    AlwaysWrong // as Always, but every guess is replaced by another token (tests of the undo)
+};
+
 struct DecodeOptions
 {
     int beamWidth = 1;                 // 1 = greedy
@@ -79,6 +90,7 @@ struct DecodeOptions
     // heads), and whether to keep the encoder's and the decoder's self-attention too.
     HeadSelection view;
     bool selfAttention = false;
+    Speculation speculation = Speculation::Auto;
     // Asked before encoding and before every decoder step (from the decoding thread); when it
     // returns true, translate() stops and throws Cancelled. The GUI stops a translation whose
     // input has changed this way.

@@ -73,6 +73,9 @@ struct TranslationResult
     Vector initialState;                   // [S]: the decoder's state before the first step
     bool forced = false;
     int maxLength = 0;                     // the output steps the search was allowed (0: not recorded)
+    // How many times the search computed the output layer: once a step, or once for several
+    // steps when greedy decoding guessed ahead (DecodeOptions::speculation; docs/decoding.md).
+    int outputPasses = 0;
     std::vector<Hypothesis> hypotheses;    // best first: one for greedy and forced, K for beam
     std::optional<AblationResult> ablation;
     // Transformers: the encoder's self-attention [T x T] of every layer and head, when asked;

@@ -35,7 +35,8 @@ TranslationResult translateIds(const Model &model, const std::vector<int> &sourc
 // call for the other one would repeat the encoder and the attention decoding. maxLength 0 =
 // the default. Throws std::invalid_argument for Ablation::None.
 AblationResult decodeAblation(const Model &model, const TranslationResult &result, Ablation kind, int maxLength = 0,
-                              const std::function<bool()> &cancelled = {});
+                              const std::function<bool()> &cancelled = {},
+                              Speculation speculation = Speculation::Auto);
 
 // translate() for every sentence, on `threads` threads (0 = one per core); results in the order of
 // `sentences`. If sentences fail, the error of the first of them is thrown once all threads

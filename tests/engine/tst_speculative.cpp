@@ -1,0 +1,214 @@
+// Speculative greedy decoding (docs/decoding.md) against one step at a time: on every RNN of
+// the family's goldens, every transformer fixture and the sample models, greedy decoding with
+// guesses (Speculation::Always), with every guess made wrong (AlwaysWrong: each check keeps one
+// step and undoes the rest) and without (Off) must give the same tokens, log-probabilities,
+// scores and attention, bit for bit, and the same with an attention override, an ablation and a
+// cut at the maximum length. Also: the checks read the output layer fewer times than there are
+// steps when the guesses are right.
+#include <attnviz/decoding/translate.h>
+#include <attnviz/io/model_import.h>
+#include <attnviz/layers/linear.h>
+
+#include <nlohmann/json.hpp>
+
+#include <QDir>
+#include <QTest>
+
+#include <fstream>
+#include <random>
+
+using namespace attnviz;
+using json = nlohmann::json;
+
+namespace {
+
+struct Fixture
+{
+    std::string name;
+    std::shared_ptr<const Model> model;
+};
+
+std::vector<Fixture> fixtures()
+{
+    std::vector<Fixture> out;
+    const auto add = [&](const std::string &relative) {
+        out.push_back({relative, std::make_shared<const Model>(
+                                     openModel(std::string(ATTNVIZ_SOURCE_DIR) + "/" + relative).model, relative)});
+    };
+    const QDir golden(QStringLiteral(ATTNVIZ_GOLDEN_DIR));
+    for (const QString &name : golden.entryList({QStringLiteral("*.safetensors")}, QDir::Files, QDir::Name))
+        add("tests/golden/" + name.toStdString());
+    std::ifstream in(ATTNVIZ_GOLDEN_DIR "/transformer.json");
+    for (const json &m : json::parse(in)["models"])
+        add(m["path"].get<std::string>());
+    const QDir samples(QStringLiteral(ATTNVIZ_SOURCE_DIR "/sample_models"));
+    for (const QString &name : samples.entryList({QStringLiteral("*.safetensors")}, QDir::Files, QDir::Name))
+        add("sample_models/" + name.toStdString());
+    add("sample_models/eng-fra-marian");
+    return out;
+}
+
+bool same(const MatrixRM &a, const MatrixRM &b)
+{
+    return a.rows() == b.rows() && a.cols() == b.cols() && (a.size() == 0 || (a.array() == b.array()).all());
+}
+
+bool same(const HeadAttention &a, const HeadAttention &b)
+{
+    if (a.maps.size() != b.maps.size())
+        return false;
+    for (size_t m = 0; m < a.maps.size(); ++m)
+        if (!same(a.maps[m], b.maps[m]))
+            return false;
+    return true;
+}
+
+// Empty when the two results agree bit for bit, else what differs.
+QString difference(const TranslationResult &a, const TranslationResult &b)
+{
+    if (a.hypotheses.size() != b.hypotheses.size())
+        return QStringLiteral("hypotheses");
+    for (size_t i = 0; i < a.hypotheses.size(); ++i) {
+        const Hypothesis &x = a.hypotheses[i], &y = b.hypotheses[i];
+        if (x.targetIds != y.targetIds)
+            return QStringLiteral("target ids");
+        for (size_t t = 0; t < x.logProbs.size(); ++t)
+            if (x.logProbs[t] != y.logProbs[t])
+                return QStringLiteral("the log-probability of step %1 (%2, %3)").arg(t).arg(x.logProbs[t], 0, 'g', 17).arg(y.logProbs[t], 0, 'g', 17);
+        if (x.score != y.score || x.normalizedScore != y.normalizedScore)
+            return QStringLiteral("scores");
+        if (!same(x.attention, y.attention) || !same(x.energies, y.energies) || !same(x.contexts, y.contexts))
+            return QStringLiteral("attention, energies or contexts");
+        if (!same(x.crossAttention, y.crossAttention) || !same(x.crossEnergies, y.crossEnergies)
+            || !same(x.selfAttention, y.selfAttention))
+            return QStringLiteral("a head's attention");
+    }
+    if (a.ablation.has_value() != b.ablation.has_value())
+        return QStringLiteral("ablation");
+    if (a.ablation && (a.ablation->targetIds != b.ablation->targetIds || a.ablation->logProbs != b.ablation->logProbs
+                       || a.ablation->score != b.ablation->score))
+        return QStringLiteral("ablation's tokens or log-probabilities");
+    return {};
+}
+
+} // namespace
+
+class TestSpeculative : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void exactRowsAreOneRowEach_data();
+    void exactRowsAreOneRowEach();
+    void quantizedIsClose();
+    void sameAsOneStepAtATime();
+};
+
+void TestSpeculative::exactRowsAreOneRowEach_data()
+{
+    QTest::addColumn<int>("rows");
+    QTest::addColumn<int>("inputs");
+    for (int rows : {1, 2, 3, 8})
+        for (int inputs : {5, 8, 45, 96, 259})
+            QTest::addRow("%d rows, %d inputs", rows, inputs) << rows << inputs;
+}
+
+// linearRowsExact: each row the bits of linearRows on that row alone (the greedy step's kernel).
+void TestSpeculative::exactRowsAreOneRowEach()
+{
+    QFETCH(int, rows);
+    QFETCH(int, inputs);
+    std::srand(rows * 1000 + inputs);
+    const int outputs = 37;
+    const MatrixRM w = MatrixRM::Random(outputs, inputs);
+    const Vector b = Vector::Random(outputs);
+    const MatrixRM x = MatrixRM::Random(rows, inputs);
+    const LinearView linear{w.data(), b.data(), outputs, inputs};
+    MatrixRM together(rows, outputs), alone(1, outputs);
+    linearRowsExact(x, linear, together);
+    for (int k = 0; k < rows; ++k) {
+        linearRows(x.row(k), linear, alone);
+        for (int v = 0; v < outputs; ++v)
+            QVERIFY2(together(k, v) == alone(0, v),
+                     qPrintable(QStringLiteral("row %1, output %2: %3 together, %4 alone")
+                                    .arg(k).arg(v).arg(together(k, v), 0, 'g', 9).arg(alone(0, v), 0, 'g', 9)));
+    }
+}
+
+// The int8 copy's logits are W x + b to within what int8 weights allow (about 1 % of the row's
+// scale), including a row of zeros and an input with a tail past 16.
+void TestSpeculative::quantizedIsClose()
+{
+    std::srand(3);
+    const int outputs = 50, inputs = 70;
+    MatrixRM w = MatrixRM::Random(outputs, inputs);
+    w.row(7).setZero();
+    const Vector b = Vector::Random(outputs), x = Vector::Random(inputs);
+    const LinearView linear{w.data(), b.data(), outputs, inputs};
+    const QuantizedLinear quantized(linear);
+    std::vector<float> y(outputs);
+    std::vector<int16_t> scratch;
+    quantized.apply(x.data(), y.data(), scratch);
+    const Vector exact = w * x + b;
+    for (int v = 0; v < outputs; ++v) {
+        const double bound = 0.01 * w.row(v).cwiseAbs().maxCoeff() * x.cwiseAbs().sum() + 1e-6;
+        QVERIFY2(std::abs(y[v] - exact[v]) <= bound,
+                 qPrintable(QStringLiteral("output %1: %2, exact %3").arg(v).arg(y[v]).arg(exact[v])));
+    }
+    QCOMPARE(y[7], b[7]);
+    const Vector zero = Vector::Zero(inputs);
+    quantized.apply(zero.data(), y.data(), scratch);
+    QCOMPARE(y[3], b[3]);
+}
+
+void TestSpeculative::sameAsOneStepAtATime()
+{
+    if (!rowExactKernels())
+        QSKIP("this CPU has no AVX2 and FMA: greedy decoding never guesses ahead here");
+    std::mt19937 random(11);
+    int steps = 0, passes = 0, cases = 0;
+    for (const Fixture &f : fixtures()) {
+        const Model &model = *f.model;
+        for (int length : {3, 5}) {
+            std::vector<int> source(length);
+            for (int &id : source)
+                id = std::uniform_int_distribution<int>(0, model.sourceVocabSize() - 1)(random);
+            for (int variant = 0; variant < 4; ++variant) {
+                DecodeOptions options;
+                if (variant == 1)
+                    options.maxLength = 3; // cut before EOS
+                if (variant == 2)
+                    options.attentionOverrides.push_back({1, 0, 0.7, -1, -1});
+                if (variant == 3)
+                    options.ablation = Ablation::Summed;
+                options.selfAttention = model.isTransformer();
+                options.speculation = Speculation::Off;
+                const TranslationResult plain = translateIds(model, source, options);
+                QCOMPARE(plain.outputPasses, plain.best().steps());
+                for (Speculation s : {Speculation::Always, Speculation::AlwaysWrong}) {
+                    options.speculation = s;
+                    const TranslationResult guessed = translateIds(model, source, options);
+                    const QString diff = difference(plain, guessed);
+                    QVERIFY2(diff.isEmpty(), qPrintable(QStringLiteral("%1, %2 source ids, variant %3, %4: %5 differ")
+                                                            .arg(QString::fromStdString(f.name)).arg(length)
+                                                            .arg(variant)
+                                                            .arg(s == Speculation::Always ? QStringLiteral("right guesses") : QStringLiteral("wrong guesses"))
+                                                            .arg(diff)));
+                    QVERIFY(guessed.outputPasses >= 1 && guessed.outputPasses <= plain.outputPasses);
+                    if (s == Speculation::Always) {
+                        steps += plain.best().steps();
+                        passes += guessed.outputPasses;
+                    }
+                }
+                ++cases;
+            }
+        }
+    }
+    qInfo("%d cases, %d steps, %d passes", cases, steps, passes);
+    QVERIFY(cases >= 4 * 2 * 30); // 21 family models and the tiny ones, 10 transformers, the samples
+    // The int8 guesses are mostly right: far fewer passes over the output layer than steps.
+    QVERIFY2(passes * 2 < steps, qPrintable(QStringLiteral("%1 passes for %2 steps").arg(passes).arg(steps)));
+}
+
+QTEST_GUILESS_MAIN(TestSpeculative)
+#include "tst_speculative.moc"
