@@ -60,7 +60,7 @@ public:
     void apply(const float *x, float *y, std::vector<int16_t> &scratch) const;
 
 private:
-    int m_out = 0, m_in = 0, m_stride = 0; // a row's inputs, padded to a multiple of 16
+    int m_out = 0, m_in = 0, m_stride = 0; // a row's inputs, padded to a multiple of 32
     std::vector<int8_t> m_weights;          // [out x stride]
     std::vector<float> m_scales;            // [out]
     const float *m_bias = nullptr;
