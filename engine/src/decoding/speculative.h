@@ -18,16 +18,22 @@ namespace detail {
 // How many steps one check covers at most.
 inline constexpr int speculationDepth = 8;
 
-// Whether greedy decoding with this output layer guesses ahead: only with the kernels whose
-// rows are exact (linearRowsExact) and, by default, for a layer too large for the caches, where
-// reading it once for several tokens is what a step saves (docs/performance.md).
-inline bool useSpeculation(Speculation speculation, const LinearView &output, int maxLength)
+// Whether greedy decoding guesses ahead: only with the kernels whose rows are exact
+// (linearRowsExact) and, by default, when the weights a check shares between its steps (`bytes`:
+// the RNN's output layer, a transformer's decoder) are too large for the caches, where reading
+// them once for several tokens is what a step saves (docs/performance.md).
+inline bool useSpeculation(Speculation speculation, double bytes, int maxLength)
 {
     if (speculation == Speculation::Off || maxLength < 1 || !rowExactKernels())
         return false;
     if (speculation != Speculation::Auto)
         return true;
-    return double(output.outFeatures) * double(output.inFeatures) * sizeof(float) >= 8.0 * 1024 * 1024;
+    return bytes >= 8.0 * 1024 * 1024;
+}
+
+inline double weightBytes(const LinearView &linear)
+{
+    return double(linear.outFeatures) * double(linear.inFeatures) * sizeof(float);
 }
 
 // Greedy decoding over a speculative stepper; the book is the one beamSearch(width 1) keeps.

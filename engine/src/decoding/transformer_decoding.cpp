@@ -6,6 +6,8 @@
 #include "decoding/speculative.h"
 #include "models/transformer.h"
 
+#include <memory>
+
 namespace attnviz::detail {
 namespace {
 
@@ -30,6 +32,10 @@ void storeStep(const MatrixRM &step, int r, int i, Eigen::Index width, HeadAtten
 // step i is the kept candidate of step i it descends from. (Computing it again for the n-best
 // with forcedPass would read every weight once more a token and hypothesis.) With `slots`,
 // it is speculativeGreedy's stepper: one hypothesis, its steps computed `slots` at a time.
+// Where stepSequence is exact, the guesses come from a draft run (every projection in int8, its
+// own key/value cache) and the exact run takes all of a check's steps at once, reading each
+// weight once for them; elsewhere the exact run takes them one by one and only the output
+// layer is shared.
 class TransformerStepper
 {
 public:
@@ -49,6 +55,11 @@ public:
             m_slotEnergies.resize(slots);
             m_slotSelf.resize(slots);
             m_outputInputs.resize(slots, model.transformer().config().modelSize);
+            if (model.transformer().sequenceIsExact() && slots <= maxSequenceRows) {
+                m_draftRun = std::make_unique<Transformer::Run>(model.transformer(), memory, 1, maxLength, true);
+                m_draftInputs.resize(slots, model.transformer().config().modelSize);
+                m_tokens.resize(slots);
+            }
         }
         if (m_keep) {
             m_historyWeights.resize(static_cast<Eigen::Index>(width) * std::min(maxLength, 64), m_heads * m_sourceLength);
@@ -74,6 +85,13 @@ public:
     {
         if (slot == 0)
             m_committed = m_run.steps();
+        if (m_draftRun) { // the draft's step now; the exact ones in exact()
+            m_tokens[slot] = token;
+            TransformerStepOutput out{m_logProbs.middleRows(slot, 1)};
+            out.outputInput = m_draftInputs.row(slot).data();
+            m_draftRun->step(&token, 1, m_control, out);
+            return;
+        }
         TransformerStepOutput out{m_logProbs.middleRows(slot, 1)};
         out.outputInput = m_outputInputs.row(slot).data();
         if (m_keep) {
@@ -86,26 +104,45 @@ public:
     }
     Eigen::Ref<MatrixRM> approximate(int slot)
     {
-        m_model.transformer().quantizedOutput().apply(m_outputInputs.row(slot).data(), m_logProbs.row(slot).data(),
+        const MatrixRM &inputs = m_draftRun ? m_draftInputs : m_outputInputs;
+        m_model.transformer().quantizedOutput().apply(inputs.row(slot).data(), m_logProbs.row(slot).data(),
                                                       m_quantizedInput);
         return m_logProbs.middleRows(slot, 1);
     }
     Eigen::Ref<MatrixRM> exact(int count)
     {
+        if (m_draftRun) {
+            TransformerStepOutput out{m_logProbs.topRows(count)};
+            out.outputInput = m_outputInputs.data();
+            if (m_keep) {
+                out.crossWeights = &m_stepWeights;
+                out.crossEnergies = &m_stepEnergies;
+                if (m_self)
+                    out.selfWeightRows = &m_slotSelf;
+            }
+            m_run.stepSequence(m_tokens.data(), count, m_control, out);
+        }
         m_model.transformer().outputLayer(m_outputInputs.topRows(count), m_logProbs.topRows(count), true);
         return m_logProbs.topRows(count);
     }
-    void commit(int slot, int) { m_run.rewindTo(m_committed + slot + 1); }
+    void commit(int slot, int)
+    {
+        m_run.rewindTo(m_committed + slot + 1);
+        if (m_draftRun)
+            m_draftRun->rewindTo(m_committed + slot + 1);
+    }
 
     void keep(int entry, int row)
     {
         if (!m_keep)
             return;
-        // A slot's step wrote row 0 of the slot's buffers; a beam's step row `row` of one buffer.
-        const bool slot = !m_slotWeights.empty();
-        const MatrixRM &weights = slot ? m_slotWeights[row] : m_stepWeights;
-        const MatrixRM &energies = slot ? m_slotEnergies[row] : m_stepEnergies;
+        // A slot's step wrote row 0 of the slot's buffers (a sequence: row `row` of the step's
+        // cross-attention, row 0 of the slot's self-attention); a beam's step row `row` of each.
+        const bool slot = !m_slotWeights.empty(), sequence = m_draftRun != nullptr;
+        const MatrixRM &weights = slot && !sequence ? m_slotWeights[row] : m_stepWeights;
+        const MatrixRM &energies = slot && !sequence ? m_slotEnergies[row] : m_stepEnergies;
         const MatrixRM &self = slot ? m_slotSelf[row] : m_stepSelf;
+        const int crossRow = slot && !sequence ? 0 : row;
         if (slot)
             row = 0;
         if (entry >= m_historyWeights.rows()) {
@@ -113,8 +150,8 @@ public:
             m_historyWeights.conservativeResize(rows, Eigen::NoChange);
             m_historyEnergies.conservativeResize(rows, Eigen::NoChange);
         }
-        m_historyWeights.row(entry) = weights.row(row);
-        m_historyEnergies.row(entry) = energies.row(row);
+        m_historyWeights.row(entry) = weights.row(crossRow);
+        m_historyEnergies.row(entry) = energies.row(crossRow);
         if (m_self) {
             if (static_cast<size_t>(entry) >= m_historySelf.size())
                 m_historySelf.resize(static_cast<size_t>(entry) + 1);
@@ -147,6 +184,9 @@ private:
     std::vector<MatrixRM> m_slotWeights, m_slotEnergies, m_slotSelf; // per slot, as Run::step writes them
     std::vector<int16_t> m_quantizedInput;
     int m_committed = 0;
+    std::unique_ptr<Transformer::Run> m_draftRun; // the guesses' run, when the exact one takes sequences
+    MatrixRM m_draftInputs;                       // [slots x d]: the draft's output-layer inputs
+    std::vector<int> m_tokens;                    // each slot's input token
     int m_heads;
     Eigen::Index m_sourceLength;
     bool m_keep, m_self;
@@ -195,7 +235,7 @@ std::vector<Hypothesis> search(const Model &model, const MatrixRM &memory, int w
                                int &passes)
 {
     const bool speculate =
-        width == 1 && useSpeculation(speculation, model.transformer().outputLayerView(), maxLength);
+        width == 1 && useSpeculation(speculation, model.transformer().stepWeightBytes(), maxLength);
     TransformerStepper stepper(model, memory, width, maxLength, control, true, selfAttention,
                                speculate ? speculationDepth : 0);
     const BeamBook book = speculate ? speculativeGreedy(model, stepper, maxLength, control.cancelled,
@@ -264,7 +304,7 @@ AblationResult ablateTransformer(const Model &model, const TranslationResult &r,
     if (r.forced) {
         h = forcedPass(model, r.encoderOutputs, r.best().targetIds, control, false);
     } else {
-        const bool speculate = useSpeculation(speculation, model.transformer().outputLayerView(), maxLength);
+        const bool speculate = useSpeculation(speculation, model.transformer().stepWeightBytes(), maxLength);
         TransformerStepper stepper(model, r.encoderOutputs, 1, maxLength, control, false, false,
                                    speculate ? speculationDepth : 0);
         const BeamBook book = speculate ? speculativeGreedy(model, stepper, maxLength, cancelled,

@@ -183,7 +183,7 @@ std::vector<Hypothesis> beamSearch(const Model &model, Session &session, const V
                                    int *passes = nullptr)
 {
     const bool speculate =
-        width == 1 && detail::useSpeculation(speculation, model.decoder().outputLayerView(), maxLength);
+        width == 1 && detail::useSpeculation(speculation, detail::weightBytes(model.decoder().outputLayerView()), maxLength);
     RnnStepper stepper(model, session, initialState, width, maxLength, control, speculate ? detail::speculationDepth : 0);
     const detail::BeamBook book =
         speculate ? detail::speculativeGreedy(model, stepper, maxLength, control.cancelled,

@@ -4,6 +4,8 @@
 
 #include <attnviz/layers/transformer.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace attnviz {
@@ -37,6 +39,13 @@ TransformerLayerView layerView(const ModelFile &file, const std::string &prefix,
     view.feedForwardOut = linearView(file, prefix + ".feed_forward.output");
     view.feedForwardNorm = normView(file, prefix + ".feed_forward_norm");
     return view;
+}
+
+// The projections of a decoder layer (a gate's weightData is null unless the feed-forward is gated).
+std::array<const LinearView *, 9> decoderLinears(const TransformerLayerView &layer)
+{
+    return {&layer.self.query, &layer.self.key,     &layer.self.value,    &layer.self.output,    &layer.cross.query,
+            &layer.cross.output, &layer.feedForwardIn, &layer.feedForwardGate, &layer.feedForwardOut};
 }
 
 // Enough rows for the longest source (words and EOS) and the longest output.
@@ -99,8 +108,9 @@ void Transformer::embed(const MatrixView &table, const MatrixRM &positions, cons
         x.row(i) = table.row(ids[i]) * m_scale + positions.row(consecutive ? position + i : position);
 }
 
+template<typename Project>
 void Transformer::feedForward(const TransformerLayerView &layer, bool pre, Eigen::Ref<MatrixRM> x, MatrixRM &normed,
-                              MatrixRM &hidden, MatrixRM &gate, MatrixRM &projected) const
+                              MatrixRM &hidden, MatrixRM &gate, MatrixRM &projected, Project &&project) const
 {
     const auto n = x.rows();
     auto in = normed.topRows(n);
@@ -109,15 +119,15 @@ void Transformer::feedForward(const TransformerLayerView &layer, bool pre, Eigen
     else
         in = x;
     auto h = hidden.topRows(n);
-    linearRows(in, layer.feedForwardIn, h);
+    project(in, layer.feedForwardIn, h);
     activateInPlace(h.data(), h.size(), m_config.activation);
     if (m_config.gatedFeedForward) {
         auto g = gate.topRows(n);
-        linearRows(in, layer.feedForwardGate, g);
+        project(in, layer.feedForwardGate, g);
         h.array() *= g.array();
     }
     auto p = projected.topRows(n);
-    linearRows(h, layer.feedForwardOut, p);
+    project(h, layer.feedForwardOut, p);
     x += p;
     if (!pre) {
         normRows(m_config, layer.feedForwardNorm, x, in);
@@ -156,7 +166,10 @@ void Transformer::encoderLayer(int l, MatrixRM &x, MatrixRM *selfAttention) cons
         normRows(m_config, layer.self.norm, x, normed);
         x = normed;
     }
-    feedForward(layer, pre, x, normed, hidden, gate, projected);
+    feedForward(layer, pre, x, normed, hidden, gate, projected,
+                [](const Eigen::Ref<const MatrixRM> &in, const LinearView &linear, Eigen::Ref<MatrixRM> out) {
+                    linearRows(in, linear, out);
+                });
 }
 
 TransformerEncoding Transformer::encode(const std::vector<int> &sourceIds, bool keepSelfAttention) const
@@ -178,11 +191,33 @@ TransformerEncoding Transformer::encode(const std::vector<int> &sourceIds, bool 
     return encoding;
 }
 
-Transformer::Run::Run(const Transformer &model, const MatrixRM &memory, int rows, int capacity)
+double Transformer::stepWeightBytes() const
+{
+    const auto bytes = [](const LinearView &l) { return double(l.outFeatures) * double(l.inFeatures) * sizeof(float); };
+    double total = bytes(m_output);
+    for (const TransformerLayerView &layer : m_decoder)
+        for (const LinearView *l : decoderLinears(layer))
+            total += l->weightData ? bytes(*l) : 0.0;
+    return total;
+}
+
+const QuantizedLinear &Transformer::draftOf(const LinearView &linear) const
+{
+    std::call_once(m_draftOnce, [this] {
+        for (const TransformerLayerView &layer : m_decoder)
+            for (const LinearView *l : decoderLinears(layer))
+                if (l->weightData)
+                    m_draftLinears.emplace(l->weightData, QuantizedLinear(*l));
+    });
+    return m_draftLinears.at(linear.weightData);
+}
+
+Transformer::Run::Run(const Transformer &model, const MatrixRM &memory, int rows, int capacity, bool draft)
     : m_model(model)
     , m_rows(rows)
     , m_capacity(capacity)
     , m_sourceLength(static_cast<int>(memory.rows()))
+    , m_draft(draft)
 {
     const TransformerConfig &c = model.m_config;
     const int d = c.modelSize, L = c.decoderLayers;
@@ -196,11 +231,12 @@ Transformer::Run::Run(const Transformer &model, const MatrixRM &memory, int rows
         m_values.emplace_back(static_cast<Eigen::Index>(rows) * capacity, d);
     }
     m_spare.assign(1, MatrixRM(static_cast<Eigen::Index>(rows) * capacity, d));
+    const int scratchRows = std::max(rows, maxSequenceRows);
     for (MatrixRM *m : {&m_x, &m_normed, &m_query, &m_key, &m_value, &m_mixed, &m_projected})
-        m->resize(rows, d);
-    m_hidden.resize(rows, c.feedForwardSize);
+        m->resize(scratchRows, d);
+    m_hidden.resize(scratchRows, c.feedForwardSize);
     if (c.gatedFeedForward)
-        m_gate.resize(rows, c.feedForwardSize);
+        m_gate.resize(scratchRows, c.feedForwardSize);
     m_energies.resize(std::max(m_sourceLength, capacity));
     m_weights.resize(m_energies.size());
 }
@@ -211,7 +247,11 @@ void Transformer::Run::attention(int l, bool cross, int K, const TransformerCont
     const TransformerConfig &c = m_model.m_config;
     const TransformerLayerView &layer = m_model.m_decoder[l];
     const MultiHeadView &view = cross ? layer.cross : layer.self;
-    const int H = c.heads, dh = c.headSize(), t = m_steps;
+    const int H = c.heads, dh = c.headSize();
+    // Row r's position, and its hypothesis's first row in the key/value cache: in a sequence the
+    // rows are positions of hypothesis 0, otherwise hypotheses at one position.
+    const auto position = [&](int r) { return m_sequence ? m_steps + r : m_steps; };
+    const auto cacheStart = [&](int r) { return static_cast<Eigen::Index>(m_sequence ? 0 : r) * m_capacity; };
     const bool pre = c.decoderNorm == NormPosition::Pre;
     auto x = m_x.topRows(K), normed = m_normed.topRows(K), q = m_query.topRows(K), mixed = m_mixed.topRows(K);
     CrossAttentionTrace *trace = cross && out.trace && out.trace->layer == l ? out.trace : nullptr;
@@ -221,22 +261,22 @@ void Transformer::Run::attention(int l, bool cross, int K, const TransformerCont
         normRows(c, view.norm, x, normed);
     else
         normed = x;
-    linearRows(normed, view.query, q);
+    project(normed, view.query, q);
     if (trace)
         trace->normed = normed.row(0).transpose();
     if (!cross) {
         auto k = m_key.topRows(K), v = m_value.topRows(K);
-        linearRows(normed, view.key, k);
-        linearRows(normed, view.value, v);
+        project(normed, view.key, k);
+        project(normed, view.value, v);
         for (int r = 0; r < K; ++r) {
-            m_keys[l].row(static_cast<Eigen::Index>(r) * m_capacity + t) = k.row(r);
-            m_values[l].row(static_cast<Eigen::Index>(r) * m_capacity + t) = v.row(r);
+            m_keys[l].row(cacheStart(r) + position(r)) = k.row(r);
+            m_values[l].row(cacheStart(r) + position(r)) = v.row(r);
         }
     }
     const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
-    const int T = cross ? m_sourceLength : t + 1;
     for (int r = 0; r < K; ++r) {
-        const Eigen::Index first = cross ? 0 : static_cast<Eigen::Index>(r) * m_capacity;
+        const int t = position(r), T = cross ? m_sourceLength : t + 1;
+        const Eigen::Index first = cross ? 0 : cacheStart(r);
         const MatrixRM &keys = cross ? m_crossKeys[l] : m_keys[l];
         const MatrixRM &values = cross ? m_crossValues[l] : m_values[l];
         for (int h = 0; h < H; ++h) {
@@ -261,6 +301,8 @@ void Transformer::Run::attention(int l, bool cross, int K, const TransformerCont
                     out.crossWeights->row(r).segment(column, T) = w.transpose();
                 if (out.crossEnergies)
                     out.crossEnergies->row(r).segment(column, T) = m_energies.head(T).transpose();
+            } else if (out.selfWeightRows) {
+                (*out.selfWeightRows)[r].row(0).segment((static_cast<Eigen::Index>(l) * H + h) * T, T) = w.transpose();
             } else if (out.selfWeights) {
                 out.selfWeights->row(r).segment((static_cast<Eigen::Index>(l) * H + h) * T, T) = w.transpose();
             }
@@ -268,7 +310,7 @@ void Transformer::Run::attention(int l, bool cross, int K, const TransformerCont
         }
     }
     auto projected = m_projected.topRows(K);
-    linearRows(mixed, view.output, projected);
+    project(mixed, view.output, projected);
     x += projected;
     if (!pre) {
         normRows(c, view.norm, x, normed);
@@ -280,6 +322,42 @@ void Transformer::Run::attention(int l, bool cross, int K, const TransformerCont
         trace->projected = projected.row(0).transpose();
         trace->output = x.row(0).transpose();
     }
+}
+
+void Transformer::Run::project(const Eigen::Ref<const MatrixRM> &x, const LinearView &linear, Eigen::Ref<MatrixRM> y)
+{
+    if (m_draft) {
+        const QuantizedLinear &q = m_model.draftOf(linear);
+        for (Eigen::Index r = 0; r < x.rows(); ++r)
+            q.apply(x.row(r).data(), y.row(r).data(), m_quantizedInput);
+    } else if (m_sequence) {
+        linearRowsExact(x, linear, y);
+    } else {
+        linearRows(x, linear, y);
+    }
+}
+
+void Transformer::Run::decoderLayers(int K, const TransformerControl &control, TransformerStepOutput &out)
+{
+    const TransformerConfig &c = m_model.m_config;
+    auto x = m_x.topRows(K);
+    for (int l = 0; l < c.decoderLayers; ++l) {
+        attention(l, false, K, control, out);
+        attention(l, true, K, control, out);
+        m_model.feedForward(m_model.m_decoder[l], c.decoderNorm == NormPosition::Pre, x, m_normed, m_hidden, m_gate,
+                            m_projected,
+                            [this](const Eigen::Ref<const MatrixRM> &in, const LinearView &linear,
+                                   Eigen::Ref<MatrixRM> y) { project(in, linear, y); });
+    }
+    auto normed = m_normed.topRows(K);
+    if (c.decoderFinalNorm)
+        normRows(c, m_model.m_decoderNorm, x, normed);
+    else
+        normed = x;
+    if (out.outputInput)
+        Eigen::Map<MatrixRM>(out.outputInput, K, normed.cols()) = normed;
+    else
+        m_model.outputLayer(normed, out.logProbs, m_sequence);
 }
 
 void Transformer::Run::step(const int *previousTokens, int K, const TransformerControl &control,
@@ -297,26 +375,41 @@ void Transformer::Run::step(const int *previousTokens, int K, const TransformerC
         out.crossEnergies->resize(K, static_cast<Eigen::Index>(L) * H * m_sourceLength);
     if (out.selfWeights)
         out.selfWeights->resize(K, static_cast<Eigen::Index>(L) * H * (m_steps + 1));
-    auto x = m_x.topRows(K);
-    m_model.embed(m_model.m_targetEmbedding, m_model.positions(true), previousTokens, K, m_steps, false, x);
-    for (int l = 0; l < L; ++l) {
-        attention(l, false, K, control, out);
-        attention(l, true, K, control, out);
-        m_model.feedForward(m_model.m_decoder[l], c.decoderNorm == NormPosition::Pre, x, m_normed, m_hidden, m_gate,
-                            m_projected);
-    }
-    auto normed = m_normed.topRows(K);
-    if (c.decoderFinalNorm)
-        normRows(c, m_model.m_decoderNorm, x, normed);
-    else
-        normed = x;
-    if (out.outputInput)
-        Eigen::Map<MatrixRM>(out.outputInput, K, normed.cols()) = normed;
-    else
-        m_model.outputLayer(normed, out.logProbs, false);
+    m_model.embed(m_model.m_targetEmbedding, m_model.positions(true), previousTokens, K, m_steps, false, m_x.topRows(K));
+    decoderLayers(K, control, out);
     ++m_steps;
 }
 
+void Transformer::Run::stepSequence(const int *tokens, int count, const TransformerControl &control,
+                                    TransformerStepOutput &out)
+{
+    const TransformerConfig &c = m_model.m_config;
+    if (m_steps + count > m_capacity || count > maxSequenceRows || m_draft)
+        throw std::logic_error("Transformer::Run::stepSequence: more steps than the run was made for");
+    if (control.cancelled && *control.cancelled && (*control.cancelled)())
+        throw Cancelled();
+    const int L = c.decoderLayers, H = c.heads;
+    const Eigen::Index columns = static_cast<Eigen::Index>(L) * H * m_sourceLength;
+    if (out.crossWeights)
+        out.crossWeights->resize(count, columns);
+    if (out.crossEnergies)
+        out.crossEnergies->resize(count, columns);
+    if (out.selfWeightRows) {
+        out.selfWeightRows->resize(std::max<size_t>(out.selfWeightRows->size(), count));
+        for (int r = 0; r < count; ++r)
+            (*out.selfWeightRows)[r].resize(1, static_cast<Eigen::Index>(L) * H * (m_steps + r + 1));
+    }
+    m_model.embed(m_model.m_targetEmbedding, m_model.positions(true), tokens, count, m_steps, true, m_x.topRows(count));
+    m_sequence = true;
+    try {
+        decoderLayers(count, control, out);
+    } catch (...) {
+        m_sequence = false;
+        throw;
+    }
+    m_sequence = false;
+    m_steps += count;
+}
 
 void Transformer::Run::select(const int *parents, int count)
 {

@@ -8,6 +8,8 @@
 #include <attnviz/layers/linear.h>
 
 #include <functional>
+#include <mutex>
+#include <unordered_map>
 #include <vector>
 
 namespace attnviz {
@@ -70,7 +72,12 @@ struct TransformerStepOutput
     // When set, the step stops before the output layer and writes its input (the last layer's
     // output, after the final norm) here, [K x d] rows contiguous, instead of logProbs.
     float *outputInput = nullptr;
+    // stepSequence only, instead of selfWeights: row r's [1 x (L H (t + r + 1))].
+    std::vector<MatrixRM> *selfWeightRows = nullptr;
 };
+
+// The most positions Run::stepSequence takes at once.
+inline constexpr int maxSequenceRows = 8;
 
 class Transformer
 {
@@ -84,6 +91,8 @@ public:
     TransformerEncoding encode(const std::vector<int> &sourceIds, bool keepSelfAttention) const;
 
     const LinearView &outputLayerView() const { return m_output; }
+    // The bytes of weights one decoder step reads: every decoder layer's and the output layer's.
+    double stepWeightBytes() const;
     // Log-probabilities [K x V] from the output layer's inputs [K x d]; with rowExact, W is read
     // once for all K rows and each row has the bits of a step of one row.
     void outputLayer(const Eigen::Ref<const MatrixRM> &inputs, Eigen::Ref<MatrixRM> logProbs, bool rowExact) const
@@ -92,17 +101,31 @@ public:
     }
     // The int8 copy of the output layer that speculative decoding guesses with (made on first use).
     const QuantizedLinear &quantizedOutput() const { return m_quantizedOutput.get(m_output); }
+    // The int8 copy of a decoder projection (made, for all of them, on first use).
+    const QuantizedLinear &draftOf(const LinearView &linear) const;
+    // Whether stepSequence's rows have the bits of single steps: every row of its buffers then
+    // starts at the alignment of row 0 (d and the feed-forward size multiples of 16 floats), so
+    // that Eigen's element-wise loops split each row the same way.
+    bool sequenceIsExact() const { return m_config.modelSize % 16 == 0 && m_config.feedForwardSize % 16 == 0; }
 
     // The keys and values of one sentence's decoding: the encoder's, projected once per
     // decoder layer, and each hypothesis's own, in buffers reserved for `capacity` steps of
     // `rows` hypotheses so that they grow without reallocating.
+    //
+    // A draft run computes every decoder projection with the int8 copies of draftOf(): an
+    // approximation for guessing tokens only (speculative decoding), never reported.
     class Run
     {
     public:
-        Run(const Transformer &model, const MatrixRM &memory, int rows, int capacity);
+        Run(const Transformer &model, const MatrixRM &memory, int rows, int capacity, bool draft = false);
         int steps() const { return m_steps; }
         // One step of the K live hypotheses, from their previous tokens [K].
         void step(const int *previousTokens, int K, const TransformerControl &control, TransformerStepOutput &out);
+        // The next `count` steps (<= maxSequenceRows) of hypothesis 0 at once, from its tokens
+        // [count]: row r is step steps() + r, bit for bit what step() gives for it one at a time
+        // (sequenceIsExact()), while each weight is read once for all of them.
+        void stepSequence(const int *tokens, int count, const TransformerControl &control,
+                          TransformerStepOutput &out);
         // The hypotheses of the next step: parents[i] (rows of the step just taken) in order.
         void select(const int *parents, int count);
         // Forget the last step: the next one is taken at its position again (its keys and values
@@ -116,9 +139,13 @@ public:
 
     private:
         void attention(int layer, bool cross, int K, const TransformerControl &control, TransformerStepOutput &out);
+        void project(const Eigen::Ref<const MatrixRM> &x, const LinearView &linear, Eigen::Ref<MatrixRM> y);
+        void decoderLayers(int K, const TransformerControl &control, TransformerStepOutput &out);
 
         const Transformer &m_model;
         int m_rows, m_capacity, m_sourceLength, m_steps = 0;
+        bool m_draft = false, m_sequence = false; // m_sequence: rows are positions, during stepSequence
+        std::vector<int16_t> m_quantizedInput;
         std::vector<MatrixRM> m_crossKeys, m_crossValues; // per layer [T x d]
         std::vector<MatrixRM> m_keys, m_values, m_spare;  // per layer [rows * capacity x d]
         MatrixRM m_x, m_normed, m_query, m_key, m_value, m_mixed, m_projected, m_hidden, m_gate;
@@ -129,9 +156,11 @@ private:
     friend class Run;
     // x [n x d] through one encoder layer (self-attention over all rows) in place.
     void encoderLayer(int layer, MatrixRM &x, MatrixRM *selfAttention) const;
-    // `gate` is scratch of hidden's size for a gated feed-forward layer.
+    // `gate` is scratch of hidden's size for a gated feed-forward layer; `project` computes each
+    // Linear (linearRows, or a Run's choice).
+    template<typename Project>
     void feedForward(const TransformerLayerView &layer, bool pre, Eigen::Ref<MatrixRM> x, MatrixRM &normed,
-                     MatrixRM &hidden, MatrixRM &gate, MatrixRM &projected) const;
+                     MatrixRM &hidden, MatrixRM &gate, MatrixRM &projected, Project &&project) const;
     // Rows of E y x scale + the position: `position` + i for row i when consecutive (a sentence),
     // else `position` for every row (the hypotheses of one step).
     void embed(const MatrixView &table, const MatrixRM &positions, const int *ids, int count, int position,
@@ -150,6 +179,8 @@ private:
     NormView m_encoderNorm, m_decoderNorm;
     LinearView m_output;
     LazyQuantizedLinear m_quantizedOutput;
+    mutable std::once_flag m_draftOnce;
+    mutable std::unordered_map<const float *, QuantizedLinear> m_draftLinears; // by weightData
 };
 
 // layer norm of every row when `norm` is set (pre: before a sublayer; post: after its sum).
