@@ -10,6 +10,7 @@
 #include <attnviz/io/torch_file.h>
 #include <attnviz/io/torch_import.h>
 
+#include <cstring>
 #include <string_view>
 
 namespace attnviz::fuzz {
@@ -33,6 +34,20 @@ inline void loadAndTranslate(std::string_view bytes, const std::string &displayN
     options.beamWidth = 2;
     try {
         translate(model, sentence, options);
+        // Greedy decoding that guesses ahead (every guess wrong, so every undo runs too) must
+        // give the tokens and log-probabilities of one step at a time, bit for bit.
+        DecodeOptions greedy;
+        greedy.maxLength = 4;
+        greedy.speculation = Speculation::Off;
+        const TranslationResult plain = translate(model, sentence, greedy);
+        for (Speculation s : {Speculation::Always, Speculation::AlwaysWrong}) {
+            greedy.speculation = s;
+            const TranslationResult guessed = translate(model, sentence, greedy);
+            const Hypothesis &a = plain.best(), &b = guessed.best();
+            if (a.targetIds != b.targetIds || a.logProbs.size() != b.logProbs.size()
+                || std::memcmp(a.logProbs.data(), b.logProbs.data(), a.logProbs.size() * sizeof(double)) != 0)
+                __builtin_trap();
+        }
         options.target = sentence;
         translate(model, sentence, options);
     } catch (const InputError &) {

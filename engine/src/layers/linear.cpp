@@ -567,7 +567,7 @@ QuantizedLinear::QuantizedLinear(const LinearView &linear)
         m_scales[v] = largest / 127.0f;
         int8_t *q = m_weights.data() + static_cast<size_t>(v) * m_stride;
         for (int i = 0; i < m_in; ++i)
-            q[i] = static_cast<int8_t>(std::clamp(std::lround(row[i] / m_scales[v]), -127L, 127L));
+            q[i] = std::isnan(row[i]) ? 0 : static_cast<int8_t>(std::clamp(std::lround(row[i] / m_scales[v]), -127L, 127L));
     }
 }
 
@@ -584,7 +584,7 @@ void QuantizedLinear::apply(const float *x, float *y, std::vector<int16_t> &scra
     const float xScale = largest / 32767.0f;
     scratch.assign(m_stride, 0);
     for (int i = 0; i < m_in; ++i)
-        scratch[i] = static_cast<int16_t>(std::clamp(std::lround(x[i] / xScale), -32767L, 32767L));
+        scratch[i] = std::isnan(x[i]) ? 0 : static_cast<int16_t>(std::clamp(std::lround(x[i] / xScale), -32767L, 32767L));
 #ifdef ATTNVIZ_AVX2_KERNEL
     if (hasAvx2Fma() && hasAvx512Vnni()) {
         quantizedAvx512(m_weights.data(), m_scales.data(), m_bias, m_out, m_stride, scratch.data(), xScale, y);
