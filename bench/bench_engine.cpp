@@ -245,8 +245,12 @@ int roofline(const std::string &dir)
         const std::string sentence = c["sentences"][0];
         const ModelConfig &config = model->config();
         const int T = static_cast<int>(sourceIds(*model, sentence).size()), A = model->annotationSize();
-        int tokens = 0;
-        const double total = measure([&] { tokens = translate(*model, sentence, {}).best().steps(); }).cpuMedianMs;
+        int tokens = 0, passes = 0;
+        const double total = measure([&] {
+                                 const TranslationResult r = translate(*model, sentence, {});
+                                 tokens = r.best().steps();
+                                 passes = r.outputPasses;
+                             }).cpuMedianMs;
         double stepMs = 0;
         if (config.isTransformer()) { // no encode() of its own: the translation of one step instead
             DecodeOptions one;
@@ -261,11 +265,13 @@ int roofline(const std::string &dir)
         // T annotations: the scores (T x A for dot and general, T x Hd against the bilinear
         // score's keys, T x Da for v over the additive and concat scores' hidden rows) and
         // the context sum_j a_j h_j (T x A).
-        double weights = 0;
+        double weights = 0, outputWeights = 0;
         json parts = json::array();
         double gemv = 0;
         for (const StepMatrix &m : stepMatrices(*model)) {
             weights += static_cast<double>(m.rows) * m.cols * m.count;
+            if (m.name == "out")
+                outputWeights = static_cast<double>(m.rows) * m.cols;
             const double us = gemvMs(m.rows, m.cols) * 1e3 * m.count;
             gemv += us / 1e3;
             parts.push_back({m.count > 1 ? std::to_string(m.count) + " " + m.name : m.name, us});
@@ -282,6 +288,17 @@ int roofline(const std::string &dir)
             macs = weights
                    + 2.0 * config.transformer.decoderLayers * config.transformer.modelSize * (T + tokens / 2.0);
         const double weightBytes = weights * sizeof(float);
+        // What a token really reads when greedy decoding guesses ahead (docs/decoding.md): the
+        // weights a check shares (the RNN's output layer; a transformer's whole decoder when its
+        // rows are exact in a sequence) once a check in float32 and every token in int8, the
+        // rest every token.
+        const TransformerConfig &tc = config.transformer;
+        const double shared = passes == tokens ? 0.0
+                              : config.isTransformer() && tc.modelSize % 16 == 0 && tc.feedForwardSize % 16 == 0
+                                  ? weights
+                                  : outputWeights;
+        const double readBytes = (weights - shared) * sizeof(float) + shared * 1.0
+                                 + shared * sizeof(float) * passes / std::max(1, tokens);
         std::cout << json{{"case", "roofline/" + c["model"].get<std::string>()},
                           {"step_us", stepMs * 1e3},
                           {"mflop_per_token", 2 * macs / 1e6},
@@ -295,7 +312,11 @@ int roofline(const std::string &dir)
                           {"weight_mb_per_token", weightBytes / 1e6},
                           {"step_gb_per_s", weightBytes / (stepMs * 1e6)},
                           {"stream_gb_per_s", stream},
-                          {"percent_of_stream", 100 * weightBytes / (stepMs * 1e6) / stream}}
+                          {"percent_of_stream", 100 * weightBytes / (stepMs * 1e6) / stream},
+                          {"output_passes_per_token", static_cast<double>(passes) / std::max(1, tokens)},
+                          {"read_mb_per_token", readBytes / 1e6},
+                          {"read_gb_per_s", readBytes / (stepMs * 1e6)},
+                          {"read_percent_of_stream", 100 * readBytes / (stepMs * 1e6) / stream}}
                   << std::endl;
     }
     return 0;

@@ -287,10 +287,11 @@ __attribute__((target("avx512f,avx2,fma"))) void linearRowsExactAvx512(const flo
                 hi[k] = _mm512_fmadd_ps(w1, _mm512_loadu_ps(x + k * xStride + i + 16), hi[k]);
             }
         }
-        for (; i < end8; i += 8) { // into a0 only: the low eight lanes of lo
-            const __m512 w0 = _mm512_maskz_loadu_ps(0x00FF, wv + i);
+        for (; i < end8; i += 8) { // into a0 only: the low eight lanes of lo (the others are kept)
+            const __m512 w0 = _mm512_castps256_ps512(_mm256_loadu_ps(wv + i));
             for (int k = 0; k < R; ++k)
-                lo[k] = _mm512_mask3_fmadd_ps(w0, _mm512_maskz_loadu_ps(0x00FF, x + k * xStride + i), lo[k], 0x00FF);
+                lo[k] = _mm512_mask3_fmadd_ps(w0, _mm512_castps256_ps512(_mm256_loadu_ps(x + k * xStride + i)), lo[k],
+                                              0x00FF);
         }
         const float bias = b ? b[v] : 0.0f;
         for (int k = 0; k < R; ++k) {
