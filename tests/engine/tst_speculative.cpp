@@ -3,8 +3,9 @@
 // guesses (Speculation::Always), with every guess made wrong (AlwaysWrong: each check keeps one
 // step and undoes the rest) and without (Off) must give the same tokens, log-probabilities,
 // scores and attention, bit for bit, and the same with an attention override, an ablation and a
-// cut at the maximum length. Also: the checks read the output layer fewer times than there are
-// steps when the guesses are right.
+// cut at the maximum length, and forced decoding (whose steps are taken 8 at a time: no guess
+// needed) with and without attention. Also: the checks read the output layer fewer times than
+// there are steps when the guesses are right.
 #include <attnviz/decoding/translate.h>
 #include <attnviz/io/model_import.h>
 #include <attnviz/layers/linear.h>
@@ -173,8 +174,15 @@ void TestSpeculative::sameAsOneStepAtATime()
             std::vector<int> source(length);
             for (int &id : source)
                 id = std::uniform_int_distribution<int>(0, model.sourceVocabSize() - 1)(random);
-            for (int variant = 0; variant < 4; ++variant) {
+            // A forced target of 11 tokens: a pass of 8 steps and one of 3.
+            std::vector<int> target(11);
+            for (int &id : target)
+                id = std::uniform_int_distribution<int>(0, model.targetVocabSize() - 1)(random);
+            for (int variant = 0; variant < 6; ++variant) {
                 DecodeOptions options;
+                const std::vector<int> *forced = variant >= 4 ? &target : nullptr;
+                if (variant == 5)
+                    options.ablation = Ablation::Mean; // forced without attention too
                 if (variant == 1)
                     options.maxLength = 3; // cut before EOS
                 if (variant == 2)
@@ -183,11 +191,11 @@ void TestSpeculative::sameAsOneStepAtATime()
                     options.ablation = Ablation::Summed;
                 options.selfAttention = model.isTransformer();
                 options.speculation = Speculation::Off;
-                const TranslationResult plain = translateIds(model, source, options);
+                const TranslationResult plain = translateIds(model, source, options, forced);
                 QCOMPARE(plain.outputPasses, plain.best().steps());
                 for (Speculation s : {Speculation::Always, Speculation::AlwaysWrong}) {
                     options.speculation = s;
-                    const TranslationResult guessed = translateIds(model, source, options);
+                    const TranslationResult guessed = translateIds(model, source, options, forced);
                     const QString diff = difference(plain, guessed);
                     QVERIFY2(diff.isEmpty(), qPrintable(QStringLiteral("%1, %2 source ids, variant %3, %4: %5 differ")
                                                             .arg(QString::fromStdString(f.name)).arg(length)
@@ -195,7 +203,7 @@ void TestSpeculative::sameAsOneStepAtATime()
                                                             .arg(s == Speculation::Always ? QStringLiteral("right guesses") : QStringLiteral("wrong guesses"))
                                                             .arg(diff)));
                     QVERIFY(guessed.outputPasses >= 1 && guessed.outputPasses <= plain.outputPasses);
-                    if (s == Speculation::Always) {
+                    if (s == Speculation::Always && !forced) {
                         steps += plain.best().steps();
                         passes += guessed.outputPasses;
                     }
@@ -205,7 +213,7 @@ void TestSpeculative::sameAsOneStepAtATime()
         }
     }
     qInfo("%d cases, %d steps, %d passes", cases, steps, passes);
-    QVERIFY(cases >= 4 * 2 * 30); // 21 family models and the tiny ones, 10 transformers, the samples
+    QVERIFY(cases >= 6 * 2 * 30); // 21 family models and the tiny ones, 10 transformers, the samples
     // The int8 guesses are mostly right: far fewer passes over the output layer than steps.
     QVERIFY2(passes * 2 < steps, qPrintable(QStringLiteral("%1 passes for %2 steps").arg(passes).arg(steps)));
 }

@@ -195,9 +195,11 @@ private:
     std::vector<MatrixRM> m_historySelf;                 // each kept candidate's [1 x (L H (t + 1))]
 };
 
-// Teacher-forced decoding of `target` with every layer's and head's attention kept.
+// Teacher-forced decoding of `target` with every layer's and head's attention kept; with
+// `batched`, up to maxSequenceRows positions at a time (stepSequence: the same bits, each weight
+// read once for all of them).
 Hypothesis forcedPass(const Model &model, const MatrixRM &memory, const std::vector<int> &target,
-                      const TransformerControl &control, bool selfAttention)
+                      const TransformerControl &control, bool selfAttention, bool batched)
 {
     const int n = static_cast<int>(target.size()), T = static_cast<int>(memory.rows());
     const int LH = model.layers() * model.heads();
@@ -208,25 +210,44 @@ Hypothesis forcedPass(const Model &model, const MatrixRM &memory, const std::vec
     h.crossEnergies = emptyHeads(model, LH, n, T);
     if (selfAttention)
         h.selfAttention = emptyHeads(model, LH, n, n);
-    MatrixRM logProbs(1, model.targetVocabSize()), weights, energies, self;
-    int previous = model.sosId();
-    for (int i = 0; i < n; ++i) {
-        TransformerStepOutput out{logProbs};
+    const int rows = batched ? maxSequenceRows : 1;
+    MatrixRM logProbs(rows, model.targetVocabSize()), weights, energies, self;
+    std::vector<MatrixRM> selfRows;
+    std::vector<int> inputs(n);
+    for (int i = 0; i < n; ++i)
+        inputs[i] = i == 0 ? model.sosId() : target[i - 1];
+    for (int first = 0; first < n; first += rows) {
+        const int count = std::min(rows, n - first);
+        TransformerStepOutput out{logProbs.topRows(count)};
         out.crossWeights = &weights;
         out.crossEnergies = &energies;
-        if (selfAttention)
+        if (selfAttention && batched)
+            out.selfWeightRows = &selfRows;
+        else if (selfAttention)
             out.selfWeights = &self;
-        run.step(&previous, 1, control, out);
-        storeStep(weights, 0, i, T, h.crossAttention);
-        storeStep(energies, 0, i, T, h.crossEnergies);
-        if (selfAttention)
-            storeStep(self, 0, i, i + 1, h.selfAttention);
-        h.logProbs.push_back(logProbs(0, target[i]));
-        h.score += logProbs(0, target[i]);
-        previous = target[i];
+        if (batched)
+            run.stepSequence(&inputs[first], count, control, out);
+        else
+            run.step(&inputs[first], 1, control, out);
+        for (int r = 0; r < count; ++r) {
+            const int i = first + r;
+            storeStep(weights, r, i, T, h.crossAttention);
+            storeStep(energies, r, i, T, h.crossEnergies);
+            if (selfAttention)
+                storeStep(batched ? selfRows[r] : self, 0, i, i + 1, h.selfAttention);
+            h.logProbs.push_back(logProbs(r, target[i]));
+            h.score += logProbs(r, target[i]);
+        }
     }
     h.normalizedScore = n > 0 ? h.score / n : 0.0;
     return h;
+}
+
+// Whether forced decoding of `steps` tokens takes several positions at once.
+bool batchedForcing(const Model &model, Speculation speculation, int steps)
+{
+    return model.transformer().sequenceIsExact()
+           && useSpeculation(speculation, model.transformer().stepWeightBytes(), steps);
 }
 
 // Greedy or beam search: the n-best's tokens and scores, then each one's attention.
@@ -281,8 +302,10 @@ void decodeTransformer(const Model &model, TranslationResult &r, const DecodeOpt
         control.overrides = &options.attentionOverrides;
     control.cancelled = &options.cancelled;
     if (target) {
-        r.hypotheses.push_back(forcedPass(model, r.encoderOutputs, *target, control, options.selfAttention));
-        r.outputPasses = static_cast<int>(target->size());
+        const int n = static_cast<int>(target->size());
+        const bool batched = batchedForcing(model, options.speculation, n);
+        r.hypotheses.push_back(forcedPass(model, r.encoderOutputs, *target, control, options.selfAttention, batched));
+        r.outputPasses = batched ? (n + maxSequenceRows - 1) / maxSequenceRows : n;
     } else {
         r.hypotheses = search(model, r.encoderOutputs, std::max(1, options.beamWidth), maxLength, control,
                               options.selfAttention, options.speculation, r.outputPasses);
@@ -302,7 +325,8 @@ AblationResult ablateTransformer(const Model &model, const TranslationResult &r,
     control.cancelled = cancelled;
     Hypothesis h;
     if (r.forced) {
-        h = forcedPass(model, r.encoderOutputs, r.best().targetIds, control, false);
+        h = forcedPass(model, r.encoderOutputs, r.best().targetIds, control, false,
+                       batchedForcing(model, speculation, r.best().steps()));
     } else {
         const bool speculate = useSpeculation(speculation, model.transformer().stepWeightBytes(), maxLength);
         TransformerStepper stepper(model, r.encoderOutputs, 1, maxLength, control, false, false,

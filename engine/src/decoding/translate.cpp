@@ -199,8 +199,10 @@ std::vector<Hypothesis> beamSearch(const Model &model, Session &session, const V
     return hypotheses;
 }
 
+// With `batched`, the output layer is computed once for up to speculationDepth steps (the
+// tokens are known, so nothing is guessed); each row has the bits of a step of its own.
 Hypothesis forcedDecode(const Model &model, Session &session, const Vector &initialState,
-                        const std::vector<int> &target, StepControl control)
+                        const std::vector<int> &target, StepControl control, bool batched)
 {
     const int n = static_cast<int>(target.size());
     Hypothesis h;
@@ -208,20 +210,36 @@ Hypothesis forcedDecode(const Model &model, Session &session, const Vector &init
     h.energies.resize(n, session.columns());
     h.attention.resize(n, session.columns());
     h.contexts.resize(n, model.annotationSize());
-    MatrixRM state = initialState.transpose(), next(1, model.decoderStateSize()), logProbs(1, model.targetVocabSize());
+    const int rows = batched ? detail::speculationDepth : 1;
+    MatrixRM state = initialState.transpose(), next(1, model.decoderStateSize()), logProbs(rows, model.targetVocabSize());
+    MatrixRM inputs(batched ? rows : 0, model.decoder().outputInputSize());
     int previous = model.sosId();
-    for (int i = 0; i < n; ++i) {
-        control.throwIfCancelled();
-        control.step = i;
-        session.step(&previous, state, control, h.energies.row(i), h.attention.row(i), h.contexts.row(i), next,
-                     logProbs);
-        h.logProbs.push_back(logProbs(0, target[i]));
-        h.score += logProbs(0, target[i]);
-        state.swap(next);
-        previous = target[i];
+    for (int first = 0; first < n; first += rows) {
+        const int count = std::min(rows, n - first);
+        for (int s = 0; s < count; ++s) {
+            const int i = first + s;
+            control.throwIfCancelled();
+            control.step = i;
+            session.step(&previous, state, control, h.energies.row(i), h.attention.row(i), h.contexts.row(i), next,
+                         logProbs.row(s), batched ? inputs.row(s).data() : nullptr);
+            state.swap(next);
+            previous = target[i];
+        }
+        if (batched)
+            model.decoder().outputLayer(inputs.topRows(count), logProbs.topRows(count), true);
+        for (int s = 0; s < count; ++s) {
+            h.logProbs.push_back(logProbs(s, target[first + s]));
+            h.score += logProbs(s, target[first + s]);
+        }
     }
     h.normalizedScore = n > 0 ? h.score / n : 0.0;
     return h;
+}
+
+// Whether forced decoding of `steps` tokens shares the output layer between steps.
+bool batchedForcing(const Model &model, Speculation speculation, int steps)
+{
+    return detail::useSpeculation(speculation, detail::weightBytes(model.decoder().outputLayerView()), steps);
 }
 
 } // namespace
@@ -279,7 +297,8 @@ AblationResult ablate(const Model &model, Session &session, const TranslationRes
     control.cancelled = cancelled;
     const Vector &initialState = r.initialState;
     // A forced reference is scored without attention too: how likely the same words are then.
-    const Hypothesis h = r.forced ? forcedDecode(model, session, initialState, r.best().targetIds, control)
+    const Hypothesis h = r.forced ? forcedDecode(model, session, initialState, r.best().targetIds, control,
+                                                 batchedForcing(model, speculation, r.best().steps()))
                                   : beamSearch(model, session, initialState, 1, maxLength, control, speculation).front();
     AblationResult a;
     a.kind = kind;
@@ -505,8 +524,10 @@ void decodeSource(const Model &model, TranslationResult &r, const DecodeOptions 
             control.overrides = &options.attentionOverrides;
         control.cancelled = &options.cancelled;
         if (target) {
-            r.hypotheses.push_back(forcedDecode(model, session, r.initialState, *target, control));
-            r.outputPasses = static_cast<int>(target->size());
+            const int n = static_cast<int>(target->size());
+            const bool batched = batchedForcing(model, options.speculation, n);
+            r.hypotheses.push_back(forcedDecode(model, session, r.initialState, *target, control, batched));
+            r.outputPasses = batched ? (n + detail::speculationDepth - 1) / detail::speculationDepth : n;
         } else {
             r.hypotheses = beamSearch(model, session, r.initialState, width, maxLength, control, options.speculation,
                                       &r.outputPasses);
