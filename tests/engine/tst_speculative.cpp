@@ -10,6 +10,8 @@
 #include <attnviz/io/model_import.h>
 #include <attnviz/layers/linear.h>
 
+#include "decoding/speculative.h" // engine/src: the search itself, over a stepper of the test's
+
 #include <nlohmann/json.hpp>
 
 #include <QDir>
@@ -103,6 +105,8 @@ private slots:
     void exactRowsAreOneRowEach();
     void quantizedIsClose();
     void sameAsOneStepAtATime();
+    void learnedPositionsEndWhereOneStepEnds();
+    void searchStopsAtTheStepLimit();
 };
 
 void TestSpeculative::exactRowsAreOneRowEach_data()
@@ -216,6 +220,111 @@ void TestSpeculative::sameAsOneStepAtATime()
     QVERIFY(cases >= 6 * 2 * 30); // 21 family models and the tiny ones, 10 transformers, the samples
     // The int8 guesses are mostly right: far fewer passes over the output layer than steps.
     QVERIFY2(passes * 2 < steps, qPrintable(QStringLiteral("%1 passes for %2 steps").arg(passes).arg(steps)));
+}
+
+// A model with 64 learned decoder positions: a search allowed more steps fails at step 64 one
+// step at a time (InputError); guessing ahead must not fail any earlier, nor later.
+void TestSpeculative::learnedPositionsEndWhereOneStepEnds()
+{
+    const auto model = std::make_shared<const Model>(
+        openModel(ATTNVIZ_SOURCE_DIR "/tests/data/transformer/marian-stored-positions").model, "stored positions");
+    std::mt19937 random(5);
+    int failed = 0, succeeded = 0;
+    for (int maxLength : {63, 64, 65, 70}) {
+        for (int trial = 0; trial < 6; ++trial) {
+            std::vector<int> source(4);
+            for (int &id : source)
+                id = std::uniform_int_distribution<int>(0, model->sourceVocabSize() - 1)(random);
+            QString outcome[2];
+            TranslationResult results[2];
+            for (int i = 0; i < 2; ++i) {
+                DecodeOptions options;
+                options.maxLength = maxLength;
+                options.speculation = i == 0 ? Speculation::Off : Speculation::AlwaysWrong;
+                try {
+                    results[i] = translateIds(*model, source, options);
+                } catch (const InputError &e) {
+                    outcome[i] = QString::fromUtf8(e.what());
+                }
+            }
+            QCOMPARE(outcome[1], outcome[0]);
+            if (outcome[0].isEmpty())
+                QCOMPARE(difference(results[0], results[1]), QString());
+            outcome[0].isEmpty() ? ++succeeded : ++failed;
+        }
+    }
+    QVERIFY(failed > 0); // the limit was reached in some searches
+}
+
+namespace {
+
+// A stepper whose step t puts most of the probability on sequence[t], and which fails past
+// `limit` steps as a transformer past its learned positions does; usable by beamSearch and by
+// speculativeGreedy alike.
+struct ScriptedStepper
+{
+    std::vector<int> sequence;
+    int limit, V;
+    MatrixRM rows{detail::speculationDepth, V};
+    std::vector<int> slotStep = std::vector<int>(detail::speculationDepth);
+
+    void fill(int row, int t)
+    {
+        if (t >= limit)
+            throw InputError("past the last position");
+        rows.row(row).setConstant(-5.0f);
+        rows(row, sequence[t]) = -0.1f;
+    }
+    Eigen::Ref<MatrixRM> step(const int *, int, int t)
+    {
+        fill(0, t);
+        return rows.topRows(1);
+    }
+    void advance(const int *, int) {}
+    void keep(int, int) {}
+    void hidden(int, int slot, int t)
+    {
+        fill(slot, t); // fails where a step there would
+        slotStep[slot] = t;
+    }
+    Eigen::Ref<MatrixRM> approximate(int slot) { return rows.middleRows(slot, 1); }
+    Eigen::Ref<MatrixRM> exact(int count)
+    {
+        for (int s = 0; s < count; ++s)
+            fill(s, slotStep[s]);
+        return rows.topRows(count);
+    }
+    void commit(int, int) {}
+    int stepLimit() const { return limit; }
+};
+
+} // namespace
+
+// EOS at step 5 of a model that can take 6 steps, with 10 allowed: one step at a time succeeds,
+// so guessing ahead (8 at a time) must not step past the sixth.
+void TestSpeculative::searchStopsAtTheStepLimit()
+{
+    const auto model = Model::fromFile(ATTNVIZ_SOURCE_DIR "/sample_models/tiny.safetensors");
+    const int V = model->targetVocabSize(), eos = model->targetEosId();
+    std::vector<int> sequence;
+    for (int t = 0; sequence.size() < 10; ++t)
+        if (t % V != eos && std::find(model->neverGenerateIds().begin(), model->neverGenerateIds().end(), t % V)
+                                == model->neverGenerateIds().end())
+            sequence.push_back(t % V);
+    sequence[5] = eos;
+    ScriptedStepper plain{sequence, 6, V};
+    const detail::BeamBook one = detail::beamSearch(*model, plain, 1, 10, nullptr);
+    QCOMPARE(one.token.size(), size_t(6));
+    for (bool wrong : {false, true}) { // right guesses stop at the guessed EOS; wrong ones would not
+        ScriptedStepper guessing{sequence, 6, V};
+        const detail::BeamBook ahead = detail::speculativeGreedy(*model, guessing, 10, nullptr, wrong);
+        QCOMPARE(ahead.token, one.token);
+        QCOMPARE(ahead.logProb, one.logProb);
+        QCOMPARE(ahead.parent, one.parent);
+        QCOMPARE(ahead.best, one.best);
+        QCOMPARE(ahead.bestScore, one.bestScore);
+        QCOMPARE(ahead.passes, wrong ? 6 : 1);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestSpeculative)

@@ -44,7 +44,9 @@ inline double weightBytes(const LinearView &linear)
 //       each row bit for bit a step of its own;
 //   void keep(int entry, int slot): the search keeps slot's step as `entry`;
 //   void commit(int slot, int count): slot's state becomes the committed one; the later of the
-//       `count` slots are dropped.
+//       `count` slots are dropped;
+//   int stepLimit(): the steps the model can take at all (a transformer's learned positions):
+//       guesses never run past it, so that a step there fails where it would one at a time.
 // A step's state does not depend on the token it outputs, so the first slot whose exact token
 // differs from the guess is still right; only the slots after it are computed again.
 template<typename Stepper>
@@ -58,8 +60,9 @@ BeamBook speculativeGreedy(const Model &model, Stepper &stepper, int maxLength, 
     int token = model.sosId(), entry = -1;
     double score = 0;
     bool finished = false;
+    const int limit = std::min(maxLength, stepper.stepLimit());
     for (int t = 0; t < maxLength && !finished;) {
-        const int room = std::min(speculationDepth, maxLength - t);
+        const int room = std::min({speculationDepth, maxLength - t, std::max(1, limit - t)});
         int count = 0;
         for (int previous = token;;) {
             if (cancelled && *cancelled && (*cancelled)())

@@ -125,6 +125,7 @@ public:
         m_model.transformer().outputLayer(m_outputInputs.topRows(count), m_logProbs.topRows(count), true);
         return m_logProbs.topRows(count);
     }
+    int stepLimit() const { return m_model.transformer().decoderPositions(); }
     void commit(int slot, int)
     {
         m_run.rewindTo(m_committed + slot + 1);

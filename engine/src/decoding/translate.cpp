@@ -145,6 +145,7 @@ public:
         return m_logProbs.topRows(count);
     }
     void commit(int slot, int) { m_live.row(0) = m_slots[slot].state.row(0); }
+    int stepLimit() const { return std::numeric_limits<int>::max(); }
 
     // The hypothesis that ends at `entry`, with its attention.
     Hypothesis hypothesis(const detail::BeamBook &book, int entry) const

@@ -91,6 +91,8 @@ public:
     TransformerEncoding encode(const std::vector<int> &sourceIds, bool keepSelfAttention) const;
 
     const LinearView &outputLayerView() const { return m_output; }
+    // The decoder positions the model has: a step past them is an InputError.
+    int decoderPositions() const { return static_cast<int>(positions(true).rows()); }
     // The bytes of weights one decoder step reads: every decoder layer's and the output layer's.
     double stepWeightBytes() const;
     // Log-probabilities [K x V] from the output layer's inputs [K x d]; with rowExact, W is read
