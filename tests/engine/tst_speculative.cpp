@@ -42,7 +42,8 @@ std::vector<Fixture> fixtures()
     for (const QString &name : golden.entryList({QStringLiteral("*.safetensors")}, QDir::Files, QDir::Name))
         add("tests/golden/" + name.toStdString());
     std::ifstream in(ATTNVIZ_GOLDEN_DIR "/transformer.json");
-    for (const json &m : json::parse(in)["models"])
+    const json transformers = json::parse(in); // kept: a range-for over parse(in)["models"] reads a destroyed temporary
+    for (const json &m : transformers["models"])
         add(m["path"].get<std::string>());
     const QDir samples(QStringLiteral(ATTNVIZ_SOURCE_DIR "/sample_models"));
     for (const QString &name : samples.entryList({QStringLiteral("*.safetensors")}, QDir::Files, QDir::Name))
