@@ -31,11 +31,6 @@ inline bool useSpeculation(Speculation speculation, double bytes, int maxLength)
     return bytes >= 8.0 * 1024 * 1024;
 }
 
-inline double weightBytes(const LinearView &linear)
-{
-    return double(linear.outFeatures) * double(linear.inFeatures) * sizeof(float);
-}
-
 // Greedy decoding over a speculative stepper; the book is the one beamSearch(width 1) keeps.
 //   void hidden(int token, int slot, int t): step t from y_{t-1} = token up to the output
 //       layer, into slot `slot`, from the state of slot - 1 (slot 0: the committed state);

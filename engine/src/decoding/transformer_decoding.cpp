@@ -56,7 +56,7 @@ public:
             m_slotSelf.resize(slots);
             m_outputInputs.resize(slots, model.transformer().config().modelSize);
             if (model.transformer().sequenceIsExact() && slots <= maxSequenceRows) {
-                m_draftRun = std::make_unique<Transformer::Run>(model.transformer(), memory, 1, maxLength, true);
+                m_draftRun = std::make_unique<Transformer::Run>(model.transformer(), memory, 1, maxLength, &m_run);
                 m_draftInputs.resize(slots, model.transformer().config().modelSize);
                 m_tokens.resize(slots);
             }

@@ -81,14 +81,13 @@ public:
             slot.contexts.resize(1, A);
         }
         m_outputInputs.resize(slots, model.decoder().outputInputSize());
-        width = std::max(width, slots);
         m_live.resize(width, S);
         m_next.resize(width, S);
         m_stepStates.resize(width, S);
         m_energies.resize(width, C);
         m_attention.resize(width, C);
         m_contexts.resize(width, A);
-        m_logProbs.resize(width, V);
+        m_logProbs.resize(std::max(width, slots), V); // speculative: a row per slot
         const Eigen::Index reserved = static_cast<Eigen::Index>(std::min(maxLength, 64)) * width;
         m_historyEnergies.resize(reserved, C);
         m_historyAttention.resize(reserved, C);
@@ -184,7 +183,7 @@ std::vector<Hypothesis> beamSearch(const Model &model, Session &session, const V
                                    int *passes = nullptr)
 {
     const bool speculate =
-        width == 1 && detail::useSpeculation(speculation, detail::weightBytes(model.decoder().outputLayerView()), maxLength);
+        width == 1 && detail::useSpeculation(speculation, model.decoder().outputLayerView().bytes(), maxLength);
     RnnStepper stepper(model, session, initialState, width, maxLength, control, speculate ? detail::speculationDepth : 0);
     const detail::BeamBook book =
         speculate ? detail::speculativeGreedy(model, stepper, maxLength, control.cancelled,
@@ -240,7 +239,7 @@ Hypothesis forcedDecode(const Model &model, Session &session, const Vector &init
 // Whether forced decoding of `steps` tokens shares the output layer between steps.
 bool batchedForcing(const Model &model, Speculation speculation, int steps)
 {
-    return detail::useSpeculation(speculation, detail::weightBytes(model.decoder().outputLayerView()), steps);
+    return detail::useSpeculation(speculation, model.decoder().outputLayerView().bytes(), steps);
 }
 
 } // namespace

@@ -306,7 +306,6 @@ __attribute__((target("avx512f,avx2,fma"))) void linearRowsExactAvx512(const flo
     }
 }
 
-// ATTNVIZ_NO_AVX512=1 turns the AVX-512 kernel off (the tests of the AVX2 one on CPUs with both).
 // quantizedAvx2 with 512-bit registers and AVX512-VNNI's vpdpwssd (the multiply and the add of
 // int16 pairs in one instruction): the same integer sums, so the same guesses, in a third of
 // the instructions, which leaves the pass bound by memory rather than by issue.
@@ -332,22 +331,23 @@ __attribute__((target("avx512f,avx512bw,avx512vnni,avx2,fma"))) void quantizedAv
     }
 }
 
-bool hasAvx512Vnni()
-{
-    static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
-                            && __builtin_cpu_supports("avx512vnni") && !std::getenv("ATTNVIZ_NO_AVX512");
-    return has;
-}
-
 // Floats on 64-byte boundaries (a cache line, a 512-bit register).
 struct AlignedDelete
 {
     void operator()(float *p) const { ::operator delete[](p, std::align_val_t(64)); }
 };
 
+// ATTNVIZ_NO_AVX512=1 turns the AVX-512 kernels off (the tests of the AVX2 ones on CPUs with both).
 bool hasAvx512()
 {
     static const bool has = __builtin_cpu_supports("avx512f") && !std::getenv("ATTNVIZ_NO_AVX512");
+    return has;
+}
+
+bool hasAvx512Vnni()
+{
+    static const bool has =
+        hasAvx512() && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni");
     return has;
 }
 

@@ -193,11 +193,10 @@ TransformerEncoding Transformer::encode(const std::vector<int> &sourceIds, bool 
 
 double Transformer::stepWeightBytes() const
 {
-    const auto bytes = [](const LinearView &l) { return double(l.outFeatures) * double(l.inFeatures) * sizeof(float); };
-    double total = bytes(m_output);
+    double total = m_output.bytes();
     for (const TransformerLayerView &layer : m_decoder)
         for (const LinearView *l : decoderLinears(layer))
-            total += l->weightData ? bytes(*l) : 0.0;
+            total += l->bytes(); // 0 for the gate of an ungated feed-forward
     return total;
 }
 
@@ -212,21 +211,28 @@ const QuantizedLinear &Transformer::draftOf(const LinearView &linear) const
     return m_draftLinears.at(linear.weightData);
 }
 
-Transformer::Run::Run(const Transformer &model, const MatrixRM &memory, int rows, int capacity, bool draft)
+Transformer::Run::Run(const Transformer &model, const MatrixRM &memory, int rows, int capacity,
+                      const Run *draftOf)
     : m_model(model)
     , m_rows(rows)
     , m_capacity(capacity)
     , m_sourceLength(static_cast<int>(memory.rows()))
-    , m_draft(draft)
+    , m_draft(draftOf != nullptr)
 {
     const TransformerConfig &c = model.m_config;
     const int d = c.modelSize, L = c.decoderLayers;
+    if (draftOf) { // the encoder's keys and values are the exact run's
+        m_crossKeys = draftOf->m_crossKeys;
+        m_crossValues = draftOf->m_crossValues;
+    }
     for (int l = 0; l < L; ++l) {
-        MatrixRM k(m_sourceLength, d), v(m_sourceLength, d);
-        linearRows(memory, model.m_decoder[l].cross.key, k);
-        linearRows(memory, model.m_decoder[l].cross.value, v);
-        m_crossKeys.push_back(std::move(k));
-        m_crossValues.push_back(std::move(v));
+        if (!draftOf) {
+            MatrixRM k(m_sourceLength, d), v(m_sourceLength, d);
+            linearRows(memory, model.m_decoder[l].cross.key, k);
+            linearRows(memory, model.m_decoder[l].cross.value, v);
+            m_crossKeys.push_back(std::move(k));
+            m_crossValues.push_back(std::move(v));
+        }
         m_keys.emplace_back(static_cast<Eigen::Index>(rows) * capacity, d);
         m_values.emplace_back(static_cast<Eigen::Index>(rows) * capacity, d);
     }

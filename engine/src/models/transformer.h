@@ -114,12 +114,13 @@ public:
     // decoder layer, and each hypothesis's own, in buffers reserved for `capacity` steps of
     // `rows` hypotheses so that they grow without reallocating.
     //
-    // A draft run computes every decoder projection with the int8 copies of draftOf(): an
-    // approximation for guessing tokens only (speculative decoding), never reported.
+    // A draft run (of another run, whose encoder keys and values it takes) computes every decoder
+    // projection with the int8 copies of Transformer::draftOf(): an approximation for guessing
+    // tokens only (speculative decoding), never reported.
     class Run
     {
     public:
-        Run(const Transformer &model, const MatrixRM &memory, int rows, int capacity, bool draft = false);
+        Run(const Transformer &model, const MatrixRM &memory, int rows, int capacity, const Run *draftOf = nullptr);
         int steps() const { return m_steps; }
         // One step of the K live hypotheses, from their previous tokens [K].
         void step(const int *previousTokens, int K, const TransformerControl &control, TransformerStepOutput &out);

@@ -25,6 +25,8 @@ struct LinearView
 
     MatrixView weight() const { return MatrixView(weightData, outFeatures, inFeatures); }
     VectorView bias() const { return VectorView(biasData, outFeatures); }
+    // The bytes of W (float32).
+    double bytes() const { return double(outFeatures) * double(inFeatures) * sizeof(float); }
     // The columns [begin, begin + count) of W: the part of a Linear that sees one half of a concat.
     auto columns(int begin, int count) const { return weight().middleCols(begin, count); }
 };
@@ -53,8 +55,6 @@ class QuantizedLinear
 {
 public:
     explicit QuantizedLinear(const LinearView &linear);
-    int outFeatures() const { return m_out; }
-    int inFeatures() const { return m_in; }
     // y [out] ~ W x + b for one x [in]; `scratch` holds x rounded (one per thread: the model,
     // and this copy with it, is shared by the threads of a batch).
     void apply(const float *x, float *y, std::vector<int16_t> &scratch) const;
