@@ -290,14 +290,16 @@ int roofline(const std::string &dir)
         const double weightBytes = weights * sizeof(float);
         // What a token really reads when greedy decoding guesses ahead (docs/decoding.md): the
         // weights a check shares (the RNN's output layer; a transformer's whole decoder when its
-        // rows are exact in a sequence) once a check in float32 and every token in int8, the
-        // rest every token.
+        // rows are exact in a sequence) once a check in float32, and every token the guess's
+        // copies (the output layer in int4, a transformer draft's other matrices in int8), the
+        // rest every token in float32.
         const TransformerConfig &tc = config.transformer;
         const double shared = passes == tokens ? 0.0
                               : config.isTransformer() && tc.modelSize % 16 == 0 && tc.feedForwardSize % 16 == 0
                                   ? weights
                                   : outputWeights;
-        const double readBytes = (weights - shared) * sizeof(float) + shared * 1.0
+        const double guessBytes = shared == 0 ? 0.0 : outputWeights * 0.5 + (shared - outputWeights) * 1.0;
+        const double readBytes = (weights - shared) * sizeof(float) + guessBytes
                                  + shared * sizeof(float) * passes / std::max(1, tokens);
         std::cout << json{{"case", "roofline/" + c["model"].get<std::string>()},
                           {"step_us", stepMs * 1e3},

@@ -9,6 +9,7 @@
 #include <attnviz/decoding/translate.h>
 #include <attnviz/io/model_import.h>
 #include <attnviz/layers/linear.h>
+#include <attnviz/layers/quantized.h>
 
 #include "decoding/speculative.h" // engine/src: the search itself, over a stepper of the test's
 
@@ -17,7 +18,9 @@
 #include <QDir>
 #include <QTest>
 
+#include <algorithm>
 #include <fstream>
+#include <numeric>
 #include <random>
 
 using namespace attnviz;
@@ -105,6 +108,8 @@ private slots:
     void exactRowsAreOneRowEach_data();
     void exactRowsAreOneRowEach();
     void quantizedIsClose();
+    void guessIsInt4ThenFloat_data();
+    void guessIsInt4ThenFloat();
     void sameAsOneStepAtATime();
     void learnedPositionsEndWhereOneStepEnds();
     void searchStopsAtTheStepLimit();
@@ -164,6 +169,79 @@ void TestSpeculative::quantizedIsClose()
     QCOMPARE(y[7], b[7]);
     const Vector zero = Vector::Zero(inputs);
     quantized.apply(zero.data(), y.data(), scratch);
+    QCOMPARE(y[3], b[3]);
+}
+
+void TestSpeculative::guessIsInt4ThenFloat_data()
+{
+    QTest::addColumn<int>("inputs");
+    for (int inputs : {70, 128, 300})
+        QTest::addRow("%d inputs", inputs) << inputs;
+}
+
+// The output layer's guess (GuessLinear): every weight is round(W / s) in -7 .. 7 with
+// s = max |W[v]| / 7 (so the packing is checked weight by weight), the scores are the int4
+// product computed here from those, and the 16 best scores are replaced by float32 W x + b,
+// which makes the guess the float32 argmax. 1,003 rows (not a multiple of the kernels' four),
+// inputs on either side of the 128 a block holds, a row of zeros, a zero x; run once with the
+// AVX-512 kernel and once with the AVX2 one (the two CTest entries).
+void TestSpeculative::guessIsInt4ThenFloat()
+{
+    QFETCH(int, inputs);
+    std::srand(5);
+    const int outputs = 1003;
+    const MatrixRM w = [&] {
+        MatrixRM m = MatrixRM::Random(outputs, inputs);
+        m.row(7).setZero();
+        return m;
+    }();
+    const Vector b = Vector::Random(outputs), x = Vector::Random(inputs);
+    const LinearView linear{w.data(), b.data(), outputs, inputs};
+    const GuessLinear guess(linear);
+    GuessLinear::Scratch scratch;
+
+    const float xScale = x.cwiseAbs().maxCoeff() / 127.0f;
+    Eigen::VectorXi xq(inputs);
+    for (int i = 0; i < inputs; ++i)
+        xq[i] = int(std::lround(x[i] / xScale));
+    std::vector<float> scores(outputs);
+    guess.score(x.data(), scores.data(), scratch);
+    for (int v = 0; v < outputs; ++v) {
+        const float s = w.row(v).cwiseAbs().maxCoeff() / 7.0f;
+        QCOMPARE(guess.scale(v), s);
+        long sum = 0;
+        for (int i = 0; i < inputs; ++i) {
+            const int q = v == 7 ? 0 : int(std::clamp(std::lround(w(v, i) / s), -7L, 7L));
+            if (guess.weight(v, i) != q)
+                QFAIL(qPrintable(QStringLiteral("weight %1, %2: %3, expected %4").arg(v).arg(i).arg(guess.weight(v, i)).arg(q)));
+            sum += long(q) * xq[i];
+        }
+        const float expected = float(sum) * (s * xScale) + b[v];
+        QVERIFY2(std::abs(scores[v] - expected) <= 1e-5f * (1 + std::abs(expected)),
+                 qPrintable(QStringLiteral("row %1: %2, expected %3").arg(v).arg(scores[v]).arg(expected)));
+    }
+    QCOMPARE(scores[7], b[7]);
+
+    std::vector<float> y(outputs);
+    guess.apply(x.data(), y.data(), scratch);
+    std::vector<int> order(outputs);
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int c) { return scores[a] > scores[c]; });
+    const Vector exact = w * x + b;
+    for (int r = 0; r < outputs; ++r) {
+        const int v = order[r];
+        if (r < GuessLinear::refinedRows)
+            QVERIFY2(std::abs(y[v] - exact[v]) <= 1e-5f * (1 + std::abs(exact[v])),
+                     qPrintable(QStringLiteral("refined row %1: %2, float32 %3").arg(v).arg(y[v]).arg(exact[v])));
+        else if (scores[v] < scores[order[GuessLinear::refinedRows - 1]])
+            QCOMPARE(y[v], scores[v]);
+    }
+    Eigen::Index best = 0;
+    exact.maxCoeff(&best);
+    QCOMPARE(int(std::max_element(y.begin(), y.end()) - y.begin()), int(best));
+
+    const Vector zero = Vector::Zero(inputs);
+    guess.apply(zero.data(), y.data(), scratch);
     QCOMPARE(y[3], b[3]);
 }
 

@@ -1,5 +1,5 @@
-// Speculative greedy decoding (internal to the engine): guess a few tokens ahead with an int8
-// copy of the output layer, then check the guesses with one float32 pass of the layer over all
+// Speculative greedy decoding (internal to the engine): guess a few tokens ahead with an int4
+// copy of the output layer (its 16 best rows scored again in float32: GuessLinear), then check the guesses with one float32 pass of the layer over all
 // of them. The search it runs is beamSearch's of width 1, bit for bit (docs/decoding.md).
 #pragma once
 
@@ -34,7 +34,7 @@ inline bool useSpeculation(Speculation speculation, double bytes, int maxLength)
 // Greedy decoding over a speculative stepper; the book is the one beamSearch(width 1) keeps.
 //   void hidden(int token, int slot, int t): step t from y_{t-1} = token up to the output
 //       layer, into slot `slot`, from the state of slot - 1 (slot 0: the committed state);
-//   Eigen::Ref<MatrixRM> approximate(int slot): the int8 layer's logits [1 x V] of that slot;
+//   Eigen::Ref<MatrixRM> approximate(int slot): the guess's scores [1 x V] of that slot;
 //   Eigen::Ref<MatrixRM> exact(int count): log-probabilities [count x V] of slots 0 .. count - 1,
 //       each row bit for bit a step of its own;
 //   void keep(int entry, int slot): the search keeps slot's step as `entry`;

@@ -33,7 +33,7 @@ void storeStep(const MatrixRM &step, int r, int i, Eigen::Index width, HeadAtten
 // with forcedPass would read every weight once more a token and hypothesis.) With `slots`,
 // it is speculativeGreedy's stepper: one hypothesis, its steps computed `slots` at a time.
 // Where stepSequence is exact, the guesses come from a draft run (every projection in int8, its
-// own key/value cache) and the exact run takes all of a check's steps at once, reading each
+// own key/value cache, the output layer GuessLinear's) and the exact run takes all of a check's steps at once, reading each
 // weight once for them; elsewhere the exact run takes them one by one and only the output
 // layer is shared.
 class TransformerStepper
@@ -105,8 +105,7 @@ public:
     Eigen::Ref<MatrixRM> approximate(int slot)
     {
         const MatrixRM &inputs = m_draftRun ? m_draftInputs : m_outputInputs;
-        m_model.transformer().quantizedOutput().apply(inputs.row(slot).data(), m_logProbs.row(slot).data(),
-                                                      m_quantizedInput);
+        m_model.transformer().guessOutput().apply(inputs.row(slot).data(), m_logProbs.row(slot).data(), m_guessScratch);
         return m_logProbs.middleRows(slot, 1);
     }
     Eigen::Ref<MatrixRM> exact(int count)
@@ -183,7 +182,7 @@ private:
     TransformerControl m_control;
     MatrixRM m_logProbs, m_outputInputs;
     std::vector<MatrixRM> m_slotWeights, m_slotEnergies, m_slotSelf; // per slot, as Run::step writes them
-    std::vector<int16_t> m_quantizedInput;
+    GuessLinear::Scratch m_guessScratch;
     int m_committed = 0;
     std::unique_ptr<Transformer::Run> m_draftRun; // the guesses' run, when the exact one takes sequences
     MatrixRM m_draftInputs;                       // [slots x d]: the draft's output-layer inputs

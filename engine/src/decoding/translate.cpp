@@ -134,8 +134,7 @@ public:
     }
     Eigen::Ref<MatrixRM> approximate(int slot)
     {
-        m_model.decoder().quantizedOutput().apply(m_outputInputs.row(slot).data(), m_logProbs.row(slot).data(),
-                                                       m_quantizedInput);
+        m_model.decoder().guessOutput().apply(m_outputInputs.row(slot).data(), m_logProbs.row(slot).data(), m_guessScratch);
         return m_logProbs.middleRows(slot, 1);
     }
     Eigen::Ref<MatrixRM> exact(int count)
@@ -174,7 +173,7 @@ private:
     std::vector<Slot> m_slots;
     StepControl m_control;
     MatrixRM m_live, m_next, m_stepStates, m_energies, m_attention, m_contexts, m_logProbs, m_outputInputs;
-    std::vector<int16_t> m_quantizedInput;
+    GuessLinear::Scratch m_guessScratch;
     MatrixRM m_historyEnergies, m_historyAttention, m_historyContexts;
 };
 

@@ -1,37 +1,20 @@
 #include <attnviz/layers/linear.h>
 
+#include "layers/simd.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <memory>
 #include <new>
 
-// The kernels below are used in every x86-64 build: chosen at run time in builds for the
-// baseline, and in -march=native builds too, where they beat Eigen's own products (see
-// docs/performance.md).
-#if defined(__GNUC__) && defined(__x86_64__)
-#define ATTNVIZ_AVX2_KERNEL 1
-#include <immintrin.h>
-#endif
-
 namespace attnviz {
 
-#ifdef ATTNVIZ_AVX2_KERNEL
-// GCC 12's AVX-512 intrinsics (_mm512_extractf64x4_pd, _mm512_shuffle_f32x4, ...) start from
-// _mm512_undefined_ps(), which -Wmaybe-uninitialized takes for a read of an uninitialized
-// value inside the header: a false positive, silenced for the kernels only.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-namespace {
+using namespace simd;
 
-__attribute__((target("avx2,fma"))) float horizontalSum(__m256 v)
-{
-    __m128 half = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    half = _mm_hadd_ps(half, half);
-    return _mm_cvtss_f32(_mm_hadd_ps(half, half));
-}
+#ifdef ATTNVIZ_AVX2_KERNEL
+ATTNVIZ_KERNELS_BEGIN
+namespace {
 
 // out[j] = the sum of the eight lanes of aj: two horizontal adds, then the two 128-bit halves.
 __attribute__((target("avx2,fma"))) void sumEach(__m256 a0, __m256 a1, __m256 a2, __m256 a3, float out[4])
@@ -40,9 +23,8 @@ __attribute__((target("avx2,fma"))) void sumEach(__m256 a0, __m256 a1, __m256 a2
     _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(pairs), _mm256_extractf128_ps(pairs, 1)));
 }
 
-// y[k][v] = b[v] + W[v] . x[k] in two orders; linearAvx2 below chooses. Plain pointers and
-// intrinsics only: no template or inline function from a header may be compiled for AVX2 here,
-// or the linker could hand that copy to code that runs on CPUs without it.
+// y[k][v] = b[v] + W[v] . x[k] in two orders; linearAvx2 below chooses (plain pointers and
+// intrinsics only: see simd.h).
 //
 // Four rows of W at a time, each reused from L1 for every row of x: the fastest while W sits in
 // the caches and there are several rows of x (beams).
@@ -167,24 +149,6 @@ __attribute__((target("avx2,fma"))) void logSoftmaxAvx2(float *x, long count)
         _mm256_storeu_ps(x + i, _mm256_sub_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), shiftVector), logSumVector));
     for (long i = end; i < count; ++i)
         x[i] = (x[i] - shift) - logSum;
-}
-
-// How far ahead of the loads the streaming kernels ask for W's lines. The hardware prefetchers
-// stop at every 4 KB page and ramp up again at every row; a software prefetch about 2 KB ahead
-// into L1 keeps the stream going across both (measured on 2026-12-02 against 1, 1.5, 2.5, 3, 4
-// and 6 KB, and against L2-only hints: 2 KB into L1 was the fastest). A second one, 16 KB ahead
-// into L2, covers the longer trip from a large, slow L3 or from memory while the kernel is busy
-// with its multiply-adds (the exact pass over 8 rows, the int8 guesses): on 2026-12-03, on an
-// Intel Xeon with a 504 MB L3, it made greedy decoding at V = 30k 1.1 to 1.5x faster and beam-5
-// up to 1.4x, and cost nothing measurable in the caches (8, 16 and 32 KB measured; 16 KB best;
-// docs/performance.md).
-constexpr long prefetchBytes = 2048;
-constexpr long farPrefetchBytes = 16384;
-
-__attribute__((target("avx2,fma"))) inline void prefetchAhead(const void *p)
-{
-    _mm_prefetch(static_cast<const char *>(p) + prefetchBytes, _MM_HINT_T0);
-    _mm_prefetch(static_cast<const char *>(p) + farPrefetchBytes, _MM_HINT_T1);
 }
 
 // W's row against one row of x, with W prefetched ahead; the sums in the order of a plain
@@ -319,50 +283,11 @@ __attribute__((target("avx512f,avx2,fma"))) void linearRowsExactAvx512(const flo
     }
 }
 
-// quantizedAvx2 with 512-bit registers and AVX512-VNNI's vpdpwssd (the multiply and the add of
-// int16 pairs in one instruction): the same integer sums, so the same guesses, in a third of
-// the instructions, which leaves the pass bound by memory rather than by issue.
-__attribute__((target("avx512f,avx512bw,avx512vnni,avx2,fma"))) void quantizedAvx512(
-    const int8_t *w, const float *scales, const float *b, long outputs, long stride, const int16_t *x, float xScale,
-    float *y)
-{
-    for (long v = 0; v < outputs; ++v) {
-        const int8_t *wv = w + v * stride;
-        __m512 total = _mm512_setzero_ps();
-        for (long block = 0; block < stride; block += 4096) {
-            const long end = block + 4096 < stride ? block + 4096 : stride;
-            __m512i sums = _mm512_setzero_si512();
-            for (long i = block; i < end; i += 32) {
-                if (i % 64 == 0)
-                    prefetchAhead(wv + i);
-                const __m512i wi = _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(wv + i)));
-                sums = _mm512_dpwssd_epi32(sums, wi, _mm512_loadu_si512(x + i));
-            }
-            total = _mm512_add_ps(total, _mm512_cvtepi32_ps(sums));
-        }
-        y[v] = _mm512_reduce_add_ps(total) * (scales[v] * xScale) + (b ? b[v] : 0.0f);
-    }
-}
-
 // Floats on 64-byte boundaries (a cache line, a 512-bit register).
 struct AlignedDelete
 {
     void operator()(float *p) const { ::operator delete[](p, std::align_val_t(64)); }
 };
-
-// ATTNVIZ_NO_AVX512=1 turns the AVX-512 kernels off (the tests of the AVX2 ones on CPUs with both).
-bool hasAvx512()
-{
-    static const bool has = __builtin_cpu_supports("avx512f") && !std::getenv("ATTNVIZ_NO_AVX512");
-    return has;
-}
-
-bool hasAvx512Vnni()
-{
-    static const bool has =
-        hasAvx512() && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni");
-    return has;
-}
 
 // Up to eight rows of x a pass over W. x is copied first to rows that start on 64-byte
 // boundaries: each 512-bit load of a row then stays within one cache line (a load split over two
@@ -388,32 +313,6 @@ void linearRowsExactAvx512Rows(const float *xIn, long rows, long xInStride, cons
         case 7: linearRowsExactAvx512<7>(xk, xStride, w, b, outputs, inputs, yk, yStride); break;
         default: linearRowsExactAvx512<8>(xk, xStride, w, b, outputs, inputs, yk, yStride); break;
         }
-    }
-}
-
-// y[v] = s_v s_x (W_q[v] . x_q) + b[v]: int8 W widened to int16, times int16 x, summed in pairs
-// into int32 (vpmaddwd); each lane adds at most 2 x 127 x 32767 per 16 inputs, so the int32
-// sums are flushed to float every 4096 inputs, before they could overflow.
-__attribute__((target("avx2,fma"))) void quantizedAvx2(const int8_t *w, const float *scales, const float *b,
-                                                       long outputs, long stride, const int16_t *x, float xScale,
-                                                       float *y)
-{
-    for (long v = 0; v < outputs; ++v) {
-        const int8_t *wv = w + v * stride;
-        __m256 total = _mm256_setzero_ps();
-        for (long block = 0; block < stride; block += 4096) {
-            const long end = block + 4096 < stride ? block + 4096 : stride;
-            __m256i sums = _mm256_setzero_si256();
-            for (long i = block; i < end; i += 16) {
-                if (i % 64 == 0)
-                    prefetchAhead(wv + i);
-                const __m256i wi = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(wv + i)));
-                const __m256i xi = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(x + i));
-                sums = _mm256_add_epi32(sums, _mm256_madd_epi16(wi, xi));
-            }
-            total = _mm256_add_ps(total, _mm256_cvtepi32_ps(sums));
-        }
-        y[v] = horizontalSum(total) * (scales[v] * xScale) + (b ? b[v] : 0.0f);
     }
 }
 
@@ -502,16 +401,8 @@ void linearAvx2(const float *x, long rows, long xStride, const float *w, const f
         linearFourRowsAvx2(x, rows, xStride, w, b, outputs, inputs, y, yStride);
 }
 
-bool hasAvx2Fma()
-{
-    static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    return has;
-}
-
 } // namespace
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+ATTNVIZ_KERNELS_END
 #endif
 
 void linearRows(const Eigen::Ref<const MatrixRM> &x, const LinearView &linear, Eigen::Ref<MatrixRM> y)
@@ -564,61 +455,6 @@ bool rowExactKernels()
 #else
     return false;
 #endif
-}
-
-QuantizedLinear::QuantizedLinear(const LinearView &linear)
-    : m_out(linear.outFeatures)
-    , m_in(linear.inFeatures)
-    , m_stride((linear.inFeatures + 31) / 32 * 32)
-    , m_weights(static_cast<size_t>(m_out) * m_stride, 0)
-    , m_scales(m_out, 0.0f)
-    , m_bias(linear.biasData)
-{
-    for (int v = 0; v < m_out; ++v) {
-        const float *row = linear.weightData + static_cast<size_t>(v) * m_in;
-        float largest = 0;
-        for (int i = 0; i < m_in; ++i)
-            largest = std::max(largest, std::abs(row[i]));
-        if (!(largest > 0) || !std::isfinite(largest))
-            continue; // a row of zeros (or not finite: then the guess is only a guess)
-        m_scales[v] = largest / 127.0f;
-        int8_t *q = m_weights.data() + static_cast<size_t>(v) * m_stride;
-        for (int i = 0; i < m_in; ++i)
-            q[i] = std::isnan(row[i]) ? 0 : static_cast<int8_t>(std::clamp(std::lround(row[i] / m_scales[v]), -127L, 127L));
-    }
-}
-
-void QuantizedLinear::apply(const float *x, float *y, std::vector<int16_t> &scratch) const
-{
-    float largest = 0;
-    for (int i = 0; i < m_in; ++i)
-        largest = std::max(largest, std::abs(x[i]));
-    if (!(largest > 0) || !std::isfinite(largest)) {
-        for (int v = 0; v < m_out; ++v)
-            y[v] = m_bias ? m_bias[v] : 0.0f;
-        return;
-    }
-    const float xScale = largest / 32767.0f;
-    scratch.assign(m_stride, 0);
-    for (int i = 0; i < m_in; ++i)
-        scratch[i] = std::isnan(x[i]) ? 0 : static_cast<int16_t>(std::clamp(std::lround(x[i] / xScale), -32767L, 32767L));
-#ifdef ATTNVIZ_AVX2_KERNEL
-    if (hasAvx2Fma() && hasAvx512Vnni()) {
-        quantizedAvx512(m_weights.data(), m_scales.data(), m_bias, m_out, m_stride, scratch.data(), xScale, y);
-        return;
-    }
-    if (hasAvx2Fma()) {
-        quantizedAvx2(m_weights.data(), m_scales.data(), m_bias, m_out, m_stride, scratch.data(), xScale, y);
-        return;
-    }
-#endif
-    for (int v = 0; v < m_out; ++v) {
-        const int8_t *q = m_weights.data() + static_cast<size_t>(v) * m_stride;
-        int64_t sum = 0;
-        for (int i = 0; i < m_in; ++i)
-            sum += int64_t(q[i]) * scratch[i];
-        y[v] = static_cast<float>(sum) * (m_scales[v] * xScale) + (m_bias ? m_bias[v] : 0.0f);
-    }
 }
 
 void tanhInPlace(float *values, Eigen::Index count)

@@ -4,6 +4,7 @@
 #include <attnviz/decoding/options.h>
 #include <attnviz/io/model_file.h>
 #include <attnviz/layers/attention.h>
+#include <attnviz/layers/quantized.h>
 #include <attnviz/layers/rnn.h>
 #include <attnviz/models/model.h>
 
@@ -85,8 +86,8 @@ public:
     {
         logProbRows(inputs, m_out, logProbs, rowExact);
     }
-    // The int8 copy of the output layer that speculative decoding guesses with (made on first use).
-    const QuantizedLinear &quantizedOutput() const { return m_quantizedOut.get(m_out); }
+    // The int4 copy of the output layer that speculative decoding guesses with (made on first use).
+    const GuessLinear &guessOutput() const { return m_guessOut.get(m_out); }
 
 private:
     // The scores of queries [K x Hd] to alpha and c_t, with the overrides and the ablation;
@@ -103,7 +104,7 @@ private:
     std::vector<RnnCellView> m_rnn;
     std::unique_ptr<Scorer> m_scorer;
     LinearView m_combine, m_attentional, m_out;
-    LazyQuantizedLinear m_quantizedOut;
+    LazyCopy<GuessLinear> m_guessOut;
     std::unique_ptr<class InitialState> m_initialState;
 };
 

@@ -6,6 +6,7 @@
 #include <attnviz/decoding/options.h>
 #include <attnviz/io/model_file.h>
 #include <attnviz/layers/linear.h>
+#include <attnviz/layers/quantized.h>
 
 #include <functional>
 #include <mutex>
@@ -101,8 +102,8 @@ public:
     {
         logProbRows(inputs, m_output, logProbs, rowExact);
     }
-    // The int8 copy of the output layer that speculative decoding guesses with (made on first use).
-    const QuantizedLinear &quantizedOutput() const { return m_quantizedOutput.get(m_output); }
+    // The int4 copy of the output layer that speculative decoding guesses with (made on first use).
+    const GuessLinear &guessOutput() const { return m_guessOutput.get(m_output); }
     // The int8 copy of a decoder projection (made, for all of them, on first use).
     const QuantizedLinear &draftOf(const LinearView &linear) const;
     // Whether stepSequence's rows have the bits of single steps: every row of its buffers then
@@ -181,7 +182,7 @@ private:
     std::vector<TransformerLayerView> m_encoder, m_decoder;
     NormView m_encoderNorm, m_decoderNorm;
     LinearView m_output;
-    LazyQuantizedLinear m_quantizedOutput;
+    LazyCopy<GuessLinear> m_guessOutput;
     mutable std::once_flag m_draftOnce;
     mutable std::unordered_map<const float *, QuantizedLinear> m_draftLinears; // by weightData
 };

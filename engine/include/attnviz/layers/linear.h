@@ -4,10 +4,6 @@
 
 #include <Eigen/Core>
 
-#include <cstdint>
-#include <memory>
-#include <mutex>
-#include <vector>
 
 namespace attnviz {
 
@@ -46,42 +42,6 @@ void logProbRows(const Eigen::Ref<const MatrixRM> &x, const LinearView &linear, 
                  bool rowExact);
 // Whether linearRowsExact reads W once (an x86-64 CPU with AVX2 and FMA).
 bool rowExactKernels();
-
-// An int8 copy of a Linear, a quarter of its bytes, for guessing only (speculative decoding's
-// draft of the output layer): W row v as round(W[v] / s_v) with s_v = max |W[v]| / 127, x
-// rounded to int16 with one scale, the products summed exactly in int32. Never reported: every
-// number the user sees comes from the float32 layer.
-class QuantizedLinear
-{
-public:
-    explicit QuantizedLinear(const LinearView &linear);
-    // y [out] ~ W x + b for one x [in]; `scratch` holds x rounded (one per thread: the model,
-    // and this copy with it, is shared by the threads of a batch).
-    void apply(const float *x, float *y, std::vector<int16_t> &scratch) const;
-
-private:
-    int m_out = 0, m_in = 0, m_stride = 0; // a row's inputs, padded to a multiple of 32
-    std::vector<int8_t> m_weights;          // [out x stride]
-    std::vector<float> m_scales;            // [out]
-    const float *m_bias = nullptr;
-};
-
-// The QuantizedLinear of a Linear, made when first asked for (not when the model loads: opening
-// a model stays a map of its file), once, by whichever thread asks first. The owner of the
-// Linear passes it in, always the same one.
-class LazyQuantizedLinear
-{
-public:
-    const QuantizedLinear &get(const LinearView &linear) const
-    {
-        std::call_once(m_once, [&] { m_quantized = std::make_unique<QuantizedLinear>(linear); });
-        return *m_quantized;
-    }
-
-private:
-    mutable std::once_flag m_once;
-    mutable std::unique_ptr<QuantizedLinear> m_quantized;
-};
 
 // tanh of `count` contiguous values, with an AVX2 kernel as linearRows has one (Eigen's rational
 // approximation, so the result is the same to a few ulp): Bahdanau's attention takes T x H of them
