@@ -1,10 +1,15 @@
 // The step's kernels against plain computations: linearRows (with its AVX2 kernels on CPUs that
 // have them: four rows of W at a time, or W streamed for one row of x or a W over 16 MB) against
 // Eigen's product, for shapes that leave every tail of both in use; tanhInPlace and
-// logSoftmaxInPlace against std::tanh and a double-precision log-softmax.
+// logSoftmaxInPlace against std::tanh and a double-precision log-softmax; argmaxOrNan against
+// the first largest value.
 #include <attnviz/layers/linear.h>
 
 #include <QTest>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
 
 class TestLinear : public QObject
 {
@@ -15,6 +20,7 @@ private slots:
     void matchesEigen();
     void tanhMatchesStd();
     void logSoftmaxMatchesDouble();
+    void argmaxIsTheFirstLargest();
 };
 
 void TestLinear::matchesEigen_data()
@@ -85,6 +91,34 @@ void TestLinear::logSoftmaxMatchesDouble()
             QVERIFY2(std::abs(x[i] - (d[i] - logSum)) <= 1e-5 * (1 + std::abs(d[i] - logSum)),
                      qPrintable(QStringLiteral("n %1, [%2] = %3, expected %4").arg(n).arg(i).arg(x[i]).arg(d[i] - logSum)));
     }
+}
+
+// argmaxOrNan: the first of equal largest values (as torch.argmax, and -0 equal to +0), a
+// largest value in the last count % 8, every value -inf, and -1 for a NaN anywhere.
+void TestLinear::argmaxIsTheFirstLargest()
+{
+    std::vector<float> v(37);
+    for (size_t i = 0; i < v.size(); ++i)
+        v[i] = std::sin(float(i)); // no two alike
+    const long expected = std::max_element(v.begin(), v.end()) - v.begin();
+    QCOMPARE(attnviz::argmaxOrNan(v.data(), long(v.size())), expected);
+    v[3] = v[20] = v[30] = 2.0f;
+    QCOMPARE(attnviz::argmaxOrNan(v.data(), long(v.size())), 3L);
+    v[35] = 3.0f; // in the tail after the last 8
+    QCOMPARE(attnviz::argmaxOrNan(v.data(), long(v.size())), 35L);
+    std::fill(v.begin(), v.end(), -std::numeric_limits<float>::infinity());
+    QCOMPARE(attnviz::argmaxOrNan(v.data(), long(v.size())), 0L);
+    v[9] = -0.0f;
+    v[12] = 0.0f;
+    QCOMPARE(attnviz::argmaxOrNan(v.data(), long(v.size())), 9L);
+    v[33] = std::numeric_limits<float>::quiet_NaN();
+    QCOMPARE(attnviz::argmaxOrNan(v.data(), long(v.size())), -1L);
+    v[33] = 0;
+    v[5] = std::numeric_limits<float>::quiet_NaN(); // in a full vector of 8
+    QCOMPARE(attnviz::argmaxOrNan(v.data(), long(v.size())), -1L);
+    QCOMPARE(attnviz::argmaxOrNan(v.data(), 0), -1L);
+    QCOMPARE(attnviz::argmaxOrNan(v.data(), 6), -1L); // the NaN in the scalar part
+    QCOMPARE(attnviz::argmaxOrNan(v.data(), 5), 0L);
 }
 
 QTEST_GUILESS_MAIN(TestLinear)

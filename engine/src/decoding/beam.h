@@ -26,6 +26,13 @@ struct Candidate
 inline void topK(const Eigen::Ref<const Vector> &v, int k, std::vector<int> &best)
 {
     best.clear();
+    if (k == 1) { // greedy decoding: the first largest, as the loop below finds it without NaN
+        const long first = argmaxOrNan(v.data(), v.size());
+        if (first >= 0) {
+            best.push_back(static_cast<int>(first));
+            return;
+        }
+    }
     for (int i = 0; i < v.size(); ++i) {
         if (static_cast<int>(best.size()) == k && v[i] <= v[best.back()])
             continue;

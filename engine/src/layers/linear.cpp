@@ -122,6 +122,38 @@ __attribute__((target("avx2,fma"))) inline __m256 expNonPositiveAvx2(__m256 x)
     return _mm256_andnot_ps(underflow, _mm256_mul_ps(y, scale));
 }
 
+// argmaxOrNan's two passes: the largest value (and whether any is NaN), then its first index.
+__attribute__((target("avx2,fma"))) long argmaxAvx2(const float *x, long count)
+{
+    const long end = count - count % 8;
+    __m256 maxima = _mm256_set1_ps(-INFINITY), nan = _mm256_setzero_ps();
+    for (long i = 0; i < end; i += 8) {
+        const __m256 xi = _mm256_loadu_ps(x + i);
+        maxima = _mm256_max_ps(maxima, xi);
+        nan = _mm256_or_ps(nan, _mm256_cmp_ps(xi, xi, _CMP_UNORD_Q));
+    }
+    if (_mm256_movemask_ps(nan))
+        return -1;
+    float lanes[8];
+    _mm256_storeu_ps(lanes, maxima);
+    float largest = lanes[0];
+    for (int j = 1; j < 8; ++j)
+        largest = lanes[j] > largest ? lanes[j] : largest;
+    for (long i = end; i < count; ++i) {
+        if (std::isnan(x[i]))
+            return -1;
+        largest = x[i] > largest ? x[i] : largest;
+    }
+    const __m256 target = _mm256_set1_ps(largest);
+    for (long i = 0; i < end; i += 8)
+        if (const int hits = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(x + i), target, _CMP_EQ_OQ)))
+            return i + __builtin_ctz(static_cast<unsigned>(hits));
+    for (long i = end; i < count; ++i)
+        if (x[i] == largest)
+            return i;
+    return 0; // every value is -inf: the first
+}
+
 // log_softmax over contiguous values in the order logSoftmaxInPlace uses: (x - max) - log sum.
 __attribute__((target("avx2,fma"))) void logSoftmaxAvx2(float *x, long count)
 {
@@ -455,6 +487,24 @@ bool rowExactKernels()
 #else
     return false;
 #endif
+}
+
+long argmaxOrNan(const float *values, long count)
+{
+    if (count <= 0)
+        return -1;
+#ifdef ATTNVIZ_AVX2_KERNEL
+    if (hasAvx2Fma())
+        return argmaxAvx2(values, count);
+#endif
+    long best = 0;
+    for (long i = 0; i < count; ++i) {
+        if (std::isnan(values[i]))
+            return -1;
+        if (values[i] > values[best])
+            best = i;
+    }
+    return best;
 }
 
 void tanhInPlace(float *values, Eigen::Index count)

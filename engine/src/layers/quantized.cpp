@@ -145,6 +145,30 @@ __attribute__((target("avx2,fma"))) void int4SumsAvx2(const uint8_t *w, long out
         sums[v] = int4RowAvx2(w + v * rowBytes, rowBytes, x);
 }
 
+// From `from` on, the values above the lowest kept one (best.front(), a min-heap under
+// `lower`) enter the heap: eight values a compare, the few that pass one by one. Returns where
+// it stopped (the last count % 8 values are left to the caller).
+using Kept = std::pair<float, int>;
+__attribute__((target("avx2,fma"))) long keepHighestAvx2(const float *y, long from, long count, std::vector<Kept> &best,
+                                                         const std::greater<Kept> &lower)
+{
+    long v = from;
+    for (; v + 8 <= count; v += 8) {
+        int above = _mm256_movemask_ps(
+            _mm256_cmp_ps(_mm256_loadu_ps(y + v), _mm256_set1_ps(best.front().first), _CMP_GT_OQ));
+        while (above) {
+            const long u = v + __builtin_ctz(static_cast<unsigned>(above));
+            above &= above - 1;
+            if (y[u] > best.front().first) { // the threshold may have risen within these eight
+                std::pop_heap(best.begin(), best.end(), lower);
+                best.back() = {y[u], static_cast<int>(u)};
+                std::push_heap(best.begin(), best.end(), lower);
+            }
+        }
+    }
+    return v;
+}
+
 } // namespace
 ATTNVIZ_KERNELS_END
 #endif
@@ -294,11 +318,17 @@ void GuessLinear::apply(const float *x, float *y, Scratch &scratch) const
     auto &best = scratch.best;
     best.clear();
     const auto lower = std::greater<std::pair<float, int>>();
-    for (int v = 0; v < out; ++v) {
-        if (best.size() < static_cast<size_t>(refinedRows)) {
-            best.emplace_back(y[v], v);
-            std::push_heap(best.begin(), best.end(), lower);
-        } else if (y[v] > best.front().first) {
+    int v = 0;
+    for (; v < out && best.size() < static_cast<size_t>(refinedRows); ++v) {
+        best.emplace_back(y[v], v);
+        std::push_heap(best.begin(), best.end(), lower);
+    }
+#ifdef ATTNVIZ_AVX2_KERNEL
+    if (hasAvx2Fma() && v < out)
+        v = static_cast<int>(keepHighestAvx2(y, v, out, best, lower));
+#endif
+    for (; v < out; ++v) {
+        if (y[v] > best.front().first) {
             std::pop_heap(best.begin(), best.end(), lower);
             best.back() = {y[v], v};
             std::push_heap(best.begin(), best.end(), lower);

@@ -48,6 +48,11 @@ bool rowExactKernels();
 // per hypothesis and step.
 void tanhInPlace(float *values, Eigen::Index count);
 
+// The first index of the largest of `count` values, or -1 when one of them is NaN (or count
+// is 0): greedy decoding's choice, with an AVX2 kernel (two passes over the values, each far
+// cheaper than the one compare and branch a value of a plain loop).
+long argmaxOrNan(const float *values, long count);
+
 void softmaxInPlace(Eigen::Ref<Vector> x);
 void logSoftmaxInPlace(Eigen::Ref<Vector> x);
 
