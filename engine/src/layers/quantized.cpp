@@ -173,6 +173,20 @@ __attribute__((target("avx2,fma"))) long keepHighestAvx2(const float *y, long fr
 ATTNVIZ_KERNELS_END
 #endif
 
+namespace {
+
+// The nearest integer to value x inverse within -levels .. levels, halves away from zero, NaN 0:
+// a truncating conversion, no libm call and no branch on the sign (min, max and copysign are
+// bit operations), which makes an int4 copy of a 30k x 512 layer in 49 ms instead of 150 ms
+// with std::lround after a division.
+inline int nearestLevel(float value, float inverse, float levels)
+{
+    const float r = std::isnan(value) ? 0.0f : std::min(levels, std::max(-levels, value * inverse));
+    return static_cast<int>(r + std::copysign(0.5f, r));
+}
+
+} // namespace
+
 QuantizedLinear::QuantizedLinear(const LinearView &linear)
     : m_out(linear.outFeatures)
     , m_in(linear.inFeatures)
@@ -189,9 +203,10 @@ QuantizedLinear::QuantizedLinear(const LinearView &linear)
         if (!(largest > 0) || !std::isfinite(largest))
             continue; // a row of zeros (or not finite: then the guess is only a guess)
         m_scales[v] = largest / 127.0f;
+        const float inverse = 127.0f / largest;
         int8_t *q = m_weights.data() + static_cast<size_t>(v) * m_stride;
         for (int i = 0; i < m_in; ++i)
-            q[i] = std::isnan(row[i]) ? 0 : static_cast<int8_t>(std::clamp(std::lround(row[i] / m_scales[v]), -127L, 127L));
+            q[i] = static_cast<int8_t>(nearestLevel(row[i], inverse, 127.0f));
     }
 }
 
@@ -256,13 +271,8 @@ GuessLinear::GuessLinear(const LinearView &linear)
         m_scales[v] = largest / 7.0f;
         const float inverse = 7.0f / largest;
         values.assign(2 * m_rowBytes, 8); // 8 + the int4 value; padding 8 (zero)
-        for (int i = 0; i < in; ++i) {
-            // the nearest integer, halves away from zero, by a truncating conversion: no libm call
-            // and no branch on the sign (min, max and copysign are bit operations), which makes
-            // the copy of a 30k x 512 layer in 49 ms instead of 150 ms with std::lround
-            const float r = std::isnan(row[i]) ? 0.0f : std::min(7.0f, std::max(-7.0f, row[i] * inverse));
-            values[i] = uint8_t(8 + static_cast<int>(r + std::copysign(0.5f, r)));
-        }
+        for (int i = 0; i < in; ++i)
+            values[i] = uint8_t(8 + nearestLevel(row[i], inverse, 7.0f));
         uint8_t *q = m_weights.data() + static_cast<size_t>(v) * m_rowBytes;
         for (long byte = 0; byte < m_rowBytes; ++byte) {
             const long i = byte / 64 * 128 + byte % 64; // the layout above: i in the low nibble, i + 64 in the high
