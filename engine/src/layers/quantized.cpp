@@ -11,6 +11,53 @@ namespace attnviz {
 
 using namespace simd;
 
+namespace {
+
+// The largest |value| of a row, or 0 when it is not a positive finite number (a row of zeros,
+// or one with inf or NaN: then a copy's row, or its scores, are left at 0 and the bias).
+float largestMagnitude(const float *values, int count)
+{
+    float largest = 0;
+    for (int i = 0; i < count; ++i)
+        largest = std::max(largest, std::abs(values[i]));
+    return largest > 0 && std::isfinite(largest) ? largest : 0.0f;
+}
+
+// The nearest integer to value x inverse within -levels .. levels, halves away from zero, NaN 0:
+// a truncating conversion, no libm call and no branch on the sign (min, max and copysign are
+// bit operations), which makes an int4 copy of a 30k x 512 layer in 49 ms instead of 150 ms
+// with std::lround after a division.
+inline int nearestLevel(float value, float inverse, float levels)
+{
+    const float r = std::isnan(value) ? 0.0f : std::min(levels, std::max(-levels, value * inverse));
+    return static_cast<int>(r + std::copysign(0.5f, r));
+}
+
+// The int4 layout (int4SumsAvx512 below): input i of a row is in byte i / 128 x 64 + i % 64,
+// in its high nibble when i % 128 >= 64; byte b holds inputs lowInput(b) and lowInput(b) + 64.
+std::pair<long, bool> int4Place(long i)
+{
+    return {i / 128 * 64 + i % 64, i % 128 >= 64};
+}
+
+long lowInput(long byte)
+{
+    return byte / 64 * 128 + byte % 64;
+}
+
+// GuessLinear's best scores: a min-heap under `Lowest`, the lowest kept score on top.
+using Kept = std::pair<float, int>;
+using Lowest = std::greater<Kept>;
+
+inline void replaceLowest(std::vector<Kept> &best, float value, int index)
+{
+    std::pop_heap(best.begin(), best.end(), Lowest());
+    best.back() = {value, index};
+    std::push_heap(best.begin(), best.end(), Lowest());
+}
+
+} // namespace
+
 #ifdef ATTNVIZ_AVX2_KERNEL
 ATTNVIZ_KERNELS_BEGIN
 namespace {
@@ -145,12 +192,10 @@ __attribute__((target("avx2,fma"))) void int4SumsAvx2(const uint8_t *w, long out
         sums[v] = int4RowAvx2(w + v * rowBytes, rowBytes, x);
 }
 
-// From `from` on, the values above the lowest kept one (best.front(), a min-heap under
-// `lower`) enter the heap: eight values a compare, the few that pass one by one. Returns where
-// it stopped (the last count % 8 values are left to the caller).
-using Kept = std::pair<float, int>;
-__attribute__((target("avx2,fma"))) long keepHighestAvx2(const float *y, long from, long count, std::vector<Kept> &best,
-                                                         const std::greater<Kept> &lower)
+// From `from` on, the values above the lowest kept one (best.front()) enter `best`: eight
+// values a compare, the few that pass one by one. Returns where it stopped (the last count % 8
+// values are left to the caller).
+__attribute__((target("avx2,fma"))) long keepHighestAvx2(const float *y, long from, long count, std::vector<Kept> &best)
 {
     long v = from;
     for (; v + 8 <= count; v += 8) {
@@ -159,11 +204,8 @@ __attribute__((target("avx2,fma"))) long keepHighestAvx2(const float *y, long fr
         while (above) {
             const long u = v + __builtin_ctz(static_cast<unsigned>(above));
             above &= above - 1;
-            if (y[u] > best.front().first) { // the threshold may have risen within these eight
-                std::pop_heap(best.begin(), best.end(), lower);
-                best.back() = {y[u], static_cast<int>(u)};
-                std::push_heap(best.begin(), best.end(), lower);
-            }
+            if (y[u] > best.front().first) // the lowest kept may have risen within these eight
+                replaceLowest(best, y[u], static_cast<int>(u));
         }
     }
     return v;
@@ -172,20 +214,6 @@ __attribute__((target("avx2,fma"))) long keepHighestAvx2(const float *y, long fr
 } // namespace
 ATTNVIZ_KERNELS_END
 #endif
-
-namespace {
-
-// The nearest integer to value x inverse within -levels .. levels, halves away from zero, NaN 0:
-// a truncating conversion, no libm call and no branch on the sign (min, max and copysign are
-// bit operations), which makes an int4 copy of a 30k x 512 layer in 49 ms instead of 150 ms
-// with std::lround after a division.
-inline int nearestLevel(float value, float inverse, float levels)
-{
-    const float r = std::isnan(value) ? 0.0f : std::min(levels, std::max(-levels, value * inverse));
-    return static_cast<int>(r + std::copysign(0.5f, r));
-}
-
-} // namespace
 
 QuantizedLinear::QuantizedLinear(const LinearView &linear)
     : m_out(linear.outFeatures)
@@ -197,11 +225,9 @@ QuantizedLinear::QuantizedLinear(const LinearView &linear)
 {
     for (int v = 0; v < m_out; ++v) {
         const float *row = linear.weightData + static_cast<size_t>(v) * m_in;
-        float largest = 0;
-        for (int i = 0; i < m_in; ++i)
-            largest = std::max(largest, std::abs(row[i]));
-        if (!(largest > 0) || !std::isfinite(largest))
-            continue; // a row of zeros (or not finite: then the guess is only a guess)
+        const float largest = largestMagnitude(row, m_in);
+        if (largest == 0)
+            continue;
         m_scales[v] = largest / 127.0f;
         const float inverse = 127.0f / largest;
         int8_t *q = m_weights.data() + static_cast<size_t>(v) * m_stride;
@@ -212,10 +238,8 @@ QuantizedLinear::QuantizedLinear(const LinearView &linear)
 
 void QuantizedLinear::apply(const float *x, float *y, std::vector<int16_t> &scratch) const
 {
-    float largest = 0;
-    for (int i = 0; i < m_in; ++i)
-        largest = std::max(largest, std::abs(x[i]));
-    if (!(largest > 0) || !std::isfinite(largest)) {
+    const float largest = largestMagnitude(x, m_in);
+    if (largest == 0) {
         for (int v = 0; v < m_out; ++v)
             y[v] = m_bias ? m_bias[v] : 0.0f;
         return;
@@ -243,16 +267,6 @@ void QuantizedLinear::apply(const float *x, float *y, std::vector<int16_t> &scra
     }
 }
 
-namespace {
-
-// Input i of a row: its byte and whether it is the high nibble (the layout above).
-std::pair<long, bool> int4Place(long i)
-{
-    return {i / 128 * 64 + i % 64, i % 128 >= 64};
-}
-
-} // namespace
-
 GuessLinear::GuessLinear(const LinearView &linear)
     : m_linear(linear)
     , m_rowBytes((linear.inFeatures + 127L) / 128 * 64)
@@ -263,21 +277,17 @@ GuessLinear::GuessLinear(const LinearView &linear)
     std::vector<uint8_t> values;
     for (int v = 0; v < linear.outFeatures; ++v) {
         const float *row = linear.weightData + static_cast<size_t>(v) * in;
-        float largest = 0;
-        for (int i = 0; i < in; ++i)
-            largest = std::max(largest, std::abs(row[i]));
-        if (!(largest > 0) || !std::isfinite(largest))
-            continue; // a row of zeros (or not finite: then the guess is only a guess)
+        const float largest = largestMagnitude(row, in);
+        if (largest == 0)
+            continue;
         m_scales[v] = largest / 7.0f;
         const float inverse = 7.0f / largest;
         values.assign(2 * m_rowBytes, 8); // 8 + the int4 value; padding 8 (zero)
         for (int i = 0; i < in; ++i)
             values[i] = uint8_t(8 + nearestLevel(row[i], inverse, 7.0f));
         uint8_t *q = m_weights.data() + static_cast<size_t>(v) * m_rowBytes;
-        for (long byte = 0; byte < m_rowBytes; ++byte) {
-            const long i = byte / 64 * 128 + byte % 64; // the layout above: i in the low nibble, i + 64 in the high
-            q[byte] = uint8_t(values[i] | (values[i + 64] << 4));
-        }
+        for (long byte = 0; byte < m_rowBytes; ++byte)
+            q[byte] = uint8_t(values[lowInput(byte)] | (values[lowInput(byte) + 64] << 4));
     }
 }
 
@@ -292,10 +302,8 @@ void GuessLinear::score(const float *x, float *y, Scratch &scratch) const
 {
     const int out = m_linear.outFeatures, in = m_linear.inFeatures;
     const float *bias = m_linear.biasData;
-    float largest = 0;
-    for (int i = 0; i < in; ++i)
-        largest = std::max(largest, std::abs(x[i]));
-    if (!(largest > 0) || !std::isfinite(largest)) {
+    const float largest = largestMagnitude(x, in);
+    if (largest == 0) {
         for (int v = 0; v < out; ++v)
             y[v] = bias ? bias[v] : 0.0f;
         return;
@@ -319,10 +327,8 @@ void GuessLinear::score(const float *x, float *y, Scratch &scratch) const
         for (int v = 0; v < out; ++v) {
             const uint8_t *q = m_weights.data() + static_cast<size_t>(v) * m_rowBytes;
             int32_t sum = 0;
-            for (long byte = 0; byte < m_rowBytes; ++byte) {
-                const long i = byte / 64 * 128 + byte % 64;
-                sum += (q[byte] & 0x0F) * scratch.x[i] + (q[byte] >> 4) * scratch.x[i + 64];
-            }
+            for (long byte = 0; byte < m_rowBytes; ++byte)
+                sum += (q[byte] & 0x0F) * scratch.x[lowInput(byte)] + (q[byte] >> 4) * scratch.x[lowInput(byte) + 64];
             sums[v] = sum;
         }
     for (int v = 0; v < out; ++v)
@@ -336,23 +342,18 @@ void GuessLinear::apply(const float *x, float *y, Scratch &scratch) const
     // the refinedRows highest scores: a min-heap of them, the lowest on top
     auto &best = scratch.best;
     best.clear();
-    const auto lower = std::greater<std::pair<float, int>>();
     int v = 0;
     for (; v < out && best.size() < static_cast<size_t>(refinedRows); ++v) {
         best.emplace_back(y[v], v);
-        std::push_heap(best.begin(), best.end(), lower);
+        std::push_heap(best.begin(), best.end(), Lowest());
     }
 #ifdef ATTNVIZ_AVX2_KERNEL
     if (hasAvx2Fma() && v < out)
-        v = static_cast<int>(keepHighestAvx2(y, v, out, best, lower));
+        v = static_cast<int>(keepHighestAvx2(y, v, out, best));
 #endif
-    for (; v < out; ++v) {
-        if (y[v] > best.front().first) {
-            std::pop_heap(best.begin(), best.end(), lower);
-            best.back() = {y[v], v};
-            std::push_heap(best.begin(), best.end(), lower);
-        }
-    }
+    for (; v < out; ++v)
+        if (y[v] > best.front().first)
+            replaceLowest(best, y[v], v);
     const Eigen::Map<const Vector> input(x, in);
     for (const auto &[score, v] : best)
         y[v] = m_linear.weight().row(v).dot(input.transpose()) + (m_linear.biasData ? m_linear.biasData[v] : 0.0f);
